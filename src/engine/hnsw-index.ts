@@ -1,0 +1,100 @@
+/**
+ * HNSW through usearch (native, multi-threaded batch insert, f32/f16/i8 storage,
+ * remove by key). Why usearch over hnswlib-node: docs/engine.md.
+ */
+import { createRequire } from 'node:module';
+import type * as Usearch from 'usearch';
+import type { CollectionConfig, HnswConfig } from './types.js';
+import type { Neighbours, VectorIndex } from './vector-index.js';
+
+// usearch's ESM build cannot find its native binary outside a bundler; its CJS build can.
+const { Index: UsearchIndex } = createRequire(import.meta.url)('usearch') as typeof Usearch;
+type UsearchIndex = Usearch.Index;
+
+function metricFor(config: CollectionConfig): string {
+  if (config.metric === 'l2') return 'l2sq';
+  // Cosine vectors arrive normalized: inner product is the same ranking and ~2× faster,
+  // except for i8 whose codes assume usearch's own cosine handling.
+  return config.metric === 'cosine' && config.storage === 'i8' ? 'cos' : 'ip';
+}
+
+/** usearch's kernels use one thread for a single query; batch inserts use every core. */
+const INSERT_THREADS = 0;
+
+export class HnswIndex implements VectorIndex {
+  readonly kind = 'hnsw' as const;
+  readonly exactDistances: boolean;
+  private index: UsearchIndex;
+  private readonly bytesPerVector: number;
+
+  constructor(private readonly config: CollectionConfig) {
+    this.exactDistances = config.storage === 'f32';
+    this.bytesPerVector = config.dimension * (config.storage === 'f32' ? 4 : config.storage === 'f16' ? 2 : 1);
+    this.index = this.fresh();
+  }
+
+  private fresh(): UsearchIndex {
+    const h = this.config.index as HnswConfig;
+    return new UsearchIndex({
+      dimensions: this.config.dimension,
+      metric: metricFor(this.config),
+      quantization: this.config.storage,
+      connectivity: h.m,
+      expansion_add: h.efConstruction,
+      // The breadth is chosen per query: usearch explores max(expansion_search, k) candidates.
+      expansion_search: 1,
+      multi: false,
+    } as unknown as Usearch.IndexConfig);
+  }
+
+  size(): number {
+    return this.index.size();
+  }
+
+  has(label: number): boolean {
+    return this.index.contains(BigInt(label)) as boolean;
+  }
+
+  add(labels: number[], vectors: Float32Array): void {
+    if (labels.length === 0) return;
+    const keys = new BigUint64Array(labels.length);
+    for (let i = 0; i < labels.length; i++) keys[i] = BigInt(labels[i]);
+    this.index.add(keys, vectors, INSERT_THREADS);
+  }
+
+  remove(labels: number[]): number {
+    let removed = 0;
+    for (const l of labels) removed += this.index.remove(BigInt(l)) as number;
+    return removed;
+  }
+
+  search(query: Float32Array, k: number, breadth: number): Neighbours {
+    if (this.index.size() === 0) return { labels: [], distances: [] };
+    const m = this.index.search(query, Math.max(k, breadth), 1);
+    const n = Math.min(k, m.keys.length);
+    const labels = new Array<number>(n);
+    const distances = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = Number(m.keys[i]);
+      distances[i] = m.distances[i];
+    }
+    return { labels, distances };
+  }
+
+  save(path: string): void {
+    this.index.save(path);
+  }
+
+  /** Callers must have verified the file (usearch aborts the process on a truncated one). */
+  load(path: string): void {
+    const index = this.fresh();
+    index.load(path);
+    this.index = index;
+  }
+
+  memoryBytes(): number {
+    const h = this.config.index as HnswConfig;
+    // Vectors plus ~2·M links of 4 bytes at the base layer, and usearch's per-node header.
+    return this.index.capacity() * (this.bytesPerVector + 2 * h.m * 4 + 16);
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The source of truth: one SQLite file per collection in WAL mode. Every write transaction
+ * takes the next sequence number; vector index snapshots say which sequence they cover, and
+ * replay what came after from here (`records.seq`, `tombstones.seq`).
+ */
+import Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { flattenMetadata } from './filter.js';
+import type { CollectionConfig, Metadata } from './types.js';
+
+const FORMAT = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+  label INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  vector BLOB NOT NULL,
+  text TEXT,
+  metadata TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
+CREATE TABLE IF NOT EXISTS fields (
+  path TEXT NOT NULL, t INTEGER NOT NULL, v NOT NULL, label INTEGER NOT NULL,
+  PRIMARY KEY (path, t, v, label)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fields_label ON fields(label);
+CREATE TABLE IF NOT EXISTS tombstones (label INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones(seq);
+`;
+
+export interface RecordRow {
+  label: number;
+  id: string;
+  vector: Buffer;
+  text: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PreparedRecord {
+  id: string;
+  /** Full-precision vector as given by the caller. */
+  vector: Float32Array;
+  text: string | null;
+  metadata: Metadata;
+}
+
+export interface WriteResult {
+  seq: number;
+  /** Labels whose vectors changed, with the vectors (row-major), in batch order, deduplicated. */
+  labels: number[];
+  vectors: Float32Array[];
+  inserted: number;
+  updated: number;
+}
+
+export function vectorToBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** A Float32Array over a blob, copying only when the blob is not 4-byte aligned. */
+export function blobToVector(blob: Buffer): Float32Array {
+  if (blob.byteOffset % 4 === 0) return new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
+  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+}
+
+export interface StoreOptions {
+  readonly?: boolean;
+  /** "full" fsyncs every commit (survives power loss); "normal" survives process crashes only. */
+  synchronous?: 'full' | 'normal';
+}
+
+export class RecordStore {
+  readonly db: Database.Database;
+  private seq: number;
+  private readonly st: Record<string, Statement>;
+
+  constructor(path: string, opts: StoreOptions = {}) {
+    this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    if (!opts.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.db.exec(SCHEMA);
+    }
+    this.db.pragma('busy_timeout = 5000');
+    this.seq = Number(this.setting('seq') ?? 0);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.st = {
+      setSetting: opts.readonly ? p('SELECT 1') : p('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      byId: p('SELECT label, created_at FROM records WHERE id = ?'),
+      get: p('SELECT label, id, vector, text, metadata, created_at, updated_at FROM records WHERE id = ?'),
+      insert: opts.readonly ? p('SELECT 1') : p('INSERT INTO records (id, vector, text, metadata, seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      update: opts.readonly ? p('SELECT 1') : p('UPDATE records SET vector = ?, text = ?, metadata = ?, seq = ?, updated_at = ? WHERE label = ?'),
+      delRecord: opts.readonly ? p('SELECT 1') : p('DELETE FROM records WHERE label = ?'),
+      delFields: opts.readonly ? p('SELECT 1') : p('DELETE FROM fields WHERE label = ?'),
+      addField: opts.readonly ? p('SELECT 1') : p('INSERT OR IGNORE INTO fields (path, t, v, label) VALUES (?, ?, ?, ?)'),
+      tombstone: opts.readonly ? p('SELECT 1') : p('INSERT OR REPLACE INTO tombstones (label, seq) VALUES (?, ?)'),
+      count: p('SELECT COUNT(*) AS n FROM records'),
+      payload: p('SELECT label, id, text, metadata, created_at, updated_at FROM records WHERE label IN (SELECT value FROM json_each(?))'),
+      payloadVec: p('SELECT label, id, vector, text, metadata, created_at, updated_at FROM records WHERE label IN (SELECT value FROM json_each(?))'),
+      ids: p('SELECT label, id FROM records WHERE label IN (SELECT value FROM json_each(?))'),
+      vectors: p('SELECT label, vector FROM records WHERE label IN (SELECT value FROM json_each(?))'),
+      metaVectors: p('SELECT label, vector, metadata FROM records WHERE label IN (SELECT value FROM json_each(?))'),
+      allVectors: p('SELECT label, vector FROM records'),
+      changedSince: p('SELECT label, vector FROM records WHERE seq > ? ORDER BY label'),
+      tombstonesSince: p('SELECT label FROM tombstones WHERE seq > ?'),
+      pendingCount: p('SELECT (SELECT COUNT(*) FROM records WHERE seq > ?) + (SELECT COUNT(*) FROM tombstones WHERE seq > ?) AS n'),
+      pruneTombstones: opts.readonly ? p('SELECT 1') : p('DELETE FROM tombstones WHERE seq <= ?'),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  setting(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  /** Store the config on first open; returns the stored one afterwards. */
+  initConfig(config: CollectionConfig | null): CollectionConfig {
+    const stored = this.setting('config');
+    if (stored) return JSON.parse(stored) as CollectionConfig;
+    if (!config) throw new Error('collection has no stored config');
+    this.db.transaction(() => {
+      this.st.setSetting.run('config', JSON.stringify(config));
+      this.st.setSetting.run('format', String(FORMAT));
+      this.st.setSetting.run('seq', '0');
+    })();
+    return config;
+  }
+
+  currentSeq(): number {
+    return this.seq;
+  }
+
+  count(): number {
+    return (this.st.count.get() as { n: number }).n;
+  }
+
+  /**
+   * Upsert a batch in one transaction: all records or none. Returns the labels whose
+   * vectors the index must (re)insert.
+   */
+  upsert(records: PreparedRecord[]): WriteResult {
+    const run = this.db.transaction((): WriteResult => {
+      const seq = this.seq + 1;
+      const now = Date.now();
+      const latest = new Map<number, Float32Array>();
+      let inserted = 0;
+      let updated = 0;
+      for (const r of records) {
+        const metadata = JSON.stringify(r.metadata);
+        const existing = this.st.byId.get(r.id) as { label: number } | undefined;
+        let label: number;
+        if (existing) {
+          label = existing.label;
+          this.st.update.run(vectorToBlob(r.vector), r.text, metadata, seq, now, label);
+          this.st.delFields.run(label);
+          if (!latest.has(label)) updated++;
+        } else {
+          label = Number(this.st.insert.run(r.id, vectorToBlob(r.vector), r.text, metadata, seq, now, now).lastInsertRowid);
+          inserted++;
+        }
+        for (const [path, t, v] of flattenMetadata(r.metadata)) this.st.addField.run(path, t, v, label);
+        latest.delete(label);
+        latest.set(label, r.vector);
+      }
+      this.st.setSetting.run('seq', String(seq));
+      return { seq, labels: [...latest.keys()], vectors: [...latest.values()], inserted, updated };
+    });
+    const result = run();
+    this.seq = result.seq;
+    return result;
+  }
+
+  /** Delete records by label in one transaction, leaving tombstones for snapshot replay. */
+  deleteLabels(labels: number[]): { seq: number; deleted: number[] } {
+    const run = this.db.transaction(() => {
+      const seq = this.seq + 1;
+      const deleted: number[] = [];
+      for (const label of labels) {
+        if (this.st.delRecord.run(label).changes === 0) continue;
+        this.st.delFields.run(label);
+        this.st.tombstone.run(label, seq);
+        deleted.push(label);
+      }
+      if (deleted.length > 0) this.st.setSetting.run('seq', String(seq));
+      return { seq: deleted.length > 0 ? seq : this.seq, deleted };
+    });
+    const result = run();
+    this.seq = result.seq;
+    return result;
+  }
+
+  labelOf(id: string): number | undefined {
+    return (this.st.byId.get(id) as { label: number } | undefined)?.label;
+  }
+
+  getById(id: string): RecordRow | undefined {
+    return this.st.get.get(id) as RecordRow | undefined;
+  }
+
+  payloads(labels: number[], withVector: boolean): Map<number, RecordRow> {
+    const rows = (withVector ? this.st.payloadVec : this.st.payload).all(JSON.stringify(labels)) as RecordRow[];
+    return new Map(rows.map((r) => [r.label, r]));
+  }
+
+  ids(labels: number[]): Map<number, string> {
+    const rows = this.st.ids.all(JSON.stringify(labels)) as { label: number; id: string }[];
+    return new Map(rows.map((r) => [r.label, r.id]));
+  }
+
+  vectors(labels: number[]): { label: number; vector: Buffer }[] {
+    return this.st.vectors.all(JSON.stringify(labels)) as { label: number; vector: Buffer }[];
+  }
+
+  metadataAndVectors(labels: number[]): { label: number; vector: Buffer; metadata: string }[] {
+    return this.st.metaVectors.all(JSON.stringify(labels)) as { label: number; vector: Buffer; metadata: string }[];
+  }
+
+  iterateVectors(where?: { sql: string; params: unknown[] }): IterableIterator<{ label: number; vector: Buffer }> {
+    if (!where) return this.st.allVectors.iterate() as IterableIterator<{ label: number; vector: Buffer }>;
+    return this.db.prepare(`SELECT label, vector FROM records WHERE ${where.sql}`).iterate(...where.params) as IterableIterator<{ label: number; vector: Buffer }>;
+  }
+
+  /** Labels matching a SQL filter, at most `limit`. */
+  matchingLabels(sql: string, params: unknown[], limit: number): number[] {
+    return this.db.prepare(`SELECT label FROM records WHERE ${sql} LIMIT ?`).pluck().all(...params, limit) as number[];
+  }
+
+  countWhere(sql: string, params: unknown[]): number {
+    return this.db.prepare(`SELECT COUNT(*) FROM records WHERE ${sql}`).pluck().get(...params) as number;
+  }
+
+  /** A page of records ordered by id, after `afterId`. */
+  page(afterId: string | null, limit: number, filter: { sql: string; params: unknown[] }, withVector: boolean): RecordRow[] {
+    const cols = `label, id, ${withVector ? 'vector, ' : ''}text, metadata, created_at, updated_at`;
+    const after = afterId === null ? '' : 'id > ? AND ';
+    const args = afterId === null ? [...filter.params, limit] : [afterId, ...filter.params, limit];
+    return this.db.prepare(`SELECT ${cols} FROM records WHERE ${after}(${filter.sql}) ORDER BY id LIMIT ?`).all(...args) as RecordRow[];
+  }
+
+  changedSince(seq: number): IterableIterator<{ label: number; vector: Buffer }> {
+    return this.st.changedSince.iterate(seq) as IterableIterator<{ label: number; vector: Buffer }>;
+  }
+
+  tombstonesSince(seq: number): number[] {
+    return (this.st.tombstonesSince.all(seq) as { label: number }[]).map((r) => r.label);
+  }
+
+  pendingSince(seq: number): number {
+    return (this.st.pendingCount.get(seq, seq) as { n: number }).n;
+  }
+
+  /** Tombstones at or below a committed snapshot's sequence are no longer needed. */
+  pruneTombstones(seq: number): void {
+    this.st.pruneTombstones.run(seq);
+  }
+
+  /** Run `fn` inside one read transaction (a consistent view while others write). */
+  readConsistent<T>(fn: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      // Re-read the sequence inside the transaction: it is the state this view sees.
+      this.seq = Number(this.setting('seq') ?? 0);
+      return fn();
+    } finally {
+      this.db.exec('COMMIT');
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/** Validation of incoming records: every error names the record and the field to fix. */
+import { randomUUID } from 'node:crypto';
+import { VectraError } from '../errors.js';
+import type { PreparedRecord } from './record-store.js';
+import type { Metadata, RecordInput } from './types.js';
+import { toVector } from './vector-math.js';
+
+export const RECORD_LIMITS = {
+  maxIdLength: 256,
+  maxMetadataDepth: 16,
+  maxMetadataLeaves: 1024,
+} as const;
+
+function fail(where: string, message: string): never {
+  throw new VectraError('INVALID_RECORD', `${where}: ${message}`, { at: where });
+}
+
+function checkMetadata(value: unknown, where: string, depth: number, budget: { leaves: number }): void {
+  if (depth > RECORD_LIMITS.maxMetadataDepth) fail(where, `metadata is nested deeper than ${RECORD_LIMITS.maxMetadataDepth} levels`);
+  if (--budget.leaves < 0) fail(where, `metadata has more than ${RECORD_LIMITS.maxMetadataLeaves} values`);
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) fail(where, `${value} is not a finite number`);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((x, i) => checkMetadata(x, `${where}[${i}]`, depth + 1, budget));
+    return;
+  }
+  const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === null) {
+    for (const [k, x] of Object.entries(value as object)) {
+      if (k.length === 0 || k.includes('.') || k.startsWith('$')) {
+        fail(`${where}`, `key ${JSON.stringify(k)} is not allowed (keys must be non-empty, without "." and not start with "$")`);
+      }
+      checkMetadata(x, `${where}.${k}`, depth + 1, budget);
+    }
+    return;
+  }
+  fail(where, `${typeof value} is not a JSON value`);
+}
+
+export function prepareRecord(input: RecordInput, dimension: number, where: string): PreparedRecord {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail(where, 'each record must be an object');
+  let id = input.id;
+  if (id === undefined || id === null) id = randomUUID();
+  else if (typeof id !== 'string' || id.length === 0 || id.length > RECORD_LIMITS.maxIdLength) {
+    fail(`${where}.id`, `id must be a string of 1 to ${RECORD_LIMITS.maxIdLength} characters`);
+  }
+  const text = input.text ?? null;
+  if (text !== null && typeof text !== 'string') fail(`${where}.text`, 'text must be a string');
+  const metadata = (input.metadata ?? {}) as Metadata;
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) fail(`${where}.metadata`, 'metadata must be a JSON object');
+  checkMetadata(metadata, `${where}.metadata`, 0, { leaves: RECORD_LIMITS.maxMetadataLeaves + 1 });
+  return { id, text, metadata, vector: toVector(input.vector, dimension, where) };
+}

@@ -1,0 +1,69 @@
+/**
+ * Runs snapshot builds in worker threads so that searches and writes on the main thread
+ * never wait for them, with a small global limit so rebuilds cannot starve the server.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BuildRequest, SnapshotMeta } from './snapshot.js';
+
+// In a checkout run through tsx this module is .ts; once built it is .js.
+const WORKER_URL = new URL(`./snapshot-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+let running = 0;
+const waiting: (() => void)[] = [];
+let limit = 2;
+
+export function setSnapshotConcurrency(n: number): void {
+  limit = Math.max(1, n);
+}
+
+async function slot(): Promise<void> {
+  if (running < limit) {
+    running++;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+export interface SnapshotJob {
+  promise: Promise<SnapshotMeta>;
+  /** Stop the worker; the promise rejects with `cancelled`. */
+  cancel(): void;
+}
+
+export function startSnapshotJob(req: BuildRequest): SnapshotJob {
+  let worker: Worker | null = null;
+  let cancelled = false;
+  const promise = (async () => {
+    await slot();
+    try {
+      if (cancelled) throw new Error('cancelled');
+      const w = new Worker(WORKER_URL, { workerData: req });
+      worker = w;
+      return await new Promise<SnapshotMeta>((resolve, reject) => {
+        w.once('message', (m: { ok: boolean; meta?: SnapshotMeta; error?: string }) =>
+          m.ok ? resolve(m.meta!) : reject(new Error(m.error)),
+        );
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(cancelled ? 'cancelled' : `snapshot worker exited with code ${code}`)));
+      });
+    } finally {
+      worker = null;
+      release();
+    }
+  })();
+  return {
+    promise,
+    cancel() {
+      cancelled = true;
+      void (worker as Worker | null)?.terminate();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/** Worker thread entry: builds one snapshot off the main thread (see snapshot.ts). */
+import { parentPort, workerData } from 'node:worker_threads';
+import { buildSnapshot, type BuildRequest } from './snapshot.js';
+
+try {
+  parentPort!.postMessage({ ok: true, meta: buildSnapshot(workerData as BuildRequest) });
+} catch (e) {
+  parentPort!.postMessage({ ok: false, error: (e as Error).message });
+}

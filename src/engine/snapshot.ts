@@ -1,0 +1,169 @@
+/**
+ * Index snapshots: the vector index is a cache of the record store, saved now and then so
+ * opening does not rebuild the graph. A snapshot is a file `index-<seq>-<nonce>.bin` plus
+ * `snapshot.json` naming it with the sequence it covers, its size and CRC-32. Files are
+ * written to a temp name, fsynced and renamed; `snapshot.json` is replaced last, so a crash
+ * at any point leaves either the old or the new snapshot, never a mix. A snapshot that
+ * fails verification is ignored and the index rebuilt from SQLite.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { FlatIndex } from './flat-index.js';
+import { HnswIndex } from './hnsw-index.js';
+import { blobToVector, RecordStore } from './record-store.js';
+import type { CollectionConfig } from './types.js';
+import { prepareVector } from './vector-math.js';
+import type { VectorIndex } from './vector-index.js';
+
+export const SNAPSHOT_META = 'snapshot.json';
+
+export interface SnapshotMeta {
+  format: 1;
+  file: string;
+  seq: number;
+  bytes: number;
+  crc32: number;
+  fingerprint: string;
+  /** Vectors in the index. */
+  count: number;
+  /** Removals the saved graph has absorbed since it was built from scratch. */
+  dead: number;
+}
+
+export function createIndex(config: CollectionConfig): VectorIndex {
+  return config.index.type === 'flat' ? new FlatIndex(config.dimension, config.metric) : new HnswIndex(config);
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readSnapshotMeta(dir: string): SnapshotMeta | null {
+  const path = join(dir, SNAPSHOT_META);
+  if (!existsSync(path)) return null;
+  try {
+    const meta = JSON.parse(readFileSync(path, 'utf8')) as SnapshotMeta;
+    return meta.format === 1 && typeof meta.file === 'string' && Number.isInteger(meta.seq) ? meta : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why a snapshot cannot be used, or null when its file is intact. */
+export function snapshotProblem(dir: string, meta: SnapshotMeta, fingerprint: string): string | null {
+  if (meta.fingerprint !== fingerprint) return 'it was built with different index settings';
+  const path = join(dir, meta.file);
+  if (!existsSync(path)) return `${meta.file} is missing`;
+  const size = statSync(path).size;
+  if (size !== meta.bytes) return `${meta.file} has ${size} bytes, expected ${meta.bytes}`;
+  if (crc32(readFileSync(path)) !== meta.crc32) return `${meta.file} fails its checksum`;
+  return null;
+}
+
+/** Save `index` to a new snapshot file (not yet committed). */
+export function writeIndexFile(dir: string, index: VectorIndex, seq: number): { file: string; bytes: number; crc32: number } {
+  const file = `index-${seq}-${randomBytes(4).toString('hex')}.bin`;
+  const tmp = join(dir, `${file}.tmp`);
+  index.save(tmp);
+  fsyncPath(tmp);
+  const data = readFileSync(tmp);
+  renameSync(tmp, join(dir, file));
+  return { file, bytes: data.length, crc32: crc32(data) };
+}
+
+/** Make `meta` the current snapshot and delete files no longer referenced. */
+export function commitSnapshot(dir: string, meta: SnapshotMeta): void {
+  const tmp = join(dir, `${SNAPSHOT_META}.tmp`);
+  writeFileSync(tmp, JSON.stringify(meta));
+  fsyncPath(tmp);
+  renameSync(tmp, join(dir, SNAPSHOT_META));
+  fsyncPath(dir);
+  removeStaleFiles(dir, meta.file);
+}
+
+/** Remove index files other than `keep` and leftover temp files. */
+export function removeStaleFiles(dir: string, keep: string | null, alsoKeep: ReadonlySet<string> = new Set()): void {
+  for (const name of readdirSync(dir)) {
+    const stale = (name.startsWith('index-') && name !== keep && !alsoKeep.has(name)) || name === `${SNAPSHOT_META}.tmp`;
+    if (stale) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+const BATCH = 4096;
+
+/** Insert (or re-insert) vectors in batches. Returns how many index entries were replaced. */
+function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>): number {
+  let replaced = 0;
+  let labels: number[] = [];
+  let buf = new Float32Array(BATCH * config.dimension);
+  const flush = () => {
+    if (labels.length === 0) return;
+    replaced += index.remove(labels);
+    index.add(labels, buf.subarray(0, labels.length * config.dimension));
+    labels = [];
+    buf = new Float32Array(BATCH * config.dimension);
+  };
+  for (const row of rows) {
+    buf.set(prepareVector(config.metric, blobToVector(row.vector)), labels.length * config.dimension);
+    labels.push(row.label);
+    if (labels.length === BATCH) flush();
+  }
+  flush();
+  return replaced;
+}
+
+/**
+ * Bring `index` from `fromSeq` up to the store's current state: drop deleted labels,
+ * (re)insert changed ones. Returns the number of removals the graph absorbed.
+ */
+export function replay(index: VectorIndex, config: CollectionConfig, store: RecordStore, fromSeq: number): number {
+  const dead = index.remove(store.tombstonesSince(fromSeq));
+  return dead + addRows(index, config, store.changedSince(fromSeq));
+}
+
+export interface BuildRequest {
+  dir: string;
+  dbFile: string;
+  config: CollectionConfig;
+  fingerprint: string;
+  /** Start from this snapshot (load + replay) rather than from scratch. */
+  base: SnapshotMeta | null;
+}
+
+/**
+ * Build a snapshot from the record store at one consistent point: load `base` (if intact)
+ * and replay newer writes, or insert every record. Runs in a worker thread.
+ */
+export function buildSnapshot(req: BuildRequest): SnapshotMeta {
+  const store = new RecordStore(req.dbFile, { readonly: true });
+  try {
+    return store.readConsistent(() => {
+      const seq = store.currentSeq();
+      const index = createIndex(req.config);
+      let dead = 0;
+      if (req.base && snapshotProblem(req.dir, req.base, req.fingerprint) === null) {
+        index.load(join(req.dir, req.base.file));
+        dead = req.base.dead + replay(index, req.config, store, req.base.seq);
+      } else {
+        addRows(index, req.config, store.iterateVectors());
+      }
+      const file = writeIndexFile(req.dir, index, seq);
+      return { format: 1, ...file, seq, fingerprint: req.fingerprint, count: index.size(), dead };
+    });
+  } finally {
+    store.close();
+  }
+}

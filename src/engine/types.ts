@@ -1,0 +1,84 @@
+import type { Filter } from './filter.js';
+
+export type Metric = 'cosine' | 'dot' | 'l2';
+export type StorageType = 'f32' | 'f16' | 'i8';
+
+export interface HnswConfig {
+  type: 'hnsw';
+  /** Graph connectivity (links per node). */
+  m: number;
+  efConstruction: number;
+  /** Default search breadth; a query may ask for another. */
+  efSearch: number;
+}
+
+export interface FlatConfig {
+  type: 'flat';
+}
+
+export type IndexConfig = HnswConfig | FlatConfig;
+
+/** Everything that decides how vectors are indexed. Fixed at creation. */
+export interface CollectionConfig {
+  dimension: number;
+  metric: Metric;
+  index: IndexConfig;
+  storage: StorageType;
+  /** Free-form attributes stored with the collection (e.g. the embedding model id). */
+  attributes: Record<string, unknown>;
+}
+
+export interface CollectionConfigInput {
+  dimension: number;
+  metric?: Metric;
+  index?: { type?: 'hnsw' | 'flat'; m?: number; efConstruction?: number; efSearch?: number };
+  storage?: StorageType;
+  attributes?: Record<string, unknown>;
+}
+
+export type Metadata = Record<string, unknown>;
+
+export interface RecordInput {
+  id?: string;
+  vector: ArrayLike<number>;
+  text?: string | null;
+  metadata?: Metadata | null;
+}
+
+export interface StoredRecord {
+  id: string;
+  text: string | null;
+  metadata: Metadata;
+  vector?: number[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SearchRequest {
+  vector: ArrayLike<number>;
+  k: number;
+  /** Search breadth for HNSW (defaults to the collection's efSearch). */
+  ef?: number;
+  filter?: Filter;
+  /** Force an exact scan, bypassing the graph. */
+  exact?: boolean;
+  /** What to fetch for each hit: just the id, or id + text + metadata. */
+  include?: 'id' | 'payload';
+  includeVector?: boolean;
+}
+
+export type SearchPlan = 'hnsw' | 'hnsw-filtered' | 'exact' | 'exact-filtered';
+
+export interface SearchHit {
+  id: string;
+  /** cosine: similarity; dot: inner product (higher is better); l2: Euclidean distance (lower is better). */
+  score: number;
+  text?: string | null;
+  metadata?: Metadata;
+  vector?: number[];
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  plan: SearchPlan;
+}
