@@ -406,8 +406,10 @@ export class Collection {
     const predicate = compilePredicate(node);
     const checked = new Set<number>();
     const passed: { label: number; vector: Buffer }[] = [];
-    const want = k * RESCORE_FACTOR[this.config.storage];
-    let breadth = Math.max(ef, want * 4);
+    // Collect as many passing candidates as an unfiltered search would consider (ef), so
+    // the filtered answer is as good as an unfiltered one.
+    const want = Math.max(ef, k * RESCORE_FACTOR[this.config.storage]);
+    let breadth = want;
     for (;;) {
       const found = this.index.search(query, breadth, breadth);
       const fresh = found.labels.filter((l) => !checked.has(l));
@@ -417,7 +419,10 @@ export class Collection {
       fresh.forEach((l) => checked.add(l));
       const exhausted = found.labels.length < breadth || breadth >= this.liveCount;
       if (passed.length >= want || exhausted) break;
-      breadth = Math.min(breadth * 4, Math.max(this.liveCount, 1));
+      // Widen by the pass rate seen so far (at least 2×, at most 16× per round).
+      const rate = Math.max(passed.length, 1) / checked.size;
+      const factor = Math.min(16, Math.max(2, (1.2 * want) / rate / breadth));
+      breadth = Math.min(Math.ceil(breadth * factor), Math.max(this.liveCount, 1));
     }
     if (passed.length < k) return ['exact-filtered', this.exactScan(query, k, where)];
     return ['hnsw-filtered', this.rankRows(query, k, passed)];

@@ -8,7 +8,7 @@ export const LIMITS = {
 } as const;
 
 /** Defaults chosen so recall@10 ≥ 0.95 on GloVe-100 (see docs/benchmarks.md). */
-export const DEFAULT_HNSW = { m: 16, efConstruction: 128, efSearch: 128 } as const;
+export const DEFAULT_HNSW = { m: 16, efConstruction: 200, efSearch: 200 } as const;
 
 const METRICS: readonly Metric[] = ['cosine', 'dot', 'l2'];
 const STORAGE: readonly StorageType[] = ['f32', 'f16', 'i8'];

@@ -67,12 +67,15 @@ export function higherIsBetter(metric: Metric): boolean {
 }
 
 /**
- * Exact score of a stored vector against a prepared query (see `prepareQuery`).
- * cosine → similarity, dot → inner product, l2 → Euclidean distance.
+ * Exact score of a stored full-precision vector against a prepared query (see
+ * `prepareVector`). cosine → similarity, dot → inner product, l2 → Euclidean distance.
  */
-export function exactScore(metric: Metric, query: Float32Array, stored: Float32Array, offset = 0): number {
-  if (metric === 'l2') return Math.sqrt(l2sq(query, stored, offset));
-  return dot(query, stored, offset);
+export function exactScore(metric: Metric, query: Float32Array, stored: Float32Array): number {
+  if (metric === 'l2') return Math.sqrt(l2sq(query, stored));
+  const d = dot(query, stored);
+  if (metric === 'dot') return d;
+  const n = norm(stored);
+  return n === 0 ? 0 : d / n;
 }
 
 /** Vectors as the index sees them: unit length for cosine, raw otherwise. */

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Collection, Database } from '../../src/engine/index.js';
+import { VectraError } from '../../src/errors.js';
+import { memoryLogger, tempDir } from '../support/tmp.js';
+
+const quiet = { logger: memoryLogger() };
+
+function code(c: string) {
+  return (e: unknown) => e instanceof VectraError && e.code === c;
+}
+
+describe('collection records', () => {
+  it('upserts, gets, updates by id, and counts', async () => {
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 3 }, quiet);
+    const r = c.upsert([
+      { id: 'a', vector: [1, 0, 0], text: 'alpha', metadata: { n: 1 } },
+      { vector: [0, 1, 0] },
+    ]);
+    assert.equal(r.ids[0], 'a');
+    assert.match(r.ids[1], /^[0-9a-f-]{36}$/, 'a missing id is generated');
+    assert.equal(r.inserted, 2);
+    assert.equal(c.count(), 2);
+    const a = c.get('a', { includeVector: true })!;
+    assert.deepEqual([a.id, a.text, a.metadata, a.vector], ['a', 'alpha', { n: 1 }, [1, 0, 0]]);
+    assert.equal(c.get('a')!.vector, undefined, 'vector only on request');
+
+    const u = c.upsert([{ id: 'a', vector: [0, 0, 1], text: 'beta', metadata: { n: 2 } }]);
+    assert.deepEqual([u.inserted, u.updated], [0, 1]);
+    assert.equal(c.count(), 2);
+    const a2 = c.get('a', { includeVector: true })!;
+    assert.deepEqual([a2.text, a2.metadata, a2.vector], ['beta', { n: 2 }, [0, 0, 1]]);
+    assert.equal(a2.createdAt, a.createdAt);
+    // The index follows the update: the old vector no longer finds it first.
+    assert.equal(c.search({ vector: [0, 0, 1], k: 1 }).hits[0].id, 'a');
+    assert.notEqual(c.search({ vector: [1, 0, 0], k: 1 }).hits[0].id, 'a');
+    assert.equal(c.get('nope'), null);
+    await c.close();
+  });
+
+  it('a batch with one bad record stores nothing, and the error names the record', async () => {
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 2 }, quiet);
+    c.upsert([{ id: 'keep', vector: [1, 1] }]);
+    const bad = [
+      [{ id: 'x', vector: [1, 2] }, { id: 'y', vector: [1, 2, 3] }],
+      [{ id: 'x', vector: [1, 2] }, { id: 'y', vector: [1, Number.NaN] }],
+      [{ id: 'x', vector: [1, 2] }, { id: 'y', vector: [1, 1e39] }],
+      [{ id: 'x', vector: [1, 2] }, { id: 'y', vector: 'nope' }],
+      [{ id: 'x', vector: [1, 2] }, { id: '', vector: [1, 2] }],
+      [{ id: 'x', vector: [1, 2] }, { id: 'y', vector: [1, 2], metadata: { 'a.b': 1 } }],
+      [{ id: 'x', vector: [1, 2] }, { id: 'y', vector: [1, 2], metadata: [1] }],
+    ];
+    const expected = [
+      'records[1].vector has 3 dimensions but the collection expects 2',
+      'records[1].vector[1] is null; every component must be a finite number',
+      'records[1].vector[1] = 1e+39 is outside the float32 range',
+      'records[1].vector must be an array of 2 numbers',
+      'records[1].id: id must be a string of 1 to 256 characters',
+      'records[1].metadata: key "a.b" is not allowed',
+      'records[1].metadata: metadata must be a JSON object',
+    ];
+    for (const [i, batch] of bad.entries()) {
+      assert.throws(() => c.upsert(batch as never), (e: unknown) => e instanceof VectraError && e.status === 400 && e.message.startsWith(expected[i]), expected[i]);
+    }
+    assert.equal(c.count(), 1);
+    assert.equal(c.get('x'), null);
+    await c.close();
+  });
+
+  it('deletes by id and by filter; the index forgets them', async () => {
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 2, metric: 'l2' }, quiet);
+    c.upsert(Array.from({ length: 50 }, (_, i) => ({ id: `r${i}`, vector: [i, 0], metadata: { even: i % 2 === 0, i } })));
+    assert.equal(c.delete(['r0', 'r1', 'missing']), 2);
+    assert.equal(c.deleteWhere({ even: true, i: { $lt: 10 } }), 4);
+    assert.equal(c.count(), 44);
+    assert.deepEqual(c.search({ vector: [0, 0], k: 3, include: 'id' }).hits.map((h) => h.id), ['r3', 'r5', 'r7']);
+    assert.throws(() => c.deleteWhere({}), code('INVALID_FILTER'));
+    assert.equal(c.count({ even: false }), 25 - 1);
+    await c.close();
+  });
+
+  it('lists records by id with a cursor, optionally filtered', async () => {
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 1 }, quiet);
+    c.upsert(Array.from({ length: 25 }, (_, i) => ({ id: `id${String(i).padStart(2, '0')}`, vector: [1], metadata: { g: i % 3 } })));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = c.list({ limit: 10, cursor });
+      seen.push(...page.records.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.equal(seen.length, 25);
+    assert.deepEqual(seen, [...seen].sort());
+    const g0 = c.list({ limit: 100, filter: { g: 0 } });
+    assert.equal(g0.records.length, 9);
+    assert.equal(g0.nextCursor, null);
+    assert.throws(() => c.list({ cursor: 'garbage!' }), code('INVALID_CURSOR'));
+    assert.throws(() => c.list({ limit: 0 }), code('INVALID_ARGUMENT'));
+    await c.close();
+  });
+
+  it('scores: cosine similarity, dot product, Euclidean distance', async () => {
+    const dir = tempDir();
+    for (const [metric, want] of [['cosine', 0.6], ['dot', 6], ['l2', Math.sqrt(17)]] as const) {
+      const c = await Collection.create(join(dir, metric), { dimension: 2, metric }, quiet);
+      c.upsert([{ id: 'a', vector: [3, 4] }]);
+      for (const exact of [false, true]) {
+        const hit = c.search({ vector: [2, 0], k: 1, exact }).hits[0];
+        assert.ok(Math.abs(hit.score - want) < 1e-5, `${metric} exact=${exact}: ${hit.score} vs ${want}`);
+      }
+      await c.close();
+    }
+  });
+
+  it('rejects bad configs and bad queries with clear errors', async () => {
+    const dir = tempDir();
+    const configs: [object, RegExp][] = [
+      [{ dimension: 0 }, /dimension must be an integer from 1/],
+      [{ dimension: 2.5 }, /dimension must be an integer/],
+      [{ dimension: 4, metric: 'hamming' }, /metric must be one of cosine, dot, l2/],
+      [{ dimension: 4, storage: 'i8', metric: 'l2' }, /storage "i8" needs metric "cosine"/],
+      [{ dimension: 4, index: { type: 'flat', m: 8 } }, /index.m applies only to index type "hnsw"/],
+      [{ dimension: 4, index: { type: 'hnsw', m: 1 } }, /index.m must be an integer from 2 to 128/],
+    ];
+    for (const [cfg, msg] of configs) {
+      await assert.rejects(Collection.create(join(dir, 'x'), cfg as never, quiet), (e: unknown) => code('INVALID_COLLECTION_CONFIG')(e) && msg.test((e as Error).message));
+    }
+    const c = await Collection.create(join(dir, 'ok'), { dimension: 2 }, quiet);
+    assert.throws(() => c.search({ vector: [1], k: 1 }), code('DIMENSION_MISMATCH'));
+    assert.throws(() => c.search({ vector: [1, 0], k: 0 }), code('INVALID_ARGUMENT'));
+    assert.throws(() => c.search({ vector: [1, 0], k: 10001 }), code('INVALID_ARGUMENT'));
+    assert.throws(() => c.search({ vector: [1, 0], k: 1, filter: { a: { $foo: 1 } } }), code('INVALID_FILTER'));
+    assert.deepEqual(c.search({ vector: [1, 0], k: 5 }).hits, [], 'empty collection answers no hits');
+    await c.close();
+  });
+});
+
+describe('database of collections', () => {
+  it('creates, lists, reopens, refuses duplicates and drops with its files', async () => {
+    const root = tempDir();
+    const db = Database.open(root, quiet);
+    await db.ready;
+    const c = await db.create('docs', { dimension: 2 });
+    c.upsert([{ id: 'a', vector: [1, 0], metadata: { k: 'v' } }]);
+    await assert.rejects(db.create('docs', { dimension: 2 }), code('COLLECTION_EXISTS'));
+    await assert.rejects(db.create('../evil', { dimension: 2 }), code('INVALID_ARGUMENT'));
+    await assert.rejects(db.create('a/b', { dimension: 2 }), code('INVALID_ARGUMENT'));
+    await assert.rejects(db.create('x', { dimension: -1 }), code('INVALID_COLLECTION_CONFIG'));
+    assert.deepEqual(db.names(), ['docs'], 'a failed create leaves nothing behind');
+    assert.deepEqual(readdirSync(root), ['docs']);
+    await db.close();
+
+    const db2 = Database.open(root, quiet);
+    await db2.ready;
+    assert.deepEqual(db2.get('docs').get('a')!.metadata, { k: 'v' });
+    assert.throws(() => db2.get('nope'), code('COLLECTION_NOT_FOUND'));
+    await db2.drop('docs');
+    assert.equal(existsSync(join(root, 'docs')), false);
+    assert.deepEqual(readdirSync(root), []);
+    assert.throws(() => c.search({ vector: [1, 0], k: 1 }), code('COLLECTION_CLOSED'));
+    await db2.close();
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * Recall of the HNSW index against the exact index, on real GloVe 100-d word vectors
+ * (20k in the index, held-out words as queries), for every metric and storage type.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { Collection, FlatIndex, type Metric, type StorageType } from '../../src/engine/index.js';
+import { prepareVector } from '../../src/engine/vector-math.js';
+import { dataset, glove, row } from '../support/glove.js';
+import { memoryLogger, tempDir } from '../support/tmp.js';
+
+const N = 20000;
+const Q = 200;
+const K = 10;
+const quiet = { logger: memoryLogger() };
+
+function recall(got: string[][], truth: string[][]): number {
+  let hit = 0;
+  got.forEach((g, i) => {
+    const t = new Set(truth[i]);
+    hit += g.filter((id) => t.has(id)).length;
+  });
+  return hit / (truth.length * K);
+}
+
+function exactTruth(metric: Metric, base: number[], queries: number[]): string[][] {
+  const g = glove();
+  const flat = new FlatIndex(g.dim, metric);
+  const m = new Float32Array(base.length * g.dim);
+  base.forEach((w, i) => m.set(prepareVector(metric, Float32Array.from(row(g, w))), i * g.dim));
+  flat.add(base, m);
+  return queries.map((q) => flat.search(prepareVector(metric, Float32Array.from(row(g, q))), K).labels.map((l) => g.words[l]));
+}
+
+describe('HNSW recall@10 vs the exact index on 20k GloVe vectors, default settings', () => {
+  const { base, queries } = dataset(N, Q);
+  const records = () => base.map((w) => ({ id: glove().words[w], vector: row(glove(), w), metadata: { bucket: w % 100, even: w % 2 === 0 } }));
+  const truth = new Map<Metric, string[][]>();
+  before(() => {
+    for (const m of ['cosine', 'dot', 'l2'] as Metric[]) truth.set(m, exactTruth(m, base, queries));
+  });
+
+  const cases: [Metric, StorageType, number][] = [
+    ['cosine', 'f32', 0.95],
+    ['cosine', 'f16', 0.95],
+    ['cosine', 'i8', 0.95],
+    ['dot', 'f32', 0.95],
+    ['dot', 'f16', 0.95],
+    ['l2', 'f32', 0.95],
+    ['l2', 'f16', 0.95],
+  ];
+  for (const [metric, storage, floor] of cases) {
+    it(`${metric} ${storage}: recall ≥ ${floor}`, async () => {
+      const c = await Collection.create(join(tempDir(), 'c'), { dimension: 100, metric, storage }, quiet);
+      const all = records();
+      for (let i = 0; i < all.length; i += 5000) c.upsert(all.slice(i, i + 5000));
+      const got = queries.map((q) => c.search({ vector: row(glove(), q), k: K, include: 'id' }).hits.map((h) => h.id));
+      const r = recall(got, truth.get(metric)!);
+      console.log(`# recall@10 ${metric} ${storage} = ${r.toFixed(4)}`);
+      assert.ok(r >= floor, `recall ${r} < ${floor}`);
+      // The engine's own exact path agrees with the oracle.
+      const exact = queries.slice(0, 20).map((q) => c.search({ vector: row(glove(), q), k: K, exact: true, include: 'id' }).hits.map((h) => h.id));
+      assert.equal(recall(exact, truth.get(metric)!.slice(0, 20)), 1);
+      await c.close();
+    });
+  }
+});
+
+describe('filtered search on 20k GloVe vectors', () => {
+  const { base, queries } = dataset(N, 100);
+  let c: Collection;
+  before(async () => {
+    c = await Collection.create(join(tempDir(), 'c'), { dimension: 100 }, quiet);
+    const g = glove();
+    c.upsert(base.map((w) => ({ id: g.words[w], vector: row(g, w), metadata: { bucket: w % 100, even: w % 2 === 0, tenth: w % 10, rare: w < 15 } })));
+  });
+
+  const filters: [string, Record<string, unknown>, string][] = [
+    ['selective (1%)', { bucket: 7 }, 'exact-filtered'],
+    ['selective compound', { $and: [{ bucket: { $in: [1, 2] } }, { even: true }] }, 'exact-filtered'],
+    ['broad (50%)', { even: true }, 'hnsw-filtered'],
+    ['broad (10%)', { tenth: 3 }, 'hnsw-filtered'],
+    ['broad negation (90%)', { tenth: { $ne: 3 } }, 'hnsw-filtered'],
+  ];
+  for (const [name, filter, plan] of filters) {
+    it(`${name}: plans ${plan} and matches exact filtered search`, () => {
+      let hits = 0;
+      let total = 0;
+      for (const q of queries) {
+        const vector = row(glove(), q);
+        const got = c.search({ vector, k: K, filter, include: 'id' });
+        const want = c.search({ vector, k: K, filter, include: 'id', exact: true });
+        assert.equal(got.plan, plan);
+        assert.equal(got.hits.length, K);
+        const w = new Set(want.hits.map((h) => h.id));
+        hits += got.hits.filter((h) => w.has(h.id)).length;
+        total += K;
+        if (plan === 'exact-filtered') assert.deepEqual(got.hits, want.hits);
+      }
+      console.log(`# filtered recall ${name} = ${(hits / total).toFixed(4)}`);
+      assert.ok(hits / total >= 0.95, `filtered recall ${hits / total}`);
+    });
+  }
+
+  it('returns k results whenever k matching records exist, and all of them when fewer', () => {
+    const vector = row(glove(), queries[0]);
+    assert.equal(c.search({ vector, k: 10, filter: { rare: true } }).hits.length, 10);
+    assert.equal(c.search({ vector, k: 20, filter: { rare: true } }).hits.length, 15);
+    assert.equal(c.search({ vector, k: 10, filter: { bucket: 1000 } }).hits.length, 0);
+    // Broad filter, but the nearest neighbours all fail it: widening must still find k.
+    const nearest = c.search({ vector, k: 50, include: 'id' }).hits.map((h) => h.id);
+    const r = c.search({ vector, k: 10, filter: { $and: [{ even: true }, { $not: { $or: [{ bucket: { $in: [0, 2] } }] } }] } });
+    assert.equal(r.hits.length, 10);
+    assert.ok(nearest.length === 50);
+  });
+});
