@@ -35,6 +35,8 @@ export interface CollectionOptions {
   /** Rebuild the graph when removed entries exceed this share of live ones (default 0.25). */
   compactRatio?: number;
   filterLimits?: FilterLimits;
+  /** Threads for HNSW batch inserts (0 = every core; 1 = deterministic graphs). */
+  insertThreads?: number;
 }
 
 export interface ListOptions {
@@ -112,7 +114,7 @@ export class Collection {
     this.store = store;
     this.config = config;
     this.fingerprint = indexFingerprint(config);
-    this.index = createIndex(config);
+    this.index = createIndex(config, options.insertThreads ?? 0);
     this.log = options.logger ?? defaultLogger();
     this.opts = {
       snapshotEvery: options.snapshotEvery ?? 20000,
@@ -120,6 +122,7 @@ export class Collection {
       syncReplayLimit: options.syncReplayLimit ?? 20000,
       compactRatio: options.compactRatio ?? 0.25,
       filterLimits: options.filterLimits ?? DEFAULT_FILTER_LIMITS,
+      insertThreads: options.insertThreads ?? 0,
     };
   }
 
@@ -179,14 +182,14 @@ export class Collection {
   }
 
   private buildRequest(base: SnapshotMeta | null) {
-    return { dir: this.dir, dbFile: join(this.dir, DB_FILE), config: this.config, fingerprint: this.fingerprint, base };
+    return { dir: this.dir, dbFile: join(this.dir, DB_FILE), config: this.config, fingerprint: this.fingerprint, base, insertThreads: this.opts.insertThreads };
   }
 
   /** Swap in an index built by a worker, bring it up to date and make it the snapshot. */
   private async adopt(built: Promise<SnapshotMeta>): Promise<void> {
     const meta = await built;
     if (this.closed) return;
-    const index = createIndex(this.config);
+    const index = createIndex(this.config, this.opts.insertThreads);
     index.load(join(this.dir, meta.file));
     this.dead = replay(index, this.config, this.store, meta.seq);
     this.index = index;
@@ -275,7 +278,7 @@ export class Collection {
     } catch (e) {
       // SQLite has the write; the index does not. Rebuild it rather than serve a wrong one.
       this.log.error({ dir: this.dir, err: (e as Error).message }, 'vector index update failed; rebuilding from SQLite');
-      const index = createIndex(this.config);
+      const index = createIndex(this.config, this.opts.insertThreads);
       this.dead = replay(index, this.config, this.store, 0);
       this.index = index;
     }

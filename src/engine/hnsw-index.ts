@@ -18,16 +18,17 @@ function metricFor(config: CollectionConfig): string {
   return config.metric === 'cosine' && config.storage === 'i8' ? 'cos' : 'ip';
 }
 
-/** usearch's kernels use one thread for a single query; batch inserts use every core. */
-const INSERT_THREADS = 0;
-
 export class HnswIndex implements VectorIndex {
   readonly kind = 'hnsw' as const;
   readonly exactDistances: boolean;
   private index: UsearchIndex;
   private readonly bytesPerVector: number;
 
-  constructor(private readonly config: CollectionConfig) {
+  /**
+   * `insertThreads`: threads for batch inserts, 0 = every core. With 1, a build is
+   * deterministic (same insertion order → same graph).
+   */
+  constructor(private readonly config: CollectionConfig, private readonly insertThreads = 0) {
     this.exactDistances = config.storage === 'f32';
     this.bytesPerVector = config.dimension * (config.storage === 'f32' ? 4 : config.storage === 'f16' ? 2 : 1);
     this.index = this.fresh();
@@ -59,7 +60,7 @@ export class HnswIndex implements VectorIndex {
     if (labels.length === 0) return;
     const keys = new BigUint64Array(labels.length);
     for (let i = 0; i < labels.length; i++) keys[i] = BigInt(labels[i]);
-    this.index.add(keys, vectors, INSERT_THREADS);
+    this.index.add(keys, vectors, this.insertThreads);
   }
 
   remove(labels: number[]): number {

@@ -7,8 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BuildRequest, SnapshotMeta } from './snapshot.js';
 
-// In a checkout run through tsx this module is .ts; once built it is .js.
-const WORKER_URL = new URL(`./snapshot-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+// Built, this module is .js and so is the worker. Run from source through tsx (tests,
+// benchmarks), it is .ts: worker threads do not inherit tsx's loader on Node 20, so a
+// small bootstrap registers it before importing the worker.
+const EXT = extname(fileURLToPath(import.meta.url));
+const WORKER_URL = new URL(`./snapshot-worker${EXT}`, import.meta.url);
+
+function spawnWorker(workerData: unknown): Worker {
+  if (EXT !== '.ts') return new Worker(WORKER_URL, { workerData });
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
 
 let running = 0;
 const waiting: (() => void)[] = [];
@@ -45,7 +54,7 @@ export function startSnapshotJob(req: BuildRequest): SnapshotJob {
     await slot();
     try {
       if (cancelled) throw new Error('cancelled');
-      const w = new Worker(WORKER_URL, { workerData: req });
+      const w = spawnWorker(req);
       worker = w;
       return await new Promise<SnapshotMeta>((resolve, reject) => {
         w.once('message', (m: { ok: boolean; meta?: SnapshotMeta; error?: string }) =>

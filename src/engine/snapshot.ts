@@ -32,8 +32,8 @@ export interface SnapshotMeta {
   dead: number;
 }
 
-export function createIndex(config: CollectionConfig): VectorIndex {
-  return config.index.type === 'flat' ? new FlatIndex(config.dimension, config.metric) : new HnswIndex(config);
+export function createIndex(config: CollectionConfig, insertThreads = 0): VectorIndex {
+  return config.index.type === 'flat' ? new FlatIndex(config.dimension, config.metric) : new HnswIndex(config, insertThreads);
 }
 
 function fsyncPath(path: string): void {
@@ -141,6 +141,7 @@ export interface BuildRequest {
   fingerprint: string;
   /** Start from this snapshot (load + replay) rather than from scratch. */
   base: SnapshotMeta | null;
+  insertThreads: number;
 }
 
 /**
@@ -152,7 +153,7 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
   try {
     return store.readConsistent(() => {
       const seq = store.currentSeq();
-      const index = createIndex(req.config);
+      const index = createIndex(req.config, req.insertThreads);
       let dead = 0;
       if (req.base && snapshotProblem(req.dir, req.base, req.fingerprint) === null) {
         index.load(join(req.dir, req.base.file));
