@@ -7,7 +7,7 @@
  *
  * Words keep the package's order, which is by corpus frequency (rank 0 = most frequent).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -62,20 +62,32 @@ function convert(jsonPath: string, outPath: string): void {
 }
 
 function read(path: string): GloveVectors {
-  const buf = readFileSync(path);
-  if (buf.length < HEADER_BYTES || buf.toString('ascii', 0, 8) !== MAGIC) {
-    throw new Error(`${path} is not a GloVe cache file (bad magic)`);
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || header.toString('ascii', 0, 8) !== MAGIC) {
+      throw new Error(`${path} is not a GloVe cache file (bad magic)`);
+    }
+    const count = header.readUInt32LE(8);
+    const dim = header.readUInt32LE(12);
+    // Read straight into the matrix: no second 137 MB copy.
+    const vectors = new Float32Array(count * dim);
+    const bytes = new Uint8Array(vectors.buffer);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, HEADER_BYTES + got);
+      if (n === 0) throw new Error(`${path} is truncated`);
+      got += n;
+    }
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(size - HEADER_BYTES - bytes.length);
+    readSync(fd, tail, 0, tail.length, HEADER_BYTES + bytes.length);
+    const words = tail.toString('utf8').split('\n');
+    if (words.length !== count) throw new Error(`${path} is truncated (word list)`);
+    return { words, dim, vectors };
+  } finally {
+    closeSync(fd);
   }
-  const count = buf.readUInt32LE(8);
-  const dim = buf.readUInt32LE(12);
-  const vecBytes = count * dim * 4;
-  if (buf.length < HEADER_BYTES + vecBytes) throw new Error(`${path} is truncated`);
-  // Copy into an aligned buffer: the file buffer's offset is not guaranteed to be 4-aligned.
-  const vectors = new Float32Array(count * dim);
-  new Uint8Array(vectors.buffer).set(buf.subarray(HEADER_BYTES, HEADER_BYTES + vecBytes));
-  const words = buf.toString('utf8', HEADER_BYTES + vecBytes).split('\n');
-  if (words.length !== count) throw new Error(`${path} is truncated (word list)`);
-  return { words, dim, vectors };
 }
 
 /**

@@ -35,7 +35,11 @@ export interface CollectionOptions {
   /** Rebuild the graph when removed entries exceed this share of live ones (default 0.25). */
   compactRatio?: number;
   filterLimits?: FilterLimits;
-  /** Threads for HNSW batch inserts (0 = every core; 1 = deterministic graphs). */
+  /**
+   * Threads for HNSW batch inserts. Default 1: multi-threaded usearch builds leave a few
+   * nodes unreachable (4 of 50k GloVe vectors with 2 threads, none with 1) and differ run to
+   * run; one thread costs ~35% build speed (docs/engine.md). 0 = every core.
+   */
   insertThreads?: number;
 }
 
@@ -62,7 +66,7 @@ interface Ranked {
   scores: number[];
 }
 
-const RESCORE_FACTOR = { f32: 1, f16: 2, i8: 4 } as const;
+const RESCORE_FACTOR = { f32: 1, f16: 1, i8: 2 } as const;
 
 function toIso(ms: number): string {
   return new Date(ms).toISOString();
@@ -105,7 +109,8 @@ export class Collection {
   private jobDone: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private liveCount = 0;
+  /** label → id of every record: id-only answers need no SQLite round trip. */
+  private readonly idOf = new Map<number, string>();
   private readonly fingerprint: string;
   private readonly log: EngineLogger;
   private readonly opts: Required<Omit<CollectionOptions, 'logger' | 'synchronous'>>;
@@ -114,7 +119,7 @@ export class Collection {
     this.store = store;
     this.config = config;
     this.fingerprint = indexFingerprint(config);
-    this.index = createIndex(config, options.insertThreads ?? 0);
+    this.index = createIndex(config, options.insertThreads ?? 1);
     this.log = options.logger ?? defaultLogger();
     this.opts = {
       snapshotEvery: options.snapshotEvery ?? 20000,
@@ -122,7 +127,7 @@ export class Collection {
       syncReplayLimit: options.syncReplayLimit ?? 20000,
       compactRatio: options.compactRatio ?? 0.25,
       filterLimits: options.filterLimits ?? DEFAULT_FILTER_LIMITS,
-      insertThreads: options.insertThreads ?? 0,
+      insertThreads: options.insertThreads ?? 1,
     };
   }
 
@@ -153,10 +158,10 @@ export class Collection {
   // ---------------------------------------------------------------- loading & snapshots
 
   private async load(): Promise<void> {
-    this.liveCount = this.store.count();
+    for (const [label, id] of this.store.allIds()) this.idOf.set(label, id);
     const meta = readSnapshotMeta(this.dir);
     removeStaleFiles(this.dir, meta?.file ?? null);
-    const problem = meta ? snapshotProblem(this.dir, meta, this.fingerprint) : this.liveCount > 0 ? 'there is no snapshot' : null;
+    const problem = meta ? snapshotProblem(this.dir, meta, this.fingerprint) : this.idOf.size > 0 ? 'there is no snapshot' : null;
     if (meta && problem === null) {
       const pending = this.store.pendingSince(meta.seq);
       if (pending <= this.opts.syncReplayLimit) {
@@ -168,10 +173,10 @@ export class Collection {
         await this.adopt(startSnapshotJob(this.buildRequest(meta)).promise);
       }
     } else if (problem !== null) {
-      this.log.warn({ dir: this.dir, reason: problem, records: this.liveCount }, 'vector index snapshot unusable; rebuilding it from SQLite');
-      if (this.liveCount <= this.opts.syncReplayLimit) {
+      this.log.warn({ dir: this.dir, reason: problem, records: this.idOf.size }, 'vector index snapshot unusable; rebuilding it from SQLite');
+      if (this.idOf.size <= this.opts.syncReplayLimit) {
         this.dead = replay(this.index, this.config, this.store, 0);
-        this.changes = this.liveCount;
+        this.changes = this.idOf.size;
         this.saveNow();
       } else {
         await this.adopt(startSnapshotJob(this.buildRequest(null)).promise);
@@ -262,7 +267,7 @@ export class Collection {
     if (prepared.length === 0) return { ids: [], inserted: 0, updated: 0 };
     const res = this.store.upsert(prepared);
     this.applyToIndex(res.labels, res.vectors);
-    this.liveCount += res.inserted;
+    res.labels.forEach((l, i) => this.idOf.set(l, res.ids[i]));
     this.changes += res.labels.length;
     this.maybeSnapshot();
     return { ids: prepared.map((r) => r.id), inserted: res.inserted, updated: res.updated };
@@ -288,7 +293,7 @@ export class Collection {
     if (labels.length === 0) return 0;
     const { deleted } = this.store.deleteLabels(labels);
     this.dead += this.index.remove(deleted);
-    this.liveCount -= deleted.length;
+    for (const l of deleted) this.idOf.delete(l);
     this.changes += deleted.length;
     this.maybeSnapshot();
     return deleted.length;
@@ -323,7 +328,7 @@ export class Collection {
   count(filter?: Record<string, unknown>): number {
     this.assertOpen();
     const node = filter === undefined ? null : parseFilter(filter, this.opts.filterLimits);
-    if (node === null) return this.liveCount;
+    if (node === null) return this.idOf.size;
     const sql = compileSql(node);
     return this.store.countWhere(sql.where, sql.params);
   }
@@ -389,7 +394,7 @@ export class Collection {
     if (this.index.exactDistances) ranked = this.fromIndex(found);
     else ranked = this.rankRows(query, k, this.store.vectors(found.labels));
     // A graph can fail to reach some nodes; never answer fewer than k when k exist.
-    if (ranked.labels.length < Math.min(k, this.liveCount)) return this.exactScan(query, k, null);
+    if (ranked.labels.length < Math.min(k, this.idOf.size)) return this.exactScan(query, k, null);
     return { labels: ranked.labels.slice(0, k), scores: ranked.scores.slice(0, k) };
   }
 
@@ -402,7 +407,7 @@ export class Collection {
     const sql = compileSql(node);
     const where = { sql: sql.where, params: sql.params };
     if (exact || this.index.kind === 'flat') return ['exact-filtered', this.exactScan(query, k, where)];
-    const threshold = Math.max(k, Math.min(5000, Math.max(1000, Math.round(this.liveCount * 0.02))));
+    const threshold = Math.max(k, Math.min(5000, Math.max(1000, Math.round(this.idOf.size * 0.02))));
     const matches = this.store.matchingLabels(sql.where, sql.params, threshold + 1);
     if (matches.length <= threshold) return ['exact-filtered', this.rankRows(query, k, this.store.vectors(matches))];
 
@@ -420,12 +425,12 @@ export class Collection {
         if (predicate(JSON.parse(row.metadata) as Metadata)) passed.push(row);
       }
       fresh.forEach((l) => checked.add(l));
-      const exhausted = found.labels.length < breadth || breadth >= this.liveCount;
+      const exhausted = found.labels.length < breadth || breadth >= this.idOf.size;
       if (passed.length >= want || exhausted) break;
       // Widen by the pass rate seen so far (at least 2×, at most 16× per round).
       const rate = Math.max(passed.length, 1) / checked.size;
       const factor = Math.min(16, Math.max(2, (1.2 * want) / rate / breadth));
-      breadth = Math.min(Math.ceil(breadth * factor), Math.max(this.liveCount, 1));
+      breadth = Math.min(Math.ceil(breadth * factor), Math.max(this.idOf.size, 1));
     }
     if (passed.length < k) return ['exact-filtered', this.exactScan(query, k, where)];
     return ['hnsw-filtered', this.rankRows(query, k, passed)];
@@ -433,8 +438,7 @@ export class Collection {
 
   private materialize(ranked: Ranked, include: 'id' | 'payload', includeVector: boolean): SearchHit[] {
     if (include === 'id' && !includeVector) {
-      const ids = this.store.ids(ranked.labels);
-      return ranked.labels.map((l, i) => ({ id: ids.get(l)!, score: ranked.scores[i] }));
+      return ranked.labels.map((l, i) => ({ id: this.idOf.get(l)!, score: ranked.scores[i] }));
     }
     const rows = this.store.payloads(ranked.labels, includeVector);
     return ranked.labels.map((l, i) => {
@@ -462,7 +466,7 @@ export class Collection {
       }
     }
     return {
-      count: this.liveCount,
+      count: this.idOf.size,
       dimension: this.config.dimension,
       diskBytes,
       indexBytes: this.index.memoryBytes(),
@@ -486,7 +490,7 @@ export class Collection {
   async close(): Promise<void> {
     if (!(await this.stop())) return;
     try {
-      if (this.changes > 0 || (this.meta === null && this.liveCount > 0)) this.saveNow();
+      if (this.changes > 0 || (this.meta === null && this.idOf.size > 0)) this.saveNow();
     } finally {
       this.store.close();
     }

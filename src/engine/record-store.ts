@@ -52,8 +52,9 @@ export interface PreparedRecord {
 
 export interface WriteResult {
   seq: number;
-  /** Labels whose vectors changed, with the vectors (row-major), in batch order, deduplicated. */
+  /** Labels whose vectors changed, with their ids and vectors, in batch order, deduplicated. */
   labels: number[];
+  ids: string[];
   vectors: Float32Array[];
   inserted: number;
   updated: number;
@@ -88,6 +89,8 @@ export class RecordStore {
       this.db.exec(SCHEMA);
     }
     this.db.pragma('busy_timeout = 5000');
+    // Searches read scattered rows: keep more pages than SQLite's default 2 MB.
+    this.db.pragma('cache_size = -16384');
     this.seq = Number(this.setting('seq') ?? 0);
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
@@ -103,7 +106,7 @@ export class RecordStore {
       count: p('SELECT COUNT(*) AS n FROM records'),
       payload: p('SELECT label, id, text, metadata, created_at, updated_at FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       payloadVec: p('SELECT label, id, vector, text, metadata, created_at, updated_at FROM records WHERE label IN (SELECT value FROM json_each(?))'),
-      ids: p('SELECT label, id FROM records WHERE label IN (SELECT value FROM json_each(?))'),
+      allIds: p('SELECT label, id FROM records').raw(),
       vectors: p('SELECT label, vector FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       metaVectors: p('SELECT label, vector, metadata FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       allVectors: p('SELECT label, vector FROM records'),
@@ -152,7 +155,7 @@ export class RecordStore {
     const run = this.db.transaction((): WriteResult => {
       const seq = this.seq + 1;
       const now = Date.now();
-      const latest = new Map<number, Float32Array>();
+      const latest = new Map<number, PreparedRecord>();
       let inserted = 0;
       let updated = 0;
       for (const r of records) {
@@ -170,10 +173,11 @@ export class RecordStore {
         }
         for (const [path, t, v] of flattenMetadata(r.metadata)) this.st.addField.run(path, t, v, label);
         latest.delete(label);
-        latest.set(label, r.vector);
+        latest.set(label, r);
       }
       this.st.setSetting.run('seq', String(seq));
-      return { seq, labels: [...latest.keys()], vectors: [...latest.values()], inserted, updated };
+      const rs = [...latest.values()];
+      return { seq, labels: [...latest.keys()], ids: rs.map((r) => r.id), vectors: rs.map((r) => r.vector), inserted, updated };
     });
     const result = run();
     this.seq = result.seq;
@@ -212,9 +216,9 @@ export class RecordStore {
     return new Map(rows.map((r) => [r.label, r]));
   }
 
-  ids(labels: number[]): Map<number, string> {
-    const rows = this.st.ids.all(JSON.stringify(labels)) as { label: number; id: string }[];
-    return new Map(rows.map((r) => [r.label, r.id]));
+  /** Every (label, id) pair, for the in-memory id map. */
+  allIds(): IterableIterator<[number, string]> {
+    return this.st.allIds.iterate() as IterableIterator<[number, string]>;
   }
 
   vectors(labels: number[]): { label: number; vector: Buffer }[] {

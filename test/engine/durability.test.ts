@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -24,27 +25,24 @@ interface Outcome {
 }
 
 function runAndKill(dir: string, tag: string, ms: number): Promise<Outcome> {
+  const logPath = join(dir, `../${tag}.log`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, tag], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.startsWith('ready\n') && !child.killed) {
-        setTimeout(() => child.kill('SIGKILL'), ms).unref();
-        out = out.slice(6) + '\u0000';
-      }
-    });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, tag, logPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), ms).unref());
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') return reject(new Error(`child exited with ${code}`));
-      const lines = out.replace('\u0000', '').split('\n');
+      const lines = readFileSync(logPath, 'utf8').split('\n');
       // The last line may be cut mid-write: only whole lines count as acknowledged.
       lines.pop();
       const words = (prefix: string) => lines.filter((l) => l.startsWith(prefix)).flatMap((l) => l.slice(prefix.length).split(' '));
       const acked = words('ack ');
       const deleted = words('del ');
-      const done = new Set([...acked, ...deleted]);
-      const unsure = [...words('try '), ...words('try-del ')].filter((id) => !done.has(id));
+      // In flight at the kill: an upsert tried but not acknowledged, a delete tried but not
+      // confirmed (its record was acknowledged earlier, so check against deletes only).
+      const ackedSet = new Set(acked);
+      const deletedSet = new Set(deleted);
+      const unsure = [...words('try ').filter((id) => !ackedSet.has(id)), ...words('try-del ').filter((id) => !deletedSet.has(id))];
       resolve({ acked, deleted, unsure });
     });
   });
@@ -72,8 +70,12 @@ describe('durability under SIGKILL', () => {
       });
       const c = await Collection.open(dir, { logger });
       try {
-        const present = [...unsure].filter((id) => c.get(id) !== null).length;
-        assert.equal(c.count(), live.size + present, `cycle ${cycle}: count`);
+        const missing = [...live].filter((id) => c.get(id) === null);
+        assert.deepEqual(missing, [], `cycle ${cycle}: acknowledged records are missing`);
+        const present = [...unsure].filter((id) => c.get(id) !== null);
+        const extra = c.list({ limit: 10000 }).records.map((r) => r.id).filter((id) => !live.has(id) && !present.includes(id));
+        assert.deepEqual(extra, [], `cycle ${cycle}: records nobody wrote`);
+        assert.equal(c.count(), live.size + present.length, `cycle ${cycle}: count`);
         for (const id of live) {
           const r = c.get(id, { includeVector: true });
           assert.ok(r, `cycle ${cycle}: acknowledged ${id} is missing`);

@@ -49,7 +49,7 @@ describe('snapshot recovery', () => {
         // syncReplayLimit decides whether the rebuild runs inline or in a worker thread.
         // One insert thread makes builds deterministic, so the rebuilt graph is the same graph
         // and "answers unchanged" can be asserted exactly (multi-threaded builds differ run to run).
-        const opts = { logger, syncReplayLimit: where === 'worker' ? 10 : 100000, insertThreads: 1 };
+        const opts = { logger, syncReplayLimit: where === "worker" ? 10 : 100000, insertThreads: 1 };
         await build(dir, opts);
         const c1 = await Collection.open(dir, opts);
         const before = answers(c1);

@@ -1,0 +1,92 @@
+/**
+ * npm run bench:http [-- --n 100000] [-- --quick]
+ *
+ * The real server (a separate `vectra serve` process, built JS) on loopback: batch-upsert
+ * throughput of GloVe 100-d vectors, then search QPS and latency with autocannon at 1 and 16
+ * concurrent connections (each request a different held-out query vector). Prints Markdown
+ * for docs/benchmarks.md. Not a test.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { gloveData, queryWords, ROOT, vec } from './lib/glove-data.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const nArg = args.indexOf('--n');
+const N = nArg >= 0 ? Number(args[nArg + 1]) : quick ? 20000 : 100000;
+const DURATION = quick ? 3 : 15;
+const BATCH = 1000;
+const g = gloveData();
+const dataDir = mkdtempSync(join(tmpdir(), 'vectra-http-bench-'));
+
+const server = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--model-cache', join(ROOT, '.cache'), '--log-level', 'warn', '--rate-limit', '100000000'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, VECTRA_LOG_LEVEL: 'info' },
+});
+const url = await new Promise<string>((resolve) => {
+  let buf = '';
+  server.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
+    if (m) resolve(m[1]);
+  });
+});
+while ((await fetch(`${url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+
+const post = async (path: string, body: unknown, key?: string) => {
+  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<any>;
+};
+const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
+await post('/v1/collections', { name: 'glove', model: 'none', dimension: 100 }, apiKey);
+
+// Batch upsert, two requests in flight (one being parsed while the other is indexed).
+const t0 = performance.now();
+const batches: number[] = [];
+for (let s = 0; s < N; s += BATCH) batches.push(s);
+const worker = async () => {
+  for (let s = batches.shift(); s !== undefined; s = batches.shift()) {
+    const records = [];
+    for (let i = s; i < Math.min(N, s + BATCH); i++) records.push({ id: g.words[i], vector: Array.from(vec(g, i)), metadata: { rank: i } });
+    await post('/v1/collections/glove/records', { records }, apiKey);
+  }
+};
+await Promise.all([worker(), worker()]);
+const upsertSecs = (performance.now() - t0) / 1000;
+
+const queries = queryWords(g, 1000).map((w) => JSON.stringify({ vector: Array.from(vec(g, w)), k: 10, return: 'id' }));
+async function load(connections: number, body: 'id' | 'object') {
+  let i = 0;
+  const result = await autocannon({
+    url: `${url}/v1/collections/glove/search`,
+    connections,
+    duration: DURATION,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    requests: [{ setupRequest: (req: any) => ({ ...req, body: body === 'id' ? queries[i++ % queries.length] : queries[i++ % queries.length].replace('"return":"id"', '"return":"object"') }) }],
+  });
+  return result;
+}
+// Warm-up, then measure.
+await load(4, 'id');
+const rows: string[] = [];
+for (const [c, ret] of [[1, 'id'], [16, 'id'], [16, 'object']] as const) {
+  const r = await load(c, ret);
+  rows.push(`| ${c} | ${ret} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.non2xx} | ${r.errors} |`);
+}
+const mem = await (await fetch(`${url}/metrics`)).text();
+const rss = Number(/process_resident_memory_bytes (\d+)/.exec(mem)?.[1] ?? 0) / 2 ** 20;
+server.kill('SIGTERM');
+await new Promise((r) => server.on('exit', r));
+rmSync(dataDir, { recursive: true, force: true });
+
+console.log(`## HTTP — ${N.toLocaleString('en')} GloVe 100-d vectors, cosine, HNSW defaults (M 16, efC 200, ef 200), loopback\n`);
+console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server: \`vectra serve\` (one process), load: autocannon in another, ${DURATION} s per row\n`);
+console.log(`Batch upsert (${BATCH} vectors per request, 2 in flight): **${Math.round(N / upsertSecs).toLocaleString('en')} vectors/s** (${upsertSecs.toFixed(1)} s for ${N.toLocaleString('en')}); server RSS after the run ${rss.toFixed(0)} MB.\n`);
+console.log('| connections | return | requests/s | p50 ms | p99 ms | non-2xx | errors |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);

@@ -1,0 +1,84 @@
+/**
+ * The Fastify application: plugins (docs, rate limit, auth, metrics), one route file per
+ * resource, and a single error envelope. Thin: it parses, authorizes, calls services.
+ */
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createHash } from 'node:crypto';
+import { registerAuth } from './auth.js';
+import type { App, Services } from './context.js';
+import { errorHandler, send } from './errors.js';
+import { registerMetrics } from './metrics.js';
+import accountRoutes from './routes/accounts.js';
+import collectionRoutes from './routes/collections.js';
+import modelRoutes from './routes/models.js';
+import opsRoutes from './routes/ops.js';
+import recordRoutes from './routes/records.js';
+import searchRoutes from './routes/search.js';
+import { CollectionOut, ErrorBody, KeyOut, StoredRecordOut } from './schemas.js';
+
+export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<App> {
+  const app = Fastify({
+    loggerInstance: logger,
+    // One line per request is logged by our onResponse hook instead (tenant, route, status, ms).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: s.config.limits.bodyLimitBytes,
+    requestTimeout: s.config.limits.requestTimeoutMs,
+    // Strict inputs: no silent type coercion, no silently dropped fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true } },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // JSON only: a text/plain body is a 415, not a string the schema then rejects.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => send(reply, 404, 'ROUTE_NOT_FOUND', `there is no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`));
+  for (const schema of [ErrorBody, CollectionOut, StoredRecordOut, KeyOut]) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Vectra', version: '1', description: 'Self-hosted vector database: embed, store, search. Contract: shared/API.md' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'vk_… API key' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(rateLimit, {
+    max: s.config.limits.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per API key (hashed: the key itself never sits in memory as a map key), else per IP.
+    keyGenerator: (req) => {
+      const key = (req.headers.authorization ?? req.headers['x-api-key']) as string | undefined;
+      return key ? `k:${createHash('sha256').update(key).digest('base64url').slice(0, 22)}` : `ip:${req.ip}`;
+    },
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: `rate limit of ${ctx.max} requests per minute exceeded; retry in ${ctx.after}`,
+    }),
+  });
+
+  registerAuth(app, s);
+  const metrics = registerMetrics(app, s);
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      { tenant: req.principal?.tenantId, route: req.routeOptions.url ?? 'unmatched', method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    );
+  });
+
+  accountRoutes(app, s);
+  collectionRoutes(app, s);
+  recordRoutes(app, s);
+  searchRoutes(app, s);
+  modelRoutes(app, s);
+  opsRoutes(app, s, metrics);
+  return app;
+}
+
+export type { TypeBoxTypeProvider };

@@ -1,0 +1,47 @@
+/**
+ * Authentication and scopes. Routes declare `config: { scope }`; for them, an onRequest
+ * hook (before the body is even read) resolves `Authorization: Bearer <key>` or
+ * `X-API-Key: <key>` to a principal, or answers 401 / 403.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { VectraError } from '../errors.js';
+import type { App, Services } from './context.js';
+
+export function presentedKey(req: FastifyRequest): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.length > 0) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (!m) throw new VectraError('INVALID_API_KEY', 'Authorization header must be "Bearer <apiKey>"');
+    return m[1];
+  }
+  const x = req.headers['x-api-key'];
+  if (typeof x === 'string' && x.length > 0) return x.trim();
+  return null;
+}
+
+/** Constant-time comparison of two secrets of any length. */
+export function secretsEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+export function registerAuth(app: App, s: Services): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    const scope = req.routeOptions.config?.scope;
+    if (!scope) return;
+    const key = presentedKey(req);
+    if (key === null) throw new VectraError('MISSING_API_KEY', 'this endpoint needs an API key: send "Authorization: Bearer <apiKey>" (POST /v1/auth/register gives you one)');
+    const principal = s.accounts.authenticate(key);
+    if (!principal.scopes.has(scope)) throw new VectraError('INSUFFICIENT_SCOPE', `this API key lacks the "${scope}" scope needed here`);
+    req.principal = principal;
+  });
+}
+
+/** The authenticated tenant of a request on a scoped route. */
+export function tenantOf(req: FastifyRequest): string {
+  if (!req.principal) throw new VectraError('MISSING_API_KEY', 'this endpoint needs an API key');
+  return req.principal.tenantId;
+}

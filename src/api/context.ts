@@ -1,0 +1,34 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
+import type { ModelRegistry } from '../embed/registry.js';
+import type { Accounts, Principal, Scope } from '../services/accounts.js';
+import type { CollectionService } from '../services/collections.js';
+import type { RecordService } from '../services/records.js';
+import type { SearchService } from '../services/search.js';
+import type { TenantSpaces } from '../services/tenant-spaces.js';
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** Everything a route needs: the services, never the engine directly. */
+export interface Services {
+  config: Config;
+  accounts: Accounts;
+  spaces: TenantSpaces;
+  models: ModelRegistry;
+  collections: CollectionService;
+  records: RecordService;
+  search: SearchService;
+  /** True once collections and the default model are loaded. */
+  isReady(): boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** The scope a route needs; routes without one are public. */
+    scope?: Scope;
+  }
+}

@@ -1,0 +1,82 @@
+/** Registration and API keys. */
+import { Type } from '@fastify/type-provider-typebox';
+import { VectraError } from '../../errors.js';
+import type { Scope } from '../../services/accounts.js';
+import { presentedKey, secretsEqual, tenantOf } from '../auth.js';
+import type { App, Services } from '../context.js';
+import { errorResponses } from '../schemas.js';
+
+const Scopes = Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]), { minItems: 1, maxItems: 3 });
+
+export default function accountRoutes(app: App, s: Services): void {
+  app.post(
+    '/v1/auth/register',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create a tenant and its first API key (shown only in this answer)',
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
+        response: {
+          201: Type.Object({ tenant: Type.Object({ id: Type.String(), name: Type.String() }), apiKey: Type.String() }),
+          ...errorResponses(400, 401, 429),
+        },
+      },
+    },
+    async (req, reply) => {
+      if (s.config.registration === 'admin') {
+        const token = s.config.adminToken;
+        const given = (req.headers['x-admin-token'] as string | undefined) ?? presentedKey(req);
+        if (token === null) throw new VectraError('ADMIN_TOKEN_REQUIRED', 'registration is closed on this server (it is not bound to loopback and VECTRA_ADMIN_TOKEN is not set)');
+        if (!given || !secretsEqual(given, token)) throw new VectraError('ADMIN_TOKEN_REQUIRED', 'registration on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>"');
+      }
+      const { tenant, apiKey } = s.accounts.register(req.body.name);
+      s.spaces.of(tenant.id);
+      return reply.code(201).send({ tenant: { id: tenant.id, name: tenant.name }, apiKey });
+    },
+  );
+
+  app.get(
+    '/v1/keys',
+    {
+      config: { scope: 'admin' },
+      schema: { tags: ['accounts'], summary: "List this tenant's API keys", response: { 200: Type.Object({ keys: Type.Array(Type.Ref('ApiKey')) }), ...errorResponses(401, 403) } },
+    },
+    async (req) => ({ keys: s.accounts.listKeys(tenantOf(req)) }),
+  );
+
+  app.post(
+    '/v1/keys',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an API key (the key is shown only in this answer)',
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 128 }),
+            scopes: Scopes,
+            expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Intersect([Type.Ref('ApiKey'), Type.Object({ apiKey: Type.String() })]), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (req, reply) => {
+      const { apiKey, key } = s.accounts.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
+      return reply.code(201).send({ ...key, apiKey });
+    },
+  );
+
+  app.delete(
+    '/v1/keys/:id',
+    {
+      config: { scope: 'admin' },
+      schema: { tags: ['accounts'], summary: 'Revoke an API key (effective at once)', params: Type.Object({ id: Type.String() }), response: { ...errorResponses(401, 403, 404) } },
+    },
+    async (req, reply) => {
+      s.accounts.revokeKey(tenantOf(req), req.params.id);
+      return reply.code(204).send();
+    },
+  );
+}

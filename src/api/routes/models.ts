@@ -1,0 +1,82 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { VectraError } from '../../errors.js';
+import type { App, Services } from '../context.js';
+import { errorResponses } from '../schemas.js';
+
+export default function modelRoutes(app: App, s: Services): void {
+  const batch = s.config.limits.maxBatch;
+
+  app.get(
+    '/v1/models',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['models'],
+        summary: 'Embedding models this server offers',
+        response: {
+          200: Type.Object({
+            models: Type.Array(Type.Object({ id: Type.String(), dimension: Type.Integer(), provider: Type.String(), description: Type.String(), default: Type.Optional(Type.Boolean()), available: Type.Boolean() })),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => ({
+      models: s.models.list().map((m) => ({ id: m.id, dimension: m.dimension, provider: m.provider, description: m.description, available: m.available(), ...(m.id === s.models.defaultId ? { default: true } : {}) })),
+    }),
+  );
+
+  app.post(
+    '/v1/embed',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['models'],
+        summary: 'Embed texts',
+        body: Type.Object({ texts: Type.Array(Type.String({ maxLength: 100_000 }), { minItems: 1, maxItems: batch }), model: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ model: Type.String(), dimension: Type.Integer(), vectors: Type.Array(Type.Array(Type.Number())) }), ...errorResponses(400, 401, 403, 503) },
+      },
+    },
+    async (req) => {
+      const model = s.models.get(req.body.model ?? s.models.defaultId);
+      const vectors = await model.embed(req.body.texts, 'document');
+      return { model: model.id, dimension: model.dimension, vectors: vectors.map((v) => Array.from(v)) };
+    },
+  );
+
+  // OpenAI-compatible: https://platform.openai.com/docs/api-reference/embeddings
+  app.post(
+    '/v1/embeddings',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['models'],
+        summary: 'OpenAI-compatible embeddings',
+        body: Type.Object({
+          input: Type.Union([Type.String({ maxLength: 100_000 }), Type.Array(Type.String({ maxLength: 100_000 }), { minItems: 1, maxItems: batch })]),
+          model: Type.String(),
+          encoding_format: Type.Optional(Type.Union([Type.Literal('float'), Type.Literal('base64')])),
+          dimensions: Type.Optional(Type.Integer()),
+          user: Type.Optional(Type.String()),
+        }),
+        ...{ response: { ...errorResponses(400, 401, 403, 503) } },
+      },
+    },
+    async (req) => {
+      const model = s.models.get(req.body.model);
+      if (req.body.dimensions !== undefined && req.body.dimensions !== model.dimension) {
+        throw new VectraError('INVALID_ARGUMENT', `model "${model.id}" makes ${model.dimension}-dimensional vectors; it cannot shorten them`);
+      }
+      const texts = typeof req.body.input === 'string' ? [req.body.input] : req.body.input;
+      const vectors = await model.embed(texts, 'document');
+      const tokens = texts.reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
+      const base64 = req.body.encoding_format === 'base64';
+      return {
+        object: 'list',
+        data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: base64 ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : Array.from(v) })),
+        model: model.id,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+    },
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * One typed configuration, from environment variables with CLI overrides, validated at
+ * start: a bad value stops the server with a message naming the variable.
+ */
+import { resolve } from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Where the built-in model's converted word vectors are cached. */
+  modelCacheDir: string;
+  logLevel: string;
+  /** Who may call POST /v1/auth/register. */
+  registration: 'open' | 'admin';
+  adminToken: string | null;
+  limits: {
+    rateLimitPerMinute: number;
+    bodyLimitBytes: number;
+    maxBatch: number;
+    maxK: number;
+    maxDimension: number;
+    maxFilterDepth: number;
+    requestTimeoutMs: number;
+  };
+  /** SQLite durability for collections: full (default) or normal. */
+  synchronous: 'full' | 'normal';
+}
+
+export type ConfigOverrides = Partial<Record<keyof typeof ENV, string | undefined>>;
+
+/** Environment variable for each setting (CLI flags mirror them). */
+export const ENV = {
+  host: 'HOST',
+  port: 'PORT',
+  dataDir: 'VECTRA_DATA_DIR',
+  modelCacheDir: 'VECTRA_MODEL_CACHE',
+  logLevel: 'VECTRA_LOG_LEVEL',
+  registration: 'VECTRA_REGISTRATION',
+  adminToken: 'VECTRA_ADMIN_TOKEN',
+  rateLimitPerMinute: 'VECTRA_RATE_LIMIT',
+  bodyLimitBytes: 'VECTRA_BODY_LIMIT',
+  maxBatch: 'VECTRA_MAX_BATCH',
+  maxK: 'VECTRA_MAX_K',
+  maxDimension: 'VECTRA_MAX_DIMENSION',
+  maxFilterDepth: 'VECTRA_MAX_FILTER_DEPTH',
+  requestTimeoutMs: 'VECTRA_REQUEST_TIMEOUT_MS',
+  synchronous: 'VECTRA_SYNCHRONOUS',
+} as const;
+
+export class ConfigError extends Error {}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const get = (key: keyof typeof ENV): string | undefined => overrides[key] ?? env[ENV[key]] ?? undefined;
+  const int = (key: keyof typeof ENV, def: number, min: number, max: number): number => {
+    const raw = get(key);
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${ENV[key]}=${raw}: expected an integer from ${min} to ${max}`);
+    return n;
+  };
+  const host = get('host') || '127.0.0.1';
+  const dataDir = resolve(get('dataDir') || './data');
+  const adminToken = get('adminToken') || null;
+  if (adminToken !== null && adminToken.length < 16) throw new ConfigError(`${ENV.adminToken} must be at least 16 characters`);
+  const reg = get('registration');
+  if (reg !== undefined && reg !== '' && reg !== 'open' && reg !== 'admin') throw new ConfigError(`${ENV.registration}=${reg}: expected "open" or "admin"`);
+  // Open by default only on loopback; anywhere else registration needs the admin token.
+  const registration = reg === 'open' || reg === 'admin' ? reg : isLoopback(host) ? 'open' : 'admin';
+  const sync = get('synchronous') || 'full';
+  if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`${ENV.synchronous}=${sync}: expected "full" or "normal"`);
+  return {
+    host,
+    port: int('port', 8080, 0, 65535),
+    dataDir,
+    modelCacheDir: resolve(get('modelCacheDir') || resolve(dataDir, 'models')),
+    logLevel: get('logLevel') || 'info',
+    registration,
+    adminToken,
+    synchronous: sync,
+    limits: {
+      rateLimitPerMinute: int('rateLimitPerMinute', 6000, 1, 10_000_000),
+      bodyLimitBytes: int('bodyLimitBytes', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxBatch: int('maxBatch', 1000, 1, 100_000),
+      maxK: int('maxK', 1000, 1, 10_000),
+      maxDimension: int('maxDimension', 4096, 1, 65536),
+      maxFilterDepth: int('maxFilterDepth', 16, 1, 64),
+      requestTimeoutMs: int('requestTimeoutMs', 30_000, 100, 3_600_000),
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/** What a text is embedded for: some models (e5, nomic) prefix queries and passages differently. */
+export type EmbedPurpose = 'query' | 'document';
+
+/** One embedding model behind one interface, whatever runs it (built-in, ONNX, remote). */
+export interface EmbeddingModel {
+  readonly id: string;
+  readonly dimension: number;
+  readonly provider: string;
+  readonly description: string;
+  /** Whether the model can embed now (files present, provider configured). */
+  available(): boolean;
+  /** L2-normalized vectors, one per text. Rejects with MODEL_UNAVAILABLE when it cannot run. */
+  embed(texts: string[], purpose: EmbedPurpose): Promise<Float32Array[]>;
+}

@@ -1,0 +1,80 @@
+/**
+ * Assemble the service: system database, tenant spaces, models, HTTP app. `close()` stops
+ * accepting, lets in-flight requests finish, then saves index snapshots and closes files.
+ */
+import pino from 'pino';
+import { buildApp } from './api/app.js';
+import type { App, Services } from './api/context.js';
+import type { Config } from './config.js';
+import { BuiltinGloveModel } from './embed/builtin.js';
+import { ModelRegistry } from './embed/registry.js';
+import { DEFAULT_FILTER_LIMITS } from './engine/filter.js';
+import { Accounts } from './services/accounts.js';
+import { CollectionService } from './services/collections.js';
+import { RecordService } from './services/records.js';
+import { SearchService } from './services/search.js';
+import { TenantSpaces } from './services/tenant-spaces.js';
+
+export interface RunningServer {
+  app: App;
+  services: Services;
+  /** http://host:port the server listens on. */
+  url: string;
+  /** Resolves when collections and the default model are loaded. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = pino(
+    { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-admin-token"]'] },
+    pino.destination({ dest: 1, sync: false }),
+  );
+  const accounts = new Accounts(config.dataDir);
+  const builtin = new BuiltinGloveModel(config.modelCacheDir);
+  const models = new ModelRegistry([builtin], builtin.id);
+  const spaces = new TenantSpaces(config.dataDir, {
+    logger: logger.child({ component: 'engine' }),
+    synchronous: config.synchronous,
+    filterLimits: { ...DEFAULT_FILTER_LIMITS, maxDepth: config.limits.maxFilterDepth },
+  });
+  const collections = new CollectionService(spaces, models, config.limits.maxDimension);
+  let loaded = false;
+  const services: Services = {
+    config,
+    accounts,
+    spaces,
+    models,
+    collections,
+    records: new RecordService(collections, models, config.limits.maxBatch),
+    search: new SearchService(collections, models),
+    isReady: () => loaded,
+  };
+  const app = await buildApp(services, logger);
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const ready = Promise.all([spaces.openAll(accounts.tenants().map((t) => t.id)), builtin.load()]).then(() => {
+    loaded = true;
+    logger.info({ url }, 'ready');
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    services,
+    url,
+    ready,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await ready.catch(() => undefined);
+        await spaces.close();
+        accounts.close();
+        logger.info('stopped');
+        logger.flush();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { VectraError } from '../errors.js';
+import type { Collection, CollectionConfigInput, Metric, StorageType } from '../engine/index.js';
+import type { ModelRegistry } from '../embed/registry.js';
+import type { TenantSpaces } from './tenant-spaces.js';
+
+export interface CreateCollectionInput {
+  name: string;
+  model?: string;
+  dimension?: number;
+  metric?: Metric;
+  index?: { type?: 'hnsw' | 'flat'; m?: number; efConstruction?: number; efSearch?: number };
+  storage?: StorageType;
+}
+
+export interface CollectionView {
+  name: string;
+  model: string;
+  dimension: number;
+  metric: Metric;
+  index: { type: 'hnsw'; m: number; efConstruction: number; efSearch: number } | { type: 'flat' };
+  storage: StorageType;
+  createdAt: string;
+  count?: number;
+  diskBytes?: number;
+}
+
+export function viewOf(name: string, c: Collection, detailed = false): CollectionView {
+  const cfg = c.config;
+  const view: CollectionView = {
+    name,
+    model: String(cfg.attributes.model ?? 'none'),
+    dimension: cfg.dimension,
+    metric: cfg.metric,
+    index: cfg.index,
+    storage: cfg.storage,
+    createdAt: String(cfg.attributes.createdAt ?? ''),
+  };
+  if (detailed) {
+    const s = c.stats();
+    view.count = s.count;
+    view.diskBytes = s.diskBytes;
+  }
+  return view;
+}
+
+export class CollectionService {
+  constructor(
+    private readonly spaces: TenantSpaces,
+    private readonly models: ModelRegistry,
+    private readonly maxDimension: number,
+  ) {}
+
+  async create(tenantId: string, input: CreateCollectionInput): Promise<CollectionView> {
+    const modelId = input.model ?? this.models.defaultId;
+    let dimension = input.dimension;
+    if (modelId === 'none') {
+      if (dimension === undefined) throw new VectraError('INVALID_COLLECTION_CONFIG', 'dimension is required when model is "none" (you will send vectors yourself)');
+    } else {
+      const model = this.models.get(modelId);
+      if (dimension !== undefined && dimension !== model.dimension) {
+        throw new VectraError('INVALID_COLLECTION_CONFIG', `model "${modelId}" makes ${model.dimension}-dimensional vectors; omit dimension or set it to ${model.dimension}`);
+      }
+      dimension = model.dimension;
+    }
+    if (dimension > this.maxDimension) throw new VectraError('INVALID_COLLECTION_CONFIG', `dimension must be at most ${this.maxDimension}`);
+    const config: CollectionConfigInput = {
+      dimension,
+      metric: input.metric,
+      index: input.index,
+      storage: input.storage,
+      attributes: { model: modelId, createdAt: new Date().toISOString() },
+    };
+    const c = await this.spaces.of(tenantId).create(input.name, config);
+    return viewOf(input.name, c, true);
+  }
+
+  list(tenantId: string): CollectionView[] {
+    return this.spaces.of(tenantId).collections().map(([name, c]) => viewOf(name, c, true));
+  }
+
+  get(tenantId: string, name: string): Collection {
+    return this.spaces.of(tenantId).get(name);
+  }
+
+  describe(tenantId: string, name: string): CollectionView {
+    return viewOf(name, this.get(tenantId, name), true);
+  }
+
+  async drop(tenantId: string, name: string): Promise<void> {
+    await this.spaces.of(tenantId).drop(name);
+  }
+}

@@ -1,0 +1,73 @@
+import { VectraError } from '../errors.js';
+import type { Collection, Metadata, RecordInput, StoredRecord } from '../engine/index.js';
+import type { ModelRegistry } from '../embed/registry.js';
+import type { CollectionService } from './collections.js';
+
+export interface RecordBody {
+  id?: string;
+  text?: string;
+  vector?: number[];
+  metadata?: Metadata;
+}
+
+/** Upserts, reads and deletes, embedding text through the collection's model. */
+export class RecordService {
+  constructor(
+    private readonly collections: CollectionService,
+    private readonly models: ModelRegistry,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** Vectors for the records that only have text, embedded in one batch. */
+  private async withVectors(c: Collection, records: RecordBody[]): Promise<RecordInput[]> {
+    const modelId = String(c.config.attributes.model ?? 'none');
+    const needText = records.flatMap((r, i) => (r.vector === undefined ? [i] : []));
+    for (const i of needText) {
+      if (typeof records[i].text !== 'string') {
+        throw new VectraError('INVALID_RECORD', `records[${i}]: needs "text" (embedded by the collection's model) or "vector"`);
+      }
+      if (modelId === 'none') throw new VectraError('INVALID_RECORD', `records[${i}]: this collection has no model ("none"); send "vector"`);
+    }
+    const vectors = needText.length > 0 ? await this.models.require(modelId).embed(needText.map((i) => records[i].text!), 'document') : [];
+    const byIndex = new Map(needText.map((i, j) => [i, vectors[j]]));
+    return records.map((r, i) => ({ id: r.id, text: r.text ?? null, metadata: r.metadata, vector: r.vector ?? byIndex.get(i)! }));
+  }
+
+  async upsert(tenantId: string, name: string, records: RecordBody[]): Promise<{ ids: string[]; upserted: number }> {
+    if (records.length === 0) throw new VectraError('INVALID_ARGUMENT', 'records must contain at least one record');
+    if (records.length > this.maxBatch) throw new VectraError('INVALID_ARGUMENT', `at most ${this.maxBatch} records per request; split the batch`);
+    const c = this.collections.get(tenantId, name);
+    const inputs = await this.withVectors(c, records);
+    // The collection may have been dropped while we embedded: get() again.
+    const { ids } = this.collections.get(tenantId, name).upsert(inputs);
+    return { ids, upserted: ids.length };
+  }
+
+  get(tenantId: string, name: string, id: string, includeVector: boolean): StoredRecord {
+    const r = this.collections.get(tenantId, name).get(id, { includeVector });
+    if (!r) throw new VectraError('RECORD_NOT_FOUND', `record "${id}" does not exist in collection "${name}"`);
+    return r;
+  }
+
+  delete(tenantId: string, name: string, id: string): void {
+    if (this.collections.get(tenantId, name).delete([id]) === 0) throw new VectraError('RECORD_NOT_FOUND', `record "${id}" does not exist in collection "${name}"`);
+  }
+
+  deleteMany(tenantId: string, name: string, ids: string[] | undefined, filter: Record<string, unknown> | undefined): number {
+    if ((ids === undefined) === (filter === undefined)) throw new VectraError('INVALID_ARGUMENT', 'give exactly one of "ids" or "filter"');
+    const c = this.collections.get(tenantId, name);
+    return ids !== undefined ? c.delete(ids) : c.deleteWhere(filter!);
+  }
+
+  list(tenantId: string, name: string, opts: { limit?: number; cursor?: string; filter?: string; includeVector?: boolean }) {
+    let filter: Record<string, unknown> | undefined;
+    if (opts.filter !== undefined) {
+      try {
+        filter = JSON.parse(opts.filter) as Record<string, unknown>;
+      } catch {
+        throw new VectraError('INVALID_FILTER', 'filter: the "filter" query parameter must be URL-encoded JSON');
+      }
+    }
+    return this.collections.get(tenantId, name).list({ limit: opts.limit, cursor: opts.cursor ?? null, filter, includeVector: opts.includeVector });
+  }
+}

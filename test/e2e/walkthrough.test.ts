@@ -1,0 +1,191 @@
+/**
+ * The shared/API.md walkthrough against a real server on a real port, and every error code
+ * the contract describes, shaped as {"error": {"code", "message"}}.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { client, errorCode, register, testServer, type Answer } from '../support/server.js';
+
+let url: string;
+let api: ReturnType<typeof client>;
+
+before(async () => {
+  url = (await testServer({ VECTRA_RATE_LIMIT: '100000' })).url;
+  api = client(url, (await register(url)).key);
+});
+
+function expectError(a: Answer, status: number, code: string) {
+  assert.equal(a.status, status, JSON.stringify(a.body));
+  assert.equal(errorCode(a), code, JSON.stringify(a.body));
+}
+
+describe('API walkthrough', () => {
+  it('register → collection → upsert texts → search by text, by vector, returning ids, with a filter', async () => {
+    const created = await api('POST', '/v1/collections', { name: 'jobs' });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.model, 'glove-100d-v1');
+    assert.equal(created.body.dimension, 100);
+    assert.equal(created.body.metric, 'cosine');
+
+    const up = await api('POST', '/v1/collections/jobs/records', {
+      records: [
+        { id: 'barista', text: 'barista at a coffee shop, $15 per hour', metadata: { city: 'Austin', wage: 15, tags: ['food'] } },
+        { id: 'cook', text: 'line cook, twelve dollars an hour', metadata: { city: 'Boston', wage: 12, tags: ['food'] } },
+        { id: 'engineer', text: 'software engineer, annual salary 150k', metadata: { city: 'Austin', wage: 75 } },
+        { text: 'the cat sat on the mat', metadata: { city: 'Paris' } },
+      ],
+    });
+    assert.equal(up.status, 200);
+    assert.equal(up.body.upserted, 4);
+    assert.deepEqual(up.body.ids.slice(0, 3), ['barista', 'cook', 'engineer']);
+    assert.match(up.body.ids[3], /^[0-9a-f-]{36}$/);
+
+    const s = await api('POST', '/v1/collections/jobs/search', { text: 'coffee barista job', k: 2 });
+    assert.equal(s.status, 200);
+    assert.equal(s.body.results[0].id, 'barista');
+    assert.equal(s.body.results[0].metadata.city, 'Austin');
+    assert.equal(typeof s.body.results[0].text, 'string');
+    assert.ok(s.body.results[0].score <= 1 && s.body.results[0].score > s.body.results[1].score);
+    assert.equal(typeof s.body.took_ms, 'number');
+
+    const ids = await api('POST', '/v1/collections/jobs/search', { text: 'coffee barista job', k: 2, return: 'id' });
+    assert.deepEqual(Object.keys(ids.body.results[0]).sort(), ['id', 'score']);
+
+    const f = await api('POST', '/v1/collections/jobs/search', { text: 'hourly wage', k: 10, filter: { wage: { $gte: 13 }, city: 'Austin' } });
+    assert.deepEqual(f.body.results.map((r: { id: string }) => r.id).sort(), ['barista', 'engineer']);
+    const tags = await api('POST', '/v1/collections/jobs/search', { text: 'job', filter: { tags: 'food' }, return: 'id' });
+    assert.deepEqual(tags.body.results.map((r: { id: string }) => r.id).sort(), ['barista', 'cook']);
+
+    const rec = await api('GET', '/v1/collections/jobs/records/barista?includeVector=true');
+    assert.equal(rec.status, 200);
+    assert.equal(rec.body.vector.length, 100);
+    const byVector = await api('POST', '/v1/collections/jobs/search', { vector: rec.body.vector, k: 1 });
+    assert.equal(byVector.body.results[0].id, 'barista');
+    assert.ok(Math.abs(byVector.body.results[0].score - 1) < 1e-5, 'cosine of a vector with itself is 1');
+
+    const list = await api('GET', '/v1/collections/jobs/records?limit=3');
+    assert.equal(list.body.records.length, 3);
+    assert.ok(list.body.nextCursor);
+    const rest = await api('GET', `/v1/collections/jobs/records?limit=3&cursor=${encodeURIComponent(list.body.nextCursor)}`);
+    assert.equal(rest.body.records.length, 1);
+    assert.equal(rest.body.nextCursor, null);
+    const filtered = await api('GET', `/v1/collections/jobs/records?filter=${encodeURIComponent(JSON.stringify({ city: 'Austin' }))}`);
+    assert.equal(filtered.body.records.length, 2);
+
+    const desc = await api('GET', '/v1/collections/jobs');
+    assert.equal(desc.body.count, 4);
+    assert.ok(desc.body.diskBytes > 0);
+    assert.equal((await api('GET', '/v1/collections')).body.collections.length, 1);
+
+    assert.equal((await api('DELETE', '/v1/collections/jobs/records/cook')).status, 204);
+    expectError(await api('GET', '/v1/collections/jobs/records/cook'), 404, 'RECORD_NOT_FOUND');
+    assert.deepEqual((await api('POST', '/v1/collections/jobs/records/delete', { filter: { city: 'Paris' } })).body, { deleted: 1 });
+    assert.equal((await api('GET', '/v1/collections/jobs')).body.count, 2);
+
+    assert.equal((await api('DELETE', '/v1/collections/jobs')).status, 204);
+    expectError(await api('GET', '/v1/collections/jobs'), 404, 'COLLECTION_NOT_FOUND');
+  });
+
+  it('raw vectors: model "none", dot and l2 metrics, flat index, quantized storage', async () => {
+    expectError(await api('POST', '/v1/collections', { name: 'raw', model: 'none' }), 400, 'INVALID_COLLECTION_CONFIG');
+    for (const [name, extra] of [['l2', { metric: 'l2' }], ['flat', { index: { type: 'flat' } }], ['i8', { storage: 'i8' }], ['f16', { storage: 'f16', metric: 'dot' }]] as const) {
+      const c = await api('POST', '/v1/collections', { name: `raw-${name}`, model: 'none', dimension: 3, ...extra });
+      assert.equal(c.status, 201, JSON.stringify(c.body));
+      await api('POST', `/v1/collections/raw-${name}/records`, { records: [{ id: 'x', vector: [1, 0, 0] }, { id: 'y', vector: [0, 1, 0] }] });
+      const s = await api('POST', `/v1/collections/raw-${name}/search`, { vector: [0.9, 0.1, 0], k: 1 });
+      assert.equal(s.body.results[0].id, 'x', name);
+      expectError(await api('POST', `/v1/collections/raw-${name}/records`, { records: [{ id: 'z', text: 'no model here' }] }), 400, 'INVALID_RECORD');
+      expectError(await api('POST', `/v1/collections/raw-${name}/search`, { text: 'no model here' }), 400, 'INVALID_ARGUMENT');
+    }
+  });
+
+  it('models, embed and OpenAI-compatible embeddings', async () => {
+    const m = await api('GET', '/v1/models');
+    assert.deepEqual(m.body.models.map((x: { id: string; default?: boolean; available: boolean }) => [x.id, x.default, x.available]), [['glove-100d-v1', true, true]]);
+    const e = await api('POST', '/v1/embed', { texts: ['hello world', 'goodbye'] });
+    assert.equal(e.body.vectors.length, 2);
+    assert.equal(e.body.vectors[0].length, 100);
+    const norm = Math.hypot(...e.body.vectors[0]);
+    assert.ok(Math.abs(norm - 1) < 1e-5);
+    const oa = await api('POST', '/v1/embeddings', { input: 'hello world', model: 'glove-100d-v1' });
+    assert.equal(oa.body.object, 'list');
+    assert.deepEqual(oa.body.data[0].embedding.map((x: number) => Math.fround(x)), e.body.vectors[0].map((x: number) => Math.fround(x)));
+    const b64 = await api('POST', '/v1/embeddings', { input: ['hello world'], model: 'glove-100d-v1', encoding_format: 'base64' });
+    const raw = Buffer.from(b64.body.data[0].embedding, 'base64');
+    const decoded = Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)));
+    assert.deepEqual(decoded, e.body.vectors[0].map((x: number) => Math.fround(x)));
+    expectError(await api('POST', '/v1/embed', { texts: ['x'], model: 'gpt-9' }), 400, 'MODEL_NOT_FOUND');
+  });
+
+  it('operations endpoints', async () => {
+    assert.deepEqual((await api('GET', '/health')).body, { status: 'ok' });
+    assert.deepEqual((await api('GET', '/ready')).body, { status: 'ready' });
+    const metrics = await api('GET', '/metrics');
+    assert.match(metrics.body, /vectra_http_requests_total\{route="\/v1\/collections",method="POST",status="201"\}/);
+    assert.match(metrics.body, /vectra_http_request_duration_seconds_bucket/);
+    assert.match(metrics.body, /vectra_records \d+/);
+    const spec = await api('GET', '/openapi.json');
+    assert.equal(spec.body.openapi.slice(0, 2), '3.');
+    for (const p of ['/v1/auth/register', '/v1/collections', '/v1/collections/{name}/search', '/v1/collections/{name}/records/{id}', '/v1/keys/{id}', '/v1/embeddings']) {
+      assert.ok(spec.body.paths[p], `openapi documents ${p}`);
+    }
+    const docs = await fetch(`${url}/docs/`);
+    assert.equal(docs.status, 200);
+    assert.match(await docs.text(), /swagger/i);
+  });
+});
+
+describe('every error is shaped per the contract', () => {
+  it('400s: validation, bad JSON, wrong shapes, bad filters, bad vectors', async () => {
+    await api('POST', '/v1/collections', { name: 'e', model: 'none', dimension: 2 });
+    expectError(await api('POST', '/v1/collections', { name: 'bad name!' }), 400, 'INVALID_ARGUMENT');
+    expectError(await api('POST', '/v1/collections', { name: 'x', dimension: 0, model: 'none' }), 400, 'INVALID_ARGUMENT');
+    expectError(await api('POST', '/v1/collections', { name: 'x', metric: 'hamming' }), 400, 'INVALID_ARGUMENT');
+    expectError(await api('POST', '/v1/collections', { name: 'x', model: 'nope' }), 400, 'MODEL_NOT_FOUND');
+    expectError(await api('POST', '/v1/collections', { name: 'x', storage: 'i8', metric: 'l2' }), 400, 'INVALID_COLLECTION_CONFIG');
+    expectError(await api('POST', '/v1/collections', { name: 'x', nmae: 'typo' }), 400, 'INVALID_ARGUMENT');
+    expectError(await api('POST', '/v1/collections/e/records', {}, { raw: '{"records": [', headers: { 'content-type': 'application/json' } }), 400, 'INVALID_JSON');
+    expectError(await api('POST', '/v1/collections/e/records', { records: [] }), 400, 'INVALID_ARGUMENT');
+    const dim = await api('POST', '/v1/collections/e/records', { records: [{ id: 'a', vector: [1, 2] }, { id: 'b', vector: [1, 2, 3] }] });
+    expectError(dim, 400, 'DIMENSION_MISMATCH');
+    assert.match(dim.body.error.message, /records\[1\]/);
+    assert.equal((await api('GET', '/v1/collections/e')).body.count, 0, 'the batch was atomic');
+    const typ = await api('POST', '/v1/collections/e/records', { records: [{ id: 'a', vector: [1, 'x'] }] });
+    expectError(typ, 400, 'INVALID_ARGUMENT');
+    assert.match(typ.body.error.message, /records\.0\.vector\.1/);
+    expectError(await api('POST', '/v1/collections/e/records', { records: [{ id: 'a', vector: [1, 1e39] }] }), 400, 'INVALID_VECTOR');
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], text: 'both' }), 400, 'INVALID_ARGUMENT');
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], k: 0 }), 400, 'INVALID_ARGUMENT');
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], k: 1001 }), 400, 'INVALID_ARGUMENT');
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0, 0] }), 400, 'DIMENSION_MISMATCH');
+    const bad = await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: { wage: { $gte: [13] } } });
+    expectError(bad, 400, 'INVALID_FILTER');
+    assert.match(bad.body.error.message, /filter\.wage\.\$gte/);
+    let deep: Record<string, unknown> = { a: 1 };
+    for (let i = 0; i < 30; i++) deep = { $not: deep };
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: deep }), 400, 'INVALID_FILTER');
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], mode: 'hybrid' }), 400, 'UNSUPPORTED_MODE');
+    expectError(await api('GET', '/v1/collections/e/records?cursor=zzz'), 400, 'INVALID_CURSOR');
+    expectError(await api('GET', '/v1/collections/e/records?limit=abc'), 400, 'INVALID_ARGUMENT');
+    expectError(await api('GET', '/v1/collections/e/records?filter=%7Bnot-json'), 400, 'INVALID_FILTER');
+    expectError(await api('POST', '/v1/keys', { name: 'k', scopes: ['root'] }), 400, 'INVALID_ARGUMENT');
+    expectError(await api('POST', '/v1/keys', { name: 'k', scopes: ['read'], expiresAt: '2001-01-01T00:00:00Z' }), 400, 'INVALID_ARGUMENT');
+  });
+
+  it('401, 403, 404, 405/404 routes, 409, 413, 415', async () => {
+    expectError(await client(url)('GET', '/v1/collections'), 401, 'MISSING_API_KEY');
+    expectError(await client(url, 'vk_short')('GET', '/v1/collections'), 401, 'INVALID_API_KEY');
+    expectError(await client(url, `vk_${'a'.repeat(43)}`)('GET', '/v1/collections'), 401, 'INVALID_API_KEY');
+    expectError(await client(url)('GET', '/v1/collections', undefined, { headers: { authorization: 'Basic abc' } }), 401, 'INVALID_API_KEY');
+    const ro = await api('POST', '/v1/keys', { name: 'ro', scopes: ['read'] });
+    expectError(await client(url, ro.body.apiKey)('POST', '/v1/collections', { name: 'nope' }), 403, 'INSUFFICIENT_SCOPE');
+    expectError(await api('GET', '/v1/collections/none-such'), 404, 'COLLECTION_NOT_FOUND');
+    expectError(await api('GET', '/v1/nothing'), 404, 'ROUTE_NOT_FOUND');
+    expectError(await api('DELETE', '/v1/keys/00000000-0000-0000-0000-000000000000'), 404, 'KEY_NOT_FOUND');
+    await api('POST', '/v1/collections', { name: 'dup', model: 'none', dimension: 2 });
+    expectError(await api('POST', '/v1/collections', { name: 'dup', model: 'none', dimension: 2 }), 409, 'COLLECTION_EXISTS');
+    expectError(await api('POST', '/v1/collections/dup/search', undefined, { raw: 'hello', headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const big = JSON.stringify({ records: [{ id: 'a', text: 'x'.repeat(40 * 1024 * 1024) }] });
+    expectError(await api('POST', '/v1/collections/dup/records', undefined, { raw: big, headers: { 'content-type': 'application/json' } }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+});
