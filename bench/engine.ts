@@ -13,7 +13,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const sizesArg = args.indexOf('--sizes');
 const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : quick ? [20000] : [100000, 300000];
-const efs = quick ? [64, 200] : [32, 64, 128, 200, 256];
+const efs = quick ? [64, 200] : [32, 64, 128, 200, 256, 400];
 const queries = quick ? 200 : 1000;
 const systems = ['raw-usearch', 'engine-f32', 'engine-f16', 'engine-i8', 'engine-exact'];
 const runner = fileURLToPath(new URL('./engine-run.ts', import.meta.url));

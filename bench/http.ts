@@ -22,17 +22,27 @@ const BATCH = 1000;
 const g = gloveData();
 const dataDir = mkdtempSync(join(tmpdir(), 'vectra-http-bench-'));
 
-const server = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--model-cache', join(ROOT, '.cache'), '--log-level', 'warn', '--rate-limit', '100000000'], {
+// BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--model-cache', join(ROOT, '.cache'), '--rate-limit', '10000000'], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, VECTRA_LOG_LEVEL: 'info' },
 });
-const url = await new Promise<string>((resolve) => {
+// The server logs one line per request at the default level (info), as in production;
+// read them off the pipe and keep only what is needed to find the address.
+const url = await new Promise<string>((resolve, reject) => {
   let buf = '';
+  let found = false;
   server.stdout!.on('data', (d: Buffer) => {
+    if (found) return;
     buf += d.toString();
     const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
-    if (m) resolve(m[1]);
+    if (m) {
+      found = true;
+      resolve(m[1]);
+    }
   });
+  server.on('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${buf}`)));
 });
 while ((await fetch(`${url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
 
