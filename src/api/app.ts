@@ -81,4 +81,3 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
   return app;
 }
 
-export type { TypeBoxTypeProvider };

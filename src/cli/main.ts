@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type ConfigOverrides } from '../config.js';
 import { isVectraError } from '../errors.js';
-import { Accounts, SCOPES, type Scope } from '../services/accounts.js';
+import { Accounts, type Scope } from '../services/accounts.js';
 import { startServer } from '../server.js';
 
 const program = new Command('vectra').description('Vectra vector database').showHelpAfterError();
@@ -120,5 +120,4 @@ program
     accounts.close();
   });
 
-void SCOPES;
 await program.parseAsync(process.argv);

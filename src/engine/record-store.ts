@@ -103,7 +103,6 @@ export class RecordStore {
       delFields: opts.readonly ? p('SELECT 1') : p('DELETE FROM fields WHERE label = ?'),
       addField: opts.readonly ? p('SELECT 1') : p('INSERT OR IGNORE INTO fields (path, t, v, label) VALUES (?, ?, ?, ?)'),
       tombstone: opts.readonly ? p('SELECT 1') : p('INSERT OR REPLACE INTO tombstones (label, seq) VALUES (?, ?)'),
-      count: p('SELECT COUNT(*) AS n FROM records'),
       payload: p('SELECT label, id, text, metadata, created_at, updated_at FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       payloadVec: p('SELECT label, id, vector, text, metadata, created_at, updated_at FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       allIds: p('SELECT label, id FROM records').raw(),
@@ -141,10 +140,6 @@ export class RecordStore {
 
   currentSeq(): number {
     return this.seq;
-  }
-
-  count(): number {
-    return (this.st.count.get() as { n: number }).n;
   }
 
   /**
