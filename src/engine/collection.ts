@@ -18,6 +18,7 @@ import { TopK } from './top-k.js';
 import type { CollectionConfig, CollectionConfigInput, Metadata, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
 import { exactScore, higherIsBetter, prepareVector, toVector } from './vector-math.js';
 import { distanceToScore, type VectorIndex } from './vector-index.js';
+import { DEFAULT_INSERT_THREADS } from './hnsw-index.js';
 
 export const DB_FILE = 'records.db';
 export const MAX_K = 10000;
@@ -35,11 +36,7 @@ export interface CollectionOptions {
   /** Rebuild the graph when removed entries exceed this share of live ones (default 0.25). */
   compactRatio?: number;
   filterLimits?: FilterLimits;
-  /**
-   * Threads for HNSW batch inserts. Default 1: multi-threaded usearch builds leave a few
-   * nodes unreachable (4 of 50k GloVe vectors with 2 threads, none with 1) and differ run to
-   * run; one thread costs ~35% build speed (docs/engine.md). 0 = every core.
-   */
+  /** Threads for HNSW batch inserts (default 1, 0 = every core): see HnswIndex and docs/engine.md. */
   insertThreads?: number;
 }
 
@@ -119,7 +116,6 @@ export class Collection {
     this.store = store;
     this.config = config;
     this.fingerprint = indexFingerprint(config);
-    this.index = createIndex(config, options.insertThreads ?? 1);
     this.log = options.logger ?? defaultLogger();
     this.opts = {
       snapshotEvery: options.snapshotEvery ?? 20000,
@@ -127,8 +123,9 @@ export class Collection {
       syncReplayLimit: options.syncReplayLimit ?? 20000,
       compactRatio: options.compactRatio ?? 0.25,
       filterLimits: options.filterLimits ?? DEFAULT_FILTER_LIMITS,
-      insertThreads: options.insertThreads ?? 1,
+      insertThreads: options.insertThreads ?? DEFAULT_INSERT_THREADS,
     };
+    this.index = createIndex(config, this.opts.insertThreads);
   }
 
   /** Create a new collection in `dir` (which must not hold one). */

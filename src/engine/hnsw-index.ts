@@ -18,6 +18,8 @@ function metricFor(config: CollectionConfig): string {
   return config.metric === 'cosine' && config.storage === 'i8' ? 'cos' : 'ip';
 }
 
+export const DEFAULT_INSERT_THREADS = 1;
+
 export class HnswIndex implements VectorIndex {
   readonly kind = 'hnsw' as const;
   readonly exactDistances: boolean;
@@ -25,10 +27,11 @@ export class HnswIndex implements VectorIndex {
   private readonly bytesPerVector: number;
 
   /**
-   * `insertThreads`: threads for batch inserts, 0 = every core. With 1, a build is
-   * deterministic (same insertion order → same graph).
+   * `insertThreads`: threads for batch inserts, 0 = every core. The default, 1, keeps every
+   * node reachable (multi-threaded usearch builds left 4 of 50k unreachable) and makes builds
+   * deterministic (same insertion order → same graph), for ~35% build speed.
    */
-  constructor(private readonly config: CollectionConfig, private readonly insertThreads = 0) {
+  constructor(private readonly config: CollectionConfig, private readonly insertThreads = DEFAULT_INSERT_THREADS) {
     this.exactDistances = config.storage === 'f32';
     this.bytesPerVector = config.dimension * (config.storage === 'f32' ? 4 : config.storage === 'f16' ? 2 : 1);
     this.index = this.fresh();

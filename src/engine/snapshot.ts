@@ -11,7 +11,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, 
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { FlatIndex } from './flat-index.js';
-import { HnswIndex } from './hnsw-index.js';
+import { DEFAULT_INSERT_THREADS, HnswIndex } from './hnsw-index.js';
 import { blobToVector, RecordStore } from './record-store.js';
 import type { CollectionConfig } from './types.js';
 import { prepareVector } from './vector-math.js';
@@ -32,7 +32,7 @@ export interface SnapshotMeta {
   dead: number;
 }
 
-export function createIndex(config: CollectionConfig, insertThreads = 0): VectorIndex {
+export function createIndex(config: CollectionConfig, insertThreads = DEFAULT_INSERT_THREADS): VectorIndex {
   return config.index.type === 'flat' ? new FlatIndex(config.dimension, config.metric) : new HnswIndex(config, insertThreads);
 }
 

@@ -33,11 +33,11 @@ export class SearchService {
     const mode = body.mode ?? 'dense';
     if (mode !== 'dense') throw new VectraError('UNSUPPORTED_MODE', `mode "${mode}" is not available on this server yet; use "dense"`);
     const c = this.collections.get(tenantId, name);
-    let vector = body.vector;
+    let vector: ArrayLike<number> | undefined = body.vector;
     if (body.text !== undefined) {
       const modelId = String(c.config.attributes.model ?? 'none');
       if (modelId === 'none') throw new VectraError('INVALID_ARGUMENT', 'this collection has no model ("none"): search with "vector"');
-      [vector as unknown] = await this.models.require(modelId).embed([body.text], 'query');
+      [vector] = await this.models.require(modelId).embed([body.text], 'query');
     }
     const result = this.collections.get(tenantId, name).search({
       vector: vector!,
