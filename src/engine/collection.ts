@@ -17,7 +17,7 @@ import { startSnapshotJob, type SnapshotJob } from './snapshot-jobs.js';
 import { TopK } from './top-k.js';
 import type { CollectionConfig, CollectionConfigInput, Metadata, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
 import { exactScore, higherIsBetter, prepareVector, toVector } from './vector-math.js';
-import { distanceToScore, type VectorIndex } from './vector-index.js';
+import { distanceToScore, type Neighbours, type VectorIndex } from './vector-index.js';
 import { DEFAULT_INSERT_THREADS } from './hnsw-index.js';
 
 export const DB_FILE = 'records.db';
@@ -65,6 +65,15 @@ interface Ranked {
 
 const RESCORE_FACTOR = { f32: 1, f16: 1, i8: 2 } as const;
 
+interface PendingSearch {
+  query: Float32Array;
+  k: number;
+  ef: number;
+  req: SearchRequest;
+  resolve: (r: SearchResult) => void;
+  reject: (e: unknown) => void;
+}
+
 function toIso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -106,6 +115,7 @@ export class Collection {
   private jobDone: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private pendingSearches: PendingSearch[] = [];
   /** label → id of every record: id-only answers need no SQLite round trip. */
   private readonly idOf = new Map<number, string>();
   private readonly fingerprint: string;
@@ -344,6 +354,78 @@ export class Collection {
   }
 
   search(req: SearchRequest): SearchResult {
+    const q = this.prepareSearch(req);
+    let plan: SearchResult['plan'];
+    let ranked: Ranked;
+    if (q.node !== null) {
+      [plan, ranked] = this.filteredSearch(q.query, q.k, q.ef, q.node, req.exact ?? false);
+    } else if (req.exact || this.index.kind === 'flat') {
+      plan = 'exact';
+      ranked = this.index.kind === 'flat' ? this.fromIndex(this.index.search(q.query, q.k, q.k)) : this.exactScan(q.query, q.k, null);
+    } else {
+      plan = 'hnsw';
+      const want = q.k * RESCORE_FACTOR[this.config.storage];
+      ranked = this.graphRank(q.query, q.k, this.index.search(q.query, want, Math.max(q.ef, want)));
+    }
+    return { plan, hits: this.materialize(ranked, req.include ?? 'payload', req.includeVector ?? false) };
+  }
+
+  /**
+   * The same answer as `search`, but plain graph searches (no filter, not exact) that arrive
+   * in the same turn of the event loop are run as one batch across every core (usearch's
+   * multi-threaded batch search). Under concurrent load that halves the graph walk's share
+   * of the main thread; a lone request pays one `setImmediate`.
+   */
+  searchBatched(req: SearchRequest): Promise<SearchResult> {
+    try {
+      if (req.filter !== undefined || req.exact || this.index.kind !== 'hnsw') return Promise.resolve(this.search(req));
+      const q = this.prepareSearch(req);
+      return new Promise<SearchResult>((resolve, reject) => {
+        this.pendingSearches.push({ ...q, req, resolve, reject });
+        if (this.pendingSearches.length === 1) setImmediate(() => this.flushSearches());
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private flushSearches(): void {
+    const batch = this.pendingSearches;
+    this.pendingSearches = [];
+    // Queries needing the same candidate count go to the index together.
+    const groups = new Map<string, PendingSearch[]>();
+    for (const p of batch) {
+      const want = p.k * RESCORE_FACTOR[this.config.storage];
+      const key = `${want}:${Math.max(p.ef, want)}`;
+      const g = groups.get(key);
+      if (g) g.push(p);
+      else groups.set(key, [p]);
+    }
+    for (const [key, group] of groups) {
+      const [want, breadth] = key.split(':').map(Number);
+      let found: ReturnType<VectorIndex['search']>[];
+      try {
+        this.assertOpen();
+        const d = this.config.dimension;
+        const queries = new Float32Array(group.length * d);
+        group.forEach((p, i) => queries.set(p.query, i * d));
+        found = this.index.searchMany ? this.index.searchMany(queries, want, breadth) : group.map((p) => this.index.search(p.query, want, breadth));
+      } catch (e) {
+        for (const p of group) p.reject(e);
+        continue;
+      }
+      group.forEach((p, i) => {
+        try {
+          const ranked = this.graphRank(p.query, p.k, found[i]);
+          p.resolve({ plan: 'hnsw', hits: this.materialize(ranked, p.req.include ?? 'payload', p.req.includeVector ?? false) });
+        } catch (e) {
+          p.reject(e);
+        }
+      });
+    }
+  }
+
+  private prepareSearch(req: SearchRequest): { query: Float32Array; k: number; ef: number; node: FilterNode | null } {
     this.assertOpen();
     const k = req.k;
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new VectraError('INVALID_ARGUMENT', `k must be an integer from 1 to ${MAX_K}`);
@@ -352,19 +434,7 @@ export class Collection {
     if (!Number.isInteger(ef) || ef < 1 || ef > MAX_K) throw new VectraError('INVALID_ARGUMENT', `ef must be an integer from 1 to ${MAX_K}`);
     const query = prepareVector(this.config.metric, toVector(req.vector, this.config.dimension, 'query'));
     const node = req.filter === undefined ? null : parseFilter(req.filter, this.opts.filterLimits);
-
-    let plan: SearchResult['plan'];
-    let ranked: Ranked;
-    if (node !== null) {
-      [plan, ranked] = this.filteredSearch(query, k, ef, node, req.exact ?? false);
-    } else if (req.exact || this.index.kind === 'flat') {
-      plan = 'exact';
-      ranked = this.index.kind === 'flat' ? this.fromIndex(this.index.search(query, k, k)) : this.exactScan(query, k, null);
-    } else {
-      plan = 'hnsw';
-      ranked = this.graphSearch(query, k, ef);
-    }
-    return { plan, hits: this.materialize(ranked, req.include ?? 'payload', req.includeVector ?? false) };
+    return { query, k, ef, node };
   }
 
   private fromIndex(n: { labels: number[]; distances: number[] }): Ranked {
@@ -384,9 +454,8 @@ export class Collection {
     return this.rankRows(query, k, this.store.iterateVectors(where ?? undefined));
   }
 
-  private graphSearch(query: Float32Array, k: number, ef: number): Ranked {
-    const want = k * RESCORE_FACTOR[this.config.storage];
-    const found = this.index.search(query, want, Math.max(ef, want));
+  /** Graph candidates → top k (rescored from SQLite when the index stores compressed vectors). */
+  private graphRank(query: Float32Array, k: number, found: Neighbours): Ranked {
     let ranked: Ranked;
     if (this.index.exactDistances) ranked = this.fromIndex(found);
     else ranked = this.rankRows(query, k, this.store.vectors(found.labels));

@@ -3,6 +3,7 @@
  * remove by key). Why usearch over hnswlib-node: docs/engine.md.
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import type * as Usearch from 'usearch';
 import type { CollectionConfig, HnswConfig } from './types.js';
 import type { Neighbours, VectorIndex } from './vector-index.js';
@@ -19,6 +20,9 @@ function metricFor(config: CollectionConfig): string {
 }
 
 export const DEFAULT_INSERT_THREADS = 1;
+
+/** Threads for batched searches (see `searchMany`): every core. */
+export const SEARCH_THREADS = availableParallelism();
 
 export class HnswIndex implements VectorIndex {
   readonly kind = 'hnsw' as const;
@@ -59,11 +63,31 @@ export class HnswIndex implements VectorIndex {
     return this.index.contains(BigInt(label)) as boolean;
   }
 
+  /**
+   * usearch keeps one search context per thread, and sizes that pool only when an add grows
+   * the capacity — to the thread count of that add. Single-threaded inserts would leave one
+   * context, and a multi-threaded batch search would fail ("Reserve capacity ahead of
+   * searches!"). So the add that grows the index is always a single vector given
+   * SEARCH_THREADS threads: the pool gets a context per core, and with one task no two
+   * inserts ever run concurrently.
+   */
   add(labels: number[], vectors: Float32Array): void {
-    if (labels.length === 0) return;
-    const keys = new BigUint64Array(labels.length);
-    for (let i = 0; i < labels.length; i++) keys[i] = BigInt(labels[i]);
-    this.index.add(keys, vectors, this.insertThreads);
+    const growThreads = Math.max(SEARCH_THREADS, this.insertThreads || SEARCH_THREADS);
+    let done = 0;
+    while (done < labels.length) {
+      const room = this.index.capacity() - this.index.size() - 1; // adds up to `room` do not grow
+      const left = labels.length - done;
+      const n = room >= left ? left : room > 0 ? room : 1;
+      this.addRange(labels, vectors, done, n, room > 0 ? this.insertThreads : growThreads);
+      done += n;
+    }
+  }
+
+  private addRange(labels: number[], vectors: Float32Array, from: number, n: number, threads: number): void {
+    const keys = new BigUint64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = BigInt(labels[from + i]);
+    const d = this.config.dimension;
+    this.index.add(keys, vectors.subarray(from * d, (from + n) * d), threads);
   }
 
   remove(labels: number[]): number {
@@ -83,6 +107,27 @@ export class HnswIndex implements VectorIndex {
       distances[i] = m.distances[i];
     }
     return { labels, distances };
+  }
+
+  /** Many queries (row-major in `queries`) at once, spread over SEARCH_THREADS threads. */
+  searchMany(queries: Float32Array, k: number, breadth: number): Neighbours[] {
+    const count = queries.length / this.config.dimension;
+    if (count === 1) return [this.search(queries, k, breadth)];
+    if (this.index.size() === 0) return Array.from({ length: count }, () => ({ labels: [], distances: [] }));
+    const wanted = Math.max(k, breadth);
+    const m = this.index.search(queries, wanted, SEARCH_THREADS) as unknown as Usearch.BatchMatches;
+    const out: Neighbours[] = [];
+    for (let q = 0; q < count; q++) {
+      const n = Math.min(k, Number(m.counts[q]));
+      const labels = new Array<number>(n);
+      const distances = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        labels[i] = Number(m.keys[q * wanted + i]);
+        distances[i] = m.distances[q * wanted + i];
+      }
+      out.push({ labels, distances });
+    }
+    return out;
   }
 
   save(path: string): void {

@@ -22,6 +22,8 @@ export interface VectorIndex {
   remove(labels: number[]): number;
   /** `breadth` is the candidate list size (ef for HNSW); at least k. */
   search(query: Float32Array, k: number, breadth: number): Neighbours;
+  /** Several queries (row-major) at once, possibly in parallel; same answers as `search`. */
+  searchMany?(queries: Float32Array, k: number, breadth: number): Neighbours[];
   save(path: string): void;
   load(path: string): void;
   /** Approximate bytes held in memory. */

@@ -39,7 +39,7 @@ export class SearchService {
       if (modelId === 'none') throw new VectraError('INVALID_ARGUMENT', 'this collection has no model ("none"): search with "vector"');
       [vector] = await this.models.require(modelId).embed([body.text], 'query');
     }
-    const result = this.collections.get(tenantId, name).search({
+    const result = await this.collections.get(tenantId, name).searchBatched({
       vector: vector!,
       k: body.k ?? 10,
       ef: body.ef,

@@ -115,3 +115,27 @@ describe('filtered search on 20k GloVe vectors', () => {
     assert.ok(nearest.length === 50);
   });
 });
+
+describe('batched search (concurrent queries run as one multi-threaded batch)', () => {
+  const { base, queries } = dataset(5000, 100);
+  for (const storage of ['f32', 'i8'] as StorageType[]) {
+    it(`${storage}: answers exactly what one-at-a-time search answers`, async () => {
+      const c = await Collection.create(join(tempDir(), 'c'), { dimension: 100, storage }, quiet);
+      const g = glove();
+      const all = base.map((w) => ({ id: g.words[w], vector: row(g, w), metadata: { w } }));
+      // Odd batch sizes, so the index grows inside and between batches.
+      for (let i = 0, n = 1; i < all.length; i += n, n = n * 3 + 1) c.upsert(all.slice(i, i + n));
+      const reqs = queries.map((q, i) => ({ vector: row(g, q), k: 1 + (i % 12), ef: i % 3 === 0 ? 40 : undefined, include: (i % 2 ? 'id' : 'payload') as 'id' | 'payload' }));
+      const one = reqs.map((r) => c.search(r));
+      const batched = await Promise.all(reqs.map((r) => c.searchBatched(r)));
+      assert.deepEqual(batched, one);
+      // Filtered and exact requests take their usual paths.
+      const f = await c.searchBatched({ vector: row(g, queries[0]), k: 5, filter: { w: { $lt: 100 } } });
+      assert.deepEqual(f, c.search({ vector: row(g, queries[0]), k: 5, filter: { w: { $lt: 100 } } }));
+      await assert.rejects(c.searchBatched({ vector: [1, 2], k: 5 }), /dimension|100/);
+      const pending = c.searchBatched({ vector: row(g, queries[0]), k: 5 });
+      await c.close();
+      await assert.rejects(pending, (e: Error & { code?: string }) => e.code === 'COLLECTION_CLOSED');
+    });
+  }
+});
