@@ -8,8 +8,18 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** Where the built-in model's converted word vectors are cached. */
+  /** Where the built-in model's converted word vectors (and downloaded models, under hub/) are cached. */
   modelCacheDir: string;
+  /** Local transformer model files, <modelsDir>/<repo>/ (e.g. models/Xenova/all-MiniLM-L6-v2). */
+  modelsDir: string | null;
+  /** Whether transformer models missing locally may be downloaded from the Hugging Face hub. */
+  modelDownloads: boolean;
+  /** JSON file declaring extra models (remote providers, more ONNX models). */
+  modelsConfig: string | null;
+  /** Model for collections created without one (default glove-100d-v2). */
+  defaultModel: string | null;
+  /** Embedding worker threads (default: one per core). */
+  embedThreads: number | null;
   logLevel: string;
   /** Who may call POST /v1/auth/register. */
   registration: 'open' | 'admin';
@@ -35,6 +45,11 @@ export const ENV = {
   port: 'PORT',
   dataDir: 'VECTRA_DATA_DIR',
   modelCacheDir: 'VECTRA_MODEL_CACHE',
+  modelsDir: 'VECTRA_MODELS_DIR',
+  modelDownloads: 'VECTRA_MODEL_DOWNLOADS',
+  modelsConfig: 'VECTRA_MODELS_CONFIG',
+  defaultModel: 'VECTRA_DEFAULT_MODEL',
+  embedThreads: 'VECTRA_EMBED_THREADS',
   logLevel: 'VECTRA_LOG_LEVEL',
   registration: 'VECTRA_REGISTRATION',
   adminToken: 'VECTRA_ADMIN_TOKEN',
@@ -73,11 +88,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const registration = reg === 'open' || reg === 'admin' ? reg : isLoopback(host) ? 'open' : 'admin';
   const sync = get('synchronous') || 'full';
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`${ENV.synchronous}=${sync}: expected "full" or "normal"`);
+  const downloads = get('modelDownloads') || 'on';
+  if (downloads !== 'on' && downloads !== 'off') throw new ConfigError(`${ENV.modelDownloads}=${downloads}: expected "on" or "off"`);
   return {
     host,
     port: int('port', 8080, 0, 65535),
     dataDir,
     modelCacheDir: resolve(get('modelCacheDir') || resolve(dataDir, 'models')),
+    modelsDir: get('modelsDir') ? resolve(get('modelsDir')!) : null,
+    modelDownloads: downloads === 'on',
+    modelsConfig: get('modelsConfig') ? resolve(get('modelsConfig')!) : null,
+    defaultModel: get('defaultModel') || null,
+    embedThreads: get('embedThreads') ? int('embedThreads', 0, 1, 256) : null,
     logLevel: get('logLevel') || 'info',
     registration,
     adminToken,

@@ -6,8 +6,7 @@ import pino from 'pino';
 import { buildApp } from './api/app.js';
 import type { App, Services } from './api/context.js';
 import type { Config } from './config.js';
-import { BuiltinGloveModel } from './embed/builtin.js';
-import { ModelRegistry } from './embed/registry.js';
+import { setupModels } from './embed/setup.js';
 import { DEFAULT_FILTER_LIMITS } from './engine/filter.js';
 import { Accounts } from './services/accounts.js';
 import { CollectionService } from './services/collections.js';
@@ -31,8 +30,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     pino.destination({ dest: 1, sync: false }),
   );
   const accounts = new Accounts(config.dataDir);
-  const builtin = new BuiltinGloveModel(config.modelCacheDir);
-  const models = new ModelRegistry([builtin], builtin.id);
+  const embedding = setupModels({
+    cacheDir: config.modelCacheDir,
+    modelsDir: config.modelsDir,
+    allowDownload: config.modelDownloads,
+    modelsConfig: config.modelsConfig,
+    defaultModel: config.defaultModel,
+    threads: config.embedThreads ?? undefined,
+  });
+  const models = embedding.registry;
   const spaces = new TenantSpaces(config.dataDir, {
     logger: logger.child({ component: 'engine' }),
     synchronous: config.synchronous,
@@ -55,7 +61,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  const ready = Promise.all([spaces.openAll(accounts.tenants().map((t) => t.id)), builtin.load()]).then(() => {
+  const ready = Promise.all([spaces.openAll(accounts.tenants().map((t) => t.id)), embedding.ready]).then(() => {
     loaded = true;
     logger.info({ url }, 'ready');
   });
@@ -70,6 +76,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await app.close();
         await ready.catch(() => undefined);
         await spaces.close();
+        await embedding.close();
         accounts.close();
         logger.info('stopped');
         logger.flush();

@@ -24,6 +24,11 @@ program
   .addOption(new Option('--port <port>', 'port (0 = any free port)').env(ENV.port))
   .addOption(new Option('--data-dir <dir>', 'data directory').env(ENV.dataDir))
   .addOption(new Option('--model-cache <dir>', "where the built-in model's converted vectors are cached").env(ENV.modelCacheDir))
+  .addOption(new Option('--models-dir <dir>', 'local transformer model files (<dir>/<repo>/)').env(ENV.modelsDir))
+  .addOption(new Option('--model-downloads <on|off>', 'download missing transformer models from the Hugging Face hub').env(ENV.modelDownloads))
+  .addOption(new Option('--models-config <file>', 'JSON file declaring extra models').env(ENV.modelsConfig))
+  .addOption(new Option('--default-model <id>', 'model for collections created without one').env(ENV.defaultModel))
+  .addOption(new Option('--embed-threads <n>', 'embedding worker threads').env(ENV.embedThreads))
   .addOption(new Option('--log-level <level>', 'pino log level').env(ENV.logLevel))
   .addOption(new Option('--registration <mode>', 'open | admin').env(ENV.registration))
   .addOption(new Option('--rate-limit <n>', 'requests per minute per API key').env(ENV.rateLimitPerMinute))
@@ -41,12 +46,18 @@ program
         host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration,
         rateLimitPerMinute: o.rateLimit, bodyLimitBytes: o.bodyLimit, maxBatch: o.maxBatch, maxK: o.maxK, maxDimension: o.maxDimension,
         maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous,
+        modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
       };
       config = loadConfig(process.env, overrides);
     } catch (e) {
       fail(e);
     }
-    const server = await startServer(config);
+    let server;
+    try {
+      server = await startServer(config);
+    } catch (e) {
+      fail(e);
+    }
     server.app.log.info({ url: server.url, dataDir: config.dataDir, registration: config.registration }, `listening on ${server.url}`);
     let stopping = false;
     const stop = (signal: string) => {

@@ -8,6 +8,7 @@
  * Words keep the package's order, which is by corpus frequency (rank 0 = most frequent).
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -90,6 +91,24 @@ function read(path: string): GloveVectors {
   }
 }
 
+/** Whether `path` holds a complete cache file (header and size agree). */
+function cacheIsSound(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || header.toString('ascii', 0, 8) !== MAGIC) return false;
+    return fstatSync(fd).size > HEADER_BYTES + header.readUInt32LE(8) * header.readUInt32LE(12) * 4;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Convert from the npm package into `cachePath` unless a sound cache is there (~6 s, once). */
+export function ensureGloveCache(cachePath: string): void {
+  if (!cacheIsSound(cachePath)) convert(winkJsonPath(), cachePath);
+}
+
 /**
  * Load the GloVe vectors from `cachePath`, converting from the npm package first if the
  * cache is missing or unreadable.
@@ -104,6 +123,43 @@ export function loadGlove(cachePath: string): GloveVectors {
   }
   convert(winkJsonPath(), cachePath);
   return read(cachePath);
+}
+
+/** The cache file's bytes in shared memory, read without blocking the event loop. */
+export async function readGloveShared(cachePath: string): Promise<SharedArrayBuffer> {
+  const fh = await open(cachePath, 'r');
+  try {
+    const { size } = await fh.stat();
+    const sab = new SharedArrayBuffer(size);
+    const bytes = new Uint8Array(sab);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await fh.read(bytes, got, Math.min(size - got, 16 << 20), got);
+      if (bytesRead === 0) throw new Error(`${cachePath} is truncated`);
+      got += bytesRead;
+    }
+    parseGlove(bytes); // validate before anyone relies on it
+    return sab;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Parse a cache file held in memory; the vectors are a view on it (no copy) when aligned. */
+export function parseGlove(bytes: Uint8Array): GloveVectors {
+  const header = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(HEADER_BYTES, bytes.length));
+  if (header.length !== HEADER_BYTES || header.toString('ascii', 0, 8) !== MAGIC) throw new Error('not a GloVe cache file (bad magic)');
+  const count = header.readUInt32LE(8);
+  const dim = header.readUInt32LE(12);
+  const start = bytes.byteOffset + HEADER_BYTES;
+  const end = start + count * dim * 4;
+  if (end > bytes.byteOffset + bytes.length) throw new Error('GloVe cache file is truncated');
+  const vectors = start % 4 === 0 ? new Float32Array(bytes.buffer, start, count * dim) : new Float32Array(bytes.slice(HEADER_BYTES, HEADER_BYTES + count * dim * 4).buffer);
+  // TextDecoder cannot read shared memory directly: copy the (small) word list out first.
+  const tail = bytes.slice(HEADER_BYTES + count * dim * 4);
+  const words = new TextDecoder().decode(tail).split('\n');
+  if (words.length !== count) throw new Error('GloVe cache file is truncated (word list)');
+  return { words, dim, vectors };
 }
 
 /** Default cache location for tests and benchmarks: `<repo>/.cache/glove-100d.bin`. */

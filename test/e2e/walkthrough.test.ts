@@ -23,7 +23,7 @@ describe('API walkthrough', () => {
   it('register → collection → upsert texts → search by text, by vector, returning ids, with a filter', async () => {
     const created = await api('POST', '/v1/collections', { name: 'jobs' });
     assert.equal(created.status, 201);
-    assert.equal(created.body.model, 'glove-100d-v1');
+    assert.equal(created.body.model, 'glove-100d-v2');
     assert.equal(created.body.dimension, 100);
     assert.equal(created.body.metric, 'cosine');
 
@@ -101,16 +101,20 @@ describe('API walkthrough', () => {
 
   it('models, embed and OpenAI-compatible embeddings', async () => {
     const m = await api('GET', '/v1/models');
-    assert.deepEqual(m.body.models.map((x: { id: string; default?: boolean; available: boolean }) => [x.id, x.default, x.available]), [['glove-100d-v1', true, true]]);
+    const listed = new Map(m.body.models.map((x: { id: string }) => [x.id, x]));
+    assert.deepEqual(listed.get('glove-100d-v2'), { id: 'glove-100d-v2', dimension: 100, provider: 'builtin', description: (listed.get('glove-100d-v2') as { description: string }).description, default: true, available: true });
+    assert.equal((listed.get('glove-100d-v1') as { default?: boolean }).default, undefined);
+    for (const id of ['all-MiniLM-L6-v2', 'bge-small-en-v1.5', 'e5-small-v2', 'nomic-embed-text-v1.5']) assert.equal((listed.get(id) as { provider: string }).provider, 'onnx', id);
+    assert.equal(m.body.models.filter((x: { default?: boolean }) => x.default).length, 1);
     const e = await api('POST', '/v1/embed', { texts: ['hello world', 'goodbye'] });
     assert.equal(e.body.vectors.length, 2);
     assert.equal(e.body.vectors[0].length, 100);
     const norm = Math.hypot(...e.body.vectors[0]);
     assert.ok(Math.abs(norm - 1) < 1e-5);
-    const oa = await api('POST', '/v1/embeddings', { input: 'hello world', model: 'glove-100d-v1' });
+    const oa = await api('POST', '/v1/embeddings', { input: 'hello world', model: 'glove-100d-v2' });
     assert.equal(oa.body.object, 'list');
     assert.deepEqual(oa.body.data[0].embedding.map((x: number) => Math.fround(x)), e.body.vectors[0].map((x: number) => Math.fround(x)));
-    const b64 = await api('POST', '/v1/embeddings', { input: ['hello world'], model: 'glove-100d-v1', encoding_format: 'base64' });
+    const b64 = await api('POST', '/v1/embeddings', { input: ['hello world'], model: 'glove-100d-v2', encoding_format: 'base64' });
     const raw = Buffer.from(b64.body.data[0].embedding, 'base64');
     const decoded = Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)));
     assert.deepEqual(decoded, e.body.vectors[0].map((x: number) => Math.fround(x)));

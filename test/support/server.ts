@@ -16,7 +16,7 @@ after(async () => {
 
 export async function testServer(env: Record<string, string> = {}, dataDir = tempDir()): Promise<RunningServer & { dataDir: string }> {
   glove(); // make sure the converted vectors exist in the shared cache
-  const config = loadConfig({ PORT: '0', VECTRA_DATA_DIR: dataDir, VECTRA_MODEL_CACHE: MODEL_CACHE, VECTRA_LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ PORT: '0', VECTRA_DATA_DIR: dataDir, VECTRA_MODEL_CACHE: MODEL_CACHE, VECTRA_LOG_LEVEL: 'silent', VECTRA_MODEL_DOWNLOADS: 'off', ...env });
   const server = await startServer(config);
   running.push(server);
   await server.ready;

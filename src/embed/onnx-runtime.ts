@@ -1,0 +1,79 @@
+/**
+ * Transformer sentence models through @huggingface/transformers on onnxruntime-node. This
+ * module runs inside the embedding workers (pool.ts); one pipeline per model per worker,
+ * each ONNX session on one intra-op thread so that the pool, not ONNX, spreads work over
+ * the cores.
+ */
+import type { EmbedPurpose } from './types.js';
+
+export interface OnnxSpec {
+  /** Vectra's model id. */
+  id: string;
+  /** Directory name under `modelsDir` / `cacheDir`, in Hugging Face form ("Xenova/all-MiniLM-L6-v2"). */
+  repo: string;
+  dimension: number;
+  pooling: 'mean' | 'cls';
+  normalize: boolean;
+  queryPrefix: string;
+  documentPrefix: string;
+  maxTokens: number;
+  /** ONNX file variant: "fp32" → onnx/model.onnx, "q8" → onnx/model_quantized.onnx. */
+  dtype: 'fp32' | 'q8' | 'fp16';
+  /** Local model files, tried first: `<modelsDir>/<repo>/`. */
+  modelsDir: string | null;
+  /** Where downloaded models are kept: `<cacheDir>/<repo>/`. */
+  cacheDir: string;
+  allowDownload: boolean;
+}
+
+interface Loaded {
+  tokenizer: (texts: string[], opts: Record<string, unknown>) => Record<string, unknown> & { attention_mask: unknown };
+  model: (inputs: Record<string, unknown>) => Promise<{ last_hidden_state?: Tensor; token_embeddings?: Tensor }>;
+  meanPooling: (hidden: Tensor, mask: unknown) => Tensor;
+}
+interface Tensor {
+  data: Float32Array;
+  dims: number[];
+  slice(...a: (number | null)[]): Tensor;
+  normalize(p: number, dim: number): Tensor;
+}
+
+const loaded = new Map<string, Promise<Loaded>>();
+
+async function load(spec: OnnxSpec): Promise<Loaded> {
+  const { env, AutoTokenizer, AutoModel, mean_pooling } = await import('@huggingface/transformers');
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const local = spec.modelsDir !== null && existsSync(join(spec.modelsDir, spec.repo, 'config.json'));
+  // Local files come from modelsDir; anything fetched goes to (and is read back from) cacheDir.
+  env.allowLocalModels = local;
+  if (local) env.localModelPath = spec.modelsDir!;
+  env.cacheDir = spec.cacheDir;
+  env.allowRemoteModels = !local && spec.allowDownload;
+  const opts = { local_files_only: !env.allowRemoteModels };
+  const tokenizer = await AutoTokenizer.from_pretrained(spec.repo, opts);
+  const model = await AutoModel.from_pretrained(spec.repo, { ...opts, dtype: spec.dtype, session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 } } as never);
+  return { tokenizer: tokenizer as never, model: model as never, meanPooling: mean_pooling as never };
+}
+
+export async function onnxEmbed(spec: OnnxSpec, texts: string[], purpose: EmbedPurpose): Promise<Float32Array> {
+  let p = loaded.get(spec.id);
+  if (!p) {
+    p = load(spec);
+    loaded.set(spec.id, p);
+    // A failed load is not kept: files may appear, the network may come back.
+    p.catch(() => loaded.delete(spec.id));
+  }
+  const m = await p;
+  const prefix = purpose === 'query' ? spec.queryPrefix : spec.documentPrefix;
+  const inputs = m.tokenizer(prefix ? texts.map((t) => prefix + t) : texts, { padding: true, truncation: true, max_length: spec.maxTokens });
+  const outputs = await m.model(inputs);
+  const hidden = outputs.last_hidden_state ?? outputs.token_embeddings;
+  if (!hidden) throw new Error(`model ${spec.id} has no last_hidden_state output`);
+  let out = spec.pooling === 'mean' ? m.meanPooling(hidden, inputs.attention_mask) : hidden.slice(null, 0);
+  if (spec.normalize) out = out.normalize(2, -1);
+  if (out.dims[out.dims.length - 1] !== spec.dimension) {
+    throw new Error(`model ${spec.id} produced ${out.dims[out.dims.length - 1]}-dimensional vectors, expected ${spec.dimension}`);
+  }
+  return Float32Array.from(out.data);
+}

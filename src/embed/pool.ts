@@ -1,0 +1,143 @@
+/**
+ * The embedding worker pool: model code never runs on the main thread.
+ *
+ * - One worker per core (piscina), each holding its own model runtimes (worker.ts).
+ * - Request batching: texts asked for the same model in the same turn of the event loop
+ *   travel together, split into one task per worker so a large batch uses every core.
+ * - An LRU cache of recent (model, purpose, text) → vector, bounded in bytes.
+ */
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LRUCache } from 'lru-cache';
+import { Piscina } from 'piscina';
+import type { WorkerTask } from './worker.js';
+
+// Run from source (tests, benchmarks) the worker is .ts and needs tsx's loader.
+const EXT = extname(fileURLToPath(import.meta.url));
+const WORKER = new URL(`./worker${EXT}`, import.meta.url).href;
+
+/** Longer texts are not cached: they rarely repeat and would crowd out the rest. */
+const MAX_CACHED_TEXT = 2000;
+const MAX_TEXTS_PER_TASK = 256;
+
+interface Waiting {
+  text: string;
+  resolve: (v: Float32Array) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Embeds a batch of texts: row-major vectors, texts.length × dimension. */
+export type BatchRunner = (texts: string[]) => Promise<Float32Array>;
+
+interface Batch {
+  dimension: number;
+  run: BatchRunner;
+  maxPerCall: number;
+  spread: number;
+  waiting: Waiting[];
+}
+
+export interface EmbedPoolOptions {
+  threads?: number;
+  /** Bytes of vectors kept in the LRU cache (default 64 MiB; 0 disables it). */
+  cacheBytes?: number;
+}
+
+export class EmbedPool {
+  readonly threads: number;
+  private readonly piscina: Piscina;
+  private readonly cache: LRUCache<string, Float32Array> | null;
+  private batches = new Map<string, Batch>();
+  private flushScheduled = false;
+  hits = 0;
+  misses = 0;
+
+  constructor(opts: EmbedPoolOptions = {}) {
+    this.threads = Math.max(1, opts.threads ?? availableParallelism());
+    this.piscina = new Piscina({
+      filename: WORKER,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      execArgv: EXT === '.ts' ? ['--import', 'tsx'] : [],
+    });
+    const cacheBytes = opts.cacheBytes ?? 64 << 20;
+    this.cache = cacheBytes > 0 ? new LRUCache<string, Float32Array>({ maxSize: cacheBytes, sizeCalculation: (v, k) => v.byteLength + k.length * 2 + 64 }) : null;
+  }
+
+  /** Run one task on a worker as is (no batching, no cache). */
+  run(task: WorkerTask): Promise<Float32Array | null> {
+    return this.piscina.run(task) as Promise<Float32Array | null>;
+  }
+
+  /** Batched, cached embedding through a worker task built by `makeTask` for each batch. */
+  embed(key: string, dimension: number, makeTask: (texts: string[]) => WorkerTask, texts: string[]): Promise<Float32Array[]> {
+    return this.embedWith(key, dimension, (batch) => this.run(makeTask(batch)) as Promise<Float32Array>, texts, MAX_TEXTS_PER_TASK, this.threads);
+  }
+
+  /**
+   * Vectors for `texts` from the model identified by `key` (which must include anything that
+   * changes the output, such as the purpose): cached ones at once, the rest coalesced with
+   * other callers' texts for the same key in this turn of the event loop and handed to `run`
+   * in at most `maxPerCall` texts, spread over at least `spread` calls when there are enough.
+   */
+  embedWith(key: string, dimension: number, run: BatchRunner, texts: string[], maxPerCall: number, spread = 1): Promise<Float32Array[]> {
+    return Promise.all(
+      texts.map((text) => {
+        const cacheKey = `${key}\u0000${text}`;
+        const hit = text.length <= MAX_CACHED_TEXT ? this.cache?.get(cacheKey) : undefined;
+        if (hit) {
+          this.hits++;
+          return hit.slice();
+        }
+        this.misses++;
+        return new Promise<Float32Array>((resolve, reject) => {
+          let b = this.batches.get(key);
+          if (!b) this.batches.set(key, (b = { dimension, run, maxPerCall, spread, waiting: [] }));
+          b.waiting.push({ text, resolve, reject });
+          if (!this.flushScheduled) {
+            this.flushScheduled = true;
+            setImmediate(() => this.flush());
+          }
+        });
+      }),
+    );
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batches = this.batches;
+    this.batches = new Map();
+    for (const [key, b] of batches) {
+      // Each distinct text once; split so every worker gets a share.
+      const byText = new Map<string, Waiting[]>();
+      for (const w of b.waiting) {
+        const list = byText.get(w.text);
+        if (list) list.push(w);
+        else byText.set(w.text, [w]);
+      }
+      const distinct = [...byText.keys()];
+      const per = Math.min(b.maxPerCall, Math.max(1, Math.ceil(distinct.length / b.spread)));
+      for (let s = 0; s < distinct.length; s += per) {
+        const texts = distinct.slice(s, s + per);
+        b.run(texts).then(
+          (out: Float32Array) => {
+            texts.forEach((t, i) => {
+              const v = out.slice(i * b.dimension, (i + 1) * b.dimension);
+              if (t.length <= MAX_CACHED_TEXT) this.cache?.set(`${key}\u0000${t}`, v);
+              for (const w of byText.get(t)!) w.resolve(v.slice());
+            });
+          },
+          (e: unknown) => {
+            for (const t of texts) for (const w of byText.get(t)!) w.reject(e);
+          },
+        );
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

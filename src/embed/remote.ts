@@ -1,0 +1,201 @@
+/**
+ * Remote embedding providers, each spoken in its documented wire format:
+ *
+ * - `openai`: OpenAI-compatible `POST {baseUrl}/embeddings` — OpenAI, Ollama, vLLM, LM Studio
+ *   (https://platform.openai.com/docs/api-reference/embeddings).
+ * - `cohere`: `POST {baseUrl}/v2/embed` with `input_type` search_query / search_document
+ *   (https://docs.cohere.com/reference/embed).
+ * - `huggingface`: Inference `POST {baseUrl}/{model}/pipeline/feature-extraction` with
+ *   `{"inputs": [...]}` (https://huggingface.co/docs/inference-providers).
+ *
+ * Keys come from the environment (or config) and are sent only to the provider: never
+ * logged, never returned, never part of an error message. 429 and 5xx answers and network
+ * failures are retried with exponential backoff (honouring Retry-After); texts are sent in
+ * batches of the provider's limit. Vectors are L2-normalized like every model's.
+ */
+import { VectraError } from '../errors.js';
+import type { EmbedPool } from './pool.js';
+import type { EmbedPurpose, EmbeddingModel } from './types.js';
+
+export type RemoteProvider = 'openai' | 'cohere' | 'huggingface';
+
+export interface RemoteModelConfig {
+  id: string;
+  provider: RemoteProvider;
+  /** The provider's model name. */
+  model: string;
+  dimension: number;
+  baseUrl?: string;
+  /** Name of the environment variable holding the key (default per provider; none for a keyless local server). */
+  apiKeyEnv?: string;
+  /** A key given in the config file itself (the environment variable is preferred). */
+  apiKey?: string;
+  batchSize?: number;
+  description?: string;
+  queryPrefix?: string;
+  documentPrefix?: string;
+}
+
+const DEFAULTS: Record<RemoteProvider, { baseUrl: string; keyEnv: string; batch: number }> = {
+  openai: { baseUrl: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY', batch: 512 },
+  cohere: { baseUrl: 'https://api.cohere.com', keyEnv: 'COHERE_API_KEY', batch: 96 },
+  huggingface: { baseUrl: 'https://router.huggingface.co/hf-inference/models', keyEnv: 'HF_TOKEN', batch: 32 },
+};
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  timeoutMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, timeoutMs: 30_000 };
+
+class Upstream extends Error {
+  constructor(message: string, readonly retryable: boolean, readonly retryAfterMs: number | null = null) {
+    super(message);
+  }
+}
+
+function retryAfter(res: Response): number | null {
+  const h = res.headers.get('retry-after');
+  if (h === null) return null;
+  const s = Number(h);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const t = Date.parse(h);
+  return Number.isNaN(t) ? null : Math.max(0, t - Date.now());
+}
+
+function normalized(values: unknown, dimension: number, what: string): Float32Array {
+  if (!Array.isArray(values) || values.length !== dimension || !values.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new Upstream(`${what}: expected ${dimension} numbers per vector`, false);
+  }
+  const v = Float32Array.from(values as number[]);
+  const n = Math.hypot(...v);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+}
+
+export class RemoteModel implements EmbeddingModel {
+  readonly dimension: number;
+  readonly provider: string;
+  readonly description: string;
+  readonly id: string;
+  private readonly baseUrl: string;
+  private readonly keyEnv: string | null;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly cfg: RemoteModelConfig,
+    private readonly pool: EmbedPool,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    const d = DEFAULTS[cfg.provider];
+    this.id = cfg.id;
+    this.dimension = cfg.dimension;
+    this.provider = cfg.provider;
+    this.description = cfg.description ?? `${cfg.provider} ${cfg.model}`;
+    this.baseUrl = (cfg.baseUrl ?? d.baseUrl).replace(/\/+$/, '');
+    this.keyEnv = cfg.apiKeyEnv === undefined ? d.keyEnv : cfg.apiKeyEnv || null;
+    this.batchSize = cfg.batchSize ?? d.batch;
+  }
+
+  private key(): string | null {
+    return (this.keyEnv ? this.env[this.keyEnv] : undefined) || this.cfg.apiKey || null;
+  }
+
+  /** OpenAI-compatible servers on a custom URL (Ollama, vLLM, LM Studio) may need no key. */
+  available(): boolean {
+    return this.key() !== null || (this.cfg.provider === 'openai' && this.cfg.baseUrl !== undefined);
+  }
+
+  async embed(texts: string[], purpose: EmbedPurpose): Promise<Float32Array[]> {
+    if (!this.available()) {
+      throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" needs an API key for ${this.cfg.provider}: set ${this.keyEnv ?? 'apiKeyEnv in the models config'}`);
+    }
+    const prefix = (purpose === 'query' ? this.cfg.queryPrefix : this.cfg.documentPrefix) ?? '';
+    try {
+      return await this.pool.embedWith(`${this.id}\u0000${purpose}`, this.dimension, (batch) => this.call(batch.map((t) => prefix + t), purpose), texts, this.batchSize);
+    } catch (e) {
+      if (e instanceof Upstream) throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" (${this.cfg.provider}) failed: ${e.message}`);
+      throw e;
+    }
+  }
+
+  private request(texts: string[], purpose: EmbedPurpose): { url: string; body: unknown; parse: (json: unknown) => unknown[] } {
+    const m = this.cfg.model;
+    switch (this.cfg.provider) {
+      case 'openai':
+        return {
+          url: `${this.baseUrl}/embeddings`,
+          body: { model: m, input: texts, encoding_format: 'float' },
+          parse: (j) => {
+            const data = (j as { data?: { index: number; embedding: unknown }[] }).data;
+            if (!Array.isArray(data) || data.length !== texts.length) throw new Upstream('answer has no data[] of the right length', false);
+            const out = new Array<unknown>(texts.length);
+            for (const d of data) out[d.index] = d.embedding;
+            return out;
+          },
+        };
+      case 'cohere':
+        return {
+          url: `${this.baseUrl}/v2/embed`,
+          body: { model: m, texts, input_type: purpose === 'query' ? 'search_query' : 'search_document', embedding_types: ['float'] },
+          parse: (j) => {
+            const e = (j as { embeddings?: { float?: unknown[] } }).embeddings?.float;
+            if (!Array.isArray(e) || e.length !== texts.length) throw new Upstream('answer has no embeddings.float[] of the right length', false);
+            return e;
+          },
+        };
+      case 'huggingface':
+        return {
+          url: `${this.baseUrl}/${m}/pipeline/feature-extraction`,
+          body: { inputs: texts },
+          parse: (j) => {
+            if (!Array.isArray(j) || j.length !== texts.length) throw new Upstream('answer is not one vector per input', false);
+            return j;
+          },
+        };
+    }
+  }
+
+  private async call(texts: string[], purpose: EmbedPurpose): Promise<Float32Array> {
+    const { url, body, parse } = this.request(texts, purpose);
+    const key = this.key();
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (key) headers.authorization = `Bearer ${key}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        let res: Response;
+        try {
+          res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.retry.timeoutMs) });
+        } catch (e) {
+          throw new Upstream(`could not reach ${new URL(url).host} (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message})`, true);
+        }
+        if (res.status === 429 || res.status >= 500) {
+          await res.body?.cancel();
+          throw new Upstream(`${new URL(url).host} answered ${res.status}`, true, retryAfter(res));
+        }
+        if (!res.ok) {
+          // The provider's own message helps (wrong model name, bad key); it never contains our key.
+          const text = (await res.text()).slice(0, 300);
+          throw new Upstream(`${new URL(url).host} answered ${res.status}: ${text}`, false);
+        }
+        let json: unknown;
+        try {
+          json = await res.json();
+        } catch {
+          throw new Upstream(`${new URL(url).host} answered with something that is not JSON`, false);
+        }
+        const rows = parse(json);
+        const out = new Float32Array(texts.length * this.dimension);
+        rows.forEach((r, i) => out.set(normalized(r, this.dimension, `${new URL(url).host} answer`), i * this.dimension));
+        return out;
+      } catch (e) {
+        if (!(e instanceof Upstream) || !e.retryable || attempt >= this.retry.attempts) throw e;
+        const backoff = this.retry.baseDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+        await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(backoff, e.retryAfterMs ?? 0))));
+      }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Builds the model registry a server offers: the built-in GloVe models, the ONNX catalog,
+ * and extra models declared in a JSON file (VECTRA_MODELS_CONFIG):
+ *
+ *   {"models": [
+ *     {"id": "openai-small", "provider": "openai", "model": "text-embedding-3-small", "dimension": 1536},
+ *     {"id": "local-llama", "provider": "openai", "baseUrl": "http://127.0.0.1:11434/v1", "model": "nomic-embed-text", "dimension": 768, "apiKeyEnv": ""},
+ *     {"id": "cohere-en", "provider": "cohere", "model": "embed-english-v3.0", "dimension": 1024},
+ *     {"id": "my-minilm", "provider": "onnx", "repo": "me/my-minilm", "dimension": 384, "pooling": "mean"}
+ *   ]}
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { ConfigError } from '../config.js';
+import { BuiltinGloveModel, GloveSource } from './builtin.js';
+import { ONNX_CATALOG, OnnxModel, type OnnxPlacement } from './onnx.js';
+import { EmbedPool } from './pool.js';
+import { ModelRegistry } from './registry.js';
+import { RemoteModel } from './remote.js';
+import { SIF_RECIPES } from './sif.js';
+import type { EmbeddingModel } from './types.js';
+
+export const DEFAULT_MODEL = 'glove-100d-v2';
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$' });
+const RemoteEntry = Type.Object(
+  {
+    id: Id,
+    provider: Type.Union([Type.Literal('openai'), Type.Literal('cohere'), Type.Literal('huggingface')]),
+    model: Type.String({ minLength: 1 }),
+    dimension: Type.Integer({ minimum: 1, maximum: 65536 }),
+    baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    apiKeyEnv: Type.Optional(Type.String()),
+    apiKey: Type.Optional(Type.String()),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+    description: Type.Optional(Type.String()),
+    queryPrefix: Type.Optional(Type.String()),
+    documentPrefix: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const OnnxEntry = Type.Object(
+  {
+    id: Id,
+    provider: Type.Literal('onnx'),
+    repo: Type.String({ minLength: 1 }),
+    dimension: Type.Integer({ minimum: 1, maximum: 65536 }),
+    pooling: Type.Optional(Type.Union([Type.Literal('mean'), Type.Literal('cls')])),
+    normalize: Type.Optional(Type.Boolean()),
+    queryPrefix: Type.Optional(Type.String()),
+    documentPrefix: Type.Optional(Type.String()),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+    dtype: Type.Optional(Type.Union([Type.Literal('fp32'), Type.Literal('q8'), Type.Literal('fp16')])),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const ModelsFile = Type.Object({ default: Type.Optional(Type.String()), models: Type.Array(Type.Union([RemoteEntry, OnnxEntry])) }, { additionalProperties: false });
+export type ModelsFile = Static<typeof ModelsFile>;
+
+export interface ModelSetupOptions {
+  /** Where the built-in model's converted vectors and downloaded models are cached. */
+  cacheDir: string;
+  /** Local transformer model files: <modelsDir>/<repo>/. */
+  modelsDir: string | null;
+  allowDownload: boolean;
+  /** Path of a JSON file declaring extra models, or null. */
+  modelsConfig: string | null;
+  defaultModel: string | null;
+  threads?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function readModelsFile(path: string): ModelsFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`models config ${path}: ${(e as Error).message}`);
+  }
+  if (!Value.Check(ModelsFile, raw)) {
+    const first = [...Value.Errors(ModelsFile, raw)][0];
+    throw new ConfigError(`models config ${path}: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`);
+  }
+  return raw;
+}
+
+export interface Models {
+  registry: ModelRegistry;
+  pool: EmbedPool;
+  /** Resolves when the default model can answer at once (built-in: vectors loaded, workers warm). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function setupModels(o: ModelSetupOptions): Models {
+  const pool = new EmbedPool({ threads: o.threads });
+  const source = new GloveSource(o.cacheDir, pool);
+  const builtins = SIF_RECIPES.map((r) => new BuiltinGloveModel(r, source, pool));
+  const placement: OnnxPlacement = { modelsDir: o.modelsDir, cacheDir: join(o.cacheDir, 'hub'), allowDownload: o.allowDownload };
+  const models: EmbeddingModel[] = [...builtins, ...Object.entries(ONNX_CATALOG).map(([id, e]) => new OnnxModel(id, e, placement, pool))];
+  const file = o.modelsConfig ? readModelsFile(o.modelsConfig) : null;
+  for (const m of file?.models ?? []) {
+    if (models.some((x) => x.id === m.id)) throw new ConfigError(`models config: model id "${m.id}" is already taken`);
+    if (m.provider === 'onnx') {
+      const { id, provider: _p, description, ...rest } = m;
+      models.push(new OnnxModel(id, { pooling: 'mean', normalize: true, queryPrefix: '', documentPrefix: '', maxTokens: 512, dtype: 'fp32', description: description ?? `ONNX ${m.repo}`, ...rest }, placement, pool));
+    } else {
+      models.push(new RemoteModel(m, pool, o.env));
+    }
+  }
+  const defaultId = o.defaultModel ?? file?.default ?? DEFAULT_MODEL;
+  if (!models.some((m) => m.id === defaultId)) throw new ConfigError(`default model "${defaultId}" is not a known model (${models.map((m) => m.id).join(', ')})`);
+  const registry = new ModelRegistry(models, defaultId);
+  const def = registry.get(defaultId);
+  // The built-in models load in the background; the server is ready when the default can answer.
+  const warm = Promise.all(builtins.map((b) => (b.id === defaultId ? b.load() : source.load().then(() => undefined, () => undefined))));
+  const ready = def instanceof BuiltinGloveModel ? warm.then(() => undefined) : Promise.resolve();
+  return { registry, pool, ready, close: () => pool.close() };
+}

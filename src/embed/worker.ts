@@ -1,0 +1,44 @@
+/**
+ * Embedding worker (one of the pool in pool.ts): runs model code off the main thread.
+ * Each task names its model runtime; runtimes are built on first use and kept.
+ */
+import { move } from 'piscina';
+import { ensureGloveCache, parseGlove } from './glove.js';
+import { GloveSif, type SifRecipe } from './sif.js';
+import type { EmbedPurpose } from './types.js';
+import { onnxEmbed, type OnnxSpec } from './onnx-runtime.js';
+
+export type WorkerTask =
+  /** GloVe SIF over the cache file's bytes, shared with every worker (no copy). */
+  | { kind: 'sif'; recipe: SifRecipe; file: SharedArrayBuffer; texts: string[] }
+  | { kind: 'onnx'; spec: OnnxSpec; texts: string[]; purpose: EmbedPurpose }
+  | { kind: 'convert-glove'; path: string };
+
+const sif = new Map<string, GloveSif>();
+
+function sifModel(recipe: SifRecipe, file: SharedArrayBuffer): GloveSif {
+  let m = sif.get(recipe);
+  if (!m) {
+    m = new GloveSif(parseGlove(new Uint8Array(file)), recipe);
+    sif.set(recipe, m);
+  }
+  return m;
+}
+
+/** Row-major vectors, texts.length × dimension, transferred back to the main thread. */
+export default async function run(task: WorkerTask): Promise<Float32Array | null> {
+  switch (task.kind) {
+    case 'sif': {
+      const m = sifModel(task.recipe, task.file);
+      const out = new Float32Array(task.texts.length * m.dimension);
+      task.texts.forEach((t, i) => m.embedInto(t, out.subarray(i * m.dimension, (i + 1) * m.dimension)));
+      return move(out) as Float32Array;
+    }
+    case 'onnx':
+      return move(await onnxEmbed(task.spec, task.texts, task.purpose)) as Float32Array;
+    case 'convert-glove': {
+      ensureGloveCache(task.path);
+      return null;
+    }
+  }
+}

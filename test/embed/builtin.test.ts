@@ -1,0 +1,90 @@
+/**
+ * The built-in GloVe models, run the way the server runs them: in the embedding worker pool,
+ * over the real word vectors.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BuiltinGloveModel, GloveSource } from '../../src/embed/builtin.js';
+import { EmbedPool } from '../../src/embed/pool.js';
+import { MODEL_CACHE } from '../support/server.js';
+import { glove } from '../support/glove.js';
+
+const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
+
+describe('built-in GloVe models in the worker pool', () => {
+  let pool: EmbedPool;
+  let v1: BuiltinGloveModel;
+  let v2: BuiltinGloveModel;
+  before(async () => {
+    glove(); // the converted cache exists
+    pool = new EmbedPool({ threads: 2 });
+    const source = new GloveSource(MODEL_CACHE, pool);
+    v1 = new BuiltinGloveModel('glove-100d-v1', source, pool);
+    v2 = new BuiltinGloveModel('glove-100d-v2', source, pool);
+    await v2.load();
+  });
+  after(() => pool.close());
+
+  it("the seeds' example: a wage query ranks the hourly job above the salaried one, far above unrelated text", async () => {
+    const docs = ['Warehouse job paying $15 per hour', 'Senior engineer, annual salary 150k', 'The cat sat on the mat', 'Recipe for chocolate chip cookies', 'Football match ends in a draw'];
+    for (const m of [v2]) {
+      const [q] = await m.embed(['Hourly wage not less than $13'], 'query');
+      const d = await m.embed(docs, 'document');
+      const s = d.map((v) => cos(q, v));
+      assert.ok(s[0] > s[1], `${m.id}: hourly ${s[0]} vs salaried ${s[1]}`);
+      for (const unrelated of s.slice(2)) assert.ok(s[1] - unrelated > 0.15 && s[0] - unrelated > 0.4, `${m.id}: ${s.map((x) => x.toFixed(3))}`);
+    }
+  });
+
+  it('common-component removal (v2) separates related from unrelated text more than v1', async () => {
+    const gap = async (m: BuiltinGloveModel) => {
+      const [q, rel, unrel] = await m.embed(['Hourly wage not less than $13', 'Warehouse job paying $15 per hour', 'The cat sat on the mat'], 'document');
+      return cos(q, rel) - cos(q, unrel);
+    };
+    assert.ok((await gap(v2)) > (await gap(v1)) + 0.1);
+  });
+
+  it('vectors are unit length, identical across workers and batches, and unknown words still count', async () => {
+    const texts = Array.from({ length: 600 }, (_, i) => `record ${i} about zorblax ${i % 7} widgets`);
+    const a = await v2.embed(texts, 'document'); // split over both workers
+    const b = await Promise.all(texts.slice(0, 50).map((t) => v2.embed([t], 'document').then((r) => r[0])));
+    b.forEach((v, i) => assert.deepEqual(v, a[i]));
+    for (const v of a) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-5);
+    // Words GloVe lacks (a made-up word, numbers) get vectors from their character trigrams.
+    const [x, y, z] = await v2.embed(['zorblaxian', 'zorblaxians', 'kettle'], 'document');
+    assert.ok(Math.hypot(...x) > 0.99);
+    assert.ok(cos(x, y) > 0.5 && cos(x, y) > cos(x, z) + 0.3, `${cos(x, y)} ${cos(x, z)}`);
+    // A text with no tokens is the zero vector, not NaN.
+    const [empty] = await v2.embed(['  ...  '], 'document');
+    assert.ok(empty.every((n) => n === 0));
+  });
+
+  it('coalesces concurrent requests and serves repeats from the LRU cache', async () => {
+    const before = { hits: pool.hits, misses: pool.misses };
+    const [first] = await v2.embed(['a sentence seen twice'], 'query');
+    const [again] = await v2.embed(['a sentence seen twice'], 'document');
+    assert.deepEqual(again, first);
+    assert.equal(pool.hits - before.hits, 1);
+    assert.equal(pool.misses - before.misses, 1);
+    again[0] = 42; // callers get copies: the cache is not corrupted
+    assert.notEqual((await v2.embed(['a sentence seen twice'], 'query'))[0][0], 42);
+  });
+
+  it('keeps the event loop free while embedding', async () => {
+    const texts = Array.from({ length: 40000 }, (_, i) => `the quick brown fox ${i} jumps over the lazy dog again and again`);
+    let last = performance.now();
+    let longest = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 5);
+    const started = performance.now();
+    await v2.embed(texts, 'document');
+    const ms = performance.now() - started;
+    clearInterval(timer);
+    // Had the main thread done the work, the timer could not have fired during it: the
+    // longest gap would be the whole run.
+    assert.ok(longest < ms / 3, `longest event-loop gap ${longest.toFixed(0)} ms of ${ms.toFixed(0)} ms`);
+  });
+});

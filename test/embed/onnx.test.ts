@@ -1,0 +1,76 @@
+/**
+ * Transformer models through the real loading path — transformers.js reading tokenizer.json
+ * and onnx/model.onnx from VECTRA_MODELS_DIR, onnxruntime-node running the graph in the
+ * embedding workers — with an ONNX model this project builds itself (test/support/onnx-model.ts).
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { OnnxModel } from '../../src/embed/onnx.js';
+import { EmbedPool } from '../../src/embed/pool.js';
+import { buildTestOnnxModel, expectedVector, TEST_REPO } from '../support/onnx-model.js';
+import { client, register, testServer } from '../support/server.js';
+import { tempDir } from '../support/tmp.js';
+
+const cos = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.prototype.reduce.call(a, (s: number, x: number, i: number) => s + x * b[i], 0) as number;
+const entry = { repo: TEST_REPO, dimension: 100, pooling: 'mean' as const, normalize: true, queryPrefix: 'question ', documentPrefix: '', maxTokens: 64, dtype: 'fp32' as const, description: 'test' };
+
+describe('ONNX transformer models', () => {
+  const modelsDir = tempDir();
+  let pool: EmbedPool;
+  before(() => {
+    buildTestOnnxModel(modelsDir);
+    pool = new EmbedPool({ threads: 2 });
+  });
+  after(() => pool.close());
+
+  it('tokenizes, runs the graph, mean-pools and normalizes like the reference computation', async () => {
+    const m = new OnnxModel('glove-gather', entry, { modelsDir, cacheDir: tempDir(), allowDownload: false }, pool);
+    assert.equal(m.available(), true);
+    const texts = ['The cat sat on the mat.', 'Stock markets fell sharply on Monday', 'dogs'];
+    const got = await m.embed(texts, 'document');
+    texts.forEach((t, i) => assert.ok(cos(got[i], expectedVector(t)) > 0.99999, t));
+    // The query prefix is part of what gets embedded.
+    const [q] = await m.embed(['cats'], 'query');
+    assert.ok(cos(q, expectedVector('question cats')) > 0.99999);
+    assert.ok(cos(q, expectedVector('cats')) < 0.999);
+    // Truncation at maxTokens (64): the 200 words after the first 100 do not count.
+    const long = `${'cat '.repeat(100)}${'economy '.repeat(200)}`;
+    const [l] = await m.embed([long], 'document');
+    assert.ok(cos(l, expectedVector('cat')) > 0.99999);
+  });
+
+  it('a model with no files and downloads off is a clear MODEL_UNAVAILABLE', async () => {
+    const m = new OnnxModel('all-MiniLM-L6-v2', { ...entry, repo: 'Xenova/all-MiniLM-L6-v2', dimension: 384 }, { modelsDir, cacheDir: tempDir(), allowDownload: false }, pool);
+    assert.equal(m.available(), false);
+    await assert.rejects(m.embed(['x'], 'document'), (e: Error & { code?: string }) => e.code === 'MODEL_UNAVAILABLE' && /VECTRA_MODELS_DIR/.test(e.message) && /Xenova\/all-MiniLM-L6-v2/.test(e.message));
+  });
+
+  it('with downloads on but no network, the error says the download failed and where files could go', async () => {
+    const m = new OnnxModel('all-MiniLM-L6-v2', { ...entry, repo: 'Xenova/all-MiniLM-L6-v2', dimension: 384 }, { modelsDir, cacheDir: tempDir(), allowDownload: true }, pool);
+    await assert.rejects(m.embed(['x'], 'document'), (e: Error & { code?: string }) => e.code === 'MODEL_UNAVAILABLE' && /download/.test(e.message) && /VECTRA_MODELS_DIR/.test(e.message));
+  });
+
+  it('served: a configured ONNX model backs a collection for text upsert and search', async () => {
+    const config = join(tempDir(), 'models.json');
+    writeFileSync(config, JSON.stringify({ models: [{ id: 'glove-gather', provider: 'onnx', repo: TEST_REPO, dimension: 100 }] }));
+    const s = await testServer({ VECTRA_MODELS_DIR: modelsDir, VECTRA_MODELS_CONFIG: config });
+    const api = client(s.url, (await register(s.url)).key);
+    const models = await api('GET', '/v1/models');
+    assert.ok(models.body.models.some((x: { id: string; available: boolean }) => x.id === 'glove-gather' && x.available));
+    assert.equal((await api('POST', '/v1/collections', { name: 'news', model: 'glove-gather' })).status, 201);
+    const up = await api('POST', '/v1/collections/news/records', {
+      records: [
+        { id: 'a', text: 'The central bank raised interest rates again' },
+        { id: 'b', text: 'A kitten chased the dog around the garden' },
+        { id: 'c', text: 'The striker scored twice in the final' },
+      ],
+    });
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    const r = await api('POST', '/v1/collections/news/search', { text: 'inflation and monetary policy', k: 3, return: 'id' });
+    assert.equal(r.body.results[0].id, 'a');
+    const e = await api('POST', '/v1/embed', { texts: ['dogs'], model: 'glove-gather' });
+    assert.ok(cos(e.body.vectors[0], expectedVector('dogs')) > 0.99999);
+  });
+});
