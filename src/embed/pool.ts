@@ -21,9 +21,12 @@ const WORKER = new URL(`./worker${EXT}`, import.meta.url).href;
 const MAX_CACHED_TEXT = 2000;
 const MAX_TEXTS_PER_TASK = 256;
 
-interface Waiting {
-  text: string;
-  resolve: (v: Float32Array) => void;
+/** One caller's request: the vectors it still waits for are filled into `out`. */
+interface Request {
+  out: Float32Array[];
+  remaining: number;
+  failed: boolean;
+  resolve: (v: Float32Array[]) => void;
   reject: (e: unknown) => void;
 }
 
@@ -35,7 +38,8 @@ interface Batch {
   run: BatchRunner;
   maxPerCall: number;
   spread: number;
-  waiting: Waiting[];
+  /** Distinct text → the (request, position) pairs waiting for it. */
+  waiting: Map<string, { req: Request; i: number }[]>;
 }
 
 export interface EmbedPoolOptions {
@@ -83,26 +87,30 @@ export class EmbedPool {
    * in at most `maxPerCall` texts, spread over at least `spread` calls when there are enough.
    */
   embedWith(key: string, dimension: number, run: BatchRunner, texts: string[], maxPerCall: number, spread = 1): Promise<Float32Array[]> {
-    return Promise.all(
-      texts.map((text) => {
-        const cacheKey = `${key}\u0000${text}`;
-        const hit = text.length <= MAX_CACHED_TEXT ? this.cache?.get(cacheKey) : undefined;
-        if (hit) {
-          this.hits++;
-          return hit.slice();
-        }
-        this.misses++;
-        return new Promise<Float32Array>((resolve, reject) => {
-          let b = this.batches.get(key);
-          if (!b) this.batches.set(key, (b = { dimension, run, maxPerCall, spread, waiting: [] }));
-          b.waiting.push({ text, resolve, reject });
-          if (!this.flushScheduled) {
-            this.flushScheduled = true;
-            setImmediate(() => this.flush());
-          }
-        });
-      }),
-    );
+    const out = new Array<Float32Array>(texts.length);
+    const missing: number[] = [];
+    texts.forEach((text, i) => {
+      const hit = text.length <= MAX_CACHED_TEXT ? this.cache?.get(`${key}\u0000${text}`) : undefined;
+      if (hit) out[i] = hit.slice();
+      else missing.push(i);
+    });
+    this.hits += texts.length - missing.length;
+    this.misses += missing.length;
+    if (missing.length === 0) return Promise.resolve(out);
+    return new Promise<Float32Array[]>((resolve, reject) => {
+      const req: Request = { out, remaining: missing.length, failed: false, resolve, reject };
+      let b = this.batches.get(key);
+      if (!b) this.batches.set(key, (b = { dimension, run, maxPerCall, spread, waiting: new Map() }));
+      for (const i of missing) {
+        const list = b.waiting.get(texts[i]);
+        if (list) list.push({ req, i });
+        else b.waiting.set(texts[i], [{ req, i }]);
+      }
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
   }
 
   private flush(): void {
@@ -111,26 +119,28 @@ export class EmbedPool {
     this.batches = new Map();
     for (const [key, b] of batches) {
       // Each distinct text once; split so every worker gets a share.
-      const byText = new Map<string, Waiting[]>();
-      for (const w of b.waiting) {
-        const list = byText.get(w.text);
-        if (list) list.push(w);
-        else byText.set(w.text, [w]);
-      }
-      const distinct = [...byText.keys()];
+      const distinct = [...b.waiting.keys()];
       const per = Math.min(b.maxPerCall, Math.max(1, Math.ceil(distinct.length / b.spread)));
       for (let s = 0; s < distinct.length; s += per) {
         const texts = distinct.slice(s, s + per);
         b.run(texts).then(
-          (out: Float32Array) => {
-            texts.forEach((t, i) => {
-              const v = out.slice(i * b.dimension, (i + 1) * b.dimension);
+          (vectors: Float32Array) => {
+            texts.forEach((t, j) => {
+              const v = vectors.slice(j * b.dimension, (j + 1) * b.dimension);
               if (t.length <= MAX_CACHED_TEXT) this.cache?.set(`${key}\u0000${t}`, v);
-              for (const w of byText.get(t)!) w.resolve(v.slice());
+              for (const { req, i } of b.waiting.get(t)!) {
+                req.out[i] = v.slice();
+                if (--req.remaining === 0 && !req.failed) req.resolve(req.out);
+              }
             });
           },
           (e: unknown) => {
-            for (const t of texts) for (const w of byText.get(t)!) w.reject(e);
+            for (const t of texts) {
+              for (const { req } of b.waiting.get(t)!) {
+                if (!req.failed) req.reject(e);
+                req.failed = true;
+              }
+            }
           },
         );
       }
