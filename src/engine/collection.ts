@@ -68,7 +68,9 @@ const RESCORE_FACTOR = { f32: 1, f16: 1, i8: 2 } as const;
 interface PendingSearch {
   query: Float32Array;
   k: number;
-  ef: number;
+  /** Graph candidates to return (k, or more to rescore) and to explore (ef). */
+  want: number;
+  breadth: number;
   req: SearchRequest;
   resolve: (r: SearchResult) => void;
   reject: (e: unknown) => void;
@@ -364,8 +366,8 @@ export class Collection {
       ranked = this.index.kind === 'flat' ? this.fromIndex(this.index.search(q.query, q.k, q.k)) : this.exactScan(q.query, q.k, null);
     } else {
       plan = 'hnsw';
-      const want = q.k * RESCORE_FACTOR[this.config.storage];
-      ranked = this.graphRank(q.query, q.k, this.index.search(q.query, want, Math.max(q.ef, want)));
+      const { want, breadth } = this.graphCandidates(q.k, q.ef);
+      ranked = this.graphRank(q.query, q.k, this.index.search(q.query, want, breadth));
     }
     return { plan, hits: this.materialize(ranked, req.include ?? 'payload', req.includeVector ?? false) };
   }
@@ -379,9 +381,9 @@ export class Collection {
   searchBatched(req: SearchRequest): Promise<SearchResult> {
     try {
       if (req.filter !== undefined || req.exact || this.index.kind !== 'hnsw') return Promise.resolve(this.search(req));
-      const q = this.prepareSearch(req);
+      const { query, k, ef } = this.prepareSearch(req);
       return new Promise<SearchResult>((resolve, reject) => {
-        this.pendingSearches.push({ ...q, req, resolve, reject });
+        this.pendingSearches.push({ query, k, ...this.graphCandidates(k, ef), req, resolve, reject });
         if (this.pendingSearches.length === 1) setImmediate(() => this.flushSearches());
       });
     } catch (e) {
@@ -392,24 +394,23 @@ export class Collection {
   private flushSearches(): void {
     const batch = this.pendingSearches;
     this.pendingSearches = [];
-    // Queries needing the same candidate count go to the index together.
+    // Queries needing the same candidate counts go to the index together.
     const groups = new Map<string, PendingSearch[]>();
     for (const p of batch) {
-      const want = p.k * RESCORE_FACTOR[this.config.storage];
-      const key = `${want}:${Math.max(p.ef, want)}`;
+      const key = `${p.want}:${p.breadth}`;
       const g = groups.get(key);
       if (g) g.push(p);
       else groups.set(key, [p]);
     }
-    for (const [key, group] of groups) {
-      const [want, breadth] = key.split(':').map(Number);
-      let found: ReturnType<VectorIndex['search']>[];
+    for (const group of groups.values()) {
+      const { want, breadth } = group[0];
+      let found: Neighbours[];
       try {
         this.assertOpen();
         const d = this.config.dimension;
         const queries = new Float32Array(group.length * d);
         group.forEach((p, i) => queries.set(p.query, i * d));
-        found = this.index.searchMany ? this.index.searchMany(queries, want, breadth) : group.map((p) => this.index.search(p.query, want, breadth));
+        found = this.index.searchMany(queries, want, breadth);
       } catch (e) {
         for (const p of group) p.reject(e);
         continue;
@@ -423,6 +424,12 @@ export class Collection {
         }
       });
     }
+  }
+
+  /** How many graph candidates a plain search takes (`want`) and explores (`breadth`). */
+  private graphCandidates(k: number, ef: number): { want: number; breadth: number } {
+    const want = k * RESCORE_FACTOR[this.config.storage];
+    return { want, breadth: Math.max(ef, want) };
   }
 
   private prepareSearch(req: SearchRequest): { query: Float32Array; k: number; ef: number; node: FilterNode | null } {

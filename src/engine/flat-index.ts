@@ -71,6 +71,12 @@ export class FlatIndex implements VectorIndex {
     return removed;
   }
 
+  /** One query after another: an exact scan has no graph walk to share out. */
+  searchMany(queries: Float32Array, k: number): Neighbours[] {
+    const d = this.dimension;
+    return Array.from({ length: queries.length / d }, (_, q) => this.search(queries.subarray(q * d, (q + 1) * d), k));
+  }
+
   search(query: Float32Array, k: number): Neighbours {
     const top = new TopK(Math.min(k, this.n));
     const d = this.dimension;

@@ -24,6 +24,17 @@ export const DEFAULT_INSERT_THREADS = 1;
 /** Threads for batched searches (see `searchMany`): every core. */
 export const SEARCH_THREADS = availableParallelism();
 
+/** `n` results of usearch's flat key/distance arrays, from `offset`. */
+function neighbours(keys: BigUint64Array, dists: Float32Array, offset: number, n: number): Neighbours {
+  const labels = new Array<number>(n);
+  const distances = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = Number(keys[offset + i]);
+    distances[i] = dists[offset + i];
+  }
+  return { labels, distances };
+}
+
 export class HnswIndex implements VectorIndex {
   readonly kind = 'hnsw' as const;
   readonly exactDistances: boolean;
@@ -99,14 +110,7 @@ export class HnswIndex implements VectorIndex {
   search(query: Float32Array, k: number, breadth: number): Neighbours {
     if (this.index.size() === 0) return { labels: [], distances: [] };
     const m = this.index.search(query, Math.max(k, breadth), 1);
-    const n = Math.min(k, m.keys.length);
-    const labels = new Array<number>(n);
-    const distances = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      labels[i] = Number(m.keys[i]);
-      distances[i] = m.distances[i];
-    }
-    return { labels, distances };
+    return neighbours(m.keys, m.distances, 0, Math.min(k, m.keys.length));
   }
 
   /** Many queries (row-major in `queries`) at once, spread over SEARCH_THREADS threads. */
@@ -116,18 +120,7 @@ export class HnswIndex implements VectorIndex {
     if (this.index.size() === 0) return Array.from({ length: count }, () => ({ labels: [], distances: [] }));
     const wanted = Math.max(k, breadth);
     const m = this.index.search(queries, wanted, SEARCH_THREADS) as unknown as Usearch.BatchMatches;
-    const out: Neighbours[] = [];
-    for (let q = 0; q < count; q++) {
-      const n = Math.min(k, Number(m.counts[q]));
-      const labels = new Array<number>(n);
-      const distances = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        labels[i] = Number(m.keys[q * wanted + i]);
-        distances[i] = m.distances[q * wanted + i];
-      }
-      out.push({ labels, distances });
-    }
-    return out;
+    return Array.from({ length: count }, (_, q) => neighbours(m.keys, m.distances, q * wanted, Math.min(k, Number(m.counts[q]))));
   }
 
   save(path: string): void {

@@ -23,7 +23,7 @@ export interface VectorIndex {
   /** `breadth` is the candidate list size (ef for HNSW); at least k. */
   search(query: Float32Array, k: number, breadth: number): Neighbours;
   /** Several queries (row-major) at once, possibly in parallel; same answers as `search`. */
-  searchMany?(queries: Float32Array, k: number, breadth: number): Neighbours[];
+  searchMany(queries: Float32Array, k: number, breadth: number): Neighbours[];
   save(path: string): void;
   load(path: string): void;
   /** Approximate bytes held in memory. */
