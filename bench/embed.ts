@@ -6,7 +6,6 @@
  * start — a fresh data directory, the converted word-vector cache present — from starting
  * the server process to the answer of its first text search. Prints Markdown.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { EmbedPool } from '../src/embed/pool.js';
 import { BuiltinGloveModel, GloveSource } from '../src/embed/builtin.js';
 import { GloveSif } from '../src/embed/sif.js';
 import { gloveData, ROOT } from './lib/glove-data.js';
+import { poster, serveProcess } from './lib/server.js';
 
 const g = gloveData();
 const words = g.words.slice(0, 20000);
@@ -47,24 +47,15 @@ await pool.close();
 // Cold start of the real server.
 const dataDir = mkdtempSync(join(tmpdir(), 'vectra-embed-bench-'));
 t = performance.now();
-const server = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--model-cache', join(ROOT, '.cache')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, VECTRA_LOG_LEVEL: 'info' } });
-const url = await new Promise<string>((resolve) => {
-  let buf = '';
-  server.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
-    if (m) resolve(m[1]);
-  });
-});
+const server = await serveProcess(dataDir);
 const listening = performance.now() - t;
-const post = async (path: string, body: unknown, key?: string) => (await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) })).json() as Promise<any>;
+const post = poster(server.url);
 const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
 await post('/v1/collections', { name: 'c' }, apiKey);
 await post('/v1/collections/c/records', { records: [{ id: 'a', text: 'Warehouse job paying $15 per hour' }] }, apiKey);
 const first = await post('/v1/collections/c/search', { text: 'Hourly wage not less than $13' }, apiKey);
 const firstAnswer = performance.now() - t;
-server.kill('SIGTERM');
-await new Promise((r) => server.on('exit', r));
+await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
 if (first.results?.[0]?.id !== 'a') throw new Error(`unexpected first answer ${JSON.stringify(first)}`);
 

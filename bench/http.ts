@@ -6,12 +6,12 @@
  * concurrent connections (each request a different held-out query vector). Prints Markdown
  * for docs/benchmarks.md. Not a test.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { gloveData, queryWords, ROOT, vec } from './lib/glove-data.js';
+import { gloveData, queryWords, vec } from './lib/glove-data.js';
+import { poster, serveProcess } from './lib/server.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -24,33 +24,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'vectra-http-bench-'));
 
 // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const server = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--model-cache', join(ROOT, '.cache'), '--rate-limit', '10000000'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, VECTRA_LOG_LEVEL: 'info' },
-});
-// The server logs one line per request at the default level (info), as in production;
-// read them off the pipe and keep only what is needed to find the address.
-const url = await new Promise<string>((resolve, reject) => {
-  let buf = '';
-  let found = false;
-  server.stdout!.on('data', (d: Buffer) => {
-    if (found) return;
-    buf += d.toString();
-    const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
-    if (m) {
-      found = true;
-      resolve(m[1]);
-    }
-  });
-  server.on('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${buf}`)));
-});
+const server = await serveProcess(dataDir, ['--rate-limit', '10000000'], nodeArgs);
+const url = server.url;
 while ((await fetch(`${url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
 
-const post = async (path: string, body: unknown, key?: string) => {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<any>;
-};
+const post = poster(url);
 const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
 await post('/v1/collections', { name: 'glove', model: 'none', dimension: 100 }, apiKey);
 
@@ -90,8 +68,7 @@ for (const [c, ret] of [[1, 'id'], [16, 'id'], [16, 'object']] as const) {
 }
 const mem = await (await fetch(`${url}/metrics`)).text();
 const rss = Number(/process_resident_memory_bytes (\d+)/.exec(mem)?.[1] ?? 0) / 2 ** 20;
-server.kill('SIGTERM');
-await new Promise((r) => server.on('exit', r));
+await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
 console.log(`## HTTP — ${N.toLocaleString('en')} GloVe 100-d vectors, cosine, HNSW defaults (M 16, efC 200, ef 200), loopback\n`);

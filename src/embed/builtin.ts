@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { VectraError } from '../errors.js';
 import { readGloveShared } from './glove.js';
 import type { EmbedPool } from './pool.js';
+import type { WorkerTask } from './worker.js';
 import type { SifRecipe } from './sif.js';
 import type { EmbedPurpose, EmbeddingModel } from './types.js';
 
@@ -63,9 +64,12 @@ export class BuiltinGloveModel implements EmbeddingModel {
     return this.source.failure === null;
   }
 
+  private task(file: SharedArrayBuffer, texts: string[]): WorkerTask {
+    return { kind: 'sif', recipe: this.id, file, texts };
+  }
+
   private async embedRaw(texts: string[]): Promise<Float32Array> {
-    const file = await this.source.load();
-    return (await this.pool.run({ kind: 'sif', recipe: this.id, file, texts }))!;
+    return (await this.pool.run(this.task(await this.source.load(), texts)))!;
   }
 
   async embed(texts: string[], _purpose: EmbedPurpose): Promise<Float32Array[]> {
@@ -76,6 +80,6 @@ export class BuiltinGloveModel implements EmbeddingModel {
       throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" could not load its word vectors: ${(e as Error).message}`);
     }
     // Queries and documents are embedded alike: one cache key for both.
-    return this.pool.embed(this.id, this.dimension, (batch) => ({ kind: 'sif', recipe: this.id, file, texts: batch }), texts);
+    return this.pool.embed(this.id, this.dimension, (batch) => this.task(file, batch), texts);
   }
 }

@@ -12,26 +12,27 @@ import type { EmbedPurpose, EmbeddingModel } from './types.js';
 
 export type OnnxCatalogEntry = Pick<OnnxSpec, 'repo' | 'dimension' | 'pooling' | 'normalize' | 'queryPrefix' | 'documentPrefix' | 'maxTokens' | 'dtype'> & { description: string };
 
+/** What an entry does not say: mean pooling, normalized, no prefixes, 512 tokens, fp32 weights. */
+export const ONNX_DEFAULTS = { pooling: 'mean', normalize: true, queryPrefix: '', documentPrefix: '', maxTokens: 512, dtype: 'fp32' } as const;
+
 /** The transformer models Vectra knows how to run (ids are Vectra's; repos are on the hub). */
 export const ONNX_CATALOG: Record<string, OnnxCatalogEntry> = {
   'all-MiniLM-L6-v2': {
-    repo: 'Xenova/all-MiniLM-L6-v2', dimension: 384, pooling: 'mean', normalize: true,
-    queryPrefix: '', documentPrefix: '', maxTokens: 256, dtype: 'fp32',
+    ...ONNX_DEFAULTS, repo: 'Xenova/all-MiniLM-L6-v2', dimension: 384, maxTokens: 256,
     description: 'sentence-transformers all-MiniLM-L6-v2 (384-d, mean pooling)',
   },
   'bge-small-en-v1.5': {
-    repo: 'Xenova/bge-small-en-v1.5', dimension: 384, pooling: 'cls', normalize: true,
-    queryPrefix: 'Represent this sentence for searching relevant passages: ', documentPrefix: '', maxTokens: 512, dtype: 'fp32',
+    ...ONNX_DEFAULTS, repo: 'Xenova/bge-small-en-v1.5', dimension: 384, pooling: 'cls',
+    queryPrefix: 'Represent this sentence for searching relevant passages: ',
     description: 'BAAI bge-small-en-v1.5 (384-d, CLS pooling, query instruction)',
   },
   'e5-small-v2': {
-    repo: 'Xenova/e5-small-v2', dimension: 384, pooling: 'mean', normalize: true,
-    queryPrefix: 'query: ', documentPrefix: 'passage: ', maxTokens: 512, dtype: 'fp32',
+    ...ONNX_DEFAULTS, repo: 'Xenova/e5-small-v2', dimension: 384, queryPrefix: 'query: ', documentPrefix: 'passage: ',
     description: 'intfloat e5-small-v2 (384-d, mean pooling, "query: "/"passage: " prefixes)',
   },
   'nomic-embed-text-v1.5': {
-    repo: 'nomic-ai/nomic-embed-text-v1.5', dimension: 768, pooling: 'mean', normalize: true,
-    queryPrefix: 'search_query: ', documentPrefix: 'search_document: ', maxTokens: 2048, dtype: 'fp32',
+    ...ONNX_DEFAULTS, repo: 'nomic-ai/nomic-embed-text-v1.5', dimension: 768, maxTokens: 2048,
+    queryPrefix: 'search_query: ', documentPrefix: 'search_document: ',
     description: 'Nomic nomic-embed-text-v1.5 (768-d, mean pooling, task prefixes)',
   },
 };

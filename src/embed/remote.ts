@@ -14,6 +14,7 @@
  * batches of the provider's limit. Vectors are L2-normalized like every model's.
  */
 import { VectraError } from '../errors.js';
+import { normalized as unitLength } from '../engine/vector-math.js';
 import type { EmbedPool } from './pool.js';
 import type { EmbedPurpose, EmbeddingModel } from './types.js';
 
@@ -69,10 +70,7 @@ function normalized(values: unknown, dimension: number, what: string): Float32Ar
   if (!Array.isArray(values) || values.length !== dimension || !values.every((x) => typeof x === 'number' && Number.isFinite(x))) {
     throw new Upstream(`${what}: expected ${dimension} numbers per vector`, false);
   }
-  const v = Float32Array.from(values as number[]);
-  const n = Math.hypot(...v);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
+  return unitLength(Float32Array.from(values as number[]));
 }
 
 export class RemoteModel implements EmbeddingModel {

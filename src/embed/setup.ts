@@ -15,7 +15,7 @@ import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConfigError } from '../config.js';
 import { BuiltinGloveModel, GloveSource } from './builtin.js';
-import { ONNX_CATALOG, OnnxModel, type OnnxPlacement } from './onnx.js';
+import { ONNX_CATALOG, ONNX_DEFAULTS, OnnxModel, type OnnxPlacement } from './onnx.js';
 import { EmbedPool } from './pool.js';
 import { ModelRegistry } from './registry.js';
 import { RemoteModel } from './remote.js';
@@ -106,7 +106,7 @@ export function setupModels(o: ModelSetupOptions): Models {
     if (models.some((x) => x.id === m.id)) throw new ConfigError(`models config: model id "${m.id}" is already taken`);
     if (m.provider === 'onnx') {
       const { id, provider: _p, description, ...rest } = m;
-      models.push(new OnnxModel(id, { pooling: 'mean', normalize: true, queryPrefix: '', documentPrefix: '', maxTokens: 512, dtype: 'fp32', description: description ?? `ONNX ${m.repo}`, ...rest }, placement, pool));
+      models.push(new OnnxModel(id, { ...ONNX_DEFAULTS, description: description ?? `ONNX ${m.repo}`, ...rest }, placement, pool));
     } else {
       models.push(new RemoteModel(m, pool, o.env));
     }

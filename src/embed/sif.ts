@@ -14,6 +14,7 @@
  *
  * A change of recipe must get a new id: collections remember the id they were built with.
  */
+import { dot, norm } from '../engine/vector-math.js';
 import type { GloveVectors } from './glove.js';
 
 export type SifRecipe = 'glove-100d-v1' | 'glove-100d-v2';
@@ -45,9 +46,40 @@ function addRandomDirection(seed: number, out: Float32Array, scale: number): voi
   }
 }
 
+/** Per-vocabulary tables every recipe shares: built once per set of word vectors. */
+interface Lexicon {
+  index: Map<string, number>;
+  weights: Float32Array;
+  unknownScale: number;
+  /** Normalizer of the Zipf distribution p(rank) ∝ 1/(rank + 1). */
+  z: number;
+}
+const lexicons = new WeakMap<GloveVectors, Lexicon>();
+
+function lexicon(g: GloveVectors): Lexicon {
+  let lex = lexicons.get(g);
+  if (lex) return lex;
+  const index = new Map<string, number>();
+  g.words.forEach((w, i) => index.set(w, i));
+  const n = g.words.length;
+  const weights = new Float32Array(n);
+  let z = 0;
+  for (let r = 0; r < n; r++) z += 1 / (r + 1);
+  let normSum = 0;
+  for (let r = 0; r < n; r++) {
+    weights[r] = SIF_A / (SIF_A + 1 / (r + 1) / z);
+    let s = 0;
+    for (let d = 0; d < g.dim; d++) s += g.vectors[r * g.dim + d] ** 2;
+    normSum += Math.sqrt(s);
+  }
+  lex = { index, weights, unknownScale: normSum / n / Math.sqrt(g.dim / 3), z };
+  lexicons.set(g, lex);
+  return lex;
+}
+
 export class GloveSif {
   readonly dimension: number;
-  private readonly index = new Map<string, number>();
+  private readonly index: Map<string, number>;
   private readonly weights: Float32Array;
   private readonly unknownScale: number;
   /** Unit vector of the common component (v2), or null (v1). */
@@ -55,21 +87,11 @@ export class GloveSif {
 
   constructor(private readonly g: GloveVectors, readonly recipe: SifRecipe) {
     this.dimension = g.dim;
-    g.words.forEach((w, i) => this.index.set(w, i));
-    const n = g.words.length;
-    this.weights = new Float32Array(n);
-    // Zipf: p(rank) ∝ 1/(rank + 1), normalized over the vocabulary.
-    let z = 0;
-    for (let r = 0; r < n; r++) z += 1 / (r + 1);
-    let normSum = 0;
-    for (let r = 0; r < n; r++) {
-      this.weights[r] = SIF_A / (SIF_A + 1 / (r + 1) / z);
-      let s = 0;
-      for (let d = 0; d < g.dim; d++) s += g.vectors[r * g.dim + d] ** 2;
-      normSum += Math.sqrt(s);
-    }
-    this.unknownScale = normSum / n / Math.sqrt(g.dim / 3);
-    this.common = recipe === 'glove-100d-v2' ? this.commonComponent(z) : null;
+    const lex = lexicon(g);
+    this.index = lex.index;
+    this.weights = lex.weights;
+    this.unknownScale = lex.unknownScale;
+    this.common = recipe === 'glove-100d-v2' ? this.commonComponent(lex.z) : null;
   }
 
   /**
@@ -128,13 +150,10 @@ export class GloveSif {
       }
     }
     if (this.common) {
-      let dot = 0;
-      for (let d = 0; d < dim; d++) dot += out[d] * this.common[d];
-      for (let d = 0; d < dim; d++) out[d] -= dot * this.common[d];
+      const along = dot(out, this.common);
+      for (let d = 0; d < dim; d++) out[d] -= along * this.common[d];
     }
-    let n = 0;
-    for (let d = 0; d < dim; d++) n += out[d] * out[d];
-    n = Math.sqrt(n);
+    const n = norm(out);
     if (n > 0) for (let d = 0; d < dim; d++) out[d] /= n;
   }
 

@@ -3,7 +3,7 @@
  * Each task names its model runtime; runtimes are built on first use and kept.
  */
 import { move } from 'piscina';
-import { ensureGloveCache, parseGlove } from './glove.js';
+import { ensureGloveCache, parseGlove, type GloveVectors } from './glove.js';
 import { GloveSif, type SifRecipe } from './sif.js';
 import type { EmbedPurpose } from './types.js';
 import { onnxEmbed, type OnnxSpec } from './onnx-runtime.js';
@@ -15,11 +15,14 @@ export type WorkerTask =
   | { kind: 'convert-glove'; path: string };
 
 const sif = new Map<string, GloveSif>();
+/** The word vectors, parsed once per worker whichever recipes use them (one cache file per server). */
+let words: GloveVectors | null = null;
 
 function sifModel(recipe: SifRecipe, file: SharedArrayBuffer): GloveSif {
   let m = sif.get(recipe);
   if (!m) {
-    m = new GloveSif(parseGlove(new Uint8Array(file)), recipe);
+    words ??= parseGlove(new Uint8Array(file));
+    m = new GloveSif(words, recipe);
     sif.set(recipe, m);
   }
   return m;

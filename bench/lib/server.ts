@@ -1,0 +1,53 @@
+/** The real server as its own process (built JS), for benchmarks. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './glove-data.js';
+
+export interface ServerProcess {
+  proc: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `vectra serve` on a free port with the repo's model cache; resolves once it listens.
+ * It logs one line per request at info, as in production: the pipe is read, only the
+ * address is kept.
+ */
+export async function serveProcess(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--model-cache', join(ROOT, '.cache'), ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, VECTRA_LOG_LEVEL: 'info' },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    let found = false;
+    proc.stdout!.on('data', (d: Buffer) => {
+      if (found) return;
+      buf += d.toString();
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
+      if (m) {
+        found = true;
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${buf}`)));
+  });
+  return {
+    proc,
+    url,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.on('exit', r));
+    },
+  };
+}
+
+/** POST JSON (with an API key when given); a status ≥ 300 throws with the answer. */
+export function poster(url: string) {
+  return async (path: string, body: unknown, key?: string): Promise<any> => {
+    const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
+    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+}
