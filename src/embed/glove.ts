@@ -62,43 +62,22 @@ function convert(jsonPath: string, outPath: string): void {
   renameSync(tmp, outPath);
 }
 
-function read(path: string): GloveVectors {
-  const fd = openSync(path, 'r');
-  try {
-    const header = Buffer.alloc(HEADER_BYTES);
-    if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || header.toString('ascii', 0, 8) !== MAGIC) {
-      throw new Error(`${path} is not a GloVe cache file (bad magic)`);
-    }
-    const count = header.readUInt32LE(8);
-    const dim = header.readUInt32LE(12);
-    // Read straight into the matrix: no second 137 MB copy.
-    const vectors = new Float32Array(count * dim);
-    const bytes = new Uint8Array(vectors.buffer);
-    let got = 0;
-    while (got < bytes.length) {
-      const n = readSync(fd, bytes, got, bytes.length - got, HEADER_BYTES + got);
-      if (n === 0) throw new Error(`${path} is truncated`);
-      got += n;
-    }
-    const size = fstatSync(fd).size;
-    const tail = Buffer.alloc(size - HEADER_BYTES - bytes.length);
-    readSync(fd, tail, 0, tail.length, HEADER_BYTES + bytes.length);
-    const words = tail.toString('utf8').split('\n');
-    if (words.length !== count) throw new Error(`${path} is truncated (word list)`);
-    return { words, dim, vectors };
-  } finally {
-    closeSync(fd);
-  }
+/** Count and dimension from a cache file's first bytes, or null when they are not one's. */
+function readHeader(bytes: Uint8Array): { count: number; dim: number } | null {
+  if (bytes.length < HEADER_BYTES) return null;
+  const header = Buffer.from(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
+  if (header.toString('ascii', 0, 8) !== MAGIC) return null;
+  return { count: header.readUInt32LE(8), dim: header.readUInt32LE(12) };
 }
 
-/** Whether `path` holds a complete cache file (header and size agree). */
+/** Whether `path` holds a complete cache file (header and size agree), reading only the header. */
 function cacheIsSound(path: string): boolean {
   if (!existsSync(path)) return false;
   const fd = openSync(path, 'r');
   try {
-    const header = Buffer.alloc(HEADER_BYTES);
-    if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || header.toString('ascii', 0, 8) !== MAGIC) return false;
-    return fstatSync(fd).size > HEADER_BYTES + header.readUInt32LE(8) * header.readUInt32LE(12) * 4;
+    const bytes = Buffer.alloc(HEADER_BYTES);
+    const h = readSync(fd, bytes, 0, HEADER_BYTES, 0) === HEADER_BYTES ? readHeader(bytes) : null;
+    return h !== null && fstatSync(fd).size > HEADER_BYTES + h.count * h.dim * 4;
   } finally {
     closeSync(fd);
   }
@@ -116,13 +95,13 @@ export function ensureGloveCache(cachePath: string): void {
 export function loadGlove(cachePath: string): GloveVectors {
   if (existsSync(cachePath)) {
     try {
-      return read(cachePath);
+      return parseGlove(readFileSync(cachePath));
     } catch {
       // fall through: rebuild a damaged cache
     }
   }
   convert(winkJsonPath(), cachePath);
-  return read(cachePath);
+  return parseGlove(readFileSync(cachePath));
 }
 
 /** The cache file's bytes in shared memory, read without blocking the event loop. */
@@ -138,28 +117,33 @@ export async function readGloveShared(cachePath: string): Promise<SharedArrayBuf
       if (bytesRead === 0) throw new Error(`${cachePath} is truncated`);
       got += bytesRead;
     }
-    parseGlove(bytes); // validate before anyone relies on it
+    checkGlove(bytes); // before any worker relies on it
     return sab;
   } finally {
     await fh.close();
   }
 }
 
+/** Header, size and word count of a cache file held in memory, without decoding the words. */
+function checkGlove(bytes: Uint8Array): { count: number; dim: number } {
+  const h = readHeader(bytes);
+  if (h === null) throw new Error('not a GloVe cache file (bad magic)');
+  const wordsAt = HEADER_BYTES + h.count * h.dim * 4;
+  if (wordsAt > bytes.length) throw new Error('GloVe cache file is truncated');
+  let lines = 1;
+  for (let i = wordsAt; i < bytes.length; i++) if (bytes[i] === 10) lines++;
+  if (lines !== h.count) throw new Error('GloVe cache file is truncated (word list)');
+  return h;
+}
+
 /** Parse a cache file held in memory; the vectors are a view on it (no copy) when aligned. */
 export function parseGlove(bytes: Uint8Array): GloveVectors {
-  const header = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(HEADER_BYTES, bytes.length));
-  if (header.length !== HEADER_BYTES || header.toString('ascii', 0, 8) !== MAGIC) throw new Error('not a GloVe cache file (bad magic)');
-  const count = header.readUInt32LE(8);
-  const dim = header.readUInt32LE(12);
+  const { count, dim } = checkGlove(bytes);
   const start = bytes.byteOffset + HEADER_BYTES;
-  const end = start + count * dim * 4;
-  if (end > bytes.byteOffset + bytes.length) throw new Error('GloVe cache file is truncated');
   const vectors = start % 4 === 0 ? new Float32Array(bytes.buffer, start, count * dim) : new Float32Array(bytes.slice(HEADER_BYTES, HEADER_BYTES + count * dim * 4).buffer);
   // TextDecoder cannot read shared memory directly: copy the (small) word list out first.
   const tail = bytes.slice(HEADER_BYTES + count * dim * 4);
-  const words = new TextDecoder().decode(tail).split('\n');
-  if (words.length !== count) throw new Error('GloVe cache file is truncated (word list)');
-  return { words, dim, vectors };
+  return { words: new TextDecoder().decode(tail).split('\n'), dim, vectors };
 }
 
 /** Default cache location for tests and benchmarks: `<repo>/.cache/glove-100d.bin`. */
