@@ -3,6 +3,7 @@
  * start: a bad value stops the server with a message naming the variable.
  */
 import { resolve } from 'node:path';
+import { WORDNET_DEFAULT_DIR } from './embed/wordnet.js';
 
 export interface Config {
   host: string;
@@ -20,6 +21,8 @@ export interface Config {
   defaultModel: string | null;
   /** Embedding worker threads (default: one per core). */
   embedThreads: number | null;
+  /** WordNet 3.0 data files for the model benchmark (default /usr/share/wordnet, Debian's wordnet-base). */
+  wordnetDir: string;
   logLevel: string;
   /** Who may call POST /v1/auth/register. */
   registration: 'open' | 'admin';
@@ -50,6 +53,7 @@ export const ENV = {
   modelsConfig: 'VECTRA_MODELS_CONFIG',
   defaultModel: 'VECTRA_DEFAULT_MODEL',
   embedThreads: 'VECTRA_EMBED_THREADS',
+  wordnetDir: 'VECTRA_WORDNET_DIR',
   logLevel: 'VECTRA_LOG_LEVEL',
   registration: 'VECTRA_REGISTRATION',
   adminToken: 'VECTRA_ADMIN_TOKEN',
@@ -100,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     modelsConfig: get('modelsConfig') ? resolve(get('modelsConfig')!) : null,
     defaultModel: get('defaultModel') || null,
     embedThreads: get('embedThreads') ? int('embedThreads', 0, 1, 256) : null,
+    wordnetDir: resolve(get('wordnetDir') || WORDNET_DEFAULT_DIR),
     logLevel: get('logLevel') || 'info',
     registration,
     adminToken,

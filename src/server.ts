@@ -6,6 +6,7 @@ import pino from 'pino';
 import { buildApp } from './api/app.js';
 import type { App, Services } from './api/context.js';
 import type { Config } from './config.js';
+import { ModelBench } from './embed/benchmark.js';
 import { setupModels } from './embed/setup.js';
 import { DEFAULT_FILTER_LIMITS } from './engine/filter.js';
 import { Accounts } from './services/accounts.js';
@@ -51,6 +52,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     accounts,
     spaces,
     models,
+    modelBench: new ModelBench(models, embedding.pool, config.wordnetDir),
     collections,
     records: new RecordService(collections, models, config.limits.maxBatch),
     search: new SearchService(collections, models),

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
+import type { ModelBench } from '../embed/benchmark.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
@@ -16,6 +17,7 @@ export interface Services {
   accounts: Accounts;
   spaces: TenantSpaces;
   models: ModelRegistry;
+  modelBench: ModelBench;
   collections: CollectionService;
   records: RecordService;
   search: SearchService;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-/** The `vectra` command: serve, keys, tenants. Flags mirror the environment variables. */
+/** The `vectra` command: serve, keys, tenants, models. Flags mirror the environment variables. */
 import { Command, Option } from 'commander';
-import { ConfigError, ENV, loadConfig, type ConfigOverrides } from '../config.js';
+import { ConfigError, ENV, loadConfig, type Config } from '../config.js';
+import { benchTable, BENCH_DEFAULT_QUERIES, ModelBench } from '../embed/benchmark.js';
+import { setupModels, type Models } from '../embed/setup.js';
 import { isVectraError } from '../errors.js';
 import { Accounts, type Scope } from '../services/accounts.js';
 import { startServer } from '../server.js';
@@ -17,18 +19,49 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
-program
-  .command('serve')
-  .description('start the HTTP server')
+/** The flags of every command that builds the model registry (serve, models …). */
+function modelFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--data-dir <dir>', 'data directory').env(ENV.dataDir))
+    .addOption(new Option('--model-cache <dir>', "where the built-in model's converted vectors are cached").env(ENV.modelCacheDir))
+    .addOption(new Option('--models-dir <dir>', 'local transformer model files (<dir>/<repo>/)').env(ENV.modelsDir))
+    .addOption(new Option('--model-downloads <on|off>', 'download missing transformer models from the Hugging Face hub').env(ENV.modelDownloads))
+    .addOption(new Option('--models-config <file>', 'JSON file declaring extra models').env(ENV.modelsConfig))
+    .addOption(new Option('--default-model <id>', 'model for collections created without one').env(ENV.defaultModel))
+    .addOption(new Option('--embed-threads <n>', 'embedding worker threads').env(ENV.embedThreads))
+    .addOption(new Option('--wordnet-dir <dir>', 'WordNet 3.0 data files for the model benchmark').env(ENV.wordnetDir));
+}
+
+/** Flags (commander's camelCase names) → the config, validated; exits with the message if bad. */
+function configFrom(o: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(process.env, {
+      host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration,
+      rateLimitPerMinute: o.rateLimit, bodyLimitBytes: o.bodyLimit, maxBatch: o.maxBatch, maxK: o.maxK, maxDimension: o.maxDimension,
+      maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous,
+      modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
+      wordnetDir: o.wordnetDir,
+    });
+  } catch (e) {
+    fail(e);
+  }
+}
+
+/** The model registry as `vectra serve` would build it from the same flags. */
+function modelsFrom(config: Config): Models {
+  try {
+    return setupModels({
+      cacheDir: config.modelCacheDir, modelsDir: config.modelsDir, allowDownload: config.modelDownloads,
+      modelsConfig: config.modelsConfig, defaultModel: config.defaultModel, threads: config.embedThreads ?? undefined,
+    });
+  } catch (e) {
+    fail(e);
+  }
+}
+
+modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--host <host>', 'address to bind').env(ENV.host))
   .addOption(new Option('--port <port>', 'port (0 = any free port)').env(ENV.port))
-  .addOption(new Option('--data-dir <dir>', 'data directory').env(ENV.dataDir))
-  .addOption(new Option('--model-cache <dir>', "where the built-in model's converted vectors are cached").env(ENV.modelCacheDir))
-  .addOption(new Option('--models-dir <dir>', 'local transformer model files (<dir>/<repo>/)').env(ENV.modelsDir))
-  .addOption(new Option('--model-downloads <on|off>', 'download missing transformer models from the Hugging Face hub').env(ENV.modelDownloads))
-  .addOption(new Option('--models-config <file>', 'JSON file declaring extra models').env(ENV.modelsConfig))
-  .addOption(new Option('--default-model <id>', 'model for collections created without one').env(ENV.defaultModel))
-  .addOption(new Option('--embed-threads <n>', 'embedding worker threads').env(ENV.embedThreads))
   .addOption(new Option('--log-level <level>', 'pino log level').env(ENV.logLevel))
   .addOption(new Option('--registration <mode>', 'open | admin').env(ENV.registration))
   .addOption(new Option('--rate-limit <n>', 'requests per minute per API key').env(ENV.rateLimitPerMinute))
@@ -40,18 +73,7 @@ program
   .addOption(new Option('--request-timeout-ms <ms>', 'time allowed to receive a request').env(ENV.requestTimeoutMs))
   .addOption(new Option('--synchronous <mode>', 'SQLite durability: full | normal').env(ENV.synchronous))
   .action(async (o: Record<string, string | undefined>) => {
-    let config;
-    try {
-      const overrides: ConfigOverrides = {
-        host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration,
-        rateLimitPerMinute: o.rateLimit, bodyLimitBytes: o.bodyLimit, maxBatch: o.maxBatch, maxK: o.maxK, maxDimension: o.maxDimension,
-        maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous,
-        modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
-      };
-      config = loadConfig(process.env, overrides);
-    } catch (e) {
-      fail(e);
-    }
+    const config = configFrom(o);
     let server;
     try {
       server = await startServer(config);
@@ -129,6 +151,45 @@ program
     const accounts = new Accounts(dataDirOf(o));
     process.stdout.write(`${JSON.stringify(accounts.tenants(), null, 2)}\n`);
     accounts.close();
+  });
+
+const models = program.command('models').description('embedding models (run here, not through a server)');
+modelFlags(models.command('list').description('the models this configuration offers'))
+  .option('--json', 'print JSON')
+  .action(async (o: Record<string, string | undefined> & { json?: boolean }) => {
+    const m = modelsFrom(configFrom(o));
+    const rows = m.registry.list().map((x) => ({ id: x.id, provider: x.provider, dimension: x.dimension, default: x.id === m.registry.defaultId, available: x.available(), description: x.description }));
+    await m.close();
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ models: rows }, null, 2)}\n`);
+      return;
+    }
+    const lines = ['| id | provider | dim | available | description |', '|---|---|---|---|---|'];
+    for (const r of rows) lines.push(`| ${r.id}${r.default ? ' (default)' : ''} | ${r.provider} | ${r.dimension} | ${r.available ? 'yes' : 'no'} | ${r.description} |`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+modelFlags(models.command('bench').description('throughput and retrieval quality (WordNet example → sense) per model'))
+  .option('--models <ids>', 'comma-separated model ids (default: every model that runs on this machine without a network call)')
+  .option('--queries <n>', 'queries in the WordNet task', String(BENCH_DEFAULT_QUERIES))
+  .option('--json', 'print JSON')
+  .action(async (o: Record<string, string | undefined> & { json?: boolean }) => {
+    const config = configFrom(o);
+    const m = modelsFrom(config);
+    const bench = new ModelBench(m.registry, m.pool, config.wordnetDir);
+    let report;
+    try {
+      await m.ready;
+      report = await bench.run({ models: o.models?.split(',').map((x) => x.trim()).filter(Boolean), queries: Number(o.queries) }, (row, done, total) => {
+        const what = 'error' in row ? `failed: ${row.error.message}` : `${row.textsPerSecond.toLocaleString('en-US')} texts/s, accuracy@1 ${row.accuracyAt1.toFixed(3)} (${row.seconds.toFixed(1)} s)`;
+        process.stderr.write(`[${done}/${total}] ${row.model}: ${what}\n`);
+      });
+    } catch (e) {
+      await m.close();
+      fail(e);
+    }
+    await m.close();
+    if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else process.stdout.write(`${report.task.description}; ${report.task.queries} queries, k = ${report.task.k}\n\n${benchTable(report)}\n`);
   });
 
 await program.parseAsync(process.argv);

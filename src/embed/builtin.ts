@@ -11,7 +11,7 @@ import { readGloveShared } from './glove.js';
 import type { EmbedPool } from './pool.js';
 import type { WorkerTask } from './worker.js';
 import type { SifRecipe } from './sif.js';
-import type { EmbedPurpose, EmbeddingModel } from './types.js';
+import type { EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 
 /** The GloVe cache file, loaded once and shared by the built-in models. */
 export class GloveSource {
@@ -69,10 +69,10 @@ export class BuiltinGloveModel implements EmbeddingModel {
   }
 
   private async embedRaw(texts: string[]): Promise<Float32Array> {
-    return (await this.pool.run(this.task(await this.source.load(), texts)))!;
+    return this.pool.run<Float32Array>(this.task(await this.source.load(), texts));
   }
 
-  async embed(texts: string[], _purpose: EmbedPurpose): Promise<Float32Array[]> {
+  async embed(texts: string[], _purpose: EmbedPurpose, options: EmbedOptions = {}): Promise<Float32Array[]> {
     let file: SharedArrayBuffer;
     try {
       file = await this.source.load();
@@ -80,6 +80,6 @@ export class BuiltinGloveModel implements EmbeddingModel {
       throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" could not load its word vectors: ${(e as Error).message}`);
     }
     // Queries and documents are embedded alike: one cache key for both.
-    return this.pool.embed(this.id, this.dimension, (batch) => this.task(file, batch), texts);
+    return this.pool.embed(this.id, this.dimension, (batch) => this.task(file, batch), texts, options.cache);
   }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { VectraError } from '../errors.js';
 import type { OnnxSpec } from './onnx-runtime.js';
 import type { EmbedPool } from './pool.js';
-import type { EmbedPurpose, EmbeddingModel } from './types.js';
+import type { EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 
 export type OnnxCatalogEntry = Pick<OnnxSpec, 'repo' | 'dimension' | 'pooling' | 'normalize' | 'queryPrefix' | 'documentPrefix' | 'maxTokens' | 'dtype'> & { description: string };
 
@@ -68,7 +68,7 @@ export class OnnxModel implements EmbeddingModel {
     return this.spec.allowDownload || this.localFiles() !== null;
   }
 
-  async embed(texts: string[], purpose: EmbedPurpose): Promise<Float32Array[]> {
+  async embed(texts: string[], purpose: EmbedPurpose, options: EmbedOptions = {}): Promise<Float32Array[]> {
     if (!this.available()) {
       throw new VectraError(
         'MODEL_UNAVAILABLE',
@@ -77,7 +77,7 @@ export class OnnxModel implements EmbeddingModel {
     }
     const prefix = purpose === 'query' ? this.spec.queryPrefix : this.spec.documentPrefix;
     try {
-      return await this.pool.embed(`${this.id}\u0000${prefix}`, this.dimension, (batch) => ({ kind: 'onnx', spec: this.spec, texts: batch, purpose }), texts);
+      return await this.pool.embed(`${this.id}\u0000${prefix}`, this.dimension, (batch) => ({ kind: 'onnx', spec: this.spec, texts: batch, purpose }), texts, options.cache);
     } catch (e) {
       const why = (e as Error).message;
       if (this.localFiles() === null) {

@@ -35,6 +35,7 @@ export type BatchRunner = (texts: string[]) => Promise<Float32Array>;
 
 interface Batch {
   dimension: number;
+  cache: boolean;
   run: BatchRunner;
   maxPerCall: number;
   spread: number;
@@ -71,13 +72,13 @@ export class EmbedPool {
   }
 
   /** Run one task on a worker as is (no batching, no cache). */
-  run(task: WorkerTask): Promise<Float32Array | null> {
-    return this.piscina.run(task) as Promise<Float32Array | null>;
+  run<T = Float32Array | null>(task: WorkerTask): Promise<T> {
+    return this.piscina.run(task) as Promise<T>;
   }
 
   /** Batched, cached embedding through a worker task built by `makeTask` for each batch. */
-  embed(key: string, dimension: number, makeTask: (texts: string[]) => WorkerTask, texts: string[]): Promise<Float32Array[]> {
-    return this.embedWith(key, dimension, (batch) => this.run(makeTask(batch)) as Promise<Float32Array>, texts, MAX_TEXTS_PER_TASK, this.threads);
+  embed(key: string, dimension: number, makeTask: (texts: string[]) => WorkerTask, texts: string[], cache = true): Promise<Float32Array[]> {
+    return this.embedWith(key, dimension, (batch) => this.run<Float32Array>(makeTask(batch)), texts, MAX_TEXTS_PER_TASK, this.threads, cache);
   }
 
   /**
@@ -85,12 +86,13 @@ export class EmbedPool {
    * changes the output, such as the purpose): cached ones at once, the rest coalesced with
    * other callers' texts for the same key in this turn of the event loop and handed to `run`
    * in at most `maxPerCall` texts, spread over at least `spread` calls when there are enough.
+   * With `cache` false the cache is neither read nor filled (and such texts batch apart).
    */
-  embedWith(key: string, dimension: number, run: BatchRunner, texts: string[], maxPerCall: number, spread = 1): Promise<Float32Array[]> {
+  embedWith(key: string, dimension: number, run: BatchRunner, texts: string[], maxPerCall: number, spread = 1, cache = true): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(texts.length);
     const missing: number[] = [];
     texts.forEach((text, i) => {
-      const hit = text.length <= MAX_CACHED_TEXT ? this.cache?.get(`${key}\u0000${text}`) : undefined;
+      const hit = cache && text.length <= MAX_CACHED_TEXT ? this.cache?.get(`${key}\u0000${text}`) : undefined;
       if (hit) out[i] = hit.slice();
       else missing.push(i);
     });
@@ -99,8 +101,9 @@ export class EmbedPool {
     if (missing.length === 0) return Promise.resolve(out);
     return new Promise<Float32Array[]>((resolve, reject) => {
       const req: Request = { out, remaining: missing.length, failed: false, resolve, reject };
-      let b = this.batches.get(key);
-      if (!b) this.batches.set(key, (b = { dimension, run, maxPerCall, spread, waiting: new Map() }));
+      const batchKey = cache ? key : `${key}\u0000uncached`;
+      let b = this.batches.get(batchKey);
+      if (!b) this.batches.set(batchKey, (b = { dimension, cache, run, maxPerCall, spread, waiting: new Map() }));
       for (const i of missing) {
         const list = b.waiting.get(texts[i]);
         if (list) list.push({ req, i });
@@ -117,7 +120,8 @@ export class EmbedPool {
     this.flushScheduled = false;
     const batches = this.batches;
     this.batches = new Map();
-    for (const [key, b] of batches) {
+    for (const [batchKey, b] of batches) {
+      const key = b.cache ? batchKey : null;
       // Each distinct text once; split so every worker gets a share.
       const distinct = [...b.waiting.keys()];
       const per = Math.min(b.maxPerCall, Math.max(1, Math.ceil(distinct.length / b.spread)));
@@ -127,7 +131,7 @@ export class EmbedPool {
           (vectors: Float32Array) => {
             texts.forEach((t, j) => {
               const v = vectors.slice(j * b.dimension, (j + 1) * b.dimension);
-              if (t.length <= MAX_CACHED_TEXT) this.cache?.set(`${key}\u0000${t}`, v);
+              if (key !== null && t.length <= MAX_CACHED_TEXT) this.cache?.set(`${key}\u0000${t}`, v);
               for (const { req, i } of b.waiting.get(t)!) {
                 req.out[i] = v.slice();
                 if (--req.remaining === 0 && !req.failed) req.resolve(req.out);

@@ -16,7 +16,7 @@
 import { VectraError } from '../errors.js';
 import { normalized as unitLength } from '../engine/vector-math.js';
 import type { EmbedPool } from './pool.js';
-import type { EmbedPurpose, EmbeddingModel } from './types.js';
+import type { EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 
 export type RemoteProvider = 'openai' | 'cohere' | 'huggingface';
 
@@ -107,13 +107,13 @@ export class RemoteModel implements EmbeddingModel {
     return this.key() !== null || (this.cfg.provider === 'openai' && this.cfg.baseUrl !== undefined);
   }
 
-  async embed(texts: string[], purpose: EmbedPurpose): Promise<Float32Array[]> {
+  async embed(texts: string[], purpose: EmbedPurpose, options: EmbedOptions = {}): Promise<Float32Array[]> {
     if (!this.available()) {
       throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" needs an API key for ${this.cfg.provider}: set ${this.keyEnv ?? 'apiKeyEnv in the models config'}`);
     }
     const prefix = (purpose === 'query' ? this.cfg.queryPrefix : this.cfg.documentPrefix) ?? '';
     try {
-      return await this.pool.embedWith(`${this.id}\u0000${purpose}`, this.dimension, (batch) => this.call(batch.map((t) => prefix + t), purpose), texts, this.batchSize);
+      return await this.pool.embedWith(`${this.id}\u0000${purpose}`, this.dimension, (batch) => this.call(batch.map((t) => prefix + t), purpose), texts, this.batchSize, 1, options.cache);
     } catch (e) {
       if (e instanceof Upstream) throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" (${this.cfg.provider}) failed: ${e.message}`);
       throw e;

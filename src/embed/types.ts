@@ -1,6 +1,11 @@
 /** What a text is embedded for: some models (e5, nomic) prefix queries and passages differently. */
 export type EmbedPurpose = 'query' | 'document';
 
+export interface EmbedOptions {
+  /** Use and fill the pool's LRU cache (default true); a benchmark turns it off to time the model. */
+  cache?: boolean;
+}
+
 /** One embedding model behind one interface, whatever runs it (built-in, ONNX, remote). */
 export interface EmbeddingModel {
   readonly id: string;
@@ -10,5 +15,5 @@ export interface EmbeddingModel {
   /** Whether the model can embed now (files present, provider configured). */
   available(): boolean;
   /** L2-normalized vectors, one per text. Rejects with MODEL_UNAVAILABLE when it cannot run. */
-  embed(texts: string[], purpose: EmbedPurpose): Promise<Float32Array[]>;
+  embed(texts: string[], purpose: EmbedPurpose, options?: EmbedOptions): Promise<Float32Array[]>;
 }

@@ -7,12 +7,15 @@ import { ensureGloveCache, parseGlove, type GloveVectors } from './glove.js';
 import { GloveSif, type SifRecipe } from './sif.js';
 import type { EmbedPurpose } from './types.js';
 import { onnxEmbed, type OnnxSpec } from './onnx-runtime.js';
+import { wordnetTask, type RetrievalTask } from './wordnet.js';
 
 export type WorkerTask =
   /** GloVe SIF over the cache file's bytes, shared with every worker (no copy). */
   | { kind: 'sif'; recipe: SifRecipe; file: SharedArrayBuffer; texts: string[] }
   | { kind: 'onnx'; spec: OnnxSpec; texts: string[]; purpose: EmbedPurpose }
-  | { kind: 'convert-glove'; path: string };
+  | { kind: 'convert-glove'; path: string }
+  /** The model benchmark's labeled set, read and sampled here: parsing WordNet takes most of a second. */
+  | { kind: 'wordnet-task'; dir: string; queries: number };
 
 const sif = new Map<string, GloveSif>();
 /** The word vectors, parsed once per worker whichever recipes use them (one cache file per server). */
@@ -29,7 +32,7 @@ function sifModel(recipe: SifRecipe, file: SharedArrayBuffer): GloveSif {
 }
 
 /** Row-major vectors, texts.length × dimension, transferred back to the main thread. */
-export default async function run(task: WorkerTask): Promise<Float32Array | null> {
+export default async function run(task: WorkerTask): Promise<Float32Array | RetrievalTask | null> {
   switch (task.kind) {
     case 'sif': {
       const m = sifModel(task.recipe, task.file);
@@ -43,5 +46,7 @@ export default async function run(task: WorkerTask): Promise<Float32Array | null
       ensureGloveCache(task.path);
       return null;
     }
+    case 'wordnet-task':
+      return wordnetTask(task.dir, task.queries);
   }
 }

@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { BENCH_DEFAULT_QUERIES, BENCH_MAX_QUERIES } from '../../embed/benchmark.js';
 import { VectraError } from '../../errors.js';
 import type { App, Services } from '../context.js';
 import { errorResponses } from '../schemas.js';
@@ -78,5 +79,47 @@ export default function modelRoutes(app: App, s: Services): void {
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       };
     },
+  );
+
+  const Score = Type.Object({
+    model: Type.String(), provider: Type.String(), dimension: Type.Integer(),
+    textsPerSecond: Type.Number(), accuracyAt1: Type.Number(), recallAt10: Type.Number(), mrrAt10: Type.Number(), seconds: Type.Number(),
+  });
+  const Failure = Type.Object({
+    model: Type.String(), provider: Type.String(), dimension: Type.Integer(),
+    error: Type.Object({ code: Type.String(), message: Type.String() }),
+  });
+  app.post(
+    '/v1/models/benchmark',
+    {
+      // It keeps every embedding worker busy for seconds to minutes: not for read-only keys.
+      config: { scope: 'admin' },
+      // Every field has a default, so a POST without a body runs the default benchmark.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
+      schema: {
+        tags: ['models'],
+        summary: 'Throughput and retrieval quality (WordNet example → sense) per model',
+        body: Type.Object(
+          {
+            models: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 16 })),
+            queries: Type.Optional(Type.Integer({ minimum: 1, maximum: BENCH_MAX_QUERIES, default: BENCH_DEFAULT_QUERIES })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            task: Type.Object({
+              name: Type.String(), description: Type.String(), queries: Type.Integer(), corpus: Type.Integer(), k: Type.Integer(),
+              reference: Type.Object({ name: Type.String(), accuracyAt1: Type.Number(), recallAt10: Type.Number() }),
+            }),
+            results: Type.Array(Type.Union([Score, Failure])),
+          }),
+          ...errorResponses(400, 401, 403, 409, 503),
+        },
+      },
+    },
+    async (req) => s.modelBench.run(req.body),
   );
 }
