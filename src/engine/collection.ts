@@ -8,14 +8,15 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VectraError } from '../errors.js';
 import { indexFingerprint, resolveConfig } from './config.js';
-import { compilePredicate, compileSql, DEFAULT_FILTER_LIMITS, parseFilter, type FilterLimits, type FilterNode } from './filter.js';
+import { compilePredicate, compileSql, DEFAULT_FILTER_LIMITS, FieldType, parseFilter, type FilterLimits, type FilterNode } from './filter.js';
 import { defaultLogger, type EngineLogger } from './logger.js';
 import { prepareRecord } from './records.js';
 import { blobToVector, RecordStore, type RecordRow } from './record-store.js';
 import { commitSnapshot, createIndex, readSnapshotMeta, removeStaleFiles, replay, snapshotProblem, writeIndexFile, type SnapshotMeta } from './snapshot.js';
 import { startSnapshotJob, type SnapshotJob } from './snapshot-jobs.js';
 import { TopK } from './top-k.js';
-import type { CollectionConfig, CollectionConfigInput, Metadata, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
+import { ftsQuery } from './keyword.js';
+import type { CollectionConfig, CollectionConfigInput, KeywordRequest, Metadata, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
 import { exactScore, higherIsBetter, prepareVector, toVector } from './vector-math.js';
 import { distanceToScore, type Neighbours, type VectorIndex } from './vector-index.js';
 import { DEFAULT_INSERT_THREADS } from './hnsw-index.js';
@@ -106,6 +107,11 @@ function decodeCursor(cursor: string): string {
   throw new VectraError('INVALID_CURSOR', 'cursor is not one this server returned; pass nextCursor from the previous page unchanged');
 }
 
+function checkK(k: number): number {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new VectraError('INVALID_ARGUMENT', `k must be an integer from 1 to ${MAX_K}`);
+  return k;
+}
+
 export class Collection {
   readonly config: CollectionConfig;
   private readonly store: RecordStore;
@@ -118,6 +124,7 @@ export class Collection {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private pendingSearches: PendingSearch[] = [];
+  private fieldsCache: { seq: number; fields: { path: string; kind: 'number' | 'date' }[] } | null = null;
   /** label → id of every record: id-only answers need no SQLite round trip. */
   private readonly idOf = new Map<number, string>();
   private readonly fingerprint: string;
@@ -426,6 +433,73 @@ export class Collection {
     }
   }
 
+  /** BM25 keyword search over the records' text (FTS5), with the same filters as vector search. */
+  keywordSearch(req: KeywordRequest): SearchResult {
+    this.assertOpen();
+    checkK(req.k);
+    const node = req.filter === undefined ? null : parseFilter(req.filter, this.opts.filterLimits);
+    const match = ftsQuery(req.text);
+    if (match === null) return { plan: 'keyword', hits: [] };
+    const sql = compileSql(node);
+    const ranked = this.store.keywordMatches(match, { sql: sql.where, params: sql.params }, req.k);
+    const hits = this.materialize(ranked, req.include ?? 'payload', req.includeVector ?? false);
+    if (req.highlight) this.highlight(hits, req.text, req.highlight);
+    return { plan: 'keyword', hits };
+  }
+
+  /** Adds `highlight` to the hits whose text matches words of `text` (hits of any search). */
+  highlight(hits: SearchHit[], text: string, marks: { pre: string; post: string }): void {
+    const match = ftsQuery(text);
+    if (match === null || hits.length === 0) return;
+    const labels = hits.map((h) => this.store.labelOf(h.id));
+    const snippets = this.store.snippets(labels.filter((l): l is number => l !== undefined), match, marks);
+    hits.forEach((h, i) => {
+      const snippet = labels[i] === undefined ? undefined : snippets.get(labels[i]);
+      if (snippet !== undefined) h.highlight = snippet;
+    });
+  }
+
+  /**
+   * The metadata fields a query's constraints can apply to: numbers, and strings holding ISO
+   * dates. Recomputed only after writes.
+   */
+  comparableFields(): { path: string; kind: 'number' | 'date' }[] {
+    this.assertOpen();
+    const seq = this.store.currentSeq();
+    if (this.fieldsCache?.seq === seq) return this.fieldsCache.fields;
+    const fields: { path: string; kind: 'number' | 'date' }[] = [];
+    for (const { path, t } of this.store.fieldTypes()) {
+      if (t === FieldType.number) fields.push({ path, kind: 'number' });
+      else if (t === FieldType.string) {
+        const sample = this.store.sampleStrings(path, 20);
+        if (sample.length > 0 && sample.every((v) => /^\d{4}-\d{2}(?:-\d{2})?(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(v))) fields.push({ path, kind: 'date' });
+      }
+    }
+    this.fieldsCache = { seq, fields };
+    return fields;
+  }
+
+  /** Hits for ids scored elsewhere (fused rankings), in the given order; ids deleted meanwhile drop out. */
+  hitsFor(scored: { id: string; score: number }[], include: 'id' | 'payload', includeVector = false): SearchHit[] {
+    this.assertOpen();
+    const labels: number[] = [];
+    const scores: number[] = [];
+    for (const s of scored) {
+      const label = this.store.labelOf(s.id);
+      if (label === undefined) continue;
+      labels.push(label);
+      scores.push(s.score);
+    }
+    return this.materialize({ labels, scores }, include, includeVector);
+  }
+
+  /** Stored vectors (as given, full precision) of the records with these ids that exist. */
+  vectorsOf(ids: string[]): Map<string, Float32Array> {
+    this.assertOpen();
+    const labels = ids.map((id) => this.store.labelOf(id)).filter((l): l is number => l !== undefined);
+    return new Map(this.store.vectors(labels).map((r) => [this.idOf.get(r.label)!, blobToVector(r.vector)]));
+  }
+
   /** How many graph candidates a plain search takes (`want`) and explores (`breadth`). */
   private graphCandidates(k: number, ef: number): { want: number; breadth: number } {
     const want = k * RESCORE_FACTOR[this.config.storage];
@@ -434,8 +508,7 @@ export class Collection {
 
   private prepareSearch(req: SearchRequest): { query: Float32Array; k: number; ef: number; node: FilterNode | null } {
     this.assertOpen();
-    const k = req.k;
-    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new VectraError('INVALID_ARGUMENT', `k must be an integer from 1 to ${MAX_K}`);
+    const k = checkK(req.k);
     const defaultEf = this.config.index.type === 'hnsw' ? this.config.index.efSearch : k;
     const ef = req.ef ?? defaultEf;
     if (!Number.isInteger(ef) || ef < 1 || ef > MAX_K) throw new VectraError('INVALID_ARGUMENT', `ef must be an integer from 1 to ${MAX_K}`);

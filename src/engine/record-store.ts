@@ -32,6 +32,33 @@ CREATE TABLE IF NOT EXISTS tombstones (label INTEGER PRIMARY KEY, seq INTEGER NO
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones(seq);
 `;
 
+/**
+ * Keyword search: an FTS5 index over records.text (external content: the text is stored
+ * once, in records), kept in step by triggers inside each write's transaction. Porter
+ * stemming over unicode61 with diacritics folded: "kills" finds "kill", "café" finds "cafe".
+ */
+const FTS_SCHEMA = `
+CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5(
+  text, content = 'records', content_rowid = 'label', tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS records_fts_insert AFTER INSERT ON records BEGIN
+  INSERT INTO records_fts (rowid, text) VALUES (new.label, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS records_fts_delete AFTER DELETE ON records BEGIN
+  INSERT INTO records_fts (records_fts, rowid, text) VALUES ('delete', old.label, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS records_fts_update AFTER UPDATE OF text ON records BEGIN
+  INSERT INTO records_fts (records_fts, rowid, text) VALUES ('delete', old.label, old.text);
+  INSERT INTO records_fts (rowid, text) VALUES (new.label, new.text);
+END;
+`;
+
+/** Markers around matched terms in highlighted snippets. */
+export interface HighlightMarks {
+  pre: string;
+  post: string;
+}
+
 export interface RecordRow {
   label: number;
   id: string;
@@ -87,6 +114,10 @@ export class RecordStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       this.db.exec(SCHEMA);
+      // Collections made before keyword search get their text index built once, here.
+      const hadFts = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'records_fts'").get() !== undefined;
+      this.db.exec(FTS_SCHEMA);
+      if (!hadFts) this.db.exec("INSERT INTO records_fts (records_fts) VALUES ('rebuild')");
     }
     this.db.pragma('busy_timeout = 5000');
     // Searches read scattered rows: keep more pages than SQLite's default 2 MB.
@@ -236,6 +267,42 @@ export class RecordStore {
 
   countWhere(sql: string, params: unknown[]): number {
     return this.db.prepare(`SELECT COUNT(*) FROM records WHERE ${sql}`).pluck().get(...params) as number;
+  }
+
+  /**
+   * Best BM25 matches of an FTS5 query among records passing a SQL filter: labels and scores
+   * (higher is better — FTS5's bm25() is negated), best first.
+   */
+  keywordMatches(match: string, filter: { sql: string; params: unknown[] }, limit: number): { labels: number[]; scores: number[] } {
+    const rows = this.db
+      .prepare(`SELECT records.label AS label, bm25(records_fts) AS s FROM records_fts JOIN records ON records.label = records_fts.rowid WHERE records_fts MATCH ? AND (${filter.sql}) ORDER BY s LIMIT ?`)
+      .raw()
+      .all(match, ...filter.params, limit) as [number, number][];
+    return { labels: rows.map((r) => r[0]), scores: rows.map((r) => -r[1]) };
+  }
+
+  /** For each label whose text matches, a fragment of it with the matched terms marked. */
+  snippets(labels: number[], match: string, marks: HighlightMarks): Map<number, string> {
+    if (labels.length === 0) return new Map();
+    const rows = this.db
+      .prepare("SELECT rowid, snippet(records_fts, 0, ?, ?, '…', 24) FROM records_fts WHERE records_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))")
+      .raw()
+      .all(marks.pre, marks.post, match, JSON.stringify(labels)) as [number, string][];
+    return new Map(rows);
+  }
+
+  /** Each metadata path with each type it has (FieldType codes), by skipping along the fields index. */
+  fieldTypes(): { path: string; t: number }[] {
+    const first = this.db.prepare('SELECT path, t FROM fields ORDER BY path, t LIMIT 1');
+    const next = this.db.prepare('SELECT path, t FROM fields WHERE (path, t) > (?, ?) ORDER BY path, t LIMIT 1');
+    const out: { path: string; t: number }[] = [];
+    for (let row = first.get() as { path: string; t: number } | undefined; row; row = next.get(row.path, row.t) as typeof row | undefined) out.push(row);
+    return out;
+  }
+
+  /** Some values of a string field, to tell dates from other strings. */
+  sampleStrings(path: string, limit: number): string[] {
+    return this.db.prepare('SELECT v FROM fields WHERE path = ? AND t = 3 LIMIT ?').pluck().all(path, limit) as string[];
   }
 
   /** A page of records ordered by id, after `afterId`. */

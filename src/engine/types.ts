@@ -67,7 +67,18 @@ export interface SearchRequest {
   includeVector?: boolean;
 }
 
-export type SearchPlan = 'hnsw' | 'hnsw-filtered' | 'exact' | 'exact-filtered';
+export type SearchPlan = 'hnsw' | 'hnsw-filtered' | 'exact' | 'exact-filtered' | 'keyword';
+
+export interface KeywordRequest {
+  /** Any text: its words are matched (BM25), operators and punctuation are not interpreted. */
+  text: string;
+  k: number;
+  filter?: Filter;
+  include?: 'id' | 'payload';
+  includeVector?: boolean;
+  /** Add a snippet of each hit's text with the matched terms between these marks. */
+  highlight?: { pre: string; post: string };
+}
 
 export interface SearchHit {
   id: string;
@@ -76,6 +87,8 @@ export interface SearchHit {
   text?: string | null;
   metadata?: Metadata;
   vector?: number[];
+  /** Keyword matches only, when asked: a fragment of the text with matched terms marked. */
+  highlight?: string;
 }
 
 export interface SearchResult {

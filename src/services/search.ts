@@ -1,7 +1,16 @@
 import { VectraError } from '../errors.js';
-import type { SearchHit, SearchPlan } from '../engine/index.js';
+import type { Collection, SearchHit, SearchPlan } from '../engine/index.js';
+import { higherIsBetter } from '../engine/vector-math.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { CollectionService } from './collections.js';
+import { FIELD_NAMER_MODEL, parseQuery, type ParsedQuery } from './query-parse.js';
+import { mmr, rrfFuse, RRF_DEFAULTS, weightedFuse, type FusedHit, type Ranked, type Side } from './fusion.js';
+
+export type FusionSpec =
+  | 'rrf'
+  | 'weighted'
+  | { type: 'rrf'; k?: number; weights?: Partial<Record<Side, number>> }
+  | { type: 'weighted'; alpha?: number };
 
 export interface SearchBody {
   text?: string;
@@ -10,16 +19,33 @@ export interface SearchBody {
   ef?: number;
   filter?: Record<string, unknown>;
   mode?: 'dense' | 'keyword' | 'hybrid';
+  fusion?: FusionSpec;
+  /** Hits taken from each side before fusion, or before MMR picks k of them. */
+  candidates?: number;
+  rerank?: { type: 'mmr'; lambda?: number };
+  highlight?: boolean | { pre: string; post: string };
   return?: 'object' | 'id';
   includeVector?: boolean;
   exact?: boolean;
+  /** Take numeric and date constraints out of `text` and apply them as a filter. */
+  parse?: boolean | { aliases?: Record<string, string[]> };
 }
 
+export type AnswerHit = SearchHit & Partial<Pick<FusedHit, 'scores' | 'ranks'>>;
+
 export interface SearchAnswer {
-  results: SearchHit[];
+  results: AnswerHit[];
   took_ms: number;
-  plan: SearchPlan;
+  plan: SearchPlan | 'hybrid';
+  /** Hybrid only: how each side ran. */
+  plans?: { dense: SearchPlan; keyword: SearchPlan };
+  /** With `parse`: what was understood, the filter applied and the text searched. */
+  parsed?: ParsedQuery;
 }
+
+const DEFAULT_MARKS = { pre: '<mark>', post: '</mark>' };
+export const DEFAULT_WEIGHTED_ALPHA = 0.5;
+export const DEFAULT_MMR_LAMBDA = 0.5;
 
 export class SearchService {
   constructor(
@@ -27,27 +53,113 @@ export class SearchService {
     private readonly models: ModelRegistry,
   ) {}
 
-  async search(tenantId: string, name: string, body: SearchBody): Promise<SearchAnswer> {
+  async search(tenantId: string, name: string, request: SearchBody): Promise<SearchAnswer> {
     const started = performance.now();
-    if ((body.text === undefined) === (body.vector === undefined)) throw new VectraError('INVALID_ARGUMENT', 'give exactly one of "text" or "vector"');
-    const mode = body.mode ?? 'dense';
-    if (mode !== 'dense') throw new VectraError('UNSUPPORTED_MODE', `mode "${mode}" is not available on this server yet; use "dense"`);
+    const mode = request.mode ?? 'dense';
+    checkInputs(mode, request);
     const c = this.collections.get(tenantId, name);
+    let body = request;
+    let parsed: ParsedQuery | undefined;
+    if (request.parse) {
+      if (request.text === undefined) throw new VectraError('INVALID_ARGUMENT', '"parse" reads constraints from "text": give "text"');
+      const aliases = typeof request.parse === 'object' ? request.parse.aliases : undefined;
+      const namer = this.fieldNamer(c);
+      parsed = await parseQuery(request.text, c.comparableFields(), (t) => namer.embed(t, 'document'), aliases);
+      const filter = parsed.filter === null ? request.filter : request.filter === undefined ? parsed.filter : { $and: [request.filter, parsed.filter] };
+      body = { ...request, text: parsed.query || request.text, filter };
+    }
+    const answer = await this.run(c, mode, body, started);
+    return parsed ? { ...answer, parsed } : answer;
+  }
+
+  /** The model that compares field names with query words: the built-in one its threshold is set for (local, free). */
+  private fieldNamer(c: Collection) {
+    const builtin = this.models.list().find((m) => m.id === FIELD_NAMER_MODEL && m.available());
+    if (builtin) return builtin;
+    const own = String(c.config.attributes.model ?? 'none');
+    if (own === 'none') throw new VectraError('MODEL_UNAVAILABLE', '"parse" needs an embedding model to compare field names, and none is available');
+    return this.models.require(own);
+  }
+
+  private async run(c: Collection, mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody, started: number): Promise<SearchAnswer> {
+    const k = body.k ?? 10;
+    const include = body.return === 'id' ? 'id' : 'payload';
+    const marks = body.highlight === true ? DEFAULT_MARKS : body.highlight || null;
+    const pool = body.rerank ? (body.candidates ?? Math.min(Math.max(4 * k, 50), 10_000)) : k;
+    if (pool < k) throw new VectraError('INVALID_ARGUMENT', `candidates (${pool}) must be at least k (${k})`);
+    const took = () => Math.round((performance.now() - started) * 1000) / 1000;
+
+    if (mode === 'hybrid') {
+      const perSide = Math.max(pool, body.candidates ?? Math.max(k, 100));
+      const [dense, keyword] = await Promise.all([
+        this.denseSearch(c, body, perSide, 'id'),
+        Promise.resolve(c.keywordSearch({ text: body.text!, k: perSide, filter: body.filter, include: 'id' })),
+      ]);
+      const fused = fuse(body.fusion, dense.hits, keyword.hits, !higherIsBetter(c.config.metric));
+      const results = this.finish(c, body, fused.slice(0, pool), k, include, marks, false);
+      return { results, took_ms: took(), plan: 'hybrid', plans: { dense: dense.plan, keyword: keyword.plan } };
+    }
+
+    // Plain dense or keyword: the engine fetches what was asked for in one go.
+    if (!body.rerank) {
+      const r = mode === 'keyword'
+        ? c.keywordSearch({ text: body.text!, k, filter: body.filter, include, includeVector: body.includeVector, highlight: marks ?? undefined })
+        : await this.denseSearch(c, body, k, include);
+      if (mode === 'dense' && marks && body.text !== undefined) c.highlight(r.hits, body.text, marks);
+      return { results: r.hits, took_ms: took(), plan: r.plan };
+    }
+    const r = mode === 'keyword' ? c.keywordSearch({ text: body.text!, k: pool, filter: body.filter, include: 'id' }) : await this.denseSearch(c, body, pool, 'id');
+    const lowerIsBetter = mode === 'dense' && !higherIsBetter(c.config.metric);
+    return { results: this.finish(c, body, r.hits, k, include, marks, lowerIsBetter), took_ms: took(), plan: r.plan };
+  }
+
+  private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload'): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
     let vector: ArrayLike<number> | undefined = body.vector;
-    if (body.text !== undefined) {
+    if (vector === undefined) {
       const modelId = String(c.config.attributes.model ?? 'none');
       if (modelId === 'none') throw new VectraError('INVALID_ARGUMENT', 'this collection has no model ("none"): search with "vector"');
-      [vector] = await this.models.require(modelId).embed([body.text], 'query');
+      [vector] = await this.models.require(modelId).embed([body.text!], 'query');
     }
-    const result = await this.collections.get(tenantId, name).searchBatched({
-      vector: vector!,
-      k: body.k ?? 10,
-      ef: body.ef,
-      filter: body.filter,
-      exact: body.exact,
-      include: body.return === 'id' ? 'id' : 'payload',
-      includeVector: body.includeVector,
-    });
-    return { results: result.hits, took_ms: Math.round((performance.now() - started) * 1000) / 1000, plan: result.plan };
+    return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
   }
+
+  /** Candidates (best first, ids and scores) → MMR if asked → k hits with what the caller asked for. */
+  private finish(c: Collection, body: SearchBody, candidates: (Ranked & Partial<FusedHit>)[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean): AnswerHit[] {
+    let chosen = candidates.slice(0, k);
+    if (body.rerank) {
+      const vectors = c.vectorsOf(candidates.map((h) => h.id));
+      const order = mmr(candidates, candidates.map((h) => vectors.get(h.id)), k, body.rerank.lambda ?? DEFAULT_MMR_LAMBDA, lowerIsBetter);
+      chosen = order.map((i) => candidates[i]);
+    }
+    const hits: AnswerHit[] = c.hitsFor(chosen, include, body.includeVector ?? false);
+    const extra = new Map(chosen.map((h) => [h.id, h]));
+    for (const h of hits) {
+      const e = extra.get(h.id)!;
+      if (e.scores) h.scores = e.scores;
+      if (e.ranks) h.ranks = e.ranks;
+    }
+    if (marks && body.text !== undefined) c.highlight(hits, body.text, marks);
+    return hits;
+  }
+}
+
+function checkInputs(mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody): void {
+  if (mode === 'dense') {
+    if ((body.text === undefined) === (body.vector === undefined)) throw new VectraError('INVALID_ARGUMENT', 'give exactly one of "text" or "vector"');
+  } else {
+    if (body.text === undefined) throw new VectraError('INVALID_ARGUMENT', `mode "${mode}" matches words: give "text"${mode === 'hybrid' ? ' (and optionally "vector" for the dense side)' : ''}`);
+    if (mode === 'keyword' && body.vector !== undefined) throw new VectraError('INVALID_ARGUMENT', 'mode "keyword" matches words only: drop "vector", or use mode "hybrid"');
+  }
+  if (body.fusion !== undefined && mode !== 'hybrid') throw new VectraError('INVALID_ARGUMENT', '"fusion" applies to mode "hybrid" only');
+}
+
+function fuse(spec: FusionSpec | undefined, dense: SearchHit[], keyword: SearchHit[], denseLowerIsBetter: boolean): FusedHit[] {
+  const d = dense.map((h) => ({ id: h.id, score: h.score }));
+  const kw = keyword.map((h) => ({ id: h.id, score: h.score }));
+  if (spec === 'weighted' || (typeof spec === 'object' && spec.type === 'weighted')) {
+    const alpha = typeof spec === 'object' ? (spec.alpha ?? DEFAULT_WEIGHTED_ALPHA) : DEFAULT_WEIGHTED_ALPHA;
+    return weightedFuse(d, kw, alpha, denseLowerIsBetter);
+  }
+  const o: { k?: number; weights?: Partial<Record<Side, number>> } = typeof spec === 'object' && spec.type === 'rrf' ? spec : {};
+  return rrfFuse(d, kw, { k: o.k ?? RRF_DEFAULTS.k, weights: { ...RRF_DEFAULTS.weights, ...o.weights } });
 }

@@ -168,7 +168,7 @@ describe('every error is shaped per the contract', () => {
     let deep: Record<string, unknown> = { a: 1 };
     for (let i = 0; i < 30; i++) deep = { $not: deep };
     expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: deep }), 400, 'INVALID_FILTER');
-    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], mode: 'hybrid' }), 400, 'UNSUPPORTED_MODE');
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], mode: 'hybrid' }), 400, 'INVALID_ARGUMENT');
     expectError(await api('GET', '/v1/collections/e/records?cursor=zzz'), 400, 'INVALID_CURSOR');
     expectError(await api('GET', '/v1/collections/e/records?limit=abc'), 400, 'INVALID_ARGUMENT');
     expectError(await api('GET', '/v1/collections/e/records?filter=%7Bnot-json'), 400, 'INVALID_FILTER');
