@@ -13,20 +13,11 @@ import { EmbedPool } from '../src/embed/pool.js';
 import { BuiltinGloveModel, GloveSource } from '../src/embed/builtin.js';
 import { GloveSif } from '../src/embed/sif.js';
 import { gloveData, ROOT } from './lib/glove-data.js';
+import { sentences as makeSentences } from './lib/sentences.js';
 import { poster, serveProcess } from './lib/server.js';
 
 const g = gloveData();
-const words = g.words.slice(0, 20000);
-let seed = 7;
-const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-// Sentences of 8–20 words drawn from the 20k most frequent words, some numbers and a made-up word.
-const sentences = Array.from({ length: 60000 }, (_, i) => {
-  const n = 8 + Math.floor(rnd() * 13);
-  const ws = Array.from({ length: n }, () => words[Math.floor(rnd() ** 2 * words.length)]);
-  if (i % 3 === 0) ws.push(`$${Math.floor(rnd() * 1000)}`);
-  if (i % 5 === 0) ws.push('zorblax');
-  return ws.join(' ');
-});
+const sentences = makeSentences(60000);
 
 const sif = new GloveSif(g, 'glove-100d-v2');
 const out = new Float32Array(100);

@@ -35,6 +35,8 @@ export interface Config {
     maxDimension: number;
     maxFilterDepth: number;
     requestTimeoutMs: number;
+    /** Largest import upload (POST …/imports), saved to disk before it is imported. */
+    maxImportBytes: number;
   };
   /** SQLite durability for collections: full (default) or normal. */
   synchronous: 'full' | 'normal';
@@ -64,6 +66,7 @@ export const ENV = {
   maxDimension: 'VECTRA_MAX_DIMENSION',
   maxFilterDepth: 'VECTRA_MAX_FILTER_DEPTH',
   requestTimeoutMs: 'VECTRA_REQUEST_TIMEOUT_MS',
+  maxImportBytes: 'VECTRA_MAX_IMPORT_BYTES',
   synchronous: 'VECTRA_SYNCHRONOUS',
 } as const;
 
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxDimension: int('maxDimension', 4096, 1, 65536),
       maxFilterDepth: int('maxFilterDepth', 16, 1, 64),
       requestTimeoutMs: int('requestTimeoutMs', 30_000, 100, 3_600_000),
+      maxImportBytes: int('maxImportBytes', 8 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     },
   };
 }

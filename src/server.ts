@@ -11,6 +11,8 @@ import { setupModels } from './embed/setup.js';
 import { DEFAULT_FILTER_LIMITS } from './engine/filter.js';
 import { Accounts } from './services/accounts.js';
 import { CollectionService } from './services/collections.js';
+import { IngestService } from './services/ingest.js';
+import { ImportJobs } from './services/jobs.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
@@ -46,6 +48,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     filterLimits: { ...DEFAULT_FILTER_LIMITS, maxDepth: config.limits.maxFilterDepth },
   });
   const collections = new CollectionService(spaces, models, config.limits.maxDimension);
+  const ingest = new IngestService(collections, models);
+  const jobLog = logger.child({ component: 'jobs' });
+  const jobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) });
   let loaded = false;
   const services: Services = {
     config,
@@ -55,6 +60,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     modelBench: new ModelBench(models, embedding.pool, config.wordnetDir),
     collections,
     records: new RecordService(collections, models, config.limits.maxBatch),
+    ingest,
+    jobs,
     search: new SearchService(collections, models),
     isReady: () => loaded,
   };
@@ -65,6 +72,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const ready = Promise.all([spaces.openAll(accounts.tenants().map((t) => t.id)), embedding.ready]).then(() => {
     loaded = true;
+    // Imports interrupted by the last stop go on where they stopped.
+    jobs.resumeAll();
     logger.info({ url }, 'ready');
   });
   let closing: Promise<void> | null = null;
@@ -77,6 +86,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       closing ??= (async () => {
         await app.close();
         await ready.catch(() => undefined);
+        await jobs.close();
         await spaces.close();
         await embedding.close();
         accounts.close();

@@ -13,6 +13,8 @@ import { registerAuth } from './auth.js';
 import type { App, Services } from './context.js';
 import { errorHandler, send } from './errors.js';
 import { registerMetrics } from './metrics.js';
+import { registerBodyDeadline } from './timeouts.js';
+import ingestRoutes from './routes/ingest.js';
 import accountRoutes from './routes/accounts.js';
 import collectionRoutes from './routes/collections.js';
 import modelRoutes from './routes/models.js';
@@ -27,7 +29,8 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     // One line per request is logged by our onResponse hook instead (tenant, route, status, ms).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: s.config.limits.bodyLimitBytes,
-    requestTimeout: s.config.limits.requestTimeoutMs,
+    // Off: registerBodyDeadline enforces it per route (streams get an idle limit instead).
+    requestTimeout: 0,
     // Strict inputs: no silent type coercion, no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
@@ -63,6 +66,9 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     }),
   });
 
+  registerBodyDeadline(app, s.config.limits.requestTimeoutMs);
+  // NDJSON bodies reach their route as a stream, read line by line (no body size limit; a line limit).
+  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], (_req, payload, done) => done(null, payload));
   registerAuth(app, s);
   const metrics = registerMetrics(app, s);
   app.addHook('onResponse', async (req, reply) => {
@@ -75,6 +81,7 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
   accountRoutes(app, s);
   collectionRoutes(app, s);
   recordRoutes(app, s);
+  ingestRoutes(app, s);
   searchRoutes(app, s);
   modelRoutes(app, s);
   opsRoutes(app, s, metrics);

@@ -5,6 +5,8 @@ import type { ModelBench } from '../embed/benchmark.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
+import type { IngestService } from '../services/ingest.js';
+import type { ImportJobs } from '../services/jobs.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
 import type { TenantSpaces } from '../services/tenant-spaces.js';
@@ -20,6 +22,8 @@ export interface Services {
   modelBench: ModelBench;
   collections: CollectionService;
   records: RecordService;
+  ingest: IngestService;
+  jobs: ImportJobs;
   search: SearchService;
   /** True once collections and the default model are loaded. */
   isReady(): boolean;

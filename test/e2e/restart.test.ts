@@ -3,43 +3,13 @@
  * SIGKILL right after acknowledged upserts loses none of them.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
-import { glove } from '../support/glove.js';
-import { MODEL_CACHE, client, register } from '../support/server.js';
+import { describe, it } from 'node:test';
+import { serveProcess } from '../support/process.js';
+import { client, register } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const spawned: ChildProcess[] = [];
-// A failed assertion must not leave a server running (it would keep this file alive).
-after(() => {
-  for (const p of spawned) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
-
-async function serve(dataDir: string): Promise<{ proc: ChildProcess; url: string; exited: Promise<{ code: number | null; signal: string | null }> }> {
-  glove();
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--model-cache', MODEL_CACHE, '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  spawned.push(proc);
-  const exited = new Promise<{ code: number | null; signal: string | null }>((res) => proc.on('exit', (code, signal) => res({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    void exited.then(() => reject(new Error(`server exited before listening: ${buf}`)));
-  });
-  for (let i = 0; i < 200; i++) {
-    if ((await fetch(`${url}/ready`)).status === 200) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { proc, url, exited };
-}
+const serve = (dataDir: string) => serveProcess(dataDir);
 
 describe('server process lifecycle', () => {
   it('SIGTERM drains and exits 0; a restart preserves tenants, keys, collections and records', async () => {

@@ -1,0 +1,78 @@
+/**
+ * npm run bench:ingest [-- --n 100000] [--quick]
+ *
+ * Ingest of texts with the built-in model, end to end: records as NDJSON through
+ * POST /records/stream (one request, the body streamed), then search latency of dense,
+ * keyword and hybrid modes on the result (one client, sequential). Prints Markdown.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sentences } from './lib/sentences.js';
+import { poster, serveProcess } from './lib/server.js';
+
+const { values } = parseArgs({ options: { n: { type: 'string' }, quick: { type: 'boolean' } } });
+const n = Number(values.n ?? (values.quick ? 10000 : 100000));
+const texts = sentences(n + 300);
+const queries = texts.slice(n).map((t) => t.split(' ').slice(0, 6).join(' '));
+const lines = texts.slice(0, n).map((t, i) => `${JSON.stringify({ id: `t${i}`, text: t, metadata: { i, group: i % 10 } })}\n`);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'vectra-ingest-bench-'));
+const server = await serveProcess(dataDir);
+const post = poster(server.url);
+const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
+await post('/v1/collections', { name: 'c' }, apiKey);
+
+/** Stream the NDJSON body in 64 KiB writes, respecting backpressure; resolve with the summary line. */
+function streamAll(): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/v1/collections/c/records/stream', server.url), { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/x-ndjson' } }, (res) => {
+      let tail = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (tail = (tail + d).slice(-2000)));
+      res.on('end', () => resolve(JSON.parse(tail.trim().split('\n').at(-1)!)));
+    });
+    req.on('error', reject);
+    let i = 0;
+    const pump = () => {
+      while (i < lines.length) {
+        let chunk = '';
+        while (i < lines.length && chunk.length < 65536) chunk += lines[i++];
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+const t0 = performance.now();
+const summary = await streamAll();
+const streamSeconds = (performance.now() - t0) / 1000;
+if (summary.upserted !== n) throw new Error(`stream: ${JSON.stringify(summary)}`);
+
+async function latency(mode: string): Promise<{ p50: number; p99: number; qps: number }> {
+  const times: number[] = [];
+  for (const [j, q] of queries.entries()) {
+    const t = performance.now();
+    const r = await post('/v1/collections/c/search', { text: q, mode, k: 10, return: 'id' }, apiKey);
+    if (j >= 20) times.push(performance.now() - t); // the first 20 warm up
+    if (!Array.isArray(r.results)) throw new Error(JSON.stringify(r));
+  }
+  times.sort((a, b) => a - b);
+  const sum = times.reduce((a, b) => a + b, 0);
+  return { p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)], qps: times.length / (sum / 1000) };
+}
+const modes = { dense: await latency('dense'), keyword: await latency('keyword'), hybrid: await latency('hybrid') };
+await server.stop();
+rmSync(dataDir, { recursive: true, force: true });
+
+console.log(`## Ingest and search modes (\`npm run bench:ingest${values.quick ? ' -- --quick' : ''}\`)\n`);
+console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores; ${n.toLocaleString('en-US')} synthetic sentences (8–20 words) with metadata, built-in model glove-100d-v2, HNSW defaults\n`);
+console.log('| measure | result |\n|---|---|');
+console.log(`| POST /records/stream, one NDJSON body, end to end (embed + SQLite + FTS5 + HNSW) | ${Math.round(n / streamSeconds).toLocaleString('en-US')} texts/s (${streamSeconds.toFixed(1)} s) |`);
+for (const [mode, m] of Object.entries(modes)) {
+  console.log(`| search ${mode}, 1 client, k 10, ids (${queries.length - 20} queries of 6 words) | p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, ${Math.round(m.qps)} QPS |`);
+}

@@ -1,0 +1,180 @@
+/**
+ * Line-oriented ingestion (NDJSON streams, import jobs): records arrive one per line, are
+ * upserted in batches, and each line gets its own result — a bad line is reported with its
+ * number and neither stops nor corrupts the others.
+ */
+import { isVectraError, VectraError } from '../errors.js';
+import type { RecordInput } from '../engine/index.js';
+import { prepareRecord } from '../engine/records.js';
+import type { ModelRegistry } from '../embed/registry.js';
+import type { CollectionService } from './collections.js';
+
+export interface LineResult {
+  line: number;
+  id?: string;
+  error?: { code: string; message: string };
+}
+
+/** A numbered line; `end` is the byte offset just past it (where reading would resume). */
+export type Line = { line: number; end?: number; text: string } | { line: number; end?: number; error: { code: string; message: string } };
+
+export const MAX_LINE_BYTES = 16 << 20;
+
+/**
+ * Lines of an NDJSON byte stream (LF or CRLF; blank lines skipped but counted), numbered from
+ * 1. A line longer than `maxLineBytes` is not kept in memory: it yields an error and is
+ * skipped to its end.
+ */
+export async function* ndjsonLines(source: AsyncIterable<Buffer | string>, maxLineBytes = MAX_LINE_BYTES, from = { line: 0, offset: 0 }): AsyncGenerator<Line> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  let line = from.line;
+  let offset = from.offset;
+  const finish = function* (): Generator<Line> {
+    line++;
+    if (tooLong) yield { line, end: offset, error: { code: 'LINE_TOO_LONG', message: `line ${line} is longer than ${maxLineBytes} bytes` } };
+    else {
+      const text = Buffer.concat(parts).toString('utf8').replace(/\r$/, '');
+      if (text.trim() !== '') yield { line, end: offset, text };
+    }
+    parts = [];
+    size = 0;
+    tooLong = false;
+  };
+  for await (const chunk of source) {
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
+      if (!tooLong && size + nl > maxLineBytes) tooLong = true;
+      if (!tooLong) parts.push(buf.subarray(0, nl));
+      offset += nl + 1;
+      yield* finish();
+      buf = buf.subarray(nl + 1);
+    }
+    if (buf.length > 0) {
+      offset += buf.length;
+      size += buf.length;
+      if (size > maxLineBytes) {
+        tooLong = true;
+        parts = [];
+      } else parts.push(buf);
+    }
+  }
+  if (size > 0 || tooLong) yield* finish();
+}
+
+/**
+ * The chunks of `source`, failing with REQUEST_TIMEOUT when the next one takes longer than
+ * `idleMs` to arrive. Only time spent waiting on the sender counts: while the consumer is
+ * busy storing, nothing is being asked of it.
+ */
+export async function* untilIdle<T>(source: AsyncIterable<T>, idleMs: number): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new VectraError('REQUEST_TIMEOUT', `no data for ${idleMs} ms; the stream was closed (lines answered above are stored)`)), idleMs);
+    });
+    try {
+      const r = await Promise.race([it.next(), idle]);
+      if (r.done) return;
+      yield r.value;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (isVectraError(e)) return { code: e.code, message: e.message };
+  return { code: 'INVALID_RECORD', message: (e as Error).message };
+}
+
+export class IngestService {
+  constructor(
+    private readonly collections: CollectionService,
+    private readonly models: ModelRegistry,
+  ) {}
+
+  /**
+   * Upsert the records of these lines: each line's result, in order. Lines are validated one
+   * by one and the good ones stored in one transaction; if that transaction fails (the
+   * collection was dropped, the disk is full), every line of the batch reports it.
+   */
+  async upsertLines(tenantId: string, name: string, lines: Line[], defaultId?: (line: number) => string): Promise<LineResult[]> {
+    const c = this.collections.get(tenantId, name);
+    const modelId = String(c.config.attributes.model ?? 'none');
+    const results: LineResult[] = [];
+    const pending: { at: number; record: Record<string, unknown> }[] = [];
+    for (const l of lines) {
+      const r: LineResult = { line: l.line };
+      results.push(r);
+      if ('error' in l) {
+        r.error = l.error;
+        continue;
+      }
+      let record: unknown;
+      try {
+        record = JSON.parse(l.text);
+      } catch (e) {
+        r.error = { code: 'INVALID_JSON', message: `line ${l.line} is not valid JSON: ${(e as Error).message}` };
+        continue;
+      }
+      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+        r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: each line must be a JSON object {"id"?, "text"?, "vector"?, "metadata"?}` };
+        continue;
+      }
+      const rec = record as Record<string, unknown>;
+      const extra = Object.keys(rec).find((k) => !['id', 'text', 'vector', 'metadata'].includes(k));
+      if (extra !== undefined) r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: unknown field "${extra}" (records have id, text, vector, metadata)` };
+      else if (rec.vector === undefined && typeof rec.text !== 'string') r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: needs "text" (embedded by the collection's model) or "vector"` };
+      else if (rec.vector === undefined && modelId === 'none') r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: this collection has no model ("none"); send "vector"` };
+      else pending.push({ at: results.length - 1, record: rec.id === undefined && defaultId ? { ...rec, id: defaultId(l.line) } : rec });
+    }
+    // Texts that need a vector, embedded together.
+    const needText = pending.filter((p) => p.record.vector === undefined);
+    if (needText.length > 0) {
+      try {
+        const vectors = await this.models.require(modelId).embed(needText.map((p) => p.record.text as string), 'document');
+        needText.forEach((p, i) => (p.record = { ...p.record, vector: vectors[i] }));
+      } catch (e) {
+        for (const p of needText) results[p.at].error = errorOf(e);
+      }
+    }
+    const c2 = this.collections.get(tenantId, name);
+    const good: { at: number; input: RecordInput }[] = [];
+    for (const p of pending) {
+      if (results[p.at].error) continue;
+      try {
+        const prepared = prepareRecord(p.record as unknown as RecordInput, c2.config.dimension, `line ${results[p.at].line}`);
+        good.push({ at: p.at, input: prepared });
+      } catch (e) {
+        results[p.at].error = errorOf(e);
+      }
+    }
+    if (good.length > 0) {
+      try {
+        const { ids } = c2.upsert(good.map((g) => g.input));
+        good.forEach((g, i) => (results[g.at].id = ids[i]));
+      } catch (e) {
+        const err = isVectraError(e) ? errorOf(e) : errorOf(new VectraError('INTERNAL', 'the batch could not be stored'));
+        for (const g of good) results[g.at].error = err;
+        if (!isVectraError(e)) throw e;
+      }
+    }
+    return results;
+  }
+
+  /** Batches of lines → results, a batch at a time (the source is read only as fast as it is stored). */
+  async *ingest(tenantId: string, name: string, lines: AsyncIterable<Line>, batchSize: number): AsyncGenerator<LineResult[]> {
+    let batch: Line[] = [];
+    for await (const l of lines) {
+      batch.push(l);
+      if (batch.length >= batchSize) {
+        yield await this.upsertLines(tenantId, name, batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield await this.upsertLines(tenantId, name, batch);
+  }
+}
