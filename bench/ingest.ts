@@ -2,14 +2,17 @@
  * npm run bench:ingest [-- --n 100000] [--quick]
  *
  * Ingest of texts with the built-in model, end to end: records as NDJSON through
- * POST /records/stream (one request, the body streamed), then search latency of dense,
+ * POST /records/stream (one request, the body streamed) and through `vectra import` from a
+ * file, then search latency of dense,
  * keyword and hybrid modes on the result (one client, sequential). Prints Markdown.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { streamRecords } from '../src/cli/client.js';
+import { ROOT } from './lib/glove-data.js';
 import { sentences } from './lib/sentences.js';
 import { poster, serveProcess } from './lib/server.js';
 
@@ -17,7 +20,7 @@ const { values } = parseArgs({ options: { n: { type: 'string' }, quick: { type: 
 const n = Number(values.n ?? (values.quick ? 10000 : 100000));
 const texts = sentences(n + 300);
 const queries = texts.slice(n).map((t) => t.split(' ').slice(0, 6).join(' '));
-const lines = texts.slice(0, n).map((t, i) => `${JSON.stringify({ id: `t${i}`, text: t, metadata: { i, group: i % 10 } })}\n`);
+const lines = texts.slice(0, n).map((t, i) => JSON.stringify({ id: `t${i}`, text: t, metadata: { i, group: i % 10 } }));
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vectra-ingest-bench-'));
 const server = await serveProcess(dataDir);
@@ -25,33 +28,19 @@ const post = poster(server.url);
 const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
 await post('/v1/collections', { name: 'c' }, apiKey);
 
-/** Stream the NDJSON body in 64 KiB writes, respecting backpressure; resolve with the summary line. */
-function streamAll(): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL('/v1/collections/c/records/stream', server.url), { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/x-ndjson' } }, (res) => {
-      let tail = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (tail = (tail + d).slice(-2000)));
-      res.on('end', () => resolve(JSON.parse(tail.trim().split('\n').at(-1)!)));
-    });
-    req.on('error', reject);
-    let i = 0;
-    const pump = () => {
-      while (i < lines.length) {
-        let chunk = '';
-        while (i < lines.length && chunk.length < 65536) chunk += lines[i++];
-        if (!req.write(chunk)) return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
-  });
-}
-
 const t0 = performance.now();
-const summary = await streamAll();
+const summary = await streamRecords(server.url, apiKey, 'c', lines, () => undefined);
 const streamSeconds = (performance.now() - t0) / 1000;
 if (summary.upserted !== n) throw new Error(`stream: ${JSON.stringify(summary)}`);
+
+// The same records from a file through `vectra import`, into a second collection.
+await post('/v1/collections', { name: 'd' }, apiKey);
+const file = join(dataDir, 'records.ndjson');
+writeFileSync(file, `${lines.join('\n')}\n`);
+const t1 = performance.now();
+const cli = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'import', file, '--collection', 'd', '--no-progress'], { env: { ...process.env, VECTRA_URL: server.url, VECTRA_API_KEY: apiKey }, encoding: 'utf8' });
+const importSeconds = (performance.now() - t1) / 1000;
+if (cli.status !== 0) throw new Error(`vectra import: ${cli.stdout} ${cli.stderr}`);
 
 async function latency(mode: string): Promise<{ p50: number; p99: number; qps: number }> {
   const times: number[] = [];
@@ -73,6 +62,7 @@ console.log(`## Ingest and search modes (\`npm run bench:ingest${values.quick ? 
 console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores; ${n.toLocaleString('en-US')} synthetic sentences (8–20 words) with metadata, built-in model glove-100d-v2, HNSW defaults\n`);
 console.log('| measure | result |\n|---|---|');
 console.log(`| POST /records/stream, one NDJSON body, end to end (embed + SQLite + FTS5 + HNSW) | ${Math.round(n / streamSeconds).toLocaleString('en-US')} texts/s (${streamSeconds.toFixed(1)} s) |`);
+console.log(`| \`vectra import\` of the same records from an .ndjson file (process start to exit) | ${Math.round(n / importSeconds).toLocaleString('en-US')} texts/s (${importSeconds.toFixed(1)} s) |`);
 for (const [mode, m] of Object.entries(modes)) {
   console.log(`| search ${mode}, 1 client, k 10, ids (${queries.length - 20} queries of 6 words) | p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, ${Math.round(m.qps)} QPS |`);
 }

@@ -4,6 +4,8 @@ import { Command, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../config.js';
 import { benchTable, BENCH_DEFAULT_QUERIES, ModelBench } from '../embed/benchmark.js';
 import { setupModels, type Models } from '../embed/setup.js';
+import { ServerError } from './client.js';
+import { exportCollection, importFile } from './import-export.js';
 import { isVectraError } from '../errors.js';
 import { Accounts, type Scope } from '../services/accounts.js';
 import { startServer } from '../server.js';
@@ -15,7 +17,8 @@ function dataDirOf(opts: { dataDir?: string }): string {
 }
 
 function fail(e: unknown): never {
-  process.stderr.write(`vectra: ${isVectraError(e) || e instanceof ConfigError ? e.message : String(e)}\n`);
+  const message = isVectraError(e) || e instanceof ConfigError || e instanceof ServerError ? e.message : e instanceof Error ? e.message : String(e);
+  process.stderr.write(`vectra: ${message}\n`);
   process.exit(1);
 }
 
@@ -190,6 +193,54 @@ modelFlags(models.command('bench').description('throughput and retrieval quality
     await m.close();
     if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(`${report.task.description}; ${report.task.queries} queries, k = ${report.task.k}\n\n${benchTable(report)}\n`);
+  });
+
+/** Where the server is and the key to use: flags, else VECTRA_URL / VECTRA_API_KEY. */
+function serverFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', 'the Vectra server').env('VECTRA_URL').default('http://127.0.0.1:8080'))
+    .addOption(new Option('--key <apiKey>', 'API key (better: the VECTRA_API_KEY environment variable)').env('VECTRA_API_KEY'))
+    .requiredOption('--collection <name>', 'collection');
+}
+
+function needKey(o: { key?: string }): string {
+  if (!o.key) fail(new Error('an API key is needed: set VECTRA_API_KEY (or pass --key)'));
+  return o.key;
+}
+
+serverFlags(program.command('import <file>').description('load .ndjson, .jsonl, .json or .csv records into a collection of a running server'))
+  .option('--text-field <name>', 'field holding the text to embed', 'text')
+  .option('--id-field <name>', 'field holding the record id', 'id')
+  .option('--vector-field <name>', 'field holding a vector (JSON array in CSV)', 'vector')
+  .option('--batch <n>', 'records per request', '10000')
+  .option('--no-progress', 'no progress bar')
+  .action(async (file: string, o: { url: string; key?: string; collection: string; textField: string; idField: string; vectorField: string; batch: string; progress: boolean }) => {
+    const batch = Number(o.batch);
+    if (!Number.isInteger(batch) || batch < 1) fail(new Error('--batch must be a positive integer'));
+    let s;
+    try {
+      s = await importFile({ ...o, key: needKey(o), file, batch, progress: o.progress && process.stderr.isTTY === true });
+    } catch (e) {
+      fail(e);
+    }
+    const rate = Math.round(s.upserted / Math.max(s.seconds, 1e-9));
+    process.stdout.write(`imported ${s.upserted.toLocaleString('en-US')} of ${s.rows.toLocaleString('en-US')} records into "${o.collection}" in ${s.seconds.toFixed(1)} s (${rate.toLocaleString('en-US')} records/s); ${s.errors.length} failed\n`);
+    for (const e of s.errors.slice(0, 20)) process.stdout.write(`  line ${e.line}: ${e.code}: ${e.message}\n`);
+    if (s.errors.length > 20) process.stdout.write(`  … and ${s.errors.length - 20} more\n`);
+    // 2: the run finished, but some records were not imported.
+    process.exitCode = s.errors.length > 0 ? 2 : 0;
+  });
+
+serverFlags(program.command('export').description("write a collection's records as NDJSON (what import reads back)"))
+  .option('--out <file>', 'file to write (default: standard output)')
+  .option('--include-vector', 'include each record\'s vector')
+  .action(async (o: { url: string; key?: string; collection: string; out?: string; includeVector?: boolean }) => {
+    try {
+      const n = await exportCollection({ url: o.url, key: needKey(o), collection: o.collection, out: o.out ?? null, includeVector: o.includeVector ?? false });
+      if (o.out) process.stderr.write(`exported ${n.toLocaleString('en-US')} records to ${o.out}\n`);
+    } catch (e) {
+      fail(e);
+    }
   });
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,174 @@
+/**
+ * `vectra import FILE` and `vectra export` against a running server. Import reads .ndjson,
+ * .jsonl, .json (an array, or {"records": [...]}) and .csv (header row), maps each row to a
+ * record, and sends them through the NDJSON stream endpoint in requests of `batch` records,
+ * with a progress bar and a summary naming the bad rows by line. Export writes NDJSON that
+ * import reads back.
+ */
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { extname } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { parse as parseCsv } from 'csv-parse';
+import { ndjsonLines } from '../services/ingest.js';
+import { getJson, streamRecords, type StreamResult } from './client.js';
+
+export interface ImportOptions {
+  url: string;
+  key: string;
+  collection: string;
+  file: string;
+  textField: string;
+  idField: string;
+  vectorField: string;
+  batch: number;
+  progress: boolean;
+}
+
+export interface ImportSummary {
+  rows: number;
+  upserted: number;
+  errors: { line: number; code: string; message: string }[];
+  seconds: number;
+}
+
+type Row = { line: number; value: unknown } | { line: number; error: { code: string; message: string } };
+
+const RECORD_KEYS = new Set(['id', 'text', 'vector', 'metadata']);
+
+/** A row → a record: record-shaped objects as they are; anything else mapped by field names, the other fields becoming metadata. */
+export function toRecord(row: Record<string, unknown>, o: Pick<ImportOptions, 'textField' | 'idField' | 'vectorField'>): Record<string, unknown> {
+  const defaults = o.textField === 'text' && o.idField === 'id' && o.vectorField === 'vector';
+  if (defaults && Object.keys(row).every((k) => RECORD_KEYS.has(k))) return row;
+  const rec: Record<string, unknown> = {};
+  const metadata: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k === o.idField) rec.id = typeof v === 'number' ? String(v) : v;
+    else if (k === o.textField) rec.text = v;
+    else if (k === o.vectorField) rec.vector = typeof v === 'string' ? JSON.parse(v) : v;
+    else if (v !== '' && v !== undefined) metadata[k] = v;
+  }
+  if (Object.keys(metadata).length > 0) rec.metadata = metadata;
+  return rec;
+}
+
+/** CSV cells are text; a cell that is exactly a number or a boolean becomes one, so numeric filters work. */
+function castCell(value: string): unknown {
+  if (/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
+}
+
+async function* rows(file: string): AsyncGenerator<Row> {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.ndjson' || ext === '.jsonl') {
+    for await (const l of ndjsonLines(createReadStream(file))) {
+      if ('error' in l) yield l;
+      else {
+        try {
+          yield { line: l.line, value: JSON.parse(l.text) };
+        } catch (e) {
+          yield { line: l.line, error: { code: 'INVALID_JSON', message: `line ${l.line} is not valid JSON: ${(e as Error).message}` } };
+        }
+      }
+    }
+  } else if (ext === '.json') {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    const list = Array.isArray(doc) ? doc : (doc as { records?: unknown }).records;
+    if (!Array.isArray(list)) throw new Error(`${file}: expected a JSON array of records, or {"records": [...]}`);
+    let i = 0;
+    for (const value of list) yield { line: ++i, value };
+  } else if (ext === '.csv') {
+    const parser = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, info: true, cast: (v, ctx) => (ctx.header ? v : castCell(v)) }));
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) yield { line: info.lines, value: record };
+  } else {
+    throw new Error(`${file}: unknown file type "${ext}"; use .ndjson, .jsonl, .json or .csv`);
+  }
+}
+
+/** How many rows a file holds, for the progress bar (cheap for line formats). */
+async function countRows(file: string): Promise<number | null> {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.json') return null;
+  let n = 0;
+  let last = 10;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) n++;
+    if (chunk.length > 0) last = chunk[chunk.length - 1];
+  }
+  if (last !== 10) n++;
+  return ext === '.csv' ? Math.max(0, n - 1) : n;
+}
+
+export async function importFile(o: ImportOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const total = await countRows(o.file);
+  const bar = o.progress && total !== null ? new SingleBar({ format: '{bar} {percentage}% | {value}/{total} rows | {rate}/s | ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : null;
+  bar?.start(total!, 0, { rate: 0 });
+  const summary: ImportSummary = { rows: 0, upserted: 0, errors: [], seconds: 0 };
+  let batch: string[] = [];
+  let batchLines: number[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const lines = batchLines;
+    await streamRecords(o.url, o.key, o.collection, batch, (r: StreamResult) => {
+      // The server numbers the lines of each request from 1: map back to the file's lines.
+      const line = lines[r.line - 1];
+      if (r.error) summary.errors.push({ line, code: r.error.code, message: r.error.message.replace(/^line \d+/, `line ${line}`) });
+      else summary.upserted++;
+      bar?.increment(1, { rate: Math.round(summary.rows / ((performance.now() - started) / 1000)) });
+    });
+    batch = [];
+    batchLines = [];
+  };
+  for await (const row of rows(o.file)) {
+    summary.rows++;
+    if ('error' in row) {
+      summary.errors.push({ line: row.line, ...row.error });
+      bar?.increment();
+      continue;
+    }
+    const value = row.value;
+    const rec = typeof value === 'object' && value !== null && !Array.isArray(value) ? toRecord(value as Record<string, unknown>, o) : value;
+    batch.push(JSON.stringify(rec));
+    batchLines.push(row.line);
+    if (batch.length >= o.batch) await flush();
+  }
+  await flush();
+  bar?.stop();
+  summary.errors.sort((a, b) => a.line - b.line);
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+export interface ExportOptions {
+  url: string;
+  key: string;
+  collection: string;
+  out: string | null;
+  includeVector: boolean;
+}
+
+/** Every record as NDJSON ({id, text, metadata[, vector]}), a page of 1,000 at a time; returns how many. */
+export async function exportCollection(o: ExportOptions): Promise<number> {
+  const out = o.out ? createWriteStream(o.out) : process.stdout;
+  let cursor: string | null = null;
+  let n = 0;
+  do {
+    const q = new URLSearchParams({ limit: '1000', ...(cursor ? { cursor } : {}), ...(o.includeVector ? { includeVector: 'true' } : {}) });
+    const page: { records: { id: string; text: string | null; metadata: unknown; vector?: number[] }[]; nextCursor: string | null } = await getJson(
+      o.url, o.key, `/v1/collections/${encodeURIComponent(o.collection)}/records?${q}`,
+    );
+    for (const r of page.records) {
+      const line = JSON.stringify({ id: r.id, ...(r.text !== null ? { text: r.text } : {}), metadata: r.metadata, ...(r.vector ? { vector: r.vector } : {}) });
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+      n++;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  if (o.out) {
+    out.end();
+    await once(out, 'finish');
+  }
+  return n;
+}

@@ -1,0 +1,99 @@
+/** `vectra import` and `vectra export` against a real server, as a user runs them. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../support/glove.js';
+import { client, register, testServer } from '../support/server.js';
+import { tempDir } from '../support/tmp.js';
+
+let server: Awaited<ReturnType<typeof testServer>>;
+let key: string;
+let api: ReturnType<typeof client>;
+const dir = tempDir();
+
+before(async () => {
+  server = await testServer({ VECTRA_RATE_LIMIT: '1000000' });
+  key = (await register(server.url)).key;
+  api = client(server.url, key);
+  await api('POST', '/v1/collections', { name: 'jobs' });
+  await api('POST', '/v1/collections', { name: 'vec', model: 'none', dimension: 3 });
+});
+after(() => server?.close());
+
+function vectra(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { env: { ...process.env, VECTRA_URL: server.url, VECTRA_API_KEY: key, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('vectra import / export', () => {
+  it('CSV: a header row, text and id columns by name, other columns as typed metadata', async () => {
+    const file = join(dir, 'jobs.csv');
+    writeFileSync(file, 'ref,description,city,wage,remote\nw1,"Warehouse job, $15 per hour",Austin,15,false\nw2,Line cook,Boston,12.5,true\nw3,"Quote ""inside"" text",Paris,,false\n');
+    const r = await vectra(['import', file, '--collection', 'jobs', '--text-field', 'description', '--id-field', 'ref']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /imported 3 of 3 records into "jobs" in [\d.]+ s \([\d,]+ records\/s\); 0 failed/);
+    const w1 = (await api('GET', '/v1/collections/jobs/records/w1')).body;
+    assert.equal(w1.text, 'Warehouse job, $15 per hour');
+    assert.deepEqual(w1.metadata, { city: 'Austin', wage: 15, remote: false });
+    assert.deepEqual((await api('GET', '/v1/collections/jobs/records/w3')).body.metadata, { city: 'Paris', remote: false });
+    const f = await api('POST', '/v1/collections/jobs/search', { text: 'job', filter: { wage: { $gte: 13 } }, return: 'id' });
+    assert.deepEqual(f.body.results.map((h: { id: string }) => h.id), ['w1']);
+  });
+
+  it('NDJSON in several requests (--batch), bad rows reported by their line in the file, exit code 2', async () => {
+    const file = join(dir, 'v.ndjson');
+    const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify({ id: `v${i}`, vector: [i, 1, 2], metadata: { i } }));
+    lines[7] = '{oops';
+    lines[18] = JSON.stringify({ id: 'short', vector: [1] });
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await vectra(['import', file, '--collection', 'vec', '--batch', '10']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stdout, /imported 23 of 25 records/);
+    assert.match(r.stdout, /line 8: INVALID_JSON/);
+    assert.match(r.stdout, /line 19: DIMENSION_MISMATCH: line 19\.vector has 1 dimensions/);
+    assert.equal((await api('GET', '/v1/collections/vec')).body.count, 23);
+  });
+
+  it('JSON arrays and {"records": [...]}; export writes NDJSON that imports back the same', async () => {
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([{ id: 'x1', vector: [1, 0, 0], text: 'one' }, { id: 'x2', vector: [0, 1, 0], metadata: { tag: 'b' } }]));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify({ records: [{ id: 'x3', vector: [0, 0, 1] }] }));
+    assert.equal((await vectra(['import', join(dir, 'a.json'), '--collection', 'vec'])).code, 0);
+    assert.equal((await vectra(['import', join(dir, 'b.json'), '--collection', 'vec'])).code, 0);
+    const out = join(dir, 'export.ndjson');
+    const e = await vectra(['export', '--collection', 'vec', '--out', out, '--include-vector']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stderr, /exported 26 records/);
+    const exported = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(exported.length, 26);
+    assert.deepEqual(exported.find((r) => r.id === 'x2'), { id: 'x2', metadata: { tag: 'b' }, vector: [0, 1, 0] });
+    // Round trip into a fresh collection.
+    await api('POST', '/v1/collections', { name: 'copy', model: 'none', dimension: 3 });
+    const back = await vectra(['import', out, '--collection', 'copy']);
+    assert.equal(back.code, 0, back.stdout);
+    const again = join(dir, 'again.ndjson');
+    await vectra(['export', '--collection', 'copy', '--out', again, '--include-vector']);
+    assert.equal(readFileSync(again, 'utf8'), readFileSync(out, 'utf8'));
+    const stdout = await vectra(['export', '--collection', 'copy']);
+    assert.equal(stdout.stdout.trim().split('\n').length, 26);
+  });
+
+  it('clear failures: no key, a wrong key, an unknown collection, an unknown file type', async () => {
+    const file = join(dir, 'v.ndjson');
+    const noKey = await vectra(['import', file, '--collection', 'vec'], { VECTRA_API_KEY: '' });
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.stderr, /VECTRA_API_KEY/);
+    const badKey = await vectra(['import', file, '--collection', 'vec'], { VECTRA_API_KEY: 'vk_nope' });
+    assert.equal(badKey.code, 1);
+    assert.match(badKey.stderr, /API key/i);
+    const missing = await vectra(['import', file, '--collection', 'missing']);
+    assert.match(missing.stderr, /collection "missing" does not exist/);
+    writeFileSync(join(dir, 'x.txt'), 'hello');
+    assert.match((await vectra(['import', join(dir, 'x.txt'), '--collection', 'vec'])).stderr, /unknown file type/);
+  });
+});
