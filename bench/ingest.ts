@@ -3,7 +3,8 @@
  *
  * Ingest of texts with the built-in model, end to end: records as NDJSON through
  * POST /records/stream (one request, the body streamed) and through `vectra import` from a
- * file, then search latency of dense,
+ * file (acknowledged rates; the graph catches up in the background, also timed), then,
+ * once indexed, search latency of dense,
  * keyword and hybrid modes on the result (one client, sequential). Prints Markdown.
  */
 import { spawnSync } from 'node:child_process';
@@ -28,10 +29,23 @@ const post = poster(server.url);
 const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
 await post('/v1/collections', { name: 'c' }, apiKey);
 
+/** Wait until the collection's background indexing has caught up; seconds since `from`. */
+async function indexedAfter(name: string, from: number): Promise<number> {
+  for (;;) {
+    const res = await fetch(`${server.url}/v1/collections/${name}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    if (((await res.json()) as { unindexed: number }).unindexed === 0) return (performance.now() - from) / 1000;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const t0 = performance.now();
 const summary = await streamRecords(server.url, apiKey, 'c', lines, () => undefined);
 const streamSeconds = (performance.now() - t0) / 1000;
 if (summary.upserted !== n) throw new Error(`stream: ${JSON.stringify(summary)}`);
+// Dense search while much of the collection still waits for the graph (searched exactly).
+const during = await post('/v1/collections/c/search', { text: queries[0], k: 10, return: 'id' }, apiKey);
+const duringMs = during.took_ms as number;
+const indexedSeconds = await indexedAfter('c', t0);
 
 // The same records from a file through `vectra import`, into a second collection.
 await post('/v1/collections', { name: 'd' }, apiKey);
@@ -41,6 +55,7 @@ const t1 = performance.now();
 const cli = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'import', file, '--collection', 'd', '--no-progress'], { env: { ...process.env, VECTRA_URL: server.url, VECTRA_API_KEY: apiKey }, encoding: 'utf8' });
 const importSeconds = (performance.now() - t1) / 1000;
 if (cli.status !== 0) throw new Error(`vectra import: ${cli.stdout} ${cli.stderr}`);
+await indexedAfter('d', t1);
 
 async function latency(mode: string): Promise<{ p50: number; p99: number; qps: number }> {
   const times: number[] = [];
@@ -62,7 +77,9 @@ console.log(`## Ingest and search modes (\`npm run bench:ingest${values.quick ? 
 console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores; ${n.toLocaleString('en-US')} synthetic sentences (8–20 words) with metadata, built-in model glove-100d-v2, HNSW defaults\n`);
 console.log('| measure | result |\n|---|---|');
 console.log(`| POST /records/stream, one NDJSON body, end to end (embed + SQLite + FTS5 + HNSW) | ${Math.round(n / streamSeconds).toLocaleString('en-US')} texts/s (${streamSeconds.toFixed(1)} s) |`);
+console.log(`| … until every record is in the HNSW graph (background indexing caught up), from the stream's start | ${indexedSeconds.toFixed(1)} s (${Math.round(n / indexedSeconds).toLocaleString('en-US')} records/s) |`);
+console.log(`| one dense search right after the stream, before the graph caught up (exact over the waiting records) | ${duringMs.toFixed(1)} ms |`);
 console.log(`| \`vectra import\` of the same records from an .ndjson file (process start to exit) | ${Math.round(n / importSeconds).toLocaleString('en-US')} texts/s (${importSeconds.toFixed(1)} s) |`);
 for (const [mode, m] of Object.entries(modes)) {
-  console.log(`| search ${mode}, 1 client, k 10, ids (${queries.length - 20} queries of 6 words) | p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, ${Math.round(m.qps)} QPS |`);
+  console.log(`| search ${mode} once indexed, 1 client, k 10, ids (${queries.length - 20} queries of 6 words) | p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, ${Math.round(m.qps)} QPS |`);
 }

@@ -40,6 +40,8 @@ export interface Config {
   };
   /** SQLite durability for collections: full (default) or normal. */
   synchronous: 'full' | 'normal';
+  /** Large writes join the HNSW graph in the background (searched exactly until then). */
+  deferredIndexing: boolean;
 }
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENV, string | undefined>>;
@@ -68,6 +70,7 @@ export const ENV = {
   requestTimeoutMs: 'VECTRA_REQUEST_TIMEOUT_MS',
   maxImportBytes: 'VECTRA_MAX_IMPORT_BYTES',
   synchronous: 'VECTRA_SYNCHRONOUS',
+  deferredIndexing: 'VECTRA_DEFERRED_INDEXING',
 } as const;
 
 export class ConfigError extends Error {}
@@ -95,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const registration = reg === 'open' || reg === 'admin' ? reg : isLoopback(host) ? 'open' : 'admin';
   const sync = get('synchronous') || 'full';
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`${ENV.synchronous}=${sync}: expected "full" or "normal"`);
+  const deferred = get('deferredIndexing') || 'on';
+  if (deferred !== 'on' && deferred !== 'off') throw new ConfigError(`${ENV.deferredIndexing}=${deferred}: expected "on" or "off"`);
   const downloads = get('modelDownloads') || 'on';
   if (downloads !== 'on' && downloads !== 'off') throw new ConfigError(`${ENV.modelDownloads}=${downloads}: expected "on" or "off"`);
   return {
@@ -112,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     registration,
     adminToken,
     synchronous: sync,
+    deferredIndexing: deferred === 'on',
     limits: {
       rateLimitPerMinute: int('rateLimitPerMinute', 6000, 1, 10_000_000),
       bodyLimitBytes: int('bodyLimitBytes', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -45,6 +45,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const spaces = new TenantSpaces(config.dataDir, {
     logger: logger.child({ component: 'engine' }),
     synchronous: config.synchronous,
+    deferIndexing: config.deferredIndexing,
     filterLimits: { ...DEFAULT_FILTER_LIMITS, maxDepth: config.limits.maxFilterDepth },
   });
   const collections = new CollectionService(spaces, models, config.limits.maxDimension);

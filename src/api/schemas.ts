@@ -32,6 +32,7 @@ export const CollectionOut = Type.Object(
     createdAt: Type.String(),
     count: Type.Optional(Type.Integer()),
     diskBytes: Type.Optional(Type.Integer()),
+    unindexed: Type.Optional(Type.Integer({ description: 'records searchable (exactly) but not yet in the HNSW graph; 0 once background indexing has caught up' })),
   },
   { $id: 'Collection' },
 );

@@ -41,7 +41,8 @@ function configFrom(o: Record<string, string | undefined>): Config {
     return loadConfig(process.env, {
       host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration,
       rateLimitPerMinute: o.rateLimit, bodyLimitBytes: o.bodyLimit, maxBatch: o.maxBatch, maxK: o.maxK, maxDimension: o.maxDimension,
-      maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous,
+      maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous, deferredIndexing: o.deferredIndexing,
+      maxImportBytes: o.maxImportBytes,
       modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
       wordnetDir: o.wordnetDir,
     });
@@ -75,6 +76,8 @@ modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--max-filter-depth <n>', 'deepest filter nesting').env(ENV.maxFilterDepth))
   .addOption(new Option('--request-timeout-ms <ms>', 'time allowed to receive a request').env(ENV.requestTimeoutMs))
   .addOption(new Option('--synchronous <mode>', 'SQLite durability: full | normal').env(ENV.synchronous))
+  .addOption(new Option('--deferred-indexing <on|off>', 'large writes join the HNSW graph in the background').env(ENV.deferredIndexing))
+  .addOption(new Option('--max-import-bytes <bytes>', 'largest import upload').env(ENV.maxImportBytes))
   .action(async (o: Record<string, string | undefined>) => {
     const config = configFrom(o);
     let server;

@@ -39,7 +39,16 @@ export interface CollectionOptions {
   filterLimits?: FilterLimits;
   /** Threads for HNSW batch inserts (default 1, 0 = every core): see HnswIndex and docs/engine.md. */
   insertThreads?: number;
+  /**
+   * Deferred indexing (default off): a write of more than SYNC_INDEX_LIMIT records is
+   * acknowledged once SQLite has it and joins the graph later, built by a snapshot worker on
+   * another core; until then those records are searched exactly. See docs/engine.md.
+   */
+  deferIndexing?: boolean;
 }
+
+/** Writes up to this many records go into the graph at once even when indexing is deferred. */
+export const SYNC_INDEX_LIMIT = 256;
 
 export interface ListOptions {
   limit?: number;
@@ -57,6 +66,8 @@ export interface CollectionStats {
   seq: number;
   snapshotSeq: number;
   deadEntries: number;
+  /** Records stored but not yet in the graph (deferred indexing catches up in the background). */
+  unindexed: number;
 }
 
 interface Ranked {
@@ -125,6 +136,8 @@ export class Collection {
   private closed = false;
   private pendingSearches: PendingSearch[] = [];
   private fieldsCache: { seq: number; fields: { path: string; kind: 'number' | 'date' }[] } | null = null;
+  /** Records in SQLite but not yet in the graph (deferred indexing), label → vector as stored: searched exactly. */
+  private tail = new Map<number, Float32Array>();
   /** label → id of every record: id-only answers need no SQLite round trip. */
   private readonly idOf = new Map<number, string>();
   private readonly fingerprint: string;
@@ -143,6 +156,7 @@ export class Collection {
       compactRatio: options.compactRatio ?? 0.25,
       filterLimits: options.filterLimits ?? DEFAULT_FILTER_LIMITS,
       insertThreads: options.insertThreads ?? DEFAULT_INSERT_THREADS,
+      deferIndexing: options.deferIndexing ?? false,
     };
     this.index = createIndex(config, this.opts.insertThreads);
   }
@@ -182,7 +196,7 @@ export class Collection {
       const pending = this.store.pendingSince(meta.seq);
       if (pending <= this.opts.syncReplayLimit) {
         this.index.load(join(this.dir, meta.file));
-        this.dead = meta.dead + replay(this.index, this.config, this.store, meta.seq);
+        this.dead = meta.dead + this.catchUpFrom(this.index, meta.seq);
         this.meta = meta;
         this.changes = pending;
       } else {
@@ -200,6 +214,41 @@ export class Collection {
     }
     this.timer = setInterval(() => this.maybeSnapshot(true), this.opts.snapshotIntervalMs);
     this.timer.unref();
+    this.catchUp();
+  }
+
+  /**
+   * Bring a loaded index from `seq` to the store's state: in the graph at once when there is
+   * little to do or indexing is not deferred, else removed from the graph and put in the tail.
+   * Returns the removals the graph absorbed.
+   */
+  private catchUpFrom(index: VectorIndex, seq: number): number {
+    if (!this.defers() || this.store.pendingSince(seq) <= SYNC_INDEX_LIMIT) {
+      this.tail = new Map();
+      return replay(index, this.config, this.store, seq);
+    }
+    const tail = new Map<number, Float32Array>();
+    for (const row of this.store.changedSince(seq)) tail.set(row.label, Float32Array.from(blobToVector(row.vector)));
+    this.tail = tail;
+    return index.remove(this.store.tombstonesSince(seq)) + index.remove([...tail.keys()]);
+  }
+
+  private defers(): boolean {
+    return this.opts.deferIndexing && this.config.index.type === 'hnsw';
+  }
+
+  /** Start a background build that will take the tail into the graph (if there is one and none runs). */
+  private catchUp(): void {
+    if (!this.closed && !this.job && this.tail.size > 0) this.runJob(false);
+  }
+
+  /** Resolves when every record is in the graph (deferred indexing has caught up). */
+  async indexed(): Promise<void> {
+    for (let round = 0; this.tail.size > 0 && !this.closed; round++) {
+      if (round === 100) throw new Error('indexing did not catch up in 100 background builds');
+      this.catchUp();
+      await this.jobDone;
+    }
   }
 
   private buildRequest(base: SnapshotMeta | null) {
@@ -212,7 +261,7 @@ export class Collection {
     if (this.closed) return;
     const index = createIndex(this.config, this.opts.insertThreads);
     index.load(join(this.dir, meta.file));
-    this.dead = replay(index, this.config, this.store, meta.seq);
+    this.dead = meta.dead + this.catchUpFrom(index, meta.seq);
     this.index = index;
     this.commit(meta);
   }
@@ -248,7 +297,8 @@ export class Collection {
     this.jobDone = job.promise
       .then((meta) => {
         if (this.closed) return;
-        if (compact) return this.adopt(Promise.resolve(meta));
+        // With a tail, the built graph holds records the live one lacks: swap it in.
+        if (compact || this.tail.size > 0) return this.adopt(Promise.resolve(meta));
         this.dead = Math.max(this.dead, meta.dead);
         this.commit(meta);
       })
@@ -257,6 +307,7 @@ export class Collection {
       })
       .finally(() => {
         this.job = null;
+        this.catchUp();
       });
   }
 
@@ -282,7 +333,15 @@ export class Collection {
     const prepared = records.map((r, i) => prepareRecord(r, this.config.dimension, `records[${i}]`));
     if (prepared.length === 0) return { ids: [], inserted: 0, updated: 0 };
     const res = this.store.upsert(prepared);
-    this.applyToIndex(res.labels, res.vectors);
+    if (this.defers() && (res.labels.length > SYNC_INDEX_LIMIT || this.tail.size > 0)) {
+      // Acknowledged now (SQLite has it); the graph takes it in the background.
+      this.dead += this.index.remove(res.labels);
+      res.labels.forEach((l, i) => {
+        this.tail.delete(l);
+        this.tail.set(l, res.vectors[i]);
+      });
+      this.catchUp();
+    } else this.applyToIndex(res.labels, res.vectors);
     res.labels.forEach((l, i) => this.idOf.set(l, res.ids[i]));
     this.changes += res.labels.length;
     this.maybeSnapshot();
@@ -302,6 +361,7 @@ export class Collection {
       const index = createIndex(this.config, this.opts.insertThreads);
       this.dead = replay(index, this.config, this.store, 0);
       this.index = index;
+      this.tail = new Map();
     }
   }
 
@@ -309,7 +369,10 @@ export class Collection {
     if (labels.length === 0) return 0;
     const { deleted } = this.store.deleteLabels(labels);
     this.dead += this.index.remove(deleted);
-    for (const l of deleted) this.idOf.delete(l);
+    for (const l of deleted) {
+      this.idOf.delete(l);
+      this.tail.delete(l);
+    }
     this.changes += deleted.length;
     this.maybeSnapshot();
     return deleted.length;
@@ -374,7 +437,7 @@ export class Collection {
     } else {
       plan = 'hnsw';
       const { want, breadth } = this.graphCandidates(q.k, q.ef);
-      ranked = this.graphRank(q.query, q.k, this.index.search(q.query, want, breadth));
+      ranked = this.withTail(q.query, q.k, this.graphRank(q.query, q.k, this.index.search(q.query, want, breadth)));
     }
     return { plan, hits: this.materialize(ranked, req.include ?? 'payload', req.includeVector ?? false) };
   }
@@ -424,7 +487,7 @@ export class Collection {
       }
       group.forEach((p, i) => {
         try {
-          const ranked = this.graphRank(p.query, p.k, found[i]);
+          const ranked = this.withTail(p.query, p.k, this.graphRank(p.query, p.k, found[i]));
           p.resolve({ plan: 'hnsw', hits: this.materialize(ranked, p.req.include ?? 'payload', p.req.includeVector ?? false) });
         } catch (e) {
           p.reject(e);
@@ -530,6 +593,17 @@ export class Collection {
     return { labels: s.labels, scores: s.distances.map((d) => sign * d) };
   }
 
+  /** The graph's answer merged with an exact ranking of the tail (records not yet in the graph). */
+  private withTail(query: Float32Array, k: number, graph: Ranked): Ranked {
+    if (this.tail.size === 0) return graph;
+    const sign = higherIsBetter(this.config.metric) ? -1 : 1;
+    const top = new TopK(k);
+    graph.labels.forEach((l, i) => top.push(sign * graph.scores[i], l));
+    for (const [label, v] of this.tail) top.push(sign * exactScore(this.config.metric, query, v), label);
+    const s = top.sorted();
+    return { labels: s.labels, scores: s.distances.map((d) => sign * d) };
+  }
+
   private exactScan(query: Float32Array, k: number, where: { sql: string; params: unknown[] } | null): Ranked {
     return this.rankRows(query, k, this.store.iterateVectors(where ?? undefined));
   }
@@ -540,7 +614,7 @@ export class Collection {
     if (this.index.exactDistances) ranked = this.fromIndex(found);
     else ranked = this.rankRows(query, k, this.store.vectors(found.labels));
     // A graph can fail to reach some nodes; never answer fewer than k when k exist.
-    if (ranked.labels.length < Math.min(k, this.idOf.size)) return this.exactScan(query, k, null);
+    if (ranked.labels.length < Math.min(k, this.idOf.size - this.tail.size)) return this.exactScan(query, k, null);
     return { labels: ranked.labels.slice(0, k), scores: ranked.scores.slice(0, k) };
   }
 
@@ -577,6 +651,12 @@ export class Collection {
       const rate = Math.max(passed.length, 1) / checked.size;
       const factor = Math.min(16, Math.max(2, (1.2 * want) / rate / breadth));
       breadth = Math.min(Math.ceil(breadth * factor), Math.max(this.idOf.size, 1));
+    }
+    // Records not yet in the graph are checked directly.
+    if (this.tail.size > 0) {
+      for (const row of this.store.metadataAndVectors([...this.tail.keys()])) {
+        if (predicate(JSON.parse(row.metadata) as Metadata)) passed.push(row);
+      }
     }
     if (passed.length < k) return ['exact-filtered', this.exactScan(query, k, where)];
     return ['hnsw-filtered', this.rankRows(query, k, passed)];
@@ -620,6 +700,7 @@ export class Collection {
       seq: this.store.currentSeq(),
       snapshotSeq: this.meta?.seq ?? 0,
       deadEntries: this.dead,
+      unindexed: this.tail.size,
     };
   }
 
@@ -636,7 +717,8 @@ export class Collection {
   async close(): Promise<void> {
     if (!(await this.stop())) return;
     try {
-      if (this.changes > 0 || (this.meta === null && this.idOf.size > 0)) this.saveNow();
+      // With a tail the live graph is incomplete: keep the last snapshot; the next open catches up from SQLite.
+      if (this.tail.size === 0 && (this.changes > 0 || (this.meta === null && this.idOf.size > 0))) this.saveNow();
     } finally {
       this.store.close();
     }

@@ -22,6 +22,8 @@ export interface CollectionView {
   createdAt: string;
   count?: number;
   diskBytes?: number;
+  /** Records searchable (exactly) but not yet in the HNSW graph: deferred indexing at work. */
+  unindexed?: number;
 }
 
 export function viewOf(name: string, c: Collection, detailed = false): CollectionView {
@@ -39,6 +41,7 @@ export function viewOf(name: string, c: Collection, detailed = false): Collectio
     const s = c.stats();
     view.count = s.count;
     view.diskBytes = s.diskBytes;
+    view.unindexed = s.unindexed;
   }
   return view;
 }

@@ -1,0 +1,121 @@
+/**
+ * Deferred indexing: large writes are acknowledged once SQLite has them and join the graph
+ * in the background. Until then every search must still see them (exactly) — the exact
+ * index is the oracle — and updates, deletes, filters and restarts must agree with it.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Collection, FlatIndex, SYNC_INDEX_LIMIT } from '../../src/engine/index.js';
+import { normalized } from '../../src/engine/vector-math.js';
+import { glove, row } from '../support/glove.js';
+import { memoryLogger, tempDir } from '../support/tmp.js';
+
+const opts = { logger: memoryLogger(), deferIndexing: true };
+const g = glove();
+const N = 6000;
+const records = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => ({ id: `w${from + k}`, vector: row(g, from + k), metadata: { even: (from + k) % 2 === 0 } }));
+const queries = Array.from({ length: 40 }, (_, i) => row(g, 20000 + i * 37));
+
+/** The exact top-10 ids over the given records. */
+function truth(ids: string[], vectors: number[][], q: number[], keep: (i: number) => boolean = () => true): string[] {
+  // FlatIndex takes vectors as the index sees them: unit length for cosine.
+  const flat = new FlatIndex(100, 'cosine');
+  const labels = ids.map((_, i) => i).filter(keep);
+  flat.add(labels, Float32Array.from(labels.flatMap((i) => Array.from(normalized(Float32Array.from(vectors[i]))))));
+  return flat.search(normalized(Float32Array.from(q)), 10).labels.map((l) => ids[l]);
+}
+
+const ids = (c: Collection, q: number[], filter?: Record<string, unknown>) => c.search({ vector: q, k: 10, include: 'id', filter }).hits.map((h) => h.id);
+
+describe('deferred indexing', () => {
+  it('a large write is searchable at once (exactly) and joins the graph in the background', async () => {
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 100 }, opts);
+    const all = records(0, N);
+    c.upsert(all);
+    assert.ok(c.stats().unindexed > SYNC_INDEX_LIMIT, 'the write went to the tail');
+    const vecs = all.map((r) => r.vector);
+    const names = all.map((r) => r.id);
+    // Before the graph has them: the answers are the exact ones.
+    for (const q of queries) assert.deepEqual(ids(c, q), truth(names, vecs, q));
+    const batched = await Promise.all(queries.map((q) => c.searchBatched({ vector: q, k: 10, include: 'id' })));
+    batched.forEach((r, i) => assert.deepEqual(r.hits.map((h) => h.id), truth(names, vecs, queries[i])));
+    for (const q of queries.slice(0, 10)) assert.deepEqual(ids(c, q, { even: true }), truth(names, vecs, q, (i) => i % 2 === 0));
+
+    await c.indexed();
+    const s = c.stats();
+    assert.equal(s.unindexed, 0);
+    assert.equal(s.indexSize, N);
+    assert.ok(s.snapshotSeq > 0, 'the background build is also the snapshot');
+    // Now from the graph: recall against the exact answers.
+    let hits = 0;
+    for (const q of queries) {
+      const t = new Set(truth(names, vecs, q));
+      hits += ids(c, q).filter((id) => t.has(id)).length;
+    }
+    assert.ok(hits / (queries.length * 10) >= 0.95, `recall ${hits / (queries.length * 10)}`);
+    assert.equal(c.search({ vector: queries[0], k: 10 }).plan, 'hnsw');
+    await c.close();
+  });
+
+  it('updates, deletes and small writes while records wait: never a stale or missing answer', async () => {
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 100 }, opts);
+    c.upsert(records(0, 3000));
+    await c.indexed();
+    // A large update moves records out of the graph into the tail with their new vectors.
+    const moved = Array.from({ length: 400 }, (_, k) => ({ id: `w${k}`, vector: row(g, 10000 + k) }));
+    c.upsert(moved);
+    assert.ok(c.stats().unindexed >= 400);
+    c.upsert([{ id: 'small', vector: row(g, 15000) }]); // joins the tail too, after a large write
+    c.delete(['w1', 'w2000']);
+    const state = new Map(records(0, 3000).map((r) => [r.id, r.vector]));
+    for (const m of moved) state.set(m.id, m.vector);
+    state.set('small', row(g, 15000));
+    state.delete('w1');
+    state.delete('w2000');
+    const names = [...state.keys()];
+    const vecs = [...state.values()];
+    const check = () => {
+      for (const q of [...queries.slice(0, 10), row(g, 10005), row(g, 5), row(g, 15000)]) assert.deepEqual(ids(c, q), truth(names, vecs, q));
+    };
+    check();
+    await c.indexed();
+    assert.equal(c.stats().indexSize, state.size);
+    assert.equal(ids(c, row(g, 10005))[0], 'w5', 'the new vector is found');
+    assert.ok(!ids(c, row(g, 1)).includes('w1'), 'a deleted record stays deleted');
+    await c.close();
+  });
+
+  it('closing with records still waiting loses nothing: the next open catches up from SQLite', async () => {
+    const dir = join(tempDir(), 'c');
+    const c = await Collection.create(dir, { dimension: 100 }, opts);
+    c.upsert(records(0, 2000));
+    await c.indexed();
+    c.upsert(records(2000, 4000));
+    await c.close(); // the tail was never built into a snapshot
+    const again = await Collection.open(dir, opts);
+    assert.equal(again.count(), 4000);
+    const all = records(0, 4000);
+    for (const q of queries.slice(0, 10)) assert.deepEqual(ids(again, q), truth(all.map((r) => r.id), all.map((r) => r.vector), q));
+    await again.indexed();
+    assert.equal(again.stats().indexSize, 4000);
+    await again.close();
+    // Without deferral (the engine's default) the same files open with a complete graph.
+    const plain = await Collection.open(dir, { logger: memoryLogger() });
+    assert.equal(plain.stats().unindexed, 0);
+    assert.equal(plain.stats().indexSize, 4000);
+    await plain.close();
+  });
+
+  it('small writes and flat collections are indexed at once, as without deferral', async () => {
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 100 }, opts);
+    c.upsert(records(0, SYNC_INDEX_LIMIT));
+    assert.equal(c.stats().unindexed, 0);
+    assert.equal(c.stats().indexSize, SYNC_INDEX_LIMIT);
+    await c.close();
+    const f = await Collection.create(join(tempDir(), 'f'), { dimension: 100, index: { type: 'flat' } }, opts);
+    f.upsert(records(0, 1000));
+    assert.equal(f.stats().unindexed, 0);
+    await f.close();
+  });
+});
