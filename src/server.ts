@@ -11,6 +11,7 @@ import { setupModels } from './embed/setup.js';
 import { DEFAULT_FILTER_LIMITS } from './engine/filter.js';
 import { Accounts } from './services/accounts.js';
 import { CollectionService } from './services/collections.js';
+import { DocumentService } from './services/documents.js';
 import { IngestService } from './services/ingest.js';
 import { ImportJobs } from './services/jobs.js';
 import { RecordService } from './services/records.js';
@@ -63,6 +64,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     records: new RecordService(collections, models, config.limits.maxBatch),
     ingest,
     jobs,
+    documents: new DocumentService(collections, models),
     search: new SearchService(collections, models),
     isReady: () => loaded,
   };

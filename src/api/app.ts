@@ -15,6 +15,7 @@ import { errorHandler, send } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
+import documentRoutes from './routes/documents.js';
 import accountRoutes from './routes/accounts.js';
 import collectionRoutes from './routes/collections.js';
 import modelRoutes from './routes/models.js';
@@ -82,6 +83,7 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
   collectionRoutes(app, s);
   recordRoutes(app, s);
   ingestRoutes(app, s);
+  documentRoutes(app, s);
   searchRoutes(app, s);
   modelRoutes(app, s);
   opsRoutes(app, s, metrics);

@@ -5,6 +5,7 @@ import type { ModelBench } from '../embed/benchmark.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
+import type { DocumentService } from '../services/documents.js';
 import type { IngestService } from '../services/ingest.js';
 import type { ImportJobs } from '../services/jobs.js';
 import type { RecordService } from '../services/records.js';
@@ -23,6 +24,7 @@ export interface Services {
   collections: CollectionService;
   records: RecordService;
   ingest: IngestService;
+  documents: DocumentService;
   jobs: ImportJobs;
   search: SearchService;
   /** True once collections and the default model are loaded. */

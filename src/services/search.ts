@@ -1,5 +1,5 @@
 import { VectraError } from '../errors.js';
-import type { Collection, SearchHit, SearchPlan } from '../engine/index.js';
+import { MAX_K, type Collection, type SearchHit, type SearchPlan } from '../engine/index.js';
 import { higherIsBetter } from '../engine/vector-math.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { CollectionService } from './collections.js';
@@ -29,9 +29,16 @@ export interface SearchBody {
   exact?: boolean;
   /** Take numeric and date constraints out of `text` and apply them as a filter. */
   parse?: boolean | { aliases?: Record<string, string[]> };
+  /** One result per document (chunks of documents share `_document`), with its best `size` chunks. */
+  group?: { by: 'document'; size?: number };
 }
 
-export type AnswerHit = SearchHit & Partial<Pick<FusedHit, 'scores' | 'ranks'>>;
+export type AnswerHit = SearchHit &
+  Partial<Pick<FusedHit, 'scores' | 'ranks'>> & {
+    /** Grouped search: the document (null for a record that is not a chunk) and its best chunks. */
+    document?: string | null;
+    chunks?: Pick<SearchHit, 'id' | 'score' | 'text' | 'highlight'>[];
+  };
 
 export interface SearchAnswer {
   results: AnswerHit[];
@@ -68,7 +75,16 @@ export class SearchService {
       const filter = parsed.filter === null ? request.filter : request.filter === undefined ? parsed.filter : { $and: [request.filter, parsed.filter] };
       body = { ...request, text: parsed.query || request.text, filter };
     }
-    const answer = await this.run(c, mode, body, started);
+    let answer: SearchAnswer;
+    if (body.group) {
+      if (body.rerank) throw new VectraError('INVALID_ARGUMENT', '"group" and "rerank" cannot be combined yet; use one');
+      const k = body.k ?? 10;
+      const size = body.group.size ?? DEFAULT_GROUP_SIZE;
+      // Enough chunks to fill k documents even when the best ones cluster in a few.
+      const pool = Math.min(MAX_K, Math.max(50, k * size * 4));
+      answer = await this.run(c, mode, { ...body, k: pool, return: 'object', candidates: body.candidates === undefined ? undefined : Math.max(body.candidates, pool) }, started);
+      answer.results = groupByDocument(answer.results, k, size, body.return === 'id');
+    } else answer = await this.run(c, mode, body, started);
     return parsed ? { ...answer, parsed } : answer;
   }
 
@@ -141,6 +157,30 @@ export class SearchService {
     if (marks && body.text !== undefined) c.highlight(hits, body.text, marks);
     return hits;
   }
+}
+
+export const DEFAULT_GROUP_SIZE = 3;
+
+/** Hits (best first) → the first k documents, each as its best hit plus its best `size` chunks. */
+export function groupByDocument(hits: AnswerHit[], k: number, size: number, idsOnly: boolean): AnswerHit[] {
+  const groups = new Map<string, AnswerHit[]>();
+  for (const h of hits) {
+    const doc = h.metadata?._document;
+    const key = typeof doc === 'string' ? `d:${doc}` : `r:${h.id}`;
+    const g = groups.get(key);
+    if (g) {
+      if (g.length < size) g.push(h);
+    } else if (groups.size < k) groups.set(key, [h]);
+  }
+  return [...groups.entries()].map(([key, g]) => {
+    const best = g[0];
+    const head: AnswerHit = idsOnly ? { id: best.id, score: best.score } : { ...best };
+    if (idsOnly && best.scores) head.scores = best.scores;
+    if (idsOnly && best.ranks) head.ranks = best.ranks;
+    head.document = key.startsWith('d:') ? key.slice(2) : null;
+    head.chunks = g.map((h) => (idsOnly ? { id: h.id, score: h.score } : { id: h.id, score: h.score, text: h.text, ...(h.highlight ? { highlight: h.highlight } : {}) }));
+    return head;
+  });
 }
 
 function checkInputs(mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody): void {

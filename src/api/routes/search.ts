@@ -44,6 +44,12 @@ export default function searchRoutes(app: App, s: Services): void {
                 Type.Object({ aliases: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 32 }), { maxProperties: 64 })) }, { additionalProperties: false }),
               ], { description: 'read numeric and date constraints ("not less than $13", "after March 2024") from text into a filter' }),
             ),
+            group: Type.Optional(
+              Type.Object(
+                { by: Type.Literal('document'), size: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: 'chunks per document (default 3)' })) },
+                { additionalProperties: false, description: 'one result per document, with its best chunks' },
+              ),
+            ),
             highlight: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ pre: Type.String({ maxLength: 100 }), post: Type.String({ maxLength: 100 }) }, { additionalProperties: false })], { description: 'add a snippet of matching text with the matched words marked (default <mark>…</mark>)' })),
             return: Type.Optional(Type.Union([Type.Literal('object'), Type.Literal('id')])),
             includeVector: Type.Optional(Type.Boolean()),
@@ -63,6 +69,10 @@ export default function searchRoutes(app: App, s: Services): void {
                 highlight: Type.Optional(Type.String()),
                 scores: Type.Optional(Type.Object({ dense: Type.Optional(Type.Number()), keyword: Type.Optional(Type.Number()) })),
                 ranks: Type.Optional(Type.Object({ dense: Type.Optional(Type.Integer()), keyword: Type.Optional(Type.Integer()) })),
+                document: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+                chunks: Type.Optional(
+                  Type.Array(Type.Object({ id: Type.String(), score: Type.Number(), text: Type.Optional(Type.Union([Type.String(), Type.Null()])), highlight: Type.Optional(Type.String()) })),
+                ),
               }),
             ),
             took_ms: Type.Number(),
