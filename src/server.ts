@@ -65,7 +65,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ingest,
     jobs,
     documents: new DocumentService(collections, models),
-    search: new SearchService(collections, models),
+    search: new SearchService(collections, models, embedding.rerankers),
+    rerankers: embedding.rerankers,
     isReady: () => loaded,
   };
   const app = await buildApp(services, logger);

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { ModelBench } from '../embed/benchmark.js';
 import type { ModelRegistry } from '../embed/registry.js';
+import type { Reranker } from '../embed/rerank.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
 import type { DocumentService } from '../services/documents.js';
@@ -20,6 +21,8 @@ export interface Services {
   accounts: Accounts;
   spaces: TenantSpaces;
   models: ModelRegistry;
+  /** Cross-encoder rerankers by id. */
+  rerankers: Map<string, Reranker>;
   modelBench: ModelBench;
   collections: CollectionService;
   records: RecordService;

@@ -40,8 +40,10 @@ interface Tensor {
 
 const loaded = new Map<string, Promise<Loaded>>();
 
-async function load(spec: OnnxSpec): Promise<Loaded> {
-  const { env, AutoTokenizer, AutoModel, mean_pooling } = await import('@huggingface/transformers');
+/** Where a model's files come from (see onnx.ts), as transformers.js settings; the options for from_pretrained. */
+async function placeFiles(spec: Pick<OnnxSpec, 'repo' | 'modelsDir' | 'cacheDir' | 'allowDownload' | 'dtype'>) {
+  const transformers = await import('@huggingface/transformers');
+  const { env } = transformers;
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   const local = spec.modelsDir !== null && existsSync(join(spec.modelsDir, spec.repo, 'config.json'));
@@ -51,9 +53,14 @@ async function load(spec: OnnxSpec): Promise<Loaded> {
   env.cacheDir = spec.cacheDir;
   env.allowRemoteModels = !local && spec.allowDownload;
   const opts = { local_files_only: !env.allowRemoteModels };
-  const tokenizer = await AutoTokenizer.from_pretrained(spec.repo, opts);
-  const model = await AutoModel.from_pretrained(spec.repo, { ...opts, dtype: spec.dtype, session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 } } as never);
-  return { tokenizer: tokenizer as never, model: model as never, meanPooling: mean_pooling as never };
+  const modelOpts = { ...opts, dtype: spec.dtype, session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 } } as never;
+  return { transformers, tokenizer: await transformers.AutoTokenizer.from_pretrained(spec.repo, opts), modelOpts };
+}
+
+async function load(spec: OnnxSpec): Promise<Loaded> {
+  const { transformers, tokenizer, modelOpts } = await placeFiles(spec);
+  const model = await transformers.AutoModel.from_pretrained(spec.repo, modelOpts);
+  return { tokenizer: tokenizer as never, model: model as never, meanPooling: transformers.mean_pooling as never };
 }
 
 export async function onnxEmbed(spec: OnnxSpec, texts: string[], purpose: EmbedPurpose): Promise<Float32Array> {
@@ -76,4 +83,50 @@ export async function onnxEmbed(spec: OnnxSpec, texts: string[], purpose: EmbedP
     throw new Error(`model ${spec.id} produced ${out.dims[out.dims.length - 1]}-dimensional vectors, expected ${spec.dimension}`);
   }
   return Float32Array.from(out.data);
+}
+
+/** A cross-encoder: scores (query, passage) pairs from the model's `logits`. */
+export interface RerankSpec {
+  id: string;
+  repo: string;
+  maxTokens: number;
+  dtype: 'fp32' | 'q8' | 'fp16';
+  modelsDir: string | null;
+  cacheDir: string;
+  allowDownload: boolean;
+}
+
+interface LoadedReranker {
+  tokenizer: (texts: string[], opts: Record<string, unknown>) => Record<string, unknown>;
+  model: (inputs: Record<string, unknown>) => Promise<{ logits: Tensor }>;
+}
+
+const rerankers = new Map<string, Promise<LoadedReranker>>();
+
+async function loadReranker(spec: RerankSpec): Promise<LoadedReranker> {
+  const { transformers, tokenizer, modelOpts } = await placeFiles(spec);
+  const model = await transformers.AutoModelForSequenceClassification.from_pretrained(spec.repo, modelOpts);
+  return { tokenizer: tokenizer as never, model: model as never };
+}
+
+/**
+ * Relevance of each passage to the query: the model's logit (one output), or the log-odds of
+ * its last class (two outputs, as "not relevant / relevant" classifiers have). Higher is better.
+ */
+export async function onnxRerank(spec: RerankSpec, query: string, passages: string[]): Promise<Float32Array> {
+  let p = rerankers.get(spec.id);
+  if (!p) {
+    p = loadReranker(spec);
+    rerankers.set(spec.id, p);
+    p.catch(() => rerankers.delete(spec.id));
+  }
+  const m = await p;
+  const inputs = m.tokenizer(passages.map(() => query), { text_pair: passages, padding: true, truncation: true, max_length: spec.maxTokens });
+  const { logits } = await m.model(inputs);
+  const classes = logits.dims[logits.dims.length - 1];
+  const out = new Float32Array(passages.length);
+  for (let i = 0; i < passages.length; i++) {
+    out[i] = classes === 1 ? logits.data[i] : logits.data[i * classes + classes - 1] - logits.data[i * classes];
+  }
+  return out;
 }

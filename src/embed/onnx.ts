@@ -43,6 +43,14 @@ export interface OnnxPlacement {
   allowDownload: boolean;
 }
 
+/** `<modelsDir>/<repo>` or `<cacheDir>/<repo>` when it holds a config.json, else null. */
+export function localRepoDir(placement: Pick<OnnxPlacement, 'modelsDir' | 'cacheDir'>, repo: string): string | null {
+  for (const dir of [placement.modelsDir, placement.cacheDir]) {
+    if (dir !== null && existsSync(join(dir, repo, 'config.json'))) return join(dir, repo);
+  }
+  return null;
+}
+
 export class OnnxModel implements EmbeddingModel {
   readonly provider = 'onnx';
   readonly dimension: number;
@@ -58,10 +66,7 @@ export class OnnxModel implements EmbeddingModel {
 
   /** Where its files are, if anywhere on this machine. */
   localFiles(): string | null {
-    for (const dir of [this.spec.modelsDir, this.spec.cacheDir]) {
-      if (dir !== null && existsSync(join(dir, this.spec.repo, 'config.json'))) return join(dir, this.spec.repo);
-    }
-    return null;
+    return localRepoDir(this.spec, this.spec.repo);
   }
 
   available(): boolean {

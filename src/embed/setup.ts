@@ -6,7 +6,8 @@
  *     {"id": "openai-small", "provider": "openai", "model": "text-embedding-3-small", "dimension": 1536},
  *     {"id": "local-llama", "provider": "openai", "baseUrl": "http://127.0.0.1:11434/v1", "model": "nomic-embed-text", "dimension": 768, "apiKeyEnv": ""},
  *     {"id": "cohere-en", "provider": "cohere", "model": "embed-english-v3.0", "dimension": 1024},
- *     {"id": "my-minilm", "provider": "onnx", "repo": "me/my-minilm", "dimension": 384, "pooling": "mean"}
+ *     {"id": "my-minilm", "provider": "onnx", "repo": "me/my-minilm", "dimension": 384, "pooling": "mean"},
+ *     {"id": "my-reranker", "provider": "onnx", "task": "rerank", "repo": "me/my-cross-encoder"}
  *   ]}
  */
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { ONNX_CATALOG, ONNX_DEFAULTS, OnnxModel, type OnnxPlacement } from './on
 import { EmbedPool } from './pool.js';
 import { ModelRegistry } from './registry.js';
 import { RemoteModel } from './remote.js';
+import { RERANK_CATALOG, Reranker } from './rerank.js';
 import { SIF_RECIPES } from './sif.js';
 import type { EmbeddingModel } from './types.js';
 
@@ -57,7 +59,19 @@ const OnnxEntry = Type.Object(
   },
   { additionalProperties: false },
 );
-const ModelsFile = Type.Object({ default: Type.Optional(Type.String()), models: Type.Array(Type.Union([RemoteEntry, OnnxEntry])) }, { additionalProperties: false });
+const RerankEntry = Type.Object(
+  {
+    id: Id,
+    provider: Type.Literal('onnx'),
+    task: Type.Literal('rerank'),
+    repo: Type.String({ minLength: 1 }),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+    dtype: Type.Optional(Type.Union([Type.Literal('fp32'), Type.Literal('q8'), Type.Literal('fp16')])),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const ModelsFile = Type.Object({ default: Type.Optional(Type.String()), models: Type.Array(Type.Union([RemoteEntry, OnnxEntry, RerankEntry])) }, { additionalProperties: false });
 export type ModelsFile = Static<typeof ModelsFile>;
 
 export interface ModelSetupOptions {
@@ -89,6 +103,8 @@ export function readModelsFile(path: string): ModelsFile {
 
 export interface Models {
   registry: ModelRegistry;
+  /** Cross-encoder rerankers by id (catalog and config file). */
+  rerankers: Map<string, Reranker>;
   pool: EmbedPool;
   /** Resolves when the default model can answer at once (built-in: vectors loaded, workers warm). */
   ready: Promise<void>;
@@ -102,9 +118,12 @@ export function setupModels(o: ModelSetupOptions): Models {
   const placement: OnnxPlacement = { modelsDir: o.modelsDir, cacheDir: join(o.cacheDir, 'hub'), allowDownload: o.allowDownload };
   const models: EmbeddingModel[] = [...builtins, ...Object.entries(ONNX_CATALOG).map(([id, e]) => new OnnxModel(id, e, placement, pool))];
   const file = o.modelsConfig ? readModelsFile(o.modelsConfig) : null;
+  const rerankers = new Map(Object.entries(RERANK_CATALOG).map(([id, e]) => [id, new Reranker(id, e, placement, pool)]));
   for (const m of file?.models ?? []) {
-    if (models.some((x) => x.id === m.id)) throw new ConfigError(`models config: model id "${m.id}" is already taken`);
-    if (m.provider === 'onnx') {
+    if (models.some((x) => x.id === m.id) || rerankers.has(m.id)) throw new ConfigError(`models config: model id "${m.id}" is already taken`);
+    if ('task' in m) {
+      rerankers.set(m.id, new Reranker(m.id, { repo: m.repo, maxTokens: m.maxTokens ?? 512, dtype: m.dtype ?? 'fp32', description: m.description ?? `ONNX cross-encoder ${m.repo}` }, placement, pool));
+    } else if (m.provider === 'onnx') {
       const { id, provider: _p, description, ...rest } = m;
       models.push(new OnnxModel(id, { ...ONNX_DEFAULTS, description: description ?? `ONNX ${m.repo}`, ...rest }, placement, pool));
     } else {
@@ -118,5 +137,5 @@ export function setupModels(o: ModelSetupOptions): Models {
   // The built-in models load in the background; the server is ready when the default can answer.
   const warm = Promise.all(builtins.map((b) => (b.id === defaultId ? b.load() : source.load().then(() => undefined, () => undefined))));
   const ready = def instanceof BuiltinGloveModel ? warm.then(() => undefined) : Promise.resolve();
-  return { registry, pool, ready, close: () => pool.close() };
+  return { registry, rerankers, pool, ready, close: () => pool.close() };
 }

@@ -6,13 +6,15 @@ import { move } from 'piscina';
 import { ensureGloveCache, parseGlove, type GloveVectors } from './glove.js';
 import { GloveSif, type SifRecipe } from './sif.js';
 import type { EmbedPurpose } from './types.js';
-import { onnxEmbed, type OnnxSpec } from './onnx-runtime.js';
+import { onnxEmbed, onnxRerank, type OnnxSpec, type RerankSpec } from './onnx-runtime.js';
 import { wordnetTask, type RetrievalTask } from './wordnet.js';
 
 export type WorkerTask =
   /** GloVe SIF over the cache file's bytes, shared with every worker (no copy). */
   | { kind: 'sif'; recipe: SifRecipe; file: SharedArrayBuffer; texts: string[] }
   | { kind: 'onnx'; spec: OnnxSpec; texts: string[]; purpose: EmbedPurpose }
+  /** Cross-encoder scores of (query, passage) pairs. */
+  | { kind: 'onnx-rerank'; spec: RerankSpec; query: string; passages: string[] }
   | { kind: 'convert-glove'; path: string }
   /** The model benchmark's labeled set, read and sampled here: parsing WordNet takes most of a second. */
   | { kind: 'wordnet-task'; dir: string; queries: number };
@@ -42,6 +44,8 @@ export default async function run(task: WorkerTask): Promise<Float32Array | Retr
     }
     case 'onnx':
       return move(await onnxEmbed(task.spec, task.texts, task.purpose)) as Float32Array;
+    case 'onnx-rerank':
+      return move(await onnxRerank(task.spec, task.query, task.passages)) as Float32Array;
     case 'convert-glove': {
       ensureGloveCache(task.path);
       return null;

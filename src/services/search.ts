@@ -2,6 +2,7 @@ import { VectraError } from '../errors.js';
 import { MAX_K, type Collection, type SearchHit, type SearchPlan } from '../engine/index.js';
 import { higherIsBetter } from '../engine/vector-math.js';
 import type { ModelRegistry } from '../embed/registry.js';
+import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';
 import { FIELD_NAMER_MODEL, parseQuery, type ParsedQuery } from './query-parse.js';
 import { mmr, rrfFuse, RRF_DEFAULTS, weightedFuse, type FusedHit, type Ranked, type Side } from './fusion.js';
@@ -22,7 +23,7 @@ export interface SearchBody {
   fusion?: FusionSpec;
   /** Hits taken from each side before fusion, or before MMR picks k of them. */
   candidates?: number;
-  rerank?: { type: 'mmr'; lambda?: number };
+  rerank?: { type: 'mmr'; lambda?: number } | { type: 'cross-encoder'; model: string };
   highlight?: boolean | { pre: string; post: string };
   return?: 'object' | 'id';
   includeVector?: boolean;
@@ -58,6 +59,7 @@ export class SearchService {
   constructor(
     private readonly collections: CollectionService,
     private readonly models: ModelRegistry,
+    private readonly rerankers: Map<string, Reranker> = new Map(),
   ) {}
 
   async search(tenantId: string, name: string, request: SearchBody): Promise<SearchAnswer> {
@@ -112,7 +114,7 @@ export class SearchService {
         Promise.resolve(c.keywordSearch({ text: body.text!, k: perSide, filter: body.filter, include: 'id' })),
       ]);
       const fused = fuse(body.fusion, dense.hits, keyword.hits, !higherIsBetter(c.config.metric));
-      const results = this.finish(c, body, fused.slice(0, pool), k, include, marks, false);
+      const results = await this.finish(c, body, fused.slice(0, pool), k, include, marks, false);
       return { results, took_ms: took(), plan: 'hybrid', plans: { dense: dense.plan, keyword: keyword.plan } };
     }
 
@@ -126,7 +128,24 @@ export class SearchService {
     }
     const r = mode === 'keyword' ? c.keywordSearch({ text: body.text!, k: pool, filter: body.filter, include: 'id' }) : await this.denseSearch(c, body, pool, 'id');
     const lowerIsBetter = mode === 'dense' && !higherIsBetter(c.config.metric);
-    return { results: this.finish(c, body, r.hits, k, include, marks, lowerIsBetter), took_ms: took(), plan: r.plan };
+    const candidates = r.hits.map((h) => ({ id: h.id, score: h.score, ...(body.rerank?.type === 'cross-encoder' ? { scores: { [mode]: h.score } } : {}) }));
+    return { results: await this.finish(c, body, candidates, k, include, marks, lowerIsBetter), took_ms: took(), plan: r.plan };
+  }
+
+  /**
+   * Scores the candidates' texts against the query with a cross-encoder; the k best become
+   * the answer, scored by it (`scores.rerank`; candidates without text go last).
+   */
+  private async crossEncode(c: Collection, modelId: string, query: string, candidates: (Ranked & Partial<FusedHit>)[], k: number): Promise<(Ranked & Partial<FusedHit>)[]> {
+    const model = this.rerankers.get(modelId);
+    if (!model) throw new VectraError('MODEL_NOT_FOUND', `unknown reranker "${modelId}"; GET /v1/models lists them under "rerankers" (${[...this.rerankers.keys()].join(', ')})`);
+    const texts = new Map(c.hitsFor(candidates, 'payload').map((h) => [h.id, h.text ?? null]));
+    const withText = candidates.filter((h) => typeof texts.get(h.id) === 'string');
+    const scores = await model.score(query, withText.map((h) => texts.get(h.id)!));
+    const scored = withText.map((h, i) => ({ ...h, score: scores[i], scores: { ...h.scores, rerank: scores[i] } }));
+    scored.sort((a, b) => b.score - a.score);
+    const rest = candidates.filter((h) => typeof texts.get(h.id) !== 'string');
+    return [...scored, ...rest].slice(0, k);
   }
 
   private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload'): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
@@ -139,13 +158,15 @@ export class SearchService {
     return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
   }
 
-  /** Candidates (best first, ids and scores) → MMR if asked → k hits with what the caller asked for. */
-  private finish(c: Collection, body: SearchBody, candidates: (Ranked & Partial<FusedHit>)[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean): AnswerHit[] {
+  /** Candidates (best first, ids and scores) → reranked if asked (MMR, cross-encoder) → k hits with what the caller asked for. */
+  private async finish(c: Collection, body: SearchBody, candidates: (Ranked & Partial<FusedHit>)[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean): Promise<AnswerHit[]> {
     let chosen = candidates.slice(0, k);
-    if (body.rerank) {
+    if (body.rerank?.type === 'mmr') {
       const vectors = c.vectorsOf(candidates.map((h) => h.id));
       const order = mmr(candidates, candidates.map((h) => vectors.get(h.id)), k, body.rerank.lambda ?? DEFAULT_MMR_LAMBDA, lowerIsBetter);
       chosen = order.map((i) => candidates[i]);
+    } else if (body.rerank?.type === 'cross-encoder') {
+      chosen = await this.crossEncode(c, body.rerank.model, body.text!, candidates, k);
     }
     const hits: AnswerHit[] = c.hitsFor(chosen, include, body.includeVector ?? false);
     const extra = new Map(chosen.map((h) => [h.id, h]));
@@ -191,6 +212,7 @@ function checkInputs(mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody): vo
     if (mode === 'keyword' && body.vector !== undefined) throw new VectraError('INVALID_ARGUMENT', 'mode "keyword" matches words only: drop "vector", or use mode "hybrid"');
   }
   if (body.fusion !== undefined && mode !== 'hybrid') throw new VectraError('INVALID_ARGUMENT', '"fusion" applies to mode "hybrid" only');
+  if (body.rerank?.type === 'cross-encoder' && body.text === undefined) throw new VectraError('INVALID_ARGUMENT', 'a cross-encoder reads the query text: give "text"');
 }
 
 function fuse(spec: FusionSpec | undefined, dense: SearchHit[], keyword: SearchHit[], denseLowerIsBetter: boolean): FusedHit[] {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OnnxModel } from '../../src/embed/onnx.js';
 import { EmbedPool } from '../../src/embed/pool.js';
-import { buildTestOnnxModel, expectedVector, TEST_REPO } from '../support/onnx-model.js';
+import { Reranker } from '../../src/embed/rerank.js';
+import { buildTestOnnxModel, buildTestReranker, expectedRerankScore, expectedVector, TEST_REPO, TEST_RERANKER_REPO } from '../support/onnx-model.js';
 import { client, register, testServer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -72,5 +73,51 @@ describe('ONNX transformer models', () => {
     assert.equal(r.body.results[0].id, 'a');
     const e = await api('POST', '/v1/embed', { texts: ['dogs'], model: 'glove-gather' });
     assert.ok(cos(e.body.vectors[0], expectedVector('dogs')) > 0.99999);
+  });
+
+  it('a cross-encoder scores (query, passage) pairs like the reference computation', async () => {
+    buildTestReranker(modelsDir);
+    const r = new Reranker('glove-cross', { repo: TEST_RERANKER_REPO, maxTokens: 128, dtype: 'fp32', description: 'test' }, { modelsDir, cacheDir: tempDir(), allowDownload: false }, pool);
+    assert.equal(r.available(), true);
+    const query = 'cheap train tickets';
+    const passages = ['Rail fares fell this year', 'The cat sat on the mat', 'Train tickets are cheap on Tuesdays', ...Array.from({ length: 40 }, (_, i) => `passage number ${i} about trains`)];
+    const got = await r.score(query, passages);
+    assert.equal(got.length, passages.length);
+    passages.forEach((p, i) => {
+      const want = expectedRerankScore(query, p);
+      assert.ok(Math.abs(got[i] - want) <= 1e-3 * Math.max(1, Math.abs(want)), `${p}: ${got[i]} vs ${want}`);
+    });
+    const missing = new Reranker('ms-marco-MiniLM-L-6-v2', { repo: 'Xenova/ms-marco-MiniLM-L-6-v2', maxTokens: 512, dtype: 'fp32', description: '' }, { modelsDir, cacheDir: tempDir(), allowDownload: false }, pool);
+    await assert.rejects(missing.score('q', ['p']), (e: Error & { code?: string }) => e.code === 'MODEL_UNAVAILABLE' && /VECTRA_MODELS_DIR/.test(e.message));
+  });
+
+  it('served: search reranks its candidates with a configured cross-encoder', async () => {
+    buildTestReranker(modelsDir);
+    const config = join(tempDir(), 'models.json');
+    writeFileSync(config, JSON.stringify({ models: [{ id: 'glove-cross', provider: 'onnx', task: 'rerank', repo: TEST_RERANKER_REPO }] }));
+    const s = await testServer({ VECTRA_MODELS_DIR: modelsDir, VECTRA_MODELS_CONFIG: config });
+    const api = client(s.url, (await register(s.url)).key);
+    const listed = await api('GET', '/v1/models');
+    assert.ok(listed.body.rerankers.some((x: { id: string; available: boolean }) => x.id === 'glove-cross' && x.available));
+    assert.ok(!listed.body.models.some((x: { id: string }) => x.id === 'glove-cross'), 'a reranker is not an embedding model');
+    await api('POST', '/v1/collections', { name: 'news' });
+    const texts = ['The central bank raised interest rates', 'A kitten chased the dog', 'Stocks fell as bond yields rose', 'The striker scored twice', 'Inflation and interest rates worry markets'];
+    await api('POST', '/v1/collections/news/records', { records: texts.map((text, i) => ({ id: `n${i}`, text })) });
+    const query = 'interest rates and inflation';
+    const r = await api('POST', '/v1/collections/news/search', { text: query, k: 3, rerank: { type: 'cross-encoder', model: 'glove-cross' }, candidates: 5 });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const want = texts.map((t, i) => ({ id: `n${i}`, s: expectedRerankScore(query, t) })).sort((a, b) => b.s - a.s).slice(0, 3);
+    assert.deepEqual(r.body.results.map((h: { id: string }) => h.id), want.map((w) => w.id));
+    for (const h of r.body.results) {
+      assert.equal(h.score, h.scores.rerank);
+      assert.equal(typeof h.scores.dense, 'number', 'the retrieval score is kept');
+    }
+    const unknown = await api('POST', '/v1/collections/news/search', { text: query, rerank: { type: 'cross-encoder', model: 'nope' } });
+    assert.equal(unknown.status, 400);
+    const noFiles = await api('POST', '/v1/collections/news/search', { text: query, rerank: { type: 'cross-encoder', model: 'bge-reranker-base' } });
+    assert.equal(noFiles.status, 503);
+    const noText = await api('POST', '/v1/collections/news/search', { vector: new Array(100).fill(0.1), rerank: { type: 'cross-encoder', model: 'glove-cross' } });
+    assert.equal(noText.status, 400);
+    await s.close();
   });
 });

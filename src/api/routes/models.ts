@@ -17,6 +17,7 @@ export default function modelRoutes(app: App, s: Services): void {
         response: {
           200: Type.Object({
             models: Type.Array(Type.Object({ id: Type.String(), dimension: Type.Integer(), provider: Type.String(), description: Type.String(), default: Type.Optional(Type.Boolean()), available: Type.Boolean() })),
+            rerankers: Type.Array(Type.Object({ id: Type.String(), provider: Type.String(), description: Type.String(), available: Type.Boolean() })),
           }),
           ...errorResponses(401, 403),
         },
@@ -24,6 +25,7 @@ export default function modelRoutes(app: App, s: Services): void {
     },
     async () => ({
       models: s.models.list().map((m) => ({ id: m.id, dimension: m.dimension, provider: m.provider, description: m.description, available: m.available(), ...(m.id === s.models.defaultId ? { default: true } : {}) })),
+      rerankers: [...s.rerankers.values()].map((r) => ({ id: r.id, provider: r.provider, description: r.description, available: r.available() })),
     }),
   );
 

@@ -37,7 +37,12 @@ export default function searchRoutes(app: App, s: Services): void {
               ]),
             ),
             candidates: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'hits taken from each side before fusion, or before reranking picks k' })),
-            rerank: Type.Optional(Type.Object({ type: Type.Literal('mmr'), lambda: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '1 = relevance only, 0 = variety only (default 0.5)' })) }, { additionalProperties: false })),
+            rerank: Type.Optional(
+              Type.Union([
+                Type.Object({ type: Type.Literal('mmr'), lambda: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '1 = relevance only, 0 = variety only (default 0.5)' })) }, { additionalProperties: false }),
+                Type.Object({ type: Type.Literal('cross-encoder'), model: Type.String({ minLength: 1, maxLength: 128, description: 'a reranker from GET /v1/models (rerankers)' }) }, { additionalProperties: false }),
+              ]),
+            ),
             parse: Type.Optional(
               Type.Union([
                 Type.Boolean(),
@@ -67,7 +72,7 @@ export default function searchRoutes(app: App, s: Services): void {
                 metadata: Type.Optional(Metadata),
                 vector: Type.Optional(Type.Array(Type.Number())),
                 highlight: Type.Optional(Type.String()),
-                scores: Type.Optional(Type.Object({ dense: Type.Optional(Type.Number()), keyword: Type.Optional(Type.Number()) })),
+                scores: Type.Optional(Type.Object({ dense: Type.Optional(Type.Number()), keyword: Type.Optional(Type.Number()), rerank: Type.Optional(Type.Number()) })),
                 ranks: Type.Optional(Type.Object({ dense: Type.Optional(Type.Integer()), keyword: Type.Optional(Type.Integer()) })),
                 document: Type.Optional(Type.Union([Type.String(), Type.Null()])),
                 chunks: Type.Optional(
