@@ -32,21 +32,35 @@ export interface ImportSummary {
   seconds: number;
 }
 
-type Row = { line: number; value: unknown } | { line: number; error: { code: string; message: string } };
+type Row = { line: number; value: unknown; csv?: boolean } | { line: number; error: { code: string; message: string } };
 
 const RECORD_KEYS = new Set(['id', 'text', 'vector', 'metadata']);
 
-/** A row → a record: record-shaped objects as they are; anything else mapped by field names, the other fields becoming metadata. */
-export function toRecord(row: Record<string, unknown>, o: Pick<ImportOptions, 'textField' | 'idField' | 'vectorField'>): Record<string, unknown> {
+/**
+ * A row → a record: record-shaped objects as they are; anything else mapped by field names,
+ * the other fields becoming metadata. CSV rows (all text) are typed: the vector cell is JSON,
+ * metadata cells that are exactly numbers or booleans become them; id and text stay text.
+ */
+export function toRecord(row: Record<string, unknown>, o: Pick<ImportOptions, 'textField' | 'idField' | 'vectorField'>, csv = false): Record<string, unknown> {
   const defaults = o.textField === 'text' && o.idField === 'id' && o.vectorField === 'vector';
-  if (defaults && Object.keys(row).every((k) => RECORD_KEYS.has(k))) return row;
+  if (!csv && defaults && Object.keys(row).every((k) => RECORD_KEYS.has(k))) return row;
   const rec: Record<string, unknown> = {};
   const metadata: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
-    if (k === o.idField) rec.id = typeof v === 'number' ? String(v) : v;
+    if (k === o.idField) rec.id = typeof v === 'number' ? String(v) : v === '' ? undefined : v;
     else if (k === o.textField) rec.text = v;
-    else if (k === o.vectorField) rec.vector = typeof v === 'string' ? JSON.parse(v) : v;
-    else if (v !== '' && v !== undefined) metadata[k] = v;
+    else if (k === o.vectorField) {
+      if (typeof v !== 'string') rec.vector = v;
+      else if (v !== '') {
+        try {
+          rec.vector = JSON.parse(v);
+        } catch {
+          throw new Error(`the "${k}" cell is not a JSON array of numbers`);
+        }
+      }
+    } else if (k === 'metadata' && csv && typeof v === 'string' && v.startsWith('{')) {
+      Object.assign(metadata, JSON.parse(v) as object);
+    } else if (v !== '' && v !== undefined) metadata[k] = csv && typeof v === 'string' ? castCell(v) : v;
   }
   if (Object.keys(metadata).length > 0) rec.metadata = metadata;
   return rec;
@@ -79,8 +93,8 @@ async function* rows(file: string): AsyncGenerator<Row> {
     let i = 0;
     for (const value of list) yield { line: ++i, value };
   } else if (ext === '.csv') {
-    const parser = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, info: true, cast: (v, ctx) => (ctx.header ? v : castCell(v)) }));
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) yield { line: info.lines, value: record };
+    const parser = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, info: true }));
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) yield { line: info.lines, value: record, csv: true };
   } else {
     throw new Error(`${file}: unknown file type "${ext}"; use .ndjson, .jsonl, .json or .csv`);
   }
@@ -129,7 +143,14 @@ export async function importFile(o: ImportOptions): Promise<ImportSummary> {
       continue;
     }
     const value = row.value;
-    const rec = typeof value === 'object' && value !== null && !Array.isArray(value) ? toRecord(value as Record<string, unknown>, o) : value;
+    let rec: unknown = value;
+    try {
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) rec = toRecord(value as Record<string, unknown>, o, row.csv);
+    } catch (e) {
+      summary.errors.push({ line: row.line, code: 'INVALID_RECORD', message: `line ${row.line}: ${(e as Error).message}` });
+      bar?.increment();
+      continue;
+    }
     batch.push(JSON.stringify(rec));
     batchLines.push(row.line);
     if (batch.length >= o.batch) await flush();

@@ -49,6 +49,13 @@ export interface CollectionOptions {
 
 /** Writes up to this many records go into the graph at once even when indexing is deferred. */
 export const SYNC_INDEX_LIMIT = 256;
+/**
+ * Most records waiting for the graph. Beyond it writes go into the graph before they are
+ * acknowledged again (writers slow to the graph's pace) — the tail is memory, and every
+ * search scans it.
+ */
+export const MAX_TAIL = 100_000;
+const JOB_RETRY_MS = 5_000;
 
 export interface ListOptions {
   limit?: number;
@@ -294,6 +301,7 @@ export class Collection {
   private runJob(compact: boolean): void {
     const job = startSnapshotJob(this.buildRequest(compact ? null : this.meta));
     this.job = job;
+    let failed = false;
     this.jobDone = job.promise
       .then((meta) => {
         if (this.closed) return;
@@ -303,11 +311,14 @@ export class Collection {
         this.commit(meta);
       })
       .catch((e: Error) => {
+        failed = true;
         if (!this.closed) this.log.error({ dir: this.dir, err: e.message }, 'background snapshot failed; will retry');
       })
       .finally(() => {
         this.job = null;
-        this.catchUp();
+        // After a failure (disk full, say) wait before building again rather than spin.
+        if (!failed) this.catchUp();
+        else if (!this.closed) setTimeout(() => this.catchUp(), JOB_RETRY_MS).unref();
       });
   }
 
@@ -333,7 +344,7 @@ export class Collection {
     const prepared = records.map((r, i) => prepareRecord(r, this.config.dimension, `records[${i}]`));
     if (prepared.length === 0) return { ids: [], inserted: 0, updated: 0 };
     const res = this.store.upsert(prepared);
-    if (this.defers() && (res.labels.length > SYNC_INDEX_LIMIT || this.tail.size > 0)) {
+    if (this.defers() && (res.labels.length > SYNC_INDEX_LIMIT || this.tail.size > 0) && this.tail.size + res.labels.length <= MAX_TAIL) {
       // Acknowledged now (SQLite has it); the graph takes it in the background.
       this.dead += this.index.remove(res.labels);
       res.labels.forEach((l, i) => {
@@ -341,7 +352,11 @@ export class Collection {
         this.tail.set(l, res.vectors[i]);
       });
       this.catchUp();
-    } else this.applyToIndex(res.labels, res.vectors);
+    } else {
+      // Into the graph now; a waiting older version of the same record must not linger.
+      for (const l of res.labels) this.tail.delete(l);
+      this.applyToIndex(res.labels, res.vectors);
+    }
     res.labels.forEach((l, i) => this.idOf.set(l, res.ids[i]));
     this.changes += res.labels.length;
     this.maybeSnapshot();
@@ -599,7 +614,9 @@ export class Collection {
     const sign = higherIsBetter(this.config.metric) ? -1 : 1;
     const top = new TopK(k);
     graph.labels.forEach((l, i) => top.push(sign * graph.scores[i], l));
-    for (const [label, v] of this.tail) top.push(sign * exactScore(this.config.metric, query, v), label);
+    // The graph's fallback (an exact scan of SQLite) already holds tail records: once each.
+    const seen = new Set(graph.labels);
+    for (const [label, v] of this.tail) if (!seen.has(label)) top.push(sign * exactScore(this.config.metric, query, v), label);
     const s = top.sorted();
     return { labels: s.labels, scores: s.distances.map((d) => sign * d) };
   }

@@ -115,9 +115,12 @@ export class RecordStore {
       this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       this.db.exec(SCHEMA);
       // Collections made before keyword search get their text index built once, here.
-      const hadFts = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'records_fts'").get() !== undefined;
-      this.db.exec(FTS_SCHEMA);
-      if (!hadFts) this.db.exec("INSERT INTO records_fts (records_fts) VALUES ('rebuild')");
+      // One transaction: a crash mid-way must not leave the table without the rebuild.
+      this.db.transaction(() => {
+        const hadFts = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'records_fts'").get() !== undefined;
+        this.db.exec(FTS_SCHEMA);
+        if (!hadFts) this.db.exec("INSERT INTO records_fts (records_fts) VALUES ('rebuild')");
+      })();
     }
     this.db.pragma('busy_timeout = 5000');
     // Searches read scattered rows: keep more pages than SQLite's default 2 MB.

@@ -16,6 +16,8 @@ export interface ChunkOptions {
 }
 
 export const CHUNK_DEFAULTS = { size: 1000, overlap: 150 } as const;
+/** Headings are repeated in every chunk of their section: keep them short. */
+const MAX_TITLE = 80;
 
 export interface Chunk {
   text: string;
@@ -63,12 +65,14 @@ function sections(text: string, markdown: boolean): Section[] {
   };
   for (const line of text.split('\n')) {
     if (/^\s*(```|~~~)/.test(line)) fence = !fence;
-    const h = fence ? null : /^(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
-    if (h) {
+    // Linear-time parse (a lazy regex with trailing `\s*#*\s*$` backtracks cubically on long runs of spaces).
+    const h = fence ? null : /^(#{1,6})[ \t]+(.*)$/.exec(line);
+    const title = h ? h[2].trim().replace(/[ \t]#+$/, '').trim() : '';
+    if (h && title !== '') {
       flush();
       trail.length = Math.min(trail.length, h[1].length - 1);
       while (trail.length < h[1].length - 1) trail.push('');
-      trail.push(h[2]);
+      trail.push(title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE)}…` : title);
     } else body.push(line);
   }
   flush();
@@ -115,7 +119,9 @@ export function chunkDocument(input: string, o: ChunkOptions): Chunk[] {
   const text = (o.format === 'html' ? htmlToText(input) : input).replace(/\r\n?/g, '\n');
   const chunks: Chunk[] = [];
   for (const sec of sections(text, o.format !== 'text')) {
-    const header = sec.trail.join(' › ');
+    // The trail opens every chunk of the section: at most a quarter of a chunk, keeping the deepest headings.
+    let header = sec.trail.join(' › ');
+    if (header.length > o.size / 4) header = `…${header.slice(header.length - Math.floor(o.size / 4) + 1)}`;
     // Room left for the body once the heading line is in.
     const room = Math.max(Math.floor(o.size / 2), o.size - (header ? header.length + 1 : 0));
     let cur = '';

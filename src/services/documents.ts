@@ -27,6 +27,8 @@ export interface DocumentChunk {
 }
 
 export const DOCUMENT_KEYS = ['_document', '_chunk', '_chunks', '_section'] as const;
+/** Chunks per document: they are embedded and stored in one request. */
+export const MAX_CHUNKS = 10_000;
 
 export class DocumentService {
   constructor(
@@ -48,6 +50,7 @@ export class DocumentService {
     if (modelId === 'none') throw new VectraError('INVALID_ARGUMENT', 'this collection has no model ("none"): documents are embedded by the collection\'s model; send records with vectors instead');
     const chunks = chunkDocument(body.text, { size, overlap, format: body.format ?? 'text' });
     if (chunks.length === 0) throw new VectraError('INVALID_ARGUMENT', 'the document has no text to index');
+    if (chunks.length > MAX_CHUNKS) throw new VectraError('INVALID_ARGUMENT', `the document makes ${chunks.length} chunks, more than ${MAX_CHUNKS}: raise chunk.size or split the document`);
     const vectors = await this.models.require(modelId).embed(chunks.map((ch) => ch.text), 'document');
     const records = chunks.map((ch, i) => ({
       id: `${id}#${i}`,

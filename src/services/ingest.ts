@@ -129,7 +129,7 @@ export class IngestService {
       if (extra !== undefined) r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: unknown field "${extra}" (records have id, text, vector, metadata)` };
       else if (rec.vector === undefined && typeof rec.text !== 'string') r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: needs "text" (embedded by the collection's model) or "vector"` };
       else if (rec.vector === undefined && modelId === 'none') r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: this collection has no model ("none"); send "vector"` };
-      else pending.push({ at: results.length - 1, record: rec.id === undefined && defaultId ? { ...rec, id: defaultId(l.line) } : rec });
+      else pending.push({ at: results.length - 1, record: (rec.id === undefined || rec.id === null) && defaultId ? { ...rec, id: defaultId(l.line) } : rec });
     }
     // Texts that need a vector, embedded together.
     const needText = pending.filter((p) => p.record.vector === undefined);

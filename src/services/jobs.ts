@@ -103,11 +103,15 @@ export class ImportJobs {
     const id = `job_${randomBytes(9).toString('base64url')}`;
     const path = this.file(id);
     const out = createWriteStream(path, { flags: 'wx' });
+    // A write error (disk full) may come while we wait for the client: keep it, throw it below.
+    let writeError: Error | null = null;
+    out.on('error', (e) => (writeError = e));
     let lines = 0;
     let last = 10;
     let bytes = 0;
     try {
       for await (const chunk of body) {
+        if (writeError) throw writeError;
         bytes += chunk.length;
         if (bytes > maxBytes) throw new VectraError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
         for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
@@ -199,6 +203,11 @@ export class ImportJobs {
         }
       }
       if (batch.length > 0) await flush();
+      if (this.stopping) return;
+      if (this.row(id)?.status !== 'running') {
+        rmSync(this.file(id), { force: true }); // cancelled during the last batch
+        return;
+      }
       // Blank lines at the end count as done.
       this.db.prepare('UPDATE jobs SET done = total WHERE id = ?').run(id);
       finish('done', null);

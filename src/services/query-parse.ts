@@ -70,7 +70,7 @@ const PATTERNS: Pattern[] = [
   { kind: 'date', re: g(String.raw`\b(${D_GT})\s+(${DATE})\b`), make: (m) => [{ op: '$gt', raw: m[2] }] },
   { kind: 'date', re: g(String.raw`\b(${D_LTE})\s+(${DATE})\b`), make: (m) => [{ op: '$lte', raw: m[2] }] },
   { kind: 'date', re: g(String.raw`\b(${D_LT})\s+(${DATE})\b`), make: (m) => [{ op: '$lt', raw: m[2] }] },
-  { kind: 'number', re: g(String.raw`(?<![\w-])(${CUR}?\s?\d[\d,]*(?:\.\d+)?(?:k|m)?)\s?(?:-|–|to)\s?(${NUM})(?![-\d])${UNIT}`), make: (m) => [{ op: '$gte', raw: m[1] }, { op: '$lte', raw: m[2] }] },
+  { kind: 'number', re: g(String.raw`(?<![\w,.-])(${CUR}?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:k|m)?)\s?(?:-|–|to)\s?(${NUM})(?![-\d])${UNIT}`), make: (m) => [{ op: '$gte', raw: m[1] }, { op: '$lte', raw: m[2] }] },
   { kind: 'number', re: g(String.raw`(?:\b|(?=[<>≤≥]))(${GTE})\s*(${NUM})${UNIT}`), make: (m) => [{ op: '$gte', raw: m[2] }] },
   { kind: 'number', re: g(String.raw`(?:\b|(?=[<>≤≥]))(${LTE})\s*(${NUM})${UNIT}`), make: (m) => [{ op: '$lte', raw: m[2] }] },
   { kind: 'number', re: g(String.raw`(?:\b|(?=[<>≤≥]))(${GT})\s*(${NUM})${UNIT}`), make: (m) => [{ op: '$gt', raw: m[2] }] },
@@ -181,6 +181,8 @@ export function extractConstraints(text: string): FoundConstraint[] {
   return found;
 }
 
+const DANGLING = new Set('with that which is are of and or for paying costing priced at from posted published dated made built released created'.split(' '));
+
 /** `text` without the spans, tidied: no dangling connectives at the end ("wage that is", "jobs with"). */
 export function textWithout(text: string, spans: { start: number; end: number }[]): string {
   let rest = '';
@@ -190,8 +192,15 @@ export function textWithout(text: string, spans: { start: number; end: number }[
     at = c.end;
   }
   rest += text.slice(at);
-  rest = rest.replace(/\s+/g, ' ').replace(/(?:\s+(?:of|with|at|that|is|for))?\s+([,;:])/giu, '$1').replace(/[\s,;:.-]+$/u, '').replace(/^[\s,;:.-]+/u, '');
-  return rest.replace(/(?:(?:^|\s+)(?:with|that|which|is|are|of|and|or|for|paying|costing|priced|at|from|posted|published|dated|made|built|released|created))+$/iu, '').trim();
+  rest = rest.replace(/\s+/g, ' ').replace(/(?: (?:of|with|at|that|is|for))? ([,;:])/giu, '$1').replace(/^[\s,;:.-]+/u, '');
+  // Trailing punctuation, without an end-anchored regex (quadratic on long runs of it).
+  let end = rest.length;
+  while (end > 0 && ' ,;:.-'.includes(rest[end - 1])) end--;
+  rest = rest.slice(0, end);
+  // Drop trailing connectives word by word (a regex over repeated alternatives backtracks quadratically).
+  const words = rest.split(' ');
+  while (words.length > 0 && DANGLING.has(words[words.length - 1].toLowerCase())) words.pop();
+  return words.join(' ').trim();
 }
 
 /** Field name → words: "hourly_wage" / "hourlyWage" / "job.wage" → "hourly wage". */

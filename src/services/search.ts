@@ -54,6 +54,8 @@ export interface SearchAnswer {
 const DEFAULT_MARKS = { pre: '<mark>', post: '</mark>' };
 export const DEFAULT_WEIGHTED_ALPHA = 0.5;
 export const DEFAULT_MMR_LAMBDA = 0.5;
+/** Most candidates a reranking stage takes: MMR compares each pick with every candidate; a cross-encoder runs a model per candidate. */
+export const RERANK_LIMITS = { mmr: 1000, 'cross-encoder': 200 } as const;
 
 export class SearchService {
   constructor(
@@ -103,15 +105,21 @@ export class SearchService {
     const k = body.k ?? 10;
     const include = body.return === 'id' ? 'id' : 'payload';
     const marks = body.highlight === true ? DEFAULT_MARKS : body.highlight || null;
-    const pool = body.rerank ? (body.candidates ?? Math.min(Math.max(4 * k, 50), 10_000)) : k;
+    const pool = body.rerank ? (body.candidates ?? Math.min(Math.max(4 * k, 50), RERANK_LIMITS[body.rerank.type])) : k;
     if (pool < k) throw new VectraError('INVALID_ARGUMENT', `candidates (${pool}) must be at least k (${k})`);
+    // Reranking runs per candidate (MMR: against every pick, on the main thread; a cross-encoder: a transformer pass each).
+    if (body.rerank && pool > RERANK_LIMITS[body.rerank.type]) {
+      throw new VectraError('INVALID_ARGUMENT', `rerank "${body.rerank.type}" takes at most ${RERANK_LIMITS[body.rerank.type]} candidates (got ${pool}); lower "candidates" or "k"`);
+    }
     const took = () => Math.round((performance.now() - started) * 1000) / 1000;
 
     if (mode === 'hybrid') {
       const perSide = Math.max(pool, body.candidates ?? Math.max(k, 100));
+      // The keyword side runs inside the chain: if it throws (a bad filter), the dense side's
+      // promise still has a handler — an unhandled rejection would end the process.
       const [dense, keyword] = await Promise.all([
         this.denseSearch(c, body, perSide, 'id'),
-        Promise.resolve(c.keywordSearch({ text: body.text!, k: perSide, filter: body.filter, include: 'id' })),
+        Promise.resolve().then(() => c.keywordSearch({ text: body.text!, k: perSide, filter: body.filter, include: 'id' })),
       ]);
       const fused = fuse(body.fusion, dense.hits, keyword.hits, !higherIsBetter(c.config.metric));
       const results = await this.finish(c, body, fused.slice(0, pool), k, include, marks, false);

@@ -46,6 +46,20 @@ describe('vectra import / export', () => {
     assert.deepEqual(f.body.results.map((h: { id: string }) => h.id), ['w1']);
   });
 
+  it('CSV with id, text and vector columns: ids and texts stay text, a bad vector cell is one failed row', async () => {
+    const file = join(dir, 'vec.csv');
+    writeFileSync(file, 'id,text,vector,n\n1.0,2024,"[1,2,3]",7\n1,plain,"[0,1,0]",8\n2,bad,"[1,2",9\n');
+    const r = await vectra(['import', file, '--collection', 'vec']);
+    assert.equal(r.code, 2, r.stderr + r.stdout);
+    assert.match(r.stdout, /imported 2 of 3 records/);
+    assert.match(r.stdout, /line 4: INVALID_RECORD: line 4: the "vector" cell is not a JSON array/);
+    const one = (await api('GET', '/v1/collections/vec/records/1.0')).body;
+    assert.equal(one.text, '2024');
+    assert.deepEqual(one.metadata, { n: 7 });
+    assert.equal((await api('GET', '/v1/collections/vec/records/1')).body.text, 'plain');
+    await api('POST', '/v1/collections/vec/records/delete', { ids: ['1.0', '1'] });
+  });
+
   it('NDJSON in several requests (--batch), bad rows reported by their line in the file, exit code 2', async () => {
     const file = join(dir, 'v.ndjson');
     const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify({ id: `v${i}`, vector: [i, 1, 2], metadata: { i } }));

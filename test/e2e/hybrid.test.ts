@@ -37,6 +37,16 @@ describe('keyword search over HTTP', () => {
     assert.equal(f.body.results[0].text, undefined);
   });
 
+  it('a bad filter in hybrid mode is a 400, and the server lives on', async () => {
+    // Regression: the keyword side threw before Promise.all had a handler on the dense side,
+    // whose later rejection went unhandled and ended the process.
+    const r = await search({ text: 'forklift', mode: 'hybrid', filter: { $bogus: 1 } });
+    assert.equal(r.status, 400);
+    assert.equal(errorCode(r), 'INVALID_FILTER');
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal((await search({ text: 'forklift', mode: 'hybrid' })).status, 200);
+  });
+
   it('bad combinations get a 400 saying what to change', async () => {
     for (const body of [
       { vector: new Array(100).fill(0.1), mode: 'keyword' },
@@ -47,6 +57,8 @@ describe('keyword search over HTTP', () => {
       { text: 'x', mode: 'hybrid', fusion: 'borda' },
       { text: 'x', k: 20, candidates: 10, rerank: { type: 'mmr' } },
       { text: 'x', rerank: { type: 'mmr', lambda: 1.5 } },
+      { text: 'x', rerank: { type: 'mmr' }, candidates: 5000 },
+      { text: 'x', k: 300, rerank: { type: 'cross-encoder', model: 'ms-marco-MiniLM-L-6-v2' } },
     ]) {
       const r = await search(body);
       assert.equal(r.status, 400, JSON.stringify(body));

@@ -43,18 +43,19 @@ describe('import jobs', () => {
   after(() => server?.close());
 
   it('runs in the background to done, reporting progress and bad lines by number', async () => {
-    const body = [JSON.stringify({ id: 'a', text: 'first' }), 'not json', JSON.stringify({ id: 'b', vector: [1] }), '', JSON.stringify({ text: 'no id here' })].join('\n');
+    const body = [JSON.stringify({ id: 'a', text: 'first' }), 'not json', JSON.stringify({ id: 'b', vector: [1] }), '', JSON.stringify({ text: 'no id here' }), JSON.stringify({ id: null, text: 'null id' })].join('\n');
     const created = await upload(server.url, key, 'docs', body);
     assert.equal(created.status, 202, JSON.stringify(created.body));
-    assert.equal(created.body.total, 5);
+    assert.equal(created.body.total, 6);
     assert.ok(['queued', 'running', 'done'].includes(created.body.status));
     const job = await until(api, created.body.id, (j) => j.status === 'done');
-    assert.equal(job.done, 5);
-    assert.equal(job.upserted, 2);
+    assert.equal(job.done, 6);
+    assert.equal(job.upserted, 3);
     assert.equal(job.errors, 2);
     assert.deepEqual(job.errorSamples.map((e: { line: number; error: { code: string } }) => [e.line, e.error.code]), [[2, 'INVALID_JSON'], [3, 'DIMENSION_MISMATCH']]);
     assert.ok(job.finishedAt);
     assert.equal((await api('GET', `/v1/collections/docs/records/${created.body.id}-5`)).body.text, 'no id here');
+    assert.equal((await api('GET', `/v1/collections/docs/records/${created.body.id}-6`)).body.text, 'null id', 'a null id is named like a missing one');
     const listed = await api('GET', '/v1/jobs');
     assert.ok(listed.body.jobs.some((j: { id: string }) => j.id === created.body.id));
   });

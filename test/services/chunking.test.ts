@@ -63,6 +63,15 @@ describe('chunking', () => {
     assert.match(chunks[1].text, /Tea[\s\S]*Cake/);
   });
 
+  it('adversarial headings: linear time, and a long heading trail never crowds out the text', { timeout: 20_000 }, () => {
+    // Regression: a lazy heading regex backtracked cubically on runs of spaces (minutes at 8k).
+    chunkDocument(`# a${' '.repeat(20_000)}b\n\ntext`, { size: 200, overlap: 20, format: 'markdown' });
+    const deep = `${Array.from({ length: 6 }, (_, i) => `${'#'.repeat(i + 1)} ${'long heading '.repeat(40)}`).join('\n\n')}\n\n${'body words here. '.repeat(100)}`;
+    const chunks = chunkDocument(deep, { size: 200, overlap: 20, format: 'markdown' });
+    for (const c of chunks) assert.ok(c.text.length <= 200, `${c.text.length}`);
+    assert.ok(chunks.length < 20, `${chunks.length} chunks: the heading trail is bounded`);
+  });
+
   it('any text: no chunk over the size, no empty chunk, every word kept in order (property)', () => {
     const word = fc.stringMatching(/^[a-zA-Z]{1,30}[.!?,]?$/);
     const para = fc.array(word, { minLength: 1, maxLength: 80 }).map((ws) => ws.join(' '));

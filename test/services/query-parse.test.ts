@@ -93,6 +93,13 @@ describe('query understanding', () => {
     assert.match(p.unmatched[0].reason, /date/);
   });
 
+  it('adversarial text parses in linear time', { timeout: 20_000 }, async () => {
+    // Regression: "1,1,1,…" made a range pattern quadratic (3.4 s at 60k characters).
+    for (const text of ['1,'.repeat(50_000), `${'-'.repeat(50_000)}x at least 5`, `${'with '.repeat(20_000)}over 3`]) {
+      await parseQuery(text, FIELDS, (t) => model.embed(t, 'document'));
+    }
+  });
+
   it('numbers and dates', () => {
     assert.equal(parseNumber('$1,500.50'), 1500.5);
     assert.equal(parseNumber('150k'), 150000);
