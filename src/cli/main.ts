@@ -100,6 +100,9 @@ modelFlags(program.command('serve').description('start the HTTP server'))
         },
       );
     };
+    // A promise rejected with no handler is a bug to log loudly, not a reason to drop every
+    // tenant's connections (Node's default is to exit).
+    process.on('unhandledRejection', (err) => server.app.log.error({ err }, 'unhandled promise rejection (a bug: please report it)'));
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
