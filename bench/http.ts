@@ -45,6 +45,13 @@ const worker = async () => {
 };
 await Promise.all([worker(), worker()]);
 const upsertSecs = (performance.now() - t0) / 1000;
+// Deferred indexing: batches of 1,000 are acknowledged after SQLite; search is measured once the graph has them all.
+for (;;) {
+  const res = await fetch(`${url}/v1/collections/glove`, { headers: { authorization: `Bearer ${apiKey}` } });
+  if (((await res.json()) as { unindexed: number }).unindexed === 0) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+const indexedSecs = (performance.now() - t0) / 1000;
 
 const queries = queryWords(g, 1000).map((w) => JSON.stringify({ vector: Array.from(vec(g, w)), k: 10, return: 'id' }));
 async function load(connections: number, body: 'id' | 'object') {
@@ -73,7 +80,7 @@ rmSync(dataDir, { recursive: true, force: true });
 
 console.log(`## HTTP — ${N.toLocaleString('en')} GloVe 100-d vectors, cosine, HNSW defaults (M 16, efC 200, ef 200), loopback\n`);
 console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server: \`vectra serve\` (one process), load: autocannon in another, ${DURATION} s per row\n`);
-console.log(`Batch upsert (${BATCH} vectors per request, 2 in flight): **${Math.round(N / upsertSecs).toLocaleString('en')} vectors/s** (${upsertSecs.toFixed(1)} s for ${N.toLocaleString('en')}); server RSS after the run ${rss.toFixed(0)} MB.\n`);
+console.log(`Batch upsert (${BATCH} vectors per request, 2 in flight): **${Math.round(N / upsertSecs).toLocaleString('en')} vectors/s** acknowledged (${upsertSecs.toFixed(1)} s for ${N.toLocaleString('en')}); all in the HNSW graph after ${indexedSecs.toFixed(1)} s (${Math.round(N / indexedSecs).toLocaleString('en')} vectors/s); server RSS after the run ${rss.toFixed(0)} MB.\n`);
 console.log('| connections | return | requests/s | p50 ms | p99 ms | non-2xx | errors |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
