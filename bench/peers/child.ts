@@ -1,0 +1,65 @@
+/**
+ * One system in its own process (so its memory is its own): load GloVe rows 0..n-1, ingest,
+ * then for each knob value: recall@10 against the exact answers, latency at 1 client, QPS at
+ * 1 and 8 concurrent clients (median of `runs`). Prints one JSON line.
+ * Usage: node --import tsx bench/peers/child.ts <system> <n> <queries> <runs>
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gloveData, groundTruth, queryWords, recallAt, vec } from '../lib/glove-data.js';
+import { diskBytes, SYSTEMS } from './systems.js';
+
+const [name, nArg, qArg, runsArg] = process.argv.slice(2);
+const n = Number(nArg);
+const K = 10;
+const g = gloveData();
+const words = queryWords(g, Number(qArg));
+const truth = groundTruth(g, n, words, 'cosine', K);
+const queries = words.map((w) => vec(g, w));
+const adapter = SYSTEMS[name]();
+const dir = mkdtempSync(join(tmpdir(), `peers-${name}-`));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function pass(knob: number | null, clients: number): Promise<{ seconds: number; latencies: number[]; got: number[][] }> {
+  const got: number[][] = new Array(queries.length);
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < queries.length; i = next++) {
+        const t = performance.now();
+        got[i] = await adapter.search(queries[i], K, knob);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - t0) / 1000, latencies, got };
+}
+
+await adapter.open(dir);
+const { insertSeconds, buildSeconds } = await adapter.ingest(g.vectors, n, g.dim);
+const points = [];
+for (const knob of adapter.knob?.values ?? [null]) {
+  await pass(knob, 1); // warm-up (and, for Chroma, the ef change)
+  const one: number[] = [];
+  const eight: number[] = [];
+  let lat: number[] = [];
+  let recall = 0;
+  for (let r = 0; r < Number(runsArg); r++) {
+    const p1 = await pass(knob, 1);
+    one.push(queries.length / p1.seconds);
+    lat = p1.latencies;
+    recall = recallAt(p1.got, truth, K);
+    eight.push(queries.length / (await pass(knob, 8)).seconds);
+  }
+  lat.sort((a, b) => a - b);
+  points.push({ knob, recall, qps1: median(one), qps8: median(eight), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] });
+}
+const memory = await adapter.memoryBytes();
+const disk = diskBytes(dir);
+await adapter.close();
+rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify({ system: name, name: adapter.name, kind: adapter.kind, configured: adapter.configured, knob: adapter.knob?.name ?? null, n, queries: queries.length, insertSeconds, buildSeconds, memory, disk, points }));

@@ -1,0 +1,98 @@
+/**
+ * npm run bench:peers [-- --quick] [--sizes 100000,300000] [--systems a,b] [--no-write]
+ *
+ * Vectra and the systems a user would pick instead, on the same GloVe 100-d data, on this
+ * machine, in one run: each system in its own process (child.ts), one after another.
+ * Writes the results table into docs/benchmarks.md (between the peers markers) and a
+ * recall-vs-QPS chart per size to docs/peers-<n>.png, unless --quick (CI: proves the
+ * harness works on a small set; timings are not asserted) or --no-write.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../lib/glove-data.js';
+import { renderChart } from './chart.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, systems: { type: 'string' }, 'no-write': { type: 'boolean' } } });
+const quick = values.quick ?? false;
+const sizes = (values.sizes ?? (quick ? '5000' : '100000,300000')).split(',').map(Number);
+const ANN = ['vectra-http', 'chroma-http', 'vectra-engine', 'usearch-raw', 'lancedb'];
+const EXACT = ['orama', 'npm-vectra'];
+const chosen = values.systems ? values.systems.split(',') : [...ANN, ...EXACT];
+
+interface Point { knob: number | null; recall: number; qps1: number; qps8: number; p50: number; p99: number }
+interface Result { system: string; name: string; kind: string; configured: string; knob: string | null; n: number; queries: number; insertSeconds: number; buildSeconds: number; memory: number; disk: number; points: Point[] }
+
+/** Brute-force peers get fewer queries (each is a full scan) and are left out above 100k (minutes per point, and npm vectra's JSON file outgrows V8's string limit). */
+function plan(system: string, n: number): { queries: number; runs: number } | null {
+  if (quick) return { queries: 50, runs: 1 };
+  if (EXACT.includes(system)) return n > 100_000 ? null : { queries: 200, runs: 1 };
+  return n > 100_000 ? { queries: 300, runs: 1 } : { queries: 500, runs: 3 };
+}
+
+const results: Result[] = [];
+const started = performance.now();
+for (const n of sizes) {
+  for (const system of chosen) {
+    const p = plan(system, n);
+    if (!p) continue;
+    const t = performance.now();
+    process.stderr.write(`[peers] ${system} at ${n.toLocaleString('en-US')} … `);
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/peers/child.ts'), system, String(n), String(p.queries), String(p.runs)], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+    if (child.status !== 0 || !line) throw new Error(`${system} at ${n} failed (exit ${child.status}):\n${child.stderr.slice(-3000)}`);
+    results.push(JSON.parse(line) as Result);
+    process.stderr.write(`${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+  }
+}
+
+const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const mb = (b: number) => `${fmt(b / 2 ** 20)} MB`;
+
+/** The point of each system closest to (at or above) a recall target, for the comparison table. */
+function at(r: Result, target: number): Point {
+  const ok = r.points.filter((p) => p.recall >= target);
+  return ok.length > 0 ? ok.reduce((a, b) => (b.qps1 > a.qps1 ? b : a)) : r.points.reduce((a, b) => (b.recall > a.recall ? b : a));
+}
+
+const lines: string[] = [];
+lines.push(`## Peers (\`npm run bench:peers\`)\n`);
+lines.push(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'cpu'}); GloVe 100-d word vectors (the first n words), held-out query words, k = 10, cosine; exact ground truth by a flat scan (cached). Each system runs in its own process, one after another; QPS at 1 client is sequential requests, at 8 clients 8 concurrent callers in the measuring process (embedded systems that are synchronous cannot use them); medians of 3 runs at 100k (1 run at 300k). Whole run: ${fmt((performance.now() - started) / 60000, 1)} min.\n`);
+for (const n of sizes) {
+  const rs = results.filter((r) => r.n === n);
+  if (rs.length === 0) continue;
+  lines.push(`### ${fmt(n)} vectors\n`);
+  lines.push('| system | ingest (vectors/s) | index build | memory (RSS) | disk | recall@10 | QPS 1 client | QPS 8 clients | p50 / p99 ms (1 client) |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const r of rs) {
+    const p = at(r, 0.95);
+    const knob = r.knob ? ` (${r.knob} ${p.knob})` : ' (exact)';
+    lines.push(`| ${r.name} | ${fmt(n / r.insertSeconds)} | ${r.buildSeconds > 0 ? `${fmt(r.buildSeconds, 1)} s` : 'on insert'} | ${mb(r.memory)} | ${mb(r.disk)} | ${p.recall.toFixed(3)}${knob} | ${fmt(p.qps1)} | ${fmt(p.qps8)} | ${p.p50.toFixed(2)} / ${p.p99.toFixed(2)} |`);
+  }
+  lines.push(`\nEach ANN row is the fastest sweep point with recall@10 ≥ 0.95 (the highest-recall point if none reaches it). Full sweeps (recall, QPS at 1 and 8 clients):\n`);
+  lines.push('| system | knob | recall@10 | QPS 1 | QPS 8 | p50 ms | p99 ms |');
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const r of rs) for (const p of r.points) lines.push(`| ${r.name} | ${r.knob ? `${r.knob} ${p.knob}` : 'exact'} | ${p.recall.toFixed(3)} | ${fmt(p.qps1)} | ${fmt(p.qps8)} | ${p.p50.toFixed(2)} | ${p.p99.toFixed(2)} |`);
+  lines.push(`\n![recall@10 vs QPS at ${fmt(n)} vectors](peers-${n}.png)\n`);
+  if (!quick && !values['no-write']) writeFileSync(join(ROOT, 'docs', `peers-${n}.png`), renderChart(rs, `recall@10 vs queries/s (1 client), ${fmt(n)} GloVe 100-d vectors`));
+}
+lines.push('What each system was configured with:\n');
+for (const r of results.filter((x, i, a) => a.findIndex((y) => y.system === x.system) === i)) lines.push(`- **${r.name}**: ${r.configured}`);
+const markdown = lines.join('\n');
+console.log(markdown);
+
+if (!quick && !values['no-write']) {
+  const path = join(ROOT, 'docs', 'benchmarks.md');
+  const doc = readFileSync(path, 'utf8');
+  const START = '<!-- peers:start -->';
+  const END = '<!-- peers:end -->';
+  const block = `${START}\n${markdown}\n${END}`;
+  writeFileSync(path, doc.includes(START) ? doc.replace(new RegExp(`${START}[\\s\\S]*${END}`), () => block) : `${doc.trimEnd()}\n\n${block}\n`);
+  process.stderr.write('[peers] wrote docs/benchmarks.md and the charts\n');
+}

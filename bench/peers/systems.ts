@@ -1,0 +1,358 @@
+/**
+ * One adapter per system measured by bench:peers. Each is configured for speed as its own
+ * documentation suggests, with the same graph parameters where the system has them
+ * (HNSW M 16, efConstruction 200, cosine); `configured` says what was set. Labels are GloVe
+ * word indexes; every adapter returns them, best first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Collection } from '../../src/engine/index.js';
+import { ROOT } from '../lib/glove-data.js';
+import { poster, serveProcess, type ServerProcess } from '../lib/server.js';
+
+export interface Adapter {
+  name: string;
+  /** "http": a server in its own process, measured over loopback; "embedded": in this process. */
+  kind: 'http' | 'embedded';
+  configured: string;
+  /** The recall/speed knob swept, or null for exact search. */
+  knob: { name: string; values: number[] } | null;
+  open(dir: string): Promise<void>;
+  /** Insert everything; returns seconds spent inserting and then building the index (0 when built on insert). */
+  ingest(vectors: Float32Array, n: number, dim: number): Promise<{ insertSeconds: number; buildSeconds: number }>;
+  search(query: Float32Array, k: number, knob: number | null): Promise<number[]>;
+  /** Resident memory of the process holding the data. */
+  memoryBytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const EF_VALUES = [10, 20, 40, 80, 160, 320];
+const BATCH = 1000;
+
+export function diskBytes(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    try {
+      const s = statSync(join(dir, name));
+      if (s.isFile()) total += s.size;
+    } catch {
+      // vanished
+    }
+  }
+  return total;
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+const row = (v: Float32Array, i: number, dim: number) => v.subarray(i * dim, (i + 1) * dim);
+
+/** Vectra over HTTP: `vectra serve` (built JS) in its own process. */
+export function vectraHttp(): Adapter {
+  let server: ServerProcess;
+  let post: ReturnType<typeof poster>;
+  let key = '';
+  return {
+    name: 'Vectra (HTTP)',
+    kind: 'http',
+    configured: 'vectra serve, collection model "none", cosine, HNSW M 16 / efC 200 (defaults), f32; batches of 1,000, 2 in flight; `ef` per request; ingest time = acknowledged, build = until the graph holds every vector',
+    knob: { name: 'ef', values: EF_VALUES },
+    async open(dir) {
+      server = await serveProcess(dir, ['--rate-limit', '10000000']);
+      post = poster(server.url);
+      key = (await post('/v1/auth/register', { name: 'bench' })).apiKey;
+      await post('/v1/collections', { name: 'g', model: 'none', dimension: 100 }, key);
+    },
+    async ingest(v, n, dim) {
+      const t0 = performance.now();
+      const starts: number[] = [];
+      for (let s = 0; s < n; s += BATCH) starts.push(s);
+      const worker = async () => {
+        for (let s = starts.shift(); s !== undefined; s = starts.shift()) {
+          const records = [];
+          for (let i = s; i < Math.min(n, s + BATCH); i++) records.push({ id: String(i), vector: Array.from(row(v, i, dim)) });
+          await post('/v1/collections/g/records', { records }, key);
+        }
+      };
+      await Promise.all([worker(), worker()]);
+      const t1 = performance.now();
+      for (;;) {
+        const res = await fetch(`${server.url}/v1/collections/g`, { headers: { authorization: `Bearer ${key}` } });
+        if (((await res.json()) as { unindexed: number }).unindexed === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return { insertSeconds: (t1 - t0) / 1000, buildSeconds: (performance.now() - t1) / 1000 };
+    },
+    async search(q, k, ef) {
+      const r = await post('/v1/collections/g/search', { vector: Array.from(q), k, ef: ef ?? undefined, return: 'id' }, key);
+      return (r.results as { id: string }[]).map((h) => Number(h.id));
+    },
+    async memoryBytes() {
+      return rssOf(server.proc.pid!);
+    },
+    async close() {
+      await server.stop();
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The Chroma server (Rust, shipped in the chromadb npm package) over HTTP, with its JS client. */
+export function chromaHttp(): Adapter {
+  let proc: ChildProcess;
+  let client: any;
+  let coll: any;
+  let dir = '';
+  let port = 0;
+  let current: number | null = null;
+  // Chroma wants an embedding function even when every vector is given: one that refuses.
+  const embeddingFunction = { generate: async () => Promise.reject(new Error('vectors are precomputed')) };
+  const start = async () => {
+    proc = spawn(process.execPath, [join(ROOT, 'bench/peers/node_modules/chromadb/dist/cli.mjs'), 'run', '--path', dir, '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore' });
+    for (let i = 0; ; i++) {
+      try {
+        await client.heartbeat();
+        return;
+      } catch (e) {
+        if (i > 300) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  };
+  return {
+    name: 'Chroma 3.0.4 (HTTP)',
+    kind: 'http',
+    configured: 'chroma run (chromadb 3.0.4 CLI), cosine, HNSW max_neighbors 16 / ef_construction 200, adds in batches of 1,000; `ef_search` per sweep point via collection.modify + a server restart (a running collection keeps the ef_search it was loaded with)',
+    knob: { name: 'ef_search', values: EF_VALUES },
+    async open(d) {
+      dir = d;
+      port = await freePort();
+      const { ChromaClient } = await import('chromadb');
+      client = new ChromaClient({ host: '127.0.0.1', port });
+      await start();
+      coll = await client.createCollection({ name: 'glove', embeddingFunction, configuration: { hnsw: { space: 'cosine', max_neighbors: 16, ef_construction: 200 } } } as never);
+    },
+    async ingest(v, n, dim) {
+      const t0 = performance.now();
+      for (let s = 0; s < n; s += BATCH) {
+        const ids: string[] = [];
+        const embeddings: number[][] = [];
+        for (let i = s; i < Math.min(n, s + BATCH); i++) {
+          ids.push(String(i));
+          embeddings.push(Array.from(row(v, i, dim)));
+        }
+        await coll.add({ ids, embeddings });
+      }
+      return { insertSeconds: (performance.now() - t0) / 1000, buildSeconds: 0 };
+    },
+    async search(q, k, ef) {
+      if (ef !== null && ef !== current) {
+        await coll.modify({ configuration: { hnsw: { ef_search: ef } } });
+        await stop();
+        await start();
+        coll = await client.getCollection({ name: 'glove', embeddingFunction } as never);
+        current = ef;
+      }
+      const r = await coll.query({ queryEmbeddings: [Array.from(q)], nResults: k, include: [] });
+      return (r.ids[0] as string[]).map(Number);
+    },
+    async memoryBytes() {
+      return rssOf(proc.pid!);
+    },
+    async close() {
+      await stop();
+    },
+  };
+}
+
+/** Vectra's engine in this process (no HTTP). */
+export function vectraEngine(): Adapter {
+  let c: Collection;
+  return {
+    name: 'Vectra engine (embedded)',
+    kind: 'embedded',
+    configured: 'Collection, cosine, HNSW M 16 / efC 200 (defaults), f32, synchronous indexing, upsert batches of 10,000; `ef` per search',
+    knob: { name: 'ef', values: EF_VALUES },
+    async open(dir) {
+      c = await Collection.create(join(dir, 'c'), { dimension: 100, metric: 'cosine' }, { logger: { info: () => undefined, warn: () => undefined, error: () => undefined } as never });
+    },
+    async ingest(v, n, dim) {
+      const t0 = performance.now();
+      for (let s = 0; s < n; s += 10 * BATCH) {
+        const records = [];
+        for (let i = s; i < Math.min(n, s + 10 * BATCH); i++) records.push({ id: String(i), vector: row(v, i, dim) });
+        c.upsert(records);
+      }
+      return { insertSeconds: (performance.now() - t0) / 1000, buildSeconds: 0 };
+    },
+    async search(q, k, ef) {
+      return c.search({ vector: q, k, ef: ef ?? undefined, include: 'id' }).hits.map((h) => Number(h.id));
+    },
+    async memoryBytes() {
+      return process.memoryUsage().rss;
+    },
+    async close() {
+      await c.close();
+    },
+  };
+}
+
+/** usearch itself, configured as Vectra configures it: the ceiling. */
+export function usearchRaw(): Adapter {
+  let index: any;
+  return {
+    name: 'usearch 2.25.3 (raw, embedded)',
+    kind: 'embedded',
+    configured: 'Index cos, M 16, expansion_add 200, f32, one insert thread (as Vectra), breadth per query = max(k, ef) like Vectra',
+    knob: { name: 'ef', values: EF_VALUES },
+    async open() {
+      const { Index } = await import('usearch');
+      index = new Index({ dimensions: 100, metric: 'cos', quantization: 'f32', connectivity: 16, expansion_add: 200, expansion_search: 1, multi: false } as never);
+    },
+    async ingest(v, n) {
+      const t0 = performance.now();
+      const keys = new BigUint64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = BigInt(i);
+      index.reserve?.(n);
+      index.add(keys, v.subarray(0, n * 100), 1);
+      return { insertSeconds: (performance.now() - t0) / 1000, buildSeconds: 0 };
+    },
+    async search(q, k, ef) {
+      const m = index.search(q, Math.max(k, ef ?? k), 1);
+      return Array.from(m.keys as BigUint64Array).slice(0, k).map(Number);
+    },
+    async memoryBytes() {
+      return process.memoryUsage().rss;
+    },
+    async close() {},
+  };
+}
+
+/** LanceDB (embedded, Rust), with its HNSW-SQ index. */
+export function lancedb(): Adapter {
+  let db: any;
+  let table: any;
+  return {
+    name: 'LanceDB 0.37.1 (embedded)',
+    kind: 'embedded',
+    configured: 'table of {id, vector}, added in batches of 10,000; index HNSW-SQ cosine, m 16, ef_construction 200 (build timed separately); `ef` per query; vector column only',
+    knob: { name: 'ef', values: EF_VALUES },
+    async open(dir) {
+      const { connect } = await import('@lancedb/lancedb');
+      db = await connect(join(dir, 'lance'));
+    },
+    async ingest(v, n, dim) {
+      const lance = await import('@lancedb/lancedb');
+      const t0 = performance.now();
+      for (let s = 0; s < n; s += 10 * BATCH) {
+        const rows = [];
+        for (let i = s; i < Math.min(n, s + 10 * BATCH); i++) rows.push({ id: i, vector: Array.from(row(v, i, dim)) });
+        if (!table) table = await db.createTable('g', rows);
+        else await table.add(rows);
+      }
+      const t1 = performance.now();
+      await table.createIndex('vector', { config: lance.Index.hnswSq({ distanceType: 'cosine', m: 16, efConstruction: 200 }) });
+      return { insertSeconds: (t1 - t0) / 1000, buildSeconds: (performance.now() - t1) / 1000 };
+    },
+    async search(q, k, ef) {
+      let query = table.query().nearestTo(Array.from(q)).distanceType('cosine').select(['id']).limit(k);
+      if (ef !== null) query = query.ef(ef);
+      const rows = await query.toArray();
+      return rows.map((r: { id: number }) => Number(r.id));
+    },
+    async memoryBytes() {
+      return process.memoryUsage().rss;
+    },
+    async close() {},
+  };
+}
+
+/** Orama (TypeScript, in memory): exact vector search. */
+export function orama(): Adapter {
+  let db: any;
+  let o: any;
+  return {
+    name: 'Orama 3.1.18 (embedded)',
+    kind: 'embedded',
+    configured: 'schema {id: number, embedding: vector[100]}, insertMultiple in batches of 10,000, vector mode with similarity -1 (its threshold; the default 0.8 and even 0 drop hits, so the k best are returned whatever their score); exact scan',
+    knob: null,
+    async open() {
+      o = await import('@orama/orama');
+      db = o.create({ schema: { n: 'number', embedding: 'vector[100]' } });
+    },
+    async ingest(v, n, dim) {
+      const t0 = performance.now();
+      for (let s = 0; s < n; s += 10 * BATCH) {
+        const docs = [];
+        for (let i = s; i < Math.min(n, s + 10 * BATCH); i++) docs.push({ id: String(i), n: i, embedding: Array.from(row(v, i, dim)) });
+        await o.insertMultiple(db, docs, 10 * BATCH);
+      }
+      return { insertSeconds: (performance.now() - t0) / 1000, buildSeconds: 0 };
+    },
+    async search(q, k) {
+      const r = await o.search(db, { mode: 'vector', vector: { value: Array.from(q), property: 'embedding' }, similarity: -1, limit: k, includeVectors: false });
+      return r.hits.map((h: { id: string }) => Number(h.id));
+    },
+    async memoryBytes() {
+      return process.memoryUsage().rss;
+    },
+    async close() {},
+  };
+}
+
+/** The npm package "vectra" (a JSON-file local index, brute force): same name, a different project. */
+export function npmVectra(): Adapter {
+  let index: any;
+  return {
+    name: 'npm vectra 0.12.3 (embedded)',
+    kind: 'embedded',
+    configured: 'LocalIndex, one beginUpdate/endUpdate around all inserts (one index.json write), queryItems(vector, "", k); exact scan',
+    knob: null,
+    async open(dir) {
+      const { LocalIndex } = await import('vectra');
+      index = new LocalIndex(join(dir, 'npm-vectra'));
+      await index.createIndex();
+    },
+    async ingest(v, n, dim) {
+      const t0 = performance.now();
+      await index.beginUpdate();
+      for (let i = 0; i < n; i++) await index.insertItem({ id: String(i), vector: Array.from(row(v, i, dim)), metadata: { n: i } });
+      await index.endUpdate();
+      return { insertSeconds: (performance.now() - t0) / 1000, buildSeconds: 0 };
+    },
+    async search(q, k) {
+      const r = await index.queryItems(Array.from(q), '', k);
+      return r.map((x: { item: { metadata: { n: number } } }) => x.item.metadata.n);
+    },
+    async memoryBytes() {
+      return process.memoryUsage().rss;
+    },
+    async close() {},
+  };
+}
+
+export const SYSTEMS: Record<string, () => Adapter> = {
+  'vectra-http': vectraHttp,
+  'chroma-http': chromaHttp,
+  'vectra-engine': vectraEngine,
+  'usearch-raw': usearchRaw,
+  lancedb,
+  orama,
+  'npm-vectra': npmVectra,
+};

@@ -1,0 +1,34 @@
+/**
+ * The peer benchmark harness works end to end (`bench:peers --quick`: every system on a
+ * small GloVe set, in its own process). Speeds are not asserted — they are the benchmark's
+ * business — but what each system answers is: exact systems must be exact, and every graph
+ * must reach high recall at its widest setting.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { REPO_ROOT } from '../support/glove.js';
+
+const installed = existsSync(join(REPO_ROOT, 'bench/peers/node_modules/chromadb'));
+const skip = installed || process.env.CI ? false : 'peers not installed (npm ci --prefix bench/peers)';
+
+describe('bench:peers --quick', { skip }, () => {
+  it('runs every system and reports recall, QPS, memory and disk for each', { timeout: 600_000 }, () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/peers/run.ts'), '--quick', '--no-write'], { encoding: 'utf8', maxBuffer: 32 << 20 });
+    assert.equal(r.status, 0, r.stderr.slice(-3000));
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| system'));
+    const names = ['Vectra (HTTP)', 'Chroma 3.0.4 (HTTP)', 'Vectra engine (embedded)', 'usearch 2.25.3 (raw, embedded)', 'LanceDB 0.37.1 (embedded)', 'Orama 3.1.18 (embedded)', 'npm vectra 0.12.3 (embedded)'];
+    for (const name of names) assert.ok(rows.some((l) => l.startsWith(`| ${name} |`)), `${name} missing:\n${r.stdout}`);
+    // Sweep rows: | system | knob | recall | qps1 | qps8 | p50 | p99 |
+    const sweep = rows.map((l) => l.split('|').map((c) => c.trim())).filter((c) => c.length === 9 && /^(ef|ef_search|exact)/.test(c[2]));
+    assert.ok(sweep.length >= 5 * 6 + 2, `every sweep point reported (${sweep.length})`);
+    for (const c of sweep) {
+      const recall = Number(c[3]);
+      assert.ok(recall >= 0 && recall <= 1, c.join(' | '));
+      if (c[2] === 'exact') assert.ok(recall >= 0.99, `an exact system must find the exact answers: ${c.join(' | ')}`);
+      if (c[2].endsWith(' 320')) assert.ok(recall >= 0.9, `widest setting: ${c.join(' | ')}`);
+    }
+  });
+});
