@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Collection } from '../../src/engine/index.js';
+import { normalized } from '../../src/engine/vector-math.js';
 import { ROOT } from '../lib/glove-data.js';
 import { poster, serveProcess, type ServerProcess } from '../lib/server.js';
 
@@ -219,22 +220,23 @@ export function usearchRaw(): Adapter {
   return {
     name: 'usearch 2.25.3 (raw, embedded)',
     kind: 'embedded',
-    configured: 'Index cos, M 16, expansion_add 200, f32, one insert thread (as Vectra), breadth per query = max(k, ef) like Vectra',
+    configured: 'configured exactly as Vectra configures it: vectors normalized, metric ip, M 16, expansion_add 200, f32, one insert thread, one batch add; breadth per query = max(k, ef)',
     knob: { name: 'ef', values: EF_VALUES },
     async open() {
       const { Index } = await import('usearch');
-      index = new Index({ dimensions: 100, metric: 'cos', quantization: 'f32', connectivity: 16, expansion_add: 200, expansion_search: 1, multi: false } as never);
+      index = new Index({ dimensions: 100, metric: 'ip', quantization: 'f32', connectivity: 16, expansion_add: 200, expansion_search: 1, multi: false } as never);
     },
     async ingest(v, n) {
       const t0 = performance.now();
       const keys = new BigUint64Array(n);
       for (let i = 0; i < n; i++) keys[i] = BigInt(i);
-      index.reserve?.(n);
-      index.add(keys, v.subarray(0, n * 100), 1);
+      const unit = new Float32Array(n * 100);
+      for (let i = 0; i < n; i++) unit.set(normalized(v.subarray(i * 100, (i + 1) * 100)), i * 100);
+      index.add(keys, unit, 1);
       return { insertSeconds: (performance.now() - t0) / 1000, buildSeconds: 0 };
     },
     async search(q, k, ef) {
-      const m = index.search(q, Math.max(k, ef ?? k), 1);
+      const m = index.search(normalized(q), Math.max(k, ef ?? k), 1);
       return Array.from(m.keys as BigUint64Array).slice(0, k).map(Number);
     },
     async memoryBytes() {
