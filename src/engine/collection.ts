@@ -6,12 +6,12 @@
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { VectraError } from '../errors.js';
+import { isVectraError, VectraError } from '../errors.js';
 import { indexFingerprint, resolveConfig } from './config.js';
 import { compilePredicate, compileSql, DEFAULT_FILTER_LIMITS, FieldType, parseFilter, type FilterLimits, type FilterNode } from './filter.js';
 import { defaultLogger, type EngineLogger } from './logger.js';
 import { prepareRecord } from './records.js';
-import { blobToVector, RecordStore, type RecordRow } from './record-store.js';
+import { blobToVector, RecordStore, type PreparedRecord, type RecordRow } from './record-store.js';
 import { commitSnapshot, createIndex, readSnapshotMeta, removeStaleFiles, replay, snapshotProblem, writeIndexFile, type SnapshotMeta } from './snapshot.js';
 import { startSnapshotJob, type SnapshotJob } from './snapshot-jobs.js';
 import { TopK } from './top-k.js';
@@ -343,6 +343,32 @@ export class Collection {
     if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
     const prepared = records.map((r, i) => prepareRecord(r, this.config.dimension, `records[${i}]`));
     if (prepared.length === 0) return { ids: [], inserted: 0, updated: 0 };
+    return { ids: prepared.map((r) => r.id), ...this.commitPrepared(prepared) };
+  }
+
+  /**
+   * Upsert what is valid: each record is validated on its own (`where(i)` names it in its
+   * error) and the valid ones are stored in one transaction. Per record, its id or its error.
+   */
+  upsertEach(records: RecordInput[], where: (i: number) => string): ({ id: string } | { error: VectraError })[] {
+    this.assertOpen();
+    const valid: PreparedRecord[] = [];
+    const out = records.map((r, i) => {
+      try {
+        const p = prepareRecord(r, this.config.dimension, where(i));
+        valid.push(p);
+        return { id: p.id };
+      } catch (e) {
+        if (!isVectraError(e)) throw e;
+        return { error: e };
+      }
+    });
+    if (valid.length > 0) this.commitPrepared(valid);
+    return out;
+  }
+
+  /** One transaction for validated records, then the graph (now or deferred) and the id map. */
+  private commitPrepared(prepared: PreparedRecord[]): { inserted: number; updated: number } {
     const res = this.store.upsert(prepared);
     if (this.defers() && (res.labels.length > SYNC_INDEX_LIMIT || this.tail.size > 0) && this.tail.size + res.labels.length <= MAX_TAIL) {
       // Acknowledged now (SQLite has it); the graph takes it in the background.
@@ -360,7 +386,7 @@ export class Collection {
     res.labels.forEach((l, i) => this.idOf.set(l, res.ids[i]));
     this.changes += res.labels.length;
     this.maybeSnapshot();
-    return { ids: prepared.map((r) => r.id), inserted: res.inserted, updated: res.updated };
+    return { inserted: res.inserted, updated: res.updated };
   }
 
   private applyToIndex(labels: number[], vectors: Float32Array[]): void {

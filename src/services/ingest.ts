@@ -5,7 +5,6 @@
  */
 import { isVectraError, VectraError } from '../errors.js';
 import type { RecordInput } from '../engine/index.js';
-import { prepareRecord } from '../engine/records.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { CollectionService } from './collections.js';
 
@@ -141,24 +140,18 @@ export class IngestService {
         for (const p of needText) results[p.at].error = errorOf(e);
       }
     }
-    const c2 = this.collections.get(tenantId, name);
-    const good: { at: number; input: RecordInput }[] = [];
-    for (const p of pending) {
-      if (results[p.at].error) continue;
+    // Each record validated on its own, the valid ones stored in one transaction.
+    const ready = pending.filter((p) => !results[p.at].error);
+    if (ready.length > 0) {
       try {
-        const prepared = prepareRecord(p.record as unknown as RecordInput, c2.config.dimension, `line ${results[p.at].line}`);
-        good.push({ at: p.at, input: prepared });
-      } catch (e) {
-        results[p.at].error = errorOf(e);
-      }
-    }
-    if (good.length > 0) {
-      try {
-        const { ids } = c2.upsert(good.map((g) => g.input));
-        good.forEach((g, i) => (results[g.at].id = ids[i]));
+        const outcome = this.collections.get(tenantId, name).upsertEach(ready.map((p) => p.record as unknown as RecordInput), (i) => `line ${results[ready[i].at].line}`);
+        outcome.forEach((o, i) => {
+          if ('error' in o) results[ready[i].at].error = errorOf(o.error);
+          else results[ready[i].at].id = o.id;
+        });
       } catch (e) {
         const err = isVectraError(e) ? errorOf(e) : errorOf(new VectraError('INTERNAL', 'the batch could not be stored'));
-        for (const g of good) results[g.at].error = err;
+        for (const p of ready) results[p.at].error = err;
         if (!isVectraError(e)) throw e;
       }
     }
