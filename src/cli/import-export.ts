@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { extname } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { parse as parseCsv } from 'csv-parse';
-import { ndjsonLines } from '../services/ingest.js';
+import { LineCounter, ndjsonLines } from '../services/ingest.js';
 import { getJson, streamRecords, type StreamResult } from './client.js';
 
 export interface ImportOptions {
@@ -104,14 +104,9 @@ async function* rows(file: string): AsyncGenerator<Row> {
 async function countRows(file: string): Promise<number | null> {
   const ext = extname(file).toLowerCase();
   if (ext === '.json') return null;
-  let n = 0;
-  let last = 10;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) n++;
-    if (chunk.length > 0) last = chunk[chunk.length - 1];
-  }
-  if (last !== 10) n++;
-  return ext === '.csv' ? Math.max(0, n - 1) : n;
+  const counter = new LineCounter();
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) counter.add(chunk);
+  return ext === '.csv' ? Math.max(0, counter.lines - 1) : counter.lines;
 }
 
 export async function importFile(o: ImportOptions): Promise<ImportSummary> {

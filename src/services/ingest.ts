@@ -19,6 +19,21 @@ export type Line = { line: number; end?: number; text: string } | { line: number
 
 export const MAX_LINE_BYTES = 16 << 20;
 
+/** Counts the lines of a byte stream as it goes by: its newlines, plus a last line without one. */
+export class LineCounter {
+  private newlines = 0;
+  private last = 10;
+
+  add(chunk: Buffer): void {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) this.newlines++;
+    if (chunk.length > 0) this.last = chunk[chunk.length - 1];
+  }
+
+  get lines(): number {
+    return this.newlines + (this.last === 10 ? 0 : 1);
+  }
+}
+
 /**
  * Lines of an NDJSON byte stream (LF or CRLF; blank lines skipped but counted), numbered from
  * 1. A line longer than `maxLineBytes` is not kept in memory: it yields an error and is

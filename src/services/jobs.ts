@@ -7,13 +7,13 @@
  * crash overwrites the very same records instead of adding copies. Jobs that were queued or
  * running when the server stopped resume where they stopped when it starts.
  */
-import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VectraError } from '../errors.js';
-import { ndjsonLines, MAX_LINE_BYTES, type IngestService, type Line, type LineResult } from './ingest.js';
+import { LineCounter, ndjsonLines, MAX_LINE_BYTES, type IngestService, type Line, type LineResult } from './ingest.js';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -106,16 +106,14 @@ export class ImportJobs {
     // A write error (disk full) may come while we wait for the client: keep it, throw it below.
     let writeError: Error | null = null;
     out.on('error', (e) => (writeError = e));
-    let lines = 0;
-    let last = 10;
+    const counter = new LineCounter();
     let bytes = 0;
     try {
       for await (const chunk of body) {
         if (writeError) throw writeError;
         bytes += chunk.length;
         if (bytes > maxBytes) throw new VectraError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
-        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-        last = chunk.length > 0 ? chunk[chunk.length - 1] : last;
+        counter.add(chunk);
         if (!out.write(chunk)) await once(out, 'drain');
       }
       out.end();
@@ -125,7 +123,7 @@ export class ImportJobs {
       rmSync(path, { force: true });
       throw e;
     }
-    if (last !== 10 && statSync(path).size > 0) lines++; // a last line without a newline
+    const lines = counter.lines;
     if (lines === 0) {
       rmSync(path, { force: true });
       throw new VectraError('INVALID_ARGUMENT', 'the upload is empty: send one JSON record per line');

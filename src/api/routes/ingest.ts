@@ -10,6 +10,12 @@ import { CollectionName, errorResponses } from '../schemas.js';
 /** Records per upsert transaction from a stream: big enough to batch embedding, small enough to answer often. */
 export const STREAM_BATCH = 500;
 
+/** The request body as the NDJSON content-type parser hands it over (a stream), or a 415. */
+function ndjsonBody(body: unknown): Readable {
+  if (!(body instanceof Readable)) throw new VectraError('UNSUPPORTED_MEDIA_TYPE', 'send one JSON record per line with Content-Type: application/x-ndjson');
+  return body;
+}
+
 export default function ingestRoutes(app: App, s: Services): void {
   const idleMs = s.config.limits.requestTimeoutMs;
   app.post(
@@ -31,10 +37,7 @@ export default function ingestRoutes(app: App, s: Services): void {
     async (req, reply) => {
       const tenant = tenantOf(req);
       s.collections.get(tenant, req.params.name); // 404 before anything streams
-      const body: unknown = req.body;
-      if (!(body instanceof Readable)) {
-        throw new VectraError('UNSUPPORTED_MEDIA_TYPE', 'send one JSON record per line with Content-Type: application/x-ndjson');
-      }
+      const body = ndjsonBody(req.body);
       const out = new PassThrough();
       // A client that stops reading holds the stream back (and with it, reading its body);
       // one that disconnects ends it.
@@ -97,8 +100,7 @@ export default function ingestRoutes(app: App, s: Services): void {
     async (req, reply) => {
       const tenant = tenantOf(req);
       s.collections.get(tenant, req.params.name);
-      const body: unknown = req.body;
-      if (!(body instanceof Readable)) throw new VectraError('UNSUPPORTED_MEDIA_TYPE', 'send one JSON record per line with Content-Type: application/x-ndjson');
+      const body = ndjsonBody(req.body);
       const job = await s.jobs.create(tenant, req.params.name, untilIdle(body as AsyncIterable<Buffer>, idleMs), s.config.limits.maxImportBytes);
       return reply.code(202).send(job);
     },
