@@ -419,11 +419,15 @@ export class Collection {
     return deleted.length;
   }
 
+  /** Labels of the ids that exist. */
+  private labelsOf(ids: string[]): number[] {
+    return ids.map((id) => this.store.labelOf(id)).filter((l): l is number => l !== undefined);
+  }
+
   /** Delete records by id; unknown ids are ignored. Returns how many were deleted. */
   delete(ids: string[]): number {
     this.assertOpen();
-    const labels = ids.map((id) => this.store.labelOf(id)).filter((l): l is number => l !== undefined);
-    return this.deleteLabels(labels);
+    return this.deleteLabels(this.labelsOf(ids));
   }
 
   /** Delete every record matching a metadata filter. */
@@ -547,7 +551,7 @@ export class Collection {
     const sql = compileSql(node);
     const ranked = this.store.keywordMatches(match, { sql: sql.where, params: sql.params }, req.k);
     const hits = this.materialize(ranked, req.include ?? 'payload', req.includeVector ?? false);
-    if (req.highlight) this.highlight(hits, req.text, req.highlight);
+    if (req.highlight) this.attachSnippets(hits, ranked.labels, match, req.highlight);
     return { plan: 'keyword', hits };
   }
 
@@ -555,7 +559,11 @@ export class Collection {
   highlight(hits: SearchHit[], text: string, marks: { pre: string; post: string }): void {
     const match = ftsQuery(text);
     if (match === null || hits.length === 0) return;
-    const labels = hits.map((h) => this.store.labelOf(h.id));
+    this.attachSnippets(hits, hits.map((h) => this.store.labelOf(h.id)), match, marks);
+  }
+
+  /** `labels[i]` is hits[i]'s label (undefined: deleted meanwhile). */
+  private attachSnippets(hits: SearchHit[], labels: (number | undefined)[], match: string, marks: { pre: string; post: string }): void {
     const snippets = this.store.snippets(labels.filter((l): l is number => l !== undefined), match, marks);
     hits.forEach((h, i) => {
       const snippet = labels[i] === undefined ? undefined : snippets.get(labels[i]);
@@ -600,8 +608,7 @@ export class Collection {
   /** Stored vectors (as given, full precision) of the records with these ids that exist. */
   vectorsOf(ids: string[]): Map<string, Float32Array> {
     this.assertOpen();
-    const labels = ids.map((id) => this.store.labelOf(id)).filter((l): l is number => l !== undefined);
-    return new Map(this.store.vectors(labels).map((r) => [this.idOf.get(r.label)!, blobToVector(r.vector)]));
+    return new Map(this.store.vectors(this.labelsOf(ids)).map((r) => [this.idOf.get(r.label)!, blobToVector(r.vector)]));
   }
 
   /** How many graph candidates a plain search takes (`want`) and explores (`breadth`). */
