@@ -57,6 +57,17 @@ async function placeFiles(spec: Pick<OnnxSpec, 'repo' | 'modelsDir' | 'cacheDir'
   return { transformers, tokenizer: await transformers.AutoTokenizer.from_pretrained(spec.repo, opts), modelOpts };
 }
 
+/** The model loaded under `id`, loading it on first use. A failed load is not kept: files may appear, the network may come back. */
+function loadOnce<T>(cache: Map<string, Promise<T>>, id: string, load: () => Promise<T>): Promise<T> {
+  let p = cache.get(id);
+  if (!p) {
+    p = load();
+    cache.set(id, p);
+    p.catch(() => cache.delete(id));
+  }
+  return p;
+}
+
 async function load(spec: OnnxSpec): Promise<Loaded> {
   const { transformers, tokenizer, modelOpts } = await placeFiles(spec);
   const model = await transformers.AutoModel.from_pretrained(spec.repo, modelOpts);
@@ -64,14 +75,7 @@ async function load(spec: OnnxSpec): Promise<Loaded> {
 }
 
 export async function onnxEmbed(spec: OnnxSpec, texts: string[], purpose: EmbedPurpose): Promise<Float32Array> {
-  let p = loaded.get(spec.id);
-  if (!p) {
-    p = load(spec);
-    loaded.set(spec.id, p);
-    // A failed load is not kept: files may appear, the network may come back.
-    p.catch(() => loaded.delete(spec.id));
-  }
-  const m = await p;
+  const m = await loadOnce(loaded, spec.id, () => load(spec));
   const prefix = purpose === 'query' ? spec.queryPrefix : spec.documentPrefix;
   const inputs = m.tokenizer(prefix ? texts.map((t) => prefix + t) : texts, { padding: true, truncation: true, max_length: spec.maxTokens });
   const outputs = await m.model(inputs);
@@ -114,13 +118,7 @@ async function loadReranker(spec: RerankSpec): Promise<LoadedReranker> {
  * its last class (two outputs, as "not relevant / relevant" classifiers have). Higher is better.
  */
 export async function onnxRerank(spec: RerankSpec, query: string, passages: string[]): Promise<Float32Array> {
-  let p = rerankers.get(spec.id);
-  if (!p) {
-    p = loadReranker(spec);
-    rerankers.set(spec.id, p);
-    p.catch(() => rerankers.delete(spec.id));
-  }
-  const m = await p;
+  const m = await loadOnce(rerankers, spec.id, () => loadReranker(spec));
   const inputs = m.tokenizer(passages.map(() => query), { text_pair: passages, padding: true, truncation: true, max_length: spec.maxTokens });
   const { logits } = await m.model(inputs);
   const classes = logits.dims[logits.dims.length - 1];
