@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { gloveData, queryWords, vec } from './lib/glove-data.js';
-import { poster, serveProcess } from './lib/server.js';
+import { poster, serveProcess, upsertAll, waitIndexed } from './lib/server.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -32,25 +32,12 @@ const post = poster(url);
 const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
 await post('/v1/collections', { name: 'glove', model: 'none', dimension: 100 }, apiKey);
 
-// Batch upsert, two requests in flight (one being parsed while the other is indexed).
+// Batch upsert, two requests in flight.
 const t0 = performance.now();
-const batches: number[] = [];
-for (let s = 0; s < N; s += BATCH) batches.push(s);
-const worker = async () => {
-  for (let s = batches.shift(); s !== undefined; s = batches.shift()) {
-    const records = [];
-    for (let i = s; i < Math.min(N, s + BATCH); i++) records.push({ id: g.words[i], vector: Array.from(vec(g, i)), metadata: { rank: i } });
-    await post('/v1/collections/glove/records', { records }, apiKey);
-  }
-};
-await Promise.all([worker(), worker()]);
+await upsertAll(post, apiKey, 'glove', N, BATCH, (i) => ({ id: g.words[i], vector: Array.from(vec(g, i)), metadata: { rank: i } }));
 const upsertSecs = (performance.now() - t0) / 1000;
 // Deferred indexing: batches of 1,000 are acknowledged after SQLite; search is measured once the graph has them all.
-for (;;) {
-  const res = await fetch(`${url}/v1/collections/glove`, { headers: { authorization: `Bearer ${apiKey}` } });
-  if (((await res.json()) as { unindexed: number }).unindexed === 0) break;
-  await new Promise((r) => setTimeout(r, 100));
-}
+await waitIndexed(url, apiKey, 'glove');
 const indexedSecs = (performance.now() - t0) / 1000;
 
 const queries = queryWords(g, 1000).map((w) => JSON.stringify({ vector: Array.from(vec(g, w)), k: 10, return: 'id' }));

@@ -51,3 +51,29 @@ export function poster(url: string) {
     return res.json();
   };
 }
+
+/** Resolves once the collection's background indexing has caught up (`unindexed` = 0). */
+export async function waitIndexed(url: string, key: string, collection: string): Promise<void> {
+  for (;;) {
+    const res = await fetch(`${url}/v1/collections/${collection}`, { headers: { authorization: `Bearer ${key}` } });
+    if (((await res.json()) as { unindexed: number }).unindexed === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Upsert records 0..n-1 (made by `record(i)`) in batches of `batch`, two requests in flight
+ * (one being parsed while the other is stored).
+ */
+export async function upsertAll(post: ReturnType<typeof poster>, key: string, collection: string, n: number, batch: number, record: (i: number) => unknown): Promise<void> {
+  const starts: number[] = [];
+  for (let s = 0; s < n; s += batch) starts.push(s);
+  const worker = async () => {
+    for (let s = starts.shift(); s !== undefined; s = starts.shift()) {
+      const records = [];
+      for (let i = s; i < Math.min(n, s + batch); i++) records.push(record(i));
+      await post(`/v1/collections/${collection}/records`, { records }, key);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+}

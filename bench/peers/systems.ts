@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Collection } from '../../src/engine/index.js';
 import { normalized } from '../../src/engine/vector-math.js';
 import { ROOT } from '../lib/glove-data.js';
-import { poster, serveProcess, type ServerProcess } from '../lib/server.js';
+import { poster, serveProcess, upsertAll, waitIndexed, type ServerProcess } from '../lib/server.js';
 
 export interface Adapter {
   name: string;
@@ -51,6 +51,8 @@ function rssOf(pid: number): number {
 }
 
 const row = (v: Float32Array, i: number, dim: number) => v.subarray(i * dim, (i + 1) * dim);
+/** Embedded systems hold their data in this process. */
+const ownMemory = async () => process.memoryUsage().rss;
 
 /** Vectra over HTTP: `vectra serve` (built JS) in its own process. */
 export function vectraHttp(): Adapter {
@@ -70,22 +72,9 @@ export function vectraHttp(): Adapter {
     },
     async ingest(v, n, dim) {
       const t0 = performance.now();
-      const starts: number[] = [];
-      for (let s = 0; s < n; s += BATCH) starts.push(s);
-      const worker = async () => {
-        for (let s = starts.shift(); s !== undefined; s = starts.shift()) {
-          const records = [];
-          for (let i = s; i < Math.min(n, s + BATCH); i++) records.push({ id: String(i), vector: Array.from(row(v, i, dim)) });
-          await post('/v1/collections/g/records', { records }, key);
-        }
-      };
-      await Promise.all([worker(), worker()]);
+      await upsertAll(post, key, 'g', n, BATCH, (i) => ({ id: String(i), vector: Array.from(row(v, i, dim)) }));
       const t1 = performance.now();
-      for (;;) {
-        const res = await fetch(`${server.url}/v1/collections/g`, { headers: { authorization: `Bearer ${key}` } });
-        if (((await res.json()) as { unindexed: number }).unindexed === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitIndexed(server.url, key, 'g');
       return { insertSeconds: (t1 - t0) / 1000, buildSeconds: (performance.now() - t1) / 1000 };
     },
     async search(q, k, ef) {
@@ -205,9 +194,7 @@ export function vectraEngine(): Adapter {
     async search(q, k, ef) {
       return c.search({ vector: q, k, ef: ef ?? undefined, include: 'id' }).hits.map((h) => Number(h.id));
     },
-    async memoryBytes() {
-      return process.memoryUsage().rss;
-    },
+    memoryBytes: ownMemory,
     async close() {
       await c.close();
     },
@@ -239,9 +226,7 @@ export function usearchRaw(): Adapter {
       const m = index.search(normalized(q), Math.max(k, ef ?? k), 1);
       return Array.from(m.keys as BigUint64Array).slice(0, k).map(Number);
     },
-    async memoryBytes() {
-      return process.memoryUsage().rss;
-    },
+    memoryBytes: ownMemory,
     async close() {},
   };
 }
@@ -278,9 +263,7 @@ export function lancedb(): Adapter {
       const rows = await query.toArray();
       return rows.map((r: { id: number }) => Number(r.id));
     },
-    async memoryBytes() {
-      return process.memoryUsage().rss;
-    },
+    memoryBytes: ownMemory,
     async close() {},
   };
 }
@@ -311,9 +294,7 @@ export function orama(): Adapter {
       const r = await o.search(db, { mode: 'vector', vector: { value: Array.from(q), property: 'embedding' }, similarity: -1, limit: k, includeVectors: false });
       return r.hits.map((h: { id: string }) => Number(h.id));
     },
-    async memoryBytes() {
-      return process.memoryUsage().rss;
-    },
+    memoryBytes: ownMemory,
     async close() {},
   };
 }
@@ -342,9 +323,7 @@ export function npmVectra(): Adapter {
       const r = await index.queryItems(Array.from(q), '', k);
       return r.map((x: { item: { metadata: { n: number } } }) => x.item.metadata.n);
     },
-    async memoryBytes() {
-      return process.memoryUsage().rss;
-    },
+    memoryBytes: ownMemory,
     async close() {},
   };
 }
