@@ -7,6 +7,7 @@ import { isVectraError, VectraError } from '../errors.js';
 import type { RecordInput } from '../engine/index.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { CollectionService } from './collections.js';
+import { vectorSourceProblem } from './records.js';
 
 export interface LineResult {
   line: number;
@@ -140,9 +141,8 @@ export class IngestService {
       }
       const rec = record as Record<string, unknown>;
       const extra = Object.keys(rec).find((k) => !['id', 'text', 'vector', 'metadata'].includes(k));
-      if (extra !== undefined) r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: unknown field "${extra}" (records have id, text, vector, metadata)` };
-      else if (rec.vector === undefined && typeof rec.text !== 'string') r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: needs "text" (embedded by the collection's model) or "vector"` };
-      else if (rec.vector === undefined && modelId === 'none') r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: this collection has no model ("none"); send "vector"` };
+      const problem = extra === undefined ? vectorSourceProblem(rec, modelId) : `unknown field "${extra}" (records have id, text, vector, metadata)`;
+      if (problem) r.error = { code: 'INVALID_RECORD', message: `line ${l.line}: ${problem}` };
       else pending.push({ at: results.length - 1, record: (rec.id === undefined || rec.id === null) && defaultId ? { ...rec, id: defaultId(l.line) } : rec });
     }
     // Texts that need a vector, embedded together.

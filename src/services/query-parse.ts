@@ -5,6 +5,7 @@
  * gets searched. Fields are chosen by meaning: the words around a constraint (plus hints
  * from its currency or unit) against each field's name and aliases, with the embedding model.
  */
+import { dot } from '../engine/vector-math.js';
 
 export type Op = '$gt' | '$gte' | '$lt' | '$lte';
 
@@ -210,12 +211,6 @@ export function fieldWords(path: string): string {
 
 export type Embed = (texts: string[]) => Promise<Float32Array[]>;
 
-function cos(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 /** The model that compares field names with query words; the threshold below is set for it. */
 export const FIELD_NAMER_MODEL = 'glove-100d-v2';
 /** How alike a constraint's context must be to a field's name to apply the constraint to it. */
@@ -258,7 +253,7 @@ export async function parseQuery(text: string, fields: FieldInfo[], embed: Embed
       const named = names[j].some((n) => n.length > 0 && said.includes(` ${n} `)) || names[j].some((n) => n.split(' ').every((w) => said.includes(` ${w} `)));
       // …or close in meaning.
       // A date field beats a number field for a year (a tie of evidence goes to the date).
-      const score = (named ? 2 : Math.max(...nameVectors[j].map((v) => cos(v, ctx)))) - (yearAsNumber ? 0.01 : 0);
+      const score = (named ? 2 : Math.max(...nameVectors[j].map((v) => dot(v, ctx)))) - (yearAsNumber ? 0.01 : 0);
       if (score > bestScore) {
         bestScore = score;
         best = j;

@@ -10,6 +10,14 @@ export interface RecordBody {
   metadata?: Metadata;
 }
 
+/** Why a record without a vector cannot get one (no text, or no model to embed it), or null. */
+export function vectorSourceProblem(record: { text?: unknown; vector?: unknown }, modelId: string): string | null {
+  if (record.vector !== undefined) return null;
+  if (typeof record.text !== 'string') return 'needs "text" (embedded by the collection\'s model) or "vector"';
+  if (modelId === 'none') return 'this collection has no model ("none"); send "vector"';
+  return null;
+}
+
 /** Upserts, reads and deletes, embedding text through the collection's model. */
 export class RecordService {
   constructor(
@@ -23,10 +31,8 @@ export class RecordService {
     const modelId = String(c.config.attributes.model ?? 'none');
     const needText = records.flatMap((r, i) => (r.vector === undefined ? [i] : []));
     for (const i of needText) {
-      if (typeof records[i].text !== 'string') {
-        throw new VectraError('INVALID_RECORD', `records[${i}]: needs "text" (embedded by the collection's model) or "vector"`);
-      }
-      if (modelId === 'none') throw new VectraError('INVALID_RECORD', `records[${i}]: this collection has no model ("none"); send "vector"`);
+      const problem = vectorSourceProblem(records[i], modelId);
+      if (problem) throw new VectraError('INVALID_RECORD', `records[${i}]: ${problem}`);
     }
     const vectors = needText.length > 0 ? await this.models.require(modelId).embed(needText.map((i) => records[i].text!), 'document') : [];
     const byIndex = new Map(needText.map((i, j) => [i, vectors[j]]));
