@@ -23,7 +23,7 @@ export interface RunningServer {
   services: Services;
   /** http://host:port the server listens on. */
   url: string;
-  /** Resolves when collections and the default model are loaded. */
+  /** Resolves when collections and the models they use are loaded. */
   ready: Promise<void>;
   close(): Promise<void>;
 }
@@ -68,13 +68,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     search: new SearchService(collections, models, embedding.rerankers),
     rerankers: embedding.rerankers,
     isReady: () => loaded,
+    embedWorkers: () => embedding.pool.workers(),
   };
   const app = await buildApp(services, logger);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  const ready = Promise.all([spaces.openAll(accounts.tenants().map((t) => t.id)), embedding.ready]).then(() => {
+  // Models load when first needed; those the existing collections use are loaded before ready.
+  const opened = spaces.openAll(accounts.tenants().map((t) => t.id));
+  const ready = opened.then(() => models.warm(spaces.all().flatMap((db) => db.collections().map(([, c]) => String(c.config.attributes.model ?? 'none'))))).then(() => {
     loaded = true;
     // Imports interrupted by the last stop go on where they stopped.
     jobs.resumeAll();

@@ -32,6 +32,8 @@ export interface Services {
   search: SearchService;
   /** True once collections and the default model are loaded. */
   isReady(): boolean;
+  /** Embedding worker threads running now (they start with the first text to embed). */
+  embedWorkers(): number;
 }
 
 declare module 'fastify' {

@@ -35,6 +35,7 @@ export function registerMetrics(app: App, s: Services): client.Registry {
   gauge('vectra_records', 'Records in all collections', sum((st) => st.count));
   gauge('vectra_index_memory_bytes', 'Estimated memory of the vector indexes', sum((st) => st.indexBytes));
   gauge('vectra_disk_bytes', 'Bytes on disk of all collections', sum((st) => st.diskBytes));
+  gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => s.embedWorkers());
 
   app.addHook('onResponse', async (req, reply) => {
     const labels = { route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) };

@@ -187,7 +187,6 @@ modelFlags(models.command('bench').description('throughput and retrieval quality
     const bench = new ModelBench(m.registry, m.pool, config.wordnetDir);
     let report;
     try {
-      await m.ready;
       report = await bench.run({ models: o.models?.split(',').map((x) => x.trim()).filter(Boolean), queries: Number(o.queries) }, (row, done, total) => {
         const what = 'error' in row ? `failed: ${row.error.message}` : `${row.textsPerSecond.toLocaleString('en-US')} texts/s, accuracy@1 ${row.accuracyAt1.toFixed(3)} (${row.seconds.toFixed(1)} s)`;
         process.stderr.write(`[${done}/${total}] ${row.model}: ${what}\n`);

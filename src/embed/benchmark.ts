@@ -66,7 +66,8 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function scoreModel(model: EmbeddingModel, task: RetrievalTask): Promise<ModelScore> {
   const started = performance.now();
   const queries = task.queries.map((q) => q.text);
-  // Warm-up: a transformer loads its weights on first use; that is not throughput.
+  // Warm-up: models load on first use (the built-in one in every worker); that is not throughput.
+  await model.warm?.();
   await model.embed(task.corpus.slice(0, 16), 'document', { cache: false });
   const t = performance.now();
   const docs = await model.embed(task.corpus, 'document', { cache: false });

@@ -52,12 +52,17 @@ export class BuiltinGloveModel implements EmbeddingModel {
     this.description = DESCRIPTIONS[id];
   }
 
-  /** Load the word vectors and warm every worker (safe to call many times). */
-  async load(): Promise<void> {
-    await this.source.load().catch(() => undefined);
-    if (this.source.failure) return;
-    // One small task per worker builds the recipe there, so the first query does not pay it.
-    await Promise.all(Array.from({ length: this.pool.threads }, () => this.embedRaw(['warm up']))).catch(() => undefined);
+  private warming: Promise<void> | null = null;
+
+  /** Load the word vectors and build the recipe in every worker, once. */
+  warm(): Promise<void> {
+    this.warming ??= (async () => {
+      await this.source.load().catch(() => undefined);
+      if (this.source.failure) return;
+      // One small task per worker builds the recipe there, so the first query does not pay it.
+      await Promise.all(Array.from({ length: this.pool.threads }, () => this.embedRaw(['warm up']))).catch(() => undefined);
+    })();
+    return this.warming;
   }
 
   available(): boolean {

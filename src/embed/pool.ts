@@ -62,13 +62,20 @@ export class EmbedPool {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
     this.piscina = new Piscina({
       filename: WORKER,
-      minThreads: this.threads,
+      // Workers start with the first task: a server that is only sent vectors never pays for them.
+      minThreads: 0,
       maxThreads: this.threads,
-      idleTimeout: Number.MAX_SAFE_INTEGER,
+      // Kept once started (the largest timer Node accepts; larger ones fire at once).
+      idleTimeout: 2 ** 31 - 1,
       execArgv: EXT === '.ts' ? ['--import', 'tsx'] : [],
     });
     const cacheBytes = opts.cacheBytes ?? 64 << 20;
     this.cache = cacheBytes > 0 ? new LRUCache<string, Float32Array>({ maxSize: cacheBytes, sizeCalculation: (v, k) => v.byteLength + k.length * 2 + 64 }) : null;
+  }
+
+  /** Worker threads running now. */
+  workers(): number {
+    return this.piscina.threads.length;
   }
 
   /** Run one task on a worker as is (no batching, no cache). */

@@ -21,6 +21,15 @@ export class ModelRegistry {
     return m;
   }
 
+  /**
+   * Start loading the models these collections use (ids unknown here or "none" are skipped);
+   * resolves when they are loaded. Models load on first use anyway: this only moves the wait.
+   */
+  warm(ids: Iterable<string>): Promise<void> {
+    const wanted = new Set(ids);
+    return Promise.all([...wanted].map((id) => this.models.get(id)?.warm?.())).then(() => undefined);
+  }
+
   /** For collections that remember a model which is no longer configured: a clear 503. */
   require(id: string): EmbeddingModel {
     const m = this.models.get(id);

@@ -106,8 +106,6 @@ export interface Models {
   /** Cross-encoder rerankers by id (catalog and config file). */
   rerankers: Map<string, Reranker>;
   pool: EmbedPool;
-  /** Resolves when the default model can answer at once (built-in: vectors loaded, workers warm). */
-  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -133,9 +131,5 @@ export function setupModels(o: ModelSetupOptions): Models {
   const defaultId = o.defaultModel ?? file?.default ?? DEFAULT_MODEL;
   if (!models.some((m) => m.id === defaultId)) throw new ConfigError(`default model "${defaultId}" is not a known model (${models.map((m) => m.id).join(', ')})`);
   const registry = new ModelRegistry(models, defaultId);
-  const def = registry.get(defaultId);
-  // The built-in models load in the background; the server is ready when the default can answer.
-  const warm = Promise.all(builtins.map((b) => (b.id === defaultId ? b.load() : source.load().then(() => undefined, () => undefined))));
-  const ready = def instanceof BuiltinGloveModel ? warm.then(() => undefined) : Promise.resolve();
-  return { registry, rerankers, pool, ready, close: () => pool.close() };
+  return { registry, rerankers, pool, close: () => pool.close() };
 }

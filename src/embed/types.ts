@@ -14,6 +14,8 @@ export interface EmbeddingModel {
   readonly description: string;
   /** Whether the model can embed now (files present, provider configured). */
   available(): boolean;
+  /** Load what the model needs so the first request does not wait (optional; safe to call many times). */
+  warm?(): Promise<void>;
   /** L2-normalized vectors, one per text. Rejects with MODEL_UNAVAILABLE when it cannot run. */
   embed(texts: string[], purpose: EmbedPurpose, options?: EmbedOptions): Promise<Float32Array[]>;
 }

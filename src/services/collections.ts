@@ -74,6 +74,8 @@ export class CollectionService {
       attributes: { model: modelId, createdAt: new Date().toISOString() },
     };
     const c = await this.spaces.of(tenantId).create(input.name, config);
+    // A collection that embeds text will soon need its model: load it now, in the background.
+    void this.models.warm([modelId]);
     return viewOf(input.name, c, true);
   }
 

@@ -22,7 +22,7 @@ describe('built-in GloVe models in the worker pool', () => {
     const source = new GloveSource(MODEL_CACHE, pool);
     v1 = new BuiltinGloveModel('glove-100d-v1', source, pool);
     v2 = new BuiltinGloveModel('glove-100d-v2', source, pool);
-    await v2.load();
+    await v2.warm();
   });
   after(() => pool.close());
 

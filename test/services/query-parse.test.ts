@@ -66,7 +66,7 @@ describe('query understanding', () => {
   before(async () => {
     pool = new EmbedPool({ threads: 1 });
     model = new BuiltinGloveModel('glove-100d-v2', new GloveSource(MODEL_CACHE, pool), pool);
-    await model.load();
+    await model.warm();
   });
   after(() => pool.close());
 
