@@ -96,13 +96,14 @@ describe('snapshot recovery', () => {
     const c = await Collection.create(dir, { dimension: 100 }, { logger, snapshotEvery: 1000 });
     const { base } = dataset(8000, 1);
     c.upsert(base.map((w) => ({ id: g.words[w], vector: row(g, w), metadata: { w } })));
-    for (let i = 0; i < 100 && c.stats().snapshotSeq === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    // Generous caps: a busy machine builds slowly; these wait for an outcome, they time nothing.
+    for (let i = 0; i < 1200 && c.stats().snapshotSeq === 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(c.stats().snapshotSeq, 1, 'a worker wrote a snapshot after the batch');
     const fullBytes = readSnapshotMeta(dir)!.bytes;
 
     assert.equal(c.deleteWhere({ w: { $gte: 2000 } }), 6000);
     // 6,000 removed entries against 2,000 live ones: compaction starts on its own.
-    for (let i = 0; i < 200 && c.stats().deadEntries > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 1200 && c.stats().deadEntries > 0; i++) await new Promise((r) => setTimeout(r, 50));
     const s = c.stats();
     assert.equal(s.deadEntries, 0);
     assert.equal(s.indexSize, 2000);
