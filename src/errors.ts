@@ -36,6 +36,9 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'NOT_READY'
   | 'REQUEST_TIMEOUT'
+  | 'SHUTTING_DOWN'
+  | 'STORAGE_FULL'
+  | 'STORAGE_READ_ONLY'
   | 'INTERNAL';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -71,6 +74,9 @@ const STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   NOT_READY: 503,
   REQUEST_TIMEOUT: 408,
+  SHUTTING_DOWN: 503,
+  STORAGE_FULL: 507,
+  STORAGE_READ_ONLY: 503,
   INTERNAL: 500,
 };
 
@@ -90,4 +96,21 @@ export class VectraError extends Error {
 
 export function isVectraError(e: unknown): e is VectraError {
   return e instanceof VectraError;
+}
+
+/**
+ * A write the disk refused, as the error clients see: SQLite's and the file system's codes
+ * for a full or read-only data directory. Null for anything else. Nothing was written: SQLite
+ * rolls the transaction back, and the index is only touched after a commit.
+ */
+export function storageError(e: unknown): VectraError | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    return new VectraError('STORAGE_FULL', 'the data directory is out of space, so this write was not made; free space or grow the disk, then retry (reads keep working)');
+  }
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_') || code === 'EROFS') {
+    return new VectraError('STORAGE_READ_ONLY', 'the data directory is read-only, so this write was not made; make it writable again, then retry (reads keep working)');
+  }
+  return null;
 }

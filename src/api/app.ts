@@ -35,7 +35,19 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     // Strict inputs: no silent type coercion, no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Fastify's own closing 503 is not in our error envelope: the hook below answers instead.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // While draining for shutdown, requests that arrive on open connections are refused (nothing
+  // is applied) with a stable code; those already running finish.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    if (closing) return send(reply.header('connection', 'close'), 503, 'SHUTTING_DOWN', 'the server is shutting down; retry in a moment (against a running instance)');
+  });
 
   // JSON only: a text/plain body is a 415, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');

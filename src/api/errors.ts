@@ -3,7 +3,7 @@
  * errors (validation, body parsing, size, media type, rate limit) map to stable codes here.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isVectraError, type ErrorCode } from '../errors.js';
+import { isVectraError, storageError, type ErrorCode } from '../errors.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -50,6 +50,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     if (code === 'UNSUPPORTED_MEDIA_TYPE') message = 'send the body as application/json (Content-Type: application/json)';
     if (code === 'PAYLOAD_TOO_LARGE') message = `request body is larger than the server allows (${err.message}); split it into smaller requests`;
     return send(reply, status, code, message);
+  }
+  const disk = storageError(err);
+  if (disk) {
+    req.log.warn({ err: err.message, code: err.code }, 'write refused by the disk');
+    return send(reply, disk.status, disk.code, disk.message);
   }
   req.log.error({ err }, 'unhandled error');
   return send(reply, 500, 'INTERNAL', 'internal error; the server logged the details');

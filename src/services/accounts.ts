@@ -12,7 +12,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { VectraError } from '../errors.js';
+import { storageError, VectraError } from '../errors.js';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
@@ -206,7 +206,12 @@ export class Accounts {
     if (found.expires_at !== null && found.expires_at <= now) throw new VectraError('API_KEY_EXPIRED', 'API key has expired; create a new one');
     if (now - (this.lastUsedWritten.get(found.id) ?? 0) >= LAST_USED_EVERY_MS) {
       this.lastUsedWritten.set(found.id, now);
-      this.touch.run(now, found.id);
+      try {
+        this.touch.run(now, found.id);
+      } catch (e) {
+        // Bookkeeping only: a full or read-only disk must not turn reads away.
+        if (!storageError(e)) throw e;
+      }
     }
     return { tenantId: found.tenant_id, keyId: found.id, scopes: new Set(JSON.parse(found.scopes) as Scope[]) };
   }

@@ -16,6 +16,8 @@ export interface ServerProcess {
   proc: ChildProcess;
   url: string;
   exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Everything the server has written to stdout so far (its JSON log lines). */
+  output(): string;
 }
 
 /** Start `vectra serve` on a free port over `dataDir`; resolves once /ready answers 200. */
@@ -27,8 +29,8 @@ export async function serveProcess(dataDir: string, env: Record<string, string> 
   });
   spawned.push(proc);
   const exited = new Promise<{ code: number | null; signal: string | null }>((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  let buf = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
@@ -40,5 +42,5 @@ export async function serveProcess(dataDir: string, env: Record<string, string> 
     if ((await fetch(`${url}/ready`)).status === 200) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { proc, url, exited };
+  return { proc, url, exited, output: () => buf };
 }
