@@ -1,3 +1,4 @@
+/// <reference types="vitest/config" />
 /**
  * The dashboard's build: `vite build web` writes web/dist, which the server serves at `/`.
  * `vite web` (dev) proxies the API to a server running on VECTRA_URL (default :8080).
@@ -20,7 +21,16 @@ export default defineConfig({
   },
   server: {
     proxy: { '/v1': api, '/metrics': api, '/health': api, '/ready': api },
-    // The CSV→record mapping is shared with the CLI (src/records-from-rows.ts).
-    fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] },
+    // Files the dev server may serve: the app, its dependencies and the one server module it
+    // shares (the CSV→record mapping of `vectra import`); not the rest of the repository (data/).
+    fs: {
+      strict: true,
+      allow: ['.', '../node_modules', '../src/records-from-rows.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url))),
+    },
+  },
+  test: {
+    environment: 'happy-dom',
+    include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['src/test-setup.ts'],
   },
 });
