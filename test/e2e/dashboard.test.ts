@@ -202,6 +202,24 @@ describe('dashboard in Chromium', { skip }, () => {
     const sims = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.querySelectorAll('td')[0].textContent)));
     assert.equal(sims.length, 3);
     assert.ok(sims[0] > sims[2], `"reset my password" is closer to "forgot my login" than to pizza: ${sims}`);
+
+    const bench = page.getByRole('form', { name: 'Benchmark' });
+    await bench.getByLabel('Models', { exact: true }).selectOption('glove-100d-v2');
+    await bench.getByLabel('Queries').fill('20');
+    await bench.getByRole('button', { name: 'Run benchmark' }).click();
+    if (existsSync('/usr/share/wordnet/data.noun')) {
+      const row = page.getByTestId('benchmark').locator('tbody tr');
+      await row.first().waitFor();
+      const [model, dim, perSecond, accuracy, recall, mrr] = await row.first().locator('th, td').allTextContents();
+      assert.deepEqual([model, dim], ['glove-100d-v2', '100']);
+      assert.match(perSecond, /^[\d,]+$/);
+      assert.match(`${accuracy} ${recall}`, /^\d+\.\d% \d+\.\d%$/);
+      assert.match(mrr, /^[01]\.\d{3}$/);
+      assert.match((await page.getByTestId('benchmark').locator('caption').textContent())!, /20 queries/);
+    } else {
+      // Without WordNet the API's message says what to install, shown where the table would be.
+      assert.match((await bench.getByRole('alert').textContent())!, /WordNet/);
+    }
     await shot('models');
   });
 
@@ -230,7 +248,12 @@ describe('dashboard in Chromium', { skip }, () => {
   it('metrics: a live view with request rate and record counts', async () => {
     await open('Metrics');
     await page.getByTestId('metric-records').getByText('5').waitFor();
-    await page.waitForFunction(() => /Requests\/s\s*\d/.test(document.querySelector('[data-testid="metrics"]')?.textContent ?? ''));
+    // Traffic from another client shows up as a request rate and a latency.
+    for (let i = 0; i < 20; i++) await call(url, 'POST', '/v1/collections/jobs/search', { key: apiKey, body: { text: 'nurse', k: 2 } });
+    await page.waitForFunction(() => {
+      const text = document.querySelector('[data-testid="metrics"]')?.textContent ?? '';
+      return /Requests\/s\s*[1-9]|Requests\/s\s*0\.[1-9]/.test(text) && /Mean latency\s*[\d.]+ ms/.test(text);
+    });
     await shot('metrics');
   });
 
