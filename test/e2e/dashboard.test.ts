@@ -257,6 +257,57 @@ describe('dashboard in Chromium', { skip }, () => {
     await shot('metrics');
   });
 
+  it('raw vectors: a model "none" collection, records added as JSON, paged, edited with their vector, deleted', async () => {
+    await open('Collections');
+    await page.getByLabel('Name', { exact: true }).fill('points');
+    await page.getByLabel('Embedding model').selectOption('none');
+    await page.getByLabel('Dimension').fill('3');
+    await page.getByLabel('Metric').selectOption('l2');
+    await page.getByLabel('Index').selectOption('flat');
+    await page.getByRole('button', { name: 'Create collection' }).click();
+    await page.locator('tr[data-collection="points"]').waitFor();
+    await page.getByRole('link', { name: 'points', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'points' }).waitFor();
+
+    const records = Array.from({ length: 12 }, (_, i) => ({ id: `p${String(i).padStart(2, '0')}`, vector: [i, 0, 1], metadata: { i } }));
+    await page.getByLabel('Records (JSON)').fill(JSON.stringify(records));
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Stored 12 records').waitFor();
+    await page.getByTestId('record-count').getByText('12').waitFor();
+    await page.getByLabel('Per page').selectOption('10');
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-record]').length === 10);
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-record]').length === 2);
+    assert.deepEqual(await page.locator('tr[data-record]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-record'))), ['p10', 'p11']);
+    assert.equal(await page.getByText('Page 2').count(), 1);
+
+    // The editor brings the vector along (nothing can re-embed text here) and saves a new one.
+    await page.getByRole('button', { name: 'p11', exact: true }).click();
+    const editor = page.getByLabel('Record JSON');
+    await page.waitForFunction((el) => (el as HTMLTextAreaElement).value.includes('"vector"'), await editor.elementHandle());
+    await editor.fill(JSON.stringify({ metadata: { i: 11, moved: true }, vector: [0, 0, 0] }));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    const nearest = await call(url, 'POST', '/v1/collections/points/search', { key: apiKey, body: { vector: [0, 0, 0], k: 1 } });
+    assert.equal(nearest.body.results[0].id, 'p11');
+
+    // Escape cancels the confirmation; confirming deletes.
+    await page.getByRole('button', { name: 'Delete record' }).click();
+    await page.keyboard.press('Escape');
+    assert.equal((await call(url, 'GET', '/v1/collections/points/records/p11', { key: apiKey })).status, 200);
+    await page.getByRole('button', { name: 'Delete record' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByTestId('record-count').getByText('11').waitFor();
+    assert.equal((await call(url, 'GET', '/v1/collections/points/records/p11', { key: apiKey })).status, 404);
+
+    await open('Collections');
+    const row = page.locator('tr[data-collection="points"]');
+    await row.getByRole('button', { name: /Delete/ }).click();
+    await page.getByRole('dialog', { includeHidden: false }).getByRole('button', { name: 'Delete points' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await call(url, 'GET', '/v1/collections/points', { key: apiKey })).status, 404);
+  });
+
   it('every page fits a phone (390 px): nothing wider than the screen', async () => {
     await page.setViewportSize(PHONE);
     for (const [path, heading] of [
