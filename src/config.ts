@@ -3,6 +3,7 @@
  * start: a bad value stops the server with a message naming the variable.
  */
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WORDNET_DEFAULT_DIR } from './embed/wordnet.js';
 
 export interface Config {
@@ -24,6 +25,8 @@ export interface Config {
   /** WordNet 3.0 data files for the model benchmark (default /usr/share/wordnet, Debian's wordnet-base). */
   wordnetDir: string;
   logLevel: string;
+  /** The built dashboard (index.html and assets) served at /, or null for none. */
+  dashboardDir: string | null;
   /** Who may call POST /v1/auth/register. */
   registration: 'open' | 'admin';
   adminToken: string | null;
@@ -59,6 +62,7 @@ export const ENV = {
   embedThreads: 'VECTRA_EMBED_THREADS',
   wordnetDir: 'VECTRA_WORDNET_DIR',
   logLevel: 'VECTRA_LOG_LEVEL',
+  dashboardDir: 'VECTRA_DASHBOARD_DIR',
   registration: 'VECTRA_REGISTRATION',
   adminToken: 'VECTRA_ADMIN_TOKEN',
   rateLimitPerMinute: 'VECTRA_RATE_LIMIT',
@@ -72,6 +76,9 @@ export const ENV = {
   synchronous: 'VECTRA_SYNCHRONOUS',
   deferredIndexing: 'VECTRA_DEFERRED_INDEXING',
 } as const;
+
+/** Where `vite build` puts the dashboard: web/dist at the repository root (same path from src/ and dist/). */
+export const BUILT_DASHBOARD_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 export class ConfigError extends Error {}
 
@@ -100,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`${ENV.synchronous}=${sync}: expected "full" or "normal"`);
   const deferred = get('deferredIndexing') || 'on';
   if (deferred !== 'on' && deferred !== 'off') throw new ConfigError(`${ENV.deferredIndexing}=${deferred}: expected "on" or "off"`);
+  const dashboard = get('dashboardDir') || BUILT_DASHBOARD_DIR;
   const downloads = get('modelDownloads') || 'on';
   if (downloads !== 'on' && downloads !== 'off') throw new ConfigError(`${ENV.modelDownloads}=${downloads}: expected "on" or "off"`);
   return {
@@ -114,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     embedThreads: get('embedThreads') ? int('embedThreads', 0, 1, 256) : null,
     wordnetDir: resolve(get('wordnetDir') || WORDNET_DEFAULT_DIR),
     logLevel: get('logLevel') || 'info',
+    dashboardDir: dashboard === 'off' ? null : resolve(dashboard),
     registration,
     adminToken,
     synchronous: sync,

@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash } from 'node:crypto';
 import { registerAuth } from './auth.js';
+import { registerDashboard } from './dashboard.js';
 import type { App, Services } from './context.js';
 import { errorHandler, send } from './errors.js';
 import { registerMetrics } from './metrics.js';
@@ -52,7 +53,11 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
   // JSON only: a text/plain body is a 415, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => send(reply, 404, 'ROUTE_NOT_FOUND', `there is no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`));
+  // The dashboard's own pages (client-side routes) fall back to its index.html; the rest is the API's 404.
+  const dashboardPage = await registerDashboard(app, s.config.dashboardDir);
+  app.setNotFoundHandler(
+    (req, reply) => dashboardPage?.(req, reply) ?? send(reply, 404, 'ROUTE_NOT_FOUND', `there is no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`),
+  );
   for (const schema of [ErrorBody, CollectionOut, StoredRecordOut, KeyOut]) app.addSchema(schema);
 
   await app.register(swagger, {

@@ -12,6 +12,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { parse as parseCsv } from 'csv-parse';
 import { LineCounter, ndjsonLines } from '../services/ingest.js';
 import { getJson, streamRecords, type StreamResult } from './client.js';
+import { toRecord } from '../records-from-rows.js';
 
 export interface ImportOptions {
   url: string;
@@ -33,45 +34,6 @@ export interface ImportSummary {
 }
 
 type Row = { line: number; value: unknown; csv?: boolean } | { line: number; error: { code: string; message: string } };
-
-const RECORD_KEYS = new Set(['id', 'text', 'vector', 'metadata']);
-
-/**
- * A row → a record: record-shaped objects as they are; anything else mapped by field names,
- * the other fields becoming metadata. CSV rows (all text) are typed: the vector cell is JSON,
- * metadata cells that are exactly numbers or booleans become them; id and text stay text.
- */
-export function toRecord(row: Record<string, unknown>, o: Pick<ImportOptions, 'textField' | 'idField' | 'vectorField'>, csv = false): Record<string, unknown> {
-  const defaults = o.textField === 'text' && o.idField === 'id' && o.vectorField === 'vector';
-  if (!csv && defaults && Object.keys(row).every((k) => RECORD_KEYS.has(k))) return row;
-  const rec: Record<string, unknown> = {};
-  const metadata: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (k === o.idField) rec.id = typeof v === 'number' ? String(v) : v === '' ? undefined : v;
-    else if (k === o.textField) rec.text = v;
-    else if (k === o.vectorField) {
-      if (typeof v !== 'string') rec.vector = v;
-      else if (v !== '') {
-        try {
-          rec.vector = JSON.parse(v);
-        } catch {
-          throw new Error(`the "${k}" cell is not a JSON array of numbers`);
-        }
-      }
-    } else if (k === 'metadata' && csv && typeof v === 'string' && v.startsWith('{')) {
-      Object.assign(metadata, JSON.parse(v) as object);
-    } else if (v !== '' && v !== undefined) metadata[k] = csv && typeof v === 'string' ? castCell(v) : v;
-  }
-  if (Object.keys(metadata).length > 0) rec.metadata = metadata;
-  return rec;
-}
-
-/** CSV cells are text; a cell that is exactly a number or a boolean becomes one, so numeric filters work. */
-function castCell(value: string): unknown {
-  if (/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(value)) return Number(value);
-  if (value === 'true' || value === 'false') return value === 'true';
-  return value;
-}
 
 async function* rows(file: string): AsyncGenerator<Row> {
   const ext = extname(file).toLowerCase();

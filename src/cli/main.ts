@@ -44,7 +44,7 @@ function configFrom(o: Record<string, string | undefined>): Config {
       maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous, deferredIndexing: o.deferredIndexing,
       maxImportBytes: o.maxImportBytes,
       modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
-      wordnetDir: o.wordnetDir,
+      wordnetDir: o.wordnetDir, dashboardDir: o.dashboardDir,
     });
   } catch (e) {
     fail(e);
@@ -67,6 +67,7 @@ modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--host <host>', 'address to bind').env(ENV.host))
   .addOption(new Option('--port <port>', 'port (0 = any free port)').env(ENV.port))
   .addOption(new Option('--log-level <level>', 'pino log level').env(ENV.logLevel))
+  .addOption(new Option('--dashboard-dir <dir|off>', 'the built dashboard served at / (default web/dist), or off').env(ENV.dashboardDir))
   .addOption(new Option('--registration <mode>', 'open | admin').env(ENV.registration))
   .addOption(new Option('--rate-limit <n>', 'requests per minute per API key').env(ENV.rateLimitPerMinute))
   .addOption(new Option('--body-limit <bytes>', 'largest request body').env(ENV.bodyLimitBytes))

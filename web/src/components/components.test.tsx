@@ -1,0 +1,80 @@
+/** Components on their own (happy-dom): validation as you type, errors in place, the key shown once. */
+import { useState } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
+import { JsonEditor } from './JsonEditor';
+import { ErrorNote } from './ErrorNote';
+import { SessionProvider } from '../session';
+import { SignIn } from '../pages/SignIn';
+
+function Editor() {
+  const [v, setV] = useState('');
+  return <JsonEditor label="Metadata" rule="object" value={v} onChange={setV} hint="a JSON object" />;
+}
+
+function answer(status: number, body: unknown) {
+  return Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
+}
+
+function signInPage() {
+  return render(
+    <MemoryRouter>
+      <SessionProvider>
+        <SignIn />
+      </SessionProvider>
+    </MemoryRouter>,
+  );
+}
+
+describe('JsonEditor', () => {
+  it('says why the text is not the JSON wanted, and marks the field invalid', () => {
+    render(<Editor />);
+    const box = screen.getByLabelText('Metadata');
+    expect(screen.getByText('a JSON object')).toBeTruthy();
+    fireEvent.change(box, { target: { value: '{"city": ' } });
+    expect(screen.getByText(/^not valid JSON/)).toBeTruthy();
+    expect(box.getAttribute('aria-invalid')).toBe('true');
+    fireEvent.change(box, { target: { value: '["Austin"]' } });
+    expect(screen.getByText(/expected a JSON object/)).toBeTruthy();
+    fireEvent.change(box, { target: { value: '{"city": "Austin"}' } });
+    expect(box.getAttribute('aria-invalid')).toBe('false');
+  });
+});
+
+describe('ErrorNote', () => {
+  it("shows the API error's code and message as an alert", () => {
+    render(<ErrorNote error={{ code: 'INVALID_FILTER', message: 'unknown operator $foo' }} />);
+    expect(screen.getByRole('alert').textContent).toBe('INVALID_FILTER unknown operator $foo');
+  });
+});
+
+describe('SignIn', () => {
+  it('registers and shows the new key once, with the warning, before signing in', async () => {
+    const fetchMock = vi.spyOn(globalThis, 'fetch').mockImplementation(() => answer(201, { tenant: { id: 't1', name: 'acme' }, apiKey: 'vk_secret' }));
+    signInPage();
+    fireEvent.change(screen.getByLabelText('Account name'), { target: { value: 'acme' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Register' }));
+    expect((await screen.findByTestId('new-key')).textContent).toBe('vk_secret');
+    expect(screen.getByText(/shown only once/)).toBeTruthy();
+    expect(sessionStorage.getItem('vectra.apiKey')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: /I have saved the key/ }));
+    expect(sessionStorage.getItem('vectra.apiKey')).toBe('vk_secret');
+    expect(fetchMock.mock.calls[0][0]).toBe('/v1/auth/register');
+    fetchMock.mockRestore();
+  });
+
+  it("refuses a bad key with the API's message and keeps nothing", async () => {
+    const fetchMock = vi.spyOn(globalThis, 'fetch').mockImplementation(() => answer(401, { error: { code: 'API_KEY_REVOKED', message: 'API key has been revoked; create a new one' } }));
+    signInPage();
+    fireEvent.change(screen.getByLabelText('API key'), { target: { value: 'vk_old' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('API key has been revoked; create a new one'));
+    // The key went in the Authorization header, not the URL.
+    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect(url).toBe('/v1/collections');
+    expect((init.headers as Record<string, string>).authorization).toBe('Bearer vk_old');
+    expect(sessionStorage.getItem('vectra.apiKey')).toBeNull();
+    fetchMock.mockRestore();
+  });
+});

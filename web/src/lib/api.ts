@@ -1,0 +1,90 @@
+/**
+ * The API client: JSON in and out, the key in the Authorization header (never in a URL),
+ * and every non-2xx answer turned into an ApiError carrying the envelope's code and message.
+ */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The error of a failed answer: the API's envelope when there is one, else a description of what came back. */
+export function errorOf(status: number, body: unknown, statusText = ''): ApiError {
+  const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') return new ApiError(status, e.code, e.message);
+  return new ApiError(status, `HTTP_${status}`, `the server answered ${status} ${statusText}`.trim());
+}
+
+function parse(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return text;
+  }
+}
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+export interface Client {
+  <T = unknown>(method: Method, path: string, body?: unknown): Promise<T>;
+  readonly key: string;
+}
+
+/** A client bound to one API key; `onUnauthorized` hears of a 401 (key revoked or expired). */
+export function clientFor(key: string, onUnauthorized: (e: ApiError) => void = () => undefined): Client {
+  const call = async <T,>(method: Method, path: string, body?: unknown): Promise<T> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'the server could not be reached; is it running?');
+    }
+    const parsed = parse(await res.text());
+    if (!res.ok) {
+      const err = errorOf(res.status, parsed, res.statusText);
+      if (res.status === 401) onUnauthorized(err);
+      throw err;
+    }
+    return parsed as T;
+  };
+  return Object.assign(call, { key }) as Client;
+}
+
+/** POST /v1/auth/register: the one call that needs no key. */
+export async function register(name: string): Promise<{ tenant: { id: string; name: string }; apiKey: string }> {
+  let res: Response;
+  try {
+    res = await fetch('/v1/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the server could not be reached; is it running?');
+  }
+  const body = parse(await res.text());
+  if (!res.ok) throw errorOf(res.status, body, res.statusText);
+  return body as { tenant: { id: string; name: string }; apiKey: string };
+}
+
+/** Upload a body with progress (fetch cannot report upload progress): resolves with the parsed answer. */
+export function upload<T>(key: string, path: string, body: Blob, contentType: string, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('authorization', `Bearer ${key}`);
+    xhr.setRequestHeader('content-type', contentType);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body.size);
+    xhr.onload = () => {
+      const parsed = parse(xhr.responseText);
+      if (xhr.status >= 200 && xhr.status < 300) resolve(parsed as T);
+      else reject(errorOf(xhr.status, parsed, xhr.statusText));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'the upload failed: the server could not be reached'));
+    xhr.send(body);
+  });
+}

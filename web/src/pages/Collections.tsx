@@ -1,0 +1,171 @@
+/** Collections: the list with counts and sizes, a create form fed by /v1/models, delete with confirmation. */
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { useClient } from '../session';
+import { useAction, useLoad } from '../lib/hooks';
+import { bytes, count, when } from '../lib/format';
+import type { Collection, Model } from '../lib/types';
+import { ErrorNote } from '../components/ErrorNote';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { NumberField, SelectField } from '../components/Fields';
+import { FormEnd } from '../components/Form';
+
+export function indexLabel(c: Collection): string {
+  return c.index.type === 'hnsw' ? `HNSW (M ${c.index.m}, ef ${c.index.efSearch})` : 'flat (exact)';
+}
+
+export function Collections() {
+  const api = useClient();
+  const list = useLoad(() => api<{ collections: Collection[] }>('GET', '/v1/collections'), [api]);
+  const removing = useAction();
+  const drop = async (name: string) => {
+    if ((await removing.run(() => api('DELETE', `/v1/collections/${encodeURIComponent(name)}`))) !== undefined) list.reload();
+  };
+  const collections = list.data?.collections ?? [];
+  return (
+    <>
+      <h1 tabIndex={-1}>Collections</h1>
+      <ErrorNote error={list.error ?? removing.error} />
+      {list.loading && !list.data ? (
+        <p aria-busy="true">Loading…</p>
+      ) : collections.length === 0 ? (
+        <p className="empty">No collections yet: create one below.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="sr-only">Your collections</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col" className="num">Records</th>
+                <th scope="col">Model</th>
+                <th scope="col" className="num">Dimension</th>
+                <th scope="col">Metric</th>
+                <th scope="col">Index</th>
+                <th scope="col">Storage</th>
+                <th scope="col" className="num">Disk</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {collections.map((c) => (
+                <tr key={c.name} data-collection={c.name}>
+                  <th scope="row">
+                    <Link to={`/collections/${encodeURIComponent(c.name)}`}>{c.name}</Link>
+                  </th>
+                  <td className="num" data-testid="count">
+                    {count(c.count)}
+                  </td>
+                  <td>{c.model}</td>
+                  <td className="num">{c.dimension}</td>
+                  <td>{c.metric}</td>
+                  <td>{indexLabel(c)}</td>
+                  <td>{c.storage}</td>
+                  <td className="num">{bytes(c.diskBytes)}</td>
+                  <td>{when(c.createdAt)}</td>
+                  <td className="actions">
+                    <Link to={`/search?collection=${encodeURIComponent(c.name)}`}>Search</Link>
+                    <ConfirmButton
+                      label={<>Delete<span className="sr-only"> {c.name}</span></>}
+                      question={<>Delete the collection “{c.name}” and its {count(c.count)} records? Its files are removed from disk; this cannot be undone.</>}
+                      confirm={`Delete ${c.name}`}
+                      disabled={removing.busy}
+                      onConfirm={() => void drop(c.name)}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CreateCollection onCreated={list.reload} />
+    </>
+  );
+}
+
+function CreateCollection({ onCreated }: { onCreated(): void }) {
+  const api = useClient();
+  const models = useLoad(() => api<{ models: Model[] }>('GET', '/v1/models'), [api]);
+  const creating = useAction();
+  const [name, setName] = useState('');
+  const [model, setModel] = useState('');
+  const [dimension, setDimension] = useState('');
+  const [metric, setMetric] = useState('cosine');
+  const [indexType, setIndexType] = useState('hnsw');
+  const [m, setM] = useState('');
+  const [efConstruction, setEfConstruction] = useState('');
+  const [efSearch, setEfSearch] = useState('');
+  const [storage, setStorage] = useState('f32');
+  const [done, setDone] = useState<string | null>(null);
+
+  const options = models.data?.models ?? [];
+  const chosen = model || options.find((x) => x.default)?.id || '';
+  const raw = chosen === 'none';
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setDone(null);
+    const int = (s: string) => (s.trim() === '' ? undefined : Number(s));
+    const body = {
+      name: name.trim(),
+      model: chosen || undefined,
+      dimension: raw ? int(dimension) : undefined,
+      metric,
+      index: indexType === 'flat' ? { type: 'flat' } : { type: 'hnsw', m: int(m), efConstruction: int(efConstruction), efSearch: int(efSearch) },
+      storage,
+    };
+    const c = await creating.run(() => api<Collection>('POST', '/v1/collections', body));
+    if (c) {
+      setDone(`Created “${c.name}” (${c.model}, ${c.dimension} dimensions).`);
+      setName('');
+      onCreated();
+    }
+  };
+
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="create-h">
+      <h2 id="create-h">Create a collection</h2>
+      <div className="form-grid">
+        <div className="field">
+          <label htmlFor="c-name">Name</label>
+          <input id="c-name" required pattern="[A-Za-z0-9_\-]{1,64}" title="1–64 letters, digits, _ or -" value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <SelectField label="Embedding model" value={chosen} onChange={setModel}>
+          {options.map((x) => (
+            <option key={x.id} value={x.id} disabled={!x.available}>
+              {x.id} ({x.dimension}d{x.default ? ', default' : ''}{x.available ? '' : ', unavailable'})
+            </option>
+          ))}
+          <option value="none">none: I send vectors</option>
+        </SelectField>
+        {raw && <NumberField label="Dimension" value={dimension} onChange={setDimension} min={1} required />}
+        <SelectField label="Metric" value={metric} onChange={setMetric}>
+          <option value="cosine">cosine</option>
+          <option value="dot">dot product</option>
+          <option value="l2">euclidean (l2)</option>
+        </SelectField>
+        <SelectField label="Index" value={indexType} onChange={setIndexType}>
+          <option value="hnsw">HNSW (approximate, fast)</option>
+          <option value="flat">flat (exact scan)</option>
+        </SelectField>
+        {indexType === 'hnsw' && (
+          <>
+            <NumberField label="M" value={m} onChange={setM} min={2} placeholder="default" />
+            <NumberField label="ef construction" value={efConstruction} onChange={setEfConstruction} min={1} placeholder="default" />
+            <NumberField label="ef search" value={efSearch} onChange={setEfSearch} min={1} placeholder="default" />
+          </>
+        )}
+        <SelectField label="Vector storage" value={storage} onChange={setStorage}>
+          <option value="f32">f32 (full precision)</option>
+          <option value="f16">f16 (half the memory)</option>
+          <option value="i8">i8 (a quarter)</option>
+        </SelectField>
+      </div>
+      <FormEnd busy={creating.busy} label="Create collection" busyLabel="Creating…" error={models.error ?? creating.error} done={done} />
+    </form>
+  );
+}

@@ -1,0 +1,157 @@
+/** API keys: list, create with scopes and expiry (the key shown once), revoke. */
+import { useState, type FormEvent } from 'react';
+import { useClient, useSession } from '../session';
+import { useAction, useLoad } from '../lib/hooks';
+import { when } from '../lib/format';
+import type { ApiKey } from '../lib/types';
+import { ErrorNote } from '../components/ErrorNote';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { SecretOnce } from '../components/SecretOnce';
+import { TextField } from '../components/Fields';
+import { CheckboxGroup, FormEnd, useChoice } from '../components/Form';
+
+const SCOPES = [
+  { id: 'read', what: 'get, list, search, embed' },
+  { id: 'write', what: 'create, upsert, delete' },
+  { id: 'admin', what: 'manage keys, run benchmarks' },
+];
+
+export function Keys() {
+  const api = useClient();
+  const { signOut } = useSession();
+  const list = useLoad(() => api<{ keys: ApiKey[] }>('GET', '/v1/keys'), [api]);
+  const revoking = useAction();
+  const keys = list.data?.keys ?? [];
+  const active = keys.filter((k) => !k.revokedAt);
+  const revoked = keys.filter((k) => k.revokedAt);
+  const mine = (k: ApiKey) => api.key.startsWith(k.prefix);
+
+  const revoke = async (k: ApiKey) => {
+    if ((await revoking.run(() => api('DELETE', `/v1/keys/${encodeURIComponent(k.id)}`))) === undefined) return;
+    if (mine(k)) signOut('You revoked the key this dashboard was using.');
+    else list.reload();
+  };
+
+  return (
+    <>
+      <h1 tabIndex={-1}>API keys</h1>
+      <ErrorNote error={list.error ?? revoking.error} />
+      {list.data && (
+        <div className="table-wrap">
+          <table data-testid="keys">
+            <caption className="sr-only">Active API keys</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {active.map((k) => (
+                <tr key={k.id} data-key={k.name}>
+                  <th scope="row">
+                    {k.name}
+                    {mine(k) && <span className="badge">this session</span>}
+                  </th>
+                  <td>
+                    <code>{k.prefix}…</code>
+                  </td>
+                  <td>{k.scopes.join(', ')}</td>
+                  <td>{when(k.createdAt)}</td>
+                  <td>{when(k.lastUsedAt)}</td>
+                  <td>{k.expiresAt ? when(k.expiresAt) : 'never'}</td>
+                  <td className="actions">
+                    <ConfirmButton
+                      label={<>Revoke<span className="sr-only"> {k.name}</span></>}
+                      question={
+                        <>
+                          Revoke “{k.name}” ({k.prefix}…)? It stops working at once, for every application using it.
+                          {mine(k) && ' This dashboard is signed in with it: you will be signed out.'}
+                        </>
+                      }
+                      confirm={`Revoke ${k.name}`}
+                      disabled={revoking.busy}
+                      onConfirm={() => void revoke(k)}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {revoked.length > 0 && (
+        <details>
+          <summary>Revoked keys ({revoked.length})</summary>
+          <ul className="compact" data-testid="revoked-keys">
+            {revoked.map((k) => (
+              <li key={k.id}>
+                {k.name} (<code>{k.prefix}…</code>), revoked {when(k.revokedAt)}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      <CreateKey onCreated={list.reload} />
+    </>
+  );
+}
+
+function CreateKey({ onCreated }: { onCreated(): void }) {
+  const api = useClient();
+  const [name, setName] = useState('');
+  const [scopes, toggle] = useChoice(['read']);
+  const [expires, setExpires] = useState('');
+  const [secret, setSecret] = useState<{ name: string; apiKey: string } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const creating = useAction();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setSecret(null);
+    if (scopes.size === 0) return setProblem('pick at least one scope');
+    // datetime-local is the browser's local time; the API wants an ISO instant.
+    const expiresAt = expires ? new Date(expires).toISOString() : undefined;
+    if (expiresAt && new Date(expiresAt).getTime() <= Date.now()) return setProblem('the expiry must be in the future');
+    setProblem(null);
+    const r = await creating.run(() => api<ApiKey & { apiKey: string }>('POST', '/v1/keys', { name: name.trim(), scopes: SCOPES.map((s) => s.id).filter((s) => scopes.has(s)), ...(expiresAt ? { expiresAt } : {}) }));
+    if (r) {
+      setSecret({ name: r.name, apiKey: r.apiKey });
+      setName('');
+      onCreated();
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="newkey-h">
+      <h2 id="newkey-h">Create a key</h2>
+      <div className="form-grid">
+        <TextField label="Name" value={name} onChange={setName} required placeholder="search-frontend" />
+        <div className="field">
+          <label htmlFor="key-expires">Expires (optional, your local time)</label>
+          <input id="key-expires" type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} />
+        </div>
+      </div>
+      <CheckboxGroup
+        legend="Scopes"
+        options={SCOPES.map((s) => ({ id: s.id, label: <><strong>{s.id}</strong> <span className="muted">({s.what})</span></> }))}
+        chosen={scopes}
+        onToggle={toggle}
+      />
+      <FormEnd busy={creating.busy} label="Create key" busyLabel="Creating…" problem={problem} error={creating.error} />
+      {secret && (
+        <SecretOnce secret={secret.apiKey}>
+          <p className="muted">Key “{secret.name}” created.</p>
+          <button type="button" onClick={() => setSecret(null)}>
+            Done, hide it
+          </button>
+        </SecretOnce>
+      )}
+    </form>
+  );
+}
