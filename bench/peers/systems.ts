@@ -29,7 +29,7 @@ export interface Adapter {
   close(): Promise<void>;
 }
 
-export const EF_VALUES = [10, 20, 40, 80, 160, 320];
+export const EF_VALUES = [20, 40, 80, 160, 320];
 const BATCH = 1000;
 
 export function diskBytes(dir: string): number {
