@@ -702,11 +702,11 @@ export class Collection {
       const factor = Math.min(16, Math.max(2, (1.2 * want) / rate / breadth));
       breadth = Math.min(Math.ceil(breadth * factor), Math.max(this.idOf.size, 1));
     }
-    // Records not yet in the graph are checked directly.
+    // Records not yet in the graph: SQLite applies the filter to them (through the fields
+    // index) rather than this thread parsing every waiting record's metadata.
     if (this.tail.size > 0) {
-      for (const row of this.store.metadataAndVectors([...this.tail.keys()])) {
-        if (predicate(JSON.parse(row.metadata) as Metadata)) passed.push(row);
-      }
+      const inTail = { sql: `label IN (SELECT value FROM json_each(?)) AND (${sql.where})`, params: [JSON.stringify([...this.tail.keys()]), ...sql.params] };
+      for (const row of this.store.iterateVectors(inTail)) passed.push(row);
     }
     if (passed.length < k) return ['exact-filtered', this.exactScan(query, k, where)];
     return ['hnsw-filtered', this.rankRows(query, k, passed)];
