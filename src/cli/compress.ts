@@ -44,6 +44,7 @@ export function evalText(r: EvalReport): string {
     `mean cosine       ${r.meanCosine.toFixed(4)} (original vs reconstructed)`,
     `recall@${r.k}         ${r.recall.toFixed(4)} (${r.queries} queries, ${r.search === 'hamming' ? 'Hamming distance on sign codes' : 'cosine over reconstructed vectors'} vs exact search on the originals)`,
     `recall@${r.k} rescored ${r.recallRescored.toFixed(4)} (top ${r.rescoreCandidates} candidates re-ranked with the originals)`,
+    ...(r.signDot ? [`query · sign(x)    recall@${r.k} ${r.signDot.recall.toFixed(4)}, rescored ${r.signDot.recallRescored.toFixed(4)} (candidates as the database's binary storage picks them)`] : []),
   ].join('\n');
 }
 

@@ -88,9 +88,9 @@ export function signDotTable(query: Float32Array, d: number, out: Float32Array =
   return out;
 }
 
-/** query · sign(x) for the code at codes[offset…], through signDotTable's table. */
-export function signDot(table: Float32Array, codes: Uint8Array, offset: number, bytes: number): number {
+/** query · sign(x) for the code at codes[offset…], through signDotTable's table (at table[tableOffset…]). */
+export function signDot(table: Float32Array, codes: Uint8Array, offset: number, bytes: number, tableOffset = 0): number {
   let s = 0;
-  for (let b = 0; b < bytes; b++) s += table[b * 256 + codes[offset + b]];
+  for (let b = 0; b < bytes; b++) s += table[tableOffset + b * 256 + codes[offset + b]];
   return s;
 }

@@ -9,12 +9,14 @@
  *   compressed search ranks reconstructed vectors — or, for binary, Hamming distance between
  *   sign codes (the code domain);
  * - recall@k after rescoring: the compressed search's top rescore·k candidates re-ranked by
- *   exact cosine with the originals (read by random access), as the database does.
+ *   exact cosine with the originals (read by random access), as the database does;
+ * - for binary, the same two for the asymmetric score query · sign(x), which is how the
+ *   database's binary storage picks its candidates.
  */
 import { statSync } from 'node:fs';
 import { TopK } from '../engine/top-k.js';
 import { dot, norm } from '../engine/vector-math.js';
-import { hammingBytes, packSigns } from './binary.js';
+import { hammingBytes, packSigns, signDot, signDotTable } from './binary.js';
 import { ContainerReader } from './container.js';
 import { DEFAULT_CHUNK_ROWS, type Progress } from './files.js';
 import { NpyReader } from './npy.js';
@@ -46,6 +48,8 @@ export interface EvalReport {
   recall: number;
   rescoreCandidates: number;
   recallRescored: number;
+  /** binary only: candidates by query · sign(x) (the database's binary storage) instead of Hamming. */
+  signDot?: { recall: number; recallRescored: number };
 }
 
 /** Cosine of two vectors (with norms given); two zero vectors count as identical. */
@@ -79,9 +83,16 @@ export function evaluate(o: EvalOptions): EvalReport {
     const queries = qRows.map((r) => unit(orig.read(r, 1)));
     const hammingSearch = method === 'binary';
     const qCodes = new Uint8Array(Q * recordBytes);
-    if (hammingSearch) queries.forEach((q, i) => packSigns(q, 1, d, qCodes, i * recordBytes));
+    const tables = new Float32Array(hammingSearch ? Q * recordBytes * 256 : 0);
+    if (hammingSearch) {
+      queries.forEach((q, i) => {
+        packSigns(q, 1, d, qCodes, i * recordBytes);
+        signDotTable(q, d, tables.subarray(i * recordBytes * 256, (i + 1) * recordBytes * 256));
+      });
+    }
     const truth = qRows.map(() => new TopK(kk));
     const cand = qRows.map(() => new TopK(kk * rescore));
+    const candSign = hammingSearch ? qRows.map(() => new TopK(kk * rescore)) : [];
 
     const chunk = o.chunkRows ?? DEFAULT_CHUNK_ROWS;
     const a = new Float32Array(chunk * d);
@@ -102,27 +113,34 @@ export function evaluate(o: EvalOptions): EvalReport {
         for (let q = 0; q < Q; q++) {
           if (qRows[q] === row) continue;
           truth[q].push(on === 0 ? 0 : -dot(queries[q], ov, i * d) / on, row);
-          if (hammingSearch) cand[q].push(hammingBytes(qCodes, records, recordBytes, q * recordBytes, i * recordBytes), row);
-          else cand[q].push(rn === 0 ? 0 : -dot(queries[q], rv, i * d) / rn, row);
+          if (hammingSearch) {
+            cand[q].push(hammingBytes(qCodes, records, recordBytes, q * recordBytes, i * recordBytes), row);
+            candSign[q].push(-signDot(tables, records, i * recordBytes, recordBytes, q * recordBytes * 256), row);
+          } else cand[q].push(rn === 0 ? 0 : -dot(queries[q], rv, i * d) / rn, row);
         }
       }
       o.onProgress?.(start + n, count);
     }
 
-    let hit = 0;
-    let hitRescored = 0;
-    for (let q = 0; q < Q; q++) {
-      const t = new Set(truth[q].sorted().labels);
-      const c = cand[q].sorted().labels;
-      hit += c.slice(0, kk).filter((l) => t.has(l)).length;
-      const exact = new TopK(kk);
-      for (const l of [...c].sort((x, y) => x - y)) {
-        const v = orig.read(l, 1);
-        const n = norm(v);
-        exact.push(n === 0 ? 0 : -dot(queries[q], v) / n, l);
-      }
-      hitRescored += exact.sorted().labels.filter((l) => t.has(l)).length;
-    }
+    const truthSets = truth.map((t) => new Set(t.sorted().labels));
+    /** Hits of the candidates' top k, and of their exact re-ranking (originals read by random access). */
+    const score = (heaps: TopK[]) => {
+      let hit = 0;
+      let hitRescored = 0;
+      heaps.forEach((heap, q) => {
+        const c = heap.sorted().labels;
+        hit += c.slice(0, kk).filter((l) => truthSets[q].has(l)).length;
+        const exact = new TopK(kk);
+        for (const l of [...c].sort((x, y) => x - y)) {
+          const v = orig.read(l, 1);
+          const n = norm(v);
+          exact.push(n === 0 ? 0 : -dot(queries[q], v) / n, l);
+        }
+        hitRescored += exact.sorted().labels.filter((l) => truthSets[q].has(l)).length;
+      });
+      return { recall: Q === 0 ? 1 : hit / (Q * kk), recallRescored: Q === 0 ? 1 : hitRescored / (Q * kk) };
+    };
+    const main = score(cand);
     const originalBytes = statSync(o.orig).size;
     const compressedBytes = comp.info.fileBytes;
     return {
@@ -131,9 +149,10 @@ export function evaluate(o: EvalOptions): EvalReport {
       bytesPerVector: { original: d * orig.header.itemBytes, compressed: recordBytes },
       meanCosine: count === 0 ? 1 : cosSum / count,
       queries: Q, k: kk, search: hammingSearch ? 'hamming' : 'reconstructed',
-      recall: Q === 0 ? 1 : hit / (Q * kk),
+      recall: main.recall,
       rescoreCandidates: kk * rescore,
-      recallRescored: Q === 0 ? 1 : hitRescored / (Q * kk),
+      recallRescored: main.recallRescored,
+      ...(hammingSearch ? { signDot: score(candSign) } : {}),
     };
   } finally {
     comp?.close();

@@ -147,7 +147,7 @@ export function rotate(R: Float32Array, vectors: Float32Array, n: number, d: num
 export function trainPq(sample: Float32Array, n: number, d: number, o: PqTrainOptions): PqParams {
   checkPq(d, o.m, o.bits);
   const ksub = 1 << o.bits;
-  if (n < ksub) throw new Error(`PQ with ${o.bits} bits needs at least ${ksub} training vectors, got ${n}`);
+  if (n < ksub) throw new Error(`PQ with ${o.bits} bits needs at least ${ksub} training vectors, got ${n}; lower --pq-bits (at most ${Math.max(1, Math.floor(Math.log2(Math.max(n, 2))))} here) or compress more vectors`);
   const rotation = o.opq ? opqRotation(sample, n, d, o.m) : null;
   let data = sample;
   if (rotation) {

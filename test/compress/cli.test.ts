@@ -54,6 +54,7 @@ describe('vectra compress / decompress / eval', () => {
     const r = JSON.parse((await vectra(['eval', '--orig', input, '--comp', b, '--queries', '10', '--json'])).stdout);
     assert.equal(r.search, 'hamming');
     assert.ok(r.recallRescored > r.recall, 'rescoring recovers recall');
+    assert.ok(r.signDot.recall > 0 && r.signDot.recallRescored <= 1, 'binary also reports the query · sign(x) candidates');
   });
 
   it('bad input: a clear message, exit code 1, and no output file', async () => {
