@@ -40,6 +40,9 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     const first = err.validation[0];
     const path = `${where}${first?.instancePath ?? ''}`.replace(/\//g, '.');
     const extra = first?.keyword === 'additionalProperties' ? ` "${String((first.params as { additionalProperty?: string }).additionalProperty)}"` : '';
+    // A union of literals fails once per literal: name them all instead of "must be equal to constant".
+    const allowed = first?.keyword === 'const' ? err.validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'const').map((v) => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue)) : [];
+    if (allowed.length > 1) return send(reply, 400, 'INVALID_ARGUMENT', `${path} must be one of ${allowed.join(', ')}`);
     return send(reply, 400, 'INVALID_ARGUMENT', `${path} ${first?.message ?? 'is invalid'}${extra}`);
   }
   const status = err.statusCode ?? 500;

@@ -29,6 +29,7 @@ export const CollectionOut = Type.Object(
     metric: Type.String(),
     index: IndexSettings,
     storage: Type.String(),
+    bytesPerVector: Type.Integer({ description: 'bytes the vector index keeps per vector: 4·d (f32), 2·d (f16), d (i8), ceil(d/8) (binary); full-precision vectors are kept besides, for rescoring' }),
     createdAt: Type.String(),
     count: Type.Optional(Type.Integer()),
     diskBytes: Type.Optional(Type.Integer()),

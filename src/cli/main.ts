@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-/** The `vectra` command: serve, keys, tenants, models. Flags mirror the environment variables. */
+/** The `vectra` command: serve, keys, tenants, models, import/export, compress/decompress/eval. Flags mirror the environment variables. */
 import { Command, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../config.js';
 import { benchTable, BENCH_DEFAULT_QUERIES, ModelBench } from '../embed/benchmark.js';
 import { setupModels, type Models } from '../embed/setup.js';
 import { ServerError } from './client.js';
+import { registerCompressCommands } from './compress.js';
 import { exportCollection, importFile } from './import-export.js';
 import { isVectraError } from '../errors.js';
 import { Accounts, type Scope } from '../services/accounts.js';
@@ -248,5 +249,7 @@ serverFlags(program.command('export').description("write a collection's records 
       fail(e);
     }
   });
+
+registerCompressCommands(program);
 
 await program.parseAsync(process.argv);

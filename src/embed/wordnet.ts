@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VectraError } from '../errors.js';
+import { mulberry32 } from '../random.js';
 
 export const WORDNET_DEFAULT_DIR = '/usr/share/wordnet';
 const FILES = ['data.noun', 'data.verb', 'data.adj', 'data.adv'];
@@ -76,25 +77,13 @@ export function readWordnet(dir: string): Synset[] {
   return out;
 }
 
-/** mulberry32: the same sample on every machine for the same seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const senseText = (s: Synset): string => `${s.lemmas.join(', ')}: ${s.definition}`;
 
 /** `queries` senses with an example of at least four words, drawn by `seed`; see the file comment. */
 export function exampleToSenseTask(synsets: Synset[], queries: number, seed = 1): RetrievalTask {
   const eligible = synsets.filter((s) => s.examples.some((e) => e.split(/\s+/).length >= 4));
   if (queries > eligible.length) throw new VectraError('INVALID_ARGUMENT', `queries must be at most ${eligible.length}`);
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   // Partial Fisher–Yates: the first `queries` entries are the sample.
   for (let i = 0; i < queries; i++) {
     const j = i + Math.floor(rnd() * (eligible.length - i));

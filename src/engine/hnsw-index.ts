@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type * as Usearch from 'usearch';
+import { vectorBytes } from './config.js';
 import type { CollectionConfig, HnswConfig } from './types.js';
 import type { Neighbours, VectorIndex } from './vector-index.js';
 
@@ -48,7 +49,7 @@ export class HnswIndex implements VectorIndex {
    */
   constructor(private readonly config: CollectionConfig, private readonly insertThreads = DEFAULT_INSERT_THREADS) {
     this.exactDistances = config.storage === 'f32';
-    this.bytesPerVector = config.dimension * (config.storage === 'f32' ? 4 : config.storage === 'f16' ? 2 : 1);
+    this.bytesPerVector = vectorBytes(config);
     this.index = this.fresh();
   }
 
@@ -57,7 +58,7 @@ export class HnswIndex implements VectorIndex {
     return new UsearchIndex({
       dimensions: this.config.dimension,
       metric: metricFor(this.config),
-      quantization: this.config.storage,
+      quantization: this.config.storage as 'f32' | 'f16' | 'i8',
       connectivity: h.m,
       expansion_add: h.efConstruction,
       // The breadth is chosen per query: usearch explores max(expansion_search, k) candidates.

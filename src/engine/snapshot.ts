@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { BinaryIndex } from './binary-index.js';
 import { FlatIndex } from './flat-index.js';
 import { DEFAULT_INSERT_THREADS, HnswIndex } from './hnsw-index.js';
 import { blobToVector, RecordStore } from './record-store.js';
@@ -33,6 +34,7 @@ export interface SnapshotMeta {
 }
 
 export function createIndex(config: CollectionConfig, insertThreads = DEFAULT_INSERT_THREADS): VectorIndex {
+  if (config.storage === 'binary') return new BinaryIndex(config.dimension, config.metric === 'dot');
   return config.index.type === 'flat' ? new FlatIndex(config.dimension, config.metric) : new HnswIndex(config, insertThreads);
 }
 

@@ -1,7 +1,7 @@
 import type { Filter } from './filter.js';
 
 export type Metric = 'cosine' | 'dot' | 'l2';
-export type StorageType = 'f32' | 'f16' | 'i8';
+export type StorageType = 'f32' | 'f16' | 'i8' | 'binary';
 
 export interface HnswConfig {
   type: 'hnsw';
@@ -67,7 +67,7 @@ export interface SearchRequest {
   includeVector?: boolean;
 }
 
-export type SearchPlan = 'hnsw' | 'hnsw-filtered' | 'exact' | 'exact-filtered' | 'keyword';
+export type SearchPlan = 'hnsw' | 'hnsw-filtered' | 'binary' | 'binary-filtered' | 'exact' | 'exact-filtered' | 'keyword';
 
 export interface KeywordRequest {
   /** Any text: its words are matched (BM25), operators and punctuation are not interpreted. */

@@ -1,5 +1,6 @@
 import { VectraError } from '../errors.js';
 import type { Collection, CollectionConfigInput, Metric, StorageType } from '../engine/index.js';
+import { vectorBytes } from '../engine/config.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { TenantSpaces } from './tenant-spaces.js';
 
@@ -19,6 +20,8 @@ export interface CollectionView {
   metric: Metric;
   index: { type: 'hnsw'; m: number; efConstruction: number; efSearch: number } | { type: 'flat' };
   storage: StorageType;
+  /** Bytes the vector index keeps per vector (4·d for f32, 2·d f16, d i8, ceil(d/8) binary). */
+  bytesPerVector: number;
   createdAt: string;
   count?: number;
   diskBytes?: number;
@@ -35,6 +38,7 @@ export function viewOf(name: string, c: Collection, detailed = false): Collectio
     metric: cfg.metric,
     index: cfg.index,
     storage: cfg.storage,
+    bytesPerVector: vectorBytes(cfg),
     createdAt: String(cfg.attributes.createdAt ?? ''),
   };
   if (detailed) {

@@ -88,7 +88,7 @@ describe('API walkthrough', () => {
 
   it('raw vectors: model "none", dot and l2 metrics, flat index, quantized storage', async () => {
     expectError(await api('POST', '/v1/collections', { name: 'raw', model: 'none' }), 400, 'INVALID_COLLECTION_CONFIG');
-    for (const [name, extra] of [['l2', { metric: 'l2' }], ['flat', { index: { type: 'flat' } }], ['i8', { storage: 'i8' }], ['f16', { storage: 'f16', metric: 'dot' }]] as const) {
+    for (const [name, extra] of [['l2', { metric: 'l2' }], ['flat', { index: { type: 'flat' } }], ['i8', { storage: 'i8' }], ['f16', { storage: 'f16', metric: 'dot' }], ['binary', { storage: 'binary' }]] as const) {
       const c = await api('POST', '/v1/collections', { name: `raw-${name}`, model: 'none', dimension: 3, ...extra });
       assert.equal(c.status, 201, JSON.stringify(c.body));
       await api('POST', `/v1/collections/raw-${name}/records`, { records: [{ id: 'x', vector: [1, 0, 0] }, { id: 'y', vector: [0, 1, 0] }] });
@@ -97,6 +97,29 @@ describe('API walkthrough', () => {
       expectError(await api('POST', `/v1/collections/raw-${name}/records`, { records: [{ id: 'z', text: 'no model here' }] }), 400, 'INVALID_RECORD');
       expectError(await api('POST', `/v1/collections/raw-${name}/search`, { text: 'no model here' }), 400, 'INVALID_ARGUMENT');
     }
+  });
+
+  it('storage "binary" and bytesPerVector in the collection view', async () => {
+    const c = await api('POST', '/v1/collections', { name: 'bin', model: 'none', dimension: 100, storage: 'binary' });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    assert.deepEqual([c.body.storage, c.body.index, c.body.bytesPerVector], ['binary', { type: 'flat' }, 13]);
+    const vectors = Array.from({ length: 50 }, (_, i) => Array.from({ length: 100 }, (_, j) => Math.sin(i * 7 + j * 3)));
+    await api('POST', '/v1/collections/bin/records', { records: vectors.map((vector, i) => ({ id: `v${i}`, vector })) });
+    const s = await api('POST', '/v1/collections/bin/search', { vector: vectors[17], k: 3 });
+    assert.equal(s.body.plan, 'binary');
+    assert.equal(s.body.results[0].id, 'v17');
+    assert.ok(Math.abs(s.body.results[0].score - 1) < 1e-6, 'scores are exact (rescored)');
+    const got = await api('GET', '/v1/collections/bin');
+    assert.deepEqual([got.body.count, got.body.bytesPerVector], [50, 13]);
+    for (const [storage, metric, bytes] of [['f32', 'cosine', 400], ['f16', 'l2', 200], ['i8', 'cosine', 100], ['binary', 'dot', 17]] as const) {
+      const v = await api('POST', '/v1/collections', { name: `b-${storage}`, model: 'none', dimension: 100, storage, metric });
+      assert.equal(v.body.bytesPerVector, bytes, storage);
+    }
+    expectError(await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 8, storage: 'binary', metric: 'l2' }), 400, 'INVALID_COLLECTION_CONFIG');
+    expectError(await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 8, storage: 'binary', index: { type: 'hnsw' } }), 400, 'INVALID_COLLECTION_CONFIG');
+    const pq = await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 8, storage: 'pq' });
+    expectError(pq, 400, 'INVALID_ARGUMENT');
+    assert.equal(pq.body.error.message, 'body.storage must be one of "f32", "f16", "i8", "binary"');
   });
 
   it('models, embed and OpenAI-compatible embeddings', async () => {

@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { Collection, FlatIndex, type Metric, type StorageType } from '../../src/engine/index.js';
-import { prepareVector } from '../../src/engine/vector-math.js';
-import { dataset, glove, row } from '../support/glove.js';
+import { Collection, type Metric, type StorageType } from '../../src/engine/index.js';
+import { dataset, exactTruth, glove, recallOf, row } from '../support/glove.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
 const N = 20000;
@@ -15,30 +14,14 @@ const Q = 200;
 const K = 10;
 const quiet = { logger: memoryLogger() };
 
-function recall(got: string[][], truth: string[][]): number {
-  let hit = 0;
-  got.forEach((g, i) => {
-    const t = new Set(truth[i]);
-    hit += g.filter((id) => t.has(id)).length;
-  });
-  return hit / (truth.length * K);
-}
-
-function exactTruth(metric: Metric, base: number[], queries: number[]): string[][] {
-  const g = glove();
-  const flat = new FlatIndex(g.dim, metric);
-  const m = new Float32Array(base.length * g.dim);
-  base.forEach((w, i) => m.set(prepareVector(metric, Float32Array.from(row(g, w))), i * g.dim));
-  flat.add(base, m);
-  return queries.map((q) => flat.search(prepareVector(metric, Float32Array.from(row(g, q))), K).labels.map((l) => g.words[l]));
-}
+const recall = (got: string[][], truth: string[][]) => recallOf(got, truth, K);
 
 describe('HNSW recall@10 vs the exact index on 20k GloVe vectors, default settings', () => {
   const { base, queries } = dataset(N, Q);
   const records = () => base.map((w) => ({ id: glove().words[w], vector: row(glove(), w), metadata: { bucket: w % 100, even: w % 2 === 0 } }));
   const truth = new Map<Metric, string[][]>();
   before(() => {
-    for (const m of ['cosine', 'dot', 'l2'] as Metric[]) truth.set(m, exactTruth(m, base, queries));
+    for (const m of ['cosine', 'dot', 'l2'] as Metric[]) truth.set(m, exactTruth(m, base, queries, K));
   });
 
   const cases: [Metric, StorageType, number][] = [

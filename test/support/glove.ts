@@ -1,4 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import { NpyWriter } from '../../src/compress/npy.js';
+import { FlatIndex } from '../../src/engine/flat-index.js';
+import type { Metric } from '../../src/engine/types.js';
+import { prepareVector } from '../../src/engine/vector-math.js';
 import { defaultGloveCache, loadGlove, type GloveVectors } from '../../src/embed/glove.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,4 +30,32 @@ export function dataset(n: number, q: number): { base: number[]; queries: number
   const stride = Math.floor((g.words.length - n) / q);
   const queries = Array.from({ length: q }, (_, i) => n + i * stride);
   return { base, queries };
+}
+
+/** The first n GloVe vectors as a float32 .npy file. */
+export function gloveNpy(file: string, n: number): void {
+  const g = glove();
+  const w = new NpyWriter(file, n, g.dim);
+  w.write(g.vectors.subarray(0, n * g.dim));
+  w.close();
+}
+
+/** Exact top-k words for each query word, by the exact index (the oracle). */
+export function exactTruth(metric: Metric, base: number[], queries: number[], k: number): string[][] {
+  const g = glove();
+  const flat = new FlatIndex(g.dim, metric);
+  const m = new Float32Array(base.length * g.dim);
+  base.forEach((w, i) => m.set(prepareVector(metric, Float32Array.from(row(g, w))), i * g.dim));
+  flat.add(base, m);
+  return queries.map((q) => flat.search(prepareVector(metric, Float32Array.from(row(g, q))), k).labels.map((l) => g.words[l]));
+}
+
+/** Share of the true top-k ids found, over all queries. */
+export function recallOf(got: string[][], truth: string[][], k: number): number {
+  let hit = 0;
+  got.forEach((g, i) => {
+    const t = new Set(truth[i]);
+    hit += g.filter((id) => t.has(id)).length;
+  });
+  return hit / (truth.length * k);
 }

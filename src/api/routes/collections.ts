@@ -30,7 +30,7 @@ export default function collectionRoutes(app: App, s: Services): void {
                 { additionalProperties: false },
               ),
             ),
-            storage: Type.Optional(Type.Union([Type.Literal('f32'), Type.Literal('f16'), Type.Literal('i8')])),
+            storage: Type.Optional(Type.Union([Type.Literal('f32'), Type.Literal('f16'), Type.Literal('i8'), Type.Literal('binary')])),
           },
           { additionalProperties: false },
         ),
