@@ -43,19 +43,22 @@ function release(): void {
 
 export interface SnapshotJob {
   promise: Promise<SnapshotMeta>;
-  /** Stop the worker; the promise rejects with `cancelled`. */
+  /**
+   * Ask the worker to stop at its next batch; the promise rejects with `cancelled`. The worker
+   * is not terminated: killing a thread inside a native usearch call aborted the whole process
+   * (an uncaught Napi::Error during SIGTERM shutdown).
+   */
   cancel(): void;
 }
 
 export function startSnapshotJob(req: BuildRequest): SnapshotJob {
-  let worker: Worker | null = null;
+  const stop = new Int32Array(new SharedArrayBuffer(4));
   let cancelled = false;
   const promise = (async () => {
     await slot();
     try {
       if (cancelled) throw new Error('cancelled');
-      const w = spawnWorker(req);
-      worker = w;
+      const w = spawnWorker({ ...req, stop });
       return await new Promise<SnapshotMeta>((resolve, reject) => {
         w.once('message', (m: { ok: boolean; meta?: SnapshotMeta; error?: string }) =>
           m.ok ? resolve(m.meta!) : reject(new Error(m.error)),
@@ -64,7 +67,6 @@ export function startSnapshotJob(req: BuildRequest): SnapshotJob {
         w.once('exit', (code) => reject(new Error(cancelled ? 'cancelled' : `snapshot worker exited with code ${code}`)));
       });
     } finally {
-      worker = null;
       release();
     }
   })();
@@ -72,7 +74,7 @@ export function startSnapshotJob(req: BuildRequest): SnapshotJob {
     promise,
     cancel() {
       cancelled = true;
-      void (worker as Worker | null)?.terminate();
+      Atomics.store(stop, 0, 1);
     },
   };
 }

@@ -106,13 +106,18 @@ export function removeStaleFiles(dir: string, keep: string | null, alsoKeep: Rea
 
 const BATCH = 4096;
 
+/** Thrown by a build whose `stop` flag was raised (the collection is closing). */
+export const CANCELLED = 'cancelled';
+
 /** Insert (or re-insert) vectors in batches. Returns how many index entries were replaced. */
-function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>): number {
+function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop?: Int32Array): number {
   let replaced = 0;
   let labels: number[] = [];
   let buf = new Float32Array(BATCH * config.dimension);
   const flush = () => {
     if (labels.length === 0) return;
+    // Checked between batches: a worker is never terminated inside a native call.
+    if (stop && Atomics.load(stop, 0) !== 0) throw new Error(CANCELLED);
     replaced += index.remove(labels);
     index.add(labels, buf.subarray(0, labels.length * config.dimension));
     labels = [];
@@ -131,9 +136,9 @@ function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ 
  * Bring `index` from `fromSeq` up to the store's current state: drop deleted labels,
  * (re)insert changed ones. Returns the number of removals the graph absorbed.
  */
-export function replay(index: VectorIndex, config: CollectionConfig, store: RecordStore, fromSeq: number): number {
+export function replay(index: VectorIndex, config: CollectionConfig, store: RecordStore, fromSeq: number, stop?: Int32Array): number {
   const dead = index.remove(store.tombstonesSince(fromSeq));
-  return dead + addRows(index, config, store.changedSince(fromSeq));
+  return dead + addRows(index, config, store.changedSince(fromSeq), stop);
 }
 
 export interface BuildRequest {
@@ -144,6 +149,8 @@ export interface BuildRequest {
   /** Start from this snapshot (load + replay) rather than from scratch. */
   base: SnapshotMeta | null;
   insertThreads: number;
+  /** Set to non-zero (Atomics.store) to make the build stop at its next batch. */
+  stop?: Int32Array;
 }
 
 /**
@@ -159,10 +166,11 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
       let dead = 0;
       if (req.base && snapshotProblem(req.dir, req.base, req.fingerprint) === null) {
         index.load(join(req.dir, req.base.file));
-        dead = req.base.dead + replay(index, req.config, store, req.base.seq);
+        dead = req.base.dead + replay(index, req.config, store, req.base.seq, req.stop);
       } else {
-        addRows(index, req.config, store.iterateVectors());
+        addRows(index, req.config, store.iterateVectors(), req.stop);
       }
+      if (req.stop && Atomics.load(req.stop, 0) !== 0) throw new Error(CANCELLED);
       const file = writeIndexFile(req.dir, index, seq);
       return { format: 1, ...file, seq, fingerprint: req.fingerprint, count: index.size(), dead };
     });
