@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { registerAuth } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import type { App, Services } from './context.js';
-import { errorHandler, send } from './errors.js';
+import { clientError, errorHandler, frameworkError, send } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
@@ -38,6 +38,10 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // Fastify's own closing 503 is not in our error envelope: the hook below answers instead.
     return503OnClosing: false,
+    // Errors raised before routing (bad percent-encoding, over-long path parts, oversized
+    // headers) answer in the API's envelope too, not in Fastify's own body.
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // While draining for shutdown, requests that arrive on open connections are refused (nothing

@@ -192,4 +192,15 @@ describe('every error is shaped per the contract', () => {
     const big = JSON.stringify({ records: [{ id: 'a', text: 'x'.repeat(40 * 1024 * 1024) }] });
     expectError(await api('POST', '/v1/collections/dup/records', undefined, { raw: big, headers: { 'content-type': 'application/json' } }), 413, 'PAYLOAD_TOO_LARGE');
   });
+
+  // Found by the fuzzer (test/reliability/fuzz.test.ts): these came in Fastify's own body.
+  it('errors raised before routing: bad percent-encoding, over-long path parts, oversized headers', async () => {
+    for (const path of ['/v1/collections/%zz', '/v1/collections/%ff/records', '/v1/collections/%c0%ae%c0%ae/search', '/v1/collections/e/records/%']) {
+      expectError(await api('GET', path), 400, 'INVALID_PATH');
+    }
+    expectError(await api('GET', `/v1/collections/e/records/${'x'.repeat(600)}`), 414, 'PATH_TOO_LONG');
+    const huge = await api('GET', '/v1/collections', undefined, { headers: { 'x-filler': 'y'.repeat(70_000) } });
+    expectError(huge, 431, 'HEADERS_TOO_LARGE');
+    assert.equal((await api('GET', '/v1/collections')).status, 200, 'the server serves on');
+  });
 });
