@@ -41,6 +41,12 @@ describe('API keys', () => {
     assert.equal((await wo('POST', '/v1/collections/c/search', { vector: [1, 0] })).status, 403);
     assert.equal((await ro('GET', '/v1/keys')).status, 403);
     assert.equal((await wo('POST', '/v1/keys', { name: 'escalate', scopes: ['admin'] })).status, 403);
+    // An admin key hands out only the scopes it has (found by test/reliability/security.test.ts).
+    const adminOnly = await mk(['admin']);
+    const escalated = await adminOnly('POST', '/v1/keys', { name: 'escalate', scopes: ['read', 'write'] });
+    assert.equal(escalated.status, 403);
+    assert.equal(errorCode(escalated), 'INSUFFICIENT_SCOPE');
+    assert.equal((await adminOnly('POST', '/v1/keys', { name: 'same', scopes: ['admin'] })).status, 201);
   });
 
   it('a revoked key gets 401 at once; an expired key gets 401', async () => {
