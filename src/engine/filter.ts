@@ -59,13 +59,19 @@ class Parser {
     return nodes.length === 1 ? nodes[0] : { op: 'and', nodes };
   }
 
+  /** An operand of $and, $or, $not: a filter object with at least one condition. */
+  private condition(value: unknown, where: string, depth: number, prefix: string[]): FilterNode {
+    if (isPlainObject(value) && Object.keys(value).length === 0) this.fail(where, 'empty filter; give at least one condition (or leave this one out)');
+    return this.object(value, where, depth, prefix);
+  }
+
   private logical(key: string, v: unknown, at: string, depth: number, prefix: string[]): FilterNode {
     this.count(at, depth + 1);
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(v) || v.length === 0) this.fail(at, `${key} needs a non-empty array of filters`);
-      return { op: key === '$and' ? 'and' : 'or', nodes: v.map((f, i) => this.object(f, `${at}[${i}]`, depth + 1, prefix)) };
+      return { op: key === '$and' ? 'and' : 'or', nodes: v.map((f, i) => this.condition(f, `${at}[${i}]`, depth + 1, prefix)) };
     }
-    if (key === '$not') return { op: 'not', node: this.object(v, at, depth + 1, prefix) };
+    if (key === '$not') return { op: 'not', node: this.condition(v, at, depth + 1, prefix) };
     this.fail(at, `unknown operator ${key} here; use $and, $or or $not, or put ${key} under a field name`);
   }
 

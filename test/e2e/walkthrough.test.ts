@@ -168,6 +168,12 @@ describe('every error is shaped per the contract', () => {
     let deep: Record<string, unknown> = { a: 1 };
     for (let i = 0; i < 30; i++) deep = { $not: deep };
     expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: deep }), 400, 'INVALID_FILTER');
+    // Found by the fuzzer: an empty operand of $and/$or/$not was a 500 (SQL syntax error).
+    for (const empty of [{ $and: [{}] }, { $or: [{}, {}] }, { $not: {} }]) {
+      expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: empty }), 400, 'INVALID_FILTER');
+      expectError(await api('POST', '/v1/collections/e/records/delete', { filter: empty }), 400, 'INVALID_FILTER');
+      expectError(await api('GET', `/v1/collections/e/records?filter=${encodeURIComponent(JSON.stringify(empty))}`), 400, 'INVALID_FILTER');
+    }
     expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], mode: 'hybrid' }), 400, 'INVALID_ARGUMENT');
     expectError(await api('GET', '/v1/collections/e/records?cursor=zzz'), 400, 'INVALID_CURSOR');
     expectError(await api('GET', '/v1/collections/e/records?limit=abc'), 400, 'INVALID_ARGUMENT');

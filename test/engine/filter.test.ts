@@ -162,6 +162,10 @@ describe('filter compiler', () => {
     [{ a: [1, 2] }, 'filter.a: an array is not a value to compare'],
     [{ a: {} }, 'filter.a: empty object'],
     [{ $xor: [] }, 'filter.$xor: unknown operator $xor here'],
+    // Found by the fuzzer: these compiled to SQL "()" and answered 500.
+    [{ $and: [{}] }, 'filter.$and[0]: empty filter'],
+    [{ $or: [{ a: 1 }, {}] }, 'filter.$or[1]: empty filter'],
+    [{ $not: {} }, 'filter.$not: empty filter'],
   ];
   for (const [f, msg] of rejects) {
     it(`rejects ${JSON.stringify(f)} pointing at the bad part`, () => {
