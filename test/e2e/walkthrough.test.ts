@@ -168,6 +168,17 @@ describe('every error is shaped per the contract', () => {
     let deep: Record<string, unknown> = { a: 1 };
     for (let i = 0; i < 30; i++) deep = { $not: deep };
     expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: deep }), 400, 'INVALID_FILTER');
+    // Found by the fuzzer: a $in of 500+ values nested too deep for SQLite, and many of them
+    // were more SQL parameters than it takes: both answered 500.
+    await api('POST', '/v1/collections/e/records', { records: [{ id: 'in-1', vector: [1, 0], metadata: { c: 'c3' } }, { id: 'in-2', vector: [0, 1], metadata: { c: null } }, { id: 'in-3', vector: [0, 1], metadata: { c: 'zz' } }] });
+    const many = Array.from({ length: 1024 }, (_, i) => (i === 2 ? null : i % 5 === 0 ? i : `c${i}`));
+    const hits = await api('POST', '/v1/collections/e/search', { vector: [1, 0], k: 10, filter: { c: { $in: many } }, return: 'id' });
+    assert.equal(hits.status, 200, JSON.stringify(hits.body));
+    assert.deepEqual(hits.body.results.map((r: { id: string }) => r.id).sort(), ['in-1', 'in-2']);
+    const deleted = await api('POST', '/v1/collections/e/records/delete', { filter: { $or: [{ c: { $in: many } }, { c: { $in: ['zz'] } }] } });
+    assert.deepEqual([deleted.status, deleted.body.deleted], [200, 3]);
+    const tooMany = { $or: Array.from({ length: 100 }, () => ({ c: { $in: many } })) };
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: tooMany }), 400, 'INVALID_FILTER');
     // Found by the fuzzer: an empty operand of $and/$or/$not was a 500 (SQL syntax error).
     for (const empty of [{ $and: [{}] }, { $or: [{}, {}] }, { $not: {} }]) {
       expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: empty }), 400, 'INVALID_FILTER');
