@@ -32,6 +32,10 @@ export function send(reply: FastifyReply, status: number, code: string, message:
 
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isVectraError(err)) {
+    // The collection was dropped while this request used it (the server drains requests before
+    // it closes collections at shutdown, so a drop is the only way here): answer as if the
+    // request had come after the drop.
+    if (err.code === 'COLLECTION_CLOSED') return send(reply, 404, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
     if (err.status >= 500 && err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
     return send(reply, err.status, err.code, err.message);
   }

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { errorHandler } from '../../src/api/errors.js';
+import { VectraError } from '../../src/errors.js';
 import { client, errorCode, register, testServer, type Answer } from '../support/server.js';
 
 let url: string;
@@ -208,6 +210,17 @@ describe('every error is shaped per the contract', () => {
     expectError(await api('POST', '/v1/collections/dup/search', undefined, { raw: 'hello', headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     const big = JSON.stringify({ records: [{ id: 'a', text: 'x'.repeat(40 * 1024 * 1024) }] });
     expectError(await api('POST', '/v1/collections/dup/records', undefined, { raw: big, headers: { 'content-type': 'application/json' } }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  // Found by the 100k fuzz run: a search racing a drop of its collection answered 503
+  // COLLECTION_CLOSED. The race itself cannot be timed here, so the handler is called directly.
+  it('a collection dropped under a running request: 404, as if the request came after the drop', () => {
+    const sent: { status?: number; body?: unknown } = {};
+    const reply = { code: (c: number) => ((sent.status = c), reply), type: () => reply, send: (b: unknown) => ((sent.body = b), reply) };
+    const req = { log: { error: () => assert.fail('not an error to log'), warn: () => undefined } };
+    errorHandler(new VectraError('COLLECTION_CLOSED', 'this collection has been closed or dropped') as never, req as never, reply as never);
+    assert.equal(sent.status, 404);
+    assert.equal((sent.body as { error: { code: string } }).error.code, 'COLLECTION_NOT_FOUND');
   });
 
   // Found by the fuzzer (test/reliability/fuzz.test.ts): these came in Fastify's own body.
