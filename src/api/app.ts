@@ -8,11 +8,10 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createHash } from 'node:crypto';
 import { registerAuth } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import type { App, Services } from './context.js';
-import { errorHandler, send } from './errors.js';
+import { clientError, errorHandler, frameworkError, send } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
@@ -38,6 +37,10 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // Fastify's own closing 503 is not in our error envelope: the hook below answers instead.
     return503OnClosing: false,
+    // Errors raised before routing (bad percent-encoding, over-long path parts, oversized
+    // headers) answer in the API's envelope too, not in Fastify's own body.
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // While draining for shutdown, requests that arrive on open connections are refused (nothing
@@ -72,11 +75,10 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
   await app.register(rateLimit, {
     max: s.config.limits.rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per API key (hashed: the key itself never sits in memory as a map key), else per IP.
-    keyGenerator: (req) => {
-      const key = (req.headers.authorization ?? req.headers['x-api-key']) as string | undefined;
-      return key ? `k:${createHash('sha256').update(key).digest('base64url').slice(0, 22)}` : `ip:${req.ip}`;
-    },
+    // Per API key, by the id of the key that authenticated (auth runs first: its hook is the
+    // app's, the limiter's is the route's), so writing the same key differently ("bearer",
+    // extra spaces, X-API-Key) does not buy a fresh budget. Public routes: per IP.
+    keyGenerator: (req) => (req.principal ? `k:${req.principal.keyId}` : `ip:${req.ip}`),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       code: 'RATE_LIMITED',

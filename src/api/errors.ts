@@ -32,6 +32,10 @@ export function send(reply: FastifyReply, status: number, code: string, message:
 
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isVectraError(err)) {
+    // The collection was dropped while this request used it (the server drains requests before
+    // it closes collections at shutdown, so a drop is the only way here): answer as if the
+    // request had come after the drop.
+    if (err.code === 'COLLECTION_CLOSED') return send(reply, 404, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
     if (err.status >= 500 && err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
     return send(reply, err.status, err.code, err.message);
   }
@@ -62,3 +66,37 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   req.log.error({ err }, 'unhandled error');
   return send(reply, 500, 'INTERNAL', 'internal error; the server logged the details');
 }
+
+/**
+ * Errors the router raises before any route or hook runs (a path that is not valid
+ * percent-encoding, a path parameter longer than maxParamLength): Fastify would answer them
+ * in its own body, so they get the envelope here.
+ */
+export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = (reply.request.raw.url ?? '').split('?')[0];
+  const shown = JSON.stringify(path.length > 120 ? `${path.slice(0, 120)}…` : path);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, 414, 'PATH_TOO_LONG', `a part of the path ${shown} is longer than the server accepts; names and ids are far shorter`);
+  if (err.code === 'FST_ERR_BAD_URL') return send(reply, 400, 'INVALID_PATH', `the path ${shown} is not valid percent-encoding (UTF-8); encode names and ids with encodeURIComponent`);
+  return send(reply, err.statusCode && err.statusCode < 500 ? err.statusCode : 400, 'INVALID_ARGUMENT', 'the request could not be routed');
+}
+
+/**
+ * Requests Node's HTTP parser rejects (headers too large, malformed HTTP): there is no request
+ * object, only the socket. The same envelope, written by hand, then the connection closes.
+ */
+export function clientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts (16 KB in all)']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+        : [400, 'INVALID_ARGUMENT', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };

@@ -43,7 +43,12 @@ export class Database {
     return new Database(root, options);
   }
 
-  private track(name: string, promise: Promise<Collection>): Promise<Collection> {
+  /**
+   * Hold `name`'s slot while its collection opens. A collection that fails to open is logged
+   * and its slot stays failed; a failed create instead frees the name and leaves the error to
+   * its caller (usually a config the client got wrong: not the server's error to log).
+   */
+  private track(name: string, promise: Promise<Collection>, creating = false): Promise<Collection> {
     const entry: Slot = { state: 'loading', promise };
     this.slots.set(name, entry);
     // A drop during loading removes the entry; the outcome then belongs to nobody.
@@ -54,6 +59,10 @@ export class Database {
         return collection;
       },
       (error: Error) => {
+        if (creating) {
+          if (current()) this.slots.delete(name);
+          throw error;
+        }
         (this.options.logger ?? defaultLogger()).error({ collection: name, err: error.message }, 'collection failed to open');
         if (current()) this.slots.set(name, { state: 'failed', error });
         throw error;
@@ -78,12 +87,7 @@ export class Database {
       return Collection.open(join(this.root, name), this.options);
     })();
     promise.catch(() => rmSync(tmp, { recursive: true, force: true }));
-    try {
-      return await this.track(name, promise);
-    } catch (e) {
-      this.slots.delete(name);
-      throw e;
-    }
+    return this.track(name, promise, true);
   }
 
   /** The collection, or COLLECTION_NOT_FOUND / COLLECTION_LOADING. */

@@ -34,8 +34,12 @@ export const DEFAULT_FILTER_LIMITS: FilterLimits = { maxDepth: 16, maxNodes: 512
 /** Type tags of the `fields` table, shared with the record store. */
 export const FieldType = { null: 0, bool: 1, number: 2, string: 3, object: 4, array: 5 } as const;
 
+/** $in and $nin values across a whole filter (each is an SQL parameter). */
+const MAX_TOTAL_IN_VALUES = 8192;
+
 class Parser {
   private nodes = 0;
+  private inValues = 0;
   constructor(private readonly limits: FilterLimits) {}
 
   fail(where: string, message: string): never {
@@ -59,13 +63,19 @@ class Parser {
     return nodes.length === 1 ? nodes[0] : { op: 'and', nodes };
   }
 
+  /** An operand of $and, $or, $not: a filter object with at least one condition. */
+  private condition(value: unknown, where: string, depth: number, prefix: string[]): FilterNode {
+    if (isPlainObject(value) && Object.keys(value).length === 0) this.fail(where, 'empty filter; give at least one condition (or leave this one out)');
+    return this.object(value, where, depth, prefix);
+  }
+
   private logical(key: string, v: unknown, at: string, depth: number, prefix: string[]): FilterNode {
     this.count(at, depth + 1);
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(v) || v.length === 0) this.fail(at, `${key} needs a non-empty array of filters`);
-      return { op: key === '$and' ? 'and' : 'or', nodes: v.map((f, i) => this.object(f, `${at}[${i}]`, depth + 1, prefix)) };
+      return { op: key === '$and' ? 'and' : 'or', nodes: v.map((f, i) => this.condition(f, `${at}[${i}]`, depth + 1, prefix)) };
     }
-    if (key === '$not') return { op: 'not', node: this.object(v, at, depth + 1, prefix) };
+    if (key === '$not') return { op: 'not', node: this.condition(v, at, depth + 1, prefix) };
     this.fail(at, `unknown operator ${key} here; use $and, $or or $not, or put ${key} under a field name`);
   }
 
@@ -114,6 +124,9 @@ class Parser {
       case '$nin': {
         if (!Array.isArray(v)) this.fail(at, `${op} needs an array of values, got ${describe(v)}`);
         if (v.length > this.limits.maxInValues) this.fail(at, `${op} has more than ${this.limits.maxInValues} values`);
+        // Each value is an SQL parameter, and SQLite takes at most 32,766 in one statement.
+        this.inValues += v.length;
+        if (this.inValues > MAX_TOTAL_IN_VALUES) this.fail(at, `filter has more than ${MAX_TOTAL_IN_VALUES} $in/$nin values in all`);
         const node: FilterNode = { op: 'in', path, values: v.map((x, i) => this.scalar(x, `${at}[${i}]`)) };
         return op === '$in' ? node : { op: 'not', node };
       }
@@ -263,12 +276,18 @@ export function compileSql(node: FilterNode | null): SqlFilter {
       case 'in': {
         if (n.values.length === 0) return '(0)';
         params.push(n.path.join('.'));
-        const alts = n.values.map((v) => {
+        // One IN list per type: an OR per value would nest as deep as the list is long, and
+        // SQLite refuses expression trees deeper than 1000 (a 500-value $in answered 500).
+        const byType = new Map<number, (string | number | null)[]>();
+        for (const v of n.values) {
           const [t, x] = typed(v);
+          byType.set(t, [...(byType.get(t) ?? []), x]);
+        }
+        const alts = [...byType].map(([t, xs]) => {
           params.push(t);
-          if (x === null) return '(t = ?)';
-          params.push(x);
-          return '(t = ? AND v = ?)';
+          if (xs[0] === null) return '(t = ?)';
+          params.push(...xs);
+          return `(t = ? AND v IN (${xs.map(() => '?').join(', ')}))`;
         });
         return sub(`path = ? AND (${alts.join(' OR ')})`);
       }

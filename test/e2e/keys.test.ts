@@ -41,6 +41,12 @@ describe('API keys', () => {
     assert.equal((await wo('POST', '/v1/collections/c/search', { vector: [1, 0] })).status, 403);
     assert.equal((await ro('GET', '/v1/keys')).status, 403);
     assert.equal((await wo('POST', '/v1/keys', { name: 'escalate', scopes: ['admin'] })).status, 403);
+    // An admin key hands out only the scopes it has (found by test/reliability/security.test.ts).
+    const adminOnly = await mk(['admin']);
+    const escalated = await adminOnly('POST', '/v1/keys', { name: 'escalate', scopes: ['read', 'write'] });
+    assert.equal(escalated.status, 403);
+    assert.equal(errorCode(escalated), 'INSUFFICIENT_SCOPE');
+    assert.equal((await adminOnly('POST', '/v1/keys', { name: 'same', scopes: ['admin'] })).status, 201);
   });
 
   it('a revoked key gets 401 at once; an expired key gets 401', async () => {
@@ -66,7 +72,8 @@ describe('API keys', () => {
 
   it('rate limit per key answers 429 with Retry-After; other keys are unaffected', async () => {
     const s = await testServer({ VECTRA_RATE_LIMIT: '5' });
-    const one = client(s.url, (await register(s.url, 'one')).key);
+    const oneKey = (await register(s.url, 'one')).key;
+    const one = client(s.url, oneKey);
     const two = client(s.url, (await register(s.url, 'two')).key);
     const statuses = [];
     for (let i = 0; i < 7; i++) statuses.push((await one('GET', '/v1/collections')).status);
@@ -77,6 +84,10 @@ describe('API keys', () => {
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
     assert.equal((await two('GET', '/v1/collections')).status, 200);
     assert.equal((await one('GET', '/health')).status, 200, 'health is never rate limited');
+    // The budget is the key's, however it is written (found by test/reliability/security.test.ts).
+    for (const headers of [{ authorization: `bearer ${oneKey}` }, { authorization: `Bearer  ${oneKey}` }, { 'x-api-key': oneKey }]) {
+      assert.equal((await client(s.url)('GET', '/v1/collections', undefined, { headers })).status, 429, JSON.stringify(Object.keys(headers)));
+    }
   });
 
   it('registration: open on loopback, admin token elsewhere', async () => {

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { errorHandler } from '../../src/api/errors.js';
+import { VectraError } from '../../src/errors.js';
 import { client, errorCode, register, testServer, type Answer } from '../support/server.js';
 
 let url: string;
@@ -191,6 +193,23 @@ describe('every error is shaped per the contract', () => {
     let deep: Record<string, unknown> = { a: 1 };
     for (let i = 0; i < 30; i++) deep = { $not: deep };
     expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: deep }), 400, 'INVALID_FILTER');
+    // Found by the fuzzer: a $in of 500+ values nested too deep for SQLite, and many of them
+    // were more SQL parameters than it takes: both answered 500.
+    await api('POST', '/v1/collections/e/records', { records: [{ id: 'in-1', vector: [1, 0], metadata: { c: 'c3' } }, { id: 'in-2', vector: [0, 1], metadata: { c: null } }, { id: 'in-3', vector: [0, 1], metadata: { c: 'zz' } }] });
+    const many = Array.from({ length: 1024 }, (_, i) => (i === 2 ? null : i % 5 === 0 ? i : `c${i}`));
+    const hits = await api('POST', '/v1/collections/e/search', { vector: [1, 0], k: 10, filter: { c: { $in: many } }, return: 'id' });
+    assert.equal(hits.status, 200, JSON.stringify(hits.body));
+    assert.deepEqual(hits.body.results.map((r: { id: string }) => r.id).sort(), ['in-1', 'in-2']);
+    const deleted = await api('POST', '/v1/collections/e/records/delete', { filter: { $or: [{ c: { $in: many } }, { c: { $in: ['zz'] } }] } });
+    assert.deepEqual([deleted.status, deleted.body.deleted], [200, 3]);
+    const tooMany = { $or: Array.from({ length: 100 }, () => ({ c: { $in: many } })) };
+    expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: tooMany }), 400, 'INVALID_FILTER');
+    // Found by the fuzzer: an empty operand of $and/$or/$not was a 500 (SQL syntax error).
+    for (const empty of [{ $and: [{}] }, { $or: [{}, {}] }, { $not: {} }]) {
+      expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], filter: empty }), 400, 'INVALID_FILTER');
+      expectError(await api('POST', '/v1/collections/e/records/delete', { filter: empty }), 400, 'INVALID_FILTER');
+      expectError(await api('GET', `/v1/collections/e/records?filter=${encodeURIComponent(JSON.stringify(empty))}`), 400, 'INVALID_FILTER');
+    }
     expectError(await api('POST', '/v1/collections/e/search', { vector: [1, 0], mode: 'hybrid' }), 400, 'INVALID_ARGUMENT');
     expectError(await api('GET', '/v1/collections/e/records?cursor=zzz'), 400, 'INVALID_CURSOR');
     expectError(await api('GET', '/v1/collections/e/records?limit=abc'), 400, 'INVALID_ARGUMENT');
@@ -214,5 +233,27 @@ describe('every error is shaped per the contract', () => {
     expectError(await api('POST', '/v1/collections/dup/search', undefined, { raw: 'hello', headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     const big = JSON.stringify({ records: [{ id: 'a', text: 'x'.repeat(40 * 1024 * 1024) }] });
     expectError(await api('POST', '/v1/collections/dup/records', undefined, { raw: big, headers: { 'content-type': 'application/json' } }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  // Found by the 100k fuzz run: a search racing a drop of its collection answered 503
+  // COLLECTION_CLOSED. The race itself cannot be timed here, so the handler is called directly.
+  it('a collection dropped under a running request: 404, as if the request came after the drop', () => {
+    const sent: { status?: number; body?: unknown } = {};
+    const reply = { code: (c: number) => ((sent.status = c), reply), type: () => reply, send: (b: unknown) => ((sent.body = b), reply) };
+    const req = { log: { error: () => assert.fail('not an error to log'), warn: () => undefined } };
+    errorHandler(new VectraError('COLLECTION_CLOSED', 'this collection has been closed or dropped') as never, req as never, reply as never);
+    assert.equal(sent.status, 404);
+    assert.equal((sent.body as { error: { code: string } }).error.code, 'COLLECTION_NOT_FOUND');
+  });
+
+  // Found by the fuzzer (test/reliability/fuzz.test.ts): these came in Fastify's own body.
+  it('errors raised before routing: bad percent-encoding, over-long path parts, oversized headers', async () => {
+    for (const path of ['/v1/collections/%zz', '/v1/collections/%ff/records', '/v1/collections/%c0%ae%c0%ae/search', '/v1/collections/e/records/%']) {
+      expectError(await api('GET', path), 400, 'INVALID_PATH');
+    }
+    expectError(await api('GET', `/v1/collections/e/records/${'x'.repeat(600)}`), 414, 'PATH_TOO_LONG');
+    const huge = await api('GET', '/v1/collections', undefined, { headers: { 'x-filler': 'y'.repeat(70_000) } });
+    expectError(huge, 431, 'HEADERS_TOO_LARGE');
+    assert.equal((await api('GET', '/v1/collections')).status, 200, 'the server serves on');
   });
 });

@@ -162,6 +162,12 @@ describe('filter compiler', () => {
     [{ a: [1, 2] }, 'filter.a: an array is not a value to compare'],
     [{ a: {} }, 'filter.a: empty object'],
     [{ $xor: [] }, 'filter.$xor: unknown operator $xor here'],
+    // Found by the fuzzer: these compiled to SQL "()" and answered 500.
+    [{ $and: [{}] }, 'filter.$and[0]: empty filter'],
+    [{ $or: [{ a: 1 }, {}] }, 'filter.$or[1]: empty filter'],
+    [{ $not: {} }, 'filter.$not: empty filter'],
+    // Found by the fuzzer: 9 × 1,000 values were 9,000 SQL parameters and more nesting than SQLite takes.
+    [{ $or: Array.from({ length: 9 }, () => ({ a: { $in: Array.from({ length: 1000 }, (_, i) => i) } })) }, 'filter.$or[8].a.$in: filter has more than 8192 $in/$nin values in all'],
   ];
   for (const [f, msg] of rejects) {
     it(`rejects ${JSON.stringify(f)} pointing at the bad part`, () => {

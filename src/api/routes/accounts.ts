@@ -63,6 +63,9 @@ export default function accountRoutes(app: App, s: Services): void {
       },
     },
     async (req, reply) => {
+      // A key can hand out only what it has: an admin-only key cannot mint a read/write key.
+      const lacking = (req.body.scopes as Scope[]).filter((scope) => !req.principal?.scopes.has(scope));
+      if (lacking.length > 0) throw new VectraError('INSUFFICIENT_SCOPE', `this API key cannot create a key with scopes it does not have itself (${lacking.map((x) => `"${x}"`).join(', ')})`);
       const { apiKey, key } = s.accounts.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
       return reply.code(201).send({ ...key, apiKey });
     },

@@ -1,0 +1,567 @@
+/**
+ * Fuzzing: property-based requests (fast-check) against every route of the real server, run
+ * as its own process so that a crash shows as an exit and its memory can be read from /proc.
+ * Requests are shaped like each route's schema and then broken: wrong types, NaN/Infinity/
+ * huge/negative numbers, odd unicode and lone surrogates, invalid UTF-8, raw bytes, deep
+ * nesting, filter bombs, wrong content types, odd methods and path tricks, and a few 10 MB
+ * bodies. Checked: no answer is a 5xx, every error is in the API's envelope, the server is
+ * still up and answers /health at the end, and its RSS stays bounded.
+ *
+ * `npm test` sends a few thousand requests; `npm run test:reliability` sends 100,000
+ * (VECTRA_RELIABILITY=full). Replay a run with VECTRA_FUZZ_SEED=<the printed seed>.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { serveProcess } from '../support/process.js';
+import { client, register } from '../support/server.js';
+import { tempDir } from '../support/tmp.js';
+import { FULL } from './scale.js';
+
+const TOTAL = FULL ? 100_000 : 2_500;
+/** Bodies of 10 MB (the default body limit is 32 MB, so they are read and validated). */
+const BIG_BODIES = FULL ? 24 : 4;
+const CONCURRENCY = 8;
+/** The server's default VECTRA_BODY_LIMIT (32 MiB). */
+const BODY_LIMIT = 32 * 1024 * 1024;
+const CHUNK = 500;
+const SEED = Number(process.env.VECTRA_FUZZ_SEED ?? 808);
+/** RSS after the run may be at most this over twice the RSS after warm-up. */
+const RSS_MARGIN_MB = 150;
+
+interface Req {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  /** The route it was shaped for ("METHOD /pattern"), for the per-route figures. */
+  route: string;
+}
+
+// ------------------------------------------------------------------------------------------
+// Values
+
+/** A raw JSON token that JSON.stringify cannot produce: spliced into the body text. */
+class Raw {
+  constructor(readonly text: string) {}
+}
+
+/** JSON text of `v`, with Raw tokens spliced in (NaN, Infinity, 1e999, …). */
+function toJson(v: unknown): string {
+  const raws: string[] = [];
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v, (_k, x) => {
+      if (x instanceof Raw) {
+        raws.push(x.text);
+        return `\u0000RAW${raws.length - 1}\u0000`;
+      }
+      return x;
+    });
+  } catch {
+    return '{"longer than a JavaScript string can be": true'; // (a rare compound of big values)
+  }
+  return (text ?? 'null').replace(/"\\u0000RAW(\d+)\\u0000"/g, (_m, i) => raws[Number(i)]);
+}
+
+const oddNumber = fc.oneof(
+  fc.constantFrom(new Raw('NaN'), new Raw('Infinity'), new Raw('-Infinity'), new Raw('1e999'), new Raw('-1e999'), new Raw('1e-400'), new Raw('-0'), new Raw('123456789012345678901234567890'), new Raw('0x10'), new Raw('01'), new Raw('.5'), new Raw('1.')),
+  fc.constantFrom(0, -1, -0.5, 1e308, -1e308, 2 ** 53 + 1, -(2 ** 31), 2 ** 32, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
+
+const oddString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.constantFrom('', ' ', '\u0000', '\ud800', '\udfff', 'a\ud800b', '\u202e', '\ufeff', 'ѕecret', 'ｓｅｃｒｅｔ', '../..', '..\\..', '%2e%2e', '$where', '__proto__', 'constructor', '🦄'.repeat(50), 'x'.repeat(70_000)),
+);
+
+/** Any JSON-ish value, including the odd numbers and strings above. */
+const anything: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    oddNumber,
+    oddString,
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('v'), { maxLength: 5 }),
+    fc.dictionary(oddString, tie('v'), { maxKeys: 5 }),
+  ),
+})).v;
+
+/** An object of optional fields, each valid for its route (the mutations below break them). */
+function shaped(fields: Record<string, fc.Arbitrary<unknown>>, requiredKeys: string[] = []): fc.Arbitrary<unknown> {
+  // Each optional field is there a third of the time: routes with many fields still get valid bodies.
+  const sparse = Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, requiredKeys.includes(k) ? a : fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a })]));
+  return fc.record(sparse).map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)));
+}
+
+/** Paths to every value inside a JSON-ish value (objects and arrays), the root first. */
+function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  out.push(at);
+  if (out.length > 200) return out;
+  if (Array.isArray(v)) v.slice(0, 20).forEach((x, i) => paths(x, [...at, i], out));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v).slice(0, 20)) paths(x, [...at, k], out);
+  return out;
+}
+
+type Mutation = { kind: 'set' | 'delete' | 'extra'; pick: number; value: unknown; key: string };
+
+/** One mutation of a valid body: a value somewhere replaced by anything, removed, or an extra field. */
+function mutate(body: unknown, m: Mutation): unknown {
+  const all = paths(body);
+  const path = all[m.pick % all.length];
+  if (path.length === 0) return m.kind === 'set' ? m.value : body;
+  const copy = structuredClone(body) as Record<string | number, unknown>;
+  let parent = copy;
+  for (const p of path.slice(0, -1)) parent = parent[p] as Record<string | number, unknown>;
+  const last = path[path.length - 1];
+  if (m.kind === 'set') parent[last] = m.value;
+  else if (m.kind === 'delete') delete parent[last];
+  else if (parent[last] !== null && typeof parent[last] === 'object' && !Array.isArray(parent[last])) (parent[last] as Record<string, unknown>)[m.key] = m.value;
+  else parent[last] = m.value;
+  return copy;
+}
+
+const mutation: fc.Arbitrary<Mutation[]> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<Mutation[]>([]) },
+  { weight: 5, arbitrary: fc.array(fc.record({ kind: fc.constantFrom('set' as const, 'delete' as const, 'extra' as const), pick: fc.nat(), value: anything, key: oddString }), { minLength: 1, maxLength: 3 }) },
+);
+
+/** Percent-encoded; lone surrogates (which encodeURIComponent refuses) become "x". */
+const enc = (s: string) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, 'x'));
+
+const vecName = fc.constantFrom('vec', 'txt');
+const poolName = fc.constantFrom('f0', 'f1', 'f2', 'f3', 'F0', 'nope');
+const trickName = fc.constantFrom('..%2Fvec', '..%2F..%2Fsystem.db', '%2e%2e', '%2E%2E%2Fvec', 'vec%00', 'vec%2F..', 'a%2Fb', '%ff', '%', '%zz', '%c0%ae%c0%ae', '..%5Cvec', 'VEC', '%D1%95ecret', '%EF%BD%96ec', '.', '..', '~', 'vec;x', 'vec%20');
+const segment = fc.oneof(
+  { weight: 9, arbitrary: vecName },
+  { weight: 3, arbitrary: poolName },
+  { weight: 3, arbitrary: trickName },
+  { weight: 2, arbitrary: oddString.map((s) => enc(s).slice(0, 600)) },
+);
+const recordId = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('r0', 'r1', 'r2', 'r3', 'doc#0', 'doc') },
+  { weight: 2, arbitrary: trickName },
+  { weight: 2, arbitrary: oddString.map((s) => enc(s).slice(0, 900)) },
+);
+
+const vector4 = fc.oneof(
+  { weight: 5, arbitrary: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }) },
+  { weight: 2, arbitrary: fc.array(oddNumber, { minLength: 0, maxLength: 6 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 5000 }).map((n) => Array(n).fill(0.5)) },
+);
+
+const metadata = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ city: fc.constantFrom('Austin', 'Paris'), wage: fc.integer({ min: 0, max: 40 }), tags: fc.array(fc.constantFrom('a', 'b'), { maxLength: 3 }) }) },
+  { weight: 2, arbitrary: fc.dictionary(oddString, anything, { maxKeys: 6 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 40 }).map((d) => nest(d, { x: 1 })) },
+  { weight: 1, arbitrary: fc.integer({ min: 900, max: 1500 }).map((n) => ({ many: Array(n).fill(1) })) },
+);
+
+function nest(depth: number, leaf: unknown, key = 'a'): unknown {
+  let v = leaf;
+  for (let i = 0; i < depth; i++) v = { [key]: v };
+  return v;
+}
+
+/** Metadata filters: ordinary ones, and bombs (deep, wide, huge $in, long paths). */
+const leafFilter = fc.oneof(
+  fc.record({ city: fc.constantFrom('Austin', 'Paris') }),
+  fc.record({ wage: fc.record({ $gte: oddNumber }) }),
+  fc.record({ tags: fc.record({ $in: fc.array(anything, { maxLength: 5 }) }) }),
+  fc.record({ 'a.b.c': fc.record({ $exists: anything }) }),
+  fc.dictionary(fc.constantFrom('$eq', '$ne', '$gt', '$lt', '$regex', '$where', '$nin', '$not', '$bogus'), anything, { minKeys: 1, maxKeys: 2 }).map((ops) => ({ wage: ops })),
+);
+/** Leaves for the wide bombs: small, so that 5,000 of them stay a few hundred KB. */
+const smallLeaf = fc.constantFrom<unknown>({ city: 'Austin' }, { wage: { $gte: 13 } }, { tags: { $in: ['a', 'b'] } }, { 'a.b': { $exists: true } }, { wage: { $bogus: 1 } });
+const filter = fc.oneof(
+  { weight: 5, arbitrary: leafFilter },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('$and', '$or', '$not'), fc.integer({ min: 1, max: 80 }), leafFilter).map(([op, d, leaf]) => deepFilter(op, d, leaf)) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('$and', '$or'), fc.integer({ min: 2, max: 5000 }), smallLeaf).map(([op, n, leaf]) => ({ [op]: Array(n).fill(leaf) })) },
+  { weight: 1, arbitrary: fc.integer({ min: 1000, max: 200_000 }).map((n) => ({ city: { $in: Array.from({ length: n }, (_, i) => `c${i}`) } })) },
+  { weight: 1, arbitrary: fc.integer({ min: 100, max: 5000 }).map((n) => ({ [Array(n).fill('a').join('.')]: 1 })) },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 2, max: 6 })).map(([w, d]) => wideDeep(w, d)) },
+  { weight: 1, arbitrary: anything },
+);
+
+function deepFilter(op: string, depth: number, leaf: unknown): unknown {
+  let f = leaf;
+  for (let i = 0; i < depth; i++) f = op === '$not' ? { $not: f } : { [op]: [f, { city: 'Paris' }] };
+  return f;
+}
+
+/** w-ary tree of $and/$or of depth d: w^d leaves. */
+function wideDeep(w: number, d: number): unknown {
+  if (d === 0) return { city: 'Austin' };
+  return { [d % 2 ? '$or' : '$and']: Array.from({ length: w }, () => wideDeep(w, d - 1)) };
+}
+
+// ------------------------------------------------------------------------------------------
+// Routes: method, path and a body shaped like the route's schema
+
+interface Shape {
+  method: string;
+  /** The route's pattern, as Fastify lists it. */
+  route: string;
+  path: fc.Arbitrary<string>;
+  body?: fc.Arbitrary<unknown>;
+  /** The body is NDJSON lines, not one JSON document. */
+  ndjson?: boolean;
+  weight: number;
+}
+
+const records = fc.array(shaped({ id: recordId.map(decodeSafe), text: fc.oneof(fc.lorem({ maxCount: 12 }), oddString), vector: vector4, metadata }), { minLength: 1, maxLength: 4 });
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+const query = (pairs: fc.Arbitrary<[string, string][]>) =>
+  pairs.map((ps) => (ps.length === 0 ? '' : `?${ps.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}`));
+
+const listQuery = query(
+  fc.array(
+    fc.oneof(
+      fc.tuple(fc.constant('limit'), fc.oneof(fc.constantFrom('0', '1', '10', '99999', '-1', '1e3', '', 'NaN'), fc.string())),
+      fc.tuple(fc.constant('cursor'), fc.oneof(fc.base64String(), fc.string(), fc.constantFrom('eyJhIjoxfQ', 'eyJhIjoiLi4vIn0', '%%%'))),
+      fc.tuple(fc.constant('filter'), fc.oneof(filter.map((f) => toJson(f).slice(0, 70_000)), fc.string())),
+      fc.tuple(fc.constant('includeVector'), fc.constantFrom('true', 'false', '1', '')),
+      fc.tuple(oddString, oddString),
+    ),
+    { maxLength: 4 },
+  ),
+);
+
+const collPath = (suffix: string) => segment.map((n) => `/v1/collections/${n}${suffix}`);
+const recPath = (suffix = '') => fc.tuple(segment, recordId).map(([n, id]) => `/v1/collections/${n}/records/${id}${suffix}`);
+const jobId = fc.oneof(fc.constantFrom('JOB', 'nope', '00000000-0000-0000-0000-000000000000'), trickName, oddString.map((s) => enc(s)));
+
+const SHAPES: Shape[] = [
+  // Rare: every success is a new tenant, and memory grows with tenants (that is data, not a leak).
+  { method: 'POST', route: '/v1/auth/register', path: fc.constant('/v1/auth/register'), body: shaped({ name: oddString }, ['name']), weight: 0.3 },
+  { method: 'GET', route: '/v1/keys', path: fc.constant('/v1/keys'), weight: 1 },
+  {
+    method: 'POST',
+    route: '/v1/keys',
+    path: fc.constant('/v1/keys'),
+    body: shaped({ name: oddString, scopes: fc.uniqueArray(fc.constantFrom('read', 'write', 'admin'), { minLength: 1, maxLength: 3 }), expiresAt: fc.oneof(fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()), fc.constant(null)) }, ['name', 'scopes']),
+    weight: 1,
+  },
+  { method: 'DELETE', route: '/v1/keys/:id', path: jobId.map((id) => `/v1/keys/${id}`), weight: 1 },
+  {
+    method: 'POST',
+    route: '/v1/collections',
+    path: fc.constant('/v1/collections'),
+    body: shaped({
+      name: fc.oneof(poolName, vecName, oddString),
+      model: fc.oneof(fc.constantFrom('none', 'glove-100d-v2', 'Xenova/all-MiniLM-L6-v2', 'openai/text-embedding-3-small'), oddString),
+      dimension: fc.integer({ min: 1, max: 8 }),
+      metric: fc.constantFrom('cosine', 'dot', 'l2'),
+      index: shaped({ type: fc.constantFrom('hnsw', 'flat'), m: fc.integer({ min: 2, max: 64 }), efConstruction: fc.integer({ min: 8, max: 400 }), efSearch: fc.integer({ min: 1, max: 400 }) }),
+      storage: fc.constantFrom('f32', 'f16', 'i8'),
+    }),
+    weight: 3,
+  },
+  { method: 'GET', route: '/v1/collections', path: fc.constant('/v1/collections'), weight: 2 },
+  { method: 'GET', route: '/v1/collections/:name', path: collPath(''), weight: 3 },
+  { method: 'DELETE', route: '/v1/collections/:name', path: fc.oneof(poolName, trickName).map((n) => `/v1/collections/${n}`), weight: 2 },
+  { method: 'POST', route: '/v1/collections/:name/records', path: collPath('/records'), body: shaped({ records }, ['records']), weight: 10 },
+  { method: 'GET', route: '/v1/collections/:name/records', path: fc.tuple(segment, listQuery).map(([n, q]) => `/v1/collections/${n}/records${q}`), weight: 5 },
+  { method: 'GET', route: '/v1/collections/:name/records/:id', path: fc.tuple(recPath(), fc.constantFrom('', '?includeVector=true', '?includeVector=yes', '?x=1')).map(([p, q]) => p + q), weight: 4 },
+  { method: 'DELETE', route: '/v1/collections/:name/records/:id', path: recPath(), weight: 3 },
+  { method: 'POST', route: '/v1/collections/:name/records/delete', path: collPath('/records/delete'), body: shaped({ ids: fc.array(recordId.map(decodeSafe), { maxLength: 5 }), filter }), weight: 4 },
+  { method: 'POST', route: '/v1/collections/:name/records/stream', path: collPath('/records/stream'), body: fc.array(fc.oneof(records.map((r) => (Array.isArray(r) ? r[0] : r)), anything, oddString), { maxLength: 8 }), ndjson: true, weight: 3 },
+  { method: 'POST', route: '/v1/collections/:name/imports', path: collPath('/imports'), body: fc.array(fc.oneof(records.map((r) => (Array.isArray(r) ? r[0] : r)), anything), { maxLength: 5 }), ndjson: true, weight: 1 },
+  {
+    method: 'POST',
+    route: '/v1/collections/:name/documents',
+    path: collPath('/documents'),
+    body: shaped(
+      {
+      id: recordId.map(decodeSafe),
+      text: fc.oneof(fc.lorem({ maxCount: 40 }), oddString, fc.constantFrom('# H1\ntext\n## H2\nmore', '<h1>x</h1><p>y</p><script>z</script>')),
+      metadata,
+      format: fc.constantFrom('text', 'markdown', 'html'),
+      chunk: shaped({ size: fc.integer({ min: 100, max: 2000 }), overlap: fc.integer({ min: 0, max: 50 }) }),
+      },
+      ['text'],
+    ),
+    weight: 3,
+  },
+  { method: 'GET', route: '/v1/collections/:name/documents/:id', path: fc.tuple(segment, recordId).map(([n, id]) => `/v1/collections/${n}/documents/${id}`), weight: 2 },
+  { method: 'DELETE', route: '/v1/collections/:name/documents/:id', path: fc.tuple(segment, recordId).map(([n, id]) => `/v1/collections/${n}/documents/${id}`), weight: 1 },
+  {
+    method: 'POST',
+    route: '/v1/collections/:name/search',
+    path: collPath('/search'),
+    body: fc.tuple(
+      fc.oneof(
+        shaped({ text: fc.oneof(fc.lorem({ maxCount: 8 }), oddString, fc.constantFrom('hourly wage not less than $13', 'after March 2024 before 1999', 'between 3 and 2')) }, ['text']),
+        shaped({ vector: vector4 }, ['vector']),
+      ),
+      shaped({
+      k: fc.integer({ min: 1, max: 20 }),
+      ef: fc.integer({ min: 1, max: 500 }),
+      filter,
+      mode: fc.constantFrom('dense', 'keyword', 'hybrid'),
+      fusion: fc.oneof(fc.constantFrom('rrf', 'weighted'), shaped({ type: fc.constant('rrf'), k: fc.integer({ min: 0, max: 100 }), weights: shaped({ dense: fc.double({ min: 0, max: 2, noNaN: true }), keyword: fc.double({ min: 0, max: 2, noNaN: true }) }) }, ['type']), shaped({ type: fc.constant('weighted'), alpha: fc.double({ min: 0, max: 1, noNaN: true }) }, ['type'])),
+      candidates: fc.integer({ min: 1, max: 200 }),
+      rerank: fc.oneof(shaped({ type: fc.constant('mmr'), lambda: fc.double({ min: 0, max: 1, noNaN: true }) }, ['type']), shaped({ type: fc.constant('cross-encoder'), model: fc.oneof(fc.constantFrom('none'), oddString) }, ['type'])),
+      parse: fc.oneof(fc.boolean(), shaped({ aliases: fc.dictionary(oddString, fc.array(oddString, { maxLength: 3 }), { maxKeys: 3 }) })),
+      group: shaped({ by: fc.constant('document'), size: fc.integer({ min: 1, max: 20 }) }, ['by']),
+      highlight: fc.oneof(fc.boolean(), shaped({ pre: oddString, post: oddString }, ['pre', 'post'])),
+      return: fc.constantFrom('object', 'id'),
+      includeVector: fc.boolean(),
+      exact: fc.boolean(),
+      }),
+    ).map(([q, rest]) => ({ ...(q as object), ...(rest as object) })),
+    weight: 12,
+  },
+  { method: 'GET', route: '/v1/models', path: fc.constant('/v1/models'), weight: 1 },
+  { method: 'POST', route: '/v1/embed', path: fc.constant('/v1/embed'), body: shaped({ texts: fc.array(oddString, { maxLength: 5 }), model: fc.oneof(fc.constantFrom('glove-100d-v2', 'none'), oddString) }), weight: 3 },
+  {
+    method: 'POST',
+    route: '/v1/embeddings',
+    path: fc.constant('/v1/embeddings'),
+    body: shaped({ input: fc.oneof(oddString, fc.array(oddString, { maxLength: 4 })), model: fc.oneof(fc.constantFrom('glove-100d-v2'), oddString), encoding_format: fc.constantFrom('float', 'base64'), dimensions: fc.constantFrom(100, 384, 3), user: oddString }, ['input', 'model']),
+    weight: 3,
+  },
+  // A valid benchmark keeps every core busy for a while: only a handful of queries, rarely.
+  { method: 'POST', route: '/v1/models/benchmark', path: fc.constant('/v1/models/benchmark'), body: shaped({ models: fc.array(fc.oneof(fc.constantFrom('glove-100d-v2'), oddString), { minLength: 1, maxLength: 2 }), queries: fc.integer({ min: 1, max: 5 }) }), weight: 0.2 },
+  { method: 'GET', route: '/v1/jobs', path: fc.constant('/v1/jobs'), weight: 1 },
+  { method: 'GET', route: '/v1/jobs/:id', path: jobId.map((id) => `/v1/jobs/${id}`), weight: 1 },
+  { method: 'POST', route: '/v1/jobs/:id/cancel', path: jobId.map((id) => `/v1/jobs/${id}/cancel`), weight: 1 },
+  { method: 'GET', route: 'ops, docs, dashboard', path: fc.constantFrom('/health', '/ready', '/metrics', '/openapi.json', '/docs', '/docs/json', '/', '/index.html', '/collections', '/assets/x.js', '/favicon.ico'), weight: 2 },
+  {
+    method: 'GET',
+    route: 'no route',
+    path: fc.oneof(
+      fc.constantFrom('/v1', '/v1/', '/v1/collections/', '//v1//collections', '/v1/collections/vec/records/', '/%2e%2e/%2e%2e/etc/passwd', '/..%2F..%2Fetc%2Fpasswd', '/v1/%00', '/v1/collections/vec/records/r0/extra', '/assets/..%2F..%2Fpackage.json', '/.env', '/%ff'),
+      oddString.map((s) => `/${enc(s)}`),
+    ),
+    weight: 2,
+  },
+];
+
+const methods = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'PURGE');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'APPLICATION/JSON',
+  'application/json;;;',
+  'application/vnd.api+json',
+  'text/plain',
+  'text/html',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/x-ndjson',
+  'application/octet-stream',
+  '',
+  '*/*',
+);
+
+/** Whole-body mutations: raw bytes, invalid UTF-8, truncated JSON, deep nesting, duplicate keys. */
+const weirdBody = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+  fc.uint8Array({ minLength: 1, maxLength: 8 }).map((b) => Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from(b), Buffer.from('"}')])),
+  fc.constantFrom('', '{', '}', '[', 'null', 'true', '1', '"x"', '[]', '{"a":1,}', "{'a':1}", '{"a":1}{"b":2}', '{"records":[{"vector":[1,2,3,4]}]', '\ufeff{}', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', '{"name":"a","name":"b"}', '{"records":null}').map((s) => Buffer.from(s)),
+  fc.integer({ min: 1000, max: 200_000 }).map((n) => Buffer.from('['.repeat(n) + ']'.repeat(n))),
+  fc.integer({ min: 1000, max: 100_000 }).map((n) => Buffer.from(`{"filter":${'{"$not":'.repeat(n)}{}${'}'.repeat(n)}}`)),
+  fc.integer({ min: 1000, max: 50_000 }).map((n) => Buffer.from(`{"records":[{"vector":[1,2,3,4],"metadata":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}]}`)),
+  fc.integer({ min: 100, max: 20_000 }).map((n) => Buffer.from(`{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',')}}`)),
+);
+
+const auth = fc.oneof(
+  { weight: 20, arbitrary: fc.constant('main') },
+  { weight: 2, arbitrary: fc.constant('read') },
+  { weight: 1, arbitrary: fc.constant('none') },
+  { weight: 1, arbitrary: fc.constant('x-api-key') },
+  { weight: 1, arbitrary: fc.oneof(oddString, fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'Bearer vk_', `Bearer vk_${'A'.repeat(43)}`, `Bearer vk_${'A'.repeat(4000)}`)).map((s) => `raw:${s}`) },
+);
+
+function requestArb(keys: { main: string; read: string }, jobs: string[]): fc.Arbitrary<Req> {
+  const routes = fc.oneof(...SHAPES.map((s) => ({ weight: Math.max(1, Math.round(s.weight * 5)), arbitrary: fc.tuple(fc.constant(s), s.path, s.body ?? fc.constant(undefined)) })));
+  return fc
+    .tuple(
+      routes,
+      mutation,
+      fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: methods }),
+      fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: contentType }),
+      fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: weirdBody }),
+      auth,
+    )
+    .map(([[shape, path, valid], mutations, method, ct, weird, who]) => {
+      const body = shape.ndjson || valid === undefined ? valid : mutations.reduce(mutate, valid);
+      const m = method ?? shape.method;
+      const headers: Record<string, string> = {};
+      if (who === 'main') headers.authorization = `Bearer ${keys.main}`;
+      else if (who === 'read') headers.authorization = `Bearer ${keys.read}`;
+      else if (who === 'x-api-key') headers['x-api-key'] = keys.main;
+      else if (who.startsWith('raw:')) headers.authorization = who.slice(4).replace(/[^\t\x20-\x7e]/g, '?');
+      let payload: Buffer | undefined;
+      if (weird) payload = weird;
+      else if (body !== undefined) payload = Buffer.from(shape.ndjson && Array.isArray(body) ? body.map((l) => (typeof l === 'string' ? l : toJson(l))).join('\n') : toJson(body));
+      // Past the body limit only the first bytes matter (the server answers 413): keep memory sane.
+      if (payload && payload.length > 2 * BODY_LIMIT) payload = payload.subarray(0, 2 * BODY_LIMIT);
+      if (payload !== undefined) headers['content-type'] = ct ?? (shape.ndjson ? 'application/x-ndjson' : 'application/json');
+      if (m === 'GET' || m === 'HEAD') payload = undefined;
+      const p = path.replace('/JOB', `/${jobs[0] ?? 'JOB'}`);
+      return { method: m, path: p, headers, body: payload, route: `${shape.method} ${shape.route}` };
+    });
+}
+
+/** 10 MB bodies: huge strings where the schema allows less, and where it allows that much. */
+function bigBody(i: number, keys: { main: string }): Req {
+  const ten = 'a'.repeat(10 * 1024 * 1024);
+  const cases: [string, string, unknown][] = [
+    ['POST', '/v1/collections', { name: ten }],
+    ['POST', '/v1/collections/vec/search', { text: ten }],
+    ['POST', '/v1/collections/txt/records', { records: [{ id: 'big', text: ten }] }],
+    ['POST', '/v1/collections/big/records', { records: [{ id: 'big', vector: [1, 2, 3, 4], metadata: { s: ten } }] }],
+    ['POST', '/v1/collections/txt/documents', { id: 'big', text: ten }],
+    ['POST', '/v1/embed', { texts: [ten] }],
+    ['POST', '/v1/collections/vec/records/delete', { filter: { city: { $in: Array(1_000_000).fill('Austin') } } }],
+    ['POST', '/v1/auth/register', { name: ten }],
+  ];
+  const [method, path, body] = cases[i % cases.length];
+  return { method, path, headers: { authorization: `Bearer ${keys.main}`, 'content-type': 'application/json' }, body: Buffer.from(toJson(body)), route: `10 MB bodies` };
+}
+
+// ------------------------------------------------------------------------------------------
+
+interface Outcome {
+  status: number;
+  /** The error code (or the status, when there is none). */
+  code: string;
+  failure: string | null;
+}
+
+async function send(base: string, r: Req): Promise<Outcome> {
+  let res: Response;
+  try {
+    res = await fetch(base + r.path, { method: r.method, headers: r.headers, body: r.body as BodyInit | undefined, signal: AbortSignal.timeout(120_000) });
+  } catch (e) {
+    // Over the body limit the server answers 413 at once and closes: the client may still be writing.
+    if ((r.body?.length ?? 0) > BODY_LIMIT) return { status: 413, code: 'closed while sending a body over the limit', failure: null };
+    return { status: 0, code: 'none', failure: `no answer: ${(e as Error).message} ${(e as { cause?: Error }).cause?.message ?? ''}` };
+  }
+  const text = await res.text().catch((e: Error) => `<body read failed: ${e.message}>`);
+  let body: { error?: { code?: unknown; message?: unknown } } | null = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: checked below for errors
+  }
+  const e = body?.error;
+  const code = typeof e?.code === 'string' ? e.code : String(res.status);
+  if (res.status >= 500) return { status: res.status, code, failure: `${res.status} ${text.slice(0, 300)}` };
+  if (res.status >= 400 && r.method !== 'HEAD' && (!e || typeof e.code !== 'string' || typeof e.message !== 'string' || e.message.length === 0)) {
+    return { status: res.status, code, failure: `${res.status} not in the error envelope: ${text.slice(0, 300)}` };
+  }
+  return { status: res.status, code, failure: null };
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function summarize(r: Req): string {
+  const body = r.body === undefined ? '' : ` body(${r.body.length} B)=${JSON.stringify(r.body.subarray(0, 160).toString('latin1'))}`;
+  const auth = r.headers.authorization ? ' auth' : '';
+  return `${r.method} ${r.path.slice(0, 200)} ct=${JSON.stringify(r.headers['content-type'] ?? null)}${auth}${body}`;
+}
+
+describe(`fuzzing every route (${TOTAL} requests, seed ${SEED})`, () => {
+  it('answers no 5xx, always in the error envelope, stays up, memory bounded', async () => {
+    const s = await serveProcess(tempDir(), { VECTRA_RATE_LIMIT: '10000000' });
+    const pid = s.proc.pid!;
+    const { key } = await register(s.url, 'fuzz');
+    const api = client(s.url, key);
+    const read = (await api('POST', '/v1/keys', { name: 'ro', scopes: ['read'] })).body.apiKey as string;
+    // The fuzzer drops collections too (any method on any path): each chunk starts with them back.
+    const restore = async () => {
+      for (const c of [{ name: 'vec', model: 'none', dimension: 4 }, { name: 'txt' }, { name: 'big', model: 'none', dimension: 4 }]) {
+        const r = await api('POST', '/v1/collections', c);
+        assert.ok(r.status === 201 || r.status === 409, JSON.stringify(r.body));
+      }
+      await api('POST', '/v1/collections/vec/records', { records: Array.from({ length: 50 }, (_, i) => ({ id: `r${i}`, vector: [i, 1, 0, -i].map((x) => x / 50), metadata: { city: i % 2 ? 'Austin' : 'Paris', wage: i } })) });
+      await api('POST', '/v1/collections/txt/documents', { id: 'doc', text: 'Hourly wage not less than $13 in Austin. '.repeat(100), metadata: { city: 'Austin' } });
+    };
+    await restore();
+    const job = await api('POST', '/v1/collections/vec/imports', undefined, { raw: '{"id":"j1","vector":[1,0,0,0]}\n', headers: { 'content-type': 'application/x-ndjson' } });
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+
+    const arb = requestArb({ main: key, read }, [job.body.id]);
+    const statuses = new Map<number, number>();
+    const perRoute = new Map<string, { sent: number; ok: number; codes: Map<string, number> }>();
+    const failures: string[] = [];
+    let sent = 0;
+    let warmRss = 0;
+    let peakRss = 0;
+    const trace: number[] = [];
+    const bigAt = new Set(Array.from({ length: BIG_BODIES }, (_, i) => Math.floor(((i + 0.5) * TOTAL) / BIG_BODIES)));
+    let big = 0;
+
+    for (let chunk = 0; sent < TOTAL; chunk++) {
+      const n = Math.min(CHUNK, TOTAL - sent);
+      if (chunk > 0) await restore();
+      const reqs = fc.sample(arb, { seed: SEED + chunk, numRuns: n });
+      let next = 0;
+      const worker = async () => {
+        while (next < reqs.length) {
+          const i = next++;
+          const r = bigAt.has(sent + i) ? bigBody(big++, { main: key }) : reqs[i];
+          const out = await send(s.url, r);
+          statuses.set(out.status, (statuses.get(out.status) ?? 0) + 1);
+          const pr = perRoute.get(r.route) ?? { sent: 0, ok: 0, codes: new Map() };
+          perRoute.set(r.route, pr);
+          pr.sent++;
+          if (out.status >= 200 && out.status < 300) pr.ok++;
+          else pr.codes.set(out.code, (pr.codes.get(out.code) ?? 0) + 1);
+          if (out.failure && failures.length < 50) failures.push(`[seed ${SEED + chunk} #${i}] ${summarize(r)}\n    → ${out.failure}`);
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      sent += n;
+      assert.equal(s.proc.exitCode, null, `the server exited during chunk ${chunk} (seed ${SEED + chunk}):\n${s.output().slice(-3000)}`);
+      const rss = rssMb(pid);
+      peakRss = Math.max(peakRss, rss);
+      trace.push(rss);
+      if (chunk === 0) warmRss = rss;
+    }
+    // Let background work (imports, deferred indexing, GC) settle before the last reading.
+    await new Promise((r) => setTimeout(r, 2000));
+    const health = await fetch(`${s.url}/health`);
+    assert.equal(health.status, 200, 'the server answers /health after the run');
+    const endRss = rssMb(pid);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    const gauge = (name: string) => /^(\S+) (\S+)$/m.exec(metrics.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? '?';
+    const every = Math.max(1, Math.floor(trace.length / 10));
+    process.stdout.write(`# fuzz RSS by ${every * CHUNK} requests (MB): ${trace.filter((_, i) => i % every === 0).map((x) => x.toFixed(0)).join(' ')}; at the end ${gauge('vectra_tenants')} tenants, ${gauge('vectra_collections')} collections, ${gauge('vectra_records')} records\n`);
+    const fivexx = [...statuses].filter(([st]) => st >= 500).reduce((t, [, c]) => t + c, 0);
+    const byStatus = [...statuses].sort((a, b) => a[0] - b[0]).map(([st, c]) => `${st}:${c}`).join(' ');
+    process.stdout.write(
+      `# fuzz: ${sent} requests (${BIG_BODIES} of 10 MB), ${fivexx} 5xx, seed ${SEED}, RSS ${warmRss.toFixed(0)} → ${endRss.toFixed(0)} MB (peak ${peakRss.toFixed(0)} MB); statuses ${byStatus}\n`,
+    );
+    for (const [route, pr] of [...perRoute].sort()) {
+      const codes = [...pr.codes].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([c, n]) => `${c} ${n}`).join(', ');
+      process.stdout.write(`#   ${route}: ${pr.sent} sent, ${pr.ok} 2xx; ${codes}\n`);
+    }
+    const serverErrors = s.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
+    assert.deepEqual(failures, [], `${failures.length} bad answers (replay with VECTRA_FUZZ_SEED=${SEED}):\n${failures.join('\n')}\nthe server logged:\n${serverErrors.slice(0, 5).join('\n')}`);
+    assert.ok(endRss < 2 * warmRss + RSS_MARGIN_MB, `RSS grew from ${warmRss.toFixed(0)} MB after warm-up to ${endRss.toFixed(0)} MB`);
+    assert.deepEqual(serverErrors.slice(0, 5), [], 'the server logged errors');
+    s.proc.kill('SIGTERM');
+    assert.deepEqual(await s.exited, { code: 0, signal: null }, 'and it still shuts down cleanly');
+  });
+});
