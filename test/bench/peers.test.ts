@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../support/glove.js';
+import { EF_VALUES } from '../../bench/peers/systems.js';
 
 const installed = existsSync(join(REPO_ROOT, 'bench/peers/node_modules/chromadb'));
 const skip = installed || process.env.CI ? false : 'peers not installed (npm ci --prefix bench/peers)';
@@ -23,7 +24,7 @@ describe('bench:peers --quick', { skip }, () => {
     for (const name of names) assert.ok(rows.some((l) => l.startsWith(`| ${name} |`)), `${name} missing:\n${r.stdout}`);
     // Sweep rows: | system | knob | recall | qps1 | qps8 | p50 | p99 |
     const sweep = rows.map((l) => l.split('|').map((c) => c.trim())).filter((c) => c.length === 9 && /^(ef|ef_search|exact)/.test(c[2]));
-    assert.ok(sweep.length >= 5 * 6 + 2, `every sweep point reported (${sweep.length})`);
+    assert.equal(sweep.length, 5 * EF_VALUES.length + 2, 'every sweep point reported: five graph systems × each ef, two exact ones');
     for (const c of sweep) {
       const recall = Number(c[3]);
       assert.ok(recall >= 0 && recall <= 1, c.join(' | '));
