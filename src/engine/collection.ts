@@ -723,21 +723,33 @@ export class Collection {
     return [this.index.kind === 'binary' ? 'binary-filtered' : 'hnsw-filtered', this.rankRows(query, k, passed)];
   }
 
+  /**
+   * Hits as the caller asked for them. A label whose record is gone (an index that has not yet
+   * caught up with a delete, or one being rebuilt) is skipped: a stale index must never fail a
+   * search (it answered 500 in the fuzz run, docs/reliability.md).
+   */
   private materialize(ranked: Ranked, include: 'id' | 'payload', includeVector: boolean): SearchHit[] {
+    const hits: SearchHit[] = [];
     if (include === 'id' && !includeVector) {
-      return ranked.labels.map((l, i) => ({ id: this.idOf.get(l)!, score: ranked.scores[i] }));
+      ranked.labels.forEach((l, i) => {
+        const id = this.idOf.get(l);
+        if (id !== undefined) hits.push({ id, score: ranked.scores[i] });
+      });
+      return hits;
     }
     const rows = this.store.payloads(ranked.labels, includeVector);
-    return ranked.labels.map((l, i) => {
-      const r = rows.get(l)!;
+    ranked.labels.forEach((l, i) => {
+      const r = rows.get(l);
+      if (!r) return;
       const hit: SearchHit = { id: r.id, score: ranked.scores[i] };
       if (include === 'payload') {
         hit.text = r.text;
         hit.metadata = JSON.parse(r.metadata) as Metadata;
       }
       if (includeVector) hit.vector = Array.from(blobToVector(r.vector));
-      return hit;
+      hits.push(hit);
     });
+    return hits;
   }
 
   // ---------------------------------------------------------------- lifecycle
