@@ -71,12 +71,11 @@ async function readAll(api: Api): Promise<Map<string, Stored>> {
 /** Check one writer's ids against what is stored; resolve its pending op to what happened. */
 function reconcile(w: WriterModel, stored: Map<string, Stored>): void {
   const mine = [...stored.keys()].filter((id) => id.startsWith(`${w.name}-`));
-  const expectState = (state: Map<string, number>, id: string) => state.get(id);
   const p = w.pending;
   const touched = new Set(p === null ? [] : p.kind === 'upsert' ? p.records.map(([id]) => id) : p.ids);
   for (const id of new Set([...mine, ...w.acked.keys()])) {
     if (touched.has(id)) continue;
-    const want = expectState(w.acked, id);
+    const want = w.acked.get(id);
     const got = stored.get(id);
     assert.equal(got?.ver, want, `${id}: acknowledged version ${want ?? '(deleted)'}, stored ${got?.ver ?? '(absent)'}`);
   }
