@@ -1,7 +1,7 @@
 /**
  * One benchmark cell, in its own process so resident memory is its own:
  *   node --import tsx bench/engine-run.ts <system> <n> <ef,ef,...> <queries>
- * system: engine-f32 | engine-f16 | engine-i8 | engine-exact | raw-usearch
+ * system: engine-f32 | engine-f16 | engine-i8 | engine-binary | engine-pq | engine-exact | raw-usearch
  * Prints one JSON line.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -110,7 +110,9 @@ if (system === 'raw-usearch') {
   }).raw;
   result = { system, n, build, rssMB: rss / 2 ** 20, diskMB: statSync(file).size / 2 ** 20, reopen, runs };
 } else {
-  const storage = system === 'engine-exact' ? 'f32' : (system.split('-')[1] as 'f32' | 'f16' | 'i8');
+  const storage = system === 'engine-exact' ? 'f32' : (system.split('-')[1] as 'f32' | 'f16' | 'i8' | 'binary' | 'pq');
+  // Binary and PQ codes are scanned (no graph); exact is a flat f32 scan.
+  const graphless = system === 'engine-exact' || storage === 'binary' || storage === 'pq';
   const index = system === 'engine-exact' ? { type: 'flat' as const } : undefined;
   const t0 = performance.now();
   const c = await Collection.create(join(dir, 'c'), { dimension: g.dim, storage, index }, { logger: quiet });
@@ -120,6 +122,8 @@ if (system === 'raw-usearch') {
     for (let i = s; i < Math.min(n, s + batch); i++) records.push({ id: g.words[i], vector: vec(g, i) });
     c.upsert(records);
   }
+  // PQ trains its codebooks in a background build; wait for it (part of the build time).
+  if (storage === 'pq') await c.snapshot();
   const build = (performance.now() - t0) / 1000;
   const rss = settle() - rss0;
   const t1 = performance.now();
@@ -139,7 +143,7 @@ if (system === 'raw-usearch') {
       decode: (a) => (a as SearchResult).hits.map((h) => wordIndex.get(h.id)!),
     },
   };
-  if (system !== 'engine-exact') {
+  if (!graphless) {
     systems.sameGraph = {
       search: (q, ef) => graph.search(prepareVector('cosine', q), 10, ef),
       decode: (a) => (a as { labels: number[] }).labels.map(labelToWord),

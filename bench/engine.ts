@@ -1,7 +1,7 @@
 /**
- * npm run bench:engine [-- --quick] [-- --sizes 100000,300000]
+ * npm run bench:engine [-- --quick] [-- --sizes 100000,300000] [-- --systems engine-pq,engine-binary]
  *
- * The engine (HNSW f32 / f16 / i8 and exact) against the raw usearch library it wraps, on
+ * The engine (HNSW f32 / f16 / i8, binary and PQ scans, and exact) against the raw usearch library it wraps, on
  * GloVe 100-d, cosine, each cell in its own process. Prints a Markdown table for
  * docs/benchmarks.md. Not a test: nothing is asserted.
  */
@@ -15,7 +15,10 @@ const sizesArg = args.indexOf('--sizes');
 const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : quick ? [20000] : [100000, 300000];
 const efs = quick ? [64, 200] : [32, 64, 128, 200, 256, 400];
 const queries = quick ? 200 : 1000;
-const systems = ['raw-usearch', 'engine-f32', 'engine-f16', 'engine-i8', 'engine-exact'];
+const systemsArg = args.indexOf('--systems');
+const systems = systemsArg >= 0 ? args[systemsArg + 1].split(',') : ['raw-usearch', 'engine-f32', 'engine-f16', 'engine-i8', 'engine-binary', 'engine-pq', 'engine-exact'];
+/** Scans of codes take max(ef, 50·k) candidates to rescore: ef below 500 changes nothing. */
+const scanEfs = quick ? [10, 1000] : [10, 1000, 2000];
 const runner = fileURLToPath(new URL('./engine-run.ts', import.meta.url));
 
 // Ground truth once, before timing anything.
@@ -35,7 +38,7 @@ for (const n of sizes) {
   const cells: Cell[] = [];
   for (const s of systems) {
     const q = s === 'engine-exact' ? 100 : queries;
-    const e = s === 'engine-exact' ? [10] : efs;
+    const e = s === 'engine-exact' ? [10] : s === 'engine-binary' || s === 'engine-pq' ? scanEfs : efs;
     const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', runner, s, String(n), e.join(','), String(q)], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const cell = JSON.parse(out.trim().split('\n').pop()!) as Cell;
     cells.push(cell);

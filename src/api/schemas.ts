@@ -29,7 +29,14 @@ export const CollectionOut = Type.Object(
     metric: Type.String(),
     index: IndexSettings,
     storage: Type.String(),
-    bytesPerVector: Type.Integer({ description: 'bytes the vector index keeps per vector: 4·d (f32), 2·d (f16), d (i8), ceil(d/8) (binary); full-precision vectors are kept besides, for rescoring' }),
+    bytesPerVector: Type.Integer({ description: 'bytes the vector index keeps per vector: 4·d (f32), 2·d (f16), d (i8), ceil(d/8) (binary), ceil(m·bits/8) (pq); full-precision vectors are kept besides, for rescoring' }),
+    pq: Type.Optional(
+      Type.Object({
+        m: Type.Integer(),
+        bits: Type.Integer(),
+        trainedOn: Type.Optional(Type.Integer({ description: 'vectors the codebooks were trained on; 0 until the collection holds enough (it is scanned exactly until then)' })),
+      }),
+    ),
     createdAt: Type.String(),
     count: Type.Optional(Type.Integer()),
     diskBytes: Type.Optional(Type.Integer()),

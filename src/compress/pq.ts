@@ -26,6 +26,8 @@ export interface PqTrainOptions {
   opq?: boolean;
   iterations?: number;
   seed?: number;
+  /** Called before each sub-space is trained; may throw to abandon the training. */
+  check?: () => void;
 }
 
 /** k-means iterations per codebook (at most; it stops early once assignments settle). */
@@ -158,6 +160,7 @@ export function trainPq(sample: Float32Array, n: number, d: number, o: PqTrainOp
   const codebooks = new Float32Array(o.m * ksub * dsub);
   const sub = new Float32Array(n * dsub);
   for (let t = 0; t < o.m; t++) {
+    o.check?.();
     for (let i = 0; i < n; i++) sub.set(data.subarray(i * d + t * dsub, i * d + (t + 1) * dsub), i * dsub);
     codebooks.set(kmeans(sub, n, dsub, ksub, { iterations: o.iterations ?? PQ_ITERATIONS, seed: (o.seed ?? 1) + t }), t * ksub * dsub);
   }
@@ -209,4 +212,47 @@ export function decodePq(p: PqParams, records: Uint8Array, n: number, d: number,
     }
   }
   if (p.rotation) rotate(p.rotation, target, n, d, out, true);
+}
+
+/**
+ * Asymmetric distance table for one query: entry (t, c) is the query's partial distance to
+ * centroid c of sub-space t — −q_t·c for inner product, |q_t − c|² for l2 — so the distance to
+ * a decoded vector is the sum of m lookups (`pqDistance`), without decoding it.
+ */
+export function pqDistanceTable(p: PqParams, query: Float32Array, d: number, l2: boolean, out: Float32Array = new Float32Array(p.m << p.bits)): Float32Array {
+  const ksub = 1 << p.bits;
+  const dsub = d / p.m;
+  let q = query;
+  if (p.rotation) {
+    q = new Float32Array(d);
+    rotate(p.rotation, query, 1, d, q);
+  }
+  for (let t = 0; t < p.m; t++) {
+    const qo = t * dsub;
+    for (let c = 0; c < ksub; c++) {
+      const co = (t * ksub + c) * dsub;
+      let s = 0;
+      if (l2) {
+        for (let j = 0; j < dsub; j++) {
+          const diff = q[qo + j] - p.codebooks[co + j];
+          s += diff * diff;
+        }
+      } else {
+        for (let j = 0; j < dsub; j++) s -= q[qo + j] * p.codebooks[co + j];
+      }
+      out[t * ksub + c] = s;
+    }
+  }
+  return out;
+}
+
+/** Sum of the table entries of the record at `o` (see `pqDistanceTable`). */
+export function pqDistance(table: Float32Array, records: Uint8Array, o: number, m: number, bits: number): number {
+  let s = 0;
+  if (bits === 8) {
+    for (let t = 0; t < m; t++) s += table[(t << 8) + records[o + t]];
+  } else {
+    for (let t = 0; t < m; t++) s += table[(t << bits) + pqCode(records, o, t, bits)];
+  }
+  return s;
 }

@@ -20,6 +20,7 @@ import type { CollectionConfig, CollectionConfigInput, KeywordRequest, Metadata,
 import { exactScore, higherIsBetter, prepareVector, toVector } from './vector-math.js';
 import { distanceToScore, type Neighbours, type VectorIndex } from './vector-index.js';
 import { DEFAULT_INSERT_THREADS } from './hnsw-index.js';
+import { PqIndex } from './pq-index.js';
 
 export const DB_FILE = 'records.db';
 export const MAX_K = 10000;
@@ -75,6 +76,8 @@ export interface CollectionStats {
   deadEntries: number;
   /** Records stored but not yet in the graph (deferred indexing catches up in the background). */
   unindexed: number;
+  /** storage "pq": vectors the codebooks were trained on (0: not yet, vectors scanned exactly). */
+  pqTrainedOn?: number;
 }
 
 interface Ranked {
@@ -88,7 +91,7 @@ interface Ranked {
  * on 20k GloVe is 0.96 (cosine) / 0.95 (dot); with 20·k it was 0.87 / 0.88
  * (test/engine/binary-storage.test.ts).
  */
-const RESCORE_FACTOR = { f32: 1, f16: 1, i8: 2, binary: 50 } as const;
+const RESCORE_FACTOR = { f32: 1, f16: 1, i8: 2, binary: 50, pq: 50 } as const;
 
 interface PendingSearch {
   query: Float32Array;
@@ -228,6 +231,7 @@ export class Collection {
     this.timer = setInterval(() => this.maybeSnapshot(true), this.opts.snapshotIntervalMs);
     this.timer.unref();
     this.catchUp();
+    if (!this.job && this.index instanceof PqIndex && this.index.wantsTraining()) this.runJob(true);
   }
 
   /**
@@ -297,7 +301,10 @@ export class Collection {
   private maybeSnapshot(timer = false): void {
     if (this.closed || this.job) return;
     const live = this.index.size();
-    if (this.dead > 1000 && this.dead > live * this.opts.compactRatio) {
+    // Only a graph keeps removed entries (flat, binary and PQ rows are removed for good), so
+    // only a graph is compacted; a PQ index trains its codebooks in a build from scratch.
+    const compact = this.index.kind === 'hnsw' && this.dead > 1000 && this.dead > live * this.opts.compactRatio;
+    if (compact || (this.index instanceof PqIndex && this.index.wantsTraining())) {
       this.runJob(true);
     } else if (this.changes >= this.opts.snapshotEvery || (timer && this.changes > 0)) {
       this.runJob(false);
@@ -328,12 +335,15 @@ export class Collection {
       });
   }
 
-  /** Take a snapshot now in a worker and wait for it (compacting if `compact`). */
+  /**
+   * Take a snapshot now in a worker and wait for it (compacting if `compact`, or if a PQ index
+   * is due to train its codebooks: that build is the one it would take anyway).
+   */
   async snapshot(compact = false): Promise<void> {
     this.assertOpen();
     this.job?.cancel();
     await this.jobDone;
-    this.runJob(compact);
+    this.runJob(compact || (this.index instanceof PqIndex && this.index.wantsTraining()));
     await this.jobDone;
   }
 
@@ -482,8 +492,8 @@ export class Collection {
     let ranked: Ranked;
     if (q.node !== null) {
       [plan, ranked] = this.filteredSearch(q.query, q.k, q.ef, q.node, req.exact ?? false);
-    } else if (this.index.kind === 'binary' && !req.exact) {
-      plan = 'binary';
+    } else if ((this.index.kind === 'binary' || this.index.kind === 'pq') && !req.exact) {
+      plan = this.index.kind;
       const { want } = this.graphCandidates(q.k, q.ef);
       ranked = this.graphRank(q.query, q.k, this.index.search(q.query, want, want));
     } else if (req.exact || this.index.kind === 'flat') {
@@ -623,8 +633,9 @@ export class Collection {
 
   /** How many graph candidates a plain search takes (`want`) and explores (`breadth`). */
   private graphCandidates(k: number, ef: number): { want: number; breadth: number } {
-    // A binary scan has no breadth to widen: ef raises the candidates rescored instead.
-    const want = this.config.storage === 'binary' ? Math.max(ef, k * RESCORE_FACTOR.binary) : k * RESCORE_FACTOR[this.config.storage];
+    // A scan of codes has no breadth to widen: ef raises the candidates rescored instead.
+    const scanned = this.index.kind === 'binary' || this.index.kind === 'pq';
+    const want = scanned ? Math.max(ef, k * RESCORE_FACTOR[this.config.storage]) : k * RESCORE_FACTOR[this.config.storage];
     return { want, breadth: Math.max(ef, want) };
   }
 
@@ -720,7 +731,7 @@ export class Collection {
       for (const row of this.store.iterateVectors(inTail)) passed.push(row);
     }
     if (passed.length < k) return ['exact-filtered', this.exactScan(query, k, where)];
-    return [this.index.kind === 'binary' ? 'binary-filtered' : 'hnsw-filtered', this.rankRows(query, k, passed)];
+    return [this.index.kind === 'hnsw' ? 'hnsw-filtered' : `${this.index.kind}-filtered`, this.rankRows(query, k, passed)];
   }
 
   /**
@@ -774,6 +785,7 @@ export class Collection {
       snapshotSeq: this.meta?.seq ?? 0,
       deadEntries: this.dead,
       unindexed: this.tail.size,
+      ...(this.index instanceof PqIndex ? { pqTrainedOn: this.index.trainedOn } : {}),
     };
   }
 

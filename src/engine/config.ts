@@ -1,5 +1,6 @@
+import { pqRecordBytes } from '../compress/pq.js';
 import { VectraError } from '../errors.js';
-import type { CollectionConfig, CollectionConfigInput, Metric, StorageType } from './types.js';
+import type { CollectionConfig, CollectionConfigInput, Metric, PqConfig, StorageType } from './types.js';
 
 export const LIMITS = {
   maxDimension: 65536,
@@ -11,7 +12,9 @@ export const LIMITS = {
 export const DEFAULT_HNSW = { m: 16, efConstruction: 200, efSearch: 200 } as const;
 
 const METRICS: readonly Metric[] = ['cosine', 'dot', 'l2'];
-const STORAGE: readonly StorageType[] = ['f32', 'f16', 'i8', 'binary'];
+const STORAGE: readonly StorageType[] = ['f32', 'f16', 'i8', 'binary', 'pq'];
+/** Storage kinds searched by scanning compressed codes, then rescoring exactly: no graph. */
+const SCANNED: readonly StorageType[] = ['binary', 'pq'];
 
 function bad(message: string): never {
   throw new VectraError('INVALID_COLLECTION_CONFIG', message);
@@ -41,19 +44,22 @@ export function resolveConfig(input: CollectionConfigInput): CollectionConfig {
   }
   const idx = input.index ?? {};
   if (typeof idx !== 'object' || idx === null) bad('index must be an object');
-  // Binary codes are scanned in full (no graph): the index is a flat scan over sign bits.
-  const type = idx.type ?? (storage === 'binary' ? 'flat' : 'hnsw');
+  // Binary and PQ codes are scanned in full (no graph): the index is a flat scan over codes.
+  const scanned = SCANNED.includes(storage);
+  const type = idx.type ?? (scanned ? 'flat' : 'hnsw');
   if (type !== 'hnsw' && type !== 'flat') bad(`index.type must be "hnsw" or "flat" (got ${JSON.stringify(type)})`);
   const attributes = input.attributes ?? {};
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) bad('attributes must be an object');
-  if (storage === 'binary' && type !== 'flat') {
-    bad('storage "binary" is searched by a flat scan over sign bits, then rescored exactly: omit index or use {"type": "flat"}');
+  if (scanned && type !== 'flat') {
+    bad(`storage "${storage}" is searched by a flat scan over its codes, then rescored exactly: omit index or use {"type": "flat"}`);
   }
+  if (input.pq !== undefined && storage !== 'pq') bad('pq settings apply only to storage "pq"');
   if (type === 'flat') {
-    if (storage !== 'f32' && storage !== 'binary') bad('index type "flat" keeps exact f32 vectors (or sign bits with storage "binary"); storage "f16" and "i8" apply to "hnsw"');
+    if (!scanned && storage !== 'f32') bad('index type "flat" keeps exact f32 vectors (or codes with storage "binary" or "pq"); storage "f16" and "i8" apply to "hnsw"');
     for (const key of ['m', 'efConstruction', 'efSearch'] as const) {
       if (idx[key] !== undefined) bad(`index.${key} applies only to index type "hnsw"`);
     }
+    if (storage === 'pq') return { dimension, metric, storage, pq: resolvePq(input.pq, dimension), index: { type: 'flat' }, attributes };
     return { dimension, metric, storage, index: { type: 'flat' }, attributes };
   }
   return {
@@ -70,14 +76,36 @@ export function resolveConfig(input: CollectionConfigInput): CollectionConfig {
   };
 }
 
+/** The divisor of d nearest to d/4 (sub-vectors of about 4 dimensions; 25 for GloVe-100). */
+export function defaultPqM(d: number): number {
+  let best = 1;
+  for (let m = 1; m <= d; m++) if (d % m === 0 && Math.abs(d / m - 4) < Math.abs(d / best - 4)) best = m;
+  return best;
+}
+
+function resolvePq(input: CollectionConfigInput['pq'], dimension: number): PqConfig {
+  const pq = input ?? {};
+  if (typeof pq !== 'object' || pq === null || Array.isArray(pq)) bad('pq must be an object: {"m"?, "bits"?}');
+  const m = intIn(pq.m ?? defaultPqM(dimension), 'pq.m', 1, dimension);
+  if (dimension % m !== 0) {
+    let below = m;
+    while (dimension % below !== 0) below--;
+    let above = m;
+    while (dimension % above !== 0) above++;
+    bad(`pq.m must divide the dimension ${dimension} (got ${m}); the nearest that do are ${below} and ${above}`);
+  }
+  return { m, bits: intIn(pq.bits ?? 8, 'pq.bits', 1, 8) };
+}
+
 /** The parts of the config a vector index snapshot depends on. */
 export function indexFingerprint(c: CollectionConfig): string {
   const i = c.index;
-  return JSON.stringify([c.dimension, c.metric, c.storage, i.type, i.type === 'hnsw' ? [i.m, i.efConstruction] : []]);
+  const pq = c.pq ? [c.pq.m, c.pq.bits] : [];
+  return JSON.stringify([c.dimension, c.metric, c.storage, i.type, i.type === 'hnsw' ? [i.m, i.efConstruction] : [], ...(pq.length ? [pq] : [])]);
 }
 
 /** Bytes the vector index keeps per vector (the full-precision copy in SQLite is extra: 4 · d). */
-export function vectorBytes(c: Pick<CollectionConfig, 'dimension' | 'storage' | 'metric'>): number {
+export function vectorBytes(c: Pick<CollectionConfig, 'dimension' | 'storage' | 'metric' | 'pq'>): number {
   switch (c.storage) {
     case 'f32':
       return 4 * c.dimension;
@@ -88,5 +116,7 @@ export function vectorBytes(c: Pick<CollectionConfig, 'dimension' | 'storage' | 
     case 'binary':
       // Sign bits, plus each vector's mean |x| (float32) for dot: see BinaryIndex.
       return Math.ceil(c.dimension / 8) + (c.metric === 'dot' ? 4 : 0);
+    case 'pq':
+      return pqRecordBytes(c.pq!.m, c.pq!.bits);
   }
 }

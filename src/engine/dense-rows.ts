@@ -71,25 +71,31 @@ export class DenseRows {
     return removed;
   }
 
-  save(path: string, magic: string, dimension: number): void {
+  /** `trailer`: bytes the index keeps after the rows (the PQ index's codebooks). */
+  save(path: string, magic: string, dimension: number, trailer?: Buffer): void {
     const header = Buffer.alloc(16);
     header.write(magic, 0, 'ascii');
     header.writeUInt32LE(dimension, 8);
     header.writeUInt32LE(this.n, 12);
     const parts = [header, Buffer.from(this.labels.buffer, 0, this.n * 8)];
     this.columns.forEach((c, i) => parts.push(Buffer.from(c.buffer, c.byteOffset, this.n * this.specs[i].width * c.BYTES_PER_ELEMENT)));
+    if (trailer) parts.push(trailer);
     writeFileSync(path, Buffer.concat(parts));
   }
 
-  /** Replace the rows with a file's; `what` names the index in errors. */
-  load(path: string, magic: string, dimension: number, what: string): void {
-    const buf = readFileSync(path);
+  /**
+   * Replace the rows with a file's; `what` names the index in errors. Returns the bytes after
+   * the rows, which must be empty unless `withTrailer`.
+   */
+  load(path: string | Buffer, magic: string, dimension: number, what: string, withTrailer = false): Buffer {
+    const buf = typeof path === 'string' ? readFileSync(path) : path;
     if (buf.toString('ascii', 0, 8) !== magic) throw new Error(`not a ${what} file`);
     const dim = buf.readUInt32LE(8);
     const n = buf.readUInt32LE(12);
     if (dim !== dimension) throw new Error(`${what} file has dimension ${dim}, expected ${dimension}`);
     const rowBytes = this.specs.reduce((s, spec, i) => s + spec.width * this.columns[i].BYTES_PER_ELEMENT, 8);
-    if (buf.length !== 16 + n * rowBytes) throw new Error(`${what} file has the wrong size`);
+    const end = 16 + n * rowBytes;
+    if (withTrailer ? buf.length < end : buf.length !== end) throw new Error(`${what} file has the wrong size`);
     const cap = Math.max(n, 1024);
     this.labels = new Float64Array(cap);
     new Uint8Array(this.labels.buffer).set(buf.subarray(16, 16 + n * 8));
@@ -104,6 +110,7 @@ export class DenseRows {
     this.n = n;
     this.slots = new Map();
     for (let i = 0; i < n; i++) this.slots.set(this.labels[i], i);
+    return buf.subarray(end);
   }
 
   memoryBytes(): number {

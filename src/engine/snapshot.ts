@@ -13,6 +13,8 @@ import { crc32 } from 'node:zlib';
 import { BinaryIndex } from './binary-index.js';
 import { FlatIndex } from './flat-index.js';
 import { DEFAULT_INSERT_THREADS, HnswIndex } from './hnsw-index.js';
+import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from './pq-index.js';
+import { mulberry32 } from '../random.js';
 import { blobToVector, RecordStore } from './record-store.js';
 import type { CollectionConfig } from './types.js';
 import { prepareVector } from './vector-math.js';
@@ -35,6 +37,7 @@ export interface SnapshotMeta {
 
 export function createIndex(config: CollectionConfig, insertThreads = DEFAULT_INSERT_THREADS): VectorIndex {
   if (config.storage === 'binary') return new BinaryIndex(config.dimension, config.metric === 'dot');
+  if (config.storage === 'pq') return new PqIndex(config.dimension, config.metric, config.pq!);
   return config.index.type === 'flat' ? new FlatIndex(config.dimension, config.metric) : new HnswIndex(config, insertThreads);
 }
 
@@ -133,6 +136,27 @@ function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ 
 }
 
 /**
+ * Train a PQ index's codebooks on a uniform sample (reservoir, fixed seed: the same records
+ * give the same codebooks) of up to PQ_SAMPLE_MAX stored vectors, if there are enough.
+ */
+function trainFromStore(index: PqIndex, config: CollectionConfig, store: RecordStore, stop?: Int32Array): void {
+  const d = config.dimension;
+  const sample = new Float32Array(PQ_SAMPLE_MAX * d);
+  const random = mulberry32(1);
+  let seen = 0;
+  for (const row of store.iterateVectors()) {
+    const slot = seen < PQ_SAMPLE_MAX ? seen : Math.floor(random() * (seen + 1));
+    if (slot < PQ_SAMPLE_MAX) sample.set(prepareVector(config.metric, blobToVector(row.vector)), slot * d);
+    seen++;
+  }
+  const n = Math.min(seen, PQ_SAMPLE_MAX);
+  if (n < pqTrainAt(config.pq!.bits)) return;
+  index.train(sample.subarray(0, n * d), n, () => {
+    if (stop && Atomics.load(stop, 0) !== 0) throw new Error(CANCELLED);
+  });
+}
+
+/**
  * Bring `index` from `fromSeq` up to the store's current state: drop deleted labels,
  * (re)insert changed ones. Returns the number of removals the graph absorbed.
  */
@@ -168,6 +192,7 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
         index.load(join(req.dir, req.base.file));
         dead = req.base.dead + replay(index, req.config, store, req.base.seq, req.stop);
       } else {
+        if (index instanceof PqIndex) trainFromStore(index, req.config, store, req.stop);
         addRows(index, req.config, store.iterateVectors(), req.stop);
       }
       if (req.stop && Atomics.load(req.stop, 0) !== 0) throw new Error(CANCELLED);

@@ -1,7 +1,13 @@
 import type { Filter } from './filter.js';
 
 export type Metric = 'cosine' | 'dot' | 'l2';
-export type StorageType = 'f32' | 'f16' | 'i8' | 'binary';
+export type StorageType = 'f32' | 'f16' | 'i8' | 'binary' | 'pq';
+
+/** Product quantization (`storage: "pq"`): m sub-vectors of d/m dimensions, 2^bits centroids each. */
+export interface PqConfig {
+  m: number;
+  bits: number;
+}
 
 export interface HnswConfig {
   type: 'hnsw';
@@ -24,6 +30,8 @@ export interface CollectionConfig {
   metric: Metric;
   index: IndexConfig;
   storage: StorageType;
+  /** Present exactly when storage is "pq". */
+  pq?: PqConfig;
   /** Free-form attributes stored with the collection (e.g. the embedding model id). */
   attributes: Record<string, unknown>;
 }
@@ -33,6 +41,7 @@ export interface CollectionConfigInput {
   metric?: Metric;
   index?: { type?: 'hnsw' | 'flat'; m?: number; efConstruction?: number; efSearch?: number };
   storage?: StorageType;
+  pq?: { m?: number; bits?: number };
   attributes?: Record<string, unknown>;
 }
 
@@ -67,7 +76,7 @@ export interface SearchRequest {
   includeVector?: boolean;
 }
 
-export type SearchPlan = 'hnsw' | 'hnsw-filtered' | 'binary' | 'binary-filtered' | 'exact' | 'exact-filtered' | 'keyword';
+export type SearchPlan = 'hnsw' | 'hnsw-filtered' | 'binary' | 'binary-filtered' | 'pq' | 'pq-filtered' | 'exact' | 'exact-filtered' | 'keyword';
 
 export interface KeywordRequest {
   /** Any text: its words are matched (BM25), operators and punctuation are not interpreted. */

@@ -11,7 +11,7 @@ export interface Neighbours {
  * it are already prepared for the metric (unit length for cosine).
  */
 export interface VectorIndex {
-  readonly kind: 'hnsw' | 'flat' | 'binary';
+  readonly kind: 'hnsw' | 'flat' | 'binary' | 'pq';
   /** Whether search distances are exact for the stored full-precision vectors. */
   readonly exactDistances: boolean;
   size(): number;

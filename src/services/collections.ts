@@ -11,6 +11,7 @@ export interface CreateCollectionInput {
   metric?: Metric;
   index?: { type?: 'hnsw' | 'flat'; m?: number; efConstruction?: number; efSearch?: number };
   storage?: StorageType;
+  pq?: { m?: number; bits?: number };
 }
 
 export interface CollectionView {
@@ -20,8 +21,10 @@ export interface CollectionView {
   metric: Metric;
   index: { type: 'hnsw'; m: number; efConstruction: number; efSearch: number } | { type: 'flat' };
   storage: StorageType;
-  /** Bytes the vector index keeps per vector (4·d for f32, 2·d f16, d i8, ceil(d/8) binary). */
+  /** Bytes the vector index keeps per vector (4·d for f32, 2·d f16, d i8, ceil(d/8) binary, ceil(m·bits/8) pq). */
   bytesPerVector: number;
+  /** storage "pq": its settings and, in detailed views, how many vectors trained the codebooks. */
+  pq?: { m: number; bits: number; trainedOn?: number };
   createdAt: string;
   count?: number;
   diskBytes?: number;
@@ -41,8 +44,10 @@ export function viewOf(name: string, c: Collection, detailed = false): Collectio
     bytesPerVector: vectorBytes(cfg),
     createdAt: String(cfg.attributes.createdAt ?? ''),
   };
+  if (cfg.pq) view.pq = { ...cfg.pq };
   if (detailed) {
     const s = c.stats();
+    if (view.pq) view.pq.trainedOn = s.pqTrainedOn ?? 0;
     view.count = s.count;
     view.diskBytes = s.diskBytes;
     view.unindexed = s.unindexed;
@@ -75,6 +80,7 @@ export class CollectionService {
       metric: input.metric,
       index: input.index,
       storage: input.storage,
+      pq: input.pq,
       attributes: { model: modelId, createdAt: new Date().toISOString() },
     };
     const c = await this.spaces.of(tenantId).create(input.name, config);

@@ -119,9 +119,32 @@ describe('API walkthrough', () => {
     }
     expectError(await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 8, storage: 'binary', metric: 'l2' }), 400, 'INVALID_COLLECTION_CONFIG');
     expectError(await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 8, storage: 'binary', index: { type: 'hnsw' } }), 400, 'INVALID_COLLECTION_CONFIG');
-    const pq = await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 8, storage: 'pq' });
-    expectError(pq, 400, 'INVALID_ARGUMENT');
-    assert.equal(pq.body.error.message, 'body.storage must be one of "f32", "f16", "i8", "binary"');
+    const int4 = await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 8, storage: 'int4' });
+    expectError(int4, 400, 'INVALID_ARGUMENT');
+    assert.equal(int4.body.error.message, 'body.storage must be one of "f32", "f16", "i8", "binary", "pq"');
+  });
+
+  it('storage "pq": exact until trained, codebooks trained in the background, reported in the view', async () => {
+    const c = await api('POST', '/v1/collections', { name: 'pqc', model: 'none', dimension: 100, storage: 'pq', pq: { m: 20 } });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    assert.deepEqual([c.body.storage, c.body.index, c.body.bytesPerVector, c.body.pq], ['pq', { type: 'flat' }, 20, { m: 20, bits: 8, trainedOn: 0 }]);
+    const vectors = Array.from({ length: 4500 }, (_, i) => Array.from({ length: 100 }, (_, j) => Math.sin(i * 7 + j * 3) + Math.cos(i * (j + 1))));
+    for (let i = 0; i < vectors.length; i += 500) {
+      const w = await api('POST', '/v1/collections/pqc/records', { records: vectors.slice(i, i + 500).map((vector, j) => ({ id: `v${i + j}`, vector })) });
+      assert.equal(w.status, 200, JSON.stringify(w.body));
+    }
+    // 4,500 ≥ 4,096 vectors: a background build trains the codebooks (liveness deadline, not a speed check).
+    let view = (await api('GET', '/v1/collections/pqc')).body;
+    for (const deadline = Date.now() + 60_000; view.pq.trainedOn === 0 && Date.now() < deadline; view = (await api('GET', '/v1/collections/pqc')).body) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual([view.count, view.pq.trainedOn], [4500, 4500]);
+    const s = await api('POST', '/v1/collections/pqc/search', { vector: vectors[1234], k: 3 });
+    assert.equal(s.body.plan, 'pq');
+    assert.equal(s.body.results[0].id, 'v1234');
+    assert.ok(Math.abs(s.body.results[0].score - 1) < 1e-6, 'scores are exact (rescored)');
+    expectError(await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 100, storage: 'pq', pq: { m: 30 } }), 400, 'INVALID_COLLECTION_CONFIG');
+    expectError(await api('POST', '/v1/collections', { name: 'x', model: 'none', dimension: 100, storage: 'pq', pq: { m: 25, extra: 1 } }), 400, 'INVALID_ARGUMENT');
   });
 
   it('models, embed and OpenAI-compatible embeddings', async () => {

@@ -30,7 +30,13 @@ export default function collectionRoutes(app: App, s: Services): void {
                 { additionalProperties: false },
               ),
             ),
-            storage: Type.Optional(Type.Union([Type.Literal('f32'), Type.Literal('f16'), Type.Literal('i8'), Type.Literal('binary')])),
+            storage: Type.Optional(Type.Union([Type.Literal('f32'), Type.Literal('f16'), Type.Literal('i8'), Type.Literal('binary'), Type.Literal('pq')])),
+            pq: Type.Optional(
+              Type.Object(
+                { m: Type.Optional(Type.Integer({ description: 'sub-vectors; must divide the dimension (default: the divisor nearest d/4)' })), bits: Type.Optional(Type.Integer({ description: 'bits per sub-vector code, 1–8 (default 8)' })) },
+                { additionalProperties: false },
+              ),
+            ),
           },
           { additionalProperties: false },
         ),

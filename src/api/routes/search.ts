@@ -81,7 +81,7 @@ export default function searchRoutes(app: App, s: Services): void {
               }),
             ),
             took_ms: Type.Number(),
-            plan: Type.String({ description: 'hnsw | hnsw-filtered | binary | binary-filtered | exact | exact-filtered | keyword | hybrid' }),
+            plan: Type.String({ description: 'hnsw | hnsw-filtered | binary | binary-filtered | pq | pq-filtered | exact | exact-filtered | keyword | hybrid' }),
             plans: Type.Optional(Type.Object({ dense: Type.String(), keyword: Type.String() })),
             parsed: Type.Optional(
               Type.Object({

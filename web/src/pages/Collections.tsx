@@ -105,6 +105,8 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
   const options = models.data?.models ?? [];
   const chosen = model || options.find((x) => x.default)?.id || '';
   const raw = chosen === 'none';
+  // Binary and PQ codes are scanned in full, then rescored: they have no graph to configure.
+  const scanned = storage === 'binary' || storage === 'pq';
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -115,7 +117,7 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
       model: chosen || undefined,
       dimension: raw ? int(dimension) : undefined,
       metric,
-      index: indexType === 'flat' ? { type: 'flat' } : { type: 'hnsw', m: int(m), efConstruction: int(efConstruction), efSearch: int(efSearch) },
+      index: scanned ? undefined : indexType === 'flat' ? { type: 'flat' } : { type: 'hnsw', m: int(m), efConstruction: int(efConstruction), efSearch: int(efSearch) },
       storage,
     };
     const c = await creating.run(() => api<Collection>('POST', '/v1/collections', body));
@@ -148,11 +150,13 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
           <option value="dot">dot product</option>
           <option value="l2">euclidean (l2)</option>
         </SelectField>
-        <SelectField label="Index" value={indexType} onChange={setIndexType}>
-          <option value="hnsw">HNSW (approximate, fast)</option>
-          <option value="flat">flat (exact scan)</option>
-        </SelectField>
-        {indexType === 'hnsw' && (
+        {!scanned && (
+          <SelectField label="Index" value={indexType} onChange={setIndexType}>
+            <option value="hnsw">HNSW (approximate, fast)</option>
+            <option value="flat">flat (exact scan)</option>
+          </SelectField>
+        )}
+        {!scanned && indexType === 'hnsw' && (
           <>
             <NumberField label="M" value={m} onChange={setM} min={2} placeholder="default" />
             <NumberField label="ef construction" value={efConstruction} onChange={setEfConstruction} min={1} placeholder="default" />
@@ -163,6 +167,8 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
           <option value="f32">f32 (full precision)</option>
           <option value="f16">f16 (half the memory)</option>
           <option value="i8">i8 (a quarter)</option>
+          <option value="binary">binary (1 bit a dimension, rescored)</option>
+          <option value="pq">pq (product quantization, rescored)</option>
         </SelectField>
       </div>
       <FormEnd busy={creating.busy} label="Create collection" busyLabel="Creating…" error={models.error ?? creating.error} done={done} />

@@ -1,0 +1,167 @@
+/**
+ * `storage: "pq"`: product-quantized codes (the compression toolkit's PQ, src/compress/pq.ts),
+ * ceil(m·bits/8) bytes a vector, scanned in full with per-query distance tables; the
+ * collection rescores the best candidates exactly with the full-precision vectors in SQLite.
+ *
+ * Codebooks are learned from the collection's own vectors, so a new collection has none. Until
+ * it holds `pqTrainAt(bits)` vectors the index keeps them as float32 and scans them exactly;
+ * from then on a background build (the snapshot worker, `buildSnapshot`) trains codebooks on a
+ * sample of up to PQ_SAMPLE_MAX stored vectors and encodes every vector, and the collection
+ * swaps that index in. It trains again (from scratch, on a bigger sample) each time the
+ * collection has grown 4× past the sample the codebooks were trained on, up to PQ_SAMPLE_MAX.
+ */
+import { readFileSync } from 'node:fs';
+import { encodePq, pqDistance, pqDistanceTable, pqRecordBytes, trainPq, type PqParams } from '../compress/pq.js';
+import { DenseRows } from './dense-rows.js';
+import { TopK } from './top-k.js';
+import type { Metric, PqConfig } from './types.js';
+import { dot, l2sq } from './vector-math.js';
+import type { Neighbours, VectorIndex } from './vector-index.js';
+
+const RAW_MAGIC = 'VPQRAW01';
+const CODE_MAGIC = 'VPQCOD01';
+
+/** The most vectors codebooks are trained on (k-means time grows with it). */
+export const PQ_SAMPLE_MAX = 16384;
+/** Retrain once the collection is this many times the training sample. */
+const RETRAIN_GROWTH = 4;
+
+/** Vectors a collection needs before it trains codebooks: 16 per centroid, at least 1,000. */
+export function pqTrainAt(bits: number): number {
+  return Math.max(1000, 16 << bits);
+}
+
+export class PqIndex implements VectorIndex {
+  readonly kind = 'pq' as const;
+  readonly exactDistances = false;
+  readonly bytesPerVector: number;
+  private params: PqParams | null = null;
+  /** Vectors the codebooks were trained on (0: not trained). */
+  trainedOn = 0;
+  /** Untrained: float32 vectors; trained: codes. */
+  private rows: DenseRows;
+  private table: Float32Array;
+
+  constructor(private readonly dimension: number, private readonly metric: Metric, private readonly pq: PqConfig) {
+    this.bytesPerVector = pqRecordBytes(pq.m, pq.bits);
+    this.rows = this.rawRows();
+    this.table = new Float32Array(pq.m << pq.bits);
+  }
+
+  private rawRows(capacity = 1024): DenseRows {
+    return new DenseRows([{ width: this.dimension, make: (n) => new Float32Array(n) }], capacity);
+  }
+
+  private codeRows(capacity = 1024): DenseRows {
+    return new DenseRows([{ width: this.bytesPerVector, make: (n) => new Uint8Array(n) }], capacity);
+  }
+
+  get trained(): boolean {
+    return this.params !== null;
+  }
+
+  size(): number {
+    return this.rows.n;
+  }
+
+  has(label: number): boolean {
+    return this.rows.slots.has(label);
+  }
+
+  /** Whether a build from scratch (which trains) would give a better index than this one. */
+  wantsTraining(): boolean {
+    const n = this.rows.n;
+    if (!this.params) return n >= pqTrainAt(this.pq.bits);
+    return this.trainedOn < PQ_SAMPLE_MAX && n >= RETRAIN_GROWTH * this.trainedOn;
+  }
+
+  /**
+   * Learn codebooks from `n` sample vectors (prepared for the metric) and encode the vectors
+   * held so far. Called on an empty index by the background build, before it adds the rows.
+   */
+  train(sample: Float32Array, n: number, check?: () => void): void {
+    const params = trainPq(sample, n, this.dimension, { m: this.pq.m, bits: this.pq.bits, check });
+    const raw = this.params ? null : this.rows;
+    this.params = params;
+    this.trainedOn = n;
+    this.rows = this.codeRows(Math.max(1024, this.rows.n));
+    if (raw && raw.n > 0) this.add(Array.from(raw.labels.subarray(0, raw.n)), (raw.columns[0] as Float32Array).subarray(0, raw.n * this.dimension));
+  }
+
+  add(labels: number[], vectors: Float32Array): void {
+    const first = this.rows.append(labels);
+    const column = this.rows.columns[0];
+    if (this.params) encodePq(this.params, vectors, labels.length, this.dimension, column as Uint8Array, first * this.bytesPerVector);
+    else column.set(vectors.subarray(0, labels.length * this.dimension), first * this.dimension);
+  }
+
+  remove(labels: number[]): number {
+    return this.rows.remove(labels);
+  }
+
+  /**
+   * The `max(k, breadth)` nearest by code distance (exact while untrained). Distances follow
+   * the flat index's: 1 − dot for cosine/dot, squared L2 for l2.
+   */
+  search(query: Float32Array, k: number, breadth = k): Neighbours {
+    const { n, labels } = this.rows;
+    const top = new TopK(Math.min(Math.max(k, breadth), n));
+    const l2 = this.metric === 'l2';
+    const d = this.dimension;
+    if (!this.params) {
+      const data = this.rows.columns[0] as Float32Array;
+      for (let i = 0; i < n; i++) top.push(l2 ? l2sq(query, data, i * d) : 1 - dot(query, data, i * d), labels[i]);
+      return top.sorted();
+    }
+    const { m, bits } = this.params;
+    const codes = this.rows.columns[0] as Uint8Array;
+    const b = this.bytesPerVector;
+    pqDistanceTable(this.params, query, d, l2, this.table);
+    // The table holds −q·c for inner product: 1 + Σ = 1 − q·x̂.
+    const base = l2 ? 0 : 1;
+    for (let i = 0; i < n; i++) top.push(base + pqDistance(this.table, codes, i * b, m, bits), labels[i]);
+    return top.sorted();
+  }
+
+  searchMany(queries: Float32Array, k: number, breadth: number): Neighbours[] {
+    const d = this.dimension;
+    return Array.from({ length: queries.length / d }, (_, q) => this.search(queries.subarray(q * d, (q + 1) * d), k, breadth));
+  }
+
+  /** Rows (raw or codes); when trained, a trailer of m, bits, trainedOn (u32 LE) and the codebooks. */
+  save(path: string): void {
+    if (!this.params) return this.rows.save(path, RAW_MAGIC, this.dimension);
+    const { m, bits, codebooks } = this.params;
+    const trailer = Buffer.alloc(12 + codebooks.byteLength);
+    trailer.writeUInt32LE(m, 0);
+    trailer.writeUInt32LE(bits, 4);
+    trailer.writeUInt32LE(this.trainedOn, 8);
+    Buffer.from(codebooks.buffer, codebooks.byteOffset, codebooks.byteLength).copy(trailer, 12);
+    this.rows.save(path, CODE_MAGIC, this.dimension, trailer);
+  }
+
+  load(path: string): void {
+    const buf = readFileSync(path);
+    const magic = buf.toString('ascii', 0, 8);
+    if (magic === RAW_MAGIC) {
+      const rows = this.rawRows();
+      rows.load(buf, RAW_MAGIC, this.dimension, 'PQ index');
+      [this.rows, this.params, this.trainedOn] = [rows, null, 0];
+      return;
+    }
+    const rows = this.codeRows();
+    const trailer = rows.load(buf, CODE_MAGIC, this.dimension, 'PQ index', true);
+    const { m, bits } = this.pq;
+    const floats = (1 << bits) * this.dimension;
+    if (trailer.length !== 12 + 4 * floats || trailer.readUInt32LE(0) !== m || trailer.readUInt32LE(4) !== bits) {
+      throw new Error(`PQ index file does not hold codebooks for m ${m}, ${bits} bits`);
+    }
+    const codebooks = new Float32Array(floats);
+    new Uint8Array(codebooks.buffer).set(trailer.subarray(12));
+    [this.rows, this.params, this.trainedOn] = [rows, { m, bits, codebooks, rotation: null }, trailer.readUInt32LE(8)];
+  }
+
+  memoryBytes(): number {
+    return this.rows.memoryBytes() + (this.params ? this.params.codebooks.byteLength : 0);
+  }
+}
