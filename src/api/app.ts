@@ -55,7 +55,7 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
 
   // JSON only: a text/plain body is a 415, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(errorHandler(s.config.dataDir));
   // The dashboard's own pages (client-side routes) fall back to its index.html; the rest is the API's 404.
   const dashboardPage = await registerDashboard(app, s.config.dashboardDir);
   app.setNotFoundHandler(

@@ -30,7 +30,12 @@ export function send(reply: FastifyReply, status: number, code: string, message:
   return reply.code(status).type('application/json').send({ error: { code, message } });
 }
 
-export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** The API's error handler; `dataDir` is examined to explain disk I/O errors (see storageError). */
+export function errorHandler(dataDir: string) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply => handleError(err, req, reply, dataDir);
+}
+
+function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply, dataDir: string): FastifyReply {
   if (isVectraError(err)) {
     // The collection was dropped while this request used it (the server drains requests before
     // it closes collections at shutdown, so a drop is the only way here): answer as if the
@@ -58,9 +63,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     if (code === 'PAYLOAD_TOO_LARGE') message = `request body is larger than the server allows (${err.message}); split it into smaller requests`;
     return send(reply, status, code, message);
   }
-  const disk = storageError(err);
+  const disk = storageError(err, dataDir);
   if (disk) {
-    req.log.warn({ err: err.message, code: err.code }, 'write refused by the disk');
+    // Full or read-only: the client's answer says it all. A failing disk needs the operator.
+    if (disk.code === 'STORAGE_IO_ERROR') req.log.error({ err }, 'disk I/O error; the write was not made');
+    else req.log.warn({ err: err.message, code: err.code }, 'write refused by the disk');
     return send(reply, disk.status, disk.code, disk.message);
   }
   req.log.error({ err }, 'unhandled error');

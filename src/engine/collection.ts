@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isVectraError, VectraError } from '../errors.js';
+import { isVectraError, probeDisk, storageError, VectraError } from '../errors.js';
 import { indexFingerprint, resolveConfig } from './config.js';
 import { compilePredicate, compileSql, DEFAULT_FILTER_LIMITS, FieldType, parseFilter, type FilterLimits, type FilterNode } from './filter.js';
 import { defaultLogger, type EngineLogger } from './logger.js';
@@ -804,6 +804,14 @@ export class Collection {
     try {
       // With a tail the live graph is incomplete: keep the last snapshot; the next open catches up from SQLite.
       if (this.tail.size === 0 && (this.changes > 0 || (this.meta === null && this.idOf.size > 0))) this.saveNow();
+    } catch (e) {
+      // The snapshot is a cache of SQLite, which has every write: failing to save it costs the
+      // next open a replay, not data, and must not fail the shutdown. (usearch reports a
+      // read-only disk as a bare TypeError, so the disk is asked what is wrong.)
+      const disk = storageError(e, this.dir) ?? probeDisk(this.dir);
+      const line = { dir: this.dir, err: (e as Error).message, disk: disk?.code };
+      if (disk) this.log.warn(line, 'index snapshot not saved on close (the next open replays from SQLite)');
+      else this.log.error(line, 'index snapshot not saved on close (the next open replays from SQLite)');
     } finally {
       this.store.close();
     }

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { VectraError } from '../errors.js';
+import { probeDisk, VectraError } from '../errors.js';
 import { Collection, DB_FILE, type CollectionOptions } from './collection.js';
 import { defaultLogger } from './logger.js';
 import type { CollectionConfigInput } from './types.js';
@@ -87,7 +87,11 @@ export class Database {
       return Collection.open(join(this.root, name), this.options);
     })();
     promise.catch(() => rmSync(tmp, { recursive: true, force: true }));
-    return this.track(name, promise, true);
+    // A file system error here may be a full or read-only disk in disguise: say which.
+    const explained = promise.catch((e: unknown) => {
+      throw (e as { syscall?: unknown }).syscall !== undefined ? (probeDisk(this.root) ?? e) : e;
+    });
+    return this.track(name, explained, true);
   }
 
   /** The collection, or COLLECTION_NOT_FOUND / COLLECTION_LOADING. */

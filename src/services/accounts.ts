@@ -98,7 +98,7 @@ export class Accounts {
   private readonly byPrefix: Database.Statement;
   private readonly touch: Database.Statement;
 
-  constructor(dataDir: string) {
+  constructor(private readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'system.db'));
     this.db.pragma('journal_mode = WAL');
@@ -210,7 +210,7 @@ export class Accounts {
         this.touch.run(now, found.id);
       } catch (e) {
         // Bookkeeping only: a full or read-only disk must not turn reads away.
-        if (!storageError(e)) throw e;
+        if (!storageError(e, this.dataDir)) throw e;
       }
     }
     return { tenantId: found.tenant_id, keyId: found.id, scopes: new Set(JSON.parse(found.scopes) as Scope[]) };

@@ -3,10 +3,12 @@
  * the contract describes, shaped as {"error": {"code", "message"}}.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { errorHandler } from '../../src/api/errors.js';
-import { VectraError } from '../../src/errors.js';
+import { storageError, VectraError } from '../../src/errors.js';
 import { client, errorCode, register, testServer, type Answer } from '../support/server.js';
+import { tempDir } from '../support/tmp.js';
 
 let url: string;
 let api: ReturnType<typeof client>;
@@ -264,9 +266,21 @@ describe('every error is shaped per the contract', () => {
     const sent: { status?: number; body?: unknown } = {};
     const reply = { code: (c: number) => ((sent.status = c), reply), type: () => reply, send: (b: unknown) => ((sent.body = b), reply) };
     const req = { log: { error: () => assert.fail('not an error to log'), warn: () => undefined } };
-    errorHandler(new VectraError('COLLECTION_CLOSED', 'this collection has been closed or dropped') as never, req as never, reply as never);
+    errorHandler(tempDir())(new VectraError('COLLECTION_CLOSED', 'this collection has been closed or dropped') as never, req as never, reply as never);
     assert.equal(sent.status, 404);
     assert.equal((sent.body as { error: { code: string } }).error.code, 'COLLECTION_NOT_FOUND');
+  });
+
+  it('disk I/O errors are explained by the disk: a healthy one makes them STORAGE_IO_ERROR (503), not 500', () => {
+    const dir = tempDir();
+    assert.equal(storageError({ code: 'SQLITE_IOERR_WRITE' }, dir)?.code, 'STORAGE_IO_ERROR');
+    assert.equal(storageError({ code: 'SQLITE_IOERR_WRITE' }, dir)?.status, 503);
+    assert.equal(storageError({ code: 'SQLITE_IOERR_WRITE' }), null, 'without a directory to ask, not a storage error');
+    assert.equal(storageError({ code: 'SQLITE_CANTOPEN' }, dir), null, 'a file that cannot be opened on a healthy disk is not the disk\'s fault');
+    assert.equal(storageError({ code: 'EROFS' })?.code, 'STORAGE_READ_ONLY');
+    assert.equal(storageError({ code: 'SQLITE_FULL' })?.status, 507);
+    assert.deepEqual(readdirSync(dir), [], 'the probe write leaves nothing behind');
+    // (A read-only and a full disk are tested for real in test/reliability/disk-faults.test.ts.)
   });
 
   // Found by the fuzzer (test/reliability/fuzz.test.ts): these came in Fastify's own body.
