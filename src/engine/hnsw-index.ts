@@ -2,10 +2,8 @@
  * HNSW through usearch (native, multi-threaded batch insert, f32/f16/i8 storage,
  * remove by key). Why usearch over hnswlib-node: docs/engine.md.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type * as Usearch from 'usearch';
 import { vectorBytes } from './config.js';
 import type { CollectionConfig, HnswConfig } from './types.js';
@@ -38,17 +36,11 @@ function neighbours(keys: BigUint64Array, dists: Float32Array, offset: number, n
   return { labels, distances };
 }
 
-/** Empty slots kept in usearch's key table at all times (see `HnswIndex.keepKeyTableSound`). */
-const KEY_TABLE_MARGIN = 16;
-
 export class HnswIndex implements VectorIndex {
   readonly kind = 'hnsw' as const;
   readonly exactDistances: boolean;
   private index: UsearchIndex;
   private readonly bytesPerVector: number;
-  /** Removals since usearch's key table was last rebuilt, and the most keys it has held since. */
-  private removals = 0;
-  private mostKeys = 0;
 
   /**
    * `insertThreads`: threads for batch inserts, 0 = every core. The default, 1, keeps every
@@ -92,7 +84,6 @@ export class HnswIndex implements VectorIndex {
    * inserts ever run concurrently.
    */
   add(labels: number[], vectors: Float32Array): void {
-    this.keepKeyTableSound(labels.length);
     const growThreads = Math.max(SEARCH_THREADS, this.insertThreads || SEARCH_THREADS);
     let done = 0;
     while (done < labels.length) {
@@ -113,43 +104,8 @@ export class HnswIndex implements VectorIndex {
 
   remove(labels: number[]): number {
     let removed = 0;
-    for (const l of labels) {
-      this.keepKeyTableSound(0);
-      const r = this.index.remove(BigInt(l)) as number;
-      this.removals += r;
-      removed += r;
-    }
+    for (const l of labels) removed += this.index.remove(BigInt(l)) as number;
     return removed;
-  }
-
-  /**
-   * Works around a usearch 2.25 bug. Its key table (an open-addressing hash set) leaves a
-   * tombstone per removal and grows only with the number of live keys, so updates and deletes
-   * can fill every slot with keys or tombstones. With no empty slot left, its range lookup
-   * wraps around: `remove` then answers 0 for a key that `contains` still finds (the next add
-   * of that key fails with "Duplicate keys not allowed"), or walks past the table's end.
-   * Reproduced on raw usearch in test/engine/hnsw-key-table.test.ts.
-   *
-   * The table keeps live keys under 2/3 of its slots and has at least 64, so it has at least
-   * max(64, 1.5·(most keys held)) slots; empty ones are at least that minus live keys minus
-   * removals. Before that bound falls under a margin (with `adding` keys to come), the index is
-   * saved and loaded again, which rebuilds the table without tombstones. That costs a save
-   * and load of the index after every ~size/2 removals: a few µs a removal, amortized.
-   */
-  private keepKeyTableSound(adding: number): void {
-    const live = this.index.size() + adding;
-    this.mostKeys = Math.max(this.mostKeys, live);
-    const slots = Math.max(64, Math.floor(1.5 * (this.mostKeys - 1)));
-    if (slots - live - this.removals - 1 >= KEY_TABLE_MARGIN) return;
-    const dir = mkdtempSync(join(tmpdir(), 'vectra-rekey-'));
-    try {
-      const file = join(dir, 'index.bin');
-      this.index.save(file);
-      this.load(file);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    this.mostKeys = Math.max(this.index.size(), live);
   }
 
   search(query: Float32Array, k: number, breadth: number): Neighbours {
@@ -177,9 +133,6 @@ export class HnswIndex implements VectorIndex {
     const index = this.fresh();
     index.load(path);
     this.index = index;
-    // Loading rebuilds usearch's key table from the live keys: no tombstones.
-    this.removals = 0;
-    this.mostKeys = index.size();
   }
 
   memoryBytes(): number {
