@@ -19,7 +19,7 @@ import { ftsQuery } from './keyword.js';
 import type { CollectionConfig, CollectionConfigInput, KeywordRequest, Metadata, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
 import { exactScore, higherIsBetter, prepareVector, toVector } from './vector-math.js';
 import { distanceToScore, type Neighbours, type VectorIndex } from './vector-index.js';
-import { DEFAULT_INSERT_THREADS } from './hnsw-index.js';
+import { DEFAULT_INSERT_THREADS, maxRemovals } from './hnsw-index.js';
 import { PqIndex } from './pq-index.js';
 
 export const DB_FILE = 'records.db';
@@ -56,6 +56,12 @@ export const SYNC_INDEX_LIMIT = 256;
  * search scans it.
  */
 export const MAX_TAIL = 100_000;
+
+/**
+ * Graphs up to this size are rebuilt at once (tens of ms) when worn by removals: their usearch
+ * limits are tight (maxRemovals). Bigger ones are compacted in the background.
+ */
+const SYNC_REBUILD_LIMIT = 256;
 const JOB_RETRY_MS = 5_000;
 
 export interface ListOptions {
@@ -207,18 +213,26 @@ export class Collection {
     for (const [label, id] of this.store.allIds()) this.idOf.set(label, id);
     const meta = readSnapshotMeta(this.dir);
     removeStaleFiles(this.dir, meta?.file ?? null);
-    const problem = meta ? snapshotProblem(this.dir, meta, this.fingerprint) : this.idOf.size > 0 ? 'there is no snapshot' : null;
+    let problem = meta ? snapshotProblem(this.dir, meta, this.fingerprint) : this.idOf.size > 0 ? 'there is no snapshot' : null;
     if (meta && problem === null) {
       const pending = this.store.pendingSince(meta.seq);
-      if (pending <= this.opts.syncReplayLimit) {
-        this.index.load(join(this.dir, meta.file));
-        this.dead = meta.dead + this.catchUpFrom(this.index, meta.seq);
-        this.meta = meta;
-        this.changes = pending;
-      } else {
-        await this.adopt(startSnapshotJob(this.buildRequest(meta)).promise);
+      try {
+        if (pending <= this.opts.syncReplayLimit) {
+          this.index.load(join(this.dir, meta.file));
+          this.dead = meta.dead + this.catchUpFrom(this.index, meta.seq);
+          this.meta = meta;
+          this.changes = pending;
+        } else {
+          await this.adopt(startSnapshotJob(this.buildRequest(meta)).promise);
+        }
+      } catch (e) {
+        // Catching up hit usearch's key-table limit (see maxRemovals): rebuild instead.
+        problem = `catching up from it failed (${(e as Error).message})`;
+        this.index = createIndex(this.config, this.opts.insertThreads);
+        this.tail = new Map();
       }
-    } else if (problem !== null) {
+    }
+    if (problem !== null) {
       this.log.warn({ dir: this.dir, reason: problem, records: this.idOf.size }, 'vector index snapshot unusable; rebuilding it from SQLite');
       if (this.idOf.size <= this.opts.syncReplayLimit) {
         this.dead = replay(this.index, this.config, this.store, 0);
@@ -303,7 +317,7 @@ export class Collection {
     const live = this.index.size();
     // Only a graph keeps removed entries (flat, binary and PQ rows are removed for good), so
     // only a graph is compacted; a PQ index trains its codebooks in a build from scratch.
-    const compact = this.index.kind === 'hnsw' && this.dead > 1000 && this.dead > live * this.opts.compactRatio;
+    const compact = this.index.kind === 'hnsw' && this.dead > Math.min(maxRemovals(live), Math.max(1000, live * this.opts.compactRatio));
     if (compact || (this.index instanceof PqIndex && this.index.wantsTraining())) {
       this.runJob(true);
     } else if (this.changes >= this.opts.snapshotEvery || (timer && this.changes > 0)) {
@@ -388,7 +402,7 @@ export class Collection {
     const res = this.store.upsert(prepared);
     if (this.defers() && (res.labels.length > SYNC_INDEX_LIMIT || this.tail.size > 0) && this.tail.size + res.labels.length <= MAX_TAIL) {
       // Acknowledged now (SQLite has it); the graph takes it in the background.
-      this.dead += this.index.remove(res.labels);
+      this.toIndex(() => (this.dead += this.index.remove(res.labels)));
       res.labels.forEach((l, i) => {
         this.tail.delete(l);
         this.tail.set(l, res.vectors[i]);
@@ -409,23 +423,40 @@ export class Collection {
     const d = this.config.dimension;
     const matrix = new Float32Array(labels.length * d);
     vectors.forEach((v, i) => matrix.set(prepareVector(this.config.metric, v), i * d));
-    try {
+    this.toIndex(() => {
       this.dead += this.index.remove(labels);
       this.index.add(labels, matrix);
+    });
+  }
+
+  /**
+   * Apply a change SQLite already has to the vector index. If usearch refuses it (its removal
+   * limits, see maxRemovals), or a small graph has absorbed as many removals as is safe, the
+   * index is rebuilt from SQLite on the spot; a big one is compacted in the background.
+   */
+  private toIndex(change: () => void): void {
+    let failure: string | null = null;
+    try {
+      change();
     } catch (e) {
-      // SQLite has the write; the index does not. Rebuild it rather than serve a wrong one.
-      this.log.error({ dir: this.dir, err: (e as Error).message }, 'vector index update failed; rebuilding from SQLite');
-      const index = createIndex(this.config, this.opts.insertThreads);
-      this.dead = replay(index, this.config, this.store, 0);
-      this.index = index;
-      this.tail = new Map();
+      failure = (e as Error).message;
     }
+    const live = this.index.size();
+    const worn = this.index.kind === 'hnsw' && this.dead > maxRemovals(live) && live <= SYNC_REBUILD_LIMIT;
+    if (failure === null && !worn) return;
+    if (failure !== null) this.log.warn({ dir: this.dir, err: failure }, 'vector index update refused; rebuilding it from SQLite');
+    const index = createIndex(this.config, this.opts.insertThreads);
+    this.dead = replay(index, this.config, this.store, 0);
+    this.index = index;
+    this.tail = new Map();
+    // The saved snapshot still holds the removed entries: have the next check replace it.
+    this.changes = Math.max(this.changes, this.opts.snapshotEvery);
   }
 
   private deleteLabels(labels: number[]): number {
     if (labels.length === 0) return 0;
     const { deleted } = this.store.deleteLabels(labels);
-    this.dead += this.index.remove(deleted);
+    this.toIndex(() => (this.dead += this.index.remove(deleted)));
     for (const l of deleted) {
       this.idOf.delete(l);
       this.tail.delete(l);
@@ -803,7 +834,9 @@ export class Collection {
     if (!(await this.stop())) return;
     try {
       // With a tail the live graph is incomplete: keep the last snapshot; the next open catches up from SQLite.
-      if (this.tail.size === 0 && (this.changes > 0 || (this.meta === null && this.idOf.size > 0))) this.saveNow();
+      // Nor is a graph that absorbed more removals than usearch loads safely (maxRemovals) saved.
+      const loadable = this.index.kind !== 'hnsw' || this.dead <= maxRemovals(this.index.size());
+      if (loadable && this.tail.size === 0 && (this.changes > 0 || (this.meta === null && this.idOf.size > 0))) this.saveNow();
     } catch (e) {
       // The snapshot is a cache of SQLite, which has every write: failing to save it costs the
       // next open a replay, not data, and must not fail the shutdown. (usearch reports a

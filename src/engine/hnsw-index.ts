@@ -22,6 +22,26 @@ function metricFor(config: CollectionConfig): string {
 
 export const DEFAULT_INSERT_THREADS = 1;
 
+/**
+ * The most removals an HNSW index may absorb (since it was built from scratch) before it must
+ * be rebuilt, for `live` vectors: two usearch 2.25.3 bugs set it (test/engine/hnsw-removals.test.ts).
+ *
+ * 1. Its key table (open addressing) leaves a tombstone per removal and grows only with live
+ *    keys; once no slot is empty its range lookup wraps, and `remove` answers 0 for a key it
+ *    holds (the next add of the key fails: "Duplicate keys not allowed"). The table has at
+ *    least max(64, 1.5 × live) slots, so fewer than max(64 − live, live / 2) removals are safe.
+ * 2. Its JS `load` re-reserves for ceil2(live) keys, which can be fewer than the nodes in the
+ *    file (live + removed); it then copies the old vector table into a smaller one — a heap
+ *    overflow. The reserve leaves room for at least max(42, 4/3 × live) nodes, so a saved index
+ *    may hold at most max(42 − live, live / 3) removed nodes.
+ *
+ * Hence at most max(40 − live, live / 4): the collection compacts (rebuilds in a worker)
+ * beyond it, and never saves an index that has absorbed more.
+ */
+export function maxRemovals(live: number): number {
+  return Math.max(40 - live, Math.floor(live / 4));
+}
+
 /** Threads for batched searches (see `searchMany`): every core. */
 export const SEARCH_THREADS = availableParallelism();
 
@@ -104,7 +124,13 @@ export class HnswIndex implements VectorIndex {
 
   remove(labels: number[]): number {
     let removed = 0;
-    for (const l of labels) removed += this.index.remove(BigInt(l)) as number;
+    for (const l of labels) {
+      const key = BigInt(l);
+      const n = this.index.remove(key) as number;
+      // usearch's key table lost track of the key (see maxRemovals): say so now, not at the next add.
+      if (n === 0 && this.index.contains(key)) throw new Error(`usearch could not remove key ${l} it holds (its key table is full of removals)`);
+      removed += n;
+    }
     return removed;
   }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BinaryIndex } from './binary-index.js';
 import { FlatIndex } from './flat-index.js';
-import { DEFAULT_INSERT_THREADS, HnswIndex } from './hnsw-index.js';
+import { DEFAULT_INSERT_THREADS, HnswIndex, maxRemovals } from './hnsw-index.js';
 import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from './pq-index.js';
 import { mulberry32 } from '../random.js';
 import { blobToVector, RecordStore } from './record-store.js';
@@ -64,6 +64,10 @@ export function readSnapshotMeta(dir: string): SnapshotMeta | null {
 /** Why a snapshot cannot be used, or null when its file is intact. */
 export function snapshotProblem(dir: string, meta: SnapshotMeta, fingerprint: string): string | null {
   if (meta.fingerprint !== fingerprint) return 'it was built with different index settings';
+  // An HNSW file with many removed entries would overflow usearch's buffers on load (maxRemovals).
+  if ((JSON.parse(fingerprint) as unknown[])[3] === 'hnsw' && meta.dead > maxRemovals(meta.count)) {
+    return `it holds ${meta.dead} removed entries for ${meta.count} live ones, more than usearch loads safely`;
+  }
   const path = join(dir, meta.file);
   if (!existsSync(path)) return `${meta.file} is missing`;
   const size = statSync(path).size;
@@ -186,12 +190,23 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
   try {
     return store.readConsistent(() => {
       const seq = store.currentSeq();
-      const index = createIndex(req.config, req.insertThreads);
+      let index = createIndex(req.config, req.insertThreads);
       let dead = 0;
+      let fromScratch = true;
       if (req.base && snapshotProblem(req.dir, req.base, req.fingerprint) === null) {
-        index.load(join(req.dir, req.base.file));
-        dead = req.base.dead + replay(index, req.config, store, req.base.seq, req.stop);
-      } else {
+        try {
+          index.load(join(req.dir, req.base.file));
+          dead = req.base.dead + replay(index, req.config, store, req.base.seq, req.stop);
+          // Too many removals to save this one safely (maxRemovals): build from scratch instead.
+          fromScratch = index.kind === 'hnsw' && dead > maxRemovals(index.size());
+        } catch (e) {
+          if ((e as Error).message === CANCELLED) throw e;
+          fromScratch = true; // the replay hit usearch's key-table limit: start over
+        }
+      }
+      if (fromScratch) {
+        index = createIndex(req.config, req.insertThreads);
+        dead = 0;
         if (index instanceof PqIndex) trainFromStore(index, req.config, store, req.stop);
         addRows(index, req.config, store.iterateVectors(), req.stop);
       }

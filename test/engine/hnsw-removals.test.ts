@@ -1,0 +1,93 @@
+/**
+ * usearch 2.25.3 cannot take unlimited removals (see `maxRemovals` in src/engine/hnsw-index.ts):
+ * its key table fills with tombstones until `remove` misses keys it holds, and reloading a file
+ * with many removed nodes overflows a buffer in its JS `load`. The fuzz run found the first (an
+ * index rebuild per occurrence, and a 500); the first workaround tried found the second (the
+ * server died with malloc_consolidate()). Here: the raw library reaching the first bug, and a
+ * small collection churned through both limits without either.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type * as Usearch from 'usearch';
+import { Collection } from '../../src/engine/index.js';
+import { maxRemovals } from '../../src/engine/hnsw-index.js';
+import { mulberry32 } from '../../src/random.js';
+import { memoryLogger, tempDir } from '../support/tmp.js';
+
+const { Index } = createRequire(import.meta.url)('usearch') as typeof Usearch;
+const D = 4;
+
+describe('HNSW under many removals (usearch limits)', () => {
+  it('raw usearch 2.25.3: after enough deletes and inserts, remove misses a key it holds (the upstream bug)', () => {
+    const idx = new Index({ dimensions: D, metric: 'ip', quantization: 'f32', connectivity: 16, expansion_add: 64, expansion_search: 1, multi: false } as unknown as Usearch.IndexConfig);
+    const random = mulberry32(7);
+    const v = () => Float32Array.from({ length: D }, () => random() - 0.5);
+    // Growing adds get 2 threads so the index keeps a search context per core, as HnswIndex does.
+    const add = (k: number) => idx.add(BigInt(k), v(), idx.size() + 1 >= idx.capacity() ? 2 : 1);
+    const live: number[] = [];
+    let next = 1;
+    let missed: number | null = null;
+    for (let step = 0; step < 20_000 && missed === null; step++) {
+      if (live.length < 60 && (live.length < 20 || random() < 0.4)) {
+        add(next);
+        live.push(next++);
+        continue;
+      }
+      const at = Math.floor(random() * live.length);
+      const key = live[at];
+      if ((idx.remove(BigInt(key)) as number) !== 1) missed = key;
+      else if (random() < 0.5) live.splice(at, 1);
+      else add(key);
+    }
+    // If this fails after a usearch upgrade, the bug may be fixed upstream: maxRemovals can relax.
+    assert.notEqual(missed, null, 'usearch removed every key it held');
+    assert.equal(idx.contains(BigInt(missed!)), true, 'the key it failed to remove is still there');
+  });
+
+  it('the limit: max(40 − live, live / 4) removals', () => {
+    assert.deepEqual([0, 10, 30, 100, 1000, 100_000].map(maxRemovals), [40, 30, 10, 25, 250, 25_000]);
+  });
+
+  it('a small collection churned by upserts and deletes, reopened along the way: never loses a key, never logs an error', async () => {
+    const log = memoryLogger();
+    const dir = join(tempDir(), 'c');
+    let c = await Collection.create(dir, { dimension: D }, { logger: log, snapshotEvery: 200 });
+    const random = mulberry32(11);
+    const v = () => Array.from({ length: D }, () => random() - 0.5);
+    const live = new Set<string>();
+    let next = 0;
+    for (let step = 0; step < 3000; step++) {
+      const r = random();
+      if (r < 0.45) {
+        // 1–4 records, new or existing ids, as an API client sends them.
+        const ids = Array.from({ length: 1 + Math.floor(random() * 4) }, () => (live.size > 20 && random() < 0.6 ? [...live][Math.floor(random() * live.size)] : `r${next++}`));
+        c.upsert(ids.map((id) => ({ id, vector: v() })));
+        ids.forEach((id) => live.add(id));
+      } else if (r < 0.75 && live.size > 20) {
+        const ids = [...live].filter(() => random() < 0.1);
+        c.delete(ids);
+        ids.forEach((id) => live.delete(id));
+      } else {
+        const hits = c.search({ vector: v(), k: 5, include: 'id' }).hits;
+        assert.equal(hits.length, Math.min(5, live.size));
+      }
+      if (step % 1000 === 999) {
+        // Reopen: loads whatever snapshot the collection saved (with its removed entries).
+        await c.close();
+        c = await Collection.open(dir, { logger: log, snapshotEvery: 200 });
+      }
+      // Let background snapshot and compaction jobs finish now and then.
+      if (step % 100 === 99) await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.equal(c.count(), live.size);
+    assert.equal(c.stats().indexSize, live.size);
+    for (const id of live) assert.ok(c.get(id), `${id} is missing`);
+    const exact = c.search({ vector: v(), k: 10, exact: true, include: 'id' }).hits.map((h) => h.id);
+    assert.ok(exact.every((id) => live.has(id)));
+    await c.close();
+    const errors = log.lines.filter((l) => l.level === 'error');
+    assert.deepEqual(errors.map((e) => `${e.msg}: ${JSON.stringify(e.obj)}`), []);
+  });
+});
