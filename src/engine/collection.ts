@@ -19,7 +19,7 @@ import { ftsQuery } from './keyword.js';
 import type { CollectionConfig, CollectionConfigInput, KeywordRequest, Metadata, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
 import { exactScore, higherIsBetter, prepareVector, toVector } from './vector-math.js';
 import { distanceToScore, type Neighbours, type VectorIndex } from './vector-index.js';
-import { DEFAULT_INSERT_THREADS, maxRemovals } from './hnsw-index.js';
+import { DEFAULT_INSERT_THREADS, maxRemovals, pastRemovalLimit } from './hnsw-index.js';
 import { PqIndex } from './pq-index.js';
 
 export const DB_FILE = 'records.db';
@@ -213,7 +213,7 @@ export class Collection {
     for (const [label, id] of this.store.allIds()) this.idOf.set(label, id);
     const meta = readSnapshotMeta(this.dir);
     removeStaleFiles(this.dir, meta?.file ?? null);
-    let problem = meta ? snapshotProblem(this.dir, meta, this.fingerprint) : this.idOf.size > 0 ? 'there is no snapshot' : null;
+    let problem = meta ? snapshotProblem(this.dir, meta, this.config) : this.idOf.size > 0 ? 'there is no snapshot' : null;
     if (meta && problem === null) {
       const pending = this.store.pendingSince(meta.seq);
       try {
@@ -442,7 +442,7 @@ export class Collection {
       failure = (e as Error).message;
     }
     const live = this.index.size();
-    const worn = this.index.kind === 'hnsw' && this.dead > maxRemovals(live) && live <= SYNC_REBUILD_LIMIT;
+    const worn = pastRemovalLimit(this.index.kind, this.dead, live) && live <= SYNC_REBUILD_LIMIT;
     if (failure === null && !worn) return;
     if (failure !== null) this.log.warn({ dir: this.dir, err: failure }, 'vector index update refused; rebuilding it from SQLite');
     const index = createIndex(this.config, this.opts.insertThreads);
@@ -835,7 +835,7 @@ export class Collection {
     try {
       // With a tail the live graph is incomplete: keep the last snapshot; the next open catches up from SQLite.
       // Nor is a graph that absorbed more removals than usearch loads safely (maxRemovals) saved.
-      const loadable = this.index.kind !== 'hnsw' || this.dead <= maxRemovals(this.index.size());
+      const loadable = !pastRemovalLimit(this.index.kind, this.dead, this.index.size());
       if (loadable && this.tail.size === 0 && (this.changes > 0 || (this.meta === null && this.idOf.size > 0))) this.saveNow();
     } catch (e) {
       // The snapshot is a cache of SQLite, which has every write: failing to save it costs the

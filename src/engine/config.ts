@@ -100,8 +100,7 @@ function resolvePq(input: CollectionConfigInput['pq'], dimension: number): PqCon
 /** The parts of the config a vector index snapshot depends on. */
 export function indexFingerprint(c: CollectionConfig): string {
   const i = c.index;
-  const pq = c.pq ? [c.pq.m, c.pq.bits] : [];
-  return JSON.stringify([c.dimension, c.metric, c.storage, i.type, i.type === 'hnsw' ? [i.m, i.efConstruction] : [], ...(pq.length ? [pq] : [])]);
+  return JSON.stringify([c.dimension, c.metric, c.storage, i.type, i.type === 'hnsw' ? [i.m, i.efConstruction] : [], ...(c.pq ? [[c.pq.m, c.pq.bits]] : [])]);
 }
 
 /** Bytes the vector index keeps per vector (the full-precision copy in SQLite is extra: 4 · d). */

@@ -42,6 +42,11 @@ export function maxRemovals(live: number): number {
   return Math.max(40 - live, Math.floor(live / 4));
 }
 
+/** Whether an index of `kind` that absorbed `dead` removals for `live` vectors is past maxRemovals (only a graph keeps removed entries). */
+export function pastRemovalLimit(kind: VectorIndex['kind'], dead: number, live: number): boolean {
+  return kind === 'hnsw' && dead > maxRemovals(live);
+}
+
 /** Threads for batched searches (see `searchMany`): every core. */
 export const SEARCH_THREADS = availableParallelism();
 

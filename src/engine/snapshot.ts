@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BinaryIndex } from './binary-index.js';
 import { FlatIndex } from './flat-index.js';
-import { DEFAULT_INSERT_THREADS, HnswIndex, maxRemovals } from './hnsw-index.js';
+import { indexFingerprint } from './config.js';
+import { DEFAULT_INSERT_THREADS, HnswIndex, pastRemovalLimit } from './hnsw-index.js';
 import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from './pq-index.js';
 import { mulberry32 } from '../random.js';
 import { blobToVector, RecordStore } from './record-store.js';
@@ -62,10 +63,10 @@ export function readSnapshotMeta(dir: string): SnapshotMeta | null {
 }
 
 /** Why a snapshot cannot be used, or null when its file is intact. */
-export function snapshotProblem(dir: string, meta: SnapshotMeta, fingerprint: string): string | null {
-  if (meta.fingerprint !== fingerprint) return 'it was built with different index settings';
+export function snapshotProblem(dir: string, meta: SnapshotMeta, config: CollectionConfig): string | null {
+  if (meta.fingerprint !== indexFingerprint(config)) return 'it was built with different index settings';
   // An HNSW file with many removed entries would overflow usearch's buffers on load (maxRemovals).
-  if ((JSON.parse(fingerprint) as unknown[])[3] === 'hnsw' && meta.dead > maxRemovals(meta.count)) {
+  if (pastRemovalLimit(config.index.type, meta.dead, meta.count)) {
     return `it holds ${meta.dead} removed entries for ${meta.count} live ones, more than usearch loads safely`;
   }
   const path = join(dir, meta.file);
@@ -116,6 +117,10 @@ const BATCH = 4096;
 /** Thrown by a build whose `stop` flag was raised (the collection is closing). */
 export const CANCELLED = 'cancelled';
 
+function throwIfStopped(stop: Int32Array | undefined): void {
+  if (stop && Atomics.load(stop, 0) !== 0) throw new Error(CANCELLED);
+}
+
 /** Insert (or re-insert) vectors in batches. Returns how many index entries were replaced. */
 function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop?: Int32Array): number {
   let replaced = 0;
@@ -124,7 +129,7 @@ function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ 
   const flush = () => {
     if (labels.length === 0) return;
     // Checked between batches: a worker is never terminated inside a native call.
-    if (stop && Atomics.load(stop, 0) !== 0) throw new Error(CANCELLED);
+    throwIfStopped(stop);
     replaced += index.remove(labels);
     index.add(labels, buf.subarray(0, labels.length * config.dimension));
     labels = [];
@@ -155,9 +160,7 @@ function trainFromStore(index: PqIndex, config: CollectionConfig, store: RecordS
   }
   const n = Math.min(seen, PQ_SAMPLE_MAX);
   if (n < pqTrainAt(config.pq!.bits)) return;
-  index.train(sample.subarray(0, n * d), n, () => {
-    if (stop && Atomics.load(stop, 0) !== 0) throw new Error(CANCELLED);
-  });
+  index.train(sample.subarray(0, n * d), n, () => throwIfStopped(stop));
 }
 
 /**
@@ -193,12 +196,12 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
       let index = createIndex(req.config, req.insertThreads);
       let dead = 0;
       let fromScratch = true;
-      if (req.base && snapshotProblem(req.dir, req.base, req.fingerprint) === null) {
+      if (req.base && snapshotProblem(req.dir, req.base, req.config) === null) {
         try {
           index.load(join(req.dir, req.base.file));
           dead = req.base.dead + replay(index, req.config, store, req.base.seq, req.stop);
           // Too many removals to save this one safely (maxRemovals): build from scratch instead.
-          fromScratch = index.kind === 'hnsw' && dead > maxRemovals(index.size());
+          fromScratch = pastRemovalLimit(index.kind, dead, index.size());
         } catch (e) {
           if ((e as Error).message === CANCELLED) throw e;
           fromScratch = true; // the replay hit usearch's key-table limit: start over
@@ -210,7 +213,7 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
         if (index instanceof PqIndex) trainFromStore(index, req.config, store, req.stop);
         addRows(index, req.config, store.iterateVectors(), req.stop);
       }
-      if (req.stop && Atomics.load(req.stop, 0) !== 0) throw new Error(CANCELLED);
+      throwIfStopped(req.stop);
       const file = writeIndexFile(req.dir, index, seq);
       return { format: 1, ...file, seq, fingerprint: req.fingerprint, count: index.size(), dead };
     });
