@@ -13,7 +13,7 @@
 import { binaryRecordBytes, packSigns, signDot, signDotTable, signScales } from '../compress/binary.js';
 import { DenseRows, type ColumnSpec } from './dense-rows.js';
 import { TopK } from './top-k.js';
-import type { Neighbours, VectorIndex } from './vector-index.js';
+import { searchEach, type Neighbours, type VectorIndex } from './vector-index.js';
 
 const MAGIC = 'VBINIDX1';
 
@@ -70,8 +70,7 @@ export class BinaryIndex implements VectorIndex {
   }
 
   searchMany(queries: Float32Array, k: number, breadth: number): Neighbours[] {
-    const d = this.dimension;
-    return Array.from({ length: queries.length / d }, (_, q) => this.search(queries.subarray(q * d, (q + 1) * d), k, breadth));
+    return searchEach(queries, this.dimension, (q) => this.search(q, k, breadth));
   }
 
   save(path: string): void {

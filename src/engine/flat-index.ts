@@ -7,7 +7,7 @@ import { DenseRows } from './dense-rows.js';
 import { TopK } from './top-k.js';
 import type { Metric } from './types.js';
 import { dot, l2sq } from './vector-math.js';
-import type { Neighbours, VectorIndex } from './vector-index.js';
+import { searchEach, type Neighbours, type VectorIndex } from './vector-index.js';
 
 const MAGIC = 'VFLAT001';
 
@@ -39,8 +39,7 @@ export class FlatIndex implements VectorIndex {
 
   /** One query after another: an exact scan has no graph walk to share out. */
   searchMany(queries: Float32Array, k: number): Neighbours[] {
-    const d = this.dimension;
-    return Array.from({ length: queries.length / d }, (_, q) => this.search(queries.subarray(q * d, (q + 1) * d), k));
+    return searchEach(queries, this.dimension, (q) => this.search(q, k));
   }
 
   search(query: Float32Array, k: number): Neighbours {

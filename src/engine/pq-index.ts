@@ -16,7 +16,7 @@ import { DenseRows } from './dense-rows.js';
 import { TopK } from './top-k.js';
 import type { Metric, PqConfig } from './types.js';
 import { dot, l2sq } from './vector-math.js';
-import type { Neighbours, VectorIndex } from './vector-index.js';
+import { searchEach, type Neighbours, type VectorIndex } from './vector-index.js';
 
 const RAW_MAGIC = 'VPQRAW01';
 const CODE_MAGIC = 'VPQCOD01';
@@ -76,16 +76,14 @@ export class PqIndex implements VectorIndex {
   }
 
   /**
-   * Learn codebooks from `n` sample vectors (prepared for the metric) and encode the vectors
-   * held so far. Called on an empty index by the background build, before it adds the rows.
+   * Learn codebooks from `n` sample vectors (prepared for the metric). Only on an empty index:
+   * the background build trains first, then adds every row, encoded.
    */
   train(sample: Float32Array, n: number, check?: () => void): void {
-    const params = trainPq(sample, n, this.dimension, { m: this.pq.m, bits: this.pq.bits, check });
-    const raw = this.params ? null : this.rows;
-    this.params = params;
+    if (this.rows.n > 0) throw new Error('a PQ index trains before it holds vectors');
+    this.params = trainPq(sample, n, this.dimension, { m: this.pq.m, bits: this.pq.bits, check });
     this.trainedOn = n;
-    this.rows = this.codeRows(Math.max(1024, this.rows.n));
-    if (raw && raw.n > 0) this.add(Array.from(raw.labels.subarray(0, raw.n)), (raw.columns[0] as Float32Array).subarray(0, raw.n * this.dimension));
+    this.rows = this.codeRows();
   }
 
   add(labels: number[], vectors: Float32Array): void {
@@ -124,8 +122,7 @@ export class PqIndex implements VectorIndex {
   }
 
   searchMany(queries: Float32Array, k: number, breadth: number): Neighbours[] {
-    const d = this.dimension;
-    return Array.from({ length: queries.length / d }, (_, q) => this.search(queries.subarray(q * d, (q + 1) * d), k, breadth));
+    return searchEach(queries, this.dimension, (q) => this.search(q, k, breadth));
   }
 
   /** Rows (raw or codes); when trained, a trailer of m, bits, trainedOn (u32 LE) and the codebooks. */
