@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { HnswIndex } from '../src/engine/hnsw-index.js';
 import type { CollectionConfig } from '../src/engine/types.js';
-import { prepareVector } from '../src/engine/vector-math.js';
+import { prepareVector } from '../src/vector/math.js';
 import { gloveData, groundTruth, queryWords, recallAt, vec } from './lib/glove-data.js';
 
 const { Index } = createRequire(import.meta.url)('usearch');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type * as Usearch from 'usearch';
 import { Collection, type SearchResult } from '../src/engine/index.js';
 import { DEFAULT_HNSW } from '../src/engine/config.js';
-import { prepareVector } from '../src/engine/vector-math.js';
+import { prepareVector } from '../src/vector/math.js';
 import { gloveData, groundTruth, queryWords, recallAt, vec } from './lib/glove-data.js';
 
 const [system, nArg, efArg, qArg] = process.argv.slice(2);

@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { gloveData, queryWords, vec, groundTruth, recallAt } from './lib/glove-data.js';
-import { prepareVector } from '../src/engine/vector-math.js';
+import { prepareVector } from '../src/vector/math.js';
 const { Index } = createRequire(import.meta.url)('usearch');
 const g = gloveData();
 const N = 100000, d = 100;

@@ -4,7 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORDNET_DEFAULT_DIR } from './embed/wordnet.js';
+
+/** Where Debian's wordnet-base puts WordNet 3.0's data files. */
+export const WORDNET_DEFAULT_DIR = '/usr/share/wordnet';
 
 export interface Config {
   host: string;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultGloveCache, loadGlove, type GloveVectors } from '../../src/embed/glove.js';
 import { FlatIndex } from '../../src/engine/flat-index.js';
 import type { Metric } from '../../src/engine/types.js';
-import { prepareVector } from '../../src/engine/vector-math.js';
+import { prepareVector } from '../../src/vector/math.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const QUERY_START = 300000;

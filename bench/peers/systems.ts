@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Collection } from '../../src/engine/index.js';
-import { normalized } from '../../src/engine/vector-math.js';
+import { normalized } from '../../src/vector/math.js';
 import { ROOT } from '../lib/glove-data.js';
 import { poster, serveProcess, upsertAll, waitIndexed, type ServerProcess } from '../lib/server.js';
 

@@ -14,8 +14,8 @@
  *   database's binary storage picks its candidates.
  */
 import { statSync } from 'node:fs';
-import { TopK } from '../engine/top-k.js';
-import { dot, norm } from '../engine/vector-math.js';
+import { TopK } from '../vector/top-k.js';
+import { dot, norm } from '../vector/math.js';
 import { hammingBytes, packSigns, signDot, signDotTable } from './binary.js';
 import { ContainerReader } from './container.js';
 import { DEFAULT_CHUNK_ROWS, type Progress } from './files.js';

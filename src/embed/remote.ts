@@ -14,7 +14,7 @@
  * batches of the provider's limit. Vectors are L2-normalized like every model's.
  */
 import { VectraError } from '../errors.js';
-import { normalized as unitLength } from '../engine/vector-math.js';
+import { normalized as unitLength } from '../vector/math.js';
 import type { EmbedPool } from './pool.js';
 import type { EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 

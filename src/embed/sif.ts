@@ -14,7 +14,7 @@
  *
  * A change of recipe must get a new id: collections remember the id they were built with.
  */
-import { dot, norm } from '../engine/vector-math.js';
+import { dot, norm } from '../vector/math.js';
 import type { GloveVectors } from './glove.js';
 
 export type SifRecipe = 'glove-100d-v1' | 'glove-100d-v2';

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { VectraError } from '../errors.js';
 import { mulberry32 } from '../random.js';
 
-export const WORDNET_DEFAULT_DIR = '/usr/share/wordnet';
 const FILES = ['data.noun', 'data.verb', 'data.adj', 'data.adv'];
 
 export interface Synset {

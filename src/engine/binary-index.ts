@@ -12,7 +12,7 @@
  */
 import { binaryRecordBytes, packSigns, signDot, signDotTable, signScales } from '../compress/binary.js';
 import { DenseRows, type ColumnSpec } from './dense-rows.js';
-import { TopK } from './top-k.js';
+import { TopK } from '../vector/top-k.js';
 import { searchEach, type Neighbours, type VectorIndex } from './vector-index.js';
 
 const MAGIC = 'VBINIDX1';

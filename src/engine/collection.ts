@@ -10,14 +10,14 @@ import { isVectraError, probeDisk, storageError, VectraError } from '../errors.j
 import { indexFingerprint, resolveConfig } from './config.js';
 import { compilePredicate, compileSql, DEFAULT_FILTER_LIMITS, FieldType, parseFilter, type FilterLimits, type FilterNode } from './filter.js';
 import { defaultLogger, type EngineLogger } from './logger.js';
-import { prepareRecord } from './records.js';
+import { prepareRecord, toVector } from './validation.js';
 import { blobToVector, RecordStore, type PreparedRecord, type RecordRow } from './record-store.js';
 import { commitSnapshot, createIndex, readSnapshotMeta, removeStaleFiles, replay, snapshotProblem, writeIndexFile, type SnapshotMeta } from './snapshot.js';
 import { startSnapshotJob, type SnapshotJob } from './snapshot-jobs.js';
-import { TopK } from './top-k.js';
+import { TopK } from '../vector/top-k.js';
 import { ftsQuery } from './keyword.js';
 import type { CollectionConfig, CollectionConfigInput, KeywordRequest, Metadata, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
-import { exactScore, higherIsBetter, prepareVector, toVector } from './vector-math.js';
+import { exactScore, higherIsBetter, prepareVector } from '../vector/math.js';
 import { distanceToScore, type Neighbours, type VectorIndex } from './vector-index.js';
 import { DEFAULT_INSERT_THREADS, maxRemovals, pastRemovalLimit } from './hnsw-index.js';
 import { PqIndex } from './pq-index.js';

@@ -4,9 +4,9 @@
  * Distances match usearch's: 1 − dot for cosine/dot, squared L2 for l2.
  */
 import { DenseRows } from './dense-rows.js';
-import { TopK } from './top-k.js';
+import { TopK } from '../vector/top-k.js';
 import type { Metric } from './types.js';
-import { dot, l2sq } from './vector-math.js';
+import { dot, l2sq } from '../vector/math.js';
 import { searchEach, type Neighbours, type VectorIndex } from './vector-index.js';
 
 const MAGIC = 'VFLAT001';

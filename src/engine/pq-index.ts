@@ -13,9 +13,9 @@
 import { readFileSync } from 'node:fs';
 import { encodePq, pqDistance, pqDistanceTable, pqRecordBytes, trainPq, type PqParams } from '../compress/pq.js';
 import { DenseRows } from './dense-rows.js';
-import { TopK } from './top-k.js';
+import { TopK } from '../vector/top-k.js';
 import type { Metric, PqConfig } from './types.js';
-import { dot, l2sq } from './vector-math.js';
+import { dot, l2sq } from '../vector/math.js';
 import { searchEach, type Neighbours, type VectorIndex } from './vector-index.js';
 
 const RAW_MAGIC = 'VPQRAW01';

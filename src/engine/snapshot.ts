@@ -18,7 +18,7 @@ import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from './pq-index.js';
 import { mulberry32 } from '../random.js';
 import { blobToVector, RecordStore } from './record-store.js';
 import type { CollectionConfig } from './types.js';
-import { prepareVector } from './vector-math.js';
+import { prepareVector } from '../vector/math.js';
 import type { VectorIndex } from './vector-index.js';
 
 export const SNAPSHOT_META = 'snapshot.json';

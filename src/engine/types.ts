@@ -1,6 +1,7 @@
 import type { Filter } from './filter.js';
 
-export type Metric = 'cosine' | 'dot' | 'l2';
+export type { Metric } from '../vector/math.js';
+import type { Metric } from '../vector/math.js';
 export type StorageType = 'f32' | 'f16' | 'i8' | 'binary' | 'pq';
 
 /** Product quantization (`storage: "pq"`): m sub-vectors of d/m dimensions, 2^bits centroids each. */

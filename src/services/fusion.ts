@@ -1,4 +1,4 @@
-import { dot, normalized } from '../engine/vector-math.js';
+import { dot, normalized } from '../vector/math.js';
 
 /**
  * Combining rankings (hybrid search) and diversifying them (MMR). Pure functions over

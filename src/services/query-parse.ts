@@ -5,7 +5,7 @@
  * gets searched. Fields are chosen by meaning: the words around a constraint (plus hints
  * from its currency or unit) against each field's name and aliases, with the embedding model.
  */
-import { dot } from '../engine/vector-math.js';
+import { dot } from '../vector/math.js';
 
 export type Op = '$gt' | '$gte' | '$lt' | '$lte';
 

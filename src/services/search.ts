@@ -1,6 +1,6 @@
 import { VectraError } from '../errors.js';
 import { MAX_K, type Collection, type SearchHit, type SearchPlan } from '../engine/index.js';
-import { higherIsBetter } from '../engine/vector-math.js';
+import { higherIsBetter } from '../vector/math.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Collection, FlatIndex, SYNC_INDEX_LIMIT } from '../../src/engine/index.js';
-import { normalized } from '../../src/engine/vector-math.js';
+import { normalized } from '../../src/vector/math.js';
 import { glove, row } from '../support/glove.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 

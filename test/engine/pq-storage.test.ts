@@ -11,7 +11,7 @@ import { decodePq, encodePq, pqRecordBytes, trainPq } from '../../src/compress/p
 import { defaultPqM } from '../../src/engine/config.js';
 import { Collection, type Metric } from '../../src/engine/index.js';
 import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from '../../src/engine/pq-index.js';
-import { dot, l2sq, prepareVector } from '../../src/engine/vector-math.js';
+import { dot, l2sq, prepareVector } from '../../src/vector/math.js';
 import { mulberry32 } from '../../src/random.js';
 import { dataset, exactTruth, glove, recallOf, row } from '../support/glove.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';

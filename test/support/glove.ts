@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NpyWriter } from '../../src/compress/npy.js';
 import { FlatIndex } from '../../src/engine/flat-index.js';
 import type { Metric } from '../../src/engine/types.js';
-import { prepareVector } from '../../src/engine/vector-math.js';
+import { prepareVector } from '../../src/vector/math.js';
 import { defaultGloveCache, loadGlove, type GloveVectors } from '../../src/embed/glove.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

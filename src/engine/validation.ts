@@ -1,9 +1,8 @@
-/** Validation of incoming records: every error names the record and the field to fix. */
+/** Validation of incoming records and query vectors: every error names the record and the field to fix. */
 import { randomUUID } from 'node:crypto';
 import { VectraError } from '../errors.js';
 import type { PreparedRecord } from './record-store.js';
 import type { Metadata, RecordInput } from './types.js';
-import { toVector } from './vector-math.js';
 
 export const RECORD_LIMITS = {
   maxIdLength: 256,
@@ -53,4 +52,34 @@ export function prepareRecord(input: RecordInput, dimension: number, where: stri
   if (typeof metadata !== 'object' || Array.isArray(metadata)) fail(`${where}.metadata`, 'metadata must be a JSON object');
   checkMetadata(metadata, `${where}.metadata`, 0, { leaves: RECORD_LIMITS.maxMetadataLeaves + 1 });
   return { id, text, metadata, vector: toVector(input.vector, dimension, where) };
+}
+
+/**
+ * Validate a vector (right length, finite numbers) and copy it into a Float32Array.
+ * `where` names the offending record in the error, e.g. "records[3]".
+ */
+export function toVector(value: unknown, dimension: number, where: string): Float32Array {
+  if (!(Array.isArray(value) || ArrayBuffer.isView(value))) {
+    throw new VectraError('INVALID_VECTOR', `${where}.vector must be an array of ${dimension} numbers`);
+  }
+  const arr = value as ArrayLike<unknown>;
+  if (arr.length !== dimension) {
+    throw new VectraError(
+      'DIMENSION_MISMATCH',
+      `${where}.vector has ${arr.length} dimensions but the collection expects ${dimension}`,
+    );
+  }
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) {
+    const x = arr[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      throw new VectraError('INVALID_VECTOR', `${where}.vector[${i}] is ${JSON.stringify(x) ?? String(x)}; every component must be a finite number`);
+    }
+    // Finite doubles beyond float32 range would become Infinity.
+    if (!Number.isFinite(Math.fround(x))) {
+      throw new VectraError('INVALID_VECTOR', `${where}.vector[${i}] = ${x} is outside the float32 range`);
+    }
+    out[i] = x;
+  }
+  return out;
 }

@@ -1,35 +1,10 @@
-import { VectraError } from '../errors.js';
-import type { Metric } from './types.js';
-
 /**
- * Validate a vector (right length, finite numbers) and copy it into a Float32Array.
- * `where` names the offending record in the error, e.g. "records[3]".
+ * Vector math on Float32Arrays: the bottom floor. Engine, embedders and the compressor import it;
+ * it imports nothing of ours.
  */
-export function toVector(value: unknown, dimension: number, where: string): Float32Array {
-  if (!(Array.isArray(value) || ArrayBuffer.isView(value))) {
-    throw new VectraError('INVALID_VECTOR', `${where}.vector must be an array of ${dimension} numbers`);
-  }
-  const arr = value as ArrayLike<unknown>;
-  if (arr.length !== dimension) {
-    throw new VectraError(
-      'DIMENSION_MISMATCH',
-      `${where}.vector has ${arr.length} dimensions but the collection expects ${dimension}`,
-    );
-  }
-  const out = new Float32Array(dimension);
-  for (let i = 0; i < dimension; i++) {
-    const x = arr[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
-      throw new VectraError('INVALID_VECTOR', `${where}.vector[${i}] is ${JSON.stringify(x) ?? String(x)}; every component must be a finite number`);
-    }
-    // Finite doubles beyond float32 range would become Infinity.
-    if (!Number.isFinite(Math.fround(x))) {
-      throw new VectraError('INVALID_VECTOR', `${where}.vector[${i}] = ${x} is outside the float32 range`);
-    }
-    out[i] = x;
-  }
-  return out;
-}
+
+/** How two vectors are compared. */
+export type Metric = 'cosine' | 'dot' | 'l2';
 
 export function norm(v: Float32Array): number {
   let s = 0;
