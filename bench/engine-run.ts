@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Usearch from 'usearch';
 import { Collection, type SearchResult } from '../src/engine/index.js';
-import { DEFAULT_HNSW } from '../src/engine/config.js';
+import { DEFAULT_HNSW } from '../src/engine/collection-config.js';
 import { prepareVector } from '../src/vector/math.js';
 import { gloveData, groundTruth, queryWords, recallAt, vec } from './lib/glove-data.js';
 

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type * as Usearch from 'usearch';
-import { vectorBytes } from './config.js';
+import { vectorBytes } from './collection-config.js';
 import type { CollectionConfig, HnswConfig } from './types.js';
 import type { Neighbours, VectorIndex } from './vector-index.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BinaryIndex } from './binary-index.js';
 import { FlatIndex } from './flat-index.js';
-import { indexFingerprint } from './config.js';
+import { indexFingerprint } from './collection-config.js';
 import { DEFAULT_INSERT_THREADS, HnswIndex, pastRemovalLimit } from './hnsw-index.js';
 import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from './pq-index.js';
 import { mulberry32 } from '../random.js';

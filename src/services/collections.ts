@@ -1,6 +1,6 @@
 import { VectraError } from '../errors.js';
 import type { Collection, CollectionConfigInput, Metric, StorageType } from '../engine/index.js';
-import { vectorBytes } from '../engine/config.js';
+import { vectorBytes } from '../engine/collection-config.js';
 import type { ModelRegistry } from '../embed/registry.js';
 import type { TenantSpaces } from './tenant-spaces.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { decodePq, encodePq, pqRecordBytes, trainPq } from '../../src/compress/pq.js';
-import { defaultPqM } from '../../src/engine/config.js';
+import { defaultPqM } from '../../src/engine/collection-config.js';
 import { Collection, type Metric } from '../../src/engine/index.js';
 import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from '../../src/engine/pq-index.js';
 import { dot, l2sq, prepareVector } from '../../src/vector/math.js';

@@ -1,17 +1,18 @@
 /**
- * Runs snapshot builds in worker threads so that searches and writes on the main thread
- * never wait for them, with a small global limit so rebuilds cannot starve the server.
+ * Index builds: a vector index built from the record store and saved as a snapshot file, in a
+ * worker thread so that searches and writes on the main thread never wait for it, with a small
+ * global limit so rebuilds cannot starve the server. (What a build does: snapshot.ts.)
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BuildRequest, SnapshotMeta } from './snapshot.js';
+import { CANCELLED, type BuildRequest, type SnapshotMeta } from './snapshot.js';
 
 // Built, this module is .js and so is the worker. Run from source through tsx (tests,
 // benchmarks), it is .ts: worker threads do not inherit tsx's loader on Node 20, so a
 // small bootstrap registers it before importing the worker.
 const EXT = extname(fileURLToPath(import.meta.url));
-const WORKER_URL = new URL(`./snapshot-worker${EXT}`, import.meta.url);
+const WORKER_URL = new URL(`./index-build-worker${EXT}`, import.meta.url);
 
 function spawnWorker(workerData: unknown): Worker {
   if (EXT !== '.ts') return new Worker(WORKER_URL, { workerData });
@@ -19,16 +20,13 @@ function spawnWorker(workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData });
 }
 
+/** Builds running at once, at most. */
+const LIMIT = 2;
 let running = 0;
 const waiting: (() => void)[] = [];
-let limit = 2;
-
-export function setSnapshotConcurrency(n: number): void {
-  limit = Math.max(1, n);
-}
 
 async function slot(): Promise<void> {
-  if (running < limit) {
+  if (running < LIMIT) {
     running++;
     return;
   }
@@ -41,7 +39,7 @@ function release(): void {
   else running--;
 }
 
-export interface SnapshotJob {
+export interface IndexBuild {
   promise: Promise<SnapshotMeta>;
   /**
    * Ask the worker to stop at its next batch; the promise rejects with `cancelled`. The worker
@@ -51,20 +49,20 @@ export interface SnapshotJob {
   cancel(): void;
 }
 
-export function startSnapshotJob(req: BuildRequest): SnapshotJob {
+export function startIndexBuild(req: BuildRequest): IndexBuild {
   const stop = new Int32Array(new SharedArrayBuffer(4));
   let cancelled = false;
   const promise = (async () => {
     await slot();
     try {
-      if (cancelled) throw new Error('cancelled');
+      if (cancelled) throw new Error(CANCELLED);
       const w = spawnWorker({ ...req, stop });
       return await new Promise<SnapshotMeta>((resolve, reject) => {
         w.once('message', (m: { ok: boolean; meta?: SnapshotMeta; error?: string }) =>
           m.ok ? resolve(m.meta!) : reject(new Error(m.error)),
         );
         w.once('error', reject);
-        w.once('exit', (code) => reject(new Error(cancelled ? 'cancelled' : `snapshot worker exited with code ${code}`)));
+        w.once('exit', (code) => reject(new Error(cancelled ? CANCELLED : `index build worker exited with code ${code}`)));
       });
     } finally {
       release();

@@ -1,4 +1,4 @@
-/** Worker thread entry: builds one snapshot off the main thread (see snapshot.ts). */
+/** Worker thread entry: one index build off the main thread (see index-builds.ts, snapshot.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildSnapshot, type BuildRequest } from './snapshot.js';
 

@@ -1,0 +1,192 @@
+/**
+ * The live index of a collection: what searches read besides SQLite. The vector index (graph,
+ * flat or scanned codes), the tail of records SQLite has but the graph does not yet (deferred
+ * indexing), the removals the graph has absorbed, and the label → id map. Writes reach it only
+ * after SQLite has committed them; it never writes to SQLite.
+ */
+import { VectraError } from '../errors.js';
+import type { EngineLogger } from './logger.js';
+import { blobToVector, type RecordStore, type WriteResult } from './record-store.js';
+import { createIndex, replay } from './snapshot.js';
+import { pastRemovalLimit } from './hnsw-index.js';
+import type { CollectionConfig } from './types.js';
+import { prepareVector } from '../vector/math.js';
+import type { VectorIndex } from './vector-index.js';
+
+/** Writes up to this many records go into the graph at once even when indexing is deferred. */
+export const SYNC_INDEX_LIMIT = 256;
+/**
+ * Most records waiting for the graph. Beyond it writes go into the graph before they are
+ * acknowledged again (writers slow to the graph's pace) — the tail is memory, and every
+ * search scans it.
+ */
+export const MAX_TAIL = 100_000;
+/**
+ * Graphs up to this size are rebuilt at once (tens of ms) when worn by removals: their usearch
+ * limits are tight (maxRemovals). Bigger ones are compacted in the background.
+ */
+const SYNC_REBUILD_LIMIT = 256;
+
+export interface LiveIndexSettings {
+  /** Threads for HNSW batch inserts (see HnswIndex). */
+  insertThreads: number;
+  /** Deferred indexing: see CollectionOptions.deferIndexing. */
+  deferIndexing: boolean;
+}
+
+export class LiveIndex {
+  private current: VectorIndex;
+  private waiting = new Map<number, Float32Array>();
+  private removals = 0;
+  private isClosed = false;
+  /** label → id of every record: id-only answers need no SQLite round trip. */
+  readonly idOf = new Map<number, string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly config: CollectionConfig,
+    private readonly store: RecordStore,
+    private readonly settings: LiveIndexSettings,
+    private readonly log: EngineLogger,
+  ) {
+    this.current = this.createIndex();
+    for (const [label, id] of store.allIds()) this.idOf.set(label, id);
+  }
+
+  /** The vector index searches use now (replaced whole by rebuilds and adopted builds). */
+  get index(): VectorIndex {
+    return this.current;
+  }
+
+  /** Records in SQLite but not yet in the graph, label → vector as stored: searched exactly. */
+  get tail(): ReadonlyMap<number, Float32Array> {
+    return this.waiting;
+  }
+
+  /** Removed entries the graph still holds (only a graph keeps them; see maxRemovals). */
+  get dead(): number {
+    return this.removals;
+  }
+
+  /** Count at least `n` removed entries in the graph (a snapshot of it says it holds that many). */
+  assumeRemovals(n: number): void {
+    this.removals = Math.max(this.removals, n);
+  }
+
+  /** Records stored. */
+  get count(): number {
+    return this.idOf.size;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Refuse every later search and write. False if it was already closed. */
+  close(): boolean {
+    if (this.isClosed) return false;
+    this.isClosed = true;
+    return true;
+  }
+
+  assertOpen(): void {
+    if (this.isClosed) throw new VectraError('COLLECTION_CLOSED', 'this collection has been closed or dropped');
+  }
+
+  /** Whether large writes may wait in the tail (deferred indexing, and only a graph is slow to insert into). */
+  get defers(): boolean {
+    return this.settings.deferIndexing && this.config.index.type === 'hnsw';
+  }
+
+  createIndex(): VectorIndex {
+    return createIndex(this.config, this.settings.insertThreads);
+  }
+
+  /**
+   * Make `index` — loaded from a snapshot covering `seq`, which had absorbed `dead` removals —
+   * the live one, brought up to the store's state: in the graph at once when there is little
+   * to do or indexing is not deferred, else removed from the graph and put in the tail. The
+   * live state changes only if this succeeds.
+   */
+  adopt(index: VectorIndex, seq: number, dead: number): void {
+    const tail = new Map<number, Float32Array>();
+    if (!this.defers || this.store.pendingSince(seq) <= SYNC_INDEX_LIMIT) {
+      dead += replay(index, this.config, this.store, seq);
+    } else {
+      for (const row of this.store.changedSince(seq)) tail.set(row.label, Float32Array.from(blobToVector(row.vector)));
+      dead += index.remove(this.store.tombstonesSince(seq)) + index.remove([...tail.keys()]);
+    }
+    this.current = index;
+    this.waiting = tail;
+    this.removals = dead;
+  }
+
+  /** Replace the index with one built from every record in SQLite, on this thread. */
+  rebuild(): void {
+    const index = this.createIndex();
+    this.removals = replay(index, this.config, this.store, 0);
+    this.current = index;
+    this.waiting = new Map();
+  }
+
+  /**
+   * Upserts SQLite has committed: into the graph now, or (deferred indexing, a large write or
+   * others already waiting, room left) into the tail. `rebuilt`: see `apply`.
+   */
+  upserted(res: WriteResult): { deferred: boolean; rebuilt: boolean } {
+    const { labels, vectors } = res;
+    const deferred = this.defers && (labels.length > SYNC_INDEX_LIMIT || this.waiting.size > 0) && this.waiting.size + labels.length <= MAX_TAIL;
+    let rebuilt: boolean;
+    if (deferred) {
+      // Acknowledged now (SQLite has it); the graph takes it in the background.
+      rebuilt = this.apply(() => (this.removals += this.current.remove(labels)));
+      labels.forEach((l, i) => {
+        this.waiting.delete(l);
+        this.waiting.set(l, vectors[i]);
+      });
+    } else {
+      // Into the graph now; a waiting older version of the same record must not linger.
+      for (const l of labels) this.waiting.delete(l);
+      const d = this.config.dimension;
+      const matrix = new Float32Array(labels.length * d);
+      vectors.forEach((v, i) => matrix.set(prepareVector(this.config.metric, v), i * d));
+      rebuilt = this.apply(() => {
+        this.removals += this.current.remove(labels);
+        this.current.add(labels, matrix);
+      });
+    }
+    labels.forEach((l, i) => this.idOf.set(l, res.ids[i]));
+    return { deferred, rebuilt };
+  }
+
+  /** Deletes SQLite has committed. `rebuilt`: see `apply`. */
+  deleted(labels: number[]): boolean {
+    const rebuilt = this.apply(() => (this.removals += this.current.remove(labels)));
+    for (const l of labels) {
+      this.idOf.delete(l);
+      this.waiting.delete(l);
+    }
+    return rebuilt;
+  }
+
+  /**
+   * Apply a change SQLite already has to the vector index. If usearch refuses it (its removal
+   * limits, see maxRemovals), or a small graph has absorbed as many removals as is safe, the
+   * index is rebuilt from SQLite on the spot (true: the saved snapshot still holds the removed
+   * entries and should be replaced); a big one is compacted in the background.
+   */
+  private apply(change: () => void): boolean {
+    let failure: string | null = null;
+    try {
+      change();
+    } catch (e) {
+      failure = (e as Error).message;
+    }
+    const live = this.current.size();
+    const worn = pastRemovalLimit(this.current.kind, this.removals, live) && live <= SYNC_REBUILD_LIMIT;
+    if (failure === null && !worn) return false;
+    if (failure !== null) this.log.warn({ dir: this.dir, err: failure }, 'vector index update refused; rebuilding it from SQLite');
+    this.rebuild();
+    return true;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Rankings: labels best first with their scores, as the engine reports them (cosine and dot:
+ * higher is better; l2: a distance, lower is better). Exact ranking of stored rows, and the
+ * merge of a graph's answer with an exact scan of the records not yet in the graph.
+ */
+import { exactScore, higherIsBetter, type Metric } from '../vector/math.js';
+import { TopK } from '../vector/top-k.js';
+import { blobToVector } from './record-store.js';
+import type { CollectionConfig } from './types.js';
+import { distanceToScore, type Neighbours } from './vector-index.js';
+
+export interface Ranked {
+  labels: number[];
+  scores: number[];
+}
+
+/** An index's neighbours as scores. */
+export function fromNeighbours(config: CollectionConfig, n: Neighbours): Ranked {
+  return { labels: n.labels, scores: n.distances.map((d) => distanceToScore(config, d)) };
+}
+
+/** Rank (label, vector blob) rows by exact score against a prepared query, best first, top k. */
+export function rankRows(metric: Metric, query: Float32Array, k: number, rows: Iterable<{ label: number; vector: Buffer }>): Ranked {
+  const sign = higherIsBetter(metric) ? -1 : 1;
+  const top = new TopK(k);
+  for (const row of rows) top.push(sign * exactScore(metric, query, blobToVector(row.vector)), row.label);
+  const s = top.sorted();
+  return { labels: s.labels, scores: s.distances.map((d) => sign * d) };
+}
+
+/** A graph's answer merged with an exact ranking of the tail (records not yet in the graph), top k. */
+export function mergeTail(metric: Metric, query: Float32Array, k: number, graph: Ranked, tail: ReadonlyMap<number, Float32Array>): Ranked {
+  if (tail.size === 0) return graph;
+  const sign = higherIsBetter(metric) ? -1 : 1;
+  const top = new TopK(k);
+  graph.labels.forEach((l, i) => top.push(sign * graph.scores[i], l));
+  // The graph's fallback (an exact scan of SQLite) already holds tail records: once each.
+  const seen = new Set(graph.labels);
+  for (const [label, v] of tail) if (!seen.has(label)) top.push(sign * exactScore(metric, query, v), label);
+  const s = top.sorted();
+  return { labels: s.labels, scores: s.distances.map((d) => sign * d) };
+}
