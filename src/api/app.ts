@@ -65,7 +65,7 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Vectra', version: '1', description: 'Self-hosted vector database: embed, store, search. Contract: shared/API.md' },
+      info: { title: 'Vectra', version: '1', description: 'Self-hosted vector database: embed, store, search. Reference: docs/api.md' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'vk_… API key' } } },
       security: [{ apiKey: [] }],
     },

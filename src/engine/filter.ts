@@ -1,5 +1,5 @@
 /**
- * Metadata filters (grammar in shared/API.md), parsed once per query into a small AST that
+ * Metadata filters (grammar in docs/api.md), parsed once per query into a small AST that
  * compiles both to a JS predicate (post-filtering graph candidates) and to SQL over the
  * `fields` table (finding matching records through SQLite's indexes).
  *

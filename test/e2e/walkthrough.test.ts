@@ -1,5 +1,5 @@
 /**
- * The shared/API.md walkthrough against a real server on a real port, and every error code
+ * The docs/api.md walkthrough against a real server on a real port, and every error code
  * the contract describes, shaped as {"error": {"code", "message"}}.
  */
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-/** Shapes of the API's answers (shared/API.md), as the dashboard reads them. */
+/** Shapes of the API's answers (docs/api.md), as the dashboard reads them. */
 
 export interface Collection {
   name: string;
