@@ -3,7 +3,8 @@
  * errors (validation, body parsing, size, media type, rate limit) map to stable codes here.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isVectraError, storageError, type ErrorCode } from '../errors.js';
+import { storageError } from '../engine/disk.js';
+import { isVectraError, type ErrorCode } from '../errors.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',

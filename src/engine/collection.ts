@@ -6,7 +6,8 @@
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isVectraError, probeDisk, storageError, VectraError } from '../errors.js';
+import { isVectraError, VectraError } from '../errors.js';
+import { probeDisk, storageError } from './disk.js';
 import { indexFingerprint, resolveConfig } from './config.js';
 import { compilePredicate, compileSql, DEFAULT_FILTER_LIMITS, FieldType, parseFilter, type FilterLimits, type FilterNode } from './filter.js';
 import { defaultLogger, type EngineLogger } from './logger.js';

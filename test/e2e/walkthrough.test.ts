@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { errorHandler } from '../../src/api/errors.js';
-import { storageError, VectraError } from '../../src/errors.js';
+import { storageError } from '../../src/engine/disk.js';
+import { VectraError } from '../../src/errors.js';
 import { client, errorCode, register, testServer, type Answer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 
