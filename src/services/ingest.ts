@@ -78,28 +78,6 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer | string>, maxLi
   if (size > 0 || tooLong) yield* finish();
 }
 
-/**
- * The chunks of `source`, failing with REQUEST_TIMEOUT when the next one takes longer than
- * `idleMs` to arrive. Only time spent waiting on the sender counts: while the consumer is
- * busy storing, nothing is being asked of it.
- */
-export async function* untilIdle<T>(source: AsyncIterable<T>, idleMs: number): AsyncGenerator<T> {
-  const it = source[Symbol.asyncIterator]();
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new VectraError('REQUEST_TIMEOUT', `no data for ${idleMs} ms; the stream was closed (lines answered above are stored)`)), idleMs);
-    });
-    try {
-      const r = await Promise.race([it.next(), idle]);
-      if (r.done) return;
-      yield r.value;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
 function errorOf(e: unknown): { code: string; message: string } {
   if (isVectraError(e)) return { code: e.code, message: e.message };
   return { code: 'INVALID_RECORD', message: (e as Error).message };

@@ -1,20 +1,15 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
 import { Type } from '@fastify/type-provider-typebox';
 import { isVectraError, VectraError } from '../../errors.js';
-import { MAX_LINE_BYTES, ndjsonLines, untilIdle } from '../../services/ingest.js';
+import { MAX_LINE_BYTES, ndjsonLines } from '../../services/ingest.js';
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { CollectionName, errorResponses } from '../schemas.js';
+import { atMostBytes, ndjsonBody, untilIdle } from '../stream-body.js';
 
 /** Records per upsert transaction from a stream: big enough to batch embedding, small enough to answer often. */
 export const STREAM_BATCH = 500;
-
-/** The request body as the NDJSON content-type parser hands it over (a stream), or a 415. */
-function ndjsonBody(body: unknown): Readable {
-  if (!(body instanceof Readable)) throw new VectraError('UNSUPPORTED_MEDIA_TYPE', 'send one JSON record per line with Content-Type: application/x-ndjson');
-  return body;
-}
 
 export default function ingestRoutes(app: App, s: Services): void {
   const idleMs = s.config.limits.requestTimeoutMs;
@@ -100,8 +95,9 @@ export default function ingestRoutes(app: App, s: Services): void {
     async (req, reply) => {
       const tenant = tenantOf(req);
       s.collections.get(tenant, req.params.name);
-      const body = ndjsonBody(req.body);
-      const job = await s.jobs.create(tenant, req.params.name, untilIdle(body as AsyncIterable<Buffer>, idleMs), s.config.limits.maxImportBytes);
+      const max = s.config.limits.maxImportBytes;
+      const upload = atMostBytes(untilIdle(ndjsonBody(req.body) as AsyncIterable<Buffer>, idleMs), max, `the upload is larger than ${max} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
+      const job = await s.jobs.create(tenant, req.params.name, upload);
       return reply.code(202).send(job);
     },
   );
