@@ -1,12 +1,13 @@
 /**
- * One error envelope for every non-2xx answer: {"error": {"code", "message"}}. Fastify's own
- * errors (validation, body parsing, size, media type, rate limit) map to stable codes here.
+ * One error envelope for every non-2xx answer: {"error": {"code", "message"}}, with the
+ * status of its code (error-codes.ts). Fastify's own errors (validation, body parsing, size,
+ * media type, rate limit) map to stable codes here.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { storageError } from '../engine/disk.js';
-import { isVectraError, type ErrorCode } from '../errors.js';
+import { HTTP_STATUS, isCodedError, type ApiErrorCode } from './error-codes.js';
 
-const FASTIFY_CODES: Record<string, ErrorCode> = {
+const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_JSON',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -15,7 +16,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-const STATUS_CODES: Record<number, ErrorCode> = {
+const STATUS_CODES: Record<number, ApiErrorCode> = {
   400: 'INVALID_ARGUMENT',
   401: 'INVALID_API_KEY',
   403: 'INSUFFICIENT_SCOPE',
@@ -37,13 +38,13 @@ export function errorHandler(dataDir: string) {
 }
 
 function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply, dataDir: string): FastifyReply {
-  if (isVectraError(err)) {
+  if (isCodedError(err)) {
     // The collection was dropped while this request used it (the server drains requests before
     // it closes collections at shutdown, so a drop is the only way here): answer as if the
     // request had come after the drop.
     if (err.code === 'COLLECTION_CLOSED') return send(reply, 404, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
-    if (err.status >= 500 && err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
-    return send(reply, err.status, err.code, err.message);
+    if (err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
+    return send(reply, HTTP_STATUS[err.code], err.code, err.message);
   }
   if (err.validation) {
     const where = err.validationContext ?? 'body';
@@ -69,7 +70,7 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     // Full or read-only: the client's answer says it all. A failing disk needs the operator.
     if (disk.code === 'STORAGE_IO_ERROR') req.log.error({ err }, 'disk I/O error; the write was not made');
     else req.log.warn({ err: err.message, code: err.code }, 'write refused by the disk');
-    return send(reply, disk.status, disk.code, disk.message);
+    return send(reply, HTTP_STATUS[disk.code], disk.code, disk.message);
   }
   req.log.error({ err }, 'unhandled error');
   return send(reply, 500, 'INTERNAL', 'internal error; the server logged the details');

@@ -4,11 +4,11 @@
  * the same checks are made here, as it is read: the same codes a JSON body would get.
  */
 import { Readable } from 'node:stream';
-import { VectraError } from '../errors.js';
+import { HttpError } from './error-codes.js';
 
 /** The request body as the NDJSON content-type parser hands it over (a stream), or a 415. */
 export function ndjsonBody(body: unknown): Readable {
-  if (!(body instanceof Readable)) throw new VectraError('UNSUPPORTED_MEDIA_TYPE', 'send one JSON record per line with Content-Type: application/x-ndjson');
+  if (!(body instanceof Readable)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'send one JSON record per line with Content-Type: application/x-ndjson');
   return body;
 }
 
@@ -17,7 +17,7 @@ export async function* atMostBytes(source: AsyncIterable<Buffer>, maxBytes: numb
   let bytes = 0;
   for await (const chunk of source) {
     bytes += chunk.length;
-    if (bytes > maxBytes) throw new VectraError('PAYLOAD_TOO_LARGE', tooLarge);
+    if (bytes > maxBytes) throw new HttpError('PAYLOAD_TOO_LARGE', tooLarge);
     yield chunk;
   }
 }
@@ -32,7 +32,7 @@ export async function* untilIdle<T>(source: AsyncIterable<T>, idleMs: number): A
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new VectraError('REQUEST_TIMEOUT', `no data for ${idleMs} ms; the stream was closed (lines answered above are stored)`)), idleMs);
+      timer = setTimeout(() => reject(new HttpError('REQUEST_TIMEOUT', `no data for ${idleMs} ms; the stream was closed (lines answered above are stored)`)), idleMs);
     });
     try {
       const r = await Promise.race([it.next(), idle]);

@@ -1,9 +1,9 @@
 /** Registration and API keys. */
 import { Type } from '@fastify/type-provider-typebox';
-import { VectraError } from '../../errors.js';
 import type { Scope } from '../../services/accounts.js';
 import { presentedKey, secretsEqual, tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
+import { HttpError } from '../error-codes.js';
 import { errorResponses } from '../schemas.js';
 
 const Scopes = Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]), { minItems: 1, maxItems: 3 });
@@ -26,8 +26,8 @@ export default function accountRoutes(app: App, s: Services): void {
       if (s.config.registration === 'admin') {
         const token = s.config.adminToken;
         const given = (req.headers['x-admin-token'] as string | undefined) ?? presentedKey(req);
-        if (token === null) throw new VectraError('ADMIN_TOKEN_REQUIRED', 'registration is closed on this server (it is not bound to loopback and VECTRA_ADMIN_TOKEN is not set)');
-        if (!given || !secretsEqual(given, token)) throw new VectraError('ADMIN_TOKEN_REQUIRED', 'registration on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>"');
+        if (token === null) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration is closed on this server (it is not bound to loopback and VECTRA_ADMIN_TOKEN is not set)');
+        if (!given || !secretsEqual(given, token)) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>"');
       }
       const { tenant, apiKey } = s.accounts.register(req.body.name);
       s.spaces.of(tenant.id);
@@ -65,7 +65,7 @@ export default function accountRoutes(app: App, s: Services): void {
     async (req, reply) => {
       // A key can hand out only what it has: an admin-only key cannot mint a read/write key.
       const lacking = (req.body.scopes as Scope[]).filter((scope) => !req.principal?.scopes.has(scope));
-      if (lacking.length > 0) throw new VectraError('INSUFFICIENT_SCOPE', `this API key cannot create a key with scopes it does not have itself (${lacking.map((x) => `"${x}"`).join(', ')})`);
+      if (lacking.length > 0) throw new HttpError('INSUFFICIENT_SCOPE', `this API key cannot create a key with scopes it does not have itself (${lacking.map((x) => `"${x}"`).join(', ')})`);
       const { apiKey, key } = s.accounts.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
       return reply.code(201).send({ ...key, apiKey });
     },

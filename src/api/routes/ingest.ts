@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
 import { Type } from '@fastify/type-provider-typebox';
-import { isVectraError, VectraError } from '../../errors.js';
 import { MAX_LINE_BYTES, ndjsonLines } from '../../services/ingest.js';
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
+import { HttpError, isCodedError } from '../error-codes.js';
 import { CollectionName, errorResponses } from '../schemas.js';
 import { atMostBytes, ndjsonBody, untilIdle } from '../stream-body.js';
 
@@ -38,7 +38,7 @@ export default function ingestRoutes(app: App, s: Services): void {
       // one that disconnects ends it.
       reply.raw.once('close', () => out.destroy());
       const write = async (obj: unknown) => {
-        if (out.destroyed) throw new VectraError('REQUEST_TIMEOUT', 'the client went away');
+        if (out.destroyed) throw new HttpError('REQUEST_TIMEOUT', 'the client went away');
         if (!out.write(`${JSON.stringify(obj)}\n`)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
       };
       void (async () => {
@@ -58,8 +58,8 @@ export default function ingestRoutes(app: App, s: Services): void {
         } catch (e) {
           // The rest of the body will not be read: close the connection after this answer.
           if (!reply.raw.headersSent) reply.raw.setHeader('connection', 'close');
-          const error = isVectraError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: 'the stream stopped on a server error; lines answered above are stored' };
-          if (!isVectraError(e)) req.log.error({ err: e }, 'stream ingest failed');
+          const error = isCodedError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: 'the stream stopped on a server error; lines answered above are stored' };
+          if (!isCodedError(e)) req.log.error({ err: e }, 'stream ingest failed');
           await write({ done: false, lines, upserted, errors, error }).catch(() => undefined);
         } finally {
           out.end();
