@@ -50,7 +50,7 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     closing = true;
   });
   app.addHook('onRequest', async (_req, reply) => {
-    if (closing) return send(reply.header('connection', 'close'), 503, 'SHUTTING_DOWN', 'the server is shutting down; retry in a moment (against a running instance)');
+    if (closing) return send(reply.header('connection', 'close'), 'SHUTTING_DOWN', 'the server is shutting down; retry in a moment (against a running instance)');
   });
 
   // JSON only: a text/plain body is a 415, not a string the schema then rejects.
@@ -59,7 +59,7 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
   // The dashboard's own pages (client-side routes) fall back to its index.html; the rest is the API's 404.
   const dashboardPage = await registerDashboard(app, s.config.dashboardDir);
   app.setNotFoundHandler(
-    (req, reply) => dashboardPage?.(req, reply) ?? send(reply, 404, 'ROUTE_NOT_FOUND', `there is no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`),
+    (req, reply) => dashboardPage?.(req, reply) ?? send(reply, 'ROUTE_NOT_FOUND', `there is no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`),
   );
   for (const schema of [ErrorBody, CollectionOut, StoredRecordOut, KeyOut]) app.addSchema(schema);
 

@@ -28,7 +28,8 @@ const STATUS_CODES: Record<number, ApiErrorCode> = {
   429: 'RATE_LIMITED',
 };
 
-export function send(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+/** The envelope, with the code's own status unless Fastify chose another one. */
+export function send(reply: FastifyReply, code: ApiErrorCode, message: string, status = HTTP_STATUS[code]): FastifyReply {
   return reply.code(status).type('application/json').send({ error: { code, message } });
 }
 
@@ -42,9 +43,9 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     // The collection was dropped while this request used it (the server drains requests before
     // it closes collections at shutdown, so a drop is the only way here): answer as if the
     // request had come after the drop.
-    if (err.code === 'COLLECTION_CLOSED') return send(reply, 404, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
+    if (err.code === 'COLLECTION_CLOSED') return send(reply, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
     if (err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
-    return send(reply, HTTP_STATUS[err.code], err.code, err.message);
+    return send(reply, err.code, err.message);
   }
   if (err.validation) {
     const where = err.validationContext ?? 'body';
@@ -53,8 +54,8 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     const extra = first?.keyword === 'additionalProperties' ? ` "${String((first.params as { additionalProperty?: string }).additionalProperty)}"` : '';
     // A union of literals fails once per literal: name them all instead of "must be equal to constant".
     const allowed = first?.keyword === 'const' ? err.validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'const').map((v) => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue)) : [];
-    if (allowed.length > 1) return send(reply, 400, 'INVALID_ARGUMENT', `${path} must be one of ${allowed.join(', ')}`);
-    return send(reply, 400, 'INVALID_ARGUMENT', `${path} ${first?.message ?? 'is invalid'}${extra}`);
+    if (allowed.length > 1) return send(reply, 'INVALID_ARGUMENT', `${path} must be one of ${allowed.join(', ')}`);
+    return send(reply, 'INVALID_ARGUMENT', `${path} ${first?.message ?? 'is invalid'}${extra}`);
   }
   const status = err.statusCode ?? 500;
   if (status < 500) {
@@ -63,17 +64,17 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     if (code === 'INVALID_JSON') message = `request body is not valid JSON: ${err.message}`;
     if (code === 'UNSUPPORTED_MEDIA_TYPE') message = 'send the body as application/json (Content-Type: application/json)';
     if (code === 'PAYLOAD_TOO_LARGE') message = `request body is larger than the server allows (${err.message}); split it into smaller requests`;
-    return send(reply, status, code, message);
+    return send(reply, code, message, status);
   }
   const disk = storageError(err, dataDir);
   if (disk) {
     // Full or read-only: the client's answer says it all. A failing disk needs the operator.
     if (disk.code === 'STORAGE_IO_ERROR') req.log.error({ err }, 'disk I/O error; the write was not made');
     else req.log.warn({ err: err.message, code: err.code }, 'write refused by the disk');
-    return send(reply, HTTP_STATUS[disk.code], disk.code, disk.message);
+    return send(reply, disk.code, disk.message);
   }
   req.log.error({ err }, 'unhandled error');
-  return send(reply, 500, 'INTERNAL', 'internal error; the server logged the details');
+  return send(reply, 'INTERNAL', 'internal error; the server logged the details');
 }
 
 /**
@@ -84,9 +85,9 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
 export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = (reply.request.raw.url ?? '').split('?')[0];
   const shown = JSON.stringify(path.length > 120 ? `${path.slice(0, 120)}…` : path);
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, 414, 'PATH_TOO_LONG', `a part of the path ${shown} is longer than the server accepts; names and ids are far shorter`);
-  if (err.code === 'FST_ERR_BAD_URL') return send(reply, 400, 'INVALID_PATH', `the path ${shown} is not valid percent-encoding (UTF-8); encode names and ids with encodeURIComponent`);
-  return send(reply, err.statusCode && err.statusCode < 500 ? err.statusCode : 400, 'INVALID_ARGUMENT', 'the request could not be routed');
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, 'PATH_TOO_LONG', `a part of the path ${shown} is longer than the server accepts; names and ids are far shorter`);
+  if (err.code === 'FST_ERR_BAD_URL') return send(reply, 'INVALID_PATH', `the path ${shown} is not valid percent-encoding (UTF-8); encode names and ids with encodeURIComponent`);
+  return send(reply, 'INVALID_ARGUMENT', 'the request could not be routed', err.statusCode && err.statusCode < 500 ? err.statusCode : 400);
 }
 
 /**
@@ -95,12 +96,13 @@ export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: F
  */
 export function clientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message] =
+  const [code, message]: [ApiErrorCode, string] =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts (16 KB in all)']
+      ? ['HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts (16 KB in all)']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
-        : [400, 'INVALID_ARGUMENT', 'the request is not valid HTTP/1.1'];
+        ? ['REQUEST_TIMEOUT', 'the request did not arrive in time']
+        : ['INVALID_ARGUMENT', 'the request is not valid HTTP/1.1'];
+  const status = HTTP_STATUS[code];
   const body = JSON.stringify({ error: { code, message } });
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
