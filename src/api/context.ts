@@ -2,11 +2,10 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { ModelBench } from '../embed/benchmark.js';
-import type { ModelRegistry } from '../embed/registry.js';
-import type { Reranker } from '../embed/rerank.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
 import type { DocumentService } from '../services/documents.js';
+import type { EmbeddingService } from '../services/embedding.js';
 import type { IngestService } from '../services/ingest.js';
 import type { ImportJobs } from '../services/jobs.js';
 import type { RecordService } from '../services/records.js';
@@ -20,11 +19,10 @@ export interface Services {
   config: Config;
   accounts: Accounts;
   spaces: TenantSpaces;
-  models: ModelRegistry;
-  /** Cross-encoder rerankers by id. */
-  rerankers: Map<string, Reranker>;
   modelBench: ModelBench;
   collections: CollectionService;
+  /** Collections' models, embedding texts and queries, the model catalogue. */
+  embedding: EmbeddingService;
   records: RecordService;
   ingest: IngestService;
   documents: DocumentService;

@@ -5,9 +5,8 @@
  */
 import { isVectraError, VectraError } from '../errors.js';
 import type { RecordInput } from '../engine/index.js';
-import type { ModelRegistry } from '../embed/registry.js';
 import type { CollectionService } from './collections.js';
-import { vectorSourceProblem } from './records.js';
+import { modelOf, vectorSourceProblem, type EmbeddingService } from './embedding.js';
 
 export interface LineResult {
   line: number;
@@ -86,7 +85,7 @@ function errorOf(e: unknown): { code: string; message: string } {
 export class IngestService {
   constructor(
     private readonly collections: CollectionService,
-    private readonly models: ModelRegistry,
+    private readonly embedding: EmbeddingService,
   ) {}
 
   /**
@@ -96,7 +95,7 @@ export class IngestService {
    */
   async upsertLines(tenantId: string, name: string, lines: Line[], defaultId?: (line: number) => string): Promise<LineResult[]> {
     const c = this.collections.get(tenantId, name);
-    const modelId = String(c.config.attributes.model ?? 'none');
+    const modelId = modelOf(c);
     const results: LineResult[] = [];
     const pending: { at: number; record: Record<string, unknown> }[] = [];
     for (const l of lines) {
@@ -127,7 +126,7 @@ export class IngestService {
     const needText = pending.filter((p) => p.record.vector === undefined);
     if (needText.length > 0) {
       try {
-        const vectors = await this.models.require(modelId).embed(needText.map((p) => p.record.text as string), 'document');
+        const vectors = await this.embedding.embedDocuments(c, needText.map((p) => p.record.text as string));
         needText.forEach((p, i) => (p.record = { ...p.record, vector: vectors[i] }));
       } catch (e) {
         for (const p of needText) results[p.at].error = errorOf(e);

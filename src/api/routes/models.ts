@@ -1,6 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { BENCH_DEFAULT_QUERIES, BENCH_MAX_QUERIES } from '../../embed/benchmark.js';
-import { VectraError } from '../../errors.js';
 import type { App, Services } from '../context.js';
 import { errorResponses } from '../schemas.js';
 
@@ -23,10 +22,7 @@ export default function modelRoutes(app: App, s: Services): void {
         },
       },
     },
-    async () => ({
-      models: s.models.list().map((m) => ({ id: m.id, dimension: m.dimension, provider: m.provider, description: m.description, available: m.available(), ...(m.id === s.models.defaultId ? { default: true } : {}) })),
-      rerankers: [...s.rerankers.values()].map((r) => ({ id: r.id, provider: r.provider, description: r.description, available: r.available() })),
-    }),
+    async () => s.embedding.catalog(),
   );
 
   app.post(
@@ -41,9 +37,8 @@ export default function modelRoutes(app: App, s: Services): void {
       },
     },
     async (req) => {
-      const model = s.models.get(req.body.model ?? s.models.defaultId);
-      const vectors = await model.embed(req.body.texts, 'document');
-      return { model: model.id, dimension: model.dimension, vectors: vectors.map((v) => Array.from(v)) };
+      const { model, dimension, vectors } = await s.embedding.embedTexts(req.body.texts, req.body.model);
+      return { model, dimension, vectors: vectors.map((v) => Array.from(v)) };
     },
   );
 
@@ -66,18 +61,14 @@ export default function modelRoutes(app: App, s: Services): void {
       },
     },
     async (req) => {
-      const model = s.models.get(req.body.model);
-      if (req.body.dimensions !== undefined && req.body.dimensions !== model.dimension) {
-        throw new VectraError('INVALID_ARGUMENT', `model "${model.id}" makes ${model.dimension}-dimensional vectors; it cannot shorten them`);
-      }
       const texts = typeof req.body.input === 'string' ? [req.body.input] : req.body.input;
-      const vectors = await model.embed(texts, 'document');
+      const { model, vectors } = await s.embedding.embedTexts(texts, req.body.model, req.body.dimensions);
       const tokens = texts.reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
       const base64 = req.body.encoding_format === 'base64';
       return {
         object: 'list',
         data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: base64 ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : Array.from(v) })),
-        model: model.id,
+        model,
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       };
     },
