@@ -17,6 +17,7 @@ import { IngestService } from './services/ingest.js';
 import { ImportJobs } from './services/jobs.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
+import { ServerStats } from './services/stats.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
 
 export interface RunningServer {
@@ -59,7 +60,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const services: Services = {
     config,
     accounts,
-    spaces,
     modelBench: new ModelBench(models, modelSetup.pool, config.wordnetDir),
     collections,
     embedding,
@@ -68,8 +68,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     jobs,
     documents: new DocumentService(collections, embedding),
     search: new SearchService(collections, embedding, modelSetup.rerankers),
+    stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),
     isReady: () => loaded,
-    embedWorkers: () => modelSetup.pool.workers(),
   };
   const app = await buildApp(services, logger);
   await app.listen({ host: config.host, port: config.port });

@@ -10,7 +10,7 @@ import type { IngestService } from '../services/ingest.js';
 import type { ImportJobs } from '../services/jobs.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
-import type { TenantSpaces } from '../services/tenant-spaces.js';
+import type { ServerStats } from '../services/stats.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -18,7 +18,6 @@ export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression,
 export interface Services {
   config: Config;
   accounts: Accounts;
-  spaces: TenantSpaces;
   modelBench: ModelBench;
   collections: CollectionService;
   /** Collections' models, embedding texts and queries, the model catalogue. */
@@ -28,10 +27,10 @@ export interface Services {
   documents: DocumentService;
   jobs: ImportJobs;
   search: SearchService;
+  /** Totals across tenants, for /metrics. */
+  stats: ServerStats;
   /** True once collections and the default model are loaded. */
   isReady(): boolean;
-  /** Embedding worker threads running now (they start with the first text to embed). */
-  embedWorkers(): number;
 }
 
 declare module 'fastify' {

@@ -87,6 +87,16 @@ export class CollectionService {
     return this.spaces.of(tenantId).get(name);
   }
 
+  /** COLLECTION_NOT_FOUND unless the tenant has this collection: for a route to answer 404 before a body streams. */
+  assertExists(tenantId: string, name: string): void {
+    this.get(tenantId, name);
+  }
+
+  /** Open a new tenant's (empty) set of collections, so that it exists from registration on. */
+  openTenant(tenantId: string): void {
+    this.spaces.of(tenantId);
+  }
+
   describe(tenantId: string, name: string): CollectionView {
     return viewOf(name, this.get(tenantId, name), true);
   }

@@ -30,7 +30,7 @@ export default function accountRoutes(app: App, s: Services): void {
         if (!given || !secretsEqual(given, token)) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>"');
       }
       const { tenant, apiKey } = s.accounts.register(req.body.name);
-      s.spaces.of(tenant.id);
+      s.collections.openTenant(tenant.id);
       return reply.code(201).send({ tenant: { id: tenant.id, name: tenant.name }, apiKey });
     },
   );

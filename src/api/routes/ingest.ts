@@ -31,7 +31,7 @@ export default function ingestRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const tenant = tenantOf(req);
-      s.collections.get(tenant, req.params.name); // 404 before anything streams
+      s.collections.assertExists(tenant, req.params.name); // 404 before anything streams
       const body = ndjsonBody(req.body);
       const out = new PassThrough();
       // A client that stops reading holds the stream back (and with it, reading its body);
@@ -94,7 +94,7 @@ export default function ingestRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const tenant = tenantOf(req);
-      s.collections.get(tenant, req.params.name);
+      s.collections.assertExists(tenant, req.params.name);
       const max = s.config.limits.maxImportBytes;
       const upload = atMostBytes(untilIdle(ndjsonBody(req.body) as AsyncIterable<Buffer>, idleMs), max, `the upload is larger than ${max} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
       const job = await s.jobs.create(tenant, req.params.name, upload);
