@@ -14,7 +14,7 @@ import { CollectionService } from './services/collections.js';
 import { DocumentService } from './services/documents.js';
 import { EmbeddingService } from './services/embedding.js';
 import { IngestService } from './services/ingest.js';
-import { ImportJobs } from './services/jobs.js';
+import { ImportJobs } from './services/import-jobs.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
 import { ServerStats } from './services/stats.js';
@@ -55,7 +55,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const collections = new CollectionService(spaces, embedding, config.limits.maxDimension);
   const ingest = new IngestService(collections, embedding);
   const jobLog = logger.child({ component: 'jobs' });
-  const jobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) });
+  const importJobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) });
   let loaded = false;
   const services: Services = {
     config,
@@ -65,7 +65,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     embedding,
     records: new RecordService(collections, embedding, config.limits.maxBatch),
     ingest,
-    jobs,
+    importJobs,
     documents: new DocumentService(collections, embedding),
     search: new SearchService(collections, embedding, modelSetup.rerankers),
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),
@@ -81,7 +81,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const ready = opened.then(() => embedding.warm(spaces.all().flatMap((db) => db.collections().map(([, c]) => c)))).then(() => {
     loaded = true;
     // Imports interrupted by the last stop go on where they stopped.
-    jobs.resumeAll();
+    importJobs.resumeAll();
     logger.info({ url }, 'ready');
   });
   let closing: Promise<void> | null = null;
@@ -94,7 +94,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       closing ??= (async () => {
         await app.close();
         await ready.catch(() => undefined);
-        await jobs.close();
+        await importJobs.close();
         await spaces.close();
         await modelSetup.close();
         accounts.close();

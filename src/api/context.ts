@@ -7,7 +7,7 @@ import type { CollectionService } from '../services/collections.js';
 import type { DocumentService } from '../services/documents.js';
 import type { EmbeddingService } from '../services/embedding.js';
 import type { IngestService } from '../services/ingest.js';
-import type { ImportJobs } from '../services/jobs.js';
+import type { ImportJobs } from '../services/import-jobs.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
 import type { ServerStats } from '../services/stats.js';
@@ -25,7 +25,7 @@ export interface Services {
   records: RecordService;
   ingest: IngestService;
   documents: DocumentService;
-  jobs: ImportJobs;
+  importJobs: ImportJobs;
   search: SearchService;
   /** Totals across tenants, for /metrics. */
   stats: ServerStats;

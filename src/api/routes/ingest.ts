@@ -97,18 +97,18 @@ export default function ingestRoutes(app: App, s: Services): void {
       s.collections.assertExists(tenant, req.params.name);
       const max = s.config.limits.maxImportBytes;
       const upload = atMostBytes(untilIdle(ndjsonBody(req.body) as AsyncIterable<Buffer>, idleMs), max, `the upload is larger than ${max} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
-      const job = await s.jobs.create(tenant, req.params.name, upload);
+      const job = await s.importJobs.create(tenant, req.params.name, upload);
       return reply.code(202).send(job);
     },
   );
 
   app.get('/v1/jobs', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: "This tenant's recent jobs", response: { 200: Type.Object({ jobs: Type.Array(JobOut) }), ...errorResponses(401, 403) } } }, async (req) => ({
-    jobs: s.jobs.list(tenantOf(req)),
+    jobs: s.importJobs.list(tenantOf(req)),
   }));
   app.get('/v1/jobs/:id', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: 'A job: status, progress (done/total, errors, rate, ETA)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>
-    s.jobs.get(tenantOf(req), req.params.id),
+    s.importJobs.get(tenantOf(req), req.params.id),
   );
   app.post('/v1/jobs/:id/cancel', { config: { scope: 'write' }, schema: { tags: ['jobs'], summary: 'Cancel a job (after its current batch; imported records stay)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>
-    s.jobs.cancel(tenantOf(req), req.params.id),
+    s.importJobs.cancel(tenantOf(req), req.params.id),
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Bulk import jobs: an NDJSON upload is saved to DATA_DIR/imports/<job>.ndjson, then
- * imported in the background, a batch at a time, with progress in DATA_DIR/jobs.db.
+ * Bulk import jobs (/v1/jobs; not the engine's background index builds): an NDJSON upload
+ * is saved to DATA_DIR/imports/<job>.ndjson, then imported in the background, a batch at a
+ * time, with progress in DATA_DIR/jobs.db.
  *
  * Exactly once, across kill -9: progress (line and byte offset) is saved after each batch
  * commits, and a record without an id gets `<job id>-<line>` — so a batch re-run after a
