@@ -28,14 +28,14 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export function registerAuth(app: App, s: Services): void {
+export function registerAuth(app: App, services: Services): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     const scope = req.routeOptions.config?.scope;
     if (!scope) return;
     const key = presentedKey(req);
     if (key === null) throw new HttpError('MISSING_API_KEY', 'this endpoint needs an API key: send "Authorization: Bearer <apiKey>" (POST /v1/auth/register gives you one)');
-    const principal = s.accounts.authenticate(key);
+    const principal = services.accounts.authenticate(key);
     if (!principal.scopes.has(scope)) throw new HttpError('INSUFFICIENT_SCOPE', `this API key lacks the "${scope}" scope needed here`);
     req.principal = principal;
   });

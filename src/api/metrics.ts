@@ -2,7 +2,7 @@
 import client from 'prom-client';
 import type { App, Services } from './context.js';
 
-export function registerMetrics(app: App, s: Services): client.Registry {
+export function registerMetrics(app: App, services: Services): client.Registry {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const requests = new client.Counter({
@@ -28,7 +28,7 @@ export function registerMetrics(app: App, s: Services): client.Registry {
         this.set(read());
       },
     });
-  const { stats } = s;
+  const { stats } = services;
   gauge('vectra_tenants', 'Registered tenants', () => stats.tenants());
   gauge('vectra_collections', 'Open collections', () => stats.collections());
   gauge('vectra_records', 'Records in all collections', () => stats.total('count'));

@@ -8,7 +8,7 @@ import { errorResponses } from '../schemas.js';
 
 const Scopes = Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]), { minItems: 1, maxItems: 3 });
 
-export default function accountRoutes(app: App, s: Services): void {
+export default function accountRoutes(app: App, services: Services): void {
   app.post(
     '/v1/auth/register',
     {
@@ -23,14 +23,14 @@ export default function accountRoutes(app: App, s: Services): void {
       },
     },
     async (req, reply) => {
-      if (s.config.registration === 'admin') {
-        const token = s.config.adminToken;
+      if (services.config.registration === 'admin') {
+        const token = services.config.adminToken;
         const given = (req.headers['x-admin-token'] as string | undefined) ?? presentedKey(req);
         if (token === null) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration is closed on this server (it is not bound to loopback and VECTRA_ADMIN_TOKEN is not set)');
         if (!given || !secretsEqual(given, token)) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>"');
       }
-      const { tenant, apiKey } = s.accounts.register(req.body.name);
-      s.collections.openTenant(tenant.id);
+      const { tenant, apiKey } = services.accounts.register(req.body.name);
+      services.collections.openTenant(tenant.id);
       return reply.code(201).send({ tenant: { id: tenant.id, name: tenant.name }, apiKey });
     },
   );
@@ -41,7 +41,7 @@ export default function accountRoutes(app: App, s: Services): void {
       config: { scope: 'admin' },
       schema: { tags: ['accounts'], summary: "List this tenant's API keys", response: { 200: Type.Object({ keys: Type.Array(Type.Ref('ApiKey')) }), ...errorResponses(401, 403) } },
     },
-    async (req) => ({ keys: s.accounts.listKeys(tenantOf(req)) }),
+    async (req) => ({ keys: services.accounts.listKeys(tenantOf(req)) }),
   );
 
   app.post(
@@ -66,7 +66,7 @@ export default function accountRoutes(app: App, s: Services): void {
       // A key can hand out only what it has: an admin-only key cannot mint a read/write key.
       const lacking = (req.body.scopes as Scope[]).filter((scope) => !req.principal?.scopes.has(scope));
       if (lacking.length > 0) throw new HttpError('INSUFFICIENT_SCOPE', `this API key cannot create a key with scopes it does not have itself (${lacking.map((x) => `"${x}"`).join(', ')})`);
-      const { apiKey, key } = s.accounts.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
+      const { apiKey, key } = services.accounts.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
       return reply.code(201).send({ ...key, apiKey });
     },
   );
@@ -78,7 +78,7 @@ export default function accountRoutes(app: App, s: Services): void {
       schema: { tags: ['accounts'], summary: 'Revoke an API key (effective at once)', params: Type.Object({ id: Type.String() }), response: { ...errorResponses(401, 403, 404) } },
     },
     async (req, reply) => {
-      s.accounts.revokeKey(tenantOf(req), req.params.id);
+      services.accounts.revokeKey(tenantOf(req), req.params.id);
       return reply.code(204).send();
     },
   );

@@ -5,7 +5,7 @@ import { CollectionName, errorResponses } from '../schemas.js';
 
 const Params = Type.Object({ name: CollectionName });
 
-export default function collectionRoutes(app: App, s: Services): void {
+export default function collectionRoutes(app: App, services: Services): void {
   app.post(
     '/v1/collections',
     {
@@ -17,7 +17,7 @@ export default function collectionRoutes(app: App, s: Services): void {
           {
             name: CollectionName,
             model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'an id from GET /v1/models (default: the built-in model) or "none"' })),
-            dimension: Type.Optional(Type.Integer({ minimum: 1, maximum: s.config.limits.maxDimension })),
+            dimension: Type.Optional(Type.Integer({ minimum: 1, maximum: services.config.limits.maxDimension })),
             metric: Type.Optional(Type.Union([Type.Literal('cosine'), Type.Literal('dot'), Type.Literal('l2')])),
             index: Type.Optional(
               Type.Object(
@@ -43,26 +43,26 @@ export default function collectionRoutes(app: App, s: Services): void {
         response: { 201: Type.Ref('Collection'), ...errorResponses(400, 401, 403, 409) },
       },
     },
-    async (req, reply) => reply.code(201).send(await s.collections.create(tenantOf(req), req.body)),
+    async (req, reply) => reply.code(201).send(await services.collections.create(tenantOf(req), req.body)),
   );
 
   app.get(
     '/v1/collections',
     { config: { scope: 'read' }, schema: { tags: ['collections'], summary: 'List collections', response: { 200: Type.Object({ collections: Type.Array(Type.Ref('Collection')) }), ...errorResponses(401, 403) } } },
-    async (req) => ({ collections: s.collections.list(tenantOf(req)) }),
+    async (req) => ({ collections: services.collections.list(tenantOf(req)) }),
   );
 
   app.get(
     '/v1/collections/:name',
     { config: { scope: 'read' }, schema: { tags: ['collections'], summary: 'Describe a collection, with count and disk size', params: Params, response: { 200: Type.Ref('Collection'), ...errorResponses(401, 403, 404) } } },
-    async (req) => s.collections.describe(tenantOf(req), req.params.name),
+    async (req) => services.collections.describe(tenantOf(req), req.params.name),
   );
 
   app.delete(
     '/v1/collections/:name',
     { config: { scope: 'write' }, schema: { tags: ['collections'], summary: 'Delete a collection and its files', params: Params, response: { ...errorResponses(401, 403, 404) } } },
     async (req, reply) => {
-      await s.collections.drop(tenantOf(req), req.params.name);
+      await services.collections.drop(tenantOf(req), req.params.name);
       return reply.code(204).send();
     },
   );

@@ -6,7 +6,7 @@ import { CollectionName, Metadata, errorResponses } from '../schemas.js';
 const DocId = Type.String({ minLength: 1, maxLength: 200 });
 const Params = Type.Object({ name: CollectionName, id: DocId });
 
-export default function documentRoutes(app: App, s: Services): void {
+export default function documentRoutes(app: App, services: Services): void {
   app.post(
     '/v1/collections/:name/documents',
     {
@@ -36,7 +36,7 @@ export default function documentRoutes(app: App, s: Services): void {
         response: { 200: Type.Object({ id: Type.String(), chunks: Type.Integer(), ids: Type.Array(Type.String()) }), ...errorResponses(400, 401, 403, 404, 413, 503) },
       },
     },
-    async (req) => s.documents.upsert(tenantOf(req), req.params.name, req.body),
+    async (req) => services.documents.upsert(tenantOf(req), req.params.name, req.body),
   );
 
   app.get(
@@ -57,7 +57,7 @@ export default function documentRoutes(app: App, s: Services): void {
         },
       },
     },
-    async (req) => s.documents.get(tenantOf(req), req.params.name, req.params.id),
+    async (req) => services.documents.get(tenantOf(req), req.params.name, req.params.id),
   );
 
   app.delete(
@@ -66,6 +66,6 @@ export default function documentRoutes(app: App, s: Services): void {
       config: { scope: 'write' },
       schema: { tags: ['documents'], summary: 'Delete a document and all its chunks', params: Params, response: { 200: Type.Object({ deleted: Type.Integer() }), ...errorResponses(401, 403, 404) } },
     },
-    async (req) => ({ deleted: s.documents.delete(tenantOf(req), req.params.name, req.params.id) }),
+    async (req) => ({ deleted: services.documents.delete(tenantOf(req), req.params.name, req.params.id) }),
   );
 }

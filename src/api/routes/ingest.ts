@@ -11,8 +11,8 @@ import { atMostBytes, ndjsonBody, untilIdle } from '../stream-body.js';
 /** Records per upsert transaction from a stream: big enough to batch embedding, small enough to answer often. */
 export const STREAM_BATCH = 500;
 
-export default function ingestRoutes(app: App, s: Services): void {
-  const idleMs = s.config.limits.requestTimeoutMs;
+export default function ingestRoutes(app: App, services: Services): void {
+  const idleMs = services.config.limits.requestTimeoutMs;
   app.post(
     '/v1/collections/:name/records/stream',
     {
@@ -31,7 +31,7 @@ export default function ingestRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const tenant = tenantOf(req);
-      s.collections.assertExists(tenant, req.params.name); // 404 before anything streams
+      services.collections.assertExists(tenant, req.params.name); // 404 before anything streams
       const body = ndjsonBody(req.body);
       const out = new PassThrough();
       // A client that stops reading holds the stream back (and with it, reading its body);
@@ -46,7 +46,7 @@ export default function ingestRoutes(app: App, s: Services): void {
         let upserted = 0;
         let errors = 0;
         try {
-          for await (const results of s.ingest.ingest(tenant, req.params.name, ndjsonLines(untilIdle(body, idleMs), MAX_LINE_BYTES), STREAM_BATCH)) {
+          for await (const results of services.ingest.ingest(tenant, req.params.name, ndjsonLines(untilIdle(body, idleMs), MAX_LINE_BYTES), STREAM_BATCH)) {
             for (const r of results) {
               lines++;
               if (r.error) errors++;
@@ -94,21 +94,21 @@ export default function ingestRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const tenant = tenantOf(req);
-      s.collections.assertExists(tenant, req.params.name);
-      const max = s.config.limits.maxImportBytes;
+      services.collections.assertExists(tenant, req.params.name);
+      const max = services.config.limits.maxImportBytes;
       const upload = atMostBytes(untilIdle(ndjsonBody(req.body) as AsyncIterable<Buffer>, idleMs), max, `the upload is larger than ${max} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
-      const job = await s.importJobs.create(tenant, req.params.name, upload);
+      const job = await services.importJobs.create(tenant, req.params.name, upload);
       return reply.code(202).send(job);
     },
   );
 
   app.get('/v1/jobs', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: "This tenant's recent jobs", response: { 200: Type.Object({ jobs: Type.Array(JobOut) }), ...errorResponses(401, 403) } } }, async (req) => ({
-    jobs: s.importJobs.list(tenantOf(req)),
+    jobs: services.importJobs.list(tenantOf(req)),
   }));
   app.get('/v1/jobs/:id', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: 'A job: status, progress (done/total, errors, rate, ETA)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>
-    s.importJobs.get(tenantOf(req), req.params.id),
+    services.importJobs.get(tenantOf(req), req.params.id),
   );
   app.post('/v1/jobs/:id/cancel', { config: { scope: 'write' }, schema: { tags: ['jobs'], summary: 'Cancel a job (after its current batch; imported records stay)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>
-    s.importJobs.cancel(tenantOf(req), req.params.id),
+    services.importJobs.cancel(tenantOf(req), req.params.id),
   );
 }

@@ -3,8 +3,8 @@ import { BENCH_DEFAULT_QUERIES, BENCH_MAX_QUERIES } from '../../embed/benchmark.
 import type { App, Services } from '../context.js';
 import { errorResponses } from '../schemas.js';
 
-export default function modelRoutes(app: App, s: Services): void {
-  const batch = s.config.limits.maxBatch;
+export default function modelRoutes(app: App, services: Services): void {
+  const batch = services.config.limits.maxBatch;
 
   app.get(
     '/v1/models',
@@ -22,7 +22,7 @@ export default function modelRoutes(app: App, s: Services): void {
         },
       },
     },
-    async () => s.embedding.catalog(),
+    async () => services.embedding.catalog(),
   );
 
   app.post(
@@ -37,7 +37,7 @@ export default function modelRoutes(app: App, s: Services): void {
       },
     },
     async (req) => {
-      const { model, dimension, vectors } = await s.embedding.embedTexts(req.body.texts, req.body.model);
+      const { model, dimension, vectors } = await services.embedding.embedTexts(req.body.texts, req.body.model);
       return { model, dimension, vectors: vectors.map((v) => Array.from(v)) };
     },
   );
@@ -62,7 +62,7 @@ export default function modelRoutes(app: App, s: Services): void {
     },
     async (req) => {
       const texts = typeof req.body.input === 'string' ? [req.body.input] : req.body.input;
-      const { model, vectors } = await s.embedding.embedTexts(texts, req.body.model, req.body.dimensions);
+      const { model, vectors } = await services.embedding.embedTexts(texts, req.body.model, req.body.dimensions);
       const tokens = texts.reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
       const base64 = req.body.encoding_format === 'base64';
       return {
@@ -113,6 +113,6 @@ export default function modelRoutes(app: App, s: Services): void {
         },
       },
     },
-    async (req) => s.modelBench.run(req.body),
+    async (req) => services.modelBench.run(req.body),
   );
 }

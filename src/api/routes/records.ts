@@ -7,9 +7,9 @@ const Params = Type.Object({ name: CollectionName });
 const RecordParams = Type.Object({ name: CollectionName, id: Type.String({ minLength: 1, maxLength: 256 }) });
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 
-export default function recordRoutes(app: App, s: Services): void {
-  const { RecordIn } = limitedSchemas(s.config.limits);
-  const batch = s.config.limits.maxBatch;
+export default function recordRoutes(app: App, services: Services): void {
+  const { RecordIn } = limitedSchemas(services.config.limits);
+  const batch = services.config.limits.maxBatch;
 
   app.post(
     '/v1/collections/:name/records',
@@ -23,7 +23,7 @@ export default function recordRoutes(app: App, s: Services): void {
         response: { 200: Type.Object({ ids: Type.Array(Type.String()), upserted: Type.Integer() }), ...errorResponses(400, 401, 403, 404, 413) },
       },
     },
-    async (req) => s.records.upsert(tenantOf(req), req.params.name, req.body.records),
+    async (req) => services.records.upsert(tenantOf(req), req.params.name, req.body.records),
   );
 
   app.get(
@@ -48,7 +48,7 @@ export default function recordRoutes(app: App, s: Services): void {
     },
     async (req) => {
       const q = req.query;
-      return s.records.list(tenantOf(req), req.params.name, {
+      return services.records.list(tenantOf(req), req.params.name, {
         limit: q.limit === undefined ? undefined : Number(q.limit),
         cursor: q.cursor,
         filter: q.filter,
@@ -69,14 +69,14 @@ export default function recordRoutes(app: App, s: Services): void {
         response: { 200: Type.Ref('Record'), ...errorResponses(401, 403, 404) },
       },
     },
-    async (req) => s.records.get(tenantOf(req), req.params.name, req.params.id, req.query.includeVector === 'true'),
+    async (req) => services.records.get(tenantOf(req), req.params.name, req.params.id, req.query.includeVector === 'true'),
   );
 
   app.delete(
     '/v1/collections/:name/records/:id',
     { config: { scope: 'write' }, schema: { tags: ['records'], summary: 'Delete a record', params: RecordParams, response: { ...errorResponses(401, 403, 404) } } },
     async (req, reply) => {
-      s.records.delete(tenantOf(req), req.params.name, req.params.id);
+      services.records.delete(tenantOf(req), req.params.name, req.params.id);
       return reply.code(204).send();
     },
   );
@@ -93,6 +93,6 @@ export default function recordRoutes(app: App, s: Services): void {
         response: { 200: Type.Object({ deleted: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (req) => ({ deleted: s.records.deleteMany(tenantOf(req), req.params.name, req.body.ids, req.body.filter) }),
+    async (req) => ({ deleted: services.records.deleteMany(tenantOf(req), req.params.name, req.body.ids, req.body.filter) }),
   );
 }

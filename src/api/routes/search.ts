@@ -3,8 +3,8 @@ import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { CollectionName, Metadata, errorResponses, limitedSchemas } from '../schemas.js';
 
-export default function searchRoutes(app: App, s: Services): void {
-  const { vector, k } = limitedSchemas(s.config.limits);
+export default function searchRoutes(app: App, services: Services): void {
+  const { vector, k } = limitedSchemas(services.config.limits);
   app.post(
     '/v1/collections/:name/search',
     {
@@ -96,6 +96,6 @@ export default function searchRoutes(app: App, s: Services): void {
         },
       },
     },
-    async (req) => s.search.search(tenantOf(req), req.params.name, req.body),
+    async (req) => services.search.search(tenantOf(req), req.params.name, req.body),
   );
 }
