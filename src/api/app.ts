@@ -22,7 +22,10 @@ import modelRoutes from './routes/models.js';
 import opsRoutes from './routes/ops.js';
 import recordRoutes from './routes/records.js';
 import searchRoutes from './routes/search.js';
-import { CollectionOut, ErrorBody, KeyOut, StoredRecordOut } from './schemas.js';
+import { KeyOut } from './schemas/accounts.js';
+import { CollectionOut } from './schemas/collections.js';
+import { ErrorBody } from './schemas/common.js';
+import { StoredRecordOut } from './schemas/records.js';
 
 export async function buildApp(services: Services, logger: FastifyBaseLogger): Promise<App> {
   const app = Fastify({

@@ -1,12 +1,10 @@
 /** Registration and API keys. */
-import { Type } from '@fastify/type-provider-typebox';
 import type { Scope } from '../../services/accounts.js';
 import { presentedKey, secretsEqual, tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { HttpError } from '../error-codes.js';
-import { errorResponses } from '../schemas.js';
-
-const Scopes = Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]), { minItems: 1, maxItems: 3 });
+import { CreateKeyBody, CreatedKeyOut, KeyListOut, KeyParams, RegisterBody, RegisteredOut } from '../schemas/accounts.js';
+import { errorResponses } from '../schemas/common.js';
 
 export default function accountRoutes(app: App, services: Services): void {
   app.post(
@@ -15,11 +13,8 @@ export default function accountRoutes(app: App, services: Services): void {
       schema: {
         tags: ['accounts'],
         summary: 'Create a tenant and its first API key (shown only in this answer)',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
-        response: {
-          201: Type.Object({ tenant: Type.Object({ id: Type.String(), name: Type.String() }), apiKey: Type.String() }),
-          ...errorResponses(400, 401, 429),
-        },
+        body: RegisterBody,
+        response: { 201: RegisteredOut, ...errorResponses(400, 401, 429) },
       },
     },
     async (req, reply) => {
@@ -39,7 +34,7 @@ export default function accountRoutes(app: App, services: Services): void {
     '/v1/keys',
     {
       config: { scope: 'admin' },
-      schema: { tags: ['accounts'], summary: "List this tenant's API keys", response: { 200: Type.Object({ keys: Type.Array(Type.Ref('ApiKey')) }), ...errorResponses(401, 403) } },
+      schema: { tags: ['accounts'], summary: "List this tenant's API keys", response: { 200: KeyListOut, ...errorResponses(401, 403) } },
     },
     async (req) => ({ keys: services.accounts.listKeys(tenantOf(req)) }),
   );
@@ -51,15 +46,8 @@ export default function accountRoutes(app: App, services: Services): void {
       schema: {
         tags: ['accounts'],
         summary: 'Create an API key (the key is shown only in this answer)',
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 128 }),
-            scopes: Scopes,
-            expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Type.Intersect([Type.Ref('ApiKey'), Type.Object({ apiKey: Type.String() })]), ...errorResponses(400, 401, 403) },
+        body: CreateKeyBody,
+        response: { 201: CreatedKeyOut, ...errorResponses(400, 401, 403) },
       },
     },
     async (req, reply) => {
@@ -75,7 +63,7 @@ export default function accountRoutes(app: App, services: Services): void {
     '/v1/keys/:id',
     {
       config: { scope: 'admin' },
-      schema: { tags: ['accounts'], summary: 'Revoke an API key (effective at once)', params: Type.Object({ id: Type.String() }), response: { ...errorResponses(401, 403, 404) } },
+      schema: { tags: ['accounts'], summary: 'Revoke an API key (effective at once)', params: KeyParams, response: { ...errorResponses(401, 403, 404) } },
     },
     async (req, reply) => {
       services.accounts.revokeKey(tenantOf(req), req.params.id);

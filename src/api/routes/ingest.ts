@@ -1,11 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
-import { Type } from '@fastify/type-provider-typebox';
 import { MAX_LINE_BYTES, ndjsonLines } from '../../services/ingest.js';
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { HttpError, isCodedError } from '../error-codes.js';
-import { CollectionName, errorResponses } from '../schemas.js';
+import { CollectionParams, errorResponses } from '../schemas/common.js';
+import { JobListOut, JobOut, JobParams } from '../schemas/import-jobs.js';
 import { atMostBytes, ndjsonBody, untilIdle } from '../stream-body.js';
 
 /** Records per upsert transaction from a stream: big enough to batch embedding, small enough to answer often. */
@@ -25,7 +25,7 @@ export default function ingestRoutes(app: App, services: Services): void {
           `Stored in transactions of ${STREAM_BATCH} lines; the body is read only as fast as it is stored. ` +
           'Answer: {"line", "id"} or {"line", "error": {"code", "message"}} per non-blank line, then {"done": true, "lines", "upserted", "errors"}. ' +
           'A bad line is reported and skipped; it never stops the rest.',
-        params: Type.Object({ name: CollectionName }),
+        params: CollectionParams,
         response: { ...errorResponses(400, 401, 403, 404, 415) },
       },
     },
@@ -69,17 +69,6 @@ export default function ingestRoutes(app: App, services: Services): void {
     },
   );
 
-  const JobOut = Type.Object({
-    id: Type.String(), type: Type.Literal('import'), collection: Type.String(),
-    status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('cancelled')]),
-    total: Type.Integer(), done: Type.Integer(), upserted: Type.Integer(), errors: Type.Integer(),
-    errorSamples: Type.Array(Type.Object({ line: Type.Integer(), id: Type.Optional(Type.String()), error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })) })),
-    rate: Type.Union([Type.Number(), Type.Null()]), etaSeconds: Type.Union([Type.Number(), Type.Null()]),
-    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-    createdAt: Type.String(), startedAt: Type.Union([Type.String(), Type.Null()]), finishedAt: Type.Union([Type.String(), Type.Null()]),
-  });
-  const JobParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-
   app.post(
     '/v1/collections/:name/imports',
     {
@@ -88,7 +77,7 @@ export default function ingestRoutes(app: App, services: Services): void {
         tags: ['jobs'],
         summary: 'Import an NDJSON upload in the background (202 with the job)',
         description: 'Body: one record per line, Content-Type application/x-ndjson. Saved to disk, then imported in batches; follow it at GET /v1/jobs/{id}. Records without an id get "<job id>-<line>". Survives restarts (resumes where it stopped).',
-        params: Type.Object({ name: CollectionName }),
+        params: CollectionParams,
         response: { 202: JobOut, ...errorResponses(400, 401, 403, 404, 413, 415) },
       },
     },
@@ -102,7 +91,7 @@ export default function ingestRoutes(app: App, services: Services): void {
     },
   );
 
-  app.get('/v1/jobs', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: "This tenant's recent jobs", response: { 200: Type.Object({ jobs: Type.Array(JobOut) }), ...errorResponses(401, 403) } } }, async (req) => ({
+  app.get('/v1/jobs', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: "This tenant's recent jobs", response: { 200: JobListOut, ...errorResponses(401, 403) } } }, async (req) => ({
     jobs: services.importJobs.list(tenantOf(req)),
   }));
   app.get('/v1/jobs/:id', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: 'A job: status, progress (done/total, errors, rate, ETA)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>

@@ -1,10 +1,9 @@
-import { Type } from '@fastify/type-provider-typebox';
-import { BENCH_DEFAULT_QUERIES, BENCH_MAX_QUERIES } from '../../embed/benchmark.js';
 import type { App, Services } from '../context.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses } from '../schemas/common.js';
+import { BenchmarkBody, BenchmarkOut, EmbedOut, ModelsOut, embedBody, openAiEmbeddingsBody } from '../schemas/models.js';
 
 export default function modelRoutes(app: App, services: Services): void {
-  const batch = services.config.limits.maxBatch;
+  const { limits } = services.config;
 
   app.get(
     '/v1/models',
@@ -13,13 +12,7 @@ export default function modelRoutes(app: App, services: Services): void {
       schema: {
         tags: ['models'],
         summary: 'Embedding models this server offers',
-        response: {
-          200: Type.Object({
-            models: Type.Array(Type.Object({ id: Type.String(), dimension: Type.Integer(), provider: Type.String(), description: Type.String(), default: Type.Optional(Type.Boolean()), available: Type.Boolean() })),
-            rerankers: Type.Array(Type.Object({ id: Type.String(), provider: Type.String(), description: Type.String(), available: Type.Boolean() })),
-          }),
-          ...errorResponses(401, 403),
-        },
+        response: { 200: ModelsOut, ...errorResponses(401, 403) },
       },
     },
     async () => services.embedding.catalog(),
@@ -32,8 +25,8 @@ export default function modelRoutes(app: App, services: Services): void {
       schema: {
         tags: ['models'],
         summary: 'Embed texts',
-        body: Type.Object({ texts: Type.Array(Type.String({ maxLength: 100_000 }), { minItems: 1, maxItems: batch }), model: Type.Optional(Type.String()) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ model: Type.String(), dimension: Type.Integer(), vectors: Type.Array(Type.Array(Type.Number())) }), ...errorResponses(400, 401, 403, 503) },
+        body: embedBody(limits),
+        response: { 200: EmbedOut, ...errorResponses(400, 401, 403, 503) },
       },
     },
     async (req) => {
@@ -50,14 +43,8 @@ export default function modelRoutes(app: App, services: Services): void {
       schema: {
         tags: ['models'],
         summary: 'OpenAI-compatible embeddings',
-        body: Type.Object({
-          input: Type.Union([Type.String({ maxLength: 100_000 }), Type.Array(Type.String({ maxLength: 100_000 }), { minItems: 1, maxItems: batch })]),
-          model: Type.String(),
-          encoding_format: Type.Optional(Type.Union([Type.Literal('float'), Type.Literal('base64')])),
-          dimensions: Type.Optional(Type.Integer()),
-          user: Type.Optional(Type.String()),
-        }),
-        ...{ response: { ...errorResponses(400, 401, 403, 503) } },
+        body: openAiEmbeddingsBody(limits),
+        response: { ...errorResponses(400, 401, 403, 503) },
       },
     },
     async (req) => {
@@ -74,14 +61,6 @@ export default function modelRoutes(app: App, services: Services): void {
     },
   );
 
-  const Score = Type.Object({
-    model: Type.String(), provider: Type.String(), dimension: Type.Integer(),
-    textsPerSecond: Type.Number(), accuracyAt1: Type.Number(), recallAt10: Type.Number(), mrrAt10: Type.Number(), seconds: Type.Number(),
-  });
-  const Failure = Type.Object({
-    model: Type.String(), provider: Type.String(), dimension: Type.Integer(),
-    error: Type.Object({ code: Type.String(), message: Type.String() }),
-  });
   app.post(
     '/v1/models/benchmark',
     {
@@ -94,23 +73,8 @@ export default function modelRoutes(app: App, services: Services): void {
       schema: {
         tags: ['models'],
         summary: 'Throughput and retrieval quality (WordNet example → sense) per model',
-        body: Type.Object(
-          {
-            models: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 16 })),
-            queries: Type.Optional(Type.Integer({ minimum: 1, maximum: BENCH_MAX_QUERIES, default: BENCH_DEFAULT_QUERIES })),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            task: Type.Object({
-              name: Type.String(), description: Type.String(), queries: Type.Integer(), corpus: Type.Integer(), k: Type.Integer(),
-              reference: Type.Object({ name: Type.String(), accuracyAt1: Type.Number(), recallAt10: Type.Number() }),
-            }),
-            results: Type.Array(Type.Union([Score, Failure])),
-          }),
-          ...errorResponses(400, 401, 403, 409, 503),
-        },
+        body: BenchmarkBody,
+        response: { 200: BenchmarkOut, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
     async (req) => services.modelBench.run(req.body),
