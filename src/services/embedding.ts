@@ -92,7 +92,7 @@ export class EmbeddingService {
   }
 
   /** Vectors for texts to store, by the collection's model (MODEL_UNAVAILABLE if the server no longer has it). */
-  embedDocuments(c: Collection, texts: string[]): Promise<Float32Array[]> {
+  async embedDocuments(c: Collection, texts: string[]): Promise<Float32Array[]> {
     return this.models.require(this.expectModel(c, 'document')).embed(texts, 'document');
   }
 
