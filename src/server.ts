@@ -12,10 +12,12 @@ import { DEFAULT_FILTER_LIMITS } from './engine/filter.js';
 import { Accounts } from './services/accounts.js';
 import { CollectionService } from './services/collections.js';
 import { DocumentService } from './services/documents.js';
+import { EmbeddingService } from './services/embedding.js';
 import { IngestService } from './services/ingest.js';
-import { ImportJobs } from './services/jobs.js';
+import { ImportJobs } from './services/import-jobs.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
+import { ServerStats } from './services/stats.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
 
 export interface RunningServer {
@@ -34,7 +36,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     pino.destination({ dest: 1, sync: false }),
   );
   const accounts = new Accounts(config.dataDir);
-  const embedding = setupModels({
+  const modelSetup = setupModels({
     cacheDir: config.modelCacheDir,
     modelsDir: config.modelsDir,
     allowDownload: config.modelDownloads,
@@ -42,33 +44,32 @@ export async function startServer(config: Config): Promise<RunningServer> {
     defaultModel: config.defaultModel,
     threads: config.embedThreads ?? undefined,
   });
-  const models = embedding.registry;
+  const models = modelSetup.registry;
   const spaces = new TenantSpaces(config.dataDir, {
     logger: logger.child({ component: 'engine' }),
     synchronous: config.synchronous,
     deferIndexing: config.deferredIndexing,
     filterLimits: { ...DEFAULT_FILTER_LIMITS, maxDepth: config.limits.maxFilterDepth },
   });
-  const collections = new CollectionService(spaces, models, config.limits.maxDimension);
-  const ingest = new IngestService(collections, models);
+  const embedding = new EmbeddingService(models, modelSetup.rerankers);
+  const collections = new CollectionService(spaces, embedding, config.limits.maxDimension);
+  const ingest = new IngestService(collections, embedding);
   const jobLog = logger.child({ component: 'jobs' });
-  const jobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) });
+  const importJobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) });
   let loaded = false;
   const services: Services = {
     config,
     accounts,
-    spaces,
-    models,
-    modelBench: new ModelBench(models, embedding.pool, config.wordnetDir),
+    modelBench: new ModelBench(models, modelSetup.pool, config.wordnetDir),
     collections,
-    records: new RecordService(collections, models, config.limits.maxBatch),
+    embedding,
+    records: new RecordService(collections, embedding, config.limits.maxBatch),
     ingest,
-    jobs,
-    documents: new DocumentService(collections, models),
-    search: new SearchService(collections, models, embedding.rerankers),
-    rerankers: embedding.rerankers,
+    importJobs,
+    documents: new DocumentService(collections, embedding),
+    search: new SearchService(collections, embedding, modelSetup.rerankers),
+    stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),
     isReady: () => loaded,
-    embedWorkers: () => embedding.pool.workers(),
   };
   const app = await buildApp(services, logger);
   await app.listen({ host: config.host, port: config.port });
@@ -77,10 +78,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // Models load when first needed; those the existing collections use are loaded before ready.
   const opened = spaces.openAll(accounts.tenants().map((t) => t.id));
-  const ready = opened.then(() => models.warm(spaces.all().flatMap((db) => db.collections().map(([, c]) => String(c.config.attributes.model ?? 'none'))))).then(() => {
+  const ready = opened.then(() => embedding.warm(spaces.all().flatMap((db) => db.collections().map(([, c]) => c)))).then(() => {
     loaded = true;
     // Imports interrupted by the last stop go on where they stopped.
-    jobs.resumeAll();
+    importJobs.resumeAll();
     logger.info({ url }, 'ready');
   });
   let closing: Promise<void> | null = null;
@@ -93,9 +94,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       closing ??= (async () => {
         await app.close();
         await ready.catch(() => undefined);
-        await jobs.close();
+        await importJobs.close();
         await spaces.close();
-        await embedding.close();
+        await modelSetup.close();
         accounts.close();
         logger.info('stopped');
         logger.flush();

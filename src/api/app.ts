@@ -22,14 +22,17 @@ import modelRoutes from './routes/models.js';
 import opsRoutes from './routes/ops.js';
 import recordRoutes from './routes/records.js';
 import searchRoutes from './routes/search.js';
-import { CollectionOut, ErrorBody, KeyOut, StoredRecordOut } from './schemas.js';
+import { KeyOut } from './schemas/accounts.js';
+import { CollectionOut } from './schemas/collections.js';
+import { ErrorBody } from './schemas/common.js';
+import { StoredRecordOut } from './schemas/records.js';
 
-export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<App> {
+export async function buildApp(services: Services, logger: FastifyBaseLogger): Promise<App> {
   const app = Fastify({
     loggerInstance: logger,
     // One line per request is logged by our onResponse hook instead (tenant, route, status, ms).
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: s.config.limits.bodyLimitBytes,
+    bodyLimit: services.config.limits.bodyLimitBytes,
     // Off: registerBodyDeadline enforces it per route (streams get an idle limit instead).
     requestTimeout: 0,
     // Strict inputs: no silent type coercion, no silently dropped fields.
@@ -50,16 +53,16 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     closing = true;
   });
   app.addHook('onRequest', async (_req, reply) => {
-    if (closing) return send(reply.header('connection', 'close'), 503, 'SHUTTING_DOWN', 'the server is shutting down; retry in a moment (against a running instance)');
+    if (closing) return send(reply.header('connection', 'close'), 'SHUTTING_DOWN', 'the server is shutting down; retry in a moment (against a running instance)');
   });
 
   // JSON only: a text/plain body is a 415, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler(errorHandler(s.config.dataDir));
+  app.setErrorHandler(errorHandler(services.config.dataDir));
   // The dashboard's own pages (client-side routes) fall back to its index.html; the rest is the API's 404.
-  const dashboardPage = await registerDashboard(app, s.config.dashboardDir);
+  const dashboardPage = await registerDashboard(app, services.config.dashboardDir);
   app.setNotFoundHandler(
-    (req, reply) => dashboardPage?.(req, reply) ?? send(reply, 404, 'ROUTE_NOT_FOUND', `there is no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`),
+    (req, reply) => dashboardPage?.(req, reply) ?? send(reply, 'ROUTE_NOT_FOUND', `there is no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`),
   );
   for (const schema of [ErrorBody, CollectionOut, StoredRecordOut, KeyOut]) app.addSchema(schema);
 
@@ -73,7 +76,7 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(rateLimit, {
-    max: s.config.limits.rateLimitPerMinute,
+    max: services.config.limits.rateLimitPerMinute,
     timeWindow: 60_000,
     // Per API key, by the id of the key that authenticated (auth runs first: its hook is the
     // app's, the limiter's is the route's), so writing the same key differently ("bearer",
@@ -86,11 +89,11 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     }),
   });
 
-  registerBodyDeadline(app, s.config.limits.requestTimeoutMs);
+  registerBodyDeadline(app, services.config.limits.requestTimeoutMs);
   // NDJSON bodies reach their route as a stream, read line by line (no body size limit; a line limit).
   app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], (_req, payload, done) => done(null, payload));
-  registerAuth(app, s);
-  const metrics = registerMetrics(app, s);
+  registerAuth(app, services);
+  const metrics = registerMetrics(app, services);
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
       { tenant: req.principal?.tenantId, route: req.routeOptions.url ?? 'unmatched', method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
@@ -98,14 +101,14 @@ export async function buildApp(s: Services, logger: FastifyBaseLogger): Promise<
     );
   });
 
-  accountRoutes(app, s);
-  collectionRoutes(app, s);
-  recordRoutes(app, s);
-  ingestRoutes(app, s);
-  documentRoutes(app, s);
-  searchRoutes(app, s);
-  modelRoutes(app, s);
-  opsRoutes(app, s, metrics);
+  accountRoutes(app, services);
+  collectionRoutes(app, services);
+  recordRoutes(app, services);
+  ingestRoutes(app, services);
+  documentRoutes(app, services);
+  searchRoutes(app, services);
+  modelRoutes(app, services);
+  opsRoutes(app, services, metrics);
   return app;
 }
 

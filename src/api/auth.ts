@@ -7,6 +7,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { VectraError } from '../errors.js';
 import type { App, Services } from './context.js';
+import { HttpError } from './error-codes.js';
 
 export function presentedKey(req: FastifyRequest): string | null {
   const auth = req.headers.authorization;
@@ -27,21 +28,21 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export function registerAuth(app: App, s: Services): void {
+export function registerAuth(app: App, services: Services): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     const scope = req.routeOptions.config?.scope;
     if (!scope) return;
     const key = presentedKey(req);
-    if (key === null) throw new VectraError('MISSING_API_KEY', 'this endpoint needs an API key: send "Authorization: Bearer <apiKey>" (POST /v1/auth/register gives you one)');
-    const principal = s.accounts.authenticate(key);
-    if (!principal.scopes.has(scope)) throw new VectraError('INSUFFICIENT_SCOPE', `this API key lacks the "${scope}" scope needed here`);
+    if (key === null) throw new HttpError('MISSING_API_KEY', 'this endpoint needs an API key: send "Authorization: Bearer <apiKey>" (POST /v1/auth/register gives you one)');
+    const principal = services.accounts.authenticate(key);
+    if (!principal.scopes.has(scope)) throw new HttpError('INSUFFICIENT_SCOPE', `this API key lacks the "${scope}" scope needed here`);
     req.principal = principal;
   });
 }
 
 /** The authenticated tenant of a request on a scoped route. */
 export function tenantOf(req: FastifyRequest): string {
-  if (!req.principal) throw new VectraError('MISSING_API_KEY', 'this endpoint needs an API key');
+  if (!req.principal) throw new HttpError('MISSING_API_KEY', 'this endpoint needs an API key');
   return req.principal.tenantId;
 }

@@ -2,16 +2,15 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { ModelBench } from '../embed/benchmark.js';
-import type { ModelRegistry } from '../embed/registry.js';
-import type { Reranker } from '../embed/rerank.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
 import type { DocumentService } from '../services/documents.js';
+import type { EmbeddingService } from '../services/embedding.js';
 import type { IngestService } from '../services/ingest.js';
-import type { ImportJobs } from '../services/jobs.js';
+import type { ImportJobs } from '../services/import-jobs.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
-import type { TenantSpaces } from '../services/tenant-spaces.js';
+import type { ServerStats } from '../services/stats.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -19,21 +18,19 @@ export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression,
 export interface Services {
   config: Config;
   accounts: Accounts;
-  spaces: TenantSpaces;
-  models: ModelRegistry;
-  /** Cross-encoder rerankers by id. */
-  rerankers: Map<string, Reranker>;
   modelBench: ModelBench;
   collections: CollectionService;
+  /** Collections' models, embedding texts and queries, the model catalogue. */
+  embedding: EmbeddingService;
   records: RecordService;
   ingest: IngestService;
   documents: DocumentService;
-  jobs: ImportJobs;
+  importJobs: ImportJobs;
   search: SearchService;
+  /** Totals across tenants, for /metrics. */
+  stats: ServerStats;
   /** True once collections and the default model are loaded. */
   isReady(): boolean;
-  /** Embedding worker threads running now (they start with the first text to embed). */
-  embedWorkers(): number;
 }
 
 declare module 'fastify' {

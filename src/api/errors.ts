@@ -1,11 +1,13 @@
 /**
- * One error envelope for every non-2xx answer: {"error": {"code", "message"}}. Fastify's own
- * errors (validation, body parsing, size, media type, rate limit) map to stable codes here.
+ * One error envelope for every non-2xx answer: {"error": {"code", "message"}}, with the
+ * status of its code (error-codes.ts). Fastify's own errors (validation, body parsing, size,
+ * media type, rate limit) map to stable codes here.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isVectraError, storageError, type ErrorCode } from '../errors.js';
+import { storageError } from '../engine/disk.js';
+import { HTTP_STATUS, isCodedError, type ApiErrorCode } from './error-codes.js';
 
-const FASTIFY_CODES: Record<string, ErrorCode> = {
+const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_JSON',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -14,7 +16,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-const STATUS_CODES: Record<number, ErrorCode> = {
+const STATUS_CODES: Record<number, ApiErrorCode> = {
   400: 'INVALID_ARGUMENT',
   401: 'INVALID_API_KEY',
   403: 'INSUFFICIENT_SCOPE',
@@ -26,7 +28,8 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
 };
 
-export function send(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+/** The envelope, with the code's own status unless Fastify chose another one. */
+export function send(reply: FastifyReply, code: ApiErrorCode, message: string, status = HTTP_STATUS[code]): FastifyReply {
   return reply.code(status).type('application/json').send({ error: { code, message } });
 }
 
@@ -36,13 +39,13 @@ export function errorHandler(dataDir: string) {
 }
 
 function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply, dataDir: string): FastifyReply {
-  if (isVectraError(err)) {
+  if (isCodedError(err)) {
     // The collection was dropped while this request used it (the server drains requests before
     // it closes collections at shutdown, so a drop is the only way here): answer as if the
     // request had come after the drop.
-    if (err.code === 'COLLECTION_CLOSED') return send(reply, 404, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
-    if (err.status >= 500 && err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
-    return send(reply, err.status, err.code, err.message);
+    if (err.code === 'COLLECTION_CLOSED') return send(reply, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
+    if (err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
+    return send(reply, err.code, err.message);
   }
   if (err.validation) {
     const where = err.validationContext ?? 'body';
@@ -51,8 +54,8 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     const extra = first?.keyword === 'additionalProperties' ? ` "${String((first.params as { additionalProperty?: string }).additionalProperty)}"` : '';
     // A union of literals fails once per literal: name them all instead of "must be equal to constant".
     const allowed = first?.keyword === 'const' ? err.validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'const').map((v) => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue)) : [];
-    if (allowed.length > 1) return send(reply, 400, 'INVALID_ARGUMENT', `${path} must be one of ${allowed.join(', ')}`);
-    return send(reply, 400, 'INVALID_ARGUMENT', `${path} ${first?.message ?? 'is invalid'}${extra}`);
+    if (allowed.length > 1) return send(reply, 'INVALID_ARGUMENT', `${path} must be one of ${allowed.join(', ')}`);
+    return send(reply, 'INVALID_ARGUMENT', `${path} ${first?.message ?? 'is invalid'}${extra}`);
   }
   const status = err.statusCode ?? 500;
   if (status < 500) {
@@ -61,17 +64,17 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     if (code === 'INVALID_JSON') message = `request body is not valid JSON: ${err.message}`;
     if (code === 'UNSUPPORTED_MEDIA_TYPE') message = 'send the body as application/json (Content-Type: application/json)';
     if (code === 'PAYLOAD_TOO_LARGE') message = `request body is larger than the server allows (${err.message}); split it into smaller requests`;
-    return send(reply, status, code, message);
+    return send(reply, code, message, status);
   }
   const disk = storageError(err, dataDir);
   if (disk) {
     // Full or read-only: the client's answer says it all. A failing disk needs the operator.
     if (disk.code === 'STORAGE_IO_ERROR') req.log.error({ err }, 'disk I/O error; the write was not made');
     else req.log.warn({ err: err.message, code: err.code }, 'write refused by the disk');
-    return send(reply, disk.status, disk.code, disk.message);
+    return send(reply, disk.code, disk.message);
   }
   req.log.error({ err }, 'unhandled error');
-  return send(reply, 500, 'INTERNAL', 'internal error; the server logged the details');
+  return send(reply, 'INTERNAL', 'internal error; the server logged the details');
 }
 
 /**
@@ -82,9 +85,9 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
 export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = (reply.request.raw.url ?? '').split('?')[0];
   const shown = JSON.stringify(path.length > 120 ? `${path.slice(0, 120)}…` : path);
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, 414, 'PATH_TOO_LONG', `a part of the path ${shown} is longer than the server accepts; names and ids are far shorter`);
-  if (err.code === 'FST_ERR_BAD_URL') return send(reply, 400, 'INVALID_PATH', `the path ${shown} is not valid percent-encoding (UTF-8); encode names and ids with encodeURIComponent`);
-  return send(reply, err.statusCode && err.statusCode < 500 ? err.statusCode : 400, 'INVALID_ARGUMENT', 'the request could not be routed');
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, 'PATH_TOO_LONG', `a part of the path ${shown} is longer than the server accepts; names and ids are far shorter`);
+  if (err.code === 'FST_ERR_BAD_URL') return send(reply, 'INVALID_PATH', `the path ${shown} is not valid percent-encoding (UTF-8); encode names and ids with encodeURIComponent`);
+  return send(reply, 'INVALID_ARGUMENT', 'the request could not be routed', err.statusCode && err.statusCode < 500 ? err.statusCode : 400);
 }
 
 /**
@@ -93,12 +96,13 @@ export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: F
  */
 export function clientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message] =
+  const [code, message]: [ApiErrorCode, string] =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts (16 KB in all)']
+      ? ['HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts (16 KB in all)']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
-        : [400, 'INVALID_ARGUMENT', 'the request is not valid HTTP/1.1'];
+        ? ['REQUEST_TIMEOUT', 'the request did not arrive in time']
+        : ['INVALID_ARGUMENT', 'the request is not valid HTTP/1.1'];
+  const status = HTTP_STATUS[code];
   const body = JSON.stringify({ error: { code, message } });
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);

@@ -2,7 +2,7 @@
 import client from 'prom-client';
 import type { App, Services } from './context.js';
 
-export function registerMetrics(app: App, s: Services): client.Registry {
+export function registerMetrics(app: App, services: Services): client.Registry {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const requests = new client.Counter({
@@ -28,14 +28,13 @@ export function registerMetrics(app: App, s: Services): client.Registry {
         this.set(read());
       },
     });
-  const sum = (f: (st: ReturnType<import('../engine/index.js').Collection['stats']>) => number) => () =>
-    s.spaces.all().reduce((t, db) => t + db.collections().reduce((u, [, c]) => u + f(c.stats()), 0), 0);
-  gauge('vectra_tenants', 'Registered tenants', () => s.accounts.tenants().length);
-  gauge('vectra_collections', 'Open collections', () => s.spaces.all().reduce((t, db) => t + db.collections().length, 0));
-  gauge('vectra_records', 'Records in all collections', sum((st) => st.count));
-  gauge('vectra_index_memory_bytes', 'Estimated memory of the vector indexes', sum((st) => st.indexBytes));
-  gauge('vectra_disk_bytes', 'Bytes on disk of all collections', sum((st) => st.diskBytes));
-  gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => s.embedWorkers());
+  const { stats } = services;
+  gauge('vectra_tenants', 'Registered tenants', () => stats.tenants());
+  gauge('vectra_collections', 'Open collections', () => stats.collections());
+  gauge('vectra_records', 'Records in all collections', () => stats.total('count'));
+  gauge('vectra_index_memory_bytes', 'Estimated memory of the vector indexes', () => stats.total('indexBytes'));
+  gauge('vectra_disk_bytes', 'Bytes on disk of all collections', () => stats.total('diskBytes'));
+  gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => stats.embedWorkers());
 
   app.addHook('onResponse', async (req, reply) => {
     const labels = { route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) };

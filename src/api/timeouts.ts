@@ -8,6 +8,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { App } from './context.js';
+import { HTTP_STATUS } from './error-codes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,7 +25,7 @@ export function registerBodyDeadline(app: App, ms: number): void {
       if (reply.sent || reply.raw.headersSent) return;
       const body = JSON.stringify({ error: { code: 'REQUEST_TIMEOUT', message: `the request body did not arrive within ${ms} ms; send it faster or in smaller requests` } });
       reply.hijack();
-      reply.raw.writeHead(408, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      reply.raw.writeHead(HTTP_STATUS.REQUEST_TIMEOUT, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
       reply.raw.end(body, () => req.raw.socket?.destroy());
     }, ms);
     timer.unref();

@@ -14,7 +14,8 @@
  */
 import { readdirSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isVectraError, probeDisk, storageError, VectraError } from '../errors.js';
+import { isVectraError, VectraError } from '../errors.js';
+import { probeDisk, storageError } from './disk.js';
 import { indexFingerprint, resolveConfig } from './collection-config.js';
 import { compileSql, DEFAULT_FILTER_LIMITS, FieldType, parseFilter, type FilterLimits } from './filter.js';
 import { rowToRecord } from './hits.js';

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { probeDisk, VectraError } from '../errors.js';
+import { VectraError } from '../errors.js';
+import { probeDisk } from './disk.js';
 import { Collection, DB_FILE, type CollectionOptions } from './collection.js';
 import { defaultLogger } from './logger.js';
 import type { CollectionConfigInput } from './types.js';

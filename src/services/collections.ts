@@ -1,7 +1,7 @@
 import { VectraError } from '../errors.js';
 import type { Collection, CollectionConfigInput, Metric, StorageType } from '../engine/index.js';
 import { vectorBytes } from '../engine/collection-config.js';
-import type { ModelRegistry } from '../embed/registry.js';
+import { modelOf, type EmbeddingService } from './embedding.js';
 import type { TenantSpaces } from './tenant-spaces.js';
 
 export interface CreateCollectionInput {
@@ -36,7 +36,7 @@ export function viewOf(name: string, c: Collection, detailed = false): Collectio
   const cfg = c.config;
   const view: CollectionView = {
     name,
-    model: String(cfg.attributes.model ?? 'none'),
+    model: modelOf(c),
     dimension: cfg.dimension,
     metric: cfg.metric,
     index: cfg.index,
@@ -58,22 +58,12 @@ export function viewOf(name: string, c: Collection, detailed = false): Collectio
 export class CollectionService {
   constructor(
     private readonly spaces: TenantSpaces,
-    private readonly models: ModelRegistry,
+    private readonly embedding: EmbeddingService,
     private readonly maxDimension: number,
   ) {}
 
   async create(tenantId: string, input: CreateCollectionInput): Promise<CollectionView> {
-    const modelId = input.model ?? this.models.defaultId;
-    let dimension = input.dimension;
-    if (modelId === 'none') {
-      if (dimension === undefined) throw new VectraError('INVALID_COLLECTION_CONFIG', 'dimension is required when model is "none" (you will send vectors yourself)');
-    } else {
-      const model = this.models.get(modelId);
-      if (dimension !== undefined && dimension !== model.dimension) {
-        throw new VectraError('INVALID_COLLECTION_CONFIG', `model "${modelId}" makes ${model.dimension}-dimensional vectors; omit dimension or set it to ${model.dimension}`);
-      }
-      dimension = model.dimension;
-    }
+    const { model, dimension } = this.embedding.modelForNew(input.model, input.dimension);
     if (dimension > this.maxDimension) throw new VectraError('INVALID_COLLECTION_CONFIG', `dimension must be at most ${this.maxDimension}`);
     const config: CollectionConfigInput = {
       dimension,
@@ -81,11 +71,11 @@ export class CollectionService {
       index: input.index,
       storage: input.storage,
       pq: input.pq,
-      attributes: { model: modelId, createdAt: new Date().toISOString() },
+      attributes: { model, createdAt: new Date().toISOString() },
     };
     const c = await this.spaces.of(tenantId).create(input.name, config);
     // A collection that embeds text will soon need its model: load it now, in the background.
-    void this.models.warm([modelId]);
+    void this.embedding.warm([c]);
     return viewOf(input.name, c, true);
   }
 
@@ -95,6 +85,16 @@ export class CollectionService {
 
   get(tenantId: string, name: string): Collection {
     return this.spaces.of(tenantId).get(name);
+  }
+
+  /** COLLECTION_NOT_FOUND unless the tenant has this collection: for a route to answer 404 before a body streams. */
+  assertExists(tenantId: string, name: string): void {
+    this.get(tenantId, name);
+  }
+
+  /** Open a new tenant's (empty) set of collections, so that it exists from registration on. */
+  openTenant(tenantId: string): void {
+    this.spaces.of(tenantId);
   }
 
   describe(tenantId: string, name: string): CollectionView {

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { VectraError } from '../errors.js';
 import type { Metadata } from '../engine/index.js';
-import type { ModelRegistry } from '../embed/registry.js';
 import { CHUNK_DEFAULTS, chunkDocument, type DocumentFormat } from './chunking.js';
 import type { CollectionService } from './collections.js';
+import type { EmbeddingService } from './embedding.js';
 
 export interface DocumentBody {
   id?: string;
@@ -33,7 +33,7 @@ export const MAX_CHUNKS = 10_000;
 export class DocumentService {
   constructor(
     private readonly collections: CollectionService,
-    private readonly models: ModelRegistry,
+    private readonly embedding: EmbeddingService,
   ) {}
 
   /** Chunk, embed and store a document, replacing an earlier version with the same id. */
@@ -46,12 +46,11 @@ export class DocumentService {
     const id = body.id ?? randomUUID();
     if (id.includes('#')) throw new VectraError('INVALID_ARGUMENT', 'a document id cannot contain "#" (chunk ids are "<document id>#<n>")');
     const c = this.collections.get(tenantId, name);
-    const modelId = String(c.config.attributes.model ?? 'none');
-    if (modelId === 'none') throw new VectraError('INVALID_ARGUMENT', 'this collection has no model ("none"): documents are embedded by the collection\'s model; send records with vectors instead');
+    this.embedding.expectModel(c, 'document');
     const chunks = chunkDocument(body.text, { size, overlap, format: body.format ?? 'text' });
     if (chunks.length === 0) throw new VectraError('INVALID_ARGUMENT', 'the document has no text to index');
     if (chunks.length > MAX_CHUNKS) throw new VectraError('INVALID_ARGUMENT', `the document makes ${chunks.length} chunks, more than ${MAX_CHUNKS}: raise chunk.size or split the document`);
-    const vectors = await this.models.require(modelId).embed(chunks.map((ch) => ch.text), 'document');
+    const vectors = await this.embedding.embedDocuments(c, chunks.map((ch) => ch.text));
     const records = chunks.map((ch, i) => ({
       id: `${id}#${i}`,
       text: ch.text,

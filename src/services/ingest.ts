@@ -5,9 +5,8 @@
  */
 import { isVectraError, VectraError } from '../errors.js';
 import type { RecordInput } from '../engine/index.js';
-import type { ModelRegistry } from '../embed/registry.js';
 import type { CollectionService } from './collections.js';
-import { vectorSourceProblem } from './records.js';
+import { modelOf, vectorSourceProblem, type EmbeddingService } from './embedding.js';
 
 export interface LineResult {
   line: number;
@@ -78,28 +77,6 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer | string>, maxLi
   if (size > 0 || tooLong) yield* finish();
 }
 
-/**
- * The chunks of `source`, failing with REQUEST_TIMEOUT when the next one takes longer than
- * `idleMs` to arrive. Only time spent waiting on the sender counts: while the consumer is
- * busy storing, nothing is being asked of it.
- */
-export async function* untilIdle<T>(source: AsyncIterable<T>, idleMs: number): AsyncGenerator<T> {
-  const it = source[Symbol.asyncIterator]();
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new VectraError('REQUEST_TIMEOUT', `no data for ${idleMs} ms; the stream was closed (lines answered above are stored)`)), idleMs);
-    });
-    try {
-      const r = await Promise.race([it.next(), idle]);
-      if (r.done) return;
-      yield r.value;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
 function errorOf(e: unknown): { code: string; message: string } {
   if (isVectraError(e)) return { code: e.code, message: e.message };
   return { code: 'INVALID_RECORD', message: (e as Error).message };
@@ -108,7 +85,7 @@ function errorOf(e: unknown): { code: string; message: string } {
 export class IngestService {
   constructor(
     private readonly collections: CollectionService,
-    private readonly models: ModelRegistry,
+    private readonly embedding: EmbeddingService,
   ) {}
 
   /**
@@ -118,7 +95,7 @@ export class IngestService {
    */
   async upsertLines(tenantId: string, name: string, lines: Line[], defaultId?: (line: number) => string): Promise<LineResult[]> {
     const c = this.collections.get(tenantId, name);
-    const modelId = String(c.config.attributes.model ?? 'none');
+    const modelId = modelOf(c);
     const results: LineResult[] = [];
     const pending: { at: number; record: Record<string, unknown> }[] = [];
     for (const l of lines) {
@@ -149,7 +126,7 @@ export class IngestService {
     const needText = pending.filter((p) => p.record.vector === undefined);
     if (needText.length > 0) {
       try {
-        const vectors = await this.models.require(modelId).embed(needText.map((p) => p.record.text as string), 'document');
+        const vectors = await this.embedding.embedDocuments(c, needText.map((p) => p.record.text as string));
         needText.forEach((p, i) => (p.record = { ...p.record, vector: vectors[i] }));
       } catch (e) {
         for (const p of needText) results[p.at].error = errorOf(e);

@@ -1,7 +1,7 @@
 import { VectraError } from '../errors.js';
 import type { Collection, Metadata, RecordInput, StoredRecord } from '../engine/index.js';
-import type { ModelRegistry } from '../embed/registry.js';
 import type { CollectionService } from './collections.js';
+import { modelOf, vectorSourceProblem, type EmbeddingService } from './embedding.js';
 
 export interface RecordBody {
   id?: string;
@@ -10,31 +10,23 @@ export interface RecordBody {
   metadata?: Metadata;
 }
 
-/** Why a record without a vector cannot get one (no text, or no model to embed it), or null. */
-export function vectorSourceProblem(record: { text?: unknown; vector?: unknown }, modelId: string): string | null {
-  if (record.vector !== undefined) return null;
-  if (typeof record.text !== 'string') return 'needs "text" (embedded by the collection\'s model) or "vector"';
-  if (modelId === 'none') return 'this collection has no model ("none"); send "vector"';
-  return null;
-}
-
 /** Upserts, reads and deletes, embedding text through the collection's model. */
 export class RecordService {
   constructor(
     private readonly collections: CollectionService,
-    private readonly models: ModelRegistry,
+    private readonly embedding: EmbeddingService,
     private readonly maxBatch: number,
   ) {}
 
   /** Vectors for the records that only have text, embedded in one batch. */
   private async withVectors(c: Collection, records: RecordBody[]): Promise<RecordInput[]> {
-    const modelId = String(c.config.attributes.model ?? 'none');
+    const modelId = modelOf(c);
     const needText = records.flatMap((r, i) => (r.vector === undefined ? [i] : []));
     for (const i of needText) {
       const problem = vectorSourceProblem(records[i], modelId);
       if (problem) throw new VectraError('INVALID_RECORD', `records[${i}]: ${problem}`);
     }
-    const vectors = needText.length > 0 ? await this.models.require(modelId).embed(needText.map((i) => records[i].text!), 'document') : [];
+    const vectors = needText.length > 0 ? await this.embedding.embedDocuments(c, needText.map((i) => records[i].text!)) : [];
     const byIndex = new Map(needText.map((i, j) => [i, vectors[j]]));
     return records.map((r, i) => ({ id: r.id, text: r.text ?? null, metadata: r.metadata, vector: r.vector ?? byIndex.get(i)! }));
   }

@@ -1,10 +1,10 @@
 import { VectraError } from '../errors.js';
 import { MAX_K, type Collection, type SearchHit, type SearchPlan } from '../engine/index.js';
 import { higherIsBetter } from '../vector/math.js';
-import type { ModelRegistry } from '../embed/registry.js';
 import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';
-import { FIELD_NAMER_MODEL, parseQuery, type ParsedQuery } from './query-parse.js';
+import type { EmbeddingService } from './embedding.js';
+import { parseQuery, type ParsedQuery } from './query-parse.js';
 import { mmr, rrfFuse, RRF_DEFAULTS, weightedFuse, type FusedHit, type Ranked, type Side } from './fusion.js';
 
 export type FusionSpec =
@@ -60,7 +60,7 @@ export const RERANK_LIMITS = { mmr: 1000, 'cross-encoder': 200 } as const;
 export class SearchService {
   constructor(
     private readonly collections: CollectionService,
-    private readonly models: ModelRegistry,
+    private readonly embedding: EmbeddingService,
     private readonly rerankers: Map<string, Reranker> = new Map(),
   ) {}
 
@@ -74,8 +74,8 @@ export class SearchService {
     if (request.parse) {
       if (request.text === undefined) throw new VectraError('INVALID_ARGUMENT', '"parse" reads constraints from "text": give "text"');
       const aliases = typeof request.parse === 'object' ? request.parse.aliases : undefined;
-      const namer = this.fieldNamer(c);
-      parsed = await parseQuery(request.text, c.comparableFields(), (t) => namer.embed(t, 'document'), aliases);
+      const namer = this.embedding.fieldNamer(c);
+      parsed = await parseQuery(request.text, c.comparableFields(), namer, aliases);
       const filter = parsed.filter === null ? request.filter : request.filter === undefined ? parsed.filter : { $and: [request.filter, parsed.filter] };
       body = { ...request, text: parsed.query || request.text, filter };
     }
@@ -90,15 +90,6 @@ export class SearchService {
       answer.results = groupByDocument(answer.results, k, size, body.return === 'id');
     } else answer = await this.run(c, mode, body, started);
     return parsed ? { ...answer, parsed } : answer;
-  }
-
-  /** The model that compares field names with query words: the built-in one its threshold is set for (local, free). */
-  private fieldNamer(c: Collection) {
-    const builtin = this.models.list().find((m) => m.id === FIELD_NAMER_MODEL && m.available());
-    if (builtin) return builtin;
-    const own = String(c.config.attributes.model ?? 'none');
-    if (own === 'none') throw new VectraError('MODEL_UNAVAILABLE', '"parse" needs an embedding model to compare field names, and none is available');
-    return this.models.require(own);
   }
 
   private async run(c: Collection, mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody, started: number): Promise<SearchAnswer> {
@@ -157,12 +148,7 @@ export class SearchService {
   }
 
   private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload'): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
-    let vector: ArrayLike<number> | undefined = body.vector;
-    if (vector === undefined) {
-      const modelId = String(c.config.attributes.model ?? 'none');
-      if (modelId === 'none') throw new VectraError('INVALID_ARGUMENT', 'this collection has no model ("none"): search with "vector"');
-      [vector] = await this.models.require(modelId).embed([body.text!], 'query');
-    }
+    const vector: ArrayLike<number> = body.vector ?? (await this.embedding.embedQuery(c, body.text!));
     return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
   }
 

@@ -69,6 +69,11 @@ describe('architecture', () => {
     assert.deepEqual(offending('services/', (to) => !['api', 'cli', 'server'].includes(layer(to))), []);
   });
 
+  it('routes and their schemas reach services only, never the engine', () => {
+    assert.deepEqual(offending('api/routes/', (to) => layer(to) !== 'engine'), []);
+    assert.deepEqual(offending('api/schemas/', (to) => layer(to) !== 'engine'), []);
+  });
+
   it('no two top-level layers import each other', () => {
     const edges = new Set<string>();
     for (const [from, targets] of graph) for (const to of targets) if (layer(from) !== layer(to)) edges.add(`${layer(from)} → ${layer(to)}`);

@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
+import { HTTP_STATUS } from '../../src/api/error-codes.js';
 import { errorHandler } from '../../src/api/errors.js';
-import { storageError, VectraError } from '../../src/errors.js';
+import { storageError } from '../../src/engine/disk.js';
+import { VectraError } from '../../src/errors.js';
 import { client, errorCode, register, testServer, type Answer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -274,11 +276,11 @@ describe('every error is shaped per the contract', () => {
   it('disk I/O errors are explained by the disk: a healthy one makes them STORAGE_IO_ERROR (503), not 500', () => {
     const dir = tempDir();
     assert.equal(storageError({ code: 'SQLITE_IOERR_WRITE' }, dir)?.code, 'STORAGE_IO_ERROR');
-    assert.equal(storageError({ code: 'SQLITE_IOERR_WRITE' }, dir)?.status, 503);
+    assert.equal(HTTP_STATUS[storageError({ code: 'SQLITE_IOERR_WRITE' }, dir)!.code], 503);
     assert.equal(storageError({ code: 'SQLITE_IOERR_WRITE' }), null, 'without a directory to ask, not a storage error');
     assert.equal(storageError({ code: 'SQLITE_CANTOPEN' }, dir), null, 'a file that cannot be opened on a healthy disk is not the disk\'s fault');
     assert.equal(storageError({ code: 'EROFS' })?.code, 'STORAGE_READ_ONLY');
-    assert.equal(storageError({ code: 'SQLITE_FULL' })?.status, 507);
+    assert.equal(HTTP_STATUS[storageError({ code: 'SQLITE_FULL' })!.code], 507);
     assert.deepEqual(readdirSync(dir), [], 'the probe write leaves nothing behind');
     // (A read-only and a full disk are tested for real in test/reliability/disk-faults.test.ts.)
   });

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Collection, Database } from '../../src/engine/index.js';
+import { HTTP_STATUS } from '../../src/api/error-codes.js';
 import { VectraError } from '../../src/errors.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
@@ -62,7 +63,7 @@ describe('collection records', () => {
       'records[1].metadata: metadata must be a JSON object',
     ];
     for (const [i, batch] of bad.entries()) {
-      assert.throws(() => c.upsert(batch as never), (e: unknown) => e instanceof VectraError && e.status === 400 && e.message.startsWith(expected[i]), expected[i]);
+      assert.throws(() => c.upsert(batch as never), (e: unknown) => e instanceof VectraError && HTTP_STATUS[e.code] === 400 && e.message.startsWith(expected[i]), expected[i]);
     }
     assert.equal(c.count(), 1);
     assert.equal(c.get('x'), null);

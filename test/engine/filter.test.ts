@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { compilePredicate, compileSql, parseFilter } from '../../src/engine/filter.js';
 import { RecordStore } from '../../src/engine/record-store.js';
+import { HTTP_STATUS } from '../../src/api/error-codes.js';
 import { VectraError } from '../../src/errors.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -171,7 +172,7 @@ describe('filter compiler', () => {
   ];
   for (const [f, msg] of rejects) {
     it(`rejects ${JSON.stringify(f)} pointing at the bad part`, () => {
-      assert.throws(() => parseFilter(f), (e: unknown) => e instanceof VectraError && e.code === 'INVALID_FILTER' && e.status === 400 && e.message.startsWith(msg));
+      assert.throws(() => parseFilter(f), (e: unknown) => e instanceof VectraError && e.code === 'INVALID_FILTER' && HTTP_STATUS[e.code] === 400 && e.message.startsWith(msg));
     });
   }
 

@@ -1,36 +1,31 @@
 /** Registration and API keys. */
-import { Type } from '@fastify/type-provider-typebox';
-import { VectraError } from '../../errors.js';
 import type { Scope } from '../../services/accounts.js';
 import { presentedKey, secretsEqual, tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
-import { errorResponses } from '../schemas.js';
+import { HttpError } from '../error-codes.js';
+import { CreateKeyBody, CreatedKeyOut, KeyListOut, KeyParams, RegisterBody, RegisteredOut } from '../schemas/accounts.js';
+import { errorResponses } from '../schemas/common.js';
 
-const Scopes = Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]), { minItems: 1, maxItems: 3 });
-
-export default function accountRoutes(app: App, s: Services): void {
+export default function accountRoutes(app: App, services: Services): void {
   app.post(
     '/v1/auth/register',
     {
       schema: {
         tags: ['accounts'],
         summary: 'Create a tenant and its first API key (shown only in this answer)',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
-        response: {
-          201: Type.Object({ tenant: Type.Object({ id: Type.String(), name: Type.String() }), apiKey: Type.String() }),
-          ...errorResponses(400, 401, 429),
-        },
+        body: RegisterBody,
+        response: { 201: RegisteredOut, ...errorResponses(400, 401, 429) },
       },
     },
     async (req, reply) => {
-      if (s.config.registration === 'admin') {
-        const token = s.config.adminToken;
+      if (services.config.registration === 'admin') {
+        const token = services.config.adminToken;
         const given = (req.headers['x-admin-token'] as string | undefined) ?? presentedKey(req);
-        if (token === null) throw new VectraError('ADMIN_TOKEN_REQUIRED', 'registration is closed on this server (it is not bound to loopback and VECTRA_ADMIN_TOKEN is not set)');
-        if (!given || !secretsEqual(given, token)) throw new VectraError('ADMIN_TOKEN_REQUIRED', 'registration on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>"');
+        if (token === null) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration is closed on this server (it is not bound to loopback and VECTRA_ADMIN_TOKEN is not set)');
+        if (!given || !secretsEqual(given, token)) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>"');
       }
-      const { tenant, apiKey } = s.accounts.register(req.body.name);
-      s.spaces.of(tenant.id);
+      const { tenant, apiKey } = services.accounts.register(req.body.name);
+      services.collections.openTenant(tenant.id);
       return reply.code(201).send({ tenant: { id: tenant.id, name: tenant.name }, apiKey });
     },
   );
@@ -39,9 +34,9 @@ export default function accountRoutes(app: App, s: Services): void {
     '/v1/keys',
     {
       config: { scope: 'admin' },
-      schema: { tags: ['accounts'], summary: "List this tenant's API keys", response: { 200: Type.Object({ keys: Type.Array(Type.Ref('ApiKey')) }), ...errorResponses(401, 403) } },
+      schema: { tags: ['accounts'], summary: "List this tenant's API keys", response: { 200: KeyListOut, ...errorResponses(401, 403) } },
     },
-    async (req) => ({ keys: s.accounts.listKeys(tenantOf(req)) }),
+    async (req) => ({ keys: services.accounts.listKeys(tenantOf(req)) }),
   );
 
   app.post(
@@ -51,22 +46,15 @@ export default function accountRoutes(app: App, s: Services): void {
       schema: {
         tags: ['accounts'],
         summary: 'Create an API key (the key is shown only in this answer)',
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 128 }),
-            scopes: Scopes,
-            expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Type.Intersect([Type.Ref('ApiKey'), Type.Object({ apiKey: Type.String() })]), ...errorResponses(400, 401, 403) },
+        body: CreateKeyBody,
+        response: { 201: CreatedKeyOut, ...errorResponses(400, 401, 403) },
       },
     },
     async (req, reply) => {
       // A key can hand out only what it has: an admin-only key cannot mint a read/write key.
       const lacking = (req.body.scopes as Scope[]).filter((scope) => !req.principal?.scopes.has(scope));
-      if (lacking.length > 0) throw new VectraError('INSUFFICIENT_SCOPE', `this API key cannot create a key with scopes it does not have itself (${lacking.map((x) => `"${x}"`).join(', ')})`);
-      const { apiKey, key } = s.accounts.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
+      if (lacking.length > 0) throw new HttpError('INSUFFICIENT_SCOPE', `this API key cannot create a key with scopes it does not have itself (${lacking.map((x) => `"${x}"`).join(', ')})`);
+      const { apiKey, key } = services.accounts.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
       return reply.code(201).send({ ...key, apiKey });
     },
   );
@@ -75,10 +63,10 @@ export default function accountRoutes(app: App, s: Services): void {
     '/v1/keys/:id',
     {
       config: { scope: 'admin' },
-      schema: { tags: ['accounts'], summary: 'Revoke an API key (effective at once)', params: Type.Object({ id: Type.String() }), response: { ...errorResponses(401, 403, 404) } },
+      schema: { tags: ['accounts'], summary: 'Revoke an API key (effective at once)', params: KeyParams, response: { ...errorResponses(401, 403, 404) } },
     },
     async (req, reply) => {
-      s.accounts.revokeKey(tenantOf(req), req.params.id);
+      services.accounts.revokeKey(tenantOf(req), req.params.id);
       return reply.code(204).send();
     },
   );

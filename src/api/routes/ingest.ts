@@ -1,23 +1,18 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
-import { Type } from '@fastify/type-provider-typebox';
-import { isVectraError, VectraError } from '../../errors.js';
-import { MAX_LINE_BYTES, ndjsonLines, untilIdle } from '../../services/ingest.js';
+import { MAX_LINE_BYTES, ndjsonLines } from '../../services/ingest.js';
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
-import { CollectionName, errorResponses } from '../schemas.js';
+import { HttpError, isCodedError } from '../error-codes.js';
+import { CollectionParams, errorResponses } from '../schemas/common.js';
+import { JobListOut, JobOut, JobParams } from '../schemas/import-jobs.js';
+import { atMostBytes, ndjsonBody, untilIdle } from '../stream-body.js';
 
 /** Records per upsert transaction from a stream: big enough to batch embedding, small enough to answer often. */
 export const STREAM_BATCH = 500;
 
-/** The request body as the NDJSON content-type parser hands it over (a stream), or a 415. */
-function ndjsonBody(body: unknown): Readable {
-  if (!(body instanceof Readable)) throw new VectraError('UNSUPPORTED_MEDIA_TYPE', 'send one JSON record per line with Content-Type: application/x-ndjson');
-  return body;
-}
-
-export default function ingestRoutes(app: App, s: Services): void {
-  const idleMs = s.config.limits.requestTimeoutMs;
+export default function ingestRoutes(app: App, services: Services): void {
+  const idleMs = services.config.limits.requestTimeoutMs;
   app.post(
     '/v1/collections/:name/records/stream',
     {
@@ -30,20 +25,20 @@ export default function ingestRoutes(app: App, s: Services): void {
           `Stored in transactions of ${STREAM_BATCH} lines; the body is read only as fast as it is stored. ` +
           'Answer: {"line", "id"} or {"line", "error": {"code", "message"}} per non-blank line, then {"done": true, "lines", "upserted", "errors"}. ' +
           'A bad line is reported and skipped; it never stops the rest.',
-        params: Type.Object({ name: CollectionName }),
+        params: CollectionParams,
         response: { ...errorResponses(400, 401, 403, 404, 415) },
       },
     },
     async (req, reply) => {
       const tenant = tenantOf(req);
-      s.collections.get(tenant, req.params.name); // 404 before anything streams
+      services.collections.assertExists(tenant, req.params.name); // 404 before anything streams
       const body = ndjsonBody(req.body);
       const out = new PassThrough();
       // A client that stops reading holds the stream back (and with it, reading its body);
       // one that disconnects ends it.
       reply.raw.once('close', () => out.destroy());
       const write = async (obj: unknown) => {
-        if (out.destroyed) throw new VectraError('REQUEST_TIMEOUT', 'the client went away');
+        if (out.destroyed) throw new HttpError('REQUEST_TIMEOUT', 'the client went away');
         if (!out.write(`${JSON.stringify(obj)}\n`)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
       };
       void (async () => {
@@ -51,7 +46,7 @@ export default function ingestRoutes(app: App, s: Services): void {
         let upserted = 0;
         let errors = 0;
         try {
-          for await (const results of s.ingest.ingest(tenant, req.params.name, ndjsonLines(untilIdle(body, idleMs), MAX_LINE_BYTES), STREAM_BATCH)) {
+          for await (const results of services.ingest.ingest(tenant, req.params.name, ndjsonLines(untilIdle(body, idleMs), MAX_LINE_BYTES), STREAM_BATCH)) {
             for (const r of results) {
               lines++;
               if (r.error) errors++;
@@ -63,8 +58,8 @@ export default function ingestRoutes(app: App, s: Services): void {
         } catch (e) {
           // The rest of the body will not be read: close the connection after this answer.
           if (!reply.raw.headersSent) reply.raw.setHeader('connection', 'close');
-          const error = isVectraError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: 'the stream stopped on a server error; lines answered above are stored' };
-          if (!isVectraError(e)) req.log.error({ err: e }, 'stream ingest failed');
+          const error = isCodedError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: 'the stream stopped on a server error; lines answered above are stored' };
+          if (!isCodedError(e)) req.log.error({ err: e }, 'stream ingest failed');
           await write({ done: false, lines, upserted, errors, error }).catch(() => undefined);
         } finally {
           out.end();
@@ -74,17 +69,6 @@ export default function ingestRoutes(app: App, s: Services): void {
     },
   );
 
-  const JobOut = Type.Object({
-    id: Type.String(), type: Type.Literal('import'), collection: Type.String(),
-    status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('cancelled')]),
-    total: Type.Integer(), done: Type.Integer(), upserted: Type.Integer(), errors: Type.Integer(),
-    errorSamples: Type.Array(Type.Object({ line: Type.Integer(), id: Type.Optional(Type.String()), error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })) })),
-    rate: Type.Union([Type.Number(), Type.Null()]), etaSeconds: Type.Union([Type.Number(), Type.Null()]),
-    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-    createdAt: Type.String(), startedAt: Type.Union([Type.String(), Type.Null()]), finishedAt: Type.Union([Type.String(), Type.Null()]),
-  });
-  const JobParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-
   app.post(
     '/v1/collections/:name/imports',
     {
@@ -93,26 +77,27 @@ export default function ingestRoutes(app: App, s: Services): void {
         tags: ['jobs'],
         summary: 'Import an NDJSON upload in the background (202 with the job)',
         description: 'Body: one record per line, Content-Type application/x-ndjson. Saved to disk, then imported in batches; follow it at GET /v1/jobs/{id}. Records without an id get "<job id>-<line>". Survives restarts (resumes where it stopped).',
-        params: Type.Object({ name: CollectionName }),
+        params: CollectionParams,
         response: { 202: JobOut, ...errorResponses(400, 401, 403, 404, 413, 415) },
       },
     },
     async (req, reply) => {
       const tenant = tenantOf(req);
-      s.collections.get(tenant, req.params.name);
-      const body = ndjsonBody(req.body);
-      const job = await s.jobs.create(tenant, req.params.name, untilIdle(body as AsyncIterable<Buffer>, idleMs), s.config.limits.maxImportBytes);
+      services.collections.assertExists(tenant, req.params.name);
+      const max = services.config.limits.maxImportBytes;
+      const upload = atMostBytes(untilIdle(ndjsonBody(req.body) as AsyncIterable<Buffer>, idleMs), max, `the upload is larger than ${max} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
+      const job = await services.importJobs.create(tenant, req.params.name, upload);
       return reply.code(202).send(job);
     },
   );
 
-  app.get('/v1/jobs', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: "This tenant's recent jobs", response: { 200: Type.Object({ jobs: Type.Array(JobOut) }), ...errorResponses(401, 403) } } }, async (req) => ({
-    jobs: s.jobs.list(tenantOf(req)),
+  app.get('/v1/jobs', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: "This tenant's recent jobs", response: { 200: JobListOut, ...errorResponses(401, 403) } } }, async (req) => ({
+    jobs: services.importJobs.list(tenantOf(req)),
   }));
   app.get('/v1/jobs/:id', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: 'A job: status, progress (done/total, errors, rate, ETA)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>
-    s.jobs.get(tenantOf(req), req.params.id),
+    services.importJobs.get(tenantOf(req), req.params.id),
   );
   app.post('/v1/jobs/:id/cancel', { config: { scope: 'write' }, schema: { tags: ['jobs'], summary: 'Cancel a job (after its current batch; imported records stay)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>
-    s.jobs.cancel(tenantOf(req), req.params.id),
+    services.importJobs.cancel(tenantOf(req), req.params.id),
   );
 }

@@ -1,10 +1,9 @@
-import { Type } from '@fastify/type-provider-typebox';
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
-import { CollectionName, Metadata, errorResponses, limitedSchemas } from '../schemas.js';
+import { CollectionParams, errorResponses } from '../schemas/common.js';
+import { SearchOut, searchBody } from '../schemas/search.js';
 
-export default function searchRoutes(app: App, s: Services): void {
-  const { vector, k } = limitedSchemas(s.config.limits);
+export default function searchRoutes(app: App, services: Services): void {
   app.post(
     '/v1/collections/:name/search',
     {
@@ -12,90 +11,11 @@ export default function searchRoutes(app: App, s: Services): void {
       schema: {
         tags: ['search'],
         summary: 'Search by text or vector, with an optional metadata filter',
-        params: Type.Object({ name: CollectionName }),
-        body: Type.Object(
-          {
-            text: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
-            vector: Type.Optional(vector),
-            k: Type.Optional(k),
-            ef: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'HNSW search breadth (default: the collection\'s efSearch)' })),
-            filter: Type.Optional(Metadata),
-            mode: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('keyword'), Type.Literal('hybrid')], { description: 'dense (default), keyword (BM25), hybrid (both, fused)' })),
-            fusion: Type.Optional(
-              Type.Union([
-                Type.Literal('rrf'),
-                Type.Literal('weighted'),
-                Type.Object(
-                  {
-                    type: Type.Literal('rrf'),
-                    k: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000, description: 'rank constant (default 60)' })),
-                    weights: Type.Optional(Type.Object({ dense: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })), keyword: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })) }, { additionalProperties: false })),
-                  },
-                  { additionalProperties: false },
-                ),
-                Type.Object({ type: Type.Literal('weighted'), alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'weight of the dense side (default 0.5)' })) }, { additionalProperties: false }),
-              ]),
-            ),
-            candidates: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'hits taken from each side before fusion, or before reranking picks k' })),
-            rerank: Type.Optional(
-              Type.Union([
-                Type.Object({ type: Type.Literal('mmr'), lambda: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '1 = relevance only, 0 = variety only (default 0.5)' })) }, { additionalProperties: false }),
-                Type.Object({ type: Type.Literal('cross-encoder'), model: Type.String({ minLength: 1, maxLength: 128, description: 'a reranker from GET /v1/models (rerankers)' }) }, { additionalProperties: false }),
-              ]),
-            ),
-            parse: Type.Optional(
-              Type.Union([
-                Type.Boolean(),
-                Type.Object({ aliases: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 32 }), { maxProperties: 64 })) }, { additionalProperties: false }),
-              ], { description: 'read numeric and date constraints ("not less than $13", "after March 2024") from text into a filter' }),
-            ),
-            group: Type.Optional(
-              Type.Object(
-                { by: Type.Literal('document'), size: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: 'chunks per document (default 3)' })) },
-                { additionalProperties: false, description: 'one result per document, with its best chunks' },
-              ),
-            ),
-            highlight: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ pre: Type.String({ maxLength: 100 }), post: Type.String({ maxLength: 100 }) }, { additionalProperties: false })], { description: 'add a snippet of matching text with the matched words marked (default <mark>…</mark>)' })),
-            return: Type.Optional(Type.Union([Type.Literal('object'), Type.Literal('id')])),
-            includeVector: Type.Optional(Type.Boolean()),
-            exact: Type.Optional(Type.Boolean({ description: 'exact search, bypassing the graph' })),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            results: Type.Array(
-              Type.Object({
-                id: Type.String(),
-                score: Type.Number(),
-                text: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-                metadata: Type.Optional(Metadata),
-                vector: Type.Optional(Type.Array(Type.Number())),
-                highlight: Type.Optional(Type.String()),
-                scores: Type.Optional(Type.Object({ dense: Type.Optional(Type.Number()), keyword: Type.Optional(Type.Number()), rerank: Type.Optional(Type.Number()) })),
-                ranks: Type.Optional(Type.Object({ dense: Type.Optional(Type.Integer()), keyword: Type.Optional(Type.Integer()) })),
-                document: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-                chunks: Type.Optional(
-                  Type.Array(Type.Object({ id: Type.String(), score: Type.Number(), text: Type.Optional(Type.Union([Type.String(), Type.Null()])), highlight: Type.Optional(Type.String()) })),
-                ),
-              }),
-            ),
-            took_ms: Type.Number(),
-            plan: Type.String({ description: 'hnsw | hnsw-filtered | binary | binary-filtered | pq | pq-filtered | exact | exact-filtered | keyword | hybrid' }),
-            plans: Type.Optional(Type.Object({ dense: Type.String(), keyword: Type.String() })),
-            parsed: Type.Optional(
-              Type.Object({
-                query: Type.String(),
-                filter: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-                constraints: Type.Array(Type.Object({ text: Type.String(), field: Type.String(), filter: Type.Record(Type.String(), Type.Unknown()) })),
-                unmatched: Type.Array(Type.Object({ text: Type.String(), reason: Type.String() })),
-              }),
-            ),
-          }),
-          ...errorResponses(400, 401, 403, 404, 503),
-        },
+        params: CollectionParams,
+        body: searchBody(services.config.limits),
+        response: { 200: SearchOut, ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
-    async (req) => s.search.search(tenantOf(req), req.params.name, req.body),
+    async (req) => services.search.search(tenantOf(req), req.params.name, req.body),
   );
 }

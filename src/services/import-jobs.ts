@@ -1,6 +1,7 @@
 /**
- * Bulk import jobs: an NDJSON upload is saved to DATA_DIR/imports/<job>.ndjson, then
- * imported in the background, a batch at a time, with progress in DATA_DIR/jobs.db.
+ * Bulk import jobs (/v1/jobs; not the engine's background index builds): an NDJSON upload
+ * is saved to DATA_DIR/imports/<job>.ndjson, then imported in the background, a batch at a
+ * time, with progress in DATA_DIR/jobs.db.
  *
  * Exactly once, across kill -9: progress (line and byte offset) is saved after each batch
  * commits, and a record without an id gets `<job id>-<line>` — so a batch re-run after a
@@ -98,8 +99,8 @@ export class ImportJobs {
     for (const r of rows) this.enqueue(r.id);
   }
 
-  /** Save an upload (read as it arrives, at most `maxBytes`) and queue its import. */
-  async create(tenantId: string, collection: string, body: AsyncIterable<Buffer>, maxBytes: number): Promise<JobView> {
+  /** Save an upload (read as it arrives; the caller bounds its size) and queue its import. */
+  async create(tenantId: string, collection: string, body: AsyncIterable<Buffer>): Promise<JobView> {
     const id = `job_${randomBytes(9).toString('base64url')}`;
     const path = this.file(id);
     const out = createWriteStream(path, { flags: 'wx' });
@@ -107,12 +108,9 @@ export class ImportJobs {
     let writeError: Error | null = null;
     out.on('error', (e) => (writeError = e));
     const counter = new LineCounter();
-    let bytes = 0;
     try {
       for await (const chunk of body) {
         if (writeError) throw writeError;
-        bytes += chunk.length;
-        if (bytes > maxBytes) throw new VectraError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
         counter.add(chunk);
         if (!out.write(chunk)) await once(out, 'drain');
       }

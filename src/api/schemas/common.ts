@@ -1,0 +1,26 @@
+/**
+ * Request and response schemas (TypeBox), one file per resource beside this one for what they
+ * share. Fastify validates requests with them and @fastify/swagger turns the same schemas into
+ * /openapi.json. Schemas whose bounds come from the configured limits are made by functions.
+ */
+import { Type } from '@fastify/type-provider-typebox';
+import type { Config } from '../../config.js';
+
+export type Limits = Config['limits'];
+
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: 'Error', description: 'Every non-2xx answer' },
+);
+
+export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('Error')]));
+
+export const CollectionName = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: '1–64 of A–Z a–z 0–9 _ -' });
+
+export const CollectionParams = Type.Object({ name: CollectionName });
+
+export const Metadata = Type.Record(Type.String(), Type.Unknown(), { description: 'JSON object' });
+
+export const DeletedOut = Type.Object({ deleted: Type.Integer() });
+
+export const vectorOf = (limits: Limits) => Type.Array(Type.Number(), { minItems: 1, maxItems: limits.maxDimension });
