@@ -1,46 +1,17 @@
-/** The real server as its own process (built JS), for benchmarks. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/** The real server as its own process (built JS) for benchmarks, and the HTTP calls they share. */
 import { join } from 'node:path';
+import { spawnServer, type ServerProcess } from '../../test/support/spawn-server.js';
 import { ROOT } from './glove-data.js';
 
-export interface ServerProcess {
-  proc: ChildProcess;
-  url: string;
-  stop(): Promise<void>;
-}
+export type { ServerProcess };
 
 /**
  * `vectra serve` on a free port with the repo's model cache; resolves once it listens.
  * It logs one line per request at info, as in production: the pipe is read, only the
  * address is kept.
  */
-export async function serveProcess(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--model-cache', join(ROOT, '.cache'), ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, VECTRA_LOG_LEVEL: 'info' },
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    let found = false;
-    proc.stdout!.on('data', (d: Buffer) => {
-      if (found) return;
-      buf += d.toString();
-      const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
-      if (m) {
-        found = true;
-        resolve(m[1]);
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${buf}`)));
-  });
-  return {
-    proc,
-    url,
-    async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.on('exit', r));
-    },
-  };
+export function serveProcess(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
+  return spawnServer({ cli: join(ROOT, 'dist/cli/main.js'), nodeArgs, dataDir, modelCache: join(ROOT, '.cache'), args: extraArgs, env: { VECTRA_LOG_LEVEL: 'info' } });
 }
 
 /** POST JSON (with an API key when given); a status ≥ 300 throws with the answer. */

@@ -11,36 +11,26 @@
  * vectors) it changed nothing, so cosine collections do without.
  */
 import { binaryRecordBytes, packSigns, signDot, signDotTable, signScales } from '../compress/binary.js';
-import { DenseRows, type ColumnSpec } from './dense-rows.js';
-import { TopK } from '../vector/top-k.js';
-import { searchEach, type Neighbours, type VectorIndex } from './vector-index.js';
+import { byteColumn, DenseRows, floatColumn } from './dense-rows.js';
+import { ScannedIndex } from './scanned-index.js';
+import type { Neighbours } from './vector-index.js';
 
 const MAGIC = 'VBINIDX1';
 
-export class BinaryIndex implements VectorIndex {
+export class BinaryIndex extends ScannedIndex {
   readonly kind = 'binary' as const;
   readonly exactDistances = false;
   readonly bytesPerVector: number;
   private readonly codeBytes: number;
-  /** Column 0: codes; column 1 (dot only): per-vector mean |x_j|. */
-  private readonly rows: DenseRows;
   private readonly table: Float32Array;
 
-  constructor(private readonly dimension: number, readonly withScales = false, capacity = 1024) {
-    this.codeBytes = binaryRecordBytes(dimension);
-    this.bytesPerVector = this.codeBytes + (withScales ? 4 : 0);
-    const specs: ColumnSpec[] = [{ width: this.codeBytes, make: (n) => new Uint8Array(n) }];
-    if (withScales) specs.push({ width: 1, make: (n) => new Float32Array(n) });
-    this.rows = new DenseRows(specs, capacity);
-    this.table = new Float32Array(this.codeBytes * 256);
-  }
-
-  size(): number {
-    return this.rows.n;
-  }
-
-  has(label: number): boolean {
-    return this.rows.slots.has(label);
+  constructor(dimension: number, readonly withScales = false, capacity = 1024) {
+    const codeBytes = binaryRecordBytes(dimension);
+    // Column 0: codes; column 1 (dot only): per-vector mean |x_j|.
+    super(dimension, new DenseRows(withScales ? [byteColumn(codeBytes), floatColumn(1)] : [byteColumn(codeBytes)], capacity));
+    this.codeBytes = codeBytes;
+    this.bytesPerVector = codeBytes + (withScales ? 4 : 0);
+    this.table = new Float32Array(codeBytes * 256);
   }
 
   add(labels: number[], vectors: Float32Array): void {
@@ -50,16 +40,12 @@ export class BinaryIndex implements VectorIndex {
     if (scales) signScales(vectors, labels.length, this.dimension, scales as Float32Array, first);
   }
 
-  remove(labels: number[]): number {
-    return this.rows.remove(labels);
-  }
-
   /** The `max(k, breadth)` best codes by query · sign(x) (times mean|x| for dot); distance = −score. */
   search(query: Float32Array, k: number, breadth = k): Neighbours {
     const { n, labels } = this.rows;
     const codes = this.rows.columns[0] as Uint8Array;
     const scales = this.rows.columns[1] as Float32Array | undefined;
-    const top = new TopK(Math.min(Math.max(k, breadth), n));
+    const top = this.candidates(k, breadth);
     const b = this.codeBytes;
     signDotTable(query, this.dimension, this.table);
     for (let i = 0; i < n; i++) {
@@ -69,19 +55,11 @@ export class BinaryIndex implements VectorIndex {
     return top.sorted();
   }
 
-  searchMany(queries: Float32Array, k: number, breadth: number): Neighbours[] {
-    return searchEach(queries, this.dimension, (q) => this.search(q, k, breadth));
-  }
-
   save(path: string): void {
     this.rows.save(path, MAGIC, this.dimension);
   }
 
   load(path: string): void {
     this.rows.load(path, MAGIC, this.dimension, 'binary index');
-  }
-
-  memoryBytes(): number {
-    return this.rows.memoryBytes();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Fixed-width rows kept densely by slot, with their labels: the storage of the flat index
- * (float32 vectors) and the binary index (sign codes, scales). Removal moves the last row into
+ * Fixed-width rows kept densely by slot, with their labels: the storage of the scanning
+ * indexes (scanned-index.ts): float32 vectors, sign codes and scales, PQ codes. Removal moves the last row into
  * the hole, so scans touch only live rows. Snapshot layout: an 8-byte magic, dimension and
  * count (u32 LE), the labels (f64), then each column's rows in turn.
  */
@@ -13,6 +13,11 @@ export interface ColumnSpec {
   width: number;
   make: (length: number) => Column;
 }
+
+/** A column of `width` float32s a row. */
+export const floatColumn = (width: number): ColumnSpec => ({ width, make: (n) => new Float32Array(n) });
+/** A column of `width` bytes a row. */
+export const byteColumn = (width: number): ColumnSpec => ({ width, make: (n) => new Uint8Array(n) });
 
 export class DenseRows {
   labels: Float64Array;

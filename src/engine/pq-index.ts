@@ -12,11 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { encodePq, pqDistance, pqDistanceTable, pqRecordBytes, trainPq, type PqParams } from '../compress/pq.js';
-import { DenseRows } from './dense-rows.js';
-import { TopK } from '../vector/top-k.js';
+import { byteColumn, DenseRows, floatColumn } from './dense-rows.js';
 import type { Metric, PqConfig } from './types.js';
-import { dot, l2sq } from '../vector/math.js';
-import { searchEach, type Neighbours, type VectorIndex } from './vector-index.js';
+import { ScannedIndex } from './scanned-index.js';
+import type { Neighbours } from './vector-index.js';
 
 const RAW_MAGIC = 'VPQRAW01';
 const CODE_MAGIC = 'VPQCOD01';
@@ -31,41 +30,33 @@ export function pqTrainAt(bits: number): number {
   return Math.max(1000, 16 << bits);
 }
 
-export class PqIndex implements VectorIndex {
+/** Rows of float32 vectors, kept until the codebooks are trained. */
+function rawRows(dimension: number): DenseRows {
+  return new DenseRows([floatColumn(dimension)]);
+}
+
+export class PqIndex extends ScannedIndex {
   readonly kind = 'pq' as const;
   readonly exactDistances = false;
   readonly bytesPerVector: number;
   private params: PqParams | null = null;
   /** Vectors the codebooks were trained on (0: not trained). */
   trainedOn = 0;
-  /** Untrained: float32 vectors; trained: codes. */
-  private rows: DenseRows;
   private table: Float32Array;
 
-  constructor(private readonly dimension: number, private readonly metric: Metric, private readonly pq: PqConfig) {
+  /** The rows start as float32 vectors; training replaces them with rows of codes. */
+  constructor(dimension: number, private readonly metric: Metric, private readonly pq: PqConfig) {
+    super(dimension, rawRows(dimension));
     this.bytesPerVector = pqRecordBytes(pq.m, pq.bits);
-    this.rows = this.rawRows();
     this.table = new Float32Array(pq.m << pq.bits);
   }
 
-  private rawRows(capacity = 1024): DenseRows {
-    return new DenseRows([{ width: this.dimension, make: (n) => new Float32Array(n) }], capacity);
-  }
-
-  private codeRows(capacity = 1024): DenseRows {
-    return new DenseRows([{ width: this.bytesPerVector, make: (n) => new Uint8Array(n) }], capacity);
+  private codeRows(): DenseRows {
+    return new DenseRows([byteColumn(this.bytesPerVector)]);
   }
 
   get trained(): boolean {
     return this.params !== null;
-  }
-
-  size(): number {
-    return this.rows.n;
-  }
-
-  has(label: number): boolean {
-    return this.rows.slots.has(label);
   }
 
   /** Whether a build from scratch (which trains) would give a better index than this one. */
@@ -93,36 +84,23 @@ export class PqIndex implements VectorIndex {
     else column.set(vectors.subarray(0, labels.length * this.dimension), first * this.dimension);
   }
 
-  remove(labels: number[]): number {
-    return this.rows.remove(labels);
-  }
-
   /**
    * The `max(k, breadth)` nearest by code distance (exact while untrained). Distances follow
    * the flat index's: 1 − dot for cosine/dot, squared L2 for l2.
    */
   search(query: Float32Array, k: number, breadth = k): Neighbours {
-    const { n, labels } = this.rows;
-    const top = new TopK(Math.min(Math.max(k, breadth), n));
+    const top = this.candidates(k, breadth);
     const l2 = this.metric === 'l2';
-    const d = this.dimension;
-    if (!this.params) {
-      const data = this.rows.columns[0] as Float32Array;
-      for (let i = 0; i < n; i++) top.push(l2 ? l2sq(query, data, i * d) : 1 - dot(query, data, i * d), labels[i]);
-      return top.sorted();
-    }
+    if (!this.params) return this.scanFloats(query, l2, top);
+    const { n, labels } = this.rows;
     const { m, bits } = this.params;
     const codes = this.rows.columns[0] as Uint8Array;
     const b = this.bytesPerVector;
-    pqDistanceTable(this.params, query, d, l2, this.table);
+    pqDistanceTable(this.params, query, this.dimension, l2, this.table);
     // The table holds −q·c for inner product: 1 + Σ = 1 − q·x̂.
     const base = l2 ? 0 : 1;
     for (let i = 0; i < n; i++) top.push(base + pqDistance(this.table, codes, i * b, m, bits), labels[i]);
     return top.sorted();
-  }
-
-  searchMany(queries: Float32Array, k: number, breadth: number): Neighbours[] {
-    return searchEach(queries, this.dimension, (q) => this.search(q, k, breadth));
   }
 
   /** Rows (raw or codes); when trained, a trailer of m, bits, trainedOn (u32 LE) and the codebooks. */
@@ -141,7 +119,7 @@ export class PqIndex implements VectorIndex {
     const buf = readFileSync(path);
     const magic = buf.toString('ascii', 0, 8);
     if (magic === RAW_MAGIC) {
-      const rows = this.rawRows();
+      const rows = rawRows(this.dimension);
       rows.load(buf, RAW_MAGIC, this.dimension, 'PQ index');
       [this.rows, this.params, this.trainedOn] = [rows, null, 0];
       return;
@@ -159,6 +137,6 @@ export class PqIndex implements VectorIndex {
   }
 
   memoryBytes(): number {
-    return this.rows.memoryBytes() + (this.params ? this.params.codebooks.byteLength : 0);
+    return super.memoryBytes() + (this.params ? this.params.codebooks.byteLength : 0);
   }
 }

@@ -30,11 +30,6 @@ export interface VectorIndex {
   memoryBytes(): number;
 }
 
-/** `searchMany` for indexes that scan: one query (row-major in `queries`, `d` wide) after another. */
-export function searchEach(queries: Float32Array, d: number, search: (query: Float32Array) => Neighbours): Neighbours[] {
-  return Array.from({ length: queries.length / d }, (_, q) => search(queries.subarray(q * d, (q + 1) * d)));
-}
-
 /** Convert an index distance into the engine's score (see SearchHit.score). */
 export function distanceToScore(config: CollectionConfig, distance: number): number {
   if (config.metric === 'l2') return Math.sqrt(Math.max(0, distance));

@@ -8,19 +8,15 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Collection, type Metric } from '../../src/engine/index.js';
 import { BinaryIndex } from '../../src/engine/binary-index.js';
-import { dataset, exactTruth, glove, recallOf, row } from '../support/glove.js';
+import { gloveFixture, hitIds, row } from '../support/glove.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
-const N = 20000;
-const Q = 200;
 const K = 10;
 const quiet = { logger: memoryLogger() };
 
-const recall = (got: string[][], truth: string[][]) => recallOf(got, truth, K);
-
 describe('binary storage on 20k GloVe vectors, against the exact index', () => {
-  const { base, queries } = dataset(N, Q);
-  const g = glove();
+  const data = gloveFixture(20000, 200, K);
+  const { g, base, queries, recall } = data;
   // Floors a little under what was measured (0.9585 cosine, 0.945 dot: the data and the
   // algorithm are deterministic); f32 HNSW gets 0.97–0.98 on the same set (recall.test.ts).
   const floors: [Metric, number][] = [['cosine', 0.95], ['dot', 0.93]];
@@ -28,16 +24,15 @@ describe('binary storage on 20k GloVe vectors, against the exact index', () => {
     let c: Collection;
     let truth: string[][];
     before(async () => {
-      truth = exactTruth(metric, base, queries, K);
+      truth = data.truth(metric);
       c = await Collection.create(join(tempDir(), 'c'), { dimension: 100, metric, storage: 'binary' }, quiet);
-      const records = base.map((w) => ({ id: g.words[w], vector: row(g, w), metadata: { bucket: w % 100 } }));
-      for (let i = 0; i < records.length; i += 5000) c.upsert(records.slice(i, i + 5000));
+      data.fill(c, (w) => ({ bucket: w % 100 }));
     });
 
     it(`${metric}: recall@10 ≥ ${floor} with exact scores`, () => {
       const results = queries.map((q) => c.search({ vector: row(g, q), k: K, include: 'id' }));
       assert.ok(results.every((r) => r.plan === 'binary'));
-      const r = recall(results.map((x) => x.hits.map((h) => h.id)), truth);
+      const r = recall(results.map(hitIds), truth);
       console.log(`# recall@10 binary ${metric} = ${r.toFixed(4)}`);
       assert.ok(r >= floor, `recall ${r} < ${floor}`);
       // Scores are the exact ones (rescored from the full-precision vectors), not code scores.
@@ -48,31 +43,26 @@ describe('binary storage on 20k GloVe vectors, against the exact index', () => {
 
     it(`${metric}: ef sets how many candidates are rescored`, () => {
       // 50 queries: each reads 2,000 rows from SQLite.
-      const high = recall(queries.slice(0, 50).map((q) => c.search({ vector: row(g, q), k: K, ef: 2000, include: 'id' }).hits.map((h) => h.id)), truth.slice(0, 50));
+      const high = recall(queries.slice(0, 50).map((q) => hitIds(c.search({ vector: row(g, q), k: K, ef: 2000, include: 'id' }))), truth.slice(0, 50));
       console.log(`# binary ${metric}: ef 2000 → ${high.toFixed(4)}`);
       assert.ok(high > floor && high >= 0.98, `ef 2000 gave ${high}`);
     });
 
     it(`${metric}: filtered search returns only matches, k of them`, () => {
-      const broad = c.search({ vector: row(g, queries[1]), k: K, filter: { bucket: { $lt: 50 } }, include: 'payload' });
-      assert.equal(broad.plan, 'binary-filtered');
-      assert.equal(broad.hits.length, K);
-      assert.ok(broad.hits.every((h) => (h.metadata as { bucket: number }).bucket < 50));
-      const exact = c.search({ vector: row(g, queries[1]), k: K, filter: { bucket: { $lt: 50 } }, exact: true, include: 'id' });
-      assert.ok(recall([broad.hits.map((h) => h.id)], [exact.hits.map((h) => h.id)]) >= 0.8);
+      data.assertBroadFilter(c, queries[1], 'binary-filtered');
     });
   }
 
   it('survives close and reopen (snapshot of the codes), deletes included', async () => {
     const dir = join(tempDir(), 'c');
     let c = await Collection.create(dir, { dimension: 100, storage: 'binary' }, quiet);
-    c.upsert(base.slice(0, 3000).map((w) => ({ id: g.words[w], vector: row(g, w) })));
+    c.upsert(data.records(base.slice(0, 3000)));
     c.delete([g.words[5]]);
-    const before = c.search({ vector: row(g, 7), k: 5, include: 'id' }).hits.map((h) => h.id);
+    const before = hitIds(c.search({ vector: row(g, 7), k: 5, include: 'id' }));
     assert.equal(before[0], g.words[7]);
     await c.close();
     c = await Collection.open(dir, quiet);
-    assert.deepEqual(c.search({ vector: row(g, 7), k: 5, include: 'id' }).hits.map((h) => h.id), before);
+    assert.deepEqual(hitIds(c.search({ vector: row(g, 7), k: 5, include: 'id' })), before);
     assert.equal(c.search({ vector: row(g, 5), k: 1, include: 'id' }).hits[0].id === g.words[5], false);
     assert.equal(c.stats().indexSize, 2999);
     await c.close();

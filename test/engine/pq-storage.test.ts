@@ -13,19 +13,16 @@ import { Collection, type Metric } from '../../src/engine/index.js';
 import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from '../../src/engine/pq-index.js';
 import { dot, l2sq, prepareVector } from '../../src/vector/math.js';
 import { mulberry32 } from '../../src/random.js';
-import { dataset, exactTruth, glove, recallOf, row } from '../support/glove.js';
+import { gloveFixture, hitIds, row } from '../support/glove.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
 const N = 20000;
-const Q = 200;
 const K = 10;
 const quiet = { logger: memoryLogger() };
 
-const recall = (got: string[][], truth: string[][]) => recallOf(got, truth, K);
-
 describe('pq storage on 20k GloVe vectors, against the exact index', () => {
-  const { base, queries } = dataset(N, Q);
-  const g = glove();
+  const data = gloveFixture(N, 200, K);
+  const { g, base, queries, recall } = data;
   // Measured 1.000 for both (50·k = 500 candidates rescored; the codes alone rank with recall
   // ~0.75, docs/benchmarks.md): the data, the sample and k-means seeds are fixed, so the
   // codebooks are the same on every run.
@@ -34,10 +31,9 @@ describe('pq storage on 20k GloVe vectors, against the exact index', () => {
     let c: Collection;
     let truth: string[][];
     before(async () => {
-      truth = exactTruth(metric, base, queries, K);
+      truth = data.truth(metric);
       c = await Collection.create(join(tempDir(), 'c'), { dimension: 100, metric, storage: 'pq' }, quiet);
-      const records = base.map((w) => ({ id: g.words[w], vector: row(g, w), metadata: { bucket: w % 100 } }));
-      for (let i = 0; i < records.length; i += 5000) c.upsert(records.slice(i, i + 5000));
+      data.fill(c, (w) => ({ bucket: w % 100 }));
       // Any training build under way is replaced by one over all 20k (a sample of 16,384).
       await c.snapshot();
     });
@@ -48,7 +44,7 @@ describe('pq storage on 20k GloVe vectors, against the exact index', () => {
       assert.ok(c.stats().indexBytes < N * 100, `index holds ${c.stats().indexBytes} bytes`);
       const results = queries.map((q) => c.search({ vector: row(g, q), k: K, include: 'id' }));
       assert.ok(results.every((r) => r.plan === 'pq'));
-      const r = recall(results.map((x) => x.hits.map((h) => h.id)), truth);
+      const r = recall(results.map(hitIds), truth);
       console.log(`# recall@10 pq m25×8 ${metric} = ${r.toFixed(4)}`);
       assert.ok(r >= floor, `recall ${r} < ${floor}`);
       const exact = c.search({ vector: row(g, queries[0]), k: K, exact: true, include: 'id' });
@@ -58,12 +54,7 @@ describe('pq storage on 20k GloVe vectors, against the exact index', () => {
     });
 
     it(`${metric}: filtered search returns only matches, k of them`, () => {
-      const broad = c.search({ vector: row(g, queries[1]), k: K, filter: { bucket: { $lt: 50 } }, include: 'payload' });
-      assert.equal(broad.plan, 'pq-filtered');
-      assert.equal(broad.hits.length, K);
-      assert.ok(broad.hits.every((h) => (h.metadata as { bucket: number }).bucket < 50));
-      const exact = c.search({ vector: row(g, queries[1]), k: K, filter: { bucket: { $lt: 50 } }, exact: true, include: 'id' });
-      assert.ok(recall([broad.hits.map((h) => h.id)], [exact.hits.map((h) => h.id)]) >= 0.8);
+      data.assertBroadFilter(c, queries[1], 'pq-filtered');
     });
   }
 
@@ -71,24 +62,24 @@ describe('pq storage on 20k GloVe vectors, against the exact index', () => {
     const dir = join(tempDir(), 'c');
     const at = pqTrainAt(8);
     let c = await Collection.create(dir, { dimension: 100, storage: 'pq' }, quiet);
-    c.upsert(base.slice(0, at - 1).map((w) => ({ id: g.words[w], vector: row(g, w) })));
+    c.upsert(data.records(base.slice(0, at - 1)));
     await c.snapshot();
     assert.equal(c.stats().pqTrainedOn, 0);
     // Untrained: the scan is exact, so it agrees with the exact search.
     for (const q of queries.slice(0, 5)) {
       const got = c.search({ vector: row(g, q), k: K, include: 'id' });
-      assert.deepEqual(got.hits.map((h) => h.id), c.search({ vector: row(g, q), k: K, exact: true, include: 'id' }).hits.map((h) => h.id));
+      assert.deepEqual(hitIds(got), hitIds(c.search({ vector: row(g, q), k: K, exact: true, include: 'id' })));
     }
-    c.upsert(base.slice(at - 1, at + 999).map((w) => ({ id: g.words[w], vector: row(g, w) })));
+    c.upsert(data.records(base.slice(at - 1, at + 999)));
     c.delete([g.words[5]]);
     await c.snapshot();
     assert.equal(c.stats().pqTrainedOn, at + 998);
-    const before = c.search({ vector: row(g, 7), k: 5, include: 'id' }).hits.map((h) => h.id);
+    const before = hitIds(c.search({ vector: row(g, 7), k: 5, include: 'id' }));
     assert.equal(before[0], g.words[7]);
     await c.close();
     c = await Collection.open(dir, quiet);
     assert.equal(c.stats().pqTrainedOn, at + 998);
-    assert.deepEqual(c.search({ vector: row(g, 7), k: 5, include: 'id' }).hits.map((h) => h.id), before);
+    assert.deepEqual(hitIds(c.search({ vector: row(g, 7), k: 5, include: 'id' })), before);
     assert.notEqual(c.search({ vector: row(g, 5), k: 1, include: 'id' }).hits[0].id, g.words[5]);
     assert.equal(c.stats().indexSize, at + 998);
     await c.close();

@@ -6,22 +6,19 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Collection, type Metric, type StorageType } from '../../src/engine/index.js';
-import { dataset, exactTruth, glove, recallOf, row } from '../support/glove.js';
+import { gloveFixture, hitIds, row } from '../support/glove.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
 const N = 20000;
-const Q = 200;
 const K = 10;
 const quiet = { logger: memoryLogger() };
 
-const recall = (got: string[][], truth: string[][]) => recallOf(got, truth, K);
-
 describe('HNSW recall@10 vs the exact index on 20k GloVe vectors, default settings', () => {
-  const { base, queries } = dataset(N, Q);
-  const records = () => base.map((w) => ({ id: glove().words[w], vector: row(glove(), w), metadata: { bucket: w % 100, even: w % 2 === 0 } }));
+  const data = gloveFixture(N, 200, K);
+  const { g, queries, recall } = data;
   const truth = new Map<Metric, string[][]>();
   before(() => {
-    for (const m of ['cosine', 'dot', 'l2'] as Metric[]) truth.set(m, exactTruth(m, base, queries, K));
+    for (const m of ['cosine', 'dot', 'l2'] as Metric[]) truth.set(m, data.truth(m));
   });
 
   const cases: [Metric, StorageType, number][] = [
@@ -36,14 +33,13 @@ describe('HNSW recall@10 vs the exact index on 20k GloVe vectors, default settin
   for (const [metric, storage, floor] of cases) {
     it(`${metric} ${storage}: recall ≥ ${floor}`, async () => {
       const c = await Collection.create(join(tempDir(), 'c'), { dimension: 100, metric, storage }, quiet);
-      const all = records();
-      for (let i = 0; i < all.length; i += 5000) c.upsert(all.slice(i, i + 5000));
-      const got = queries.map((q) => c.search({ vector: row(glove(), q), k: K, include: 'id' }).hits.map((h) => h.id));
+      data.fill(c, (w) => ({ bucket: w % 100, even: w % 2 === 0 }));
+      const got = queries.map((q) => hitIds(c.search({ vector: row(g, q), k: K, include: 'id' })));
       const r = recall(got, truth.get(metric)!);
       console.log(`# recall@10 ${metric} ${storage} = ${r.toFixed(4)}`);
       assert.ok(r >= floor, `recall ${r} < ${floor}`);
       // The engine's own exact path agrees with the oracle.
-      const exact = queries.slice(0, 20).map((q) => c.search({ vector: row(glove(), q), k: K, exact: true, include: 'id' }).hits.map((h) => h.id));
+      const exact = queries.slice(0, 20).map((q) => hitIds(c.search({ vector: row(g, q), k: K, exact: true, include: 'id' })));
       assert.equal(recall(exact, truth.get(metric)!.slice(0, 20)), 1);
       await c.close();
     });
@@ -51,12 +47,12 @@ describe('HNSW recall@10 vs the exact index on 20k GloVe vectors, default settin
 });
 
 describe('filtered search on 20k GloVe vectors', () => {
-  const { base, queries } = dataset(N, 100);
+  const data = gloveFixture(N, 100, K);
+  const { g, base, queries } = data;
   let c: Collection;
   before(async () => {
     c = await Collection.create(join(tempDir(), 'c'), { dimension: 100 }, quiet);
-    const g = glove();
-    c.upsert(base.map((w) => ({ id: g.words[w], vector: row(g, w), metadata: { bucket: w % 100, even: w % 2 === 0, tenth: w % 10, rare: w < 15 } })));
+    c.upsert(data.records(base, (w) => ({ bucket: w % 100, even: w % 2 === 0, tenth: w % 10, rare: w < 15 })));
   });
 
   const filters: [string, Record<string, unknown>, string][] = [
@@ -71,7 +67,7 @@ describe('filtered search on 20k GloVe vectors', () => {
       let hits = 0;
       let total = 0;
       for (const q of queries) {
-        const vector = row(glove(), q);
+        const vector = row(g, q);
         const got = c.search({ vector, k: K, filter, include: 'id' });
         const want = c.search({ vector, k: K, filter, include: 'id', exact: true });
         assert.equal(got.plan, plan);
@@ -87,7 +83,7 @@ describe('filtered search on 20k GloVe vectors', () => {
   }
 
   it('returns k results whenever k matching records exist, and all of them when fewer', () => {
-    const vector = row(glove(), queries[0]);
+    const vector = row(g, queries[0]);
     assert.equal(c.search({ vector, k: 10, filter: { rare: true } }).hits.length, 10);
     assert.equal(c.search({ vector, k: 20, filter: { rare: true } }).hits.length, 15);
     assert.equal(c.search({ vector, k: 10, filter: { bucket: 1000 } }).hits.length, 0);
@@ -100,12 +96,12 @@ describe('filtered search on 20k GloVe vectors', () => {
 });
 
 describe('batched search (concurrent queries run as one multi-threaded batch)', () => {
-  const { base, queries } = dataset(5000, 100);
+  const data = gloveFixture(5000, 100, K);
+  const { g, base, queries } = data;
   for (const storage of ['f32', 'i8'] as StorageType[]) {
     it(`${storage}: answers exactly what one-at-a-time search answers`, async () => {
       const c = await Collection.create(join(tempDir(), 'c'), { dimension: 100, storage }, quiet);
-      const g = glove();
-      const all = base.map((w) => ({ id: g.words[w], vector: row(g, w), metadata: { w } }));
+      const all = data.records(base, (w) => ({ w }));
       // Odd batch sizes, so the index grows inside and between batches.
       for (let i = 0, n = 1; i < all.length; i += n, n = n * 3 + 1) c.upsert(all.slice(i, i + n));
       const reqs = queries.map((q, i) => ({ vector: row(g, q), k: 1 + (i % 12), ef: i % 3 === 0 ? 40 : undefined, include: (i % 2 ? 'id' : 'payload') as 'id' | 'payload' }));

@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { NpyWriter } from '../../src/compress/npy.js';
 import { FlatIndex } from '../../src/engine/flat-index.js';
-import type { Metric } from '../../src/engine/types.js';
+import type { Collection } from '../../src/engine/index.js';
+import type { Metadata, Metric, RecordInput, SearchResult } from '../../src/engine/types.js';
 import { prepareVector } from '../../src/vector/math.js';
 import { defaultGloveCache, loadGlove, type GloveVectors } from '../../src/embed/glove.js';
 
@@ -58,4 +60,52 @@ export function recallOf(got: string[][], truth: string[][], k: number): number 
     hit += g.filter((id) => t.has(id)).length;
   });
   return hit / (truth.length * k);
+}
+
+/** The ids of a search's hits, best first. */
+export function hitIds(result: SearchResult): string[] {
+  return result.hits.map((h) => h.id);
+}
+
+/** Metadata a record gets from its word's index. */
+export type WordMetadata = (w: number) => Metadata;
+
+/**
+ * The recall tests' fixture: the first `n` GloVe words as records (id: the word), `q` held-out
+ * query words (see `dataset`), the exact top-k for a metric, and recall at `k`.
+ */
+export function gloveFixture(n: number, q: number, k: number) {
+  const g = glove();
+  const { base, queries } = dataset(n, q);
+  /** Records for word indexes `words`, with metadata when `metadata` is given. */
+  const records = (words: number[], metadata?: WordMetadata): RecordInput[] =>
+    words.map((w) => (metadata ? { id: g.words[w], vector: row(g, w), metadata: metadata(w) } : { id: g.words[w], vector: row(g, w) }));
+  const recall = (got: string[][], truth: string[][]) => recallOf(got, truth, k);
+  return {
+    g,
+    base,
+    queries,
+    records,
+    recall,
+    truth: (metric: Metric) => exactTruth(metric, base, queries, k),
+    /** Upsert every base word, 5,000 a batch. */
+    fill(c: Collection, metadata?: WordMetadata): void {
+      const all = records(base, metadata);
+      for (let i = 0; i < all.length; i += 5000) c.upsert(all.slice(i, i + 5000));
+    },
+    /**
+     * A filter half the records pass (metadata `bucket` < 50, `bucket` being w % 100), for a
+     * query word: the search takes `plan`, returns k hits that all match, and finds at least
+     * 0.8 of the exact filtered answer.
+     */
+    assertBroadFilter(c: Collection, word: number, plan: string): void {
+      const filter = { bucket: { $lt: 50 } };
+      const broad = c.search({ vector: row(g, word), k, filter, include: 'payload' });
+      assert.equal(broad.plan, plan);
+      assert.equal(broad.hits.length, k);
+      assert.ok(broad.hits.every((h) => (h.metadata as { bucket: number }).bucket < 50));
+      const exact = c.search({ vector: row(g, word), k, filter, exact: true, include: 'id' });
+      assert.ok(recall([hitIds(broad)], [hitIds(exact)]) >= 0.8);
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { JsonEditor } from './JsonEditor';
 import { ErrorNote } from './ErrorNote';
+import { ItemTable } from './ItemTable';
 import { SessionProvider } from '../session';
 import { SignIn } from '../pages/SignIn';
 
@@ -46,6 +47,30 @@ describe('ErrorNote', () => {
   it("shows the API error's code and message as an alert", () => {
     render(<ErrorNote error={{ code: 'INVALID_FILTER', message: 'unknown operator $foo' }} />);
     expect(screen.getByRole('alert').textContent).toBe('INVALID_FILTER unknown operator $foo');
+  });
+});
+
+describe('ItemTable', () => {
+  it('heads each row with its first column, right-aligns figures, and removes only after the dialog is confirmed', () => {
+    const removed: string[] = [];
+    const { container } = render(
+      <ItemTable
+        caption="Fruit"
+        items={[{ name: 'fig', n: 3 }]}
+        itemKey={(f) => f.name}
+        rowData={(f) => ({ 'data-fruit': f.name })}
+        columns={[{ head: 'Name', cell: (f) => f.name }, { head: 'Count', num: true, testId: 'n', cell: (f) => f.n }]}
+        removal={{ verb: 'Delete', name: (f) => f.name, question: (f) => `Delete ${f.name}?`, busy: false, onConfirm: (f) => removed.push(f.name) }}
+      />,
+    );
+    const row = container.querySelector('tr[data-fruit="fig"]')!;
+    expect(row.querySelector('th[scope="row"]')!.textContent).toBe('fig');
+    expect(screen.getByTestId('n').className).toBe('num');
+    expect(container.querySelectorAll('thead th').length).toBe(3);
+    fireEvent.click(screen.getByRole('button', { name: 'Delete fig' }));
+    expect(removed).toEqual([]);
+    fireEvent.click(screen.getByText('Delete fig', { selector: 'dialog button' }));
+    expect(removed).toEqual(['fig']);
   });
 });
 

@@ -6,13 +6,25 @@ import { useAction, useLoad } from '../lib/hooks';
 import { bytes, count, when } from '../lib/format';
 import type { Collection, Model } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
-import { ConfirmButton } from '../components/ConfirmButton';
+import { ItemTable, type Column } from '../components/ItemTable';
 import { NumberField, SelectField } from '../components/Fields';
 import { FormEnd } from '../components/Form';
 
 export function indexLabel(c: Collection): string {
   return c.index.type === 'hnsw' ? `HNSW (M ${c.index.m}, ef ${c.index.efSearch})` : 'flat (exact)';
 }
+
+const COLUMNS: Column<Collection>[] = [
+  { head: 'Name', cell: (c) => <Link to={`/collections/${encodeURIComponent(c.name)}`}>{c.name}</Link> },
+  { head: 'Records', num: true, testId: 'count', cell: (c) => count(c.count) },
+  { head: 'Model', cell: (c) => c.model },
+  { head: 'Dimension', num: true, cell: (c) => c.dimension },
+  { head: 'Metric', cell: (c) => c.metric },
+  { head: 'Index', cell: indexLabel },
+  { head: 'Storage', cell: (c) => c.storage },
+  { head: 'Disk', num: true, cell: (c) => bytes(c.diskBytes) },
+  { head: 'Created', cell: (c) => when(c.createdAt) },
+];
 
 export function Collections() {
   const api = useClient();
@@ -31,56 +43,21 @@ export function Collections() {
       ) : collections.length === 0 ? (
         <p className="empty">No collections yet: create one below.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Your collections</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col" className="num">Records</th>
-                <th scope="col">Model</th>
-                <th scope="col" className="num">Dimension</th>
-                <th scope="col">Metric</th>
-                <th scope="col">Index</th>
-                <th scope="col">Storage</th>
-                <th scope="col" className="num">Disk</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {collections.map((c) => (
-                <tr key={c.name} data-collection={c.name}>
-                  <th scope="row">
-                    <Link to={`/collections/${encodeURIComponent(c.name)}`}>{c.name}</Link>
-                  </th>
-                  <td className="num" data-testid="count">
-                    {count(c.count)}
-                  </td>
-                  <td>{c.model}</td>
-                  <td className="num">{c.dimension}</td>
-                  <td>{c.metric}</td>
-                  <td>{indexLabel(c)}</td>
-                  <td>{c.storage}</td>
-                  <td className="num">{bytes(c.diskBytes)}</td>
-                  <td>{when(c.createdAt)}</td>
-                  <td className="actions">
-                    <Link to={`/search?collection=${encodeURIComponent(c.name)}`}>Search</Link>
-                    <ConfirmButton
-                      label={<>Delete<span className="sr-only"> {c.name}</span></>}
-                      question={<>Delete the collection “{c.name}” and its {count(c.count)} records? Its files are removed from disk; this cannot be undone.</>}
-                      confirm={`Delete ${c.name}`}
-                      disabled={removing.busy}
-                      onConfirm={() => void drop(c.name)}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ItemTable
+          caption="Your collections"
+          items={collections}
+          itemKey={(c) => c.name}
+          rowData={(c) => ({ 'data-collection': c.name })}
+          columns={COLUMNS}
+          actions={(c) => <Link to={`/search?collection=${encodeURIComponent(c.name)}`}>Search</Link>}
+          removal={{
+            verb: 'Delete',
+            name: (c) => c.name,
+            question: (c) => <>Delete the collection “{c.name}” and its {count(c.count)} records? Its files are removed from disk; this cannot be undone.</>,
+            busy: removing.busy,
+            onConfirm: (c) => void drop(c.name),
+          }}
+        />
       )}
       <CreateCollection onCreated={list.reload} />
     </>

@@ -5,7 +5,7 @@ import { useAction, useLoad } from '../lib/hooks';
 import { when } from '../lib/format';
 import type { ApiKey } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
-import { ConfirmButton } from '../components/ConfirmButton';
+import { ItemTable, type Column } from '../components/ItemTable';
 import { SecretOnce } from '../components/SecretOnce';
 import { TextField } from '../components/Fields';
 import { CheckboxGroup, FormEnd, useChoice } from '../components/Form';
@@ -25,6 +25,14 @@ export function Keys() {
   const active = keys.filter((k) => !k.revokedAt);
   const revoked = keys.filter((k) => k.revokedAt);
   const mine = (k: ApiKey) => api.key.startsWith(k.prefix);
+  const columns: Column<ApiKey>[] = [
+    { head: 'Name', cell: (k) => <>{k.name}{mine(k) && <span className="badge">this session</span>}</> },
+    { head: 'Prefix', cell: (k) => <code>{k.prefix}…</code> },
+    { head: 'Scopes', cell: (k) => k.scopes.join(', ') },
+    { head: 'Created', cell: (k) => when(k.createdAt) },
+    { head: 'Last used', cell: (k) => when(k.lastUsedAt) },
+    { head: 'Expires', cell: (k) => (k.expiresAt ? when(k.expiresAt) : 'never') },
+  ];
 
   const revoke = async (k: ApiKey) => {
     if ((await revoking.run(() => api('DELETE', `/v1/keys/${encodeURIComponent(k.id)}`))) === undefined) return;
@@ -37,55 +45,26 @@ export function Keys() {
       <h1 tabIndex={-1}>API keys</h1>
       <ErrorNote error={list.error ?? revoking.error} />
       {list.data && (
-        <div className="table-wrap">
-          <table data-testid="keys">
-            <caption className="sr-only">Active API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {active.map((k) => (
-                <tr key={k.id} data-key={k.name}>
-                  <th scope="row">
-                    {k.name}
-                    {mine(k) && <span className="badge">this session</span>}
-                  </th>
-                  <td>
-                    <code>{k.prefix}…</code>
-                  </td>
-                  <td>{k.scopes.join(', ')}</td>
-                  <td>{when(k.createdAt)}</td>
-                  <td>{when(k.lastUsedAt)}</td>
-                  <td>{k.expiresAt ? when(k.expiresAt) : 'never'}</td>
-                  <td className="actions">
-                    <ConfirmButton
-                      label={<>Revoke<span className="sr-only"> {k.name}</span></>}
-                      question={
-                        <>
-                          Revoke “{k.name}” ({k.prefix}…)? It stops working at once, for every application using it.
-                          {mine(k) && ' This dashboard is signed in with it: you will be signed out.'}
-                        </>
-                      }
-                      confirm={`Revoke ${k.name}`}
-                      disabled={revoking.busy}
-                      onConfirm={() => void revoke(k)}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ItemTable
+          caption="Active API keys"
+          testId="keys"
+          items={active}
+          itemKey={(k) => k.id}
+          rowData={(k) => ({ 'data-key': k.name })}
+          columns={columns}
+          removal={{
+            verb: 'Revoke',
+            name: (k) => k.name,
+            question: (k) => (
+              <>
+                Revoke “{k.name}” ({k.prefix}…)? It stops working at once, for every application using it.
+                {mine(k) && ' This dashboard is signed in with it: you will be signed out.'}
+              </>
+            ),
+            busy: revoking.busy,
+            onConfirm: (k) => void revoke(k),
+          }}
+        />
       )}
       {revoked.length > 0 && (
         <details>

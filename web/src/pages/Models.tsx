@@ -6,10 +6,19 @@ import { asApiError, useAction, useLoad } from '../lib/hooks';
 import { cosine, norm, parsePairs } from '../lib/similarity';
 import type { BenchAnswer, Model } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
+import { ItemTable, type Column } from '../components/ItemTable';
 import { NumberField, SelectField, TextArea } from '../components/Fields';
 import { CheckboxGroup, FormEnd, useChoice } from '../components/Form';
 
 type Embedded = { model: string; dimension: number; vectors: number[][] };
+
+const COLUMNS: Column<Model>[] = [
+  { head: 'Model', cell: (m) => <>{m.id}{m.default && <span className="badge">default</span>}</> },
+  { head: 'Provider', cell: (m) => m.provider },
+  { head: 'Dimension', num: true, cell: (m) => m.dimension },
+  { head: 'Available', cell: (m) => (m.available ? 'yes' : 'no') },
+  { head: 'Description', cell: (m) => m.description },
+];
 
 export function Models() {
   const api = useClient();
@@ -20,34 +29,7 @@ export function Models() {
     <>
       <h1 tabIndex={-1}>Models</h1>
       <ErrorNote error={list.error} />
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Embedding models</caption>
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Provider</th>
-              <th scope="col" className="num">Dimension</th>
-              <th scope="col">Available</th>
-              <th scope="col">Description</th>
-            </tr>
-          </thead>
-          <tbody>
-            {models.map((m) => (
-              <tr key={m.id} data-model={m.id}>
-                <th scope="row">
-                  {m.id}
-                  {m.default && <span className="badge">default</span>}
-                </th>
-                <td>{m.provider}</td>
-                <td className="num">{m.dimension}</td>
-                <td>{m.available ? 'yes' : 'no'}</td>
-                <td>{m.description}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ItemTable caption="Embedding models" items={models} itemKey={(m) => m.id} rowData={(m) => ({ 'data-model': m.id })} columns={COLUMNS} />
       {list.data && list.data.rerankers.length > 0 && (
         <p className="muted">Rerankers: {list.data.rerankers.map((r) => `${r.id}${r.available ? '' : ' (unavailable)'}`).join(', ')}</p>
       )}
