@@ -135,7 +135,7 @@ if (system === 'raw-usearch') {
   const wordIndex = new Map(g.words.map((w, i) => [w, i]));
   // The same usearch graph the engine searches, called directly: the engine's overhead on
   // identical work (separate builds differ in recall by a point or two).
-  const graph = (c2 as unknown as { index: { search(q: Float32Array, k: number, b: number): { labels: number[] } } }).index;
+  const graph = (c2 as unknown as { live: { index: { search(q: Float32Array, k: number, b: number): { labels: number[] } } } }).live.index;
   const labelToWord = (l: number) => l - 1; // labels are assigned 1.. in insertion order
   const systems: Record<string, System> = {
     engine: {
