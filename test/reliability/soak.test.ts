@@ -41,6 +41,10 @@ describe(`load and soak (${DURATION_MS / 1000} s at ~80 % of peak)`, () => {
     for (let i = 0; i < 1200 && (await api('GET', '/v1/collections/soak')).body.unindexed > 0; i++) await new Promise((res) => setTimeout(res, 100));
 
     const errors: string[] = [];
+    /** Delete + re-insert operations under way per id: a get of such an id may rightly answer 404. */
+    const churning = new Map<string, number>();
+    /** …and begun per id, to see one that began and ended while a get was under way. */
+    const churned = new Map<string, number>();
     /** One operation of the mix: 70 % search (a third filtered), 15 % update of 10 records, 10 % get, 5 % delete + re-insert. */
     const op = async (): Promise<number> => {
       const t = performance.now();
@@ -49,10 +53,20 @@ describe(`load and soak (${DURATION_MS / 1000} s at ~80 % of peak)`, () => {
       let res;
       if (x < 0.7) res = await api('POST', '/v1/collections/soak/search', { vector: vec(), k: 10, filter: r() < 0.33 ? { g: Math.floor(r() * 10) } : undefined, return: 'id' });
       else if (x < 0.85) res = await api('POST', '/v1/collections/soak/records', { records: Array.from({ length: 10 }, () => ({ id: `r${Math.floor(r() * RECORDS)}`, vector: vec(), metadata: { g: Math.floor(r() * 10) } })) });
-      else if (x < 0.95) res = await api('GET', `/v1/collections/soak/records/${id}`);
-      else {
-        res = await api('DELETE', `/v1/collections/soak/records/${id}`);
-        if (res.status === 204 || res.status === 404) res = await api('POST', '/v1/collections/soak/records', { records: [{ id, vector: vec(), metadata: { g: 0 } }] });
+      else if (x < 0.95) {
+        const begun = churned.get(id) ?? 0;
+        res = await api('GET', `/v1/collections/soak/records/${id}`);
+        // Another client deleted it and had not yet re-inserted it: right, not an error.
+        if (res.status === 404 && ((churning.get(id) ?? 0) > 0 || (churned.get(id) ?? 0) !== begun)) return performance.now() - t;
+      } else {
+        churning.set(id, (churning.get(id) ?? 0) + 1);
+        churned.set(id, (churned.get(id) ?? 0) + 1);
+        try {
+          res = await api('DELETE', `/v1/collections/soak/records/${id}`);
+          if (res.status === 204 || res.status === 404) res = await api('POST', '/v1/collections/soak/records', { records: [{ id, vector: vec(), metadata: { g: 0 } }] });
+        } finally {
+          churning.set(id, churning.get(id)! - 1);
+        }
       }
       if (res.status >= 400) errors.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
       return performance.now() - t;
