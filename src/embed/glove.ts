@@ -8,12 +8,12 @@
  * Words keep the package's order, which is by corpus frequency (rank 0 = most frequent).
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const MAGIC = 'VGLOVE01';
-const HEADER_BYTES = 16;
+export const GLOVE_HEADER_BYTES = 16;
+const HEADER_BYTES = GLOVE_HEADER_BYTES;
 
 export interface GloveVectors {
   /** Words in frequency order; `words[i]` owns row i of `vectors`. */
@@ -63,7 +63,7 @@ function convert(jsonPath: string, outPath: string): void {
 }
 
 /** Count and dimension from a cache file's first bytes, or null when they are not one's. */
-function readHeader(bytes: Uint8Array): { count: number; dim: number } | null {
+export function readGloveHeader(bytes: Uint8Array): { count: number; dim: number } | null {
   if (bytes.length < HEADER_BYTES) return null;
   const header = Buffer.from(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
   if (header.toString('ascii', 0, 8) !== MAGIC) return null;
@@ -76,7 +76,7 @@ function cacheIsSound(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
     const bytes = Buffer.alloc(HEADER_BYTES);
-    const h = readSync(fd, bytes, 0, HEADER_BYTES, 0) === HEADER_BYTES ? readHeader(bytes) : null;
+    const h = readSync(fd, bytes, 0, HEADER_BYTES, 0) === HEADER_BYTES ? readGloveHeader(bytes) : null;
     return h !== null && fstatSync(fd).size > HEADER_BYTES + h.count * h.dim * 4;
   } finally {
     closeSync(fd);
@@ -104,29 +104,9 @@ export function loadGlove(cachePath: string): GloveVectors {
   return parseGlove(readFileSync(cachePath));
 }
 
-/** The cache file's bytes in shared memory, read without blocking the event loop. */
-export async function readGloveShared(cachePath: string): Promise<SharedArrayBuffer> {
-  const fh = await open(cachePath, 'r');
-  try {
-    const { size } = await fh.stat();
-    const sab = new SharedArrayBuffer(size);
-    const bytes = new Uint8Array(sab);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await fh.read(bytes, got, Math.min(size - got, 16 << 20), got);
-      if (bytesRead === 0) throw new Error(`${cachePath} is truncated`);
-      got += bytesRead;
-    }
-    checkGlove(bytes); // before any worker relies on it
-    return sab;
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Header, size and word count of a cache file held in memory, without decoding the words. */
 function checkGlove(bytes: Uint8Array): { count: number; dim: number } {
-  const h = readHeader(bytes);
+  const h = readGloveHeader(bytes);
   if (h === null) throw new Error('not a GloVe cache file (bad magic)');
   const wordsAt = HEADER_BYTES + h.count * h.dim * 4;
   if (wordsAt > bytes.length) throw new Error('GloVe cache file is truncated');

@@ -15,7 +15,7 @@
  * A change of recipe must get a new id: collections remember the id they were built with.
  */
 import { dot, norm } from '../vector/math.js';
-import type { GloveVectors } from './glove.js';
+import type { WordVectors } from './word-vectors.js';
 
 export type SifRecipe = 'glove-100d-v1' | 'glove-100d-v2';
 export const SIF_RECIPES: readonly SifRecipe[] = ['glove-100d-v1', 'glove-100d-v2'];
@@ -48,49 +48,37 @@ function addRandomDirection(seed: number, out: Float32Array, scale: number): voi
 
 /** Per-vocabulary tables every recipe shares: built once per set of word vectors. */
 interface Lexicon {
-  index: Map<string, number>;
   weights: Float32Array;
-  unknownScale: number;
   /** Normalizer of the Zipf distribution p(rank) ∝ 1/(rank + 1). */
   z: number;
 }
-const lexicons = new WeakMap<GloveVectors, Lexicon>();
+const lexicons = new WeakMap<WordVectors, Lexicon>();
 
-function lexicon(g: GloveVectors): Lexicon {
+function lexicon(g: WordVectors): Lexicon {
   let lex = lexicons.get(g);
   if (lex) return lex;
-  const index = new Map<string, number>();
-  g.words.forEach((w, i) => index.set(w, i));
-  const n = g.words.length;
+  const n = g.count;
   const weights = new Float32Array(n);
   let z = 0;
   for (let r = 0; r < n; r++) z += 1 / (r + 1);
-  let normSum = 0;
-  for (let r = 0; r < n; r++) {
-    weights[r] = SIF_A / (SIF_A + 1 / (r + 1) / z);
-    let s = 0;
-    for (let d = 0; d < g.dim; d++) s += g.vectors[r * g.dim + d] ** 2;
-    normSum += Math.sqrt(s);
-  }
-  lex = { index, weights, unknownScale: normSum / n / Math.sqrt(g.dim / 3), z };
+  for (let r = 0; r < n; r++) weights[r] = SIF_A / (SIF_A + 1 / (r + 1) / z);
+  lex = { weights, z };
   lexicons.set(g, lex);
   return lex;
 }
 
 export class GloveSif {
   readonly dimension: number;
-  private readonly index: Map<string, number>;
   private readonly weights: Float32Array;
   private readonly unknownScale: number;
   /** Unit vector of the common component (v2), or null (v1). */
   private readonly common: Float32Array | null;
 
-  constructor(private readonly g: GloveVectors, readonly recipe: SifRecipe) {
+  constructor(private readonly g: WordVectors, readonly recipe: SifRecipe) {
     this.dimension = g.dim;
     const lex = lexicon(g);
-    this.index = lex.index;
     this.weights = lex.weights;
-    this.unknownScale = lex.unknownScale;
+    this.unknownScale = g.meanNorm / Math.sqrt(g.dim / 3);
     this.common = recipe === 'glove-100d-v2' ? this.commonComponent(lex.z) : null;
   }
 
@@ -99,18 +87,19 @@ export class GloveSif {
    * each counted by its probability: power iteration on Σ p(w)·y_w·y_wᵀ.
    */
   private commonComponent(z: number): Float32Array {
-    const { dim, vectors } = this.g;
-    const m = Math.min(COMMON_SAMPLE, this.g.words.length);
+    const { dim } = this.g;
+    const m = Math.min(COMMON_SAMPLE, this.g.count);
     let u = new Float64Array(dim).fill(1 / Math.sqrt(dim));
     for (let iter = 0; iter < 30; iter++) {
       const next = new Float64Array(dim);
       for (let r = 0; r < m; r++) {
         const w = this.weights[r];
         const p = 1 / (r + 1) / z;
+        const v = this.g.row(r);
         let dot = 0;
-        for (let d = 0; d < dim; d++) dot += w * vectors[r * dim + d] * u[d];
+        for (let d = 0; d < dim; d++) dot += w * v[d] * u[d];
         const c = p * dot * w;
-        for (let d = 0; d < dim; d++) next[d] += c * vectors[r * dim + d];
+        for (let d = 0; d < dim; d++) next[d] += c * v[d];
       }
       let norm = 0;
       for (let d = 0; d < dim; d++) norm += next[d] * next[d];
@@ -128,18 +117,16 @@ export class GloveSif {
 
   /** One L2-normalized sentence vector, written to `out` (zero for a text without tokens). */
   embedInto(text: string, out: Float32Array): void {
-    const { dim, vectors } = this.g;
+    const { dim } = this.g;
     out.fill(0);
     TOKEN.lastIndex = 0;
     const lower = text.toLowerCase();
     let tmp: Float32Array | null = null;
     for (let m = TOKEN.exec(lower); m !== null; m = TOKEN.exec(lower)) {
       const tok = m[0];
-      const i = this.index.get(tok);
-      if (i !== undefined) {
-        const w = this.weights[i];
-        const base = i * dim;
-        for (let d = 0; d < dim; d++) out[d] += w * vectors[base + d];
+      const i = this.g.indexOf(tok);
+      if (i >= 0) {
+        this.g.addRow(i, this.weights[i], out);
       } else {
         // Unknown: the sum of its trigrams' directions, weighted like a rare word.
         const padded = `<${tok}>`;

@@ -3,15 +3,16 @@
  * Each task names its model runtime; runtimes are built on first use and kept.
  */
 import { move } from 'piscina';
-import { ensureGloveCache, parseGlove, type GloveVectors } from './glove.js';
+import { ensureGloveCache } from './glove.js';
 import { GloveSif, type SifRecipe } from './sif.js';
+import { sharedWordVectors, type SharedGlove, type WordVectors } from './word-vectors.js';
 import type { EmbedPurpose } from './types.js';
 import { onnxEmbed, onnxRerank, type OnnxSpec, type RerankSpec } from './onnx-runtime.js';
 import { wordnetTask, type RetrievalTask } from './wordnet.js';
 
 export type WorkerTask =
-  /** GloVe SIF over the cache file's bytes, shared with every worker (no copy). */
-  | { kind: 'sif'; recipe: SifRecipe; file: SharedArrayBuffer; texts: string[] }
+  /** GloVe SIF over word vectors in shared memory (word-vectors.ts): no worker copies them. */
+  | { kind: 'sif'; recipe: SifRecipe; glove: SharedGlove; texts: string[] }
   | { kind: 'onnx'; spec: OnnxSpec; texts: string[]; purpose: EmbedPurpose }
   /** Cross-encoder scores of (query, passage) pairs. */
   | { kind: 'onnx-rerank'; spec: RerankSpec; query: string; passages: string[] }
@@ -20,13 +21,13 @@ export type WorkerTask =
   | { kind: 'wordnet-task'; dir: string; queries: number };
 
 const sif = new Map<string, GloveSif>();
-/** The word vectors, parsed once per worker whichever recipes use them (one cache file per server). */
-let words: GloveVectors | null = null;
+/** The word vectors, opened once per worker whichever recipes use them (one cache file per server). */
+let words: WordVectors | null = null;
 
-function sifModel(recipe: SifRecipe, file: SharedArrayBuffer): GloveSif {
+function sifModel(recipe: SifRecipe, glove: SharedGlove): GloveSif {
   let m = sif.get(recipe);
   if (!m) {
-    words ??= parseGlove(new Uint8Array(file));
+    words ??= sharedWordVectors(glove);
     m = new GloveSif(words, recipe);
     sif.set(recipe, m);
   }
@@ -37,7 +38,7 @@ function sifModel(recipe: SifRecipe, file: SharedArrayBuffer): GloveSif {
 export default async function run(task: WorkerTask): Promise<Float32Array | RetrievalTask | null> {
   switch (task.kind) {
     case 'sif': {
-      const m = sifModel(task.recipe, task.file);
+      const m = sifModel(task.recipe, task.glove);
       const out = new Float32Array(task.texts.length * m.dimension);
       task.texts.forEach((t, i) => m.embedInto(t, out.subarray(i * m.dimension, (i + 1) * m.dimension)));
       return move(out) as Float32Array;

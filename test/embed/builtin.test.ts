@@ -7,6 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { BuiltinGloveModel, GloveSource } from '../../src/embed/builtin.js';
 import { EmbedPool } from '../../src/embed/pool.js';
 import { GloveSif } from '../../src/embed/sif.js';
+import { HOT_ROWS, inMemoryWordVectors, loadSharedGlove, sharedWordVectors } from '../../src/embed/word-vectors.js';
+import { defaultGloveCache } from '../../src/embed/glove.js';
+import { REPO_ROOT } from '../support/glove.js';
 import { MODEL_CACHE } from '../support/server.js';
 import { glove } from '../support/glove.js';
 
@@ -74,7 +77,7 @@ describe('built-in GloVe models in the worker pool', () => {
   it('keeps the event loop free while embedding', async () => {
     const texts = Array.from({ length: 40000 }, (_, i) => `the quick brown fox ${i} jumps over the lazy dog again and again`);
     // The same work done in this thread blocks the event loop for its whole duration…
-    const sif = new GloveSif(glove(), 'glove-100d-v2');
+    const sif = new GloveSif(inMemoryWordVectors(glove()), 'glove-100d-v2');
     let t = performance.now();
     for (const text of texts) sif.embed(text);
     const inThread = performance.now() - t;
@@ -92,4 +95,31 @@ describe('built-in GloVe models in the worker pool', () => {
     console.log(`# event-loop gap ${longest.toFixed(0)} ms through the pool; ${inThread.toFixed(0)} ms in-thread`);
     assert.ok(longest < inThread / 4, `longest event-loop gap ${longest.toFixed(0)} ms; in-thread work ${inThread.toFixed(0)} ms`);
 });
+
+  it('the workers\' shared word vectors (frequent rows in memory, the rest read from the file) embed bit for bit as the in-memory ones', async () => {
+    const g = glove();
+    const words = g.words;
+    // Words from every part of the vocabulary, the rarest included, with case, accents, numbers and unknown words.
+    const rare = Array.from({ length: 200 }, (_, i) => words[Math.floor(((i + 0.5) / 200) * words.length)]);
+    const texts = [
+      ...Array.from({ length: 100 }, (_, i) => rare.slice(i, i + 8).join(' ')),
+      'Hourly wage not less than $13', 'Ünïcödé CAFÉ naïve résumé', 'zorblax qwfp 42', '', '!!!', 'x'.repeat(5000),
+    ];
+    const memory = inMemoryWordVectors(g);
+    // Only 1,000 rows in memory: most of the words above are read from the file.
+    const shared = sharedWordVectors(await loadSharedGlove(defaultGloveCache(REPO_ROOT), 1000));
+    assert.equal(shared.count, words.length);
+    assert.equal(shared.meanNorm, memory.meanNorm);
+    for (const w of [...rare, 'the', 'café', 'zorblax', '']) assert.equal(shared.indexOf(w), memory.indexOf(w), w);
+    for (const recipe of ['glove-100d-v1', 'glove-100d-v2'] as const) {
+      const a = new GloveSif(memory, recipe);
+      const b = new GloveSif(shared, recipe);
+      for (const t of texts) assert.deepEqual(b.embed(t), a.embed(t), `${recipe}: ${t.slice(0, 40)}`);
+    }
+    // What the pool's workers use (HOT_ROWS in memory) answers the same.
+    const [viaPool] = await v2.embed([texts[0]], 'document', { cache: false });
+    assert.deepEqual(viaPool, new GloveSif(memory, 'glove-100d-v2').embed(texts[0]));
+    assert.ok(HOT_ROWS < words.length);
+  });
 });
+
