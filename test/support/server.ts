@@ -30,10 +30,10 @@ export interface Answer<T = any> {
 }
 
 /** fetch with JSON in and out; `key` goes in the Authorization header. */
-export async function call<T = any>(base: string, method: string, path: string, opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+export async function call<T = any>(base: string, method: string, path: string, opts: { key?: string; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (opts.raw !== undefined) body = opts.raw;
   else if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);
@@ -52,7 +52,7 @@ export async function call<T = any>(base: string, method: string, path: string, 
 
 /** A client bound to one server and key. */
 export function client(base: string, key?: string) {
-  return (method: string, path: string, body?: unknown, extra: { raw?: string; headers?: Record<string, string> } = {}) => call(base, method, path, { key, body, ...extra });
+  return (method: string, path: string, body?: unknown, extra: { raw?: string | Uint8Array; headers?: Record<string, string> } = {}) => call(base, method, path, { key, body, ...extra });
 }
 
 export async function register(base: string, name = 'acme'): Promise<{ key: string; tenantId: string }> {
