@@ -10,20 +10,30 @@ import type { FastifyRequest } from 'fastify';
 import { VectraError } from '../errors.js';
 import { badByte, invalidUtf8At } from '../utf8.js';
 import type { App } from './context.js';
+import { HttpError } from './error-codes.js';
 
 /**
- * JSON bodies: UTF-8 checked (natively, one pass), then parsed by Fastify's own JSON parser,
- * protections included. Fastify's body limit and Content-Length check still apply (they run
- * before the parser).
+ * JSON bodies: UTF-8 checked (natively, one pass), then parsed. Fastify's body limit and
+ * Content-Length check still apply (they run before the parser). Like Fastify's parser, a
+ * leading BOM is dropped.
+ *
+ * Keys named `__proto__` or `constructor` are kept as the data they are: JSON.parse makes
+ * them ordinary own properties, which nothing here merges into other objects (metadata is
+ * validated, stored and filtered by own keys), so they are stored and answered like any key,
+ * as NDJSON lines always were. Fastify's default parser refused them as "not valid JSON".
  */
-export function jsonBodyParser(app: App) {
-  const parse = app.getDefaultJsonParser('error', 'error');
-  return (req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void): void => {
-    if (body.length > 0 && !isUtf8(body)) {
-      return done(new VectraError('INVALID_ENCODING', `the request body is not valid UTF-8 (${badByte(body, invalidUtf8At(body))}); JSON must be sent as UTF-8`));
-    }
-    parse(req, body.toString('utf8'), done);
-  };
+export function parseJsonBody(_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void): void {
+  if (body.length === 0) return done(new HttpError('INVALID_JSON', 'the request body is empty; send a JSON document (or no Content-Type: application/json)'));
+  if (!isUtf8(body)) {
+    return done(new VectraError('INVALID_ENCODING', `the request body is not valid UTF-8 (${badByte(body, invalidUtf8At(body))}); JSON must be sent as UTF-8`));
+  }
+  let text = body.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    done(null, JSON.parse(text));
+  } catch (e) {
+    done(new HttpError('INVALID_JSON', `the request body is not valid JSON: ${(e as Error).message}`));
+  }
 }
 
 /**
@@ -49,7 +59,6 @@ export function checkQueryEncoding(url: string): void {
 
 export function registerEncodingChecks(app: App): void {
   app.removeContentTypeParser('application/json');
-  const parse = jsonBodyParser(app);
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => parse(req, body as Buffer, done));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => parseJsonBody(req, body as Buffer, done));
   app.addHook('onRequest', async (req) => checkQueryEncoding(req.raw.url ?? ''));
 }

@@ -90,6 +90,13 @@ describe('file import conversion', () => {
     expect(sendsAsIs('ndjson', fields)).toBe(true);
     expect(sendsAsIs('csv', fields)).toBe(false);
   });
+  it('keeps columns named "__proto__" or "constructor" as metadata (assigning them would set the prototype)', () => {
+    const fields = { idField: 'id', textField: 'body', vectorField: 'vector' };
+    const csv = toNdjson('id,body,__proto__,constructor,metadata\nr1,hi,1,2,"{""__proto__"": {""a"": 1}, ""b"": 3}"\n', 'csv', fields);
+    expect(csv.ndjson).toBe('{"id":"r1","text":"hi","metadata":{"__proto__":{"a":1},"constructor":2,"b":3}}');
+    const json = toNdjson('[{"id": "r2", "body": "hi", "__proto__": {"a": 1}}]', 'json', fields);
+    expect(json.ndjson).toBe('{"id":"r2","text":"hi","metadata":{"__proto__":{"a":1}}}');
+  });
   it('refuses a file that is not UTF-8, naming the line, instead of importing U+FFFD', () => {
     const utf8 = new TextEncoder().encode('id,city\nc1,Zürich\n');
     expect(fileText(utf8, 'ok.csv')).toBe('id,city\nc1,Zürich\n');
