@@ -5,16 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { client, errorCode, register, testServer } from '../support/server.js';
+import { errorCode, testTenant, type client } from '../support/server.js';
 
 let url: string;
 let key: string;
 let api: ReturnType<typeof client>;
 
 before(async () => {
-  url = (await testServer({ VECTRA_RATE_LIMIT: '1000000' })).url;
-  key = (await register(url)).key;
-  api = client(url, key);
+  ({ url, key, api } = await testTenant({ VECTRA_RATE_LIMIT: '1000000' }));
   assert.equal((await api('POST', '/v1/collections', { name: 'docs' })).status, 201);
   assert.equal((await api('POST', '/v1/collections', { name: 'vec', model: 'none', dimension: 3 })).status, 201);
 });

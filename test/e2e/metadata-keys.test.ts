@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { client, register, testServer } from '../support/server.js';
+import { testTenant, type client } from '../support/server.js';
 
 let url: string;
 let key: string;
@@ -18,9 +18,7 @@ const METADATA = '{"__proto__": {"x": 1}, "constructor": {"prototype": 2}, "prot
 const expected = JSON.parse(METADATA) as Record<string, unknown>;
 
 before(async () => {
-  url = (await testServer({ VECTRA_RATE_LIMIT: '1000000' })).url;
-  key = (await register(url)).key;
-  api = client(url, key);
+  ({ url, key, api } = await testTenant({ VECTRA_RATE_LIMIT: '1000000' }));
   assert.equal((await api('POST', '/v1/collections', { name: 'jobs' })).status, 201);
   const plain = await api('POST', '/v1/collections/jobs/records', { records: [{ id: 'plain', text: 'barista job paying hourly', metadata: { wage: 12 } }] });
   assert.equal(plain.status, 200);

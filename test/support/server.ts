@@ -61,6 +61,13 @@ export async function register(base: string, name = 'acme'): Promise<{ key: stri
   return { key: r.body.apiKey, tenantId: r.body.tenant.id };
 }
 
+/** A test server with one registered tenant: its URL, the tenant's key and a client with it. */
+export async function testTenant(env: Record<string, string> = {}): Promise<{ url: string; key: string; api: ReturnType<typeof client> }> {
+  const url = (await testServer(env)).url;
+  const { key } = await register(url);
+  return { url, key, api: client(url, key) };
+}
+
 /** Assert-friendly: the error envelope's code, or null when the answer is not an error. */
 export function errorCode(a: Answer): string | null {
   const e = (a.body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
