@@ -8,7 +8,7 @@ import { isVectraError, VectraError } from '../errors.js';
 import { badByte, invalidUtf8At } from '../utf8.js';
 import type { RecordInput } from '../engine/index.js';
 import type { CollectionService } from './collections.js';
-import { modelOf, vectorSourceProblem, type EmbeddingService } from './embedding.js';
+import { modelOf, vectorSourceProblem, zeroVectorProblem, type EmbeddingService } from './embedding.js';
 
 export interface LineResult {
   line: number;
@@ -134,7 +134,11 @@ export class IngestService {
     if (needText.length > 0) {
       try {
         const vectors = await this.embedding.embedDocuments(c, needText.map((p) => p.record.text as string));
-        needText.forEach((p, i) => (p.record = { ...p.record, vector: vectors[i] }));
+        needText.forEach((p, i) => {
+          const problem = zeroVectorProblem(vectors[i], modelId);
+          if (problem) results[p.at].error = { code: 'INVALID_RECORD', message: `line ${results[p.at].line}: ${problem}` };
+          else p.record = { ...p.record, vector: vectors[i] };
+        });
       } catch (e) {
         for (const p of needText) results[p.at].error = errorOf(e);
       }

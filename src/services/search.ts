@@ -3,7 +3,7 @@ import { MAX_K, type Collection, type SearchHit, type SearchPlan } from '../engi
 import { higherIsBetter } from '../vector/math.js';
 import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';
-import type { EmbeddingService } from './embedding.js';
+import { isZeroVector, modelOf, type EmbeddingService } from './embedding.js';
 import { parseQuery, type ParsedQuery } from './query-parse.js';
 import { mmr, rrfFuse, RRF_DEFAULTS, weightedFuse, type FusedHit, type Ranked, type Side } from './fusion.js';
 
@@ -149,6 +149,11 @@ export class SearchService {
 
   private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload'): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
     const vector: ArrayLike<number> = body.vector ?? (await this.embedding.embedQuery(c, body.text!));
+    // A zero vector ranks every record alike (cosine 0): the order would be arbitrary. Like an
+    // empty text, refused; in hybrid mode the keyword side still decides what matches.
+    if (body.vector === undefined && (body.mode ?? 'dense') === 'dense' && isZeroVector(vector)) {
+      throw new VectraError('INVALID_ARGUMENT', `"text" has nothing model "${modelOf(c)}" can embed (no word it knows: only whitespace, punctuation or symbols?); its vector would be all zeros and rank records arbitrarily: search with words`);
+    }
     return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
   }
 
