@@ -171,6 +171,13 @@ describe('API walkthrough', () => {
     const decoded = Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)));
     assert.deepEqual(decoded, e.body.vectors[0].map((x: number) => Math.fround(x)));
     expectError(await api('POST', '/v1/embed', { texts: ['x'], model: 'gpt-9' }), 400, 'MODEL_NOT_FOUND');
+    // OpenAI also takes token ids: say they are not supported, not "input must be string".
+    for (const input of [[9906, 1917], [[9906, 1917], [12]], []]) {
+      const t = await api('POST', '/v1/embeddings', { input, model: 'glove-100d-v2' });
+      expectError(t, 400, 'INVALID_ARGUMENT');
+      if (input.length > 0) assert.match(t.body.error.message, /^body\.input: token-id arrays are not supported .*send "input" as a string or an array of strings$/);
+    }
+    expectError(await api('POST', '/v1/embeddings', { input: ['ok', 3], model: 'glove-100d-v2' }), 400, 'INVALID_ARGUMENT');
   });
 
   it('operations endpoints', async () => {
