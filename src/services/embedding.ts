@@ -91,7 +91,9 @@ export class EmbeddingService {
     }
     const m = this.models.get(modelId);
     if (dimension !== undefined && dimension !== m.dimension) {
-      throw new VectraError('INVALID_COLLECTION_CONFIG', `model "${modelId}" makes ${m.dimension}-dimensional vectors; omit dimension or set it to ${m.dimension}`);
+      // No model named: most likely a collection of the caller's own vectors was meant.
+      const hint = model === undefined ? `; to store your own ${dimension}-dimensional vectors, add "model": "none"` : '';
+      throw new VectraError('INVALID_COLLECTION_CONFIG', `${model === undefined ? 'the default model' : 'model'} "${modelId}" makes ${m.dimension}-dimensional vectors; omit dimension or set it to ${m.dimension}${hint}`);
     }
     return { model: modelId, dimension: m.dimension };
   }

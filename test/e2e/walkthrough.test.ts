@@ -94,6 +94,12 @@ describe('API walkthrough', () => {
 
   it('raw vectors: model "none", dot and l2 metrics, flat index, quantized storage', async () => {
     expectError(await api('POST', '/v1/collections', { name: 'raw', model: 'none' }), 400, 'INVALID_COLLECTION_CONFIG');
+    // A dimension without a model meets the default model's: the answer points at "none".
+    const noModel = await api('POST', '/v1/collections', { name: 'raw', dimension: 3 });
+    expectError(noModel, 400, 'INVALID_COLLECTION_CONFIG');
+    assert.equal(noModel.body.error.message, 'the default model "glove-100d-v2" makes 100-dimensional vectors; omit dimension or set it to 100; to store your own 3-dimensional vectors, add "model": "none"');
+    const named = await api('POST', '/v1/collections', { name: 'raw', model: 'glove-100d-v2', dimension: 3 });
+    assert.equal(named.body.error.message, 'model "glove-100d-v2" makes 100-dimensional vectors; omit dimension or set it to 100');
     for (const [name, extra] of [['l2', { metric: 'l2' }], ['flat', { index: { type: 'flat' } }], ['i8', { storage: 'i8' }], ['f16', { storage: 'f16', metric: 'dot' }], ['binary', { storage: 'binary' }]] as const) {
       const c = await api('POST', '/v1/collections', { name: `raw-${name}`, model: 'none', dimension: 3, ...extra });
       assert.equal(c.status, 201, JSON.stringify(c.body));
