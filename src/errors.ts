@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'DIMENSION_MISMATCH',
   'INVALID_FILTER',
   'INVALID_CURSOR',
+  // text that is not UTF-8 (a JSON body, a query string, an NDJSON line)
+  'INVALID_ENCODING',
   'COLLECTION_NOT_FOUND',
   'COLLECTION_EXISTS',
   'RECORD_NOT_FOUND',

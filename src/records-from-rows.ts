@@ -37,11 +37,19 @@ export function toRecord(row: Record<string, unknown>, o: FieldNames, csv = fals
         }
       }
     } else if (k === 'metadata' && csv && typeof v === 'string' && v.startsWith('{')) {
-      Object.assign(metadata, JSON.parse(v) as object);
-    } else if (v !== '' && v !== undefined) metadata[k] = csv && typeof v === 'string' ? castCell(v) : v;
+      for (const [mk, mv] of Object.entries(JSON.parse(v) as object)) setKey(metadata, mk, mv);
+    } else if (v !== '' && v !== undefined) setKey(metadata, k, csv && typeof v === 'string' ? castCell(v) : v);
   }
   if (Object.keys(metadata).length > 0) rec.metadata = metadata;
   return rec;
+}
+
+/**
+ * `obj[key] = value` as data, whatever the key: assigning to "__proto__" would replace the
+ * object's prototype instead (and the column would vanish); Vectra stores such keys as given.
+ */
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** CSV cells are text; a cell that is exactly a number or a boolean becomes one, so numeric filters work. */

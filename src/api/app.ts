@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuth } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import type { App, Services } from './context.js';
+import { registerEncodingChecks } from './encoding.js';
 import { clientError, errorHandler, frameworkError, send } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerBodyDeadline } from './timeouts.js';
@@ -58,6 +59,8 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
 
   // JSON only: a text/plain body is a 415, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
+  // JSON bodies and query strings must be UTF-8: checked before they are decoded, not replaced by U+FFFD.
+  registerEncodingChecks(app);
   app.setErrorHandler(errorHandler(services.config.dataDir));
   // The dashboard's own pages (client-side routes) fall back to its index.html; the rest is the API's 404.
   const dashboardPage = await registerDashboard(app, services.config.dashboardDir);

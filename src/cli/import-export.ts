@@ -5,6 +5,7 @@
  * with a progress bar and a summary naming the bad rows by line. Export writes NDJSON that
  * import reads back.
  */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
@@ -13,6 +14,7 @@ import { parse as parseCsv } from 'csv-parse';
 import { LineCounter, ndjsonLines } from '../services/ingest.js';
 import { getJson, streamRecords, type StreamResult } from './client.js';
 import { toRecord } from '../records-from-rows.js';
+import { badByte, completeLength, invalidUtf8At, lineAt } from '../utf8.js';
 
 export interface ImportOptions {
   url: string;
@@ -62,6 +64,30 @@ async function* rows(file: string): AsyncGenerator<Row> {
   }
 }
 
+/**
+ * A CSV or JSON file is read as one text (a CSV row may span lines), so it must be UTF-8 as a
+ * whole: otherwise the import stops before sending anything, naming the line and byte. (NDJSON
+ * lines are checked one by one, and a bad line is reported like any other bad line.)
+ */
+async function assertUtf8(file: string): Promise<void> {
+  let carry = Buffer.alloc(0);
+  let offset = 0;
+  let line = 1;
+  const fail = (bytes: Buffer, at: number): never => {
+    throw new Error(`${file} is not valid UTF-8 at line ${line + lineAt(bytes, at) - 1} (${badByte(bytes, at, offset)} of the file); save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)`);
+  };
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    // A character cut by the chunk's end is checked with the next chunk.
+    const whole = data.subarray(0, completeLength(data));
+    if (!isUtf8(whole)) fail(whole, invalidUtf8At(whole));
+    for (let i = whole.indexOf(10); i >= 0; i = whole.indexOf(10, i + 1)) line++;
+    offset += whole.length;
+    carry = Buffer.from(data.subarray(whole.length));
+  }
+  if (carry.length > 0) fail(carry, 0);
+}
+
 /** How many rows a file holds, for the progress bar (cheap for line formats). */
 async function countRows(file: string): Promise<number | null> {
   const ext = extname(file).toLowerCase();
@@ -73,6 +99,7 @@ async function countRows(file: string): Promise<number | null> {
 
 export async function importFile(o: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
+  if (['.csv', '.json'].includes(extname(o.file).toLowerCase())) await assertUtf8(o.file);
   const total = await countRows(o.file);
   const bar = o.progress && total !== null ? new SingleBar({ format: '{bar} {percentage}% | {value}/{total} rows | {rate}/s | ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(total!, 0, { rate: 0 });

@@ -24,12 +24,29 @@ export function modelOf(c: Collection): string {
   return String(c.config.attributes.model ?? NO_MODEL);
 }
 
-/** Why a record without a vector cannot get one (no text, or no model to embed it), or null. */
+/** Why a record without a vector cannot get one (no text, nothing in it to embed, or no model), or null. */
 export function vectorSourceProblem(record: { text?: unknown; vector?: unknown }, modelId: string): string | null {
   if (record.vector !== undefined) return null;
   if (typeof record.text !== 'string') return 'needs "text" (embedded by the collection\'s model) or "vector"';
   if (modelId === NO_MODEL) return WITHOUT_MODEL.record;
+  // Like an empty search text: there is nothing to embed, and its vector could never be found.
+  if (record.text.trim() === '') return `"text" is ${record.text === '' ? 'empty' : 'only whitespace'}: there is nothing to embed; send text with words, or a "vector"`;
   return null;
+}
+
+export function isZeroVector(vector: ArrayLike<number>): boolean {
+  for (let i = 0; i < vector.length; i++) if (vector[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Why an embedded record text cannot be stored, or null: its vector is all zeros (the built-in
+ * models give that to text without a word they know, such as punctuation alone), and a zero
+ * vector has no direction: no search by similarity would ever find the record.
+ */
+export function zeroVectorProblem(vector: Float32Array, modelId: string): string | null {
+  if (!isZeroVector(vector)) return null;
+  return `model "${modelId}" finds nothing to embed in "text" (no word it knows: punctuation or symbols alone?), so its vector would be all zeros, which no search can find; send text with words, or a "vector"`;
 }
 
 export interface ModelInfo {
@@ -74,7 +91,9 @@ export class EmbeddingService {
     }
     const m = this.models.get(modelId);
     if (dimension !== undefined && dimension !== m.dimension) {
-      throw new VectraError('INVALID_COLLECTION_CONFIG', `model "${modelId}" makes ${m.dimension}-dimensional vectors; omit dimension or set it to ${m.dimension}`);
+      // No model named: most likely a collection of the caller's own vectors was meant.
+      const hint = model === undefined ? `; to store your own ${dimension}-dimensional vectors, add "model": "none"` : '';
+      throw new VectraError('INVALID_COLLECTION_CONFIG', `${model === undefined ? 'the default model' : 'model'} "${modelId}" makes ${m.dimension}-dimensional vectors; omit dimension or set it to ${m.dimension}${hint}`);
     }
     return { model: modelId, dimension: m.dimension };
   }

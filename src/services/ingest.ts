@@ -3,10 +3,12 @@
  * upserted in batches, and each line gets its own result — a bad line is reported with its
  * number and neither stops nor corrupts the others.
  */
+import { isUtf8 } from 'node:buffer';
 import { isVectraError, VectraError } from '../errors.js';
+import { badByte, invalidUtf8At } from '../utf8.js';
 import type { RecordInput } from '../engine/index.js';
 import type { CollectionService } from './collections.js';
-import { modelOf, vectorSourceProblem, type EmbeddingService } from './embedding.js';
+import { modelOf, vectorSourceProblem, zeroVectorProblem, type EmbeddingService } from './embedding.js';
 
 export interface LineResult {
   line: number;
@@ -37,7 +39,7 @@ export class LineCounter {
 /**
  * Lines of an NDJSON byte stream (LF or CRLF; blank lines skipped but counted), numbered from
  * 1. A line longer than `maxLineBytes` is not kept in memory: it yields an error and is
- * skipped to its end.
+ * skipped to its end. A line that is not UTF-8 yields an error too (INVALID_ENCODING).
  */
 export async function* ndjsonLines(source: AsyncIterable<Buffer | string>, maxLineBytes = MAX_LINE_BYTES, from = { line: 0, offset: 0 }): AsyncGenerator<Line> {
   let parts: Buffer[] = [];
@@ -49,8 +51,13 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer | string>, maxLi
     line++;
     if (tooLong) yield { line, end: offset, error: { code: 'LINE_TOO_LONG', message: `line ${line} is longer than ${maxLineBytes} bytes` } };
     else {
-      const text = Buffer.concat(parts).toString('utf8').replace(/\r$/, '');
-      if (text.trim() !== '') yield { line, end: offset, text };
+      const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      // Checked before decoding: toString would put U+FFFD in place of the bad bytes, silently.
+      if (!isUtf8(bytes)) yield { line, end: offset, error: { code: 'INVALID_ENCODING', message: `line ${line} is not valid UTF-8 (${badByte(bytes, invalidUtf8At(bytes))} of the line); send text encoded as UTF-8` } };
+      else {
+        const text = bytes.toString('utf8').replace(/\r$/, '');
+        if (text.trim() !== '') yield { line, end: offset, text };
+      }
     }
     parts = [];
     size = 0;
@@ -127,7 +134,11 @@ export class IngestService {
     if (needText.length > 0) {
       try {
         const vectors = await this.embedding.embedDocuments(c, needText.map((p) => p.record.text as string));
-        needText.forEach((p, i) => (p.record = { ...p.record, vector: vectors[i] }));
+        needText.forEach((p, i) => {
+          const problem = zeroVectorProblem(vectors[i], modelId);
+          if (problem) results[p.at].error = { code: 'INVALID_RECORD', message: `line ${results[p.at].line}: ${problem}` };
+          else p.record = { ...p.record, vector: vectors[i] };
+        });
       } catch (e) {
         for (const p of needText) results[p.at].error = errorOf(e);
       }

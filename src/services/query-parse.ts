@@ -226,7 +226,8 @@ export async function parseQuery(text: string, fields: FieldInfo[], embed: Embed
   const out: ParsedQuery = { query: text.trim(), filter: null, constraints: [], unmatched: [] };
   if (constraints.length === 0) return out;
   const applied: { start: number; end: number }[] = [];
-  const names = fields.map((f) => [fieldWords(f.path), ...(aliases[f.path] ?? []).map((a) => a.toLowerCase())]);
+  // Own keys only: a field named "constructor" or "__proto__" has no alias inherited from Object.prototype.
+  const names = fields.map((f) => [fieldWords(f.path), ...(Object.hasOwn(aliases, f.path) ? aliases[f.path] : []).map((a) => a.toLowerCase())]);
   const hints = (c: Constraint) => [
     ...(c.currency ? ['price', 'cost', 'pay'] : []),
     ...(c.unit === 'hour' ? ['hourly', 'wage', 'rate'] : c.unit === 'year' ? ['annual', 'salary'] : c.unit ? [c.unit] : []),

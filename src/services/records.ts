@@ -1,7 +1,7 @@
 import { VectraError } from '../errors.js';
 import type { Collection, Metadata, RecordInput, StoredRecord } from '../engine/index.js';
 import type { CollectionService } from './collections.js';
-import { modelOf, vectorSourceProblem, type EmbeddingService } from './embedding.js';
+import { modelOf, vectorSourceProblem, zeroVectorProblem, type EmbeddingService } from './embedding.js';
 
 export interface RecordBody {
   id?: string;
@@ -27,6 +27,10 @@ export class RecordService {
       if (problem) throw new VectraError('INVALID_RECORD', `records[${i}]: ${problem}`);
     }
     const vectors = needText.length > 0 ? await this.embedding.embedDocuments(c, needText.map((i) => records[i].text!)) : [];
+    needText.forEach((i, j) => {
+      const problem = zeroVectorProblem(vectors[j], modelId);
+      if (problem) throw new VectraError('INVALID_RECORD', `records[${i}]: ${problem}`);
+    });
     const byIndex = new Map(needText.map((i, j) => [i, vectors[j]]));
     return records.map((r, i) => ({ id: r.id, text: r.text ?? null, metadata: r.metadata, vector: r.vector ?? byIndex.get(i)! }));
   }

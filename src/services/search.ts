@@ -3,7 +3,7 @@ import { MAX_K, type Collection, type SearchHit, type SearchPlan } from '../engi
 import { higherIsBetter } from '../vector/math.js';
 import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';
-import type { EmbeddingService } from './embedding.js';
+import { isZeroVector, modelOf, type EmbeddingService } from './embedding.js';
 import { parseQuery, type ParsedQuery } from './query-parse.js';
 import { mmr, rrfFuse, RRF_DEFAULTS, weightedFuse, type FusedHit, type Ranked, type Side } from './fusion.js';
 
@@ -34,8 +34,15 @@ export interface SearchBody {
   group?: { by: 'document'; size?: number };
 }
 
+/**
+ * A hit on its way to the answer: its retrieval score, and what each stage knew of it.
+ * `scores`: each side's own score (hybrid) or the retrieval score (cross-encoder), and `rerank`.
+ * `ranks`: 1-based, on each side that found it (dense, keyword), and the position MMR picked it at.
+ */
+export type Candidate = Ranked & { scores?: Partial<Record<Side | 'rerank', number>>; ranks?: Partial<Record<Side | 'mmr', number>> };
+
 export type AnswerHit = SearchHit &
-  Partial<Pick<FusedHit, 'scores' | 'ranks'>> & {
+  Pick<Candidate, 'scores' | 'ranks'> & {
     /** Grouped search: the document (null for a record that is not a chunk) and its best chunks. */
     document?: string | null;
     chunks?: Pick<SearchHit, 'id' | 'score' | 'text' | 'highlight'>[];
@@ -127,7 +134,8 @@ export class SearchService {
     }
     const r = mode === 'keyword' ? c.keywordSearch({ text: body.text!, k: pool, filter: body.filter, include: 'id' }) : await this.denseSearch(c, body, pool, 'id');
     const lowerIsBetter = mode === 'dense' && !higherIsBetter(c.config.metric);
-    const candidates = r.hits.map((h) => ({ id: h.id, score: h.score, ...(body.rerank?.type === 'cross-encoder' ? { scores: { [mode]: h.score } } : {}) }));
+    // Each keeps its retrieval rank: a reranked answer is no longer in that order.
+    const candidates: Candidate[] = r.hits.map((h, i) => ({ id: h.id, score: h.score, ranks: { [mode]: i + 1 }, ...(body.rerank?.type === 'cross-encoder' ? { scores: { [mode]: h.score } } : {}) }));
     return { results: await this.finish(c, body, candidates, k, include, marks, lowerIsBetter), took_ms: took(), plan: r.plan };
   }
 
@@ -135,7 +143,7 @@ export class SearchService {
    * Scores the candidates' texts against the query with a cross-encoder; the k best become
    * the answer, scored by it (`scores.rerank`; candidates without text go last).
    */
-  private async crossEncode(c: Collection, modelId: string, query: string, candidates: (Ranked & Partial<FusedHit>)[], k: number): Promise<(Ranked & Partial<FusedHit>)[]> {
+  private async crossEncode(c: Collection, modelId: string, query: string, candidates: Candidate[], k: number): Promise<Candidate[]> {
     const model = this.rerankers.get(modelId);
     if (!model) throw new VectraError('MODEL_NOT_FOUND', `unknown reranker "${modelId}"; GET /v1/models lists them under "rerankers" (${[...this.rerankers.keys()].join(', ')})`);
     const texts = new Map(c.hitsFor(candidates, 'payload').map((h) => [h.id, h.text ?? null]));
@@ -149,16 +157,22 @@ export class SearchService {
 
   private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload'): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
     const vector: ArrayLike<number> = body.vector ?? (await this.embedding.embedQuery(c, body.text!));
+    // A zero vector ranks every record alike (cosine 0): the order would be arbitrary. Like an
+    // empty text, refused; in hybrid mode the keyword side still decides what matches.
+    if (body.vector === undefined && (body.mode ?? 'dense') === 'dense' && isZeroVector(vector)) {
+      throw new VectraError('INVALID_ARGUMENT', `"text" has nothing model "${modelOf(c)}" can embed (no word it knows: only whitespace, punctuation or symbols?); its vector would be all zeros and rank records arbitrarily: search with words`);
+    }
     return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
   }
 
   /** Candidates (best first, ids and scores) → reranked if asked (MMR, cross-encoder) → k hits with what the caller asked for. */
-  private async finish(c: Collection, body: SearchBody, candidates: (Ranked & Partial<FusedHit>)[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean): Promise<AnswerHit[]> {
+  private async finish(c: Collection, body: SearchBody, candidates: Candidate[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean): Promise<AnswerHit[]> {
     let chosen = candidates.slice(0, k);
     if (body.rerank?.type === 'mmr') {
       const vectors = c.vectorsOf(candidates.map((h) => h.id));
       const order = mmr(candidates, candidates.map((h) => vectors.get(h.id)), k, body.rerank.lambda ?? DEFAULT_MMR_LAMBDA, lowerIsBetter);
-      chosen = order.map((i) => candidates[i]);
+      // In pick order, `score` still the relevance (so scores need not descend): ranks.mmr says where MMR put it.
+      chosen = order.map((i, at) => ({ ...candidates[i], ranks: { ...candidates[i].ranks, mmr: at + 1 } }));
     } else if (body.rerank?.type === 'cross-encoder') {
       chosen = await this.crossEncode(c, body.rerank.model, body.text!, candidates, k);
     }

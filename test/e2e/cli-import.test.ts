@@ -110,4 +110,47 @@ describe('vectra import / export', () => {
     writeFileSync(join(dir, 'x.txt'), 'hello');
     assert.match((await vectra(['import', join(dir, 'x.txt'), '--collection', 'vec'])).stderr, /unknown file type/);
   });
+
+  it('a file that is not UTF-8 is refused with its line, not sent as U+FFFD', async () => {
+    await api('POST', '/v1/collections', { name: 'enc', model: 'none', dimension: 3 });
+    // NDJSON: the bad line fails like any bad line; the others are imported.
+    const nd = join(dir, 'latin1.ndjson');
+    writeFileSync(nd, Buffer.concat([Buffer.from('{"id":"n1","vector":[1,2,3]}\n'), Buffer.from('{"id":"n2","vector":[1,2,3],"metadata":{"city":"Zürich"}}\n', 'latin1'), Buffer.from('{"id":"n3","vector":[1,2,3]}\n')]));
+    const r = await vectra(['import', nd, '--collection', 'enc']);
+    assert.equal(r.code, 2, r.stderr + r.stdout);
+    assert.match(r.stdout, /imported 2 of 3 records/);
+    assert.match(r.stdout, /line 2: INVALID_ENCODING: line 2 is not valid UTF-8 \(byte 0xfc at offset 49 of the line\)/);
+    assert.equal((await api('GET', '/v1/collections/enc/records/n2')).status, 404);
+    // CSV and JSON are read whole: the file is refused before anything is sent.
+    const csv = join(dir, 'latin1.csv');
+    writeFileSync(csv, Buffer.from('id,vector,city\nc1,"[1,2,3]",Austin\nc2,"[1,2,3]",Zürich\n', 'latin1'));
+    const c = await vectra(['import', csv, '--collection', 'enc']);
+    assert.equal(c.code, 1, c.stdout);
+    assert.match(c.stderr, /latin1\.csv is not valid UTF-8 at line 3 \(byte 0xfc at offset 49 of the file\); save it as UTF-8/);
+    const json = join(dir, 'latin1.json');
+    writeFileSync(json, Buffer.from('[\n{"id": "j1", "vector": [1, 2, 3]},\n{"id": "j2", "vector": [1, 2, 3], "metadata": {"city": "Zürich"}}\n]', 'latin1'));
+    const j = await vectra(['import', json, '--collection', 'enc']);
+    assert.equal(j.code, 1, j.stdout);
+    assert.match(j.stderr, /latin1\.json is not valid UTF-8 at line 3/);
+    assert.equal((await api('GET', '/v1/collections/enc')).body.count, 2, 'only the two good NDJSON lines');
+  });
+
+  it('UTF-8 characters cut by the file reader\'s chunks are read whole', async () => {
+    // The file is read in 64 KiB chunks; most of its bytes are inside 4-byte characters.
+    const note = (i: number) => `${'😀'.repeat(12)}${'é'.repeat(i % 3)}`;
+    const rows = ['id,vector,note', ...Array.from({ length: 4000 }, (_, i) => `u${i},"[1,2,3]",${note(i)}`)];
+    const bytes = Buffer.from(`${rows.join('\n')}\n`);
+    const cut = [1, 2, 3, 4].filter((k) => (bytes[k * 65536] & 0xc0) === 0x80);
+    assert.ok(cut.length >= 2, 'the test needs characters cut at chunk boundaries');
+    const file = join(dir, 'utf8.csv');
+    writeFileSync(file, bytes);
+    const r = await vectra(['import', file, '--collection', 'enc']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /imported 4,000 of 4,000 records/);
+    for (const k of cut) {
+      const line = bytes.subarray(0, k * 65536).toString('latin1').split('\n').length;
+      const id = `u${line - 2}`;
+      assert.deepEqual((await api('GET', `/v1/collections/enc/records/${id}`)).body.metadata, { note: note(line - 2) }, id);
+    }
+  });
 });

@@ -147,6 +147,32 @@ describe('MMR reranking', () => {
     const same = await api('POST', '/v1/collections/news/search', { text: 'central bank interest rates and the economy', k: 3, rerank: { type: 'mmr', lambda: 1 }, return: 'id' });
     assert.deepEqual(same.body.results.map((h: { id: string }) => h.id), plain.body.results.map((h: { id: string }) => h.id));
   });
+
+  it('keeps each hit\'s relevance score and rank, and says where MMR put it (scores need not descend)', async () => {
+    const query = 'central bank interest rates and the economy';
+    const relevance = (await api('POST', '/v1/collections/news/search', { text: query, k: 5, return: 'id' })).body.results as { id: string; score: number }[];
+    const r = await api('POST', '/v1/collections/news/search', { text: query, k: 4, rerank: { type: 'mmr', lambda: 0.5 }, return: 'id' });
+    const hits = r.body.results as { id: string; score: number; ranks: { dense: number; mmr: number } }[];
+    hits.forEach((h, i) => {
+      assert.equal(h.ranks.mmr, i + 1, 'results come in MMR order');
+      const at = relevance.findIndex((x) => x.id === h.id);
+      assert.equal(h.ranks.dense, at + 1, `${h.id}: its rank by relevance`);
+      assert.ok(Math.abs(h.score - relevance[at].score) < 1e-6, `${h.id}: score stays the relevance`);
+    });
+    assert.ok(hits.some((h, i) => i > 0 && h.score > hits[i - 1].score), `the diverse pick comes after a less similar one: ${JSON.stringify(hits)}`);
+    // Keyword and hybrid candidates keep their own ranks too.
+    const kw = await api('POST', '/v1/collections/news/search', { text: 'interest rates economy', mode: 'keyword', k: 2, rerank: { type: 'mmr' }, return: 'id' });
+    assert.deepEqual(kw.body.results.map((h: { ranks: { mmr: number } }) => h.ranks.mmr), [1, 2]);
+    for (const h of kw.body.results) assert.equal(typeof h.ranks.keyword, 'number');
+    const hy = await api('POST', '/v1/collections/news/search', { text: query, mode: 'hybrid', k: 3, rerank: { type: 'mmr' } });
+    assert.equal(hy.status, 200, JSON.stringify(hy.body));
+    for (const [i, h] of hy.body.results.entries()) {
+      assert.equal(h.ranks.mmr, i + 1);
+      assert.ok(h.ranks.dense !== undefined || h.ranks.keyword !== undefined, JSON.stringify(h));
+    }
+    // Without rerank nothing changes: no ranks on plain dense hits.
+    assert.equal((relevance[0] as { ranks?: unknown }).ranks, undefined);
+  });
 });
 
 describe('query understanding over HTTP', () => {

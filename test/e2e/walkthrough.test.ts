@@ -94,6 +94,12 @@ describe('API walkthrough', () => {
 
   it('raw vectors: model "none", dot and l2 metrics, flat index, quantized storage', async () => {
     expectError(await api('POST', '/v1/collections', { name: 'raw', model: 'none' }), 400, 'INVALID_COLLECTION_CONFIG');
+    // A dimension without a model meets the default model's: the answer points at "none".
+    const noModel = await api('POST', '/v1/collections', { name: 'raw', dimension: 3 });
+    expectError(noModel, 400, 'INVALID_COLLECTION_CONFIG');
+    assert.equal(noModel.body.error.message, 'the default model "glove-100d-v2" makes 100-dimensional vectors; omit dimension or set it to 100; to store your own 3-dimensional vectors, add "model": "none"');
+    const named = await api('POST', '/v1/collections', { name: 'raw', model: 'glove-100d-v2', dimension: 3 });
+    assert.equal(named.body.error.message, 'model "glove-100d-v2" makes 100-dimensional vectors; omit dimension or set it to 100');
     for (const [name, extra] of [['l2', { metric: 'l2' }], ['flat', { index: { type: 'flat' } }], ['i8', { storage: 'i8' }], ['f16', { storage: 'f16', metric: 'dot' }], ['binary', { storage: 'binary' }]] as const) {
       const c = await api('POST', '/v1/collections', { name: `raw-${name}`, model: 'none', dimension: 3, ...extra });
       assert.equal(c.status, 201, JSON.stringify(c.body));
@@ -171,6 +177,13 @@ describe('API walkthrough', () => {
     const decoded = Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)));
     assert.deepEqual(decoded, e.body.vectors[0].map((x: number) => Math.fround(x)));
     expectError(await api('POST', '/v1/embed', { texts: ['x'], model: 'gpt-9' }), 400, 'MODEL_NOT_FOUND');
+    // OpenAI also takes token ids: say they are not supported, not "input must be string".
+    for (const input of [[9906, 1917], [[9906, 1917], [12]], []]) {
+      const t = await api('POST', '/v1/embeddings', { input, model: 'glove-100d-v2' });
+      expectError(t, 400, 'INVALID_ARGUMENT');
+      if (input.length > 0) assert.match(t.body.error.message, /^body\.input: token-id arrays are not supported .*send "input" as a string or an array of strings$/);
+    }
+    expectError(await api('POST', '/v1/embeddings', { input: ['ok', 3], model: 'glove-100d-v2' }), 400, 'INVALID_ARGUMENT');
   });
 
   it('operations endpoints', async () => {

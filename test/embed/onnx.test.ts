@@ -111,6 +111,7 @@ describe('ONNX transformer models', () => {
     for (const h of r.body.results) {
       assert.equal(h.score, h.scores.rerank);
       assert.equal(typeof h.scores.dense, 'number', 'the retrieval score is kept');
+      assert.equal(typeof h.ranks.dense, 'number', 'and the retrieval rank');
     }
     const unknown = await api('POST', '/v1/collections/news/search', { text: query, rerank: { type: 'cross-encoder', model: 'nope' } });
     assert.equal(unknown.status, 400);

@@ -144,6 +144,46 @@ describe('filter compiler', () => {
     store.close();
   });
 
+  it('keys named like Object.prototype\'s own are data: JS predicate and SQL agree, by own keys only', () => {
+    // JSON.parse makes "__proto__" an own key, as the API's JSON and NDJSON parsers do.
+    const docs = [
+      '{"__proto__": {"x": 1}, "constructor": {"prototype": 2}}',
+      '{"constructor": 1, "toString": "s"}',
+      '{"prototype": null, "o": {"__proto__": 5, "hasOwnProperty": true}}',
+      '{"a": 1}',
+      '{}',
+    ].map((d) => JSON.parse(d) as Record<string, unknown>);
+    const dir = tempDir();
+    const store = new RecordStore(`${dir}/records.db`);
+    store.upsert(docs.map((metadata, i) => ({ id: `r${i}`, vector: new Float32Array([1]), text: null, metadata })));
+    const labelOf = new Map(docs.map((_, i) => [store.labelOf(`r${i}`)!, i]));
+    const cases: [string, number[]][] = [
+      ['{"constructor": {"$exists": true}}', [0, 1]],
+      ['{"constructor": {"$exists": false}}', [2, 3, 4]],
+      ['{"__proto__": {"$exists": true}}', [0]],
+      ['{"__proto__.x": 1}', [0]],
+      ['{"__proto__": {"x": 1}}', [0]],
+      ['{"constructor.prototype": 2}', [0]],
+      ['{"constructor": {"$ne": 1}}', [0, 2, 3, 4]],
+      ['{"toString": {"$exists": true}}', [1]],
+      ['{"valueOf": {"$exists": true}}', []],
+      ['{"hasOwnProperty": {"$exists": true}}', []],
+      ['{"prototype": null}', [2]],
+      ['{"o.__proto__": {"$gte": 5}}', [2]],
+      ['{"o.hasOwnProperty": true}', [2]],
+      ['{"a.constructor": {"$exists": true}}', []],
+      ['{"$or": [{"constructor": 1}, {"__proto__.x": {"$in": [1]}}]}', [0, 1]],
+    ];
+    for (const [text, want] of cases) {
+      const node = parseFilter(JSON.parse(text));
+      const pred = compilePredicate(node);
+      assert.deepEqual(docs.flatMap((d, i) => (pred(d) ? [i] : [])), want, `JS: ${text}`);
+      const sql = compileSql(node);
+      assert.deepEqual(store.matchingLabels(sql.where, sql.params, 1e9).map((l) => labelOf.get(l)!).sort((a, b) => a - b), want, `SQL: ${text}`);
+    }
+    store.close();
+  });
+
   it('an empty filter matches everything', () => {
     assert.equal(parseFilter({}), null);
     assert.equal(compilePredicate(null)({ a: 1 }), true);

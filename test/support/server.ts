@@ -30,10 +30,10 @@ export interface Answer<T = any> {
 }
 
 /** fetch with JSON in and out; `key` goes in the Authorization header. */
-export async function call<T = any>(base: string, method: string, path: string, opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+export async function call<T = any>(base: string, method: string, path: string, opts: { key?: string; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (opts.raw !== undefined) body = opts.raw;
   else if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);
@@ -52,13 +52,20 @@ export async function call<T = any>(base: string, method: string, path: string, 
 
 /** A client bound to one server and key. */
 export function client(base: string, key?: string) {
-  return (method: string, path: string, body?: unknown, extra: { raw?: string; headers?: Record<string, string> } = {}) => call(base, method, path, { key, body, ...extra });
+  return (method: string, path: string, body?: unknown, extra: { raw?: string | Uint8Array; headers?: Record<string, string> } = {}) => call(base, method, path, { key, body, ...extra });
 }
 
 export async function register(base: string, name = 'acme'): Promise<{ key: string; tenantId: string }> {
   const r = await call(base, 'POST', '/v1/auth/register', { body: { name } });
   if (r.status !== 201) throw new Error(`register: ${r.status} ${JSON.stringify(r.body)}`);
   return { key: r.body.apiKey, tenantId: r.body.tenant.id };
+}
+
+/** A test server with one registered tenant: its URL, the tenant's key and a client with it. */
+export async function testTenant(env: Record<string, string> = {}): Promise<{ url: string; key: string; api: ReturnType<typeof client> }> {
+  const url = (await testServer(env)).url;
+  const { key } = await register(url);
+  return { url, key, api: client(url, key) };
 }
 
 /** Assert-friendly: the error envelope's code, or null when the answer is not an error. */

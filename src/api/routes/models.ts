@@ -1,3 +1,4 @@
+import { VectraError } from '../../errors.js';
 import type { App, Services } from '../context.js';
 import { errorResponses } from '../schemas/common.js';
 import { BenchmarkBody, BenchmarkOut, EmbedOut, ModelsOut, embedBody, openAiEmbeddingsBody } from '../schemas/models.js';
@@ -40,6 +41,13 @@ export default function modelRoutes(app: App, services: Services): void {
     '/v1/embeddings',
     {
       config: { scope: 'read' },
+      // OpenAI also takes token ids ([1, 2], [[1, 2]]): the schema would answer "must be string".
+      preValidation: async (req) => {
+        const input = (req.body as { input?: unknown } | undefined)?.input;
+        if (Array.isArray(input) && input.some((x) => typeof x === 'number' || Array.isArray(x))) {
+          throw new VectraError('INVALID_ARGUMENT', 'body.input: token-id arrays are not supported (the models here tokenize text themselves, and ids from another tokenizer would mean nothing to them); send "input" as a string or an array of strings');
+        }
+      },
       schema: {
         tags: ['models'],
         summary: 'OpenAI-compatible embeddings',

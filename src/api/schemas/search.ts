@@ -63,7 +63,7 @@ export const SearchOut = Type.Object({
       vector: Type.Optional(Type.Array(Type.Number())),
       highlight: Type.Optional(Type.String()),
       scores: Type.Optional(Type.Object({ dense: Type.Optional(Type.Number()), keyword: Type.Optional(Type.Number()), rerank: Type.Optional(Type.Number()) })),
-      ranks: Type.Optional(Type.Object({ dense: Type.Optional(Type.Integer()), keyword: Type.Optional(Type.Integer()) })),
+      ranks: Type.Optional(Type.Object({ dense: Type.Optional(Type.Integer()), keyword: Type.Optional(Type.Integer()), mmr: Type.Optional(Type.Integer({ description: 'position MMR picked the hit at (rerank "mmr"; results come in this order)' })) })),
       document: Type.Optional(Type.Union([Type.String(), Type.Null()])),
       chunks: Type.Optional(
         Type.Array(Type.Object({ id: Type.String(), score: Type.Number(), text: Type.Optional(Type.Union([Type.String(), Type.Null()])), highlight: Type.Optional(Type.String()) })),

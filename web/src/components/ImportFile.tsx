@@ -7,7 +7,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { useClient } from '../session';
 import { upload } from '../lib/api';
 import { asApiError, useAction } from '../lib/hooks';
-import { kindOf, sendsAsIs, toNdjson, type Converted } from '../lib/import-file';
+import { fileText, kindOf, sendsAsIs, toNdjson, type Converted } from '../lib/import-file';
 import { count } from '../lib/format';
 import type { Job } from '../lib/types';
 import { ErrorNote } from './ErrorNote';
@@ -51,7 +51,7 @@ export function ImportFile({ collection, onImported }: { collection: string; onI
       let body: Blob = file;
       if (!sendsAsIs(kind, fields)) {
         setPhase('reading');
-        const converted = toNdjson(await file.text(), kind, fields);
+        const converted = toNdjson(fileText(new Uint8Array(await file.arrayBuffer()), file.name), kind, fields);
         setSkipped(converted.skipped);
         body = new Blob([converted.ndjson], { type: 'application/x-ndjson' });
       }

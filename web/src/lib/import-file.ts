@@ -5,6 +5,7 @@
  */
 import { parse } from 'csv-parse/browser/esm/sync';
 import { DEFAULT_FIELDS, toRecord, type FieldNames } from '../../../src/records-from-rows';
+import { badByte, invalidUtf8At, lineAt } from '../../../src/utf8';
 
 export type FileKind = 'ndjson' | 'json' | 'csv';
 
@@ -31,6 +32,19 @@ function isDefault(f: FieldNames): boolean {
 /** Whether the file can go up unchanged (the server reads NDJSON records and reports bad lines itself). */
 export function sendsAsIs(kind: FileKind, fields: FieldNames): boolean {
   return kind === 'ndjson' && isDefault(fields);
+}
+
+/**
+ * The text of a file that must be converted, or an error naming the line of its first byte
+ * that is not UTF-8: File.text() would put U+FFFD in its place, and that would be imported.
+ */
+export function fileText(bytes: Uint8Array, name: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = invalidUtf8At(bytes);
+    throw new Error(`"${name}" is not valid UTF-8 at line ${lineAt(bytes, at)} (${badByte(bytes, at)}); save it as UTF-8 and import it again`);
+  }
 }
 
 /** Text of a JSON, NDJSON or CSV file → NDJSON records. */

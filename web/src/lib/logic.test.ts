@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { searchBody, type SearchForm } from './search-body';
 import { curlCommand, shellQuote } from './curl';
 import { parsePrometheus, rates, snapshot } from './metrics';
-import { toNdjson, sendsAsIs } from './import-file';
+import { fileText, toNdjson, sendsAsIs } from './import-file';
 import { checkJson } from './json';
 import { recordsFromJson } from '../components/AddRecords';
 import { errorOf } from './api';
@@ -89,6 +89,19 @@ describe('file import conversion', () => {
     expect(() => toNdjson('{', 'json', fields)).toThrow(/not valid JSON/);
     expect(sendsAsIs('ndjson', fields)).toBe(true);
     expect(sendsAsIs('csv', fields)).toBe(false);
+  });
+  it('keeps columns named "__proto__" or "constructor" as metadata (assigning them would set the prototype)', () => {
+    const fields = { idField: 'id', textField: 'body', vectorField: 'vector' };
+    const csv = toNdjson('id,body,__proto__,constructor,metadata\nr1,hi,1,2,"{""__proto__"": {""a"": 1}, ""b"": 3}"\n', 'csv', fields);
+    expect(csv.ndjson).toBe('{"id":"r1","text":"hi","metadata":{"__proto__":{"a":1},"constructor":2,"b":3}}');
+    const json = toNdjson('[{"id": "r2", "body": "hi", "__proto__": {"a": 1}}]', 'json', fields);
+    expect(json.ndjson).toBe('{"id":"r2","text":"hi","metadata":{"__proto__":{"a":1}}}');
+  });
+  it('refuses a file that is not UTF-8, naming the line, instead of importing U+FFFD', () => {
+    const utf8 = new TextEncoder().encode('id,city\nc1,Zürich\n');
+    expect(fileText(utf8, 'ok.csv')).toBe('id,city\nc1,Zürich\n');
+    const latin1 = Uint8Array.from('id,city\nc1,Austin\nc2,Zürich\n', (c) => c.charCodeAt(0));
+    expect(() => fileText(latin1, 'cities.csv')).toThrow('"cities.csv" is not valid UTF-8 at line 3 (byte 0xfc at offset 22); save it as UTF-8 and import it again');
   });
 });
 

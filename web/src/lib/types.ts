@@ -48,7 +48,7 @@ export interface SearchHit {
   text?: string | null;
   metadata?: Record<string, unknown>;
   scores?: { dense?: number; keyword?: number; rerank?: number };
-  ranks?: { dense?: number; keyword?: number };
+  ranks?: { dense?: number; keyword?: number; mmr?: number };
   highlight?: string;
 }
 
