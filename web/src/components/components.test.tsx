@@ -72,6 +72,26 @@ describe('ItemTable', () => {
     fireEvent.click(screen.getByText('Delete fig', { selector: 'dialog button' }));
     expect(removed).toEqual(['fig']);
   });
+
+  it("keeps the confirmation dialog out of the table cell, whose nowrap cut the question's line", () => {
+    const { container } = render(
+      <ItemTable
+        caption="Fruit"
+        items={[{ name: 'fig' }]}
+        itemKey={(f) => f.name}
+        rowData={(f) => ({ 'data-fruit': f.name })}
+        columns={[{ head: 'Name', cell: (f) => f.name }]}
+        removal={{ verb: 'Delete', name: (f) => f.name, question: (f) => `Delete ${f.name}? It cannot be undone.`, busy: false, onConfirm: () => undefined }}
+      />,
+    );
+    const dialog = document.querySelector('dialog')!;
+    expect(dialog.textContent).toContain('Delete fig? It cannot be undone.');
+    expect(container.contains(dialog)).toBe(false);
+    expect(dialog.parentElement).toBe(document.body);
+    // The cell stays a cell: the buttons' flex row is inside it.
+    const cell = container.querySelector('td.actions')!;
+    expect(cell.firstElementChild!.className).toBe('actions-row');
+  });
 });
 
 describe('SignIn', () => {
