@@ -1,14 +1,39 @@
 /** Labelled form fields (label tied to its control, so clicks and screen readers find it). */
 import { useId, type ReactNode } from 'react';
 
-export function SelectField({ label, value, onChange, children }: { label: string; value: string; onChange(v: string): void; children: ReactNode }) {
+/** An option of a select: a short label (a closed select shows only what fits), and what it means. */
+export interface Choice {
+  value: string;
+  /** Defaults to the value. */
+  label?: string;
+  /** Shown under the select while this option is chosen. */
+  hint?: string;
+  disabled?: boolean;
+}
+
+/**
+ * A select. Options are given as `choices` (short labels, the chosen one's meaning shown
+ * under the select) or as children; `wide` takes two columns of a form grid.
+ */
+export function SelectField({ label, value, onChange, choices, children, hint, wide }: { label: string; value: string; onChange(v: string): void; choices?: Choice[]; children?: ReactNode; hint?: ReactNode; wide?: boolean }) {
   const id = useId();
+  const note = hint ?? choices?.find((c) => c.value === value)?.hint;
   return (
-    <div className="field">
+    <div className={wide ? 'field wide' : 'field'}>
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-describedby={note ? `${id}-hint` : undefined}>
+        {choices?.map((c) => (
+          <option key={c.value} value={c.value} disabled={c.disabled}>
+            {c.label ?? c.value}
+          </option>
+        ))}
         {children}
       </select>
+      {note && (
+        <small id={`${id}-hint`} className="muted">
+          {note}
+        </small>
+      )}
     </div>
   );
 }
