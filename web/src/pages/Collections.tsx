@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { useClient } from '../session';
 import { useAction, useLoad } from '../lib/hooks';
 import { bytes, count, when } from '../lib/format';
-import type { Collection, Model } from '../lib/types';
+import type { Collection, ModelList } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { ItemTable, type Column } from '../components/ItemTable';
 import { NumberField, SelectField, type Choice } from '../components/Fields';
@@ -83,7 +83,7 @@ export function Collections() {
 
 function CreateCollection({ onCreated }: { onCreated(): void }) {
   const api = useClient();
-  const models = useLoad(() => api<{ models: Model[] }>('GET', '/v1/models'), [api]);
+  const models = useLoad(() => api<ModelList>('GET', '/v1/models'), [api]);
   const creating = useAction();
   const [name, setName] = useState('');
   const [model, setModel] = useState('');

@@ -4,7 +4,7 @@ import { useClient } from '../session';
 import type { ApiError } from '../lib/api';
 import { asApiError, useAction, useLoad } from '../lib/hooks';
 import { cosine, norm, parsePairs } from '../lib/similarity';
-import type { BenchAnswer, Model } from '../lib/types';
+import type { BenchAnswer, Model, ModelList } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { ItemTable, type Column } from '../components/ItemTable';
 import { NumberField, SelectField, TextArea } from '../components/Fields';
@@ -22,7 +22,7 @@ const COLUMNS: Column<Model>[] = [
 
 export function Models() {
   const api = useClient();
-  const list = useLoad(() => api<{ models: Model[]; rerankers: { id: string; provider: string; description: string; available: boolean }[] }>('GET', '/v1/models'), [api]);
+  const list = useLoad(() => api<ModelList>('GET', '/v1/models'), [api]);
   const models = list.data?.models ?? [];
   const usable = models.filter((m) => m.available);
   return (
