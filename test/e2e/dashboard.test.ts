@@ -1,18 +1,19 @@
 /**
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against a
  * real server on a real port: register → create a collection → import a CSV → browse and
- * edit a record → search → models → create and revoke a key → metrics, asserting what the
- * page shows. Every page is saved as a screenshot, at 1280 px and at phone width, in
- * test-output/dashboard/.
+ * edit a record → search → models → create and revoke a key → metrics → the search options,
+ * asserting what the page shows and measuring its layout (dialogs, selects, stat cards).
+ * Every page is saved as a screenshot, at 1280 px and at phone width, in test-output/dashboard/.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { BUILT_DASHBOARD_DIR } from '../../src/config.js';
 import { REPO_ROOT } from '../support/glove.js';
+import { buildTestReranker, TEST_RERANKER_REPO } from '../support/onnx-model.js';
 import { call, testServer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -38,11 +39,86 @@ async function open(label: string, heading = label): Promise<void> {
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
 }
 
+/**
+ * An open confirmation dialog can be read whole: its question wraps inside it (no line wider
+ * than its box, nothing scrolled out of sight) and the dialog fits the screen. Returns the question.
+ */
+async function readableDialog(dialog: Locator): Promise<string> {
+  const m = await dialog.evaluate((d) => {
+    const q = d.querySelector('p')!;
+    const qb = q.getBoundingClientRect();
+    const db = d.getBoundingClientRect();
+    return {
+      text: q.textContent ?? '',
+      cut: q.scrollWidth - q.clientWidth,
+      dialogCut: d.scrollWidth - d.clientWidth,
+      inside: qb.left >= db.left && qb.right <= db.right && qb.top >= db.top && qb.bottom <= db.bottom,
+      onScreen: db.left >= 0 && db.right <= window.innerWidth && db.top >= 0 && db.bottom <= window.innerHeight,
+    };
+  });
+  assert.ok(m.cut <= 0 && m.dialogCut <= 0, `the dialog's question is cut by ${Math.max(m.cut, m.dialogCut)}px: "${m.text}"`);
+  assert.ok(m.inside, `the question sticks out of its dialog: "${m.text}"`);
+  assert.ok(m.onScreen, 'the dialog is not within the screen');
+  return m.text;
+}
+
+/** Every option of every select on the page fits its select (a closed select shows only what fits). */
+async function selectsFit(where: string): Promise<void> {
+  const cut = await page.evaluate(() => {
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    const out: string[] = [];
+    for (const sel of document.querySelectorAll('select')) {
+      if (sel.offsetParent === null) continue;
+      const cs = getComputedStyle(sel);
+      ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      // The drop-down arrow takes about 20 px of Chromium's menu list.
+      const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;
+      for (const o of sel.options) {
+        const width = ctx.measureText(o.text).width;
+        if (width > room) out.push(`"${o.text}" needs ${Math.ceil(width)}px, has ${Math.floor(room)}px (${sel.labels[0]?.textContent})`);
+      }
+    }
+    return out;
+  });
+  assert.deepEqual(cut, [], `option texts cut on ${where}`);
+}
+
+/** The actions column is a real table cell: its borders line up with the row's. */
+async function actionCellsAligned(): Promise<void> {
+  const off = await page.evaluate(() =>
+    [...document.querySelectorAll('td.actions')].map((td) => {
+      const c = td.getBoundingClientRect();
+      const r = td.parentElement!.getBoundingClientRect();
+      return { display: getComputedStyle(td).display, top: Math.abs(c.top - r.top), bottom: Math.abs(c.bottom - r.bottom) };
+    }),
+  );
+  assert.ok(off.length > 0);
+  for (const o of off) assert.ok(o.display === 'table-cell' && o.top < 1 && o.bottom < 1, `an actions cell is out of its row: ${JSON.stringify(o)}`);
+}
+
+/** Each figure of a row of stat cards stays on one line (a model name does not break at its hyphens). */
+async function statsOnOneLine(): Promise<void> {
+  const wrapped = await page.evaluate(() =>
+    [...document.querySelectorAll('.stats dd')].flatMap((dd) => {
+      const range = document.createRange();
+      range.selectNodeContents(dd);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      return lines.size > 1 ? [dd.textContent] : [];
+    }),
+  );
+  assert.deepEqual(wrapped, [], 'stat values wrapped');
+}
+
 describe('dashboard in Chromium', { skip }, () => {
   before(async () => {
     if (!existsSync(join(BUILT_DASHBOARD_DIR, 'index.html'))) execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', join(REPO_ROOT, 'web')], { stdio: 'inherit' });
     mkdirSync(OUT, { recursive: true });
-    url = (await testServer({ VECTRA_RATE_LIMIT: '100000' })).url;
+    // A cross-encoder the tests build (no download), so the Search page can rerank with one.
+    const modelsDir = tempDir('vectra-models-');
+    buildTestReranker(modelsDir);
+    const modelsConfig = join(tempDir(), 'models.json');
+    writeFileSync(modelsConfig, JSON.stringify({ models: [{ id: 'glove-cross', provider: 'onnx', task: 'rerank', repo: TEST_RERANKER_REPO }] }));
+    url = (await testServer({ VECTRA_RATE_LIMIT: '100000', VECTRA_MODELS_DIR: modelsDir, VECTRA_MODELS_CONFIG: modelsConfig })).url;
     context = await chromium.launchPersistentContext(tempDir('vectra-chromium-'), {
       executablePath: CHROMIUM,
       headless: true,
@@ -102,7 +178,17 @@ describe('dashboard in Chromium', { skip }, () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match((await alert.textContent())!, /COLLECTION_EXISTS.*collection "jobs" already exists/);
+    await selectsFit('Collections');
+    await actionCellsAligned();
     await shot('collections');
+
+    await row.getByRole('button', { name: /Delete/ }).click();
+    const dialog = page.getByRole('dialog');
+    assert.match(await readableDialog(dialog), /Its files are removed from disk; this cannot be undone\.$/);
+    await shot('confirm-delete');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await call(url, 'GET', '/v1/collections/jobs', { key: apiKey })).status, 200);
   });
 
   it('imports a CSV file with a progress bar; the count and the records show up', async () => {
@@ -124,10 +210,22 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal(await page.getByTestId('import-progress').locator('progress').getAttribute('value'), '5');
     await page.getByTestId('record-count').getByText('5').waitFor();
     assert.equal(await page.locator('tr[data-record]').count(), 5);
+    await statsOnOneLine();
+    await selectsFit('Records');
     await shot('records');
   });
 
   it('filters records by metadata, and edits one in the JSON editor with validation', async () => {
+    // A filter the API refuses shows its error alone, not also "No record matches".
+    const filterBox = page.getByLabel('Metadata filter (JSON)');
+    await filterBox.fill('{"city": "Nowhere"}');
+    await page.getByRole('button', { name: 'Apply filter' }).click();
+    await page.getByText('No record matches this filter.').waitFor();
+    await filterBox.fill('{"wage": {"$near": 13}}');
+    await page.getByRole('button', { name: 'Apply filter' }).click();
+    assert.match((await page.getByRole('alert').textContent())!, /INVALID_FILTER.*\$near/);
+    assert.equal(await page.getByText('No record matches this filter.').count(), 0);
+    assert.equal(await page.locator('tr[data-record]').count(), 0);
     await page.getByLabel('Metadata filter (JSON)').fill('{"city": "Austin"');
     assert.match((await page.getByText(/not valid JSON/).textContent())!, /not valid JSON/);
     await page.getByLabel('Metadata filter (JSON)').fill('{"city": "Austin"}');
@@ -171,6 +269,8 @@ describe('dashboard in Chromium', { skip }, () => {
     const hybrid = await page.locator('tr[data-result]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-result')));
     assert.deepEqual([...hybrid].sort(), ['barista', 'engineer']);
     assert.equal(hybrid[0], 'barista');
+    // Each side's score and its rank on that side.
+    assert.match((await page.locator('tr[data-result="barista"] [data-side="dense"]').textContent())!, /^\d\.\d{4} #[12]$/);
 
     await page.getByText('Request as curl').click();
     const curl = (await page.getByTestId('curl').textContent())!;
@@ -234,7 +334,16 @@ describe('dashboard in Chromium', { skip }, () => {
     await row.waitFor();
     assert.match((await row.textContent())!, /read.*2099/);
     assert.equal((await call(url, 'GET', '/v1/collections', { key: secret })).status, 200);
+    await actionCellsAligned();
     await shot('keys');
+
+    // Revoking this session's own key warns, readably, that it signs out; cancelling keeps it.
+    await page.locator('tr[data-key="default"]').getByRole('button', { name: /Revoke/ }).click();
+    const dialog = page.getByRole('dialog');
+    assert.match(await readableDialog(dialog), /It stops working at once, for every application using it\. This dashboard is signed in with it: you will be signed out\.$/);
+    await shot('confirm-revoke');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
 
     await row.getByRole('button', { name: /Revoke/ }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke ci-reader' }).click();
@@ -255,6 +364,116 @@ describe('dashboard in Chromium', { skip }, () => {
       return /Requests\/s\s*[1-9]|Requests\/s\s*0\.[1-9]/.test(text) && /Mean latency\s*[\d.]+ ms/.test(text);
     });
     await shot('metrics');
+  });
+
+  it('search options: parse, highlight (marks only, the rest as text), grouped documents, MMR, a cross-encoder, exact and ef', async () => {
+    // Documents (chunked by heading) and a record whose text holds markup, added through the API.
+    const api = (method: string, path: string, body?: unknown) => call(url, method, path, { key: apiKey, body });
+    assert.equal((await api('POST', '/v1/collections', { name: 'manuals' })).status, 201);
+    const doc = (id: string, text: string) => api('POST', '/v1/collections/manuals/documents', { id, format: 'markdown', text, chunk: { size: 100, overlap: 0 } });
+    assert.equal((await doc('espresso', '# Espresso\n\nGrind the coffee fine and tamp it evenly.\n\n## Cleaning\n\nDescale the coffee machine every month.\n\n## Milk\n\nSteam the milk for a cappuccino.')).status, 200);
+    assert.equal((await doc('tea', '# Tea\n\nBrew green tea at eighty degrees.\n\n## Storage\n\nKeep the leaves dry and dark.')).status, 200);
+    await api('POST', '/v1/collections/manuals/records', { records: [{ id: 'note', text: '<img src=x onerror="window.__xss=1"> coffee <b>tips</b>' }] });
+
+    await page.goto(`${url}/search?collection=jobs`);
+    await page.getByRole('heading', { level: 1, name: 'Search' }).waitFor();
+    const search = () => page.getByRole('button', { name: 'Search', exact: true }).click();
+    const results = () => page.locator('tr[data-result]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-result')));
+    const latency = page.getByTestId('latency');
+    /** Run the search and wait until the page shows its answer (the button says "Search" again). */
+    const searched = async () => {
+      const answered = page.waitForResponse((r) => r.url().endsWith('/search') && r.request().method() === 'POST');
+      await search();
+      const res = await answered;
+      assert.equal(res.status(), 200, await res.text());
+      await page.waitForFunction(() => document.querySelector('form[aria-label="Search"] button.primary')?.textContent === 'Search');
+    };
+    await page.getByText('Options', { exact: true }).click();
+
+    // parse: the constraint leaves the text and becomes a filter, shown with what was searched.
+    const query = page.getByLabel('Query text');
+    await page.getByLabel('Parse constraints').check();
+    assert.equal(await query.getAttribute('placeholder'), 'hourly wage not less than $13');
+    await query.fill('hourly wage not less than $13');
+    await searched();
+    const parsed = (await page.getByTestId('parsed').textContent())!;
+    assert.match(parsed, /Searched for “hourly wage” with the filter \{"wage":\{"\$gte":13\}\}/);
+    assert.match(parsed, /“not less than \$13” → wage/);
+    assert.deepEqual((await results()).sort(), ['barista', 'engineer', 'nurse', 'teacher'], 'the $12 cook is filtered out');
+    await selectsFit('Search with its options open');
+    await shot('search-parse');
+    await page.getByLabel('Parse constraints').uncheck();
+
+    // highlight: matched words in <mark>, the record's own markup shown as text and never run.
+    await page.getByLabel('Collection').selectOption('manuals');
+    await page.getByLabel('Mode').selectOption('keyword');
+    await page.getByLabel('Highlight matches').check();
+    await query.fill('coffee');
+    await searched();
+    const note = page.locator('tr[data-result="note"]');
+    assert.deepEqual(await note.locator('mark').allTextContents(), ['coffee']);
+    assert.equal(await note.locator('img, b').count(), 0);
+    assert.match((await note.textContent())!, /<img src=x onerror="window.__xss=1"> coffee <b>tips<\/b>/);
+    assert.equal(await page.evaluate(() => (window as { __xss?: number }).__xss), undefined);
+
+    // group: a row a document with its best chunks (the loose record is its own row).
+    await page.getByLabel('Mode').selectOption('dense');
+    await page.getByLabel('Group by document').check();
+    await page.getByLabel('Chunks per document').fill('2');
+    await query.fill('descale the coffee machine');
+    await searched();
+    assert.match((await latency.textContent())!, /^3 documents/);
+    const espresso = page.locator('tr[data-document="espresso"]');
+    const chunks = await espresso.locator('li[data-chunk]').evaluateAll((li) => li.map((l) => l.getAttribute('data-chunk')));
+    assert.ok(chunks.length === 2 && chunks.every((c) => c!.startsWith('espresso#')), `espresso's best chunks: ${chunks}`);
+    assert.match((await espresso.textContent())!, /Descale/);
+    assert.equal(await page.locator('tr[data-document="tea"]').count(), 1);
+    await shot('search-grouped');
+    await page.setViewportSize(PHONE);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the search options are ${overflow}px wider than the phone`);
+    await selectsFit('Search with its options open at phone width');
+    await shot('search-grouped');
+    await page.setViewportSize(DESKTOP);
+    await page.getByLabel('Group by document').uncheck();
+    await page.getByLabel('Highlight matches').uncheck();
+
+    // MMR: k hits in pick order, with the note that scores need not descend.
+    await page.getByLabel('Collection').selectOption('jobs');
+    await page.getByLabel('Rerank', { exact: true }).selectOption('mmr');
+    await page.getByLabel('MMR lambda').fill('0.5');
+    await page.getByLabel('k', { exact: true }).fill('3');
+    await query.fill('coffee barista job');
+    await searched();
+    assert.equal((await results()).length, 3);
+    await page.getByText(/In MMR order/).waitFor();
+    assert.match((await page.getByTestId('curl').textContent())!, /"rerank":\{"type":"mmr","lambda":0.5\}/);
+
+    // The cross-encoder: the server's test reranker is preselected; its score orders the hits.
+    await page.getByLabel('Rerank', { exact: true }).selectOption('cross-encoder');
+    assert.equal(await page.getByLabel('Reranker').inputValue(), 'glove-cross');
+    await searched();
+    await page.getByRole('columnheader', { name: 'Rerank' }).waitFor();
+    for (const row of await page.locator('tr[data-result]').all()) {
+      const [, scoreCell] = await row.locator('td').allTextContents();
+      assert.equal((await row.locator('[data-side="rerank"]').textContent())!, scoreCell, 'the score is the reranker’s');
+      assert.match((await row.locator('[data-side="dense"]').textContent())!, /^\d\.\d{4}$/, 'the retrieval score is kept');
+    }
+    const reranked = await page.locator('[data-side="rerank"]').allTextContents();
+    assert.deepEqual([...reranked].sort((a, b) => Number(b) - Number(a)), reranked);
+    await shot('search-reranked');
+
+    // exact, then ef.
+    await page.getByLabel('Rerank', { exact: true }).selectOption('none');
+    await page.getByLabel('Exact search').check();
+    await searched();
+    assert.match((await latency.textContent())!, /plan exact$/);
+    await page.getByLabel('Exact search').uncheck();
+    await page.getByLabel('ef (search breadth)').fill('50');
+    await searched();
+    assert.match((await page.getByTestId('curl').textContent())!, /"ef":50/);
+    assert.doesNotMatch((await latency.textContent())!, /plan exact/);
+    assert.match((await page.getByTestId('search-options').locator('summary').textContent())!, /on: ef$/);
   });
 
   it('raw vectors: a model "none" collection, records added as JSON, paged, edited with their vector, deleted', async () => {
@@ -322,7 +541,22 @@ describe('dashboard in Chromium', { skip }, () => {
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`);
+      await selectsFit(`${path} at phone width`);
+      if (path === '/collections/jobs') await statsOnOneLine();
       await shot(path.slice(1).split('?')[0].replace('/', '-'));
+    }
+    // Confirmation dialogs wrap their question on a phone too.
+    for (const [path, row, button] of [
+      ['/collections', 'tr[data-collection="jobs"]', /Delete/],
+      ['/keys', 'tr[data-key="default"]', /Revoke/],
+    ] as const) {
+      await page.goto(url + path);
+      await page.locator(row).getByRole('button', { name: button }).click();
+      const dialog = page.getByRole('dialog');
+      await readableDialog(dialog);
+      await shot(`confirm-${path.slice(1)}`);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
     }
     await page.setViewportSize(DESKTOP);
   });

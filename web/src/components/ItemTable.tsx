@@ -78,8 +78,11 @@ export function ItemTable<T>({
               ))}
               {hasActions && (
                 <td className="actions">
-                  {actions?.(item)}
-                  {removal && <RemoveButton removal={removal} item={item} />}
+                  {/* The cell stays a table cell (its borders line up with the row); the inner box lays out the buttons. */}
+                  <div className="actions-row">
+                    {actions?.(item)}
+                    {removal && <RemoveButton removal={removal} item={item} />}
+                  </div>
                 </td>
               )}
             </tr>

@@ -6,6 +6,7 @@ import { MemoryRouter } from 'react-router';
 import { JsonEditor } from './JsonEditor';
 import { ErrorNote } from './ErrorNote';
 import { ItemTable } from './ItemTable';
+import { SelectField } from './Fields';
 import { SessionProvider } from '../session';
 import { SignIn } from '../pages/SignIn';
 
@@ -71,6 +72,41 @@ describe('ItemTable', () => {
     expect(removed).toEqual([]);
     fireEvent.click(screen.getByText('Delete fig', { selector: 'dialog button' }));
     expect(removed).toEqual(['fig']);
+  });
+
+  it("keeps the confirmation dialog out of the table cell, whose nowrap cut the question's line", () => {
+    const { container } = render(
+      <ItemTable
+        caption="Fruit"
+        items={[{ name: 'fig' }]}
+        itemKey={(f) => f.name}
+        rowData={(f) => ({ 'data-fruit': f.name })}
+        columns={[{ head: 'Name', cell: (f) => f.name }]}
+        removal={{ verb: 'Delete', name: (f) => f.name, question: (f) => `Delete ${f.name}? It cannot be undone.`, busy: false, onConfirm: () => undefined }}
+      />,
+    );
+    const dialog = document.querySelector('dialog')!;
+    expect(dialog.textContent).toContain('Delete fig? It cannot be undone.');
+    expect(container.contains(dialog)).toBe(false);
+    expect(dialog.parentElement).toBe(document.body);
+    // The cell stays a cell: the buttons' flex row is inside it.
+    const cell = container.querySelector('td.actions')!;
+    expect(cell.firstElementChild!.className).toBe('actions-row');
+  });
+});
+
+describe('SelectField', () => {
+  it("shows short option labels and explains the chosen one under the select", () => {
+    function Index() {
+      const [v, setV] = useState('hnsw');
+      return <SelectField label="Index" value={v} onChange={setV} choices={[{ value: 'hnsw', label: 'HNSW', hint: 'a graph: approximate, fast' }, { value: 'flat', hint: 'an exact scan' }]} />;
+    }
+    render(<Index />);
+    const select = screen.getByLabelText('Index') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.text)).toEqual(['HNSW', 'flat']);
+    expect(document.getElementById(select.getAttribute('aria-describedby')!)!.textContent).toBe('a graph: approximate, fast');
+    fireEvent.change(select, { target: { value: 'flat' } });
+    expect(document.getElementById(select.getAttribute('aria-describedby')!)!.textContent).toBe('an exact scan');
   });
 });
 

@@ -1,6 +1,8 @@
 /** The dashboard's pure logic: what it sends to the API and how it reads what comes back. */
 import { describe, expect, it } from 'vitest';
-import { searchBody, type SearchForm } from './search-body';
+import { SEARCH_FORM, optionsOn, searchBody, type SearchForm } from './search-body';
+import { markedRuns } from './marks';
+import { sidesOf } from '../components/SearchResults';
 import { curlCommand, shellQuote } from './curl';
 import { parsePrometheus, rates, snapshot } from './metrics';
 import { fileText, toNdjson, sendsAsIs } from './import-file';
@@ -8,7 +10,7 @@ import { checkJson } from './json';
 import { recordsFromJson } from '../components/AddRecords';
 import { errorOf } from './api';
 
-const form: SearchForm = { by: 'text', query: 'coffee', mode: 'dense', fusion: 'rrf', alpha: '0.5', filter: '', k: '10', returns: 'object' };
+const form: SearchForm = { ...SEARCH_FORM, query: 'coffee' };
 
 describe('search body', () => {
   it('sends only what differs from the API defaults', () => {
@@ -24,6 +26,53 @@ describe('search body', () => {
     expect(searchBody({ ...form, filter: '{"city":' }).error).toMatch(/^filter: not valid JSON/);
     expect(searchBody({ ...form, filter: '[1]' }).error).toMatch(/expected a JSON object/);
     expect(searchBody({ ...form, by: 'vector', query: '["a"]' }).error).toMatch(/array of numbers/);
+  });
+  it("sends the options area's parse, highlight, rerank, group, ef and exact as the API names them", () => {
+    expect(searchBody({ ...form, parse: true, highlight: true, ef: '64', exact: true }).body).toEqual({ text: 'coffee', k: 10, parse: true, highlight: true, ef: 64, exact: true });
+    expect(searchBody({ ...form, rerank: 'mmr', lambda: '0.3' }).body).toEqual({ text: 'coffee', k: 10, rerank: { type: 'mmr', lambda: 0.3 } });
+    expect(searchBody({ ...form, rerank: 'cross-encoder', reranker: 'ms-marco-MiniLM-L-6-v2' }).body).toEqual({ text: 'coffee', k: 10, rerank: { type: 'cross-encoder', model: 'ms-marco-MiniLM-L-6-v2' } });
+    expect(searchBody({ ...form, group: true, groupSize: '2' }).body).toEqual({ text: 'coffee', k: 10, group: { by: 'document', size: 2 } });
+    // Untouched options send nothing: the API's defaults apply.
+    expect(searchBody({ ...form, lambda: '7', groupSize: 'x', reranker: 'r' }).body).toEqual({ text: 'coffee', k: 10 });
+  });
+  it('refuses option combinations the API would refuse, saying why', () => {
+    expect(searchBody({ ...form, by: 'vector', query: '[1]', parse: true }).error).toBe('parse needs the query text: query by text, or turn it off');
+    expect(searchBody({ ...form, by: 'vector', query: '[1]', highlight: true, rerank: 'cross-encoder', reranker: 'r' }).error).toBe('highlight and the cross-encoder need the query text: query by text, or turn them off');
+    expect(searchBody({ ...form, rerank: 'mmr', group: true }).error).toMatch(/^grouping by document and reranking do not combine/);
+    expect(searchBody({ ...form, rerank: 'mmr', lambda: '1.5' }).error).toBe('lambda must be between 0 and 1');
+    expect(searchBody({ ...form, rerank: 'mmr', lambda: '' }).error).toBe('lambda must be between 0 and 1');
+    expect(searchBody({ ...form, rerank: 'cross-encoder', reranker: '' }).error).toBe('pick a reranker');
+    expect(searchBody({ ...form, group: true, groupSize: '21' }).error).toBe('chunks per document must be a whole number from 1 to 20');
+    expect(searchBody({ ...form, ef: '2.5' }).error).toBe('ef must be a whole number from 1 to 10,000');
+  });
+  it('names the options turned on', () => {
+    expect(optionsOn(form)).toEqual([]);
+    expect(optionsOn({ ...form, parse: true, rerank: 'mmr', ef: '10' })).toEqual(['parse', 'rerank: mmr', 'ef']);
+  });
+});
+
+describe('highlights', () => {
+  it('marks only what is between <mark> and </mark>; every other character stays text', () => {
+    expect(markedRuns('a <mark>coffee</mark> shop')).toEqual([
+      { text: 'a ', marked: false },
+      { text: 'coffee', marked: true },
+      { text: ' shop', marked: false },
+    ]);
+    expect(markedRuns('<b>x</b> <mark>y</mark><mark>z</mark>')).toEqual([
+      { text: '<b>x</b> ', marked: false },
+      { text: 'y', marked: true },
+      { text: 'z', marked: true },
+    ]);
+    // Stray or unclosed tags are text, not marks.
+    expect(markedRuns('</mark>a<mark>b')).toEqual([{ text: '</mark>a<mark>b', marked: false }]);
+    expect(markedRuns('')).toEqual([]);
+  });
+});
+
+describe('score columns', () => {
+  it('lists the sides the hits were scored or ranked on, known ones first', () => {
+    expect(sidesOf([{ id: 'a', score: 1 }])).toEqual([]);
+    expect(sidesOf([{ id: 'a', score: 1, scores: { keyword: 2, rerank: 3 }, ranks: { keyword: 1 } }, { id: 'b', score: 1, scores: { dense: 0.5 }, ranks: { dense: 1, mmr: 2 } }])).toEqual(['dense', 'keyword', 'rerank', 'mmr']);
   });
 });
 

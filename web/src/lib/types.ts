@@ -42,14 +42,52 @@ export interface Model {
   available: boolean;
 }
 
+export interface Reranker {
+  id: string;
+  provider: string;
+  description: string;
+  available: boolean;
+}
+
+/** GET /v1/models */
+export interface ModelList {
+  models: Model[];
+  rerankers: Reranker[];
+}
+
+/** Per side of a hybrid search (`dense`, `keyword`) and the cross-encoder's `rerank`; open to sides the API adds. */
+export type BySide = { dense?: number; keyword?: number; rerank?: number } & Record<string, number | undefined>;
+
+export interface SearchChunk {
+  id: string;
+  score: number;
+  text?: string | null;
+  highlight?: string;
+}
+
 export interface SearchHit {
   id: string;
   score: number;
   text?: string | null;
   metadata?: Record<string, unknown>;
-  scores?: { dense?: number; keyword?: number; rerank?: number };
-  ranks?: { dense?: number; keyword?: number; mmr?: number };
+  scores?: BySide;
+  /** 1-based ranks on each side that found the hit. */
+  ranks?: BySide;
+  /** With `highlight`: a fragment of the text with the matched words between <mark> and </mark> (not HTML-escaped). */
   highlight?: string;
+  /** With `group`: the document (null for a record that is not a chunk) and its best chunks. */
+  document?: string | null;
+  chunks?: SearchChunk[];
+}
+
+/** With `parse`: what was read out of the text. */
+export interface ParsedQuery {
+  /** The text searched once the constraints were taken out. */
+  query: string;
+  /** The filter made of the matched constraints (null when none matched). */
+  filter: Record<string, unknown> | null;
+  constraints: { text: string; field: string; filter: Record<string, unknown> }[];
+  unmatched: { text: string; reason: string }[];
 }
 
 export interface SearchAnswer {
@@ -57,6 +95,7 @@ export interface SearchAnswer {
   took_ms: number;
   plan: string;
   plans?: { dense: string; keyword: string };
+  parsed?: ParsedQuery;
 }
 
 export interface Job {

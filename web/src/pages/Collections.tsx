@@ -4,10 +4,10 @@ import { Link } from 'react-router';
 import { useClient } from '../session';
 import { useAction, useLoad } from '../lib/hooks';
 import { bytes, count, when } from '../lib/format';
-import type { Collection, Model } from '../lib/types';
+import type { Collection, ModelList } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { ItemTable, type Column } from '../components/ItemTable';
-import { NumberField, SelectField } from '../components/Fields';
+import { NumberField, SelectField, type Choice } from '../components/Fields';
 import { FormEnd } from '../components/Form';
 
 export function indexLabel(c: Collection): string {
@@ -24,6 +24,23 @@ const COLUMNS: Column<Collection>[] = [
   { head: 'Storage', cell: (c) => c.storage },
   { head: 'Disk', num: true, cell: (c) => bytes(c.diskBytes) },
   { head: 'Created', cell: (c) => when(c.createdAt) },
+];
+
+const METRICS: Choice[] = [
+  { value: 'cosine', hint: 'the angle between vectors: the usual choice for text' },
+  { value: 'dot', label: 'dot product', hint: 'inner product: cosine for normalized vectors' },
+  { value: 'l2', label: 'euclidean (l2)', hint: 'distance: lower scores are closer' },
+];
+const INDEXES: Choice[] = [
+  { value: 'hnsw', label: 'HNSW', hint: 'a graph: approximate, fast' },
+  { value: 'flat', label: 'flat', hint: 'an exact scan of every vector' },
+];
+const STORAGES: Choice[] = [
+  { value: 'f32', hint: 'full precision, 4 bytes a dimension' },
+  { value: 'f16', hint: 'half the memory' },
+  { value: 'i8', hint: 'a quarter of the memory' },
+  { value: 'binary', hint: '1 bit a dimension, rescored at full precision' },
+  { value: 'pq', hint: 'product quantization, rescored at full precision' },
 ];
 
 export function Collections() {
@@ -66,7 +83,7 @@ export function Collections() {
 
 function CreateCollection({ onCreated }: { onCreated(): void }) {
   const api = useClient();
-  const models = useLoad(() => api<{ models: Model[] }>('GET', '/v1/models'), [api]);
+  const models = useLoad(() => api<ModelList>('GET', '/v1/models'), [api]);
   const creating = useAction();
   const [name, setName] = useState('');
   const [model, setModel] = useState('');
@@ -113,26 +130,24 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
           <label htmlFor="c-name">Name</label>
           <input id="c-name" required pattern="[A-Za-z0-9_\-]{1,64}" title="1–64 letters, digits, _ or -" value={name} onChange={(e) => setName(e.target.value)} />
         </div>
-        <SelectField label="Embedding model" value={chosen} onChange={setModel}>
-          {options.map((x) => (
-            <option key={x.id} value={x.id} disabled={!x.available}>
-              {x.id} ({x.dimension}d{x.default ? ', default' : ''}{x.available ? '' : ', unavailable'})
-            </option>
-          ))}
-          <option value="none">none: I send vectors</option>
-        </SelectField>
+        <SelectField
+          label="Embedding model"
+          wide
+          value={chosen}
+          onChange={setModel}
+          choices={[
+            ...options.map((x) => ({
+              value: x.id,
+              label: `${x.id}${x.default ? ' (default)' : ''}${x.available ? '' : ' (unavailable)'}`,
+              hint: `${x.dimension} dimensions · ${x.description}`,
+              disabled: !x.available,
+            })),
+            { value: 'none', label: 'none: I send vectors', hint: 'no model: records and queries carry their own vectors of the dimension you give' },
+          ]}
+        />
         {raw && <NumberField label="Dimension" value={dimension} onChange={setDimension} min={1} required />}
-        <SelectField label="Metric" value={metric} onChange={setMetric}>
-          <option value="cosine">cosine</option>
-          <option value="dot">dot product</option>
-          <option value="l2">euclidean (l2)</option>
-        </SelectField>
-        {!scanned && (
-          <SelectField label="Index" value={indexType} onChange={setIndexType}>
-            <option value="hnsw">HNSW (approximate, fast)</option>
-            <option value="flat">flat (exact scan)</option>
-          </SelectField>
-        )}
+        <SelectField label="Metric" value={metric} onChange={setMetric} choices={METRICS} />
+        {!scanned && <SelectField label="Index" value={indexType} onChange={setIndexType} choices={INDEXES} />}
         {!scanned && indexType === 'hnsw' && (
           <>
             <NumberField label="M" value={m} onChange={setM} min={2} placeholder="default" />
@@ -140,13 +155,7 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
             <NumberField label="ef search" value={efSearch} onChange={setEfSearch} min={1} placeholder="default" />
           </>
         )}
-        <SelectField label="Vector storage" value={storage} onChange={setStorage}>
-          <option value="f32">f32 (full precision)</option>
-          <option value="f16">f16 (half the memory)</option>
-          <option value="i8">i8 (a quarter)</option>
-          <option value="binary">binary (1 bit a dimension, rescored)</option>
-          <option value="pq">pq (product quantization, rescored)</option>
-        </SelectField>
+        <SelectField label="Vector storage" value={storage} onChange={setStorage} choices={STORAGES} />
       </div>
       <FormEnd busy={creating.busy} label="Create collection" busyLabel="Creating…" error={models.error ?? creating.error} done={done} />
     </form>

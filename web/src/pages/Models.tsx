@@ -4,7 +4,7 @@ import { useClient } from '../session';
 import type { ApiError } from '../lib/api';
 import { asApiError, useAction, useLoad } from '../lib/hooks';
 import { cosine, norm, parsePairs } from '../lib/similarity';
-import type { BenchAnswer, Model } from '../lib/types';
+import type { BenchAnswer, Model, ModelList } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { ItemTable, type Column } from '../components/ItemTable';
 import { NumberField, SelectField, TextArea } from '../components/Fields';
@@ -22,7 +22,7 @@ const COLUMNS: Column<Model>[] = [
 
 export function Models() {
   const api = useClient();
-  const list = useLoad(() => api<{ models: Model[]; rerankers: { id: string; provider: string; description: string; available: boolean }[] }>('GET', '/v1/models'), [api]);
+  const list = useLoad(() => api<ModelList>('GET', '/v1/models'), [api]);
   const models = list.data?.models ?? [];
   const usable = models.filter((m) => m.available);
   return (
@@ -176,12 +176,7 @@ function Benchmark({ models }: { models: Model[] }) {
         Throughput and retrieval quality of each model on a WordNet task (find a word sense from an example sentence). Needs an admin key and keeps every embedding worker busy while it runs.
       </p>
       <div className="form-grid">
-        <SelectField label="Models" value={which} onChange={setWhich}>
-          <option value="">every local model</option>
-          {models.map((m) => (
-            <option key={m.id}>{m.id}</option>
-          ))}
-        </SelectField>
+        <SelectField label="Models" wide value={which} onChange={setWhich} choices={[{ value: '', label: 'every local model', hint: 'the models that run here without a download' }, ...models.map((m) => ({ value: m.id }))]} />
         <NumberField label="Queries" value={queries} onChange={setQueries} min={1} max={5000} required />
       </div>
       <FormEnd busy={running.busy} label="Run benchmark" busyLabel="Running…" error={running.error} done={running.busy && 'Running the benchmark; this can take a minute.'} />

@@ -53,7 +53,9 @@ export function Records() {
     setFilter(checked.value === undefined ? undefined : JSON.stringify(checked.value));
     restart();
   };
-  const next = records.data?.nextCursor ?? null;
+  // A refused filter (here or by the API) shows its error alone: not the last page that loaded, nor "No record matches".
+  const shown = filterError || records.error ? undefined : records.data;
+  const next = shown?.nextCursor ?? null;
   const goNext = () => {
     if (!next) return;
     setCursors((c) => [...c.slice(0, page + 1), next]);
@@ -110,7 +112,7 @@ export function Records() {
           </p>
         )}
         <ErrorNote error={records.error} />
-        {records.data && records.data.records.length === 0 ? (
+        {shown && (shown.records.length === 0 ? (
           <p className="empty">{filter ? 'No record matches this filter.' : 'No records yet: add some or import a file below.'}</p>
         ) : (
           <div className="table-wrap">
@@ -124,7 +126,7 @@ export function Records() {
                 </tr>
               </thead>
               <tbody>
-                {records.data?.records.map((r) => (
+                {shown.records.map((r) => (
                   <tr key={r.id} data-record={r.id} className={open === r.id ? 'selected' : undefined}>
                     <th scope="row">
                       <button type="button" className="link" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)}>
@@ -139,7 +141,7 @@ export function Records() {
               </tbody>
             </table>
           </div>
-        )}
+        ))}
         <nav className="pager" aria-label="Record pages">
           <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
             ← Previous

@@ -1,28 +1,48 @@
-/** Search playground: text or vector, dense / keyword / hybrid, filter, k, return; scores, latency, copy as curl. */
+/** Search playground: text or vector, dense / keyword / hybrid, filter, k, return, the API's options; scores, latency, copy as curl. */
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useClient } from '../session';
 import { useAction, useLoad } from '../lib/hooks';
-import { searchBody, type SearchForm } from '../lib/search-body';
+import { SEARCH_FORM, searchBody, type SearchForm } from '../lib/search-body';
 import { curlCommand } from '../lib/curl';
-import { score, short } from '../lib/format';
-import type { Collection, SearchAnswer } from '../lib/types';
+import type { Collection, ModelList, SearchAnswer } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { JsonEditor } from '../components/JsonEditor';
 import { CopyButton } from '../components/CopyButton';
 import { FormEnd } from '../components/Form';
-import { NumberField, SelectField, TextArea } from '../components/Fields';
+import { NumberField, SelectField, TextArea, type Choice } from '../components/Fields';
+import { SearchOptions } from '../components/SearchOptions';
+import { SearchResults } from '../components/SearchResults';
+
+const MODES: Choice[] = [
+  { value: 'dense', hint: 'by meaning: the nearest vectors' },
+  { value: 'keyword', hint: 'by words (BM25), like a search engine' },
+  { value: 'hybrid', hint: 'both at once, the two rankings fused' },
+];
+const FUSIONS: Choice[] = [
+  { value: 'rrf', label: 'RRF', hint: 'reciprocal rank fusion: combines the two rankings' },
+  { value: 'weighted', hint: 'alpha · dense + (1 − alpha) · keyword, each side’s scores scaled to 0–1' },
+];
+const RETURNS: Choice[] = [
+  { value: 'object', hint: 'id, score, text and metadata' },
+  { value: 'id', hint: 'id and score only' },
+];
 
 export function Search() {
   const api = useClient();
   const [params, setParams] = useSearchParams();
   const collections = useLoad(() => api<{ collections: Collection[] }>('GET', '/v1/collections'), [api]);
+  // Rerankers for the cross-encoder option; without the list the option is simply not offered.
+  const models = useLoad(() => api<ModelList>('GET', '/v1/models'), [api]);
+  const rerankers = models.data?.rerankers ?? [];
   const names = collections.data?.collections.map((c) => c.name) ?? [];
   const collection = params.get('collection') ?? names[0] ?? '';
-  const [form, setForm] = useState<SearchForm>({ by: 'text', query: '', mode: 'dense', fusion: 'rrf', alpha: '0.5', filter: '', k: '10', returns: 'object' });
+  const [typed, setForm] = useState<SearchForm>(SEARCH_FORM);
+  // The reranker defaults to the first one that can run.
+  const form = { ...typed, reranker: typed.reranker || (rerankers.find((r) => r.available)?.id ?? '') };
   const set = <K extends keyof SearchForm>(k: K) => (v: SearchForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   const [problem, setProblem] = useState<string | null>(null);
-  const [answer, setAnswer] = useState<{ result: SearchAnswer; roundTripMs: number; hybrid: boolean } | null>(null);
+  const [answer, setAnswer] = useState<{ result: SearchAnswer; roundTripMs: number; mmr: boolean } | null>(null);
   const searching = useAction();
 
   const built = searchBody(form);
@@ -35,7 +55,8 @@ export function Search() {
     if (built.error !== null) return;
     const t0 = performance.now();
     const result = await searching.run(() => api<SearchAnswer>('POST', path, built.body));
-    if (result) setAnswer({ result, roundTripMs: performance.now() - t0, hybrid: form.mode === 'hybrid' });
+    // A failed search leaves its error alone, not the previous answer under it.
+    setAnswer(result ? { result, roundTripMs: performance.now() - t0, mmr: form.rerank === 'mmr' } : null);
   };
 
   return (
@@ -49,39 +70,22 @@ export function Search() {
       ) : (
         <form className="card" onSubmit={submit} aria-label="Search">
           <div className="form-grid">
-            <SelectField label="Collection" value={collection} onChange={(v) => setParams({ collection: v })}>
-              {names.map((n) => (
-                <option key={n}>{n}</option>
-              ))}
-            </SelectField>
-            <SelectField label="Query by" value={form.by} onChange={(v) => set('by')(v as SearchForm['by'])}>
-              <option value="text">text</option>
-              <option value="vector">vector</option>
-            </SelectField>
-            <SelectField label="Mode" value={form.mode} onChange={(v) => set('mode')(v as SearchForm['mode'])}>
-              <option value="dense">dense (by meaning)</option>
-              <option value="keyword">keyword (BM25)</option>
-              <option value="hybrid">hybrid (both, fused)</option>
-            </SelectField>
-            {form.mode === 'hybrid' && (
-              <SelectField label="Fusion" value={form.fusion} onChange={(v) => set('fusion')(v as SearchForm['fusion'])}>
-                <option value="rrf">reciprocal rank (RRF)</option>
-                <option value="weighted">weighted scores</option>
-              </SelectField>
-            )}
+            <SelectField label="Collection" value={collection} onChange={(v) => setParams({ collection: v })} choices={names.map((n) => ({ value: n }))} />
+            <SelectField label="Query by" value={form.by} onChange={(v) => set('by')(v as SearchForm['by'])} choices={[{ value: 'text' }, { value: 'vector' }]} />
+            <SelectField label="Mode" value={form.mode} onChange={(v) => set('mode')(v as SearchForm['mode'])} choices={MODES} />
+            {form.mode === 'hybrid' && <SelectField label="Fusion" value={form.fusion} onChange={(v) => set('fusion')(v as SearchForm['fusion'])} choices={FUSIONS} />}
             {form.mode === 'hybrid' && form.fusion === 'weighted' && <NumberField label="Alpha (dense weight)" value={form.alpha} onChange={set('alpha')} min={0} max={1} step={0.05} />}
             <NumberField label="k" value={form.k} onChange={set('k')} min={1} max={1000} required />
-            <SelectField label="Return" value={form.returns} onChange={(v) => set('returns')(v as SearchForm['returns'])}>
-              <option value="object">object (id, score, text, metadata)</option>
-              <option value="id">id (id and score)</option>
-            </SelectField>
+            <SelectField label="Return" value={form.returns} onChange={(v) => set('returns')(v as SearchForm['returns'])} choices={RETURNS} />
           </div>
           {form.by === 'text' ? (
-            <TextArea label="Query text" rows={2} value={form.query} onChange={set('query')} placeholder="hourly wage not less than $13" />
+            // The parse example is offered as the placeholder only when parse would read it.
+            <TextArea label="Query text" rows={2} value={form.query} onChange={set('query')} placeholder={form.parse ? 'hourly wage not less than $13' : 'coffee shop job'} />
           ) : (
             <JsonEditor label="Query vector (JSON array)" rows={3} rule="vector" value={form.query} onChange={set('query')} />
           )}
           <JsonEditor label="Filter (JSON, optional)" rows={2} rule="object" value={form.filter} onChange={set('filter')} hint='e.g. {"city": "Austin"}; operators $eq $ne $gt $gte $lt $lte $in $nin $exists $and $or $not' />
+          <SearchOptions form={form} set={set} rerankers={rerankers} />
           <FormEnd busy={searching.busy} label="Search" busyLabel="Searching…" problem={problem}>
             {curl && <CopyButton text={curl} label="Copy as curl" />}
           </FormEnd>
@@ -96,59 +100,7 @@ export function Search() {
         </form>
       )}
       <ErrorNote error={searching.error} />
-      {answer && <Results {...answer} />}
+      {answer && <SearchResults {...answer} />}
     </>
-  );
-}
-
-function Results({ result, roundTripMs, hybrid }: { result: SearchAnswer; roundTripMs: number; hybrid: boolean }) {
-  return (
-    <section aria-labelledby="results-h">
-      <h2 id="results-h">Results</h2>
-      <p role="status" className="muted" data-testid="latency">
-        {result.results.length} result{result.results.length === 1 ? '' : 's'} · server {result.took_ms.toFixed(2)} ms · round trip {roundTripMs.toFixed(0)} ms · plan {result.plan}
-        {result.plans ? ` (dense ${result.plans.dense}, keyword ${result.plans.keyword})` : ''}
-      </p>
-      {result.results.length === 0 ? (
-        <p className="empty">Nothing matched.</p>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col" className="num">#</th>
-                <th scope="col">Id</th>
-                <th scope="col" className="num">Score</th>
-                {hybrid && (
-                  <>
-                    <th scope="col" className="num">Dense</th>
-                    <th scope="col" className="num">Keyword</th>
-                  </>
-                )}
-                <th scope="col">Text</th>
-                <th scope="col">Metadata</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.results.map((r, i) => (
-                <tr key={r.id} data-result={r.id}>
-                  <td className="num">{i + 1}</td>
-                  <th scope="row">{r.id}</th>
-                  <td className="num">{score(r.score)}</td>
-                  {hybrid && (
-                    <>
-                      <td className="num">{score(r.scores?.dense)}</td>
-                      <td className="num">{score(r.scores?.keyword)}</td>
-                    </>
-                  )}
-                  <td>{short(r.text, 160)}</td>
-                  <td className="code">{r.metadata ? short(JSON.stringify(r.metadata), 100) : ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
   );
 }
