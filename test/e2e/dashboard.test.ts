@@ -457,7 +457,7 @@ describe('dashboard in Chromium', { skip }, () => {
     for (const row of await page.locator('tr[data-result]').all()) {
       const [, scoreCell] = await row.locator('td').allTextContents();
       assert.equal((await row.locator('[data-side="rerank"]').textContent())!, scoreCell, 'the score is the reranker’s');
-      assert.match((await row.locator('[data-side="dense"]').textContent())!, /^\d\.\d{4}$/, 'the retrieval score is kept');
+      assert.match((await row.locator('[data-side="dense"]').textContent())!, /^\d\.\d{4} #\d+$/, 'the retrieval score and rank are kept');
     }
     const reranked = await page.locator('[data-side="rerank"]').allTextContents();
     assert.deepEqual([...reranked].sort((a, b) => Number(b) - Number(a)), reranked);

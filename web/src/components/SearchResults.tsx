@@ -83,7 +83,7 @@ export function SearchResults({ result, roundTripMs, mmr }: { result: SearchAnsw
 function sidesNote(sides: string[], hybrid: boolean): string {
   const retrieval = sides.filter((s) => s === 'dense' || s === 'keyword').map((s) => SIDE_NAMES[s]);
   return [
-    retrieval.length > 0 && (hybrid ? `${retrieval.join(' and ')}: the score and rank (#) each side of the hybrid search gave the hit.` : `${retrieval.join(' and ')}: the retrieval score, before reranking.`),
+    retrieval.length > 0 && (hybrid ? `${retrieval.join(' and ')}: the score and rank (#) each side of the hybrid search gave the hit.` : `${retrieval.join(' and ')}: the retrieval score and rank (#), before reranking.`),
     sides.includes('rerank') && 'Rerank: the cross-encoder’s score, which orders the results.',
   ]
     .filter(Boolean)
