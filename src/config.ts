@@ -5,6 +5,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Where transformer models are downloaded from unless VECTRA_MODEL_HUB names a mirror. */
+export const DEFAULT_HUB_URL = 'https://huggingface.co/';
+
 /** Where Debian's wordnet-base puts WordNet 3.0's data files. */
 export const WORDNET_DEFAULT_DIR = '/usr/share/wordnet';
 
@@ -18,6 +21,8 @@ export interface Config {
   modelsDir: string | null;
   /** Whether transformer models missing locally may be downloaded from the Hugging Face hub. */
   modelDownloads: boolean;
+  /** The hub (or a mirror) downloads come from; its reachability decides whether such models are available. */
+  modelHub: string;
   /** JSON file declaring extra models (remote providers, more ONNX models). */
   modelsConfig: string | null;
   /** Model for collections created without one (default glove-100d-v2). */
@@ -59,6 +64,7 @@ export const ENV = {
   modelCacheDir: 'VECTRA_MODEL_CACHE',
   modelsDir: 'VECTRA_MODELS_DIR',
   modelDownloads: 'VECTRA_MODEL_DOWNLOADS',
+  modelHub: 'VECTRA_MODEL_HUB',
   modelsConfig: 'VECTRA_MODELS_CONFIG',
   defaultModel: 'VECTRA_DEFAULT_MODEL',
   embedThreads: 'VECTRA_EMBED_THREADS',
@@ -112,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const dashboard = get('dashboardDir') || BUILT_DASHBOARD_DIR;
   const downloads = get('modelDownloads') || 'on';
   if (downloads !== 'on' && downloads !== 'off') throw new ConfigError(`${ENV.modelDownloads}=${downloads}: expected "on" or "off"`);
+  const hub = get('modelHub') || DEFAULT_HUB_URL;
+  if (!/^https?:\/\/[^/\s]+/.test(hub)) throw new ConfigError(`${ENV.modelHub}=${hub}: expected an http(s) URL such as ${DEFAULT_HUB_URL}`);
   return {
     host,
     port: int('port', 8080, 0, 65535),
@@ -119,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     modelCacheDir: resolve(get('modelCacheDir') || resolve(dataDir, 'models')),
     modelsDir: get('modelsDir') ? resolve(get('modelsDir')!) : null,
     modelDownloads: downloads === 'on',
+    modelHub: hub.endsWith('/') ? hub : `${hub}/`,
     modelsConfig: get('modelsConfig') ? resolve(get('modelsConfig')!) : null,
     defaultModel: get('defaultModel') || null,
     embedThreads: get('embedThreads') ? int('embedThreads', 0, 1, 256) : null,

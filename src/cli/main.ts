@@ -30,6 +30,7 @@ function modelFlags(cmd: Command): Command {
     .addOption(new Option('--model-cache <dir>', "where the built-in model's converted vectors are cached").env(ENV.modelCacheDir))
     .addOption(new Option('--models-dir <dir>', 'local transformer model files (<dir>/<repo>/)').env(ENV.modelsDir))
     .addOption(new Option('--model-downloads <on|off>', 'download missing transformer models from the Hugging Face hub').env(ENV.modelDownloads))
+    .addOption(new Option('--model-hub <url>', 'where transformer models are downloaded from (default https://huggingface.co/)').env(ENV.modelHub))
     .addOption(new Option('--models-config <file>', 'JSON file declaring extra models').env(ENV.modelsConfig))
     .addOption(new Option('--default-model <id>', 'model for collections created without one').env(ENV.defaultModel))
     .addOption(new Option('--embed-threads <n>', 'embedding worker threads').env(ENV.embedThreads))
@@ -44,7 +45,7 @@ function configFrom(o: Record<string, string | undefined>): Config {
       rateLimitPerMinute: o.rateLimit, bodyLimitBytes: o.bodyLimit, maxBatch: o.maxBatch, maxK: o.maxK, maxDimension: o.maxDimension,
       maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous, deferredIndexing: o.deferredIndexing,
       maxImportBytes: o.maxImportBytes,
-      modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
+      modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelHub: o.modelHub, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
       wordnetDir: o.wordnetDir, dashboardDir: o.dashboardDir,
     });
   } catch (e) {
@@ -56,7 +57,7 @@ function configFrom(o: Record<string, string | undefined>): Config {
 function modelsFrom(config: Config): Models {
   try {
     return setupModels({
-      cacheDir: config.modelCacheDir, modelsDir: config.modelsDir, allowDownload: config.modelDownloads,
+      cacheDir: config.modelCacheDir, modelsDir: config.modelsDir, allowDownload: config.modelDownloads, hubUrl: config.modelHub,
       modelsConfig: config.modelsConfig, defaultModel: config.defaultModel, threads: config.embedThreads ?? undefined,
     });
   } catch (e) {
@@ -169,7 +170,9 @@ modelFlags(models.command('list').description('the models this configuration off
   .option('--json', 'print JSON')
   .action(async (o: Record<string, string | undefined> & { json?: boolean }) => {
     const m = modelsFrom(configFrom(o));
-    const rows = m.registry.list().map((x) => ({ id: x.id, provider: x.provider, dimension: x.dimension, default: x.id === m.registry.defaultId, available: x.available(), description: x.description }));
+    const rows = await Promise.all(
+      m.registry.list().map(async (x) => ({ id: x.id, provider: x.provider, dimension: x.dimension, default: x.id === m.registry.defaultId, ...(await x.availability()), description: x.description })),
+    );
     await m.close();
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ models: rows }, null, 2)}\n`);
@@ -177,6 +180,8 @@ modelFlags(models.command('list').description('the models this configuration off
     }
     const lines = ['| id | provider | dim | available | description |', '|---|---|---|---|---|'];
     for (const r of rows) lines.push(`| ${r.id}${r.default ? ' (default)' : ''} | ${r.provider} | ${r.dimension} | ${r.available ? 'yes' : 'no'} | ${r.description} |`);
+    const missing = rows.filter((r) => !r.available);
+    if (missing.length > 0) lines.push('', 'Not available here:', ...missing.map((r) => `- ${r.id}: ${r.reason}`));
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 modelFlags(models.command('bench').description('throughput and retrieval quality (WordNet example → sense) per model'))
