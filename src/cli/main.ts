@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../config.js';
 import { benchTable, BENCH_DEFAULT_QUERIES, ModelBench } from '../embed/benchmark.js';
 import { setupModels, type Models } from '../embed/setup.js';
-import { ServerError } from './client.js';
+import { ServerError, UnreachableError } from './client.js';
 import { registerCompressCommands } from './compress.js';
 import { exportCollection, importFile } from './import-export.js';
 import { isVectraError } from '../errors.js';
@@ -215,6 +215,13 @@ function serverFlags(cmd: Command): Command {
     .requiredOption('--collection <name>', 'collection');
 }
 
+/** What to check when the server cannot be reached: whether it runs, and where the URL came from. */
+function serverFailure(e: unknown, cmd: Command): unknown {
+  if (!(e instanceof UnreachableError)) return e;
+  const from = { cli: 'comes from --url', env: 'comes from VECTRA_URL', default: 'is the default' }[cmd.getOptionValueSource('url') as string] ?? 'was given';
+  return new Error(`${e.message}. Is the server running (vectra serve), and on this address? This URL ${from}: point the CLI at your server with --url <url> or VECTRA_URL.`);
+}
+
 function needKey(o: { key?: string }): string {
   if (!o.key) fail(new Error('an API key is needed: set VECTRA_API_KEY (or pass --key)'));
   return o.key;
@@ -226,14 +233,14 @@ serverFlags(program.command('import <file>').description('load .ndjson, .jsonl, 
   .option('--vector-field <name>', 'field holding a vector (JSON array in CSV)', 'vector')
   .option('--batch <n>', 'records per request', '10000')
   .option('--no-progress', 'no progress bar')
-  .action(async (file: string, o: { url: string; key?: string; collection: string; textField: string; idField: string; vectorField: string; batch: string; progress: boolean }) => {
+  .action(async (file: string, o: { url: string; key?: string; collection: string; textField: string; idField: string; vectorField: string; batch: string; progress: boolean }, cmd: Command) => {
     const batch = Number(o.batch);
     if (!Number.isInteger(batch) || batch < 1) fail(new Error('--batch must be a positive integer'));
     let s;
     try {
       s = await importFile({ ...o, key: needKey(o), file, batch, progress: o.progress && process.stderr.isTTY === true });
     } catch (e) {
-      fail(e);
+      fail(serverFailure(e, cmd));
     }
     const rate = Math.round(s.upserted / Math.max(s.seconds, 1e-9));
     process.stdout.write(`imported ${s.upserted.toLocaleString('en-US')} of ${s.rows.toLocaleString('en-US')} records into "${o.collection}" in ${s.seconds.toFixed(1)} s (${rate.toLocaleString('en-US')} records/s); ${s.errors.length} failed\n`);
@@ -246,12 +253,12 @@ serverFlags(program.command('import <file>').description('load .ndjson, .jsonl, 
 serverFlags(program.command('export').description("write a collection's records as NDJSON (what import reads back)"))
   .option('--out <file>', 'file to write (default: standard output)')
   .option('--include-vector', 'include each record\'s vector')
-  .action(async (o: { url: string; key?: string; collection: string; out?: string; includeVector?: boolean }) => {
+  .action(async (o: { url: string; key?: string; collection: string; out?: string; includeVector?: boolean }, cmd: Command) => {
     try {
       const n = await exportCollection({ url: o.url, key: needKey(o), collection: o.collection, out: o.out ?? null, includeVector: o.includeVector ?? false });
       if (o.out) process.stderr.write(`exported ${n.toLocaleString('en-US')} records to ${o.out}\n`);
     } catch (e) {
-      fail(e);
+      fail(serverFailure(e, cmd));
     }
   });
 
