@@ -36,6 +36,8 @@ export interface Config {
   dashboardDir: string | null;
   /** Who may call POST /v1/auth/register. */
   registration: 'open' | 'admin';
+  /** Who may scrape GET /metrics (server-wide figures): anyone, or callers with the admin token. */
+  metrics: 'open' | 'admin';
   adminToken: string | null;
   limits: {
     rateLimitPerMinute: number;
@@ -72,6 +74,7 @@ export const ENV = {
   logLevel: 'VECTRA_LOG_LEVEL',
   dashboardDir: 'VECTRA_DASHBOARD_DIR',
   registration: 'VECTRA_REGISTRATION',
+  metrics: 'VECTRA_METRICS',
   adminToken: 'VECTRA_ADMIN_TOKEN',
   rateLimitPerMinute: 'VECTRA_RATE_LIMIT',
   bodyLimitBytes: 'VECTRA_BODY_LIMIT',
@@ -107,10 +110,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const dataDir = resolve(get('dataDir') || './data');
   const adminToken = get('adminToken') || null;
   if (adminToken !== null && adminToken.length < 16) throw new ConfigError(`${ENV.adminToken} must be at least 16 characters`);
-  const reg = get('registration');
-  if (reg !== undefined && reg !== '' && reg !== 'open' && reg !== 'admin') throw new ConfigError(`${ENV.registration}=${reg}: expected "open" or "admin"`);
-  // Open by default only on loopback; anywhere else registration needs the admin token.
-  const registration = reg === 'open' || reg === 'admin' ? reg : isLoopback(host) ? 'open' : 'admin';
+  // Registration and /metrics: open by default only on loopback; anywhere else they need the admin token.
+  const openOnLoopback = (key: 'registration' | 'metrics'): 'open' | 'admin' => {
+    const v = get(key);
+    if (v === 'open' || v === 'admin') return v;
+    if (v !== undefined && v !== '') throw new ConfigError(`${ENV[key]}=${v}: expected "open" or "admin"`);
+    return isLoopback(host) ? 'open' : 'admin';
+  };
+  const registration = openOnLoopback('registration');
+  const metrics = openOnLoopback('metrics');
   const sync = get('synchronous') || 'full';
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`${ENV.synchronous}=${sync}: expected "full" or "normal"`);
   const deferred = get('deferredIndexing') || 'on';
@@ -135,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: get('logLevel') || 'info',
     dashboardDir: dashboard === 'off' ? null : resolve(dashboard),
     registration,
+    metrics,
     adminToken,
     synchronous: sync,
     deferredIndexing: deferred === 'on',

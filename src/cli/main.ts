@@ -41,7 +41,7 @@ function modelFlags(cmd: Command): Command {
 function configFrom(o: Record<string, string | undefined>): Config {
   try {
     return loadConfig(process.env, {
-      host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration,
+      host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration, metrics: o.metrics,
       rateLimitPerMinute: o.rateLimit, bodyLimitBytes: o.bodyLimit, maxBatch: o.maxBatch, maxK: o.maxK, maxDimension: o.maxDimension,
       maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous, deferredIndexing: o.deferredIndexing,
       maxImportBytes: o.maxImportBytes,
@@ -71,6 +71,7 @@ modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--log-level <level>', 'pino log level').env(ENV.logLevel))
   .addOption(new Option('--dashboard-dir <dir|off>', 'the built dashboard served at / (default web/dist), or off').env(ENV.dashboardDir))
   .addOption(new Option('--registration <mode>', 'open | admin').env(ENV.registration))
+  .addOption(new Option('--metrics <mode>', 'who may scrape /metrics: open | admin (the admin token)').env(ENV.metrics))
   .addOption(new Option('--rate-limit <n>', 'requests per minute per API key').env(ENV.rateLimitPerMinute))
   .addOption(new Option('--body-limit <bytes>', 'largest request body').env(ENV.bodyLimitBytes))
   .addOption(new Option('--max-batch <n>', 'most records per upsert').env(ENV.maxBatch))
@@ -89,7 +90,7 @@ modelFlags(program.command('serve').description('start the HTTP server'))
     } catch (e) {
       fail(e);
     }
-    server.app.log.info({ url: server.url, dataDir: config.dataDir, registration: config.registration }, `listening on ${server.url}`);
+    server.app.log.info({ url: server.url, dataDir: config.dataDir, registration: config.registration, metrics: config.metrics }, `listening on ${server.url}`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
