@@ -5,6 +5,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Where transformer models are downloaded from unless VECTRA_MODEL_HUB names a mirror. */
+export const DEFAULT_HUB_URL = 'https://huggingface.co/';
+
 /** Where Debian's wordnet-base puts WordNet 3.0's data files. */
 export const WORDNET_DEFAULT_DIR = '/usr/share/wordnet';
 
@@ -18,6 +21,8 @@ export interface Config {
   modelsDir: string | null;
   /** Whether transformer models missing locally may be downloaded from the Hugging Face hub. */
   modelDownloads: boolean;
+  /** The hub (or a mirror) downloads come from; its reachability decides whether such models are available. */
+  modelHub: string;
   /** JSON file declaring extra models (remote providers, more ONNX models). */
   modelsConfig: string | null;
   /** Model for collections created without one (default glove-100d-v2). */
@@ -31,6 +36,8 @@ export interface Config {
   dashboardDir: string | null;
   /** Who may call POST /v1/auth/register. */
   registration: 'open' | 'admin';
+  /** Who may scrape GET /metrics (server-wide figures): anyone, or callers with the admin token. */
+  metrics: 'open' | 'admin';
   adminToken: string | null;
   limits: {
     rateLimitPerMinute: number;
@@ -59,6 +66,7 @@ export const ENV = {
   modelCacheDir: 'VECTRA_MODEL_CACHE',
   modelsDir: 'VECTRA_MODELS_DIR',
   modelDownloads: 'VECTRA_MODEL_DOWNLOADS',
+  modelHub: 'VECTRA_MODEL_HUB',
   modelsConfig: 'VECTRA_MODELS_CONFIG',
   defaultModel: 'VECTRA_DEFAULT_MODEL',
   embedThreads: 'VECTRA_EMBED_THREADS',
@@ -66,6 +74,7 @@ export const ENV = {
   logLevel: 'VECTRA_LOG_LEVEL',
   dashboardDir: 'VECTRA_DASHBOARD_DIR',
   registration: 'VECTRA_REGISTRATION',
+  metrics: 'VECTRA_METRICS',
   adminToken: 'VECTRA_ADMIN_TOKEN',
   rateLimitPerMinute: 'VECTRA_RATE_LIMIT',
   bodyLimitBytes: 'VECTRA_BODY_LIMIT',
@@ -101,10 +110,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const dataDir = resolve(get('dataDir') || './data');
   const adminToken = get('adminToken') || null;
   if (adminToken !== null && adminToken.length < 16) throw new ConfigError(`${ENV.adminToken} must be at least 16 characters`);
-  const reg = get('registration');
-  if (reg !== undefined && reg !== '' && reg !== 'open' && reg !== 'admin') throw new ConfigError(`${ENV.registration}=${reg}: expected "open" or "admin"`);
-  // Open by default only on loopback; anywhere else registration needs the admin token.
-  const registration = reg === 'open' || reg === 'admin' ? reg : isLoopback(host) ? 'open' : 'admin';
+  // Registration and /metrics: open by default only on loopback; anywhere else they need the admin token.
+  const openOnLoopback = (key: 'registration' | 'metrics'): 'open' | 'admin' => {
+    const v = get(key);
+    if (v === 'open' || v === 'admin') return v;
+    if (v !== undefined && v !== '') throw new ConfigError(`${ENV[key]}=${v}: expected "open" or "admin"`);
+    return isLoopback(host) ? 'open' : 'admin';
+  };
+  const registration = openOnLoopback('registration');
+  const metrics = openOnLoopback('metrics');
   const sync = get('synchronous') || 'full';
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`${ENV.synchronous}=${sync}: expected "full" or "normal"`);
   const deferred = get('deferredIndexing') || 'on';
@@ -112,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const dashboard = get('dashboardDir') || BUILT_DASHBOARD_DIR;
   const downloads = get('modelDownloads') || 'on';
   if (downloads !== 'on' && downloads !== 'off') throw new ConfigError(`${ENV.modelDownloads}=${downloads}: expected "on" or "off"`);
+  const hub = get('modelHub') || DEFAULT_HUB_URL;
+  if (!/^https?:\/\/[^/\s]+/.test(hub)) throw new ConfigError(`${ENV.modelHub}=${hub}: expected an http(s) URL such as ${DEFAULT_HUB_URL}`);
   return {
     host,
     port: int('port', 8080, 0, 65535),
@@ -119,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     modelCacheDir: resolve(get('modelCacheDir') || resolve(dataDir, 'models')),
     modelsDir: get('modelsDir') ? resolve(get('modelsDir')!) : null,
     modelDownloads: downloads === 'on',
+    modelHub: hub.endsWith('/') ? hub : `${hub}/`,
     modelsConfig: get('modelsConfig') ? resolve(get('modelsConfig')!) : null,
     defaultModel: get('defaultModel') || null,
     embedThreads: get('embedThreads') ? int('embedThreads', 0, 1, 256) : null,
@@ -126,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: get('logLevel') || 'info',
     dashboardDir: dashboard === 'off' ? null : resolve(dashboard),
     registration,
+    metrics,
     adminToken,
     synchronous: sync,
     deferredIndexing: deferred === 'on',

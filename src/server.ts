@@ -40,6 +40,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     cacheDir: config.modelCacheDir,
     modelsDir: config.modelsDir,
     allowDownload: config.modelDownloads,
+    hubUrl: config.modelHub,
     modelsConfig: config.modelsConfig,
     defaultModel: config.defaultModel,
     threads: config.embedThreads ?? undefined,

@@ -20,7 +20,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 1024,
   },
   server: {
-    proxy: { '/v1': api, '/metrics': api, '/health': api, '/ready': api },
+    proxy: { '/v1': api, '/health': api, '/ready': api },
     // Files the dev server may serve: the app, its dependencies and the one server module it
     // shares (the CSV→record mapping of `vectra import`); not the rest of the repository (data/).
     fs: {

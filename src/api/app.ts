@@ -23,6 +23,7 @@ import modelRoutes from './routes/models.js';
 import opsRoutes from './routes/ops.js';
 import recordRoutes from './routes/records.js';
 import searchRoutes from './routes/search.js';
+import statsRoutes from './routes/stats.js';
 import { KeyOut } from './schemas/accounts.js';
 import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
@@ -96,7 +97,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   // NDJSON bodies reach their route as a stream, read line by line (no body size limit; a line limit).
   app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], (_req, payload, done) => done(null, payload));
   registerAuth(app, services);
-  const metrics = registerMetrics(app, services);
+  const { registry: metrics, traffic } = registerMetrics(app, services);
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
       { tenant: req.principal?.tenantId, route: req.routeOptions.url ?? 'unmatched', method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
@@ -111,6 +112,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   documentRoutes(app, services);
   searchRoutes(app, services);
   modelRoutes(app, services);
+  statsRoutes(app, services, traffic);
   opsRoutes(app, services, metrics);
   return app;
 }

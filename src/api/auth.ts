@@ -28,6 +28,17 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/**
+ * For routes the admin token opens when the server is not on loopback (registration,
+ * /metrics): the token from `X-Admin-Token`, or `Authorization: Bearer` / `X-API-Key`, compared
+ * in constant time; otherwise 401 ADMIN_TOKEN_REQUIRED saying what to send or to configure.
+ */
+export function requireAdminToken(req: FastifyRequest, token: string | null, what: string, orElse: string): void {
+  if (token === null) throw new HttpError('ADMIN_TOKEN_REQUIRED', `${what} is closed on this server (it is not bound to loopback and VECTRA_ADMIN_TOKEN is not set); ${orElse}`);
+  const given = (req.headers['x-admin-token'] as string | undefined) ?? presentedKey(req);
+  if (!given || !secretsEqual(given, token)) throw new HttpError('ADMIN_TOKEN_REQUIRED', `${what} on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>" (or "Authorization: Bearer <VECTRA_ADMIN_TOKEN>")`);
+}
+
 export function registerAuth(app: App, services: Services): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
@@ -36,8 +47,9 @@ export function registerAuth(app: App, services: Services): void {
     const key = presentedKey(req);
     if (key === null) throw new HttpError('MISSING_API_KEY', 'this endpoint needs an API key: send "Authorization: Bearer <apiKey>" (POST /v1/auth/register gives you one)');
     const principal = services.accounts.authenticate(key);
-    if (!principal.scopes.has(scope)) throw new HttpError('INSUFFICIENT_SCOPE', `this API key lacks the "${scope}" scope needed here`);
+    // Known before the scope check, so that a refused request still counts as its tenant's (GET /v1/stats, the log line).
     req.principal = principal;
+    if (!principal.scopes.has(scope)) throw new HttpError('INSUFFICIENT_SCOPE', `this API key lacks the "${scope}" scope needed here`);
   });
 }
 

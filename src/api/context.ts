@@ -27,7 +27,7 @@ export interface Services {
   documents: DocumentService;
   importJobs: ImportJobs;
   search: SearchService;
-  /** Totals across tenants, for /metrics. */
+  /** Data figures: totals across tenants for /metrics, one tenant's own for GET /v1/stats. */
   stats: ServerStats;
   /** True once collections and the default model are loaded. */
   isReady(): boolean;

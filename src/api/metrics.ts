@@ -1,9 +1,60 @@
-/** Prometheus metrics (prom-client): request counts and latency by route and status, data sizes. */
+/**
+ * Request figures. For the operator, Prometheus metrics (prom-client) at GET /metrics: request
+ * counts and latency by route and status, data sizes summed over every tenant. For each
+ * tenant, its own requests (count, errors, latency) for GET /v1/stats, kept in memory since
+ * the server started: a tenant sees only its own, never the server's.
+ */
 import client from 'prom-client';
 import type { App, Services } from './context.js';
 
-export function registerMetrics(app: App, services: Services): client.Registry {
+/** Latency histogram bounds (seconds), shared by /metrics and each tenant's figures. */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
+
+/** Routes whose own requests are not counted in a tenant's figures (watching them must not look like traffic). */
+const NOT_COUNTED = new Set(['/v1/stats']);
+
+export interface TenantRequests {
+  /** Requests made with this tenant's keys (answered, any status). */
+  total: number;
+  /** Of those, answered 4xx or 5xx. */
+  errors: number;
+  latency: {
+    sumSeconds: number;
+    /** Cumulative: how many took at most `le` seconds (the last bound is 5 s; `total` counts all). */
+    buckets: { le: number; count: number }[];
+  };
+}
+
+/** Each tenant's request counters, by tenant id. */
+export class TenantTraffic {
+  readonly since = new Date().toISOString();
+  private readonly byTenant = new Map<string, { total: number; errors: number; sum: number; buckets: Float64Array }>();
+
+  record(tenantId: string, status: number, seconds: number): void {
+    let t = this.byTenant.get(tenantId);
+    if (!t) {
+      t = { total: 0, errors: 0, sum: 0, buckets: new Float64Array(LATENCY_BUCKETS.length) };
+      this.byTenant.set(tenantId, t);
+    }
+    t.total++;
+    if (status >= 400) t.errors++;
+    t.sum += seconds;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= LATENCY_BUCKETS[i]) t.buckets[i]++;
+  }
+
+  of(tenantId: string): TenantRequests {
+    const t = this.byTenant.get(tenantId);
+    return {
+      total: t?.total ?? 0,
+      errors: t?.errors ?? 0,
+      latency: { sumSeconds: t?.sum ?? 0, buckets: LATENCY_BUCKETS.map((le, i) => ({ le, count: t?.buckets[i] ?? 0 })) },
+    };
+  }
+}
+
+export function registerMetrics(app: App, services: Services): { registry: client.Registry; traffic: TenantTraffic } {
   const registry = new client.Registry();
+  const traffic = new TenantTraffic();
   client.collectDefaultMetrics({ register: registry });
   const requests = new client.Counter({
     name: 'vectra_http_requests_total',
@@ -15,7 +66,7 @@ export function registerMetrics(app: App, services: Services): client.Registry {
     name: 'vectra_http_request_duration_seconds',
     help: 'HTTP request latency by route, method and status',
     labelNames: ['route', 'method', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: [...LATENCY_BUCKETS],
     registers: [registry],
   });
   // Totals across tenants, computed when scraped: never per tenant (that would reveal them).
@@ -37,9 +88,12 @@ export function registerMetrics(app: App, services: Services): client.Registry {
   gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => stats.embedWorkers());
 
   app.addHook('onResponse', async (req, reply) => {
-    const labels = { route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) };
+    const route = req.routeOptions.url ?? 'unmatched';
+    const labels = { route, method: req.method, status: String(reply.statusCode) };
+    const seconds = reply.elapsedTime / 1000;
     requests.inc(labels);
-    latency.observe(labels, reply.elapsedTime / 1000);
+    latency.observe(labels, seconds);
+    if (req.principal && !NOT_COUNTED.has(route)) traffic.record(req.principal.tenantId, reply.statusCode, seconds);
   });
-  return registry;
+  return { registry, traffic };
 }

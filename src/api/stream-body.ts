@@ -3,7 +3,7 @@
  * type, size and arrival time before the handler runs; a stream reaches its route unread, so
  * the same checks are made here, as it is read: the same codes a JSON body would get.
  */
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { HttpError } from './error-codes.js';
 
 /** The request body as the NDJSON content-type parser hands it over (a stream), or a 415. */
@@ -42,4 +42,22 @@ export async function* untilIdle<T>(source: AsyncIterable<T>, idleMs: number): A
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Resolves when `out` can take more (drain) or never will (close), removing both listeners
+ * whichever comes first. (Racing two events.once() calls left the loser's listeners behind
+ * on every wait: a long upload to a slow reader piled them up.)
+ */
+export function drainedOrClosed(out: Writable): Promise<void> {
+  if (out.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
 }

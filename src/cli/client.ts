@@ -14,6 +14,28 @@ export class ServerError extends Error {
   }
 }
 
+/** The server could not be reached at all (refused, unknown host, reset): says where, and why. */
+export class UnreachableError extends Error {
+  constructor(readonly base: string, cause: unknown) {
+    const c = cause as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+    // fetch wraps the socket's error ("fetch failed"); http.request gives it directly.
+    const why = c?.cause?.message ?? c?.message ?? String(cause);
+    super(`cannot reach the Vectra server at ${base} (${why})`);
+  }
+}
+
+/** A URL on the server; a base that is not an http(s) URL is a clear error, not "Invalid URL". */
+function on(base: string, path: string): URL {
+  let url: URL;
+  try {
+    url = new URL(path, base);
+  } catch {
+    throw new Error(`the server URL "${base}" (--url or VECTRA_URL) is not a URL; give one like http://127.0.0.1:8080`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`the server URL "${base}" (--url or VECTRA_URL) is not http(s); give one like http://127.0.0.1:8080`);
+  return url;
+}
+
 function headers(key: string, contentType?: string): Record<string, string> {
   return { authorization: `Bearer ${key}`, ...(contentType ? { 'content-type': contentType } : {}) };
 }
@@ -34,7 +56,7 @@ async function failure(status: number, text: string): Promise<ServerError> {
  * `onResult` for each line's result as it comes back; resolves with the summary line.
  */
 export function streamRecords(base: string, key: string, collection: string, lines: string[], onResult: (r: StreamResult) => void): Promise<{ lines: number; upserted: number; errors: number }> {
-  const url = new URL(`/v1/collections/${encodeURIComponent(collection)}/records/stream`, base);
+  const url = on(base, `/v1/collections/${encodeURIComponent(collection)}/records/stream`);
   const send = url.protocol === 'https:' ? httpsRequest : request;
   return new Promise((resolve, reject) => {
     const req = send(url, { method: 'POST', headers: headers(key, 'application/x-ndjson') }, (res) => {
@@ -59,9 +81,9 @@ export function streamRecords(base: string, key: string, collection: string, lin
         if (!summary.done) return reject(new ServerError(200, summary.error?.code ?? 'STREAM_FAILED', summary.error?.message ?? 'the stream stopped'));
         resolve(summary);
       });
-      res.on('error', reject);
+      res.on('error', (e) => reject(new UnreachableError(base, e)));
     });
-    req.on('error', reject);
+    req.on('error', (e) => reject(new UnreachableError(base, e)));
     let i = 0;
     const pump = () => {
       while (i < lines.length) {
@@ -77,8 +99,15 @@ export function streamRecords(base: string, key: string, collection: string, lin
 
 /** GET a JSON answer; a non-2xx answer throws its error. */
 export async function getJson<T>(base: string, key: string, path: string): Promise<T> {
-  const res = await fetch(new URL(path, base), { headers: headers(key) });
-  const text = await res.text();
+  const url = on(base, path);
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { headers: headers(key) });
+    text = await res.text();
+  } catch (e) {
+    throw new UnreachableError(base, e);
+  }
   if (!res.ok) throw await failure(res.status, text);
   return JSON.parse(text) as T;
 }

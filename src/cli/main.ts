@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../config.js';
 import { benchTable, BENCH_DEFAULT_QUERIES, ModelBench } from '../embed/benchmark.js';
 import { setupModels, type Models } from '../embed/setup.js';
-import { ServerError } from './client.js';
+import { ServerError, UnreachableError } from './client.js';
 import { registerCompressCommands } from './compress.js';
 import { exportCollection, importFile } from './import-export.js';
 import { isVectraError } from '../errors.js';
@@ -30,6 +30,7 @@ function modelFlags(cmd: Command): Command {
     .addOption(new Option('--model-cache <dir>', "where the built-in model's converted vectors are cached").env(ENV.modelCacheDir))
     .addOption(new Option('--models-dir <dir>', 'local transformer model files (<dir>/<repo>/)').env(ENV.modelsDir))
     .addOption(new Option('--model-downloads <on|off>', 'download missing transformer models from the Hugging Face hub').env(ENV.modelDownloads))
+    .addOption(new Option('--model-hub <url>', 'where transformer models are downloaded from (default https://huggingface.co/)').env(ENV.modelHub))
     .addOption(new Option('--models-config <file>', 'JSON file declaring extra models').env(ENV.modelsConfig))
     .addOption(new Option('--default-model <id>', 'model for collections created without one').env(ENV.defaultModel))
     .addOption(new Option('--embed-threads <n>', 'embedding worker threads').env(ENV.embedThreads))
@@ -40,11 +41,11 @@ function modelFlags(cmd: Command): Command {
 function configFrom(o: Record<string, string | undefined>): Config {
   try {
     return loadConfig(process.env, {
-      host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration,
+      host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration, metrics: o.metrics,
       rateLimitPerMinute: o.rateLimit, bodyLimitBytes: o.bodyLimit, maxBatch: o.maxBatch, maxK: o.maxK, maxDimension: o.maxDimension,
       maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous, deferredIndexing: o.deferredIndexing,
       maxImportBytes: o.maxImportBytes,
-      modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
+      modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelHub: o.modelHub, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
       wordnetDir: o.wordnetDir, dashboardDir: o.dashboardDir,
     });
   } catch (e) {
@@ -56,7 +57,7 @@ function configFrom(o: Record<string, string | undefined>): Config {
 function modelsFrom(config: Config): Models {
   try {
     return setupModels({
-      cacheDir: config.modelCacheDir, modelsDir: config.modelsDir, allowDownload: config.modelDownloads,
+      cacheDir: config.modelCacheDir, modelsDir: config.modelsDir, allowDownload: config.modelDownloads, hubUrl: config.modelHub,
       modelsConfig: config.modelsConfig, defaultModel: config.defaultModel, threads: config.embedThreads ?? undefined,
     });
   } catch (e) {
@@ -70,6 +71,7 @@ modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--log-level <level>', 'pino log level').env(ENV.logLevel))
   .addOption(new Option('--dashboard-dir <dir|off>', 'the built dashboard served at / (default web/dist), or off').env(ENV.dashboardDir))
   .addOption(new Option('--registration <mode>', 'open | admin').env(ENV.registration))
+  .addOption(new Option('--metrics <mode>', 'who may scrape /metrics: open | admin (the admin token)').env(ENV.metrics))
   .addOption(new Option('--rate-limit <n>', 'requests per minute per API key').env(ENV.rateLimitPerMinute))
   .addOption(new Option('--body-limit <bytes>', 'largest request body').env(ENV.bodyLimitBytes))
   .addOption(new Option('--max-batch <n>', 'most records per upsert').env(ENV.maxBatch))
@@ -88,7 +90,7 @@ modelFlags(program.command('serve').description('start the HTTP server'))
     } catch (e) {
       fail(e);
     }
-    server.app.log.info({ url: server.url, dataDir: config.dataDir, registration: config.registration }, `listening on ${server.url}`);
+    server.app.log.info({ url: server.url, dataDir: config.dataDir, registration: config.registration, metrics: config.metrics }, `listening on ${server.url}`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -169,7 +171,9 @@ modelFlags(models.command('list').description('the models this configuration off
   .option('--json', 'print JSON')
   .action(async (o: Record<string, string | undefined> & { json?: boolean }) => {
     const m = modelsFrom(configFrom(o));
-    const rows = m.registry.list().map((x) => ({ id: x.id, provider: x.provider, dimension: x.dimension, default: x.id === m.registry.defaultId, available: x.available(), description: x.description }));
+    const rows = await Promise.all(
+      m.registry.list().map(async (x) => ({ id: x.id, provider: x.provider, dimension: x.dimension, default: x.id === m.registry.defaultId, ...(await x.availability()), description: x.description })),
+    );
     await m.close();
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ models: rows }, null, 2)}\n`);
@@ -177,6 +181,8 @@ modelFlags(models.command('list').description('the models this configuration off
     }
     const lines = ['| id | provider | dim | available | description |', '|---|---|---|---|---|'];
     for (const r of rows) lines.push(`| ${r.id}${r.default ? ' (default)' : ''} | ${r.provider} | ${r.dimension} | ${r.available ? 'yes' : 'no'} | ${r.description} |`);
+    const missing = rows.filter((r) => !r.available);
+    if (missing.length > 0) lines.push('', 'Not available here:', ...missing.map((r) => `- ${r.id}: ${r.reason}`));
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 modelFlags(models.command('bench').description('throughput and retrieval quality (WordNet example → sense) per model'))
@@ -210,6 +216,13 @@ function serverFlags(cmd: Command): Command {
     .requiredOption('--collection <name>', 'collection');
 }
 
+/** What to check when the server cannot be reached: whether it runs, and where the URL came from. */
+function serverFailure(e: unknown, cmd: Command): unknown {
+  if (!(e instanceof UnreachableError)) return e;
+  const from = { cli: 'comes from --url', env: 'comes from VECTRA_URL', default: 'is the default' }[cmd.getOptionValueSource('url') as string] ?? 'was given';
+  return new Error(`${e.message}. Is the server running (vectra serve), and on this address? This URL ${from}: point the CLI at your server with --url <url> or VECTRA_URL.`);
+}
+
 function needKey(o: { key?: string }): string {
   if (!o.key) fail(new Error('an API key is needed: set VECTRA_API_KEY (or pass --key)'));
   return o.key;
@@ -221,14 +234,14 @@ serverFlags(program.command('import <file>').description('load .ndjson, .jsonl, 
   .option('--vector-field <name>', 'field holding a vector (JSON array in CSV)', 'vector')
   .option('--batch <n>', 'records per request', '10000')
   .option('--no-progress', 'no progress bar')
-  .action(async (file: string, o: { url: string; key?: string; collection: string; textField: string; idField: string; vectorField: string; batch: string; progress: boolean }) => {
+  .action(async (file: string, o: { url: string; key?: string; collection: string; textField: string; idField: string; vectorField: string; batch: string; progress: boolean }, cmd: Command) => {
     const batch = Number(o.batch);
     if (!Number.isInteger(batch) || batch < 1) fail(new Error('--batch must be a positive integer'));
     let s;
     try {
       s = await importFile({ ...o, key: needKey(o), file, batch, progress: o.progress && process.stderr.isTTY === true });
     } catch (e) {
-      fail(e);
+      fail(serverFailure(e, cmd));
     }
     const rate = Math.round(s.upserted / Math.max(s.seconds, 1e-9));
     process.stdout.write(`imported ${s.upserted.toLocaleString('en-US')} of ${s.rows.toLocaleString('en-US')} records into "${o.collection}" in ${s.seconds.toFixed(1)} s (${rate.toLocaleString('en-US')} records/s); ${s.errors.length} failed\n`);
@@ -241,12 +254,12 @@ serverFlags(program.command('import <file>').description('load .ndjson, .jsonl, 
 serverFlags(program.command('export').description("write a collection's records as NDJSON (what import reads back)"))
   .option('--out <file>', 'file to write (default: standard output)')
   .option('--include-vector', 'include each record\'s vector')
-  .action(async (o: { url: string; key?: string; collection: string; out?: string; includeVector?: boolean }) => {
+  .action(async (o: { url: string; key?: string; collection: string; out?: string; includeVector?: boolean }, cmd: Command) => {
     try {
       const n = await exportCollection({ url: o.url, key: needKey(o), collection: o.collection, out: o.out ?? null, includeVector: o.includeVector ?? false });
       if (o.out) process.stderr.write(`exported ${n.toLocaleString('en-US')} records to ${o.out}\n`);
     } catch (e) {
-      fail(e);
+      fail(serverFailure(e, cmd));
     }
   });
 

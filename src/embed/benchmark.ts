@@ -41,8 +41,9 @@ export interface ModelBenchReport {
 }
 
 /** Models measured when none are named: those that run on this machine without a network call. */
-export function localModels(registry: ModelRegistry): EmbeddingModel[] {
-  return registry.list().filter((m) => (m.provider === 'builtin' && m.available()) || (m instanceof OnnxModel && m.localFiles() !== null));
+export async function localModels(registry: ModelRegistry): Promise<EmbeddingModel[]> {
+  const local = await Promise.all(registry.list().map(async (m) => (m.provider === 'builtin' && (await m.availability()).available) || (m instanceof OnnxModel && m.localFiles() !== null)));
+  return registry.list().filter((_, i) => local[i]);
 }
 
 let lastTask: { key: string; task: Promise<RetrievalTask> } | null = null;
@@ -147,7 +148,7 @@ export class ModelBench {
   constructor(private readonly registry: ModelRegistry, private readonly pool: EmbedPool, private readonly wordnetDir: string) {}
 
   async run(req: BenchRequest = {}, onResult?: (row: ModelBenchRow, done: number, total: number) => void): Promise<ModelBenchReport> {
-    const models = req.models ? [...new Set(req.models)].map((id) => this.registry.get(id)) : localModels(this.registry);
+    const models = req.models ? [...new Set(req.models)].map((id) => this.registry.get(id)) : await localModels(this.registry);
     const queries = req.queries ?? BENCH_DEFAULT_QUERIES;
     if (!Number.isInteger(queries) || queries < 1 || queries > BENCH_MAX_QUERIES) {
       throw new VectraError('INVALID_ARGUMENT', `queries must be an integer from 1 to ${BENCH_MAX_QUERIES}`);

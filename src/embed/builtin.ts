@@ -11,7 +11,7 @@ import { loadSharedGlove, type SharedGlove } from './word-vectors.js';
 import type { EmbedPool } from './pool.js';
 import type { WorkerTask } from './worker.js';
 import type { SifRecipe } from './sif.js';
-import type { EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
+import type { Availability, EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 
 /** The GloVe cache file, loaded once and shared by the built-in models. */
 export class GloveSource {
@@ -65,8 +65,9 @@ export class BuiltinGloveModel implements EmbeddingModel {
     return this.warming;
   }
 
-  available(): boolean {
-    return this.source.failure === null;
+  async availability(): Promise<Availability> {
+    const f = this.source.failure;
+    return f === null ? { available: true } : { available: false, reason: `model "${this.id}" could not load its word vectors: ${f.message}` };
   }
 
   private task(glove: SharedGlove, texts: string[]): WorkerTask {

@@ -4,6 +4,7 @@
  * each ONNX session on one intra-op thread so that the pool, not ONNX, spreads work over
  * the cores.
  */
+import { localRepoDir } from './onnx.js';
 import type { EmbedPurpose } from './types.js';
 
 export interface OnnxSpec {
@@ -24,6 +25,8 @@ export interface OnnxSpec {
   /** Where downloaded models are kept: `<cacheDir>/<repo>/`. */
   cacheDir: string;
   allowDownload: boolean;
+  /** The Hugging Face hub, or a mirror: where missing files are downloaded from. */
+  hubUrl: string;
 }
 
 interface Loaded {
@@ -41,16 +44,15 @@ interface Tensor {
 const loaded = new Map<string, Promise<Loaded>>();
 
 /** Where a model's files come from (see onnx.ts), as transformers.js settings; the options for from_pretrained. */
-async function placeFiles(spec: Pick<OnnxSpec, 'repo' | 'modelsDir' | 'cacheDir' | 'allowDownload' | 'dtype'>) {
+async function placeFiles(spec: Pick<OnnxSpec, 'repo' | 'modelsDir' | 'cacheDir' | 'allowDownload' | 'hubUrl' | 'dtype'>) {
   const transformers = await import('@huggingface/transformers');
   const { env } = transformers;
-  const { existsSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const local = spec.modelsDir !== null && existsSync(join(spec.modelsDir, spec.repo, 'config.json'));
+  const local = spec.modelsDir !== null && localRepoDir({ modelsDir: spec.modelsDir, cacheDir: null }, spec.repo, spec.dtype) !== null;
   // Local files come from modelsDir; anything fetched goes to (and is read back from) cacheDir.
   env.allowLocalModels = local;
   if (local) env.localModelPath = spec.modelsDir!;
   env.cacheDir = spec.cacheDir;
+  env.remoteHost = spec.hubUrl;
   env.allowRemoteModels = !local && spec.allowDownload;
   const opts = { local_files_only: !env.allowRemoteModels };
   const modelOpts = { ...opts, dtype: spec.dtype, session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 } } as never;
@@ -98,6 +100,7 @@ export interface RerankSpec {
   modelsDir: string | null;
   cacheDir: string;
   allowDownload: boolean;
+  hubUrl: string;
 }
 
 interface LoadedReranker {

@@ -1,14 +1,15 @@
 /**
  * Transformer embedding models (ONNX, run in the embedding workers: onnx-runtime.ts).
  * Files are read from VECTRA_MODELS_DIR/<repo>/ when present, otherwise downloaded from the
- * Hugging Face hub on first use into <model cache>/<repo>/ (when the network allows it).
+ * Hugging Face hub on first use into <model cache>/<repo>/ (when allowed and the hub answers).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VectraError } from '../errors.js';
 import type { OnnxSpec } from './onnx-runtime.js';
 import type { EmbedPool } from './pool.js';
-import type { EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
+import { hubProbe } from './hub.js';
+import type { Availability, EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 
 export type OnnxCatalogEntry = Pick<OnnxSpec, 'repo' | 'dimension' | 'pooling' | 'normalize' | 'queryPrefix' | 'documentPrefix' | 'maxTokens' | 'dtype'> & { description: string };
 
@@ -41,14 +42,38 @@ export interface OnnxPlacement {
   modelsDir: string | null;
   cacheDir: string;
   allowDownload: boolean;
+  /** Where missing files are downloaded from: the Hugging Face hub or a mirror (VECTRA_MODEL_HUB). */
+  hubUrl: string;
 }
 
-/** `<modelsDir>/<repo>` or `<cacheDir>/<repo>` when it holds a config.json, else null. */
-export function localRepoDir(placement: Pick<OnnxPlacement, 'modelsDir' | 'cacheDir'>, repo: string): string | null {
+type Dtype = OnnxSpec['dtype'];
+
+/** The files a model needs, relative to its repo directory: what transformers.js reads for this dtype. */
+export function repoFiles(dtype: Dtype): string[] {
+  const suffix = { fp32: '', q8: '_quantized', fp16: '_fp16' }[dtype];
+  return ['config.json', 'tokenizer.json', `onnx/model${suffix}.onnx`];
+}
+
+/** `<modelsDir>/<repo>` or `<cacheDir>/<repo>` when it holds every file the model needs, else null. */
+export function localRepoDir(placement: { modelsDir: string | null; cacheDir: string | null }, repo: string, dtype: Dtype): string | null {
   for (const dir of [placement.modelsDir, placement.cacheDir]) {
-    if (dir !== null && existsSync(join(dir, repo, 'config.json'))) return join(dir, repo);
+    if (dir !== null && repoFiles(dtype).every((f) => existsSync(join(dir, repo, f)))) return join(dir, repo);
   }
   return null;
+}
+
+/**
+ * Whether an ONNX model (or reranker) can load here: its files are local, or downloads are on
+ * and the hub answers (asked once, remembered: hub.ts). When not, `reason` says what to do.
+ */
+export async function onnxAvailability(what: string, placement: OnnxPlacement, repo: string, dtype: Dtype): Promise<Availability> {
+  if (localRepoDir(placement, repo, dtype) !== null) return { available: true };
+  // Named by variable, not by path: the answer goes to API clients, the server's layout stays its own.
+  const putThem = `${placement.modelsDir === null ? 'set VECTRA_MODELS_DIR and ' : ''}put ${repoFiles(dtype).join(', ')} under VECTRA_MODELS_DIR/${repo}/`;
+  if (!placement.allowDownload) return { available: false, reason: `${what} has no files on this server and downloads are off (VECTRA_MODEL_DOWNLOADS=off): ${putThem}, or allow downloads` };
+  const hub = await hubProbe(placement.hubUrl).reach();
+  if (hub.reachable) return { available: true };
+  return { available: false, reason: `${what} has no files on this server and cannot be downloaded: ${placement.hubUrl} is unreachable (${hub.why}); ${putThem}, or let the server reach the hub (or a mirror: VECTRA_MODEL_HUB)` };
 }
 
 export class OnnxModel implements EmbeddingModel {
@@ -66,27 +91,23 @@ export class OnnxModel implements EmbeddingModel {
 
   /** Where its files are, if anywhere on this machine. */
   localFiles(): string | null {
-    return localRepoDir(this.spec, this.spec.repo);
+    return localRepoDir(this.spec, this.spec.repo, this.spec.dtype);
   }
 
-  available(): boolean {
-    return this.spec.allowDownload || this.localFiles() !== null;
+  availability(): Promise<Availability> {
+    return onnxAvailability(`model "${this.id}"`, this.spec, this.spec.repo, this.spec.dtype);
   }
 
   async embed(texts: string[], purpose: EmbedPurpose, options: EmbedOptions = {}): Promise<Float32Array[]> {
-    if (!this.available()) {
-      throw new VectraError(
-        'MODEL_UNAVAILABLE',
-        `model "${this.id}" has no files here: put ${this.spec.repo} (config.json, tokenizer.json, onnx/model.onnx) under VECTRA_MODELS_DIR, or allow downloads (VECTRA_MODEL_DOWNLOADS=on) on a machine with network`,
-      );
-    }
+    const a = await this.availability();
+    if (!a.available) throw new VectraError('MODEL_UNAVAILABLE', a.reason!);
     const prefix = purpose === 'query' ? this.spec.queryPrefix : this.spec.documentPrefix;
     try {
       return await this.pool.embed(`${this.id}\u0000${prefix}`, this.dimension, (batch) => ({ kind: 'onnx', spec: this.spec, texts: batch, purpose }), texts, options.cache);
     } catch (e) {
       const why = (e as Error).message;
       if (this.localFiles() === null) {
-        throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" could not be downloaded from the Hugging Face hub (${why}); put ${this.spec.repo} under VECTRA_MODELS_DIR instead`);
+        throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" could not be downloaded from ${this.spec.hubUrl} (${why}); put ${this.spec.repo} (${repoFiles(this.spec.dtype).join(', ')}) under VECTRA_MODELS_DIR/${this.spec.repo}/ instead`);
       }
       throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" could not run: ${why}`);
     }

@@ -30,10 +30,20 @@ export class ModelRegistry {
     return Promise.all([...wanted].map((id) => this.models.get(id)?.warm?.())).then(() => undefined);
   }
 
-  /** For collections that remember a model which is no longer configured: a clear 503. */
-  require(id: string): EmbeddingModel {
+  /** A collection's model, or a clear 503 when it is no longer configured or cannot run here (saying why). */
+  async require(id: string): Promise<EmbeddingModel> {
     const m = this.models.get(id);
-    if (!m || !m.available()) throw new VectraError('MODEL_UNAVAILABLE', `this collection's model "${id}" is not available on this server; vector operations still work`);
+    if (!m) throw new VectraError('MODEL_UNAVAILABLE', `this collection's model "${id}" is not configured on this server; vector operations still work`);
+    const a = await m.availability();
+    if (!a.available) throw new VectraError('MODEL_UNAVAILABLE', `this collection's model "${id}" cannot run on this server (vector operations still work): ${a.reason}`);
+    return m;
+  }
+
+  /** A model a new collection may use: known (else MODEL_NOT_FOUND) and able to run here (else MODEL_UNAVAILABLE saying what to do). */
+  async usable(id: string): Promise<EmbeddingModel> {
+    const m = this.get(id);
+    const a = await m.availability();
+    if (!a.available) throw new VectraError('MODEL_UNAVAILABLE', `${a.reason}; or create the collection with a model GET /v1/models lists as available`);
     return m;
   }
 }

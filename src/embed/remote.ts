@@ -16,7 +16,7 @@
 import { VectraError } from '../errors.js';
 import { normalized as unitLength } from '../vector/math.js';
 import type { EmbedPool } from './pool.js';
-import type { EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
+import type { Availability, EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 
 export type RemoteProvider = 'openai' | 'cohere' | 'huggingface';
 
@@ -103,14 +103,18 @@ export class RemoteModel implements EmbeddingModel {
   }
 
   /** OpenAI-compatible servers on a custom URL (Ollama, vLLM, LM Studio) may need no key. */
-  available(): boolean {
+  private hasCredentials(): boolean {
     return this.key() !== null || (this.cfg.provider === 'openai' && this.cfg.baseUrl !== undefined);
   }
 
+  async availability(): Promise<Availability> {
+    if (this.hasCredentials()) return { available: true };
+    return { available: false, reason: `model "${this.id}" needs an API key for ${this.cfg.provider}: set ${this.keyEnv ?? 'apiKeyEnv in the models config'}` };
+  }
+
   async embed(texts: string[], purpose: EmbedPurpose, options: EmbedOptions = {}): Promise<Float32Array[]> {
-    if (!this.available()) {
-      throw new VectraError('MODEL_UNAVAILABLE', `model "${this.id}" needs an API key for ${this.cfg.provider}: set ${this.keyEnv ?? 'apiKeyEnv in the models config'}`);
-    }
+    const a = await this.availability();
+    if (!a.available) throw new VectraError('MODEL_UNAVAILABLE', a.reason!);
     const prefix = (purpose === 'query' ? this.cfg.queryPrefix : this.cfg.documentPrefix) ?? '';
     try {
       return await this.pool.embedWith(`${this.id}\u0000${purpose}`, this.dimension, (batch) => this.call(batch.map((t) => prefix + t), purpose), texts, this.batchSize, 1, options.cache);

@@ -6,7 +6,8 @@
  */
 import { VectraError } from '../errors.js';
 import type { RerankSpec } from './onnx-runtime.js';
-import { localRepoDir, type OnnxPlacement } from './onnx.js';
+import { localRepoDir, onnxAvailability, type OnnxPlacement } from './onnx.js';
+import type { Availability } from './types.js';
 import type { EmbedPool } from './pool.js';
 
 export interface RerankerEntry {
@@ -35,18 +36,17 @@ export class Reranker {
   }
 
   localFiles(): string | null {
-    return localRepoDir(this.spec, this.spec.repo);
+    return localRepoDir(this.spec, this.spec.repo, this.spec.dtype);
   }
 
-  available(): boolean {
-    return this.spec.allowDownload || this.localFiles() !== null;
+  availability(): Promise<Availability> {
+    return onnxAvailability(`reranker "${this.id}"`, this.spec, this.spec.repo, this.spec.dtype);
   }
 
   /** Relevance of each passage to the query (higher is better), in the passages' order. */
   async score(query: string, passages: string[]): Promise<number[]> {
-    if (!this.available()) {
-      throw new VectraError('MODEL_UNAVAILABLE', `reranker "${this.id}" has no files here: put ${this.spec.repo} (config.json, tokenizer.json, onnx/model.onnx) under VECTRA_MODELS_DIR, or allow downloads (VECTRA_MODEL_DOWNLOADS=on) on a machine with network`);
-    }
+    const a = await this.availability();
+    if (!a.available) throw new VectraError('MODEL_UNAVAILABLE', a.reason!);
     const tasks: Promise<Float32Array>[] = [];
     for (let i = 0; i < passages.length; i += PAIRS_PER_TASK) {
       tasks.push(this.pool.run<Float32Array>({ kind: 'onnx-rerank', spec: this.spec, query, passages: passages.slice(i, i + PAIRS_PER_TASK) }));

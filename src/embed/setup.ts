@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
-import { ConfigError } from '../config.js';
+import { ConfigError, DEFAULT_HUB_URL } from '../config.js';
 import { BuiltinGloveModel, GloveSource } from './builtin.js';
 import { ONNX_CATALOG, ONNX_DEFAULTS, OnnxModel, type OnnxPlacement } from './onnx.js';
 import { EmbedPool } from './pool.js';
@@ -80,6 +80,8 @@ export interface ModelSetupOptions {
   /** Local transformer model files: <modelsDir>/<repo>/. */
   modelsDir: string | null;
   allowDownload: boolean;
+  /** Where downloads come from (default: the Hugging Face hub). */
+  hubUrl?: string;
   /** Path of a JSON file declaring extra models, or null. */
   modelsConfig: string | null;
   defaultModel: string | null;
@@ -113,7 +115,7 @@ export function setupModels(o: ModelSetupOptions): Models {
   const pool = new EmbedPool({ threads: o.threads });
   const source = new GloveSource(o.cacheDir, pool);
   const builtins = SIF_RECIPES.map((r) => new BuiltinGloveModel(r, source, pool));
-  const placement: OnnxPlacement = { modelsDir: o.modelsDir, cacheDir: join(o.cacheDir, 'hub'), allowDownload: o.allowDownload };
+  const placement: OnnxPlacement = { modelsDir: o.modelsDir, cacheDir: join(o.cacheDir, 'hub'), allowDownload: o.allowDownload, hubUrl: o.hubUrl ?? DEFAULT_HUB_URL };
   const models: EmbeddingModel[] = [...builtins, ...Object.entries(ONNX_CATALOG).map(([id, e]) => new OnnxModel(id, e, placement, pool))];
   const file = o.modelsConfig ? readModelsFile(o.modelsConfig) : null;
   const rerankers = new Map(Object.entries(RERANK_CATALOG).map(([id, e]) => [id, new Reranker(id, e, placement, pool)]));

@@ -63,7 +63,7 @@ export class CollectionService {
   ) {}
 
   async create(tenantId: string, input: CreateCollectionInput): Promise<CollectionView> {
-    const { model, dimension } = this.embedding.modelForNew(input.model, input.dimension);
+    const { model, dimension } = await this.embedding.modelForNew(input.model, input.dimension);
     if (dimension > this.maxDimension) throw new VectraError('INVALID_COLLECTION_CONFIG', `dimension must be at most ${this.maxDimension}`);
     const config: CollectionConfigInput = {
       dimension,

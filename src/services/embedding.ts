@@ -56,6 +56,8 @@ export interface ModelInfo {
   description: string;
   default?: true;
   available: boolean;
+  /** When not available: what stops it and what to do. */
+  reason?: string;
 }
 
 export interface RerankerInfo {
@@ -63,6 +65,7 @@ export interface RerankerInfo {
   provider: string;
   description: string;
   available: boolean;
+  reason?: string;
 }
 
 export class EmbeddingService {
@@ -71,19 +74,21 @@ export class EmbeddingService {
     private readonly rerankers: Map<string, Reranker> = new Map(),
   ) {}
 
-  /** The embedding models and rerankers this server offers. */
-  catalog(): { models: ModelInfo[]; rerankers: RerankerInfo[] } {
-    return {
-      models: this.models.list().map((m) => ({ id: m.id, dimension: m.dimension, provider: m.provider, description: m.description, available: m.available(), ...(m.id === this.models.defaultId ? { default: true as const } : {}) })),
-      rerankers: [...this.rerankers.values()].map((r) => ({ id: r.id, provider: r.provider, description: r.description, available: r.available() })),
-    };
+  /** The embedding models and rerankers this server offers, each with whether it can run here (and if not, why). */
+  async catalog(): Promise<{ models: ModelInfo[]; rerankers: RerankerInfo[] }> {
+    const [models, rerankers] = await Promise.all([
+      Promise.all(this.models.list().map(async (m) => ({ id: m.id, dimension: m.dimension, provider: m.provider, description: m.description, ...(await m.availability()), ...(m.id === this.models.defaultId ? { default: true as const } : {}) }))),
+      Promise.all([...this.rerankers.values()].map(async (r) => ({ id: r.id, provider: r.provider, description: r.description, ...(await r.availability()) }))),
+    ]);
+    return { models, rerankers };
   }
 
   /**
    * The model and dimension of a new collection: the default model unless one is named; the
-   * model's own dimension (a given one must match it); with "none", the given dimension.
+   * model's own dimension (a given one must match it); with "none", the given dimension. A model
+   * that cannot run here is refused now (MODEL_UNAVAILABLE, saying what to do), not at the first write.
    */
-  modelForNew(model: string | undefined, dimension: number | undefined): { model: string; dimension: number } {
+  async modelForNew(model: string | undefined, dimension: number | undefined): Promise<{ model: string; dimension: number }> {
     const modelId = model ?? this.models.defaultId;
     if (modelId === NO_MODEL) {
       if (dimension === undefined) throw new VectraError('INVALID_COLLECTION_CONFIG', 'dimension is required when model is "none" (you will send vectors yourself)');
@@ -95,6 +100,7 @@ export class EmbeddingService {
       const hint = model === undefined ? `; to store your own ${dimension}-dimensional vectors, add "model": "none"` : '';
       throw new VectraError('INVALID_COLLECTION_CONFIG', `${model === undefined ? 'the default model' : 'model'} "${modelId}" makes ${m.dimension}-dimensional vectors; omit dimension or set it to ${m.dimension}${hint}`);
     }
+    await this.models.usable(modelId);
     return { model: modelId, dimension: m.dimension };
   }
 
@@ -112,12 +118,12 @@ export class EmbeddingService {
 
   /** Vectors for texts to store, by the collection's model (MODEL_UNAVAILABLE if the server no longer has it). */
   async embedDocuments(c: Collection, texts: string[]): Promise<Float32Array[]> {
-    return this.models.require(this.expectModel(c, 'document')).embed(texts, 'document');
+    return (await this.models.require(this.expectModel(c, 'document'))).embed(texts, 'document');
   }
 
   /** The vector of a search text, by the collection's model. */
   async embedQuery(c: Collection, text: string): Promise<Float32Array> {
-    const [vector] = await this.models.require(this.expectModel(c, 'query')).embed([text], 'query');
+    const [vector] = await (await this.models.require(this.expectModel(c, 'query'))).embed([text], 'query');
     return vector;
   }
 
@@ -125,11 +131,12 @@ export class EmbeddingService {
    * What compares field names with query words ("parse"): the built-in model its threshold is
    * set for (local, free), else the collection's own.
    */
-  fieldNamer(c: Collection): Embed {
-    const builtin = this.models.list().find((m) => m.id === FIELD_NAMER_MODEL && m.available());
+  async fieldNamer(c: Collection): Promise<Embed> {
+    const named = this.models.list().find((m) => m.id === FIELD_NAMER_MODEL);
+    const builtin = named && (await named.availability()).available ? named : undefined;
     const own = modelOf(c);
     if (!builtin && own === NO_MODEL) throw new VectraError('MODEL_UNAVAILABLE', '"parse" needs an embedding model to compare field names, and none is available');
-    const model = builtin ?? this.models.require(own);
+    const model = builtin ?? (await this.models.require(own));
     return (texts) => model.embed(texts, 'document');
   }
 

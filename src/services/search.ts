@@ -81,7 +81,7 @@ export class SearchService {
     if (request.parse) {
       if (request.text === undefined) throw new VectraError('INVALID_ARGUMENT', '"parse" reads constraints from "text": give "text"');
       const aliases = typeof request.parse === 'object' ? request.parse.aliases : undefined;
-      const namer = this.embedding.fieldNamer(c);
+      const namer = await this.embedding.fieldNamer(c);
       parsed = await parseQuery(request.text, c.comparableFields(), namer, aliases);
       const filter = parsed.filter === null ? request.filter : request.filter === undefined ? parsed.filter : { $and: [request.filter, parsed.filter] };
       body = { ...request, text: parsed.query || request.text, filter };

@@ -1,10 +1,16 @@
 /**
- * Totals across all tenants, for the operator's metrics: computed when asked, and never per
- * tenant (that would reveal them).
+ * Data figures, computed when asked: totals across all tenants for the operator's metrics
+ * (never broken down by tenant: that would reveal them), and one tenant's own, for that tenant.
  */
-import type { CollectionStats } from '../engine/index.js';
+import type { CollectionStats, Database } from '../engine/index.js';
 import type { Accounts } from './accounts.js';
 import type { TenantSpaces } from './tenant-spaces.js';
+
+type Figure = keyof Pick<CollectionStats, 'count' | 'indexBytes' | 'diskBytes'>;
+
+function sum(db: Database, figure: Figure): number {
+  return db.collections().reduce((t, [, c]) => t + c.stats()[figure], 0);
+}
 
 export class ServerStats {
   constructor(
@@ -24,7 +30,13 @@ export class ServerStats {
   }
 
   /** One figure of every open collection's stats, summed: records (`count`), `indexBytes`, `diskBytes`. */
-  total(figure: keyof Pick<CollectionStats, 'count' | 'indexBytes' | 'diskBytes'>): number {
-    return this.spaces.all().reduce((t, db) => t + db.collections().reduce((u, [, c]) => u + c.stats()[figure], 0), 0);
+  total(figure: Figure): number {
+    return this.spaces.all().reduce((t, db) => t + sum(db, figure), 0);
+  }
+
+  /** This tenant's collections and the sums of their records, disk and index memory: nothing of anyone else's. */
+  ofTenant(tenantId: string): { collections: number; records: number; diskBytes: number; indexBytes: number } {
+    const db = this.spaces.of(tenantId);
+    return { collections: db.collections().length, records: sum(db, 'count'), diskBytes: sum(db, 'diskBytes'), indexBytes: sum(db, 'indexBytes') };
   }
 }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../support/glove.js';
 import { client, register, testServer } from '../support/server.js';
+import { closedPortUrl } from '../support/net.js';
 import { tempDir } from '../support/tmp.js';
 
 let server: Awaited<ReturnType<typeof testServer>>;
@@ -152,5 +153,31 @@ describe('vectra import / export', () => {
       const id = `u${line - 2}`;
       assert.deepEqual((await api('GET', `/v1/collections/enc/records/${id}`)).body.metadata, { note: note(line - 2) }, id);
     }
+  });
+});
+
+describe('vectra import / export against a server that cannot be reached', () => {
+  const file = join(dir, 'one.ndjson');
+  before(() => writeFileSync(file, `${JSON.stringify({ id: 'a', vector: [1, 2, 3] })}\n`));
+
+  it('says which URL, why, and what to check (is it running, --url, VECTRA_URL), naming where the URL came from', async () => {
+    const closed = (await closedPortUrl()).replace(/\/$/, '');
+    const fromEnv = await vectra(['import', file, '--collection', 'vec'], { VECTRA_URL: closed });
+    assert.equal(fromEnv.code, 1);
+    assert.equal(fromEnv.stdout, '');
+    assert.equal(
+      fromEnv.stderr,
+      `vectra: cannot reach the Vectra server at ${closed} (connect ECONNREFUSED ${closed.slice('http://'.length)}). Is the server running (vectra serve), and on this address? This URL comes from VECTRA_URL: point the CLI at your server with --url <url> or VECTRA_URL.\n`,
+    );
+    const fromFlag = await vectra(['export', '--collection', 'vec', '--url', closed]);
+    assert.equal(fromFlag.code, 1);
+    assert.match(fromFlag.stderr, new RegExp(`^vectra: cannot reach the Vectra server at ${closed.replace(/\./g, '\\.')} \\(connect ECONNREFUSED .*\\)\\. Is the server running .* This URL comes from --url: .*--url <url> or VECTRA_URL\\.\\n$`));
+    assert.doesNotMatch(fromFlag.stderr, /fetch failed/);
+  });
+
+  it('a URL that is not one says so, naming the flag and the variable', async () => {
+    const r = await vectra(['export', '--collection', 'vec'], { VECTRA_URL: 'localhost-8080' });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'vectra: the server URL "localhost-8080" (--url or VECTRA_URL) is not a URL; give one like http://127.0.0.1:8080\n');
   });
 });

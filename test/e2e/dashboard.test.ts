@@ -354,15 +354,40 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal(await page.locator('tr[data-key]').count(), 1, 'only the registration key is left');
   });
 
-  it('metrics: a live view with request rate and record counts', async () => {
+  it("metrics: this account's own figures only, no sparkline before there are values, then a live request rate and latency", async () => {
+    // Another tenant with more data than this one: none of it may show.
+    const other = (await call(url, 'POST', '/v1/auth/register', { body: { name: 'other' } })).body.apiKey;
+    await call(url, 'POST', '/v1/collections', { key: other, body: { name: 'theirs', model: 'none', dimension: 2 } });
+    await call(url, 'POST', '/v1/collections/theirs/records', { key: other, body: { records: Array.from({ length: 7 }, (_, i) => ({ id: `t${i}`, vector: [i, 1] })) } });
+    const mine = (await call(url, 'GET', '/v1/collections', { key: apiKey })).body.collections as { count: number }[];
+
     await open('Metrics');
-    await page.getByTestId('metric-records').getByText('5').waitFor();
-    // Traffic from another client shows up as a request rate and a latency.
-    for (let i = 0; i < 20; i++) await call(url, 'POST', '/v1/collections/jobs/search', { key: apiKey, body: { text: 'nurse', k: 2 } });
-    await page.waitForFunction(() => {
-      const text = document.querySelector('[data-testid="metrics"]')?.textContent ?? '';
-      return /Requests\/s\s*[1-9]|Requests\/s\s*0\.[1-9]/.test(text) && /Mean latency\s*[\d.]+ ms/.test(text);
-    });
+    const card = (label: string) => page.getByTestId('metrics').locator('div').filter({ has: page.getByText(label, { exact: true }) });
+    await page.getByTestId('metric-records').getByText(String(mine.reduce((t, c) => t + c.count, 0))).waitFor();
+    assert.equal(await page.getByTestId('metric-collections').textContent(), String(mine.length));
+    const shown = (await page.getByTestId('metrics').textContent())!;
+    assert.doesNotMatch(shown, /Tenants|Server memory/, 'no server-wide figure');
+    // Idle (the page's own polls are not counted): the latency reads "—" and has no sparkline.
+    await page.waitForTimeout(4500);
+    assert.match((await card('Mean latency').textContent())!, /—/);
+    assert.equal(await card('Mean latency').locator('svg').count(), 0, 'no line drawn next to "—"');
+    await shot('metrics-idle');
+
+    // Traffic from another client (same key) until the latency has a line of its own.
+    let traffic = true;
+    const load = (async () => {
+      while (traffic) await call(url, 'POST', '/v1/collections/jobs/search', { key: apiKey, body: { text: 'nurse', k: 2 } });
+    })();
+    try {
+      await page.waitForFunction(() => {
+        const text = document.querySelector('[data-testid="metrics"]')?.textContent ?? '';
+        return /Requests\/s\s*([1-9]|0\.[1-9])/.test(text) && /Mean latency\s*[\d.]+ ms/.test(text) && document.querySelector('[data-testid="metrics"] svg[aria-label^="mean latency"]') !== null;
+      }, undefined, { timeout: 20_000 });
+    } finally {
+      traffic = false;
+      await load;
+    }
+    assert.equal(await page.getByTestId('metric-collections').textContent(), String(mine.length), "still this account's collections only");
     await shot('metrics');
   });
 

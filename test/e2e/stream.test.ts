@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ndjsonLines } from '../../src/services/ingest.js';
 import { client, register, testServer } from '../support/server.js';
@@ -102,6 +103,58 @@ describe('NDJSON streaming ingest', () => {
     assert.equal(last.done, false);
     assert.equal(last.error.code, 'REQUEST_TIMEOUT');
     assert.equal((await api('GET', '/v1/collections/vec/records/q2')).status, 404);
+  });
+
+  it('a long upload to a client that reads slowly: the answer stream keeps a bounded number of listeners, and no MaxListenersExceededWarning', async () => {
+    // Watch every PassThrough the route writes its answer into: how many drain/close listeners it carries.
+    const most = { drain: 0, close: 0, waits: 0 };
+    const write = PassThrough.prototype.write;
+    PassThrough.prototype.write = function (this: PassThrough, ...args: Parameters<PassThrough['write']>) {
+      const ok = write.apply(this, args);
+      if (!ok) most.waits++;
+      most.drain = Math.max(most.drain, this.listenerCount('drain'));
+      most.close = Math.max(most.close, this.listenerCount('close'));
+      return ok;
+    } as PassThrough['write'];
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const n = 20_000;
+      const id = (i: number) => `${'x'.repeat(200)}-${i}`; // long ids: a large answer, so the reader falls behind
+      const body = Array.from({ length: n }, (_, i) => JSON.stringify({ id: id(i), vector: [i, 1, 2] })).join('\n');
+      const answer = await new Promise<string>((resolve, reject) => {
+        const u = new URL('/v1/collections/vec/records/stream', server.url);
+        const req = request(u, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' } }, (res) => {
+          let text = '';
+          let unpaused = 0;
+          res.setEncoding('utf8');
+          // A slow reader: a pause after every 64 KB it takes.
+          res.on('data', (d: string) => {
+            text += d;
+            unpaused += d.length;
+            if (unpaused < 65536) return;
+            unpaused = 0;
+            res.pause();
+            setTimeout(() => res.resume(), 3);
+          });
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      const lines = answer.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      assert.deepEqual(lines.at(-1), { done: true, lines: n, upserted: n, errors: 0 });
+      assert.equal(lines.length, n + 1);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      assert.ok(most.waits >= 20, `the reader held the stream back (${most.waits} full writes)`);
+      assert.ok(most.drain <= 2 && most.close <= 4, `listeners stayed bounded: ${JSON.stringify(most)}`);
+      assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
+    } finally {
+      PassThrough.prototype.write = write;
+      process.off('warning', onWarning);
+      await api('POST', '/v1/collections/vec/records/delete', { filter: { $not: { missing: { $exists: true } } } }).catch(() => undefined);
+    }
   });
 
   it('JSON instead of NDJSON, or an unknown collection: a clear 4xx before anything streams', async () => {

@@ -155,6 +155,7 @@ describe('model benchmark on WordNet', { skip: needWordnet }, () => {
     const list = await cli('models', 'list');
     assert.match(list.stdout, /\| glove-100d-v2 \(default\) \| builtin \| 100 \| yes \|/);
     assert.match(list.stdout, /\| all-MiniLM-L6-v2 \| onnx \| 384 \| no \|/);
+    assert.match(list.stdout, /\nNot available here:\n- all-MiniLM-L6-v2: model "all-MiniLM-L6-v2" has no files on this server and downloads are off \(VECTRA_MODEL_DOWNLOADS=off\): set VECTRA_MODELS_DIR and put .* under VECTRA_MODELS_DIR\/Xenova\/all-MiniLM-L6-v2\/, or allow downloads\n/);
     const json = JSON.parse((await cli('models', 'bench', '--models', 'glove-100d-v2', '--queries', '100', '--json')).stdout);
     assert.equal(json.results[0].model, 'glove-100d-v2');
     assert.ok(json.results[0].accuracyAt1 > 0.05);

@@ -71,6 +71,7 @@ const CASES: Record<string, Case> = {
   'GET /v1/jobs/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}` }) },
   'POST /v1/jobs/:id/cancel': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}/cancel` }) },
   'GET /v1/models': { scope: 'read', probe: () => ({ path: '/v1/models' }) },
+  'GET /v1/stats': { scope: 'read', probe: () => ({ path: '/v1/stats' }) },
   // Only ever sent here with keys that lack the scope: a real run keeps the cores busy.
   'POST /v1/models/benchmark': { scope: 'admin', probe: () => ({ path: '/v1/models/benchmark', body: { queries: 1 } }) },
   'POST /v1/embed': { scope: 'read', probe: () => ({ path: '/v1/embed', body: { texts: ['hello'] } }) },
@@ -386,6 +387,7 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
       ['POST', { path: '/v1/collections/shared/records/delete', body: { filter: { owner: 'alpha' } } }],
       ['GET', { path: '/v1/keys' }],
       ['GET', { path: '/v1/jobs' }],
+      ['GET', { path: '/v1/stats' }],
     ];
     for (const [method, p] of probes) {
       const r = await asB(method, p);

@@ -1,6 +1,6 @@
 /** Registration and API keys. */
 import type { Scope } from '../../services/accounts.js';
-import { presentedKey, secretsEqual, tenantOf } from '../auth.js';
+import { requireAdminToken, tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { HttpError } from '../error-codes.js';
 import { CreateKeyBody, CreatedKeyOut, KeyListOut, KeyParams, RegisterBody, RegisteredOut } from '../schemas/accounts.js';
@@ -19,10 +19,7 @@ export default function accountRoutes(app: App, services: Services): void {
     },
     async (req, reply) => {
       if (services.config.registration === 'admin') {
-        const token = services.config.adminToken;
-        const given = (req.headers['x-admin-token'] as string | undefined) ?? presentedKey(req);
-        if (token === null) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration is closed on this server (it is not bound to loopback and VECTRA_ADMIN_TOKEN is not set)');
-        if (!given || !secretsEqual(given, token)) throw new HttpError('ADMIN_TOKEN_REQUIRED', 'registration on this server needs the admin token: send "X-Admin-Token: <VECTRA_ADMIN_TOKEN>"');
+        requireAdminToken(req, services.config.adminToken, 'registration', 'set VECTRA_ADMIN_TOKEN (then send it as X-Admin-Token), or VECTRA_REGISTRATION=open');
       }
       const { tenant, apiKey } = services.accounts.register(req.body.name);
       services.collections.openTenant(tenant.id);

@@ -12,7 +12,7 @@ export default function collectionRoutes(app: App, services: Services): void {
         tags: ['collections'],
         summary: 'Create a collection',
         body: createCollectionBody(services.config.limits),
-        response: { 201: CollectionRef, ...errorResponses(400, 401, 403, 409) },
+        response: { 201: CollectionRef, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
     async (req, reply) => reply.code(201).send(await services.collections.create(tenantOf(req), req.body)),

@@ -1,12 +1,11 @@
 import { PassThrough } from 'node:stream';
-import { once } from 'node:events';
 import { MAX_LINE_BYTES, ndjsonLines } from '../../services/ingest.js';
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { HttpError, isCodedError } from '../error-codes.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';
 import { JobListOut, JobOut, JobParams } from '../schemas/import-jobs.js';
-import { atMostBytes, ndjsonBody, untilIdle } from '../stream-body.js';
+import { atMostBytes, drainedOrClosed, ndjsonBody, untilIdle } from '../stream-body.js';
 
 /** Records per upsert transaction from a stream: big enough to batch embedding, small enough to answer often. */
 export const STREAM_BATCH = 500;
@@ -39,7 +38,7 @@ export default function ingestRoutes(app: App, services: Services): void {
       reply.raw.once('close', () => out.destroy());
       const write = async (obj: unknown) => {
         if (out.destroyed) throw new HttpError('REQUEST_TIMEOUT', 'the client went away');
-        if (!out.write(`${JSON.stringify(obj)}\n`)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+        if (!out.write(`${JSON.stringify(obj)}\n`)) await drainedOrClosed(out);
       };
       void (async () => {
         let lines = 0;

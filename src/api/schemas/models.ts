@@ -3,9 +3,12 @@ import { Type } from '@fastify/type-provider-typebox';
 import { BENCH_DEFAULT_QUERIES, BENCH_MAX_QUERIES } from '../../embed/benchmark.js';
 import type { Limits } from './common.js';
 
+/** `available`: whether it can run here; `reason`, when it cannot, says what stops it and what to do. */
+const availability = { available: Type.Boolean(), reason: Type.Optional(Type.String()) };
+
 export const ModelsOut = Type.Object({
-  models: Type.Array(Type.Object({ id: Type.String(), dimension: Type.Integer(), provider: Type.String(), description: Type.String(), default: Type.Optional(Type.Boolean()), available: Type.Boolean() })),
-  rerankers: Type.Array(Type.Object({ id: Type.String(), provider: Type.String(), description: Type.String(), available: Type.Boolean() })),
+  models: Type.Array(Type.Object({ id: Type.String(), dimension: Type.Integer(), provider: Type.String(), description: Type.String(), default: Type.Optional(Type.Boolean()), ...availability })),
+  rerankers: Type.Array(Type.Object({ id: Type.String(), provider: Type.String(), description: Type.String(), ...availability })),
 });
 
 export const embedBody = (limits: Limits) =>

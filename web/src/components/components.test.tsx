@@ -7,6 +7,7 @@ import { JsonEditor } from './JsonEditor';
 import { ErrorNote } from './ErrorNote';
 import { ItemTable } from './ItemTable';
 import { SelectField } from './Fields';
+import { Sparkline } from './Sparkline';
 import { SessionProvider } from '../session';
 import { SignIn } from '../pages/SignIn';
 
@@ -137,5 +138,25 @@ describe('SignIn', () => {
     expect((init.headers as Record<string, string>).authorization).toBe('Bearer vk_old');
     expect(sessionStorage.getItem('vectra.apiKey')).toBeNull();
     fetchMock.mockRestore();
+  });
+});
+
+describe('Sparkline', () => {
+  const drawn = (values: (number | null)[]) => render(<Sparkline values={values} label="latency" />).container.querySelector('svg');
+
+  it('draws nothing until there is a line next to a value: no zeros for intervals without one', () => {
+    expect(drawn([])).toBeNull();
+    expect(drawn([3])).toBeNull();
+    expect(drawn([null, null, null])).toBeNull();
+    expect(drawn([null, 4])).toBeNull();
+    expect(drawn([2, 4, null]), 'the latest value reads "—": no line beside it').toBeNull();
+  });
+
+  it('draws the values it has, with a gap (not a drop to zero) where one is missing', () => {
+    const svg = drawn([2, 4, null, 1, 2])!;
+    expect(svg.getAttribute('aria-label')).toBe('latency');
+    const d = svg.querySelector('path')!.getAttribute('d')!;
+    expect(d.match(/M/g)).toHaveLength(2);
+    expect(d.match(/L/g)).toHaveLength(2);
   });
 });

@@ -4,7 +4,7 @@ import { SEARCH_FORM, optionsOn, searchBody, type SearchForm } from './search-bo
 import { markedRuns } from './marks';
 import { sidesOf } from '../components/SearchResults';
 import { curlCommand, shellQuote } from './curl';
-import { parsePrometheus, rates, snapshot } from './metrics';
+import { rates, snapshot, type TenantStats } from './metrics';
 import { fileText, toNdjson, sendsAsIs } from './import-file';
 import { checkJson } from './json';
 import { recordsFromJson } from '../components/AddRecords';
@@ -86,36 +86,40 @@ describe('copy as curl', () => {
 });
 
 describe('metrics', () => {
-  const text = (n: number, sum: number, fast: number) => `# HELP vectra_http_requests_total HTTP requests
-# TYPE vectra_http_requests_total counter
-vectra_http_requests_total{route="/v1/collections/:name/search",method="POST",status="200"} ${n}
-vectra_http_requests_total{route="/v1/collections",method="GET",status="404"} 2
-vectra_http_requests_total{route="/metrics",method="GET",status="200"} 999
-vectra_http_request_duration_seconds_bucket{le="0.005",route="/v1/collections/:name/search",method="POST",status="200"} ${fast}
-vectra_http_request_duration_seconds_bucket{le="0.05",route="/v1/collections/:name/search",method="POST",status="200"} ${n}
-vectra_http_request_duration_seconds_bucket{le="+Inf",route="/v1/collections/:name/search",method="POST",status="200"} ${n}
-vectra_http_request_duration_seconds_sum{route="/v1/collections/:name/search",method="POST",status="200"} ${sum}
-vectra_http_request_duration_seconds_count{route="/v1/collections/:name/search",method="POST",status="200"} ${n}
-vectra_records 1234
-vectra_tenants{label="with \\"quotes\\""} 3`;
+  // GET /v1/stats as the server answers it: cumulative counts since `since`.
+  const stats = (total: number, sum: number, fast: number, errors = 0, since = '2026-01-01T00:00:00.000Z'): TenantStats => ({
+    collections: 2,
+    records: 1234,
+    diskBytes: 4096,
+    indexBytes: 512,
+    requests: { total, errors, latency: { sumSeconds: sum, buckets: [{ le: 0.005, count: fast }, { le: 0.05, count: total }, { le: 5, count: total }] } },
+    since,
+  });
 
-  it('parses labels (escaped quotes too) and leaves out its own scrapes', () => {
-    const samples = parsePrometheus(text(10, 0.1, 5));
-    expect(samples.find((s) => s.name === 'vectra_tenants')?.labels.label).toBe('with "quotes"');
-    const snap = snapshot(samples, 0);
+  it('keeps the figures of a poll, with every request in the last (unbounded) bucket', () => {
+    const snap = snapshot(stats(12, 0.1, 5, 2), 0);
     expect(snap.requests).toBe(12);
     expect(snap.errors).toBe(2);
-    expect(snap.gauges.vectra_records).toBe(1234);
+    expect(snap.buckets.get(Infinity)).toBe(12);
+    expect(snap.stats.records).toBe(1234);
   });
-  it('turns two scrapes into rates, mean latency and a p95 bucket bound', () => {
-    const a = snapshot(parsePrometheus(text(10, 0.1, 5)), 0);
-    const b = snapshot(parsePrometheus(text(30, 0.3, 6)), 2000);
-    const r = rates(a, b);
+  it('turns two polls into rates, mean latency and a p95 bucket bound', () => {
+    const a = snapshot(stats(10, 0.1, 5), 0);
+    const b = snapshot(stats(30, 0.3, 6, 4), 2000);
+    const r = rates(a, b)!;
     expect(r.requestsPerSecond).toBe(10);
-    expect(r.errorsPerSecond).toBe(0);
+    expect(r.errorsPerSecond).toBe(2);
     expect(r.meanMs).toBeCloseTo(10);
     expect(r.p95Ms).toBe(50);
-    expect(rates(b, b).meanMs).toBeNull();
+    expect(rates(b, b)!.meanMs).toBeNull();
+    expect(rates(b, b)!.p95Ms).toBeNull();
+  });
+  it('a p95 beyond the last bound is unknown, not the last bound', () => {
+    const slow = (total: number): TenantStats => ({ ...stats(total, total * 9, 0), requests: { total, errors: 0, latency: { sumSeconds: total * 9, buckets: [{ le: 5, count: 0 }] } } });
+    expect(rates(snapshot(slow(1), 0), snapshot(slow(3), 2000))!.p95Ms).toBeNull();
+  });
+  it('a server that restarted between two polls gives no rate (its counters started again)', () => {
+    expect(rates(snapshot(stats(500, 1, 400), 0), snapshot(stats(3, 0.01, 3, 0, '2026-01-02T00:00:00.000Z'), 2000))).toBeNull();
   });
 });
 

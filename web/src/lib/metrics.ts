@@ -1,62 +1,36 @@
 /**
- * The server's Prometheus text (GET /metrics) → the few numbers the live view shows. The
- * format's sample lines are `name{label="value",…} number`; comments start with #.
- * Rates are differences between two scrapes; the dashboard's own scrapes of /metrics are
- * left out so that watching does not look like traffic.
+ * GET /v1/stats (the signed-in tenant's own figures) → what the live view shows. Request
+ * counts are cumulative since the server started; rates are differences between two polls.
+ * The server does not count calls to /v1/stats, so watching does not look like traffic.
  */
 
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-export function parsePrometheus(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = LINE.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    out.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return out;
+/** The answer of GET /v1/stats. */
+export interface TenantStats {
+  collections: number;
+  records: number;
+  diskBytes: number;
+  indexBytes: number;
+  requests: { total: number; errors: number; latency: { sumSeconds: number; buckets: { le: number; count: number }[] } };
+  since: string;
 }
 
 export interface Snapshot {
   at: number;
+  /** When the server started counting: a different value means it restarted (counters reset). */
+  since: string;
   requests: number;
   errors: number;
   durationSum: number;
-  durationCount: number;
-  /** Cumulative request counts by latency bucket upper bound (seconds). */
+  /** Cumulative request counts by latency bucket upper bound (seconds); Infinity holds them all. */
   buckets: Map<number, number>;
-  gauges: Record<string, number>;
+  stats: TenantStats;
 }
 
-const REQUESTS = 'vectra_http_requests_total';
-const DURATION = 'vectra_http_request_duration_seconds';
-export const GAUGES = ['vectra_records', 'vectra_collections', 'vectra_tenants', 'vectra_disk_bytes', 'vectra_index_memory_bytes', 'process_resident_memory_bytes'] as const;
-
-export function snapshot(samples: Sample[], at: number): Snapshot {
-  const s: Snapshot = { at, requests: 0, errors: 0, durationSum: 0, durationCount: 0, buckets: new Map(), gauges: {} };
-  for (const x of samples) {
-    if (x.labels.route === '/metrics') continue;
-    if (x.name === REQUESTS) {
-      s.requests += x.value;
-      if (Number(x.labels.status) >= 400) s.errors += x.value;
-    } else if (x.name === `${DURATION}_sum`) s.durationSum += x.value;
-    else if (x.name === `${DURATION}_count`) s.durationCount += x.value;
-    else if (x.name === `${DURATION}_bucket`) {
-      const le = x.labels.le === '+Inf' ? Infinity : Number(x.labels.le);
-      s.buckets.set(le, (s.buckets.get(le) ?? 0) + x.value);
-    } else if ((GAUGES as readonly string[]).includes(x.name)) s.gauges[x.name] = x.value;
-  }
-  return s;
+export function snapshot(stats: TenantStats, at: number): Snapshot {
+  const { total, errors, latency } = stats.requests;
+  const buckets = new Map(latency.buckets.map((b) => [b.le, b.count]));
+  buckets.set(Infinity, total);
+  return { at, since: stats.since, requests: total, errors, durationSum: latency.sumSeconds, buckets, stats };
 }
 
 export interface Rates {
@@ -64,13 +38,15 @@ export interface Rates {
   errorsPerSecond: number;
   /** Mean latency of the requests in the interval, or null when there were none. */
   meanMs: number | null;
-  /** Upper bound of the bucket holding the 95th percentile, or null. */
+  /** Upper bound of the bucket holding the 95th percentile, or null (no requests, or over the last bound). */
   p95Ms: number | null;
 }
 
-export function rates(prev: Snapshot, cur: Snapshot): Rates {
+/** Rates between two polls, or null when the server restarted between them (its counters started again). */
+export function rates(prev: Snapshot, cur: Snapshot): Rates | null {
+  if (prev.since !== cur.since) return null;
   const seconds = Math.max((cur.at - prev.at) / 1000, 1e-3);
-  const n = cur.durationCount - prev.durationCount;
+  const n = cur.requests - prev.requests;
   let p95Ms: number | null = null;
   if (n > 0) {
     const bounds = [...cur.buckets.keys()].sort((a, b) => a - b);
@@ -83,7 +59,7 @@ export function rates(prev: Snapshot, cur: Snapshot): Rates {
     }
   }
   return {
-    requestsPerSecond: (cur.requests - prev.requests) / seconds,
+    requestsPerSecond: n / seconds,
     errorsPerSecond: (cur.errors - prev.errors) / seconds,
     meanMs: n > 0 ? ((cur.durationSum - prev.durationSum) / n) * 1000 : null,
     p95Ms,

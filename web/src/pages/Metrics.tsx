@@ -1,9 +1,14 @@
-/** A small live view of GET /metrics: requests/s, latency, errors, record and collection counts. */
+/**
+ * A small live view of this account's own figures (GET /v1/stats): its requests/s, latency and
+ * errors, its records, collections and bytes. Never the server's: those are the operator's
+ * (/metrics), and would let one tenant see that others exist.
+ */
 import { useEffect, useRef, useState } from 'react';
-import { errorOf, type ApiError } from '../lib/api';
+import type { ApiError } from '../lib/api';
 import { asApiError } from '../lib/hooks';
-import { parsePrometheus, rates, snapshot, type Rates, type Snapshot } from '../lib/metrics';
+import { rates, snapshot, type Rates, type Snapshot, type TenantStats } from '../lib/metrics';
 import { bytes, count } from '../lib/format';
+import { useClient } from '../session';
 import { ErrorNote } from '../components/ErrorNote';
 import { Sparkline } from '../components/Sparkline';
 import { Stats } from '../components/Stats';
@@ -12,6 +17,7 @@ const EVERY_MS = 2000;
 const KEEP = 60;
 
 export function Metrics() {
+  const api = useClient();
   const [latest, setLatest] = useState<Snapshot | null>(null);
   const [history, setHistory] = useState<Rates[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
@@ -21,17 +27,14 @@ export function Metrics() {
   useEffect(() => {
     if (paused) return;
     let stopped = false;
-    const scrape = async () => {
+    const poll = async () => {
       try {
-        const res = await fetch('/metrics');
-        const text = await res.text();
-        if (!res.ok) throw errorOf(res.status, JSON.parse(text || 'null'), res.statusText);
-        const snap = snapshot(parsePrometheus(text), Date.now());
+        const snap = snapshot(await api<TenantStats>('GET', '/v1/stats'), Date.now());
         if (stopped) return;
-        if (prev.current) {
-          const r = rates(prev.current, snap);
-          setHistory((h) => [...h.slice(-(KEEP - 1)), r]);
-        }
+        const r = prev.current && rates(prev.current, snap);
+        // A restarted server counts from zero again: start the history over.
+        if (prev.current && !r) setHistory([]);
+        if (r) setHistory((h) => [...h.slice(-(KEEP - 1)), r]);
         prev.current = snap;
         setLatest(snap);
         setError(null);
@@ -39,23 +42,23 @@ export function Metrics() {
         if (!stopped) setError(asApiError(e));
       }
     };
-    void scrape();
-    const timer = setInterval(scrape, EVERY_MS);
+    void poll();
+    const timer = setInterval(poll, EVERY_MS);
     return () => {
       stopped = true;
       clearInterval(timer);
       prev.current = null;
     };
-  }, [paused]);
+  }, [paused, api]);
 
   const now = history.at(-1);
-  const g = latest?.gauges ?? {};
+  const s = latest?.stats;
   const ms = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${x < 10 ? x.toFixed(2) : x.toFixed(0)} ms`);
   return (
     <>
       <h1 tabIndex={-1}>Metrics</h1>
       <p className="muted">
-        The whole server, every {EVERY_MS / 1000} s from <code>/metrics</code> (Prometheus format; scrape it with Prometheus for history). Totals are across all tenants; this page's own scrapes are not counted.
+        Your account's own figures, every {EVERY_MS / 1000} s from <code>/v1/stats</code>: requests made with its keys (this page's own polls are not counted) and its collections. Server-wide figures are for the operator (<code>/metrics</code>, Prometheus).
       </p>
       <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>
         {paused ? 'Resume' : 'Pause'}
@@ -63,20 +66,18 @@ export function Metrics() {
       <ErrorNote error={error} />
       <Stats
         big
-        label="Server metrics"
+        label="Your metrics"
         testId="metrics"
         items={[
           { label: 'Requests/s', value: now ? now.requestsPerSecond.toFixed(1) : '—', extra: <Sparkline values={history.map((h) => h.requestsPerSecond)} label="requests per second, last two minutes" /> },
-          { label: 'Mean latency', value: ms(now?.meanMs), extra: <Sparkline values={history.map((h) => h.meanMs ?? 0)} label="mean latency, last two minutes" /> },
+          { label: 'Mean latency', value: ms(now?.meanMs), extra: <Sparkline values={history.map((h) => h.meanMs)} label="mean latency, last two minutes" /> },
           { label: 'p95 latency (≤)', value: ms(now?.p95Ms) },
           { label: 'Errors/s (4xx, 5xx)', value: now ? now.errorsPerSecond.toFixed(1) : '—' },
-          { label: 'Records', value: count(g.vectra_records), testId: 'metric-records' },
-          { label: 'Collections', value: count(g.vectra_collections) },
-          { label: 'Tenants', value: count(g.vectra_tenants) },
-          { label: 'Disk', value: bytes(g.vectra_disk_bytes) },
-          { label: 'Index memory', value: bytes(g.vectra_index_memory_bytes) },
-          { label: 'Server memory (RSS)', value: bytes(g.process_resident_memory_bytes) },
-          { label: 'Requests served', value: count(latest?.requests) },
+          { label: 'Records', value: count(s?.records), testId: 'metric-records' },
+          { label: 'Collections', value: count(s?.collections), testId: 'metric-collections' },
+          { label: 'Disk', value: bytes(s?.diskBytes) },
+          { label: 'Index memory', value: bytes(s?.indexBytes) },
+          { label: 'Requests served', value: count(latest?.requests), testId: 'metric-requests' },
         ]}
       />
     </>
