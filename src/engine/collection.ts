@@ -333,7 +333,7 @@ export class Collection {
       seq: this.store.currentSeq(),
       snapshotSeq: this.keeper.snapshotSeq,
       deadEntries: this.live.dead,
-      unindexed: this.live.tail.size,
+      unindexed: this.live.tail.size(),
       ...(index instanceof PqIndex ? { pqTrainedOn: index.trainedOn } : {}),
     };
   }

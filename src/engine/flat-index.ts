@@ -25,7 +25,7 @@ export class FlatIndex extends ScannedIndex {
 
   /** The k nearest; exact, so there is no candidate breadth to widen. */
   search(query: Float32Array, k: number): Neighbours {
-    return this.scanFloats(query, this.metric === 'l2', this.candidates(k));
+    return this.scanFloats(query, this.metric === 'l2', k);
   }
 
   save(path: string): void {

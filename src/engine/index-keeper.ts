@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { EngineLogger } from './logger.js';
-import type { LiveIndex } from './live-index.js';
+import { MAX_TAIL, type LiveIndex } from './live-index.js';
 import type { RecordStore } from './record-store.js';
 import { commitSnapshot, readSnapshotMeta, removeStaleFiles, snapshotProblem, writeIndexFile, type BuildRequest, type SnapshotMeta } from './snapshot.js';
 import { startIndexBuild, type IndexBuild } from './index-builds.js';
@@ -54,7 +54,14 @@ export class IndexKeeper {
     return this.meta?.seq ?? 0;
   }
 
-  /** Load the snapshot and catch up from SQLite, or rebuild; then start the upkeep. */
+  /**
+   * Load the snapshot and catch up from SQLite, or rebuild; then start the upkeep. A collection
+   * that defers indexing never waits for the graph here: what the snapshot lacks (everything,
+   * if there is none) waits in the tail, searched exactly, while a background build catches up
+   * — so a restart after a crash serves at once instead of after a rebuild. Beyond MAX_TAIL
+   * waiting records (or when not deferring) the old ways remain: replay on this thread up to
+   * syncReplayLimit changes, else wait for a build in a worker.
+   */
   async open(): Promise<void> {
     const meta = readSnapshotMeta(this.dir);
     removeStaleFiles(this.dir, meta?.file ?? null);
@@ -62,7 +69,7 @@ export class IndexKeeper {
     if (meta && problem === null) {
       const pending = this.store.pendingSince(meta.seq);
       try {
-        if (pending <= this.settings.syncReplayLimit) {
+        if (pending <= (this.live.defers ? Math.max(MAX_TAIL, this.settings.syncReplayLimit) : this.settings.syncReplayLimit)) {
           const index = this.live.createIndex();
           index.load(join(this.dir, meta.file));
           this.live.adopt(index, meta.seq, meta.dead);
@@ -78,7 +85,13 @@ export class IndexKeeper {
     }
     if (problem !== null) {
       this.log.warn({ dir: this.dir, reason: problem, records: this.live.count }, 'vector index snapshot unusable; rebuilding it from SQLite');
-      if (this.live.count <= this.settings.syncReplayLimit) {
+      if (this.live.defers && this.live.count <= MAX_TAIL) {
+        // Every record waits in the tail; the build below starts from scratch (no snapshot).
+        this.live.adopt(this.live.createIndex(), 0, 0);
+        this.changes = this.live.count;
+        // Few enough to have gone into the graph at once: snapshot it now, as a rebuild does.
+        if (this.live.tail.size() === 0) this.saveNow();
+      } else if (this.live.count <= this.settings.syncReplayLimit) {
         this.live.rebuild();
         this.changes = this.live.count;
         this.saveNow();
@@ -107,7 +120,7 @@ export class IndexKeeper {
 
   /** Resolves when every record is in the graph (deferred indexing has caught up). */
   async indexed(): Promise<void> {
-    for (let round = 0; this.live.tail.size > 0 && !this.live.closed; round++) {
+    for (let round = 0; this.live.tail.size() > 0 && !this.live.closed; round++) {
       if (round === 100) throw new Error('indexing did not catch up in 100 background builds');
       this.catchUp();
       await this.buildDone;
@@ -140,12 +153,12 @@ export class IndexKeeper {
   saveIfChanged(): void {
     const { index } = this.live;
     const loadable = !pastRemovalLimit(index.kind, this.live.dead, index.size());
-    if (loadable && this.live.tail.size === 0 && (this.changes > 0 || (this.meta === null && this.live.count > 0))) this.saveNow();
+    if (loadable && this.live.tail.size() === 0 && (this.changes > 0 || (this.meta === null && this.live.count > 0))) this.saveNow();
   }
 
   /** Start a background build that will take the tail into the graph (if there is one and none runs). */
   private catchUp(): void {
-    if (!this.live.closed && !this.build && this.live.tail.size > 0) this.runBuild(false);
+    if (!this.live.closed && !this.build && this.live.tail.size() > 0) this.runBuild(false);
   }
 
   private wantsTraining(): boolean {
@@ -202,7 +215,7 @@ export class IndexKeeper {
       .then((meta) => {
         if (this.live.closed) return;
         // With a tail, the built graph holds records the live one lacks: swap it in.
-        if (compact || this.live.tail.size > 0) return this.adopt(Promise.resolve(meta));
+        if (compact || this.live.tail.size() > 0) return this.adopt(Promise.resolve(meta));
         this.live.assumeRemovals(meta.dead);
         this.commit(meta);
       })

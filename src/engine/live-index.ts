@@ -5,6 +5,7 @@
  * after SQLite has committed them; it never writes to SQLite.
  */
 import { VectraError } from '../errors.js';
+import { FlatIndex } from './flat-index.js';
 import type { EngineLogger } from './logger.js';
 import { blobToVector, type RecordStore, type WriteResult } from './record-store.js';
 import { createIndex, replay } from './snapshot.js';
@@ -36,7 +37,7 @@ export interface LiveIndexSettings {
 
 export class LiveIndex {
   private current: VectorIndex;
-  private waiting = new Map<number, Float32Array>();
+  private waiting: FlatIndex;
   private removals = 0;
   private isClosed = false;
   /** label → id of every record: id-only answers need no SQLite round trip. */
@@ -50,6 +51,7 @@ export class LiveIndex {
     private readonly log: EngineLogger,
   ) {
     this.current = this.createIndex();
+    this.waiting = this.emptyTail();
     for (const [label, id] of store.allIds()) this.idOf.set(label, id);
   }
 
@@ -58,8 +60,11 @@ export class LiveIndex {
     return this.current;
   }
 
-  /** Records in SQLite but not yet in the graph, label → vector as stored: searched exactly. */
-  get tail(): ReadonlyMap<number, Float32Array> {
+  /**
+   * Records in SQLite but not yet in the graph, their vectors prepared for the metric: searched
+   * exactly (SIMD, exact-scan.ts). Read it; only this class changes it.
+   */
+  get tail(): Pick<FlatIndex, 'size' | 'search' | 'labels'> {
     return this.waiting;
   }
 
@@ -102,6 +107,24 @@ export class LiveIndex {
     return createIndex(this.config, this.settings.insertThreads);
   }
 
+  private emptyTail(): FlatIndex {
+    return new FlatIndex(this.config.dimension, this.config.metric, 0);
+  }
+
+  /** Put vectors (as stored) in `tail`, replacing their labels' older versions. */
+  private toTail(tail: FlatIndex, labels: number[], vectors: Float32Array[]): void {
+    tail.remove(labels);
+    tail.add(labels, this.prepared(vectors));
+  }
+
+  /** Vectors as an index takes them (unit length for cosine), one row-major matrix. */
+  private prepared(vectors: Float32Array[]): Float32Array {
+    const d = this.config.dimension;
+    const matrix = new Float32Array(vectors.length * d);
+    vectors.forEach((v, i) => matrix.set(prepareVector(this.config.metric, v), i * d));
+    return matrix;
+  }
+
   /**
    * Make `index` — loaded from a snapshot covering `seq`, which had absorbed `dead` removals —
    * the live one, brought up to the store's state: in the graph at once when there is little
@@ -109,12 +132,18 @@ export class LiveIndex {
    * live state changes only if this succeeds.
    */
   adopt(index: VectorIndex, seq: number, dead: number): void {
-    const tail = new Map<number, Float32Array>();
+    const tail = this.emptyTail();
     if (!this.defers || this.store.pendingSince(seq) <= SYNC_INDEX_LIMIT) {
       dead += replay(index, this.config, this.store, seq);
     } else {
-      for (const row of this.store.changedSince(seq)) tail.set(row.label, Float32Array.from(blobToVector(row.vector)));
-      dead += index.remove(this.store.tombstonesSince(seq)) + index.remove([...tail.keys()]);
+      const labels: number[] = [];
+      const vectors: Float32Array[] = [];
+      for (const row of this.store.changedSince(seq)) {
+        labels.push(row.label);
+        vectors.push(blobToVector(row.vector));
+      }
+      this.toTail(tail, labels, vectors);
+      dead += index.remove(this.store.tombstonesSince(seq)) + index.remove(labels);
     }
     this.current = index;
     this.waiting = tail;
@@ -126,7 +155,7 @@ export class LiveIndex {
     const index = this.createIndex();
     this.removals = replay(index, this.config, this.store, 0);
     this.current = index;
-    this.waiting = new Map();
+    this.waiting = this.emptyTail();
   }
 
   /**
@@ -135,21 +164,17 @@ export class LiveIndex {
    */
   upserted(res: WriteResult): { deferred: boolean; rebuilt: boolean } {
     const { labels, vectors } = res;
-    const deferred = this.defers && (labels.length > SYNC_INDEX_LIMIT || this.waiting.size > 0) && this.waiting.size + labels.length <= MAX_TAIL;
+    const waiting = this.waiting.size();
+    const deferred = this.defers && (labels.length > SYNC_INDEX_LIMIT || waiting > 0) && waiting + labels.length <= MAX_TAIL;
     let rebuilt: boolean;
     if (deferred) {
       // Acknowledged now (SQLite has it); the graph takes it in the background.
       rebuilt = this.apply(() => (this.removals += this.current.remove(labels)));
-      labels.forEach((l, i) => {
-        this.waiting.delete(l);
-        this.waiting.set(l, vectors[i]);
-      });
+      this.toTail(this.waiting, labels, vectors);
     } else {
       // Into the graph now; a waiting older version of the same record must not linger.
-      for (const l of labels) this.waiting.delete(l);
-      const d = this.config.dimension;
-      const matrix = new Float32Array(labels.length * d);
-      vectors.forEach((v, i) => matrix.set(prepareVector(this.config.metric, v), i * d));
+      this.waiting.remove(labels);
+      const matrix = this.prepared(vectors);
       rebuilt = this.apply(() => {
         this.removals += this.current.remove(labels);
         this.current.add(labels, matrix);
@@ -162,10 +187,8 @@ export class LiveIndex {
   /** Deletes SQLite has committed. `rebuilt`: see `apply`. */
   deleted(labels: number[]): boolean {
     const rebuilt = this.apply(() => (this.removals += this.current.remove(labels)));
-    for (const l of labels) {
-      this.idOf.delete(l);
-      this.waiting.delete(l);
-    }
+    for (const l of labels) this.idOf.delete(l);
+    this.waiting.remove(labels);
     return rebuilt;
   }
 

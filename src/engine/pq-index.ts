@@ -89,9 +89,9 @@ export class PqIndex extends ScannedIndex {
    * the flat index's: 1 − dot for cosine/dot, squared L2 for l2.
    */
   search(query: Float32Array, k: number, breadth = k): Neighbours {
-    const top = this.candidates(k, breadth);
     const l2 = this.metric === 'l2';
-    if (!this.params) return this.scanFloats(query, l2, top);
+    if (!this.params) return this.scanFloats(query, l2, Math.max(k, breadth));
+    const top = this.candidates(k, breadth);
     const { n, labels } = this.rows;
     const { m, bits } = this.params;
     const codes = this.rows.columns[0] as Uint8Array;

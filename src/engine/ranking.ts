@@ -28,15 +28,19 @@ export function rankRows(metric: Metric, query: Float32Array, k: number, rows: I
   return { labels: s.labels, scores: s.distances.map((d) => sign * d) };
 }
 
-/** A graph's answer merged with an exact ranking of the tail (records not yet in the graph), top k. */
-export function mergeTail(metric: Metric, query: Float32Array, k: number, graph: Ranked, tail: ReadonlyMap<number, Float32Array>): Ranked {
-  if (tail.size === 0) return graph;
+/**
+ * A graph's answer merged with the tail's (the records not yet in the graph, ranked exactly),
+ * top k. A label in both (the graph's fallback, an exact scan of SQLite, holds tail records)
+ * counts once.
+ */
+export function mergeTail(metric: Metric, k: number, graph: Ranked, tail: Ranked): Ranked {
   const sign = higherIsBetter(metric) ? -1 : 1;
   const top = new TopK(k);
   graph.labels.forEach((l, i) => top.push(sign * graph.scores[i], l));
-  // The graph's fallback (an exact scan of SQLite) already holds tail records: once each.
   const seen = new Set(graph.labels);
-  for (const [label, v] of tail) if (!seen.has(label)) top.push(sign * exactScore(metric, query, v), label);
+  tail.labels.forEach((l, i) => {
+    if (!seen.has(l)) top.push(sign * tail.scores[i], l);
+  });
   const s = top.sorted();
   return { labels: s.labels, scores: s.distances.map((d) => sign * d) };
 }

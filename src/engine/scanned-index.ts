@@ -1,13 +1,13 @@
 /**
  * What the scanning indexes (flat, binary, PQ) have in common: rows kept densely by label
  * (`DenseRows`), their bookkeeping, the candidate heap a scan fills, the exact scan of float32
- * rows (the flat index, and the PQ index until it trains), and batches run one query after
- * another, since a scan has no graph walk to share out. Each index keeps in its own file what
+ * rows (the flat index, and the PQ index until it trains: SIMD, exact-scan.ts), and batches run
+ * one query after another, since a scan has no graph walk to share out. Each index keeps in its own file what
  * is its own: how a vector becomes a row, how a row is scored, and its snapshot file.
  */
 import type { DenseRows } from './dense-rows.js';
 import { TopK } from '../vector/top-k.js';
-import { dot, l2sq } from '../vector/math.js';
+import { exactNearest } from './exact-scan.js';
 import type { Neighbours, VectorIndex } from './vector-index.js';
 
 export abstract class ScannedIndex implements VectorIndex {
@@ -33,6 +33,11 @@ export abstract class ScannedIndex implements VectorIndex {
     return this.rows.remove(labels);
   }
 
+  /** The labels held, in no particular order. */
+  labels(): number[] {
+    return Array.from(this.rows.labels.subarray(0, this.rows.n));
+  }
+
   searchMany(queries: Float32Array, k: number, breadth: number): Neighbours[] {
     const d = this.dimension;
     return Array.from({ length: queries.length / d }, (_, q) => this.search(queries.subarray(q * d, (q + 1) * d), k, breadth));
@@ -48,18 +53,10 @@ export abstract class ScannedIndex implements VectorIndex {
   }
 
   /**
-   * Exact scan of float32 rows (column 0). Distances match usearch's: 1 − dot for cosine/dot,
-   * squared L2 for l2.
+   * Exact scan of float32 rows (column 0), the `count` nearest. Distances match usearch's:
+   * 1 − dot for cosine/dot, squared L2 for l2.
    */
-  protected scanFloats(query: Float32Array, l2: boolean, top: TopK): Neighbours {
-    const { n, labels } = this.rows;
-    const data = this.rows.columns[0] as Float32Array;
-    const d = this.dimension;
-    if (l2) {
-      for (let i = 0; i < n; i++) top.push(l2sq(query, data, i * d), labels[i]);
-    } else {
-      for (let i = 0; i < n; i++) top.push(1 - dot(query, data, i * d), labels[i]);
-    }
-    return top.sorted();
+  protected scanFloats(query: Float32Array, l2: boolean, count: number): Neighbours {
+    return exactNearest(this.rows.columns[0] as Float32Array, this.rows.n, this.rows.labels, query, this.dimension, count, l2);
   }
 }

@@ -174,8 +174,8 @@ export class SearchPlanner {
     }
     // Records not yet in the graph: SQLite applies the filter to them (through the fields
     // index) rather than this thread parsing every waiting record's metadata.
-    if (tail.size > 0) {
-      const inTail = { sql: `label IN (SELECT value FROM json_each(?)) AND (${sql.where})`, params: [JSON.stringify([...tail.keys()]), ...sql.params] };
+    if (tail.size() > 0) {
+      const inTail = { sql: `label IN (SELECT value FROM json_each(?)) AND (${sql.where})`, params: [JSON.stringify(tail.labels()), ...sql.params] };
       for (const row of this.store.iterateVectors(inTail)) passed.push(row);
     }
     if (passed.length < k) return ['exact-filtered', this.exactScan(query, k, where)];
@@ -187,13 +187,15 @@ export class SearchPlanner {
     const { index, tail, count } = this.live;
     const ranked = index.exactDistances ? fromNeighbours(this.config, found) : rankRows(this.config.metric, query, k, this.store.vectors(found.labels));
     // A graph can fail to reach some nodes; never answer fewer than k when k exist.
-    if (ranked.labels.length < Math.min(k, count - tail.size)) return this.exactScan(query, k, null);
+    if (ranked.labels.length < Math.min(k, count - tail.size())) return this.exactScan(query, k, null);
     return { labels: ranked.labels.slice(0, k), scores: ranked.scores.slice(0, k) };
   }
 
   /** The graph's answer merged with an exact ranking of the records not yet in it. */
   private withTail(query: Float32Array, k: number, graph: Ranked): Ranked {
-    return mergeTail(this.config.metric, query, k, graph, this.live.tail);
+    const { tail } = this.live;
+    if (tail.size() === 0) return graph;
+    return mergeTail(this.config.metric, k, graph, fromNeighbours(this.config, tail.search(query, k)));
   }
 
   /** How many graph candidates a plain search takes (`want`) and explores (`breadth`). */

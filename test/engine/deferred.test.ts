@@ -4,6 +4,7 @@
  * index is the oracle — and updates, deletes, filters and restarts must agree with it.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Collection, FlatIndex, SYNC_INDEX_LIMIT } from '../../src/engine/index.js';
@@ -118,4 +119,34 @@ describe('deferred indexing', () => {
     assert.equal(f.stats().unindexed, 0);
     await f.close();
   });
+
+  it('opening never waits for the graph: a missing or lagging snapshot leaves the rest in the tail, answered exactly at once', async () => {
+    const dir = join(tempDir(), 'c');
+    const c = await Collection.create(dir, { dimension: 100 }, opts);
+    c.upsert(records(0, 3000));
+    await c.indexed();
+    c.upsert(records(3000, 5000));
+    await c.close(); // the snapshot covers 3,000; 2,000 wait
+    const all = records(0, 5000);
+    const check = (col: Collection) => {
+      for (const q of queries.slice(0, 10)) assert.deepEqual(ids(col, q), truth(all.map((r) => r.id), all.map((r) => r.vector), q));
+    };
+    let again = await Collection.open(dir, opts);
+    assert.equal(again.stats().unindexed, 2000, 'what the snapshot lacks waits in the tail');
+    assert.equal(again.stats().indexSize, 3000);
+    check(again);
+    await again.discard(); // no save: the snapshot stays behind
+    // No usable snapshot at all (deleted, as after a crash before the first): everything waits.
+    for (const f of readdirSync(dir)) if (f.startsWith('index-') || f === 'snapshot.json') rmSync(join(dir, f));
+    again = await Collection.open(dir, opts);
+    assert.equal(again.stats().unindexed, 5000);
+    assert.equal(again.stats().indexSize, 0);
+    check(again);
+    await again.indexed();
+    assert.equal(again.stats().unindexed, 0);
+    assert.equal(again.stats().indexSize, 5000);
+    assert.ok(again.stats().snapshotSeq > 0, 'the background build wrote the snapshot');
+    await again.close();
+  });
 });
+
