@@ -2,6 +2,7 @@
  * One typed configuration, from environment variables with CLI overrides, validated at
  * start: a bad value stops the server with a message naming the variable.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +55,8 @@ export interface Config {
   synchronous: 'full' | 'normal';
   /** Large writes join the HNSW graph in the background (searched exactly until then). */
   deferredIndexing: boolean;
+  /** Threads a background graph build inserts with (default: every core). */
+  buildThreads: number;
 }
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENV, string | undefined>>;
@@ -86,6 +89,7 @@ export const ENV = {
   maxImportBytes: 'VECTRA_MAX_IMPORT_BYTES',
   synchronous: 'VECTRA_SYNCHRONOUS',
   deferredIndexing: 'VECTRA_DEFERRED_INDEXING',
+  buildThreads: 'VECTRA_BUILD_THREADS',
 } as const;
 
 /** Where `vite build` puts the dashboard: web/dist at the repository root (same path from src/ and dist/). */
@@ -147,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     adminToken,
     synchronous: sync,
     deferredIndexing: deferred === 'on',
+    buildThreads: int('buildThreads', availableParallelism(), 1, 256),
     limits: {
       rateLimitPerMinute: int('rateLimitPerMinute', 6000, 1, 10_000_000),
       bodyLimitBytes: int('bodyLimitBytes', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

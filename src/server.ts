@@ -50,6 +50,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logger: logger.child({ component: 'engine' }),
     synchronous: config.synchronous,
     deferIndexing: config.deferredIndexing,
+    buildThreads: config.buildThreads,
     filterLimits: { ...DEFAULT_FILTER_LIMITS, maxDepth: config.limits.maxFilterDepth },
   });
   const embedding = new EmbeddingService(models, modelSetup.rerankers);

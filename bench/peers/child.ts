@@ -2,7 +2,9 @@
  * One system in its own process (so its memory is its own): load GloVe rows 0..n-1, ingest,
  * then for each knob value: recall@10 against the exact answers, latency at 1 client, QPS at
  * 1 and 8 concurrent clients (median of `runs`). Prints one JSON line.
- * Usage: node --import tsx bench/peers/child.ts <system> <n> <queries> <runs>
+ * Usage: node --import tsx bench/peers/child.ts <system> <n> <queries> <runs> [after-load]
+ * With `after-load`: search once, with default settings, as soon as the inserts are acknowledged
+ * (without waiting for a background index build), no warm-up (bench/peers/after-load.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import { join } from 'node:path';
 import { gloveData, groundTruth, queryWords, recallAt, vec } from '../lib/glove-data.js';
 import { diskBytes, SYSTEMS } from './systems.js';
 
-const [name, nArg, qArg, runsArg] = process.argv.slice(2);
+const [name, nArg, qArg, runsArg, mode] = process.argv.slice(2);
 const n = Number(nArg);
 const K = 10;
 const g = gloveData();
@@ -40,9 +42,15 @@ async function pass(knob: number | null, clients: number): Promise<{ seconds: nu
 }
 
 await adapter.open(dir);
-const { insertSeconds, buildSeconds } = await adapter.ingest(g.vectors, n, g.dim);
+const afterLoad = mode === 'after-load';
+const { insertSeconds, buildSeconds } = await adapter.ingest(g.vectors, n, g.dim, { waitForIndex: !afterLoad });
 const points = [];
-for (const knob of adapter.knob?.values ?? [null]) {
+if (afterLoad) {
+  const p1 = await pass(null, 1);
+  const lat = [...p1.latencies].sort((a, b) => a - b);
+  points.push({ knob: null, recall: recallAt(p1.got, truth, K), qps1: queries.length / p1.seconds, qps8: 0, p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] });
+}
+for (const knob of afterLoad ? [] : (adapter.knob?.values ?? [null])) {
   await pass(knob, 1); // warm-up (and, for Chroma, the ef change)
   const one: number[] = [];
   const eight: number[] = [];

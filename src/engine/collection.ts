@@ -47,8 +47,14 @@ export interface CollectionOptions {
   /** Rebuild the graph when removed entries exceed this share of live ones (default 0.25). */
   compactRatio?: number;
   filterLimits?: FilterLimits;
-  /** Threads for HNSW batch inserts (default 1, 0 = every core): see HnswIndex and docs/engine.md. */
+  /** Threads for HNSW inserts on the main thread (default 1, 0 = every core): see HnswIndex and docs/engine.md. */
   insertThreads?: number;
+  /**
+   * Threads a background graph build inserts with (default 1 here; the server gives every
+   * core). Above 1, the build ends with a reachability pass that re-links the nodes a
+   * concurrent insert left unreachable: see relinkUnreachable and docs/engine.md.
+   */
+  buildThreads?: number;
   /**
    * Deferred indexing (default off): a write of more than SYNC_INDEX_LIMIT records is
    * acknowledged once SQLite has it and joins the graph later, built by a snapshot worker on
@@ -117,7 +123,7 @@ export class Collection {
       snapshotIntervalMs: options.snapshotIntervalMs ?? 60000,
       syncReplayLimit: options.syncReplayLimit ?? 20000,
       compactRatio: options.compactRatio ?? 0.25,
-      insertThreads,
+      buildThreads: options.buildThreads ?? insertThreads,
     }, this.log);
     this.planner = new SearchPlanner(config, store, this.live, this.filterLimits);
   }

@@ -26,7 +26,8 @@ export interface KeeperSettings {
   syncReplayLimit: number;
   /** Compact a graph when removed entries exceed this share of live ones. */
   compactRatio: number;
-  insertThreads: number;
+  /** Threads of a background build (see CollectionOptions.buildThreads). */
+  buildThreads: number;
 }
 
 export class IndexKeeper {
@@ -166,7 +167,7 @@ export class IndexKeeper {
   }
 
   private buildRequest(base: SnapshotMeta | null): BuildRequest {
-    return { dir: this.dir, dbFile: this.dbFile, config: this.config, fingerprint: this.fingerprint, base, insertThreads: this.settings.insertThreads };
+    return { dir: this.dir, dbFile: this.dbFile, config: this.config, fingerprint: this.fingerprint, base, buildThreads: this.settings.buildThreads };
   }
 
   /** Swap in an index built by a worker, bring it up to date and make it the snapshot. */
