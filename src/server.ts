@@ -3,7 +3,7 @@
  * accepting, lets in-flight requests finish, then saves index snapshots and closes files.
  */
 import pino from 'pino';
-import { buildApp } from './api/app.js';
+import { buildApp, REQUEST_LOG_MESSAGE } from './api/app.js';
 import type { App, Services } from './api/context.js';
 import type { Config } from './config.js';
 import { ModelBench } from './embed/benchmark.js';
@@ -31,9 +31,33 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
+  // Request lines (~200 bytes each) are written 4 KB at a time — one write(2) per ~20 requests
+  // instead of one each, which was 9 % of a search's main-thread time in a profile — and at the
+  // latest a second later, at close and at exit. Every other line (listening, ready, warnings,
+  // errors) is written at once.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const flushLog = () => destination.flush();
+  const flushTimer = setInterval(flushLog, 1000).unref();
+  const flushAtExit = () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // a write is still in flight: it completes on its own
+    }
+  };
+  process.once('exit', flushAtExit);
   const logger = pino(
-    { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-admin-token"]'] },
-    pino.destination({ dest: 1, sync: false }),
+    {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-admin-token"]'],
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args);
+          if (args[1] !== REQUEST_LOG_MESSAGE) flushLog();
+        },
+      },
+    },
+    destination,
   );
   const accounts = new Accounts(config.dataDir);
   const modelSetup = setupModels({
@@ -101,7 +125,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await modelSetup.close();
         accounts.close();
         logger.info('stopped');
-        logger.flush();
+        clearInterval(flushTimer);
+        process.off('exit', flushAtExit);
+        flushAtExit();
       })();
       return closing;
     },

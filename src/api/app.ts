@@ -29,6 +29,9 @@ import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
 import { StoredRecordOut } from './schemas/records.js';
 
+/** The message of the one line logged per request: the server writes these in batches (src/server.ts). */
+export const REQUEST_LOG_MESSAGE = 'request';
+
 export async function buildApp(services: Services, logger: FastifyBaseLogger): Promise<App> {
   const app = Fastify({
     loggerInstance: logger,
@@ -101,7 +104,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
       { tenant: req.principal?.tenantId, route: req.routeOptions.url ?? 'unmatched', method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
-      'request',
+      REQUEST_LOG_MESSAGE,
     );
   });
 

@@ -55,6 +55,9 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     // A union of literals fails once per literal: name them all instead of "must be equal to constant".
     const allowed = first?.keyword === 'const' ? err.validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'const').map((v) => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue)) : [];
     if (allowed.length > 1) return send(reply, 'INVALID_ARGUMENT', `${path} must be one of ${allowed.join(', ')}`);
+    // A union of types (a vector: array or base64 string) fails once per type: name them all.
+    const types = first?.keyword === 'type' ? err.validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'type').map((v) => String((v.params as { type?: unknown }).type)) : [];
+    if (types.length > 1) return send(reply, 'INVALID_ARGUMENT', `${path} must be ${types.join(' or ')}`);
     return send(reply, 'INVALID_ARGUMENT', `${path} ${first?.message ?? 'is invalid'}${extra}`);
   }
   const status = err.statusCode ?? 500;

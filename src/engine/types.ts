@@ -48,9 +48,12 @@ export interface CollectionConfigInput {
 
 export type Metadata = Record<string, unknown>;
 
+/** A vector as given: numbers, or base64 of little-endian float32s (decoded by toVector). */
+export type VectorInput = ArrayLike<number> | string;
+
 export interface RecordInput {
   id?: string;
-  vector: ArrayLike<number>;
+  vector: VectorInput;
   text?: string | null;
   metadata?: Metadata | null;
 }
@@ -65,7 +68,7 @@ export interface StoredRecord {
 }
 
 export interface SearchRequest {
-  vector: ArrayLike<number>;
+  vector: VectorInput;
   k: number;
   /** Search breadth for HNSW (defaults to the collection's efSearch). */
   ef?: number;

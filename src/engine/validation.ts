@@ -54,13 +54,37 @@ export function prepareRecord(input: RecordInput, dimension: number, where: stri
   return { id, text, metadata, vector: toVector(input.vector, dimension, where) };
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /**
- * Validate a vector (right length, finite numbers) and copy it into a Float32Array.
+ * A vector sent as base64 of little-endian float32s (what OpenAI's embeddings API returns with
+ * `encoding_format: "base64"`): decoded without parsing a JSON number per component.
+ */
+function fromBase64(value: string, dimension: number, where: string): Float32Array {
+  if (!BASE64.test(value)) {
+    throw new VectraError('INVALID_VECTOR', `${where}.vector is a string but not standard base64 (A–Z a–z 0–9 + /, padded with =): send an array of ${dimension} numbers, or base64 of ${dimension} little-endian float32s`);
+  }
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length % 4 !== 0) {
+    throw new VectraError('INVALID_VECTOR', `${where}.vector decodes to ${bytes.length} bytes, not a whole number of float32s (4 bytes each)`);
+  }
+  if (bytes.length / 4 !== dimension) {
+    throw new VectraError('DIMENSION_MISMATCH', `${where}.vector has ${bytes.length / 4} dimensions (${bytes.length} bytes of base64 float32) but the collection expects ${dimension}`);
+  }
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}
+
+/**
+ * Validate a vector (right length, finite numbers) and copy it into a Float32Array: an array
+ * of numbers, a typed array, or a base64 string of little-endian float32s.
  * `where` names the offending record in the error, e.g. "records[3]".
  */
 export function toVector(value: unknown, dimension: number, where: string): Float32Array {
+  if (typeof value === 'string') value = fromBase64(value, dimension, where);
   if (!(Array.isArray(value) || ArrayBuffer.isView(value))) {
-    throw new VectraError('INVALID_VECTOR', `${where}.vector must be an array of ${dimension} numbers`);
+    throw new VectraError('INVALID_VECTOR', `${where}.vector must be an array of ${dimension} numbers (or base64 of ${dimension} little-endian float32s)`);
   }
   const arr = value as ArrayLike<unknown>;
   if (arr.length !== dimension) {

@@ -58,6 +58,14 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_PATTERN = /^vk_[0-9A-Za-z]{43}$/;
 const PREFIX_LENGTH = 12;
 const LAST_USED_EVERY_MS = 60_000;
+/** Most keys remembered by authenticate's cache (it starts over when full). */
+const KEY_CACHE_MAX = 10_000;
+
+/** A valid key as authenticate remembers it (by the SHA-256 of the key). */
+interface CachedKey {
+  row: KeyRow;
+  scopes: Set<Scope>;
+}
 
 function base62(bytes: Buffer): string {
   let n = BigInt(`0x${bytes.toString('hex')}`);
@@ -98,6 +106,16 @@ export class Accounts {
   private readonly dummyHash = sha256('vk_dummy');
   private readonly byPrefix: Database.Statement;
   private readonly touch: Database.Statement;
+  private readonly dataVersion: Database.Statement;
+  /**
+   * Keys found valid, by their hash, as of `cachedAt` (SQLite's data_version). Any commit to
+   * system.db by another connection — `vectra keys revoke` from the CLI, another server
+   * process — changes data_version and empties the cache before the next lookup, and this
+   * process's own revocations empty it at once: a revoked key is refused by the very next
+   * request either way (tested).
+   */
+  private readonly cache = new Map<string, CachedKey>();
+  private cachedAt = -1;
 
   constructor(private readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -118,6 +136,7 @@ export class Accounts {
     // Prepared once: they run on every authenticated request.
     this.byPrefix = this.db.prepare('SELECT * FROM api_keys WHERE prefix = ?');
     this.touch = this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
   }
 
   close(): void {
@@ -183,6 +202,7 @@ export class Accounts {
   revokeKey(tenantId: string | null, keyId: string): void {
     const sql = tenantId === null ? 'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL' : 'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL';
     const args = tenantId === null ? [Date.now(), keyId] : [Date.now(), keyId, tenantId];
+    this.cache.clear();
     if (this.db.prepare(sql).run(...args).changes === 0) {
       const exists = this.db.prepare('SELECT tenant_id FROM api_keys WHERE id = ?').get(keyId) as { tenant_id: string } | undefined;
       if (!exists || (tenantId !== null && exists.tenant_id !== tenantId)) throw new VectraError('KEY_NOT_FOUND', `API key ${keyId} does not exist`);
@@ -196,13 +216,21 @@ export class Accounts {
       throw new VectraError('INVALID_API_KEY', 'API key is malformed: expected "vk_" followed by 43 letters and digits');
     }
     const hash = sha256(presented);
-    const rows = this.byPrefix.all(presented.slice(0, PREFIX_LENGTH)) as KeyRow[];
-    let found: KeyRow | null = null;
-    for (const r of rows) if (timingSafeEqual(r.hash, hash)) found = r;
-    // Same work when nothing shares the prefix, so a miss takes as long as a mismatch.
-    if (rows.length === 0) timingSafeEqual(this.dummyHash, hash);
-    if (!found) throw new VectraError('INVALID_API_KEY', 'API key is not valid');
-    if (found.revoked_at !== null) throw new VectraError('API_KEY_REVOKED', 'API key has been revoked; create a new one');
+    const version = this.dataVersion.get() as number;
+    if (version !== this.cachedAt) {
+      this.cache.clear();
+      this.cachedAt = version;
+    }
+    // The cache is keyed by the key's hash, which says nothing about the key to a timer.
+    const cacheKey = hash.toString('base64');
+    let known = this.cache.get(cacheKey);
+    if (!known) {
+      const found = this.lookup(presented, hash);
+      known = { row: found, scopes: new Set(JSON.parse(found.scopes) as Scope[]) };
+      if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
+      this.cache.set(cacheKey, known);
+    }
+    const found = known.row;
     const now = Date.now();
     if (found.expires_at !== null && found.expires_at <= now) throw new VectraError('API_KEY_EXPIRED', 'API key has expired; create a new one');
     if (now - (this.lastUsedWritten.get(found.id) ?? 0) >= LAST_USED_EVERY_MS) {
@@ -214,6 +242,18 @@ export class Accounts {
         if (!storageError(e, this.dataDir)) throw e;
       }
     }
-    return { tenantId: found.tenant_id, keyId: found.id, scopes: new Set(JSON.parse(found.scopes) as Scope[]) };
+    return { tenantId: found.tenant_id, keyId: found.id, scopes: known.scopes };
+  }
+
+  /** The stored row of a presented key that is not revoked, compared in constant time; or a 401 saying why not. */
+  private lookup(presented: string, hash: Buffer): KeyRow {
+    const rows = this.byPrefix.all(presented.slice(0, PREFIX_LENGTH)) as KeyRow[];
+    let found: KeyRow | null = null;
+    for (const r of rows) if (timingSafeEqual(r.hash, hash)) found = r;
+    // Same work when nothing shares the prefix, so a miss takes as long as a mismatch.
+    if (rows.length === 0) timingSafeEqual(this.dummyHash, hash);
+    if (!found) throw new VectraError('INVALID_API_KEY', 'API key is not valid');
+    if (found.revoked_at !== null) throw new VectraError('API_KEY_REVOKED', 'API key has been revoked; create a new one');
+    return found;
   }
 }

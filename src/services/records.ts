@@ -6,7 +6,8 @@ import { modelOf, vectorSourceProblem, zeroVectorProblem, type EmbeddingService 
 export interface RecordBody {
   id?: string;
   text?: string;
-  vector?: number[];
+  /** Numbers, or base64 of little-endian float32s. */
+  vector?: number[] | string;
   metadata?: Metadata;
 }
 

@@ -15,7 +15,8 @@ export type FusionSpec =
 
 export interface SearchBody {
   text?: string;
-  vector?: number[];
+  /** Numbers, or base64 of little-endian float32s. */
+  vector?: number[] | string;
   k?: number;
   ef?: number;
   filter?: Record<string, unknown>;
@@ -156,10 +157,11 @@ export class SearchService {
   }
 
   private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload'): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
-    const vector: ArrayLike<number> = body.vector ?? (await this.embedding.embedQuery(c, body.text!));
+    if (body.vector !== undefined) return c.searchBatched({ vector: body.vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
+    const vector = await this.embedding.embedQuery(c, body.text!);
     // A zero vector ranks every record alike (cosine 0): the order would be arbitrary. Like an
     // empty text, refused; in hybrid mode the keyword side still decides what matches.
-    if (body.vector === undefined && (body.mode ?? 'dense') === 'dense' && isZeroVector(vector)) {
+    if ((body.mode ?? 'dense') === 'dense' && isZeroVector(vector)) {
       throw new VectraError('INVALID_ARGUMENT', `"text" has nothing model "${modelOf(c)}" can embed (no word it knows: only whitespace, punctuation or symbols?); its vector would be all zeros and rank records arbitrarily: search with words`);
     }
     return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });

@@ -23,4 +23,12 @@ export const Metadata = Type.Record(Type.String(), Type.Unknown(), { description
 
 export const DeletedOut = Type.Object({ deleted: Type.Integer() });
 
-export const vectorOf = (limits: Limits) => Type.Array(Type.Number(), { minItems: 1, maxItems: limits.maxDimension });
+/**
+ * A vector: an array of numbers, or base64 of little-endian float32s (as OpenAI's embeddings
+ * API returns with `encoding_format: "base64"`), which skips parsing a JSON number per component.
+ */
+export const vectorOf = (limits: Limits) =>
+  Type.Union([
+    Type.Array(Type.Number(), { minItems: 1, maxItems: limits.maxDimension }),
+    Type.String({ maxLength: Math.ceil((limits.maxDimension * 4) / 3) + 4, contentEncoding: 'base64', description: 'base64 of little-endian float32s' }),
+  ]);
