@@ -40,6 +40,8 @@ export interface Model {
   description: string;
   default?: boolean;
   available: boolean;
+  /** When not available: what stops it and what to do. */
+  reason?: string;
 }
 
 export interface Reranker {
@@ -47,6 +49,7 @@ export interface Reranker {
   provider: string;
   description: string;
   available: boolean;
+  reason?: string;
 }
 
 /** GET /v1/models */

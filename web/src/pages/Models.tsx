@@ -16,7 +16,7 @@ const COLUMNS: Column<Model>[] = [
   { head: 'Model', cell: (m) => <>{m.id}{m.default && <span className="badge">default</span>}</> },
   { head: 'Provider', cell: (m) => m.provider },
   { head: 'Dimension', num: true, cell: (m) => m.dimension },
-  { head: 'Available', cell: (m) => (m.available ? 'yes' : 'no') },
+  { head: 'Available', cell: (m) => (m.available ? 'yes' : <>no{m.reason && <span className="reason">{m.reason}</span>}</>) },
   { head: 'Description', cell: (m) => m.description },
 ];
 
@@ -31,7 +31,7 @@ export function Models() {
       <ErrorNote error={list.error} />
       <ItemTable caption="Embedding models" items={models} itemKey={(m) => m.id} rowData={(m) => ({ 'data-model': m.id })} columns={COLUMNS} />
       {list.data && list.data.rerankers.length > 0 && (
-        <p className="muted">Rerankers: {list.data.rerankers.map((r) => `${r.id}${r.available ? '' : ' (unavailable)'}`).join(', ')}</p>
+        <p className="muted">Rerankers: {list.data.rerankers.map((r) => `${r.id}${r.available ? '' : ` (unavailable${r.reason ? `: ${r.reason}` : ''})`}`).join(', ')}</p>
       )}
       <div className="grid2">
         <EmbedText models={usable} />

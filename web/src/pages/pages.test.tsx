@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { SessionProvider } from '../session';
 import { Records } from './Records';
 import { Search } from './Search';
+import { Models } from './Models';
 import type { SearchAnswer } from '../lib/types';
 
 type Route_ = (url: URL, body: unknown) => [number, unknown] | undefined;
@@ -201,5 +202,26 @@ describe('Search', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
     await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('INVALID_FILTER unknown operator $near'));
     expect(screen.queryByRole('heading', { name: 'Results' })).toBeNull();
+  });
+});
+
+describe('Models', () => {
+  it('says why a model or reranker cannot be used', async () => {
+    const reason = 'its files are not in the model cache and downloads are off (VECTRA_MODEL_DOWNLOADS=off): put them under VECTRA_MODELS_DIR';
+    fakeApi((url) => {
+      if (url.pathname !== '/v1/models') return undefined;
+      return [200, {
+        models: [
+          { id: 'glove-100d-v2', dimension: 100, provider: 'builtin', description: 'built in', default: true, available: true },
+          { id: 'all-MiniLM-L6-v2', dimension: 384, provider: 'onnx', description: 'sentence transformer', available: false, reason },
+        ],
+        rerankers: [{ id: 'ms-marco', provider: 'onnx', description: 'cross-encoder', available: false, reason: 'no files' }],
+      }];
+    });
+    signedIn('/models', '/models', <Models />);
+    const row = (await screen.findByText('all-MiniLM-L6-v2')).closest('tr')!;
+    expect(row.textContent).toContain(`no${reason}`);
+    expect(screen.getByText(/ms-marco \(unavailable: no files\)/)).toBeTruthy();
+    expect(document.querySelectorAll('tr .reason')).toHaveLength(1);
   });
 });
