@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gloveData, groundTruth, queryWords, recallAt, vec } from '../lib/glove-data.js';
-import { diskBytes, SYSTEMS } from './systems.js';
+import { cpuSecondsOf, diskBytes, SYSTEMS } from './systems.js';
 
 const [name, nArg, qArg, runsArg, mode] = process.argv.slice(2);
 const n = Number(nArg);
@@ -24,7 +24,11 @@ const dir = mkdtempSync(join(tmpdir(), `peers-${name}-`));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function pass(knob: number | null, clients: number): Promise<{ seconds: number; latencies: number[]; got: number[][] }> {
+/** Server CPU ms per query over a pass (HTTP systems), from /proc. */
+const serverCpu = () => (adapter.serverPid ? cpuSecondsOf(adapter.serverPid()) : null);
+
+async function pass(knob: number | null, clients: number): Promise<{ seconds: number; latencies: number[]; got: number[][]; cpuMs: number | null }> {
+  const cpu0 = serverCpu();
   const got: number[][] = new Array(queries.length);
   const latencies: number[] = [];
   let next = 0;
@@ -38,7 +42,8 @@ async function pass(knob: number | null, clients: number): Promise<{ seconds: nu
       }
     }),
   );
-  return { seconds: (performance.now() - t0) / 1000, latencies, got };
+  const cpu1 = serverCpu();
+  return { seconds: (performance.now() - t0) / 1000, latencies, got, cpuMs: cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) * 1000) / queries.length };
 }
 
 await adapter.open(dir);
@@ -48,7 +53,7 @@ const points = [];
 if (afterLoad) {
   const p1 = await pass(null, 1);
   const lat = [...p1.latencies].sort((a, b) => a - b);
-  points.push({ knob: null, recall: recallAt(p1.got, truth, K), qps1: queries.length / p1.seconds, qps8: 0, p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] });
+  points.push({ knob: null, recall: recallAt(p1.got, truth, K), qps1: queries.length / p1.seconds, qps8: 0, p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)], cpuMs: p1.cpuMs });
 }
 for (const knob of afterLoad ? [] : (adapter.knob?.values ?? [null])) {
   await pass(knob, 1); // warm-up (and, for Chroma, the ef change)
@@ -56,15 +61,17 @@ for (const knob of afterLoad ? [] : (adapter.knob?.values ?? [null])) {
   const eight: number[] = [];
   let lat: number[] = [];
   let recall = 0;
+  const cpu: number[] = [];
   for (let r = 0; r < Number(runsArg); r++) {
     const p1 = await pass(knob, 1);
     one.push(queries.length / p1.seconds);
     lat = p1.latencies;
     recall = recallAt(p1.got, truth, K);
+    if (p1.cpuMs !== null) cpu.push(p1.cpuMs);
     eight.push(queries.length / (await pass(knob, 8)).seconds);
   }
   lat.sort((a, b) => a - b);
-  points.push({ knob, recall, qps1: median(one), qps8: median(eight), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] });
+  points.push({ knob, recall, qps1: median(one), qps8: median(eight), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)], cpuMs: cpu.length > 0 ? median(cpu) : null });
 }
 const memory = await adapter.memoryBytes();
 const disk = diskBytes(dir);

@@ -30,6 +30,8 @@ export interface Adapter {
   search(query: Float32Array, k: number, knob: number | null): Promise<number[]>;
   /** Resident memory of the process holding the data. */
   memoryBytes(): Promise<number>;
+  /** HTTP systems: the server process, whose CPU time per search the bench reports. */
+  serverPid?(): number;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,13 @@ export function diskBytes(dir: string): number {
     }
   }
   return total;
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc (clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssOf(pid: number): number {
@@ -89,6 +98,7 @@ export function vectraHttp(): Adapter {
     async memoryBytes() {
       return rssOf(server.proc.pid!);
     },
+    serverPid: () => server.proc.pid!,
     async close() {
       await server.stop();
     },
@@ -170,6 +180,7 @@ export function chromaHttp(): Adapter {
     async memoryBytes() {
       return rssOf(proc.pid!);
     },
+    serverPid: () => proc.pid!,
     async close() {
       await stop();
     },

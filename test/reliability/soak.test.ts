@@ -114,7 +114,7 @@ describe(`load and soak (${DURATION_MS / 1000} s at ~80 % of peak)`, () => {
 
     const growth = windows.at(-1)!.rss / windows[0].rss - 1;
     const worst = Math.max(...windows.map((w) => w.p99));
-    process.stdout.write(`# soak: peak ${peak.toFixed(0)} ops/s, target ${target.toFixed(0)} ops/s for ${DURATION_MS / 1000} s; ${windows.reduce((t, w) => t + w.ops, 0)} operations, ${errors.length} errors; p99 per window (ms): ${windows.map((w) => w.p99.toFixed(1)).join(' ')}; RSS ${(windows[0].rss / 2 ** 20).toFixed(0)} → ${(windows.at(-1)!.rss / 2 ** 20).toFixed(0)} MB (${(growth * 100).toFixed(1)} %)\n`);
+    process.stdout.write(`# soak: peak ${peak.toFixed(0)} ops/s, target ${target.toFixed(0)} ops/s for ${DURATION_MS / 1000} s; ${windows.reduce((t, w) => t + w.ops, 0)} operations, ${errors.length} errors; p99 per window (ms): ${windows.map((w) => w.p99.toFixed(1)).join(' ')}; RSS ${(windows[0].rss / 2 ** 20).toFixed(0)} → ${(windows.at(-1)!.rss / 2 ** 20).toFixed(0)} MB (${(growth * 100).toFixed(1)} %); RSS per window (MB): ${windows.map((w) => (w.rss / 2 ** 20).toFixed(0)).join(' ')}\n`);
     assert.deepEqual(errors.slice(0, 5), [], `${errors.length} errors under load`);
     if (FULL) {
       assert.ok(growth < 0.1, `resident memory grew ${(growth * 100).toFixed(1)} %`);
