@@ -23,6 +23,12 @@ export class FlatIndex extends ScannedIndex {
     this.rows.columns[0].set(vectors.subarray(0, labels.length * this.dimension), first * this.dimension);
   }
 
+  /** The vector held for `label` (a view of the index's storage, valid until the next change), or null. */
+  vectorOf(label: number): Float32Array | null {
+    const slot = this.rows.slots.get(label);
+    return slot === undefined ? null : (this.rows.columns[0] as Float32Array).subarray(slot * this.dimension, (slot + 1) * this.dimension);
+  }
+
   /** The k nearest; exact, so there is no candidate breadth to widen. */
   search(query: Float32Array, k: number): Neighbours {
     return this.scanFloats(query, this.metric === 'l2', k);

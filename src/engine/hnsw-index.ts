@@ -3,7 +3,7 @@
  * remove by key). Why usearch over hnswlib-node: docs/engine.md.
  */
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, endianness } from 'node:os';
 import type * as Usearch from 'usearch';
 import { vectorBytes } from './collection-config.js';
 import type { CollectionConfig, HnswConfig } from './types.js';
@@ -21,6 +21,20 @@ function metricFor(config: CollectionConfig): string {
 }
 
 export const DEFAULT_INSERT_THREADS = 1;
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Labels as usearch keys, written as 32-bit halves (little-endian) without a BigInt per key when they fit. */
+function keysOf(labels: number[]): BigUint64Array {
+  const keys = new BigUint64Array(labels.length);
+  if (LITTLE_ENDIAN && labels.every((l) => l <= 0xffffffff)) {
+    const halves = new Uint32Array(keys.buffer);
+    for (let i = 0; i < labels.length; i++) halves[2 * i] = labels[i];
+  } else {
+    for (let i = 0; i < labels.length; i++) keys[i] = BigInt(labels[i]);
+  }
+  return keys;
+}
 
 /**
  * The most removals an HNSW index may absorb (since it was built from scratch) before it must
@@ -140,14 +154,23 @@ export class HnswIndex implements VectorIndex {
     this.index.add(keys, vectors.subarray(from * d, (from + n) * d), threads);
   }
 
+  /** One native call for all of them (a call per key cost ~3 µs: 250 ms for 88,000). */
   remove(labels: number[]): number {
+    if (labels.length === 0) return 0;
+    const keys = keysOf(labels);
+    const counts = this.index.remove(keys) as number[];
     let removed = 0;
-    for (const l of labels) {
-      const key = BigInt(l);
-      const n = this.index.remove(key) as number;
-      // usearch's key table lost track of the key (see maxRemovals): say so now, not at the next add.
-      if (n === 0 && this.index.contains(key)) throw new Error(`usearch could not remove key ${l} it holds (its key table is full of removals)`);
+    const missed: bigint[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const n = Number(counts[i]);
       removed += n;
+      if (n === 0) missed.push(keys[i]);
+    }
+    // usearch's key table lost track of a key (see maxRemovals): say so now, not at the next add.
+    if (missed.length > 0) {
+      const held = this.index.contains(BigUint64Array.from(missed)) as boolean[];
+      const lost = held.findIndex(Boolean);
+      if (lost >= 0) throw new Error(`usearch could not remove key ${missed[lost]} it holds (its key table is full of removals)`);
     }
     return removed;
   }

@@ -144,6 +144,7 @@ export class RecordStore {
       metaVectors: p('SELECT label, vector, metadata FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       allVectors: p('SELECT label, vector FROM records'),
       changedSince: p('SELECT label, vector FROM records WHERE seq > ? ORDER BY label'),
+      changedLabelsSince: p('SELECT label FROM records WHERE seq > ? ORDER BY label').pluck(),
       tombstonesSince: p('SELECT label FROM tombstones WHERE seq > ?'),
       pendingCount: p('SELECT (SELECT COUNT(*) FROM records WHERE seq > ?) + (SELECT COUNT(*) FROM tombstones WHERE seq > ?) AS n'),
       pruneTombstones: opts.readonly ? p('SELECT 1') : p('DELETE FROM tombstones WHERE seq <= ?'),
@@ -314,6 +315,11 @@ export class RecordStore {
     const after = afterId === null ? '' : 'id > ? AND ';
     const args = afterId === null ? [...filter.params, limit] : [afterId, ...filter.params, limit];
     return this.db.prepare(`SELECT ${cols} FROM records WHERE ${after}(${filter.sql}) ORDER BY id LIMIT ?`).all(...args) as RecordRow[];
+  }
+
+  /** Labels of the records written after `seq` (live ones; deletions are tombstones). */
+  changedLabelsSince(seq: number): number[] {
+    return this.st.changedLabelsSince.all(seq) as number[];
   }
 
   changedSince(seq: number): IterableIterator<{ label: number; vector: Buffer }> {

@@ -8,7 +8,14 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Collection, FlatIndex, SYNC_INDEX_LIMIT } from '../../src/engine/index.js';
+import { resolveConfig } from '../../src/engine/collection-config.js';
+import { LiveIndex } from '../../src/engine/live-index.js';
+import { blobToVector, RecordStore } from '../../src/engine/record-store.js';
+import { createIndex } from '../../src/engine/snapshot.js';
+import { prepareRecord } from '../../src/engine/validation.js';
 import { normalized } from '../../src/vector/math.js';
+
+const seqOf = (store: RecordStore) => store.currentSeq();
 import { glove, row } from '../support/glove.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
@@ -85,6 +92,34 @@ describe('deferred indexing', () => {
     assert.equal(ids(c, row(g, 10005))[0], 'w5', 'the new vector is found');
     assert.ok(!ids(c, row(g, 1)).includes('w1'), 'a deleted record stays deleted');
     await c.close();
+  });
+
+  it('a build adopted while newer writes wait carries them from the tail, exactly as SQLite has them', () => {
+    const dir = tempDir();
+    const store = new RecordStore(join(dir, 'records.db'));
+    const config = resolveConfig({ dimension: 100 });
+    const live = new LiveIndex(dir, config, store, { insertThreads: 1, deferIndexing: true }, memoryLogger());
+    const write = (rs: { id: string; vector: number[] }[]) => live.upserted(store.upsert(rs.map((r, i) => prepareRecord(r, 100, `records[${i}]`))));
+    write(records(0, 3000));
+    assert.equal(live.tail.size(), 3000);
+    // A background build read SQLite here…
+    const built = seqOf(store);
+    const graph = createIndex(config, 1);
+    const rows = [...store.changedSince(0)];
+    graph.add(rows.map((r) => r.label), Float32Array.from(rows.flatMap((r) => Array.from(normalized(blobToVector(r.vector))))));
+    // …while these were written: new records, updates of waiting ones and of ones it has, deletes.
+    write(records(3000, 4000));
+    write([...Array.from({ length: 100 }, (_, k) => ({ id: `w${3500 + k}`, vector: row(g, 20000 + k) })), { id: 'w10', vector: row(g, 21000) }]);
+    live.deleted(store.deleteLabels(['w3700', 'w20'].map((id) => store.labelOf(id)!)).deleted);
+    live.adopt(graph, built, 0);
+    // The oracle: what SQLite says was written after the build, prepared for the metric.
+    const expected = new Map([...store.changedSince(built)].map((r) => [r.label, normalized(blobToVector(r.vector))]));
+    assert.equal(expected.size, 1000 - 1 + 1);
+    assert.deepEqual(new Set(live.tail.labels()), new Set(expected.keys()));
+    for (const [label, v] of expected) assert.deepEqual(live.tail.vectorOf(label), v, `label ${label}`);
+    const w10 = store.labelOf('w10')!;
+    assert.ok(!graph.has(w10), 'an updated record leaves the graph until the next build');
+    store.close();
   });
 
   it('closing with records still waiting loses nothing: the next open catches up from SQLite', async () => {
