@@ -148,8 +148,7 @@ export class HnswIndex implements VectorIndex {
   }
 
   private addRange(labels: number[], vectors: Float32Array, from: number, n: number, threads: number): void {
-    const keys = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = BigInt(labels[from + i]);
+    const keys = keysOf(labels.slice(from, from + n));
     const d = this.config.dimension;
     this.index.add(keys, vectors.subarray(from * d, (from + n) * d), threads);
   }

@@ -121,26 +121,37 @@ function throwIfStopped(stop: Int32Array | undefined): void {
   if (stop && Atomics.load(stop, 0) !== 0) throw new Error(CANCELLED);
 }
 
-/** Insert (or re-insert) vectors in batches. Returns how many index entries were replaced. */
-function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop?: Int32Array): number {
-  let replaced = 0;
+/**
+ * Stored rows in batches of BATCH, their vectors prepared for the metric (one row-major
+ * matrix a batch, fresh for each). Checks `stop` before each batch: a worker is never
+ * terminated inside a native call.
+ */
+function forEachBatch(config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop: Int32Array | undefined, each: (labels: number[], vectors: Float32Array) => void): void {
+  const d = config.dimension;
   let labels: number[] = [];
-  let buf = new Float32Array(BATCH * config.dimension);
+  let buf = new Float32Array(BATCH * d);
   const flush = () => {
     if (labels.length === 0) return;
-    // Checked between batches: a worker is never terminated inside a native call.
     throwIfStopped(stop);
-    replaced += index.remove(labels);
-    index.add(labels, buf.subarray(0, labels.length * config.dimension));
+    each(labels, buf.subarray(0, labels.length * d));
     labels = [];
-    buf = new Float32Array(BATCH * config.dimension);
+    buf = new Float32Array(BATCH * d);
   };
   for (const row of rows) {
-    buf.set(prepareVector(config.metric, blobToVector(row.vector)), labels.length * config.dimension);
+    buf.set(prepareVector(config.metric, blobToVector(row.vector)), labels.length * d);
     labels.push(row.label);
     if (labels.length === BATCH) flush();
   }
   flush();
+}
+
+/** Insert (or re-insert) vectors in batches. Returns how many index entries were replaced. */
+function addRows(index: VectorIndex, config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop?: Int32Array): number {
+  let replaced = 0;
+  forEachBatch(config, rows, stop, (labels, vectors) => {
+    replaced += index.remove(labels);
+    index.add(labels, vectors);
+  });
   return replaced;
 }
 
@@ -186,26 +197,13 @@ export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, ro
   const d = config.dimension;
   const missed: number[] = [];
   const missedVectors: Float32Array[] = [];
-  let labels: number[] = [];
-  let buf = new Float32Array(BATCH * d);
-  const check = () => {
-    if (labels.length === 0) return;
-    throwIfStopped(stop);
-    const found = index.searchMany(buf.subarray(0, labels.length * d), 1, RELINK_EF);
-    found.forEach((r, i) => {
+  forEachBatch(config, rows, stop, (labels, vectors) => {
+    index.searchMany(vectors, 1, RELINK_EF).forEach((r, i) => {
       if (r.labels[0] === labels[i] || (r.distances.length > 0 && Math.abs(r.distances[0]) <= 1e-6)) return;
       missed.push(labels[i]);
-      missedVectors.push(buf.slice(i * d, (i + 1) * d));
+      missedVectors.push(vectors.slice(i * d, (i + 1) * d));
     });
-    labels = [];
-    buf = new Float32Array(BATCH * d);
-  };
-  for (const row of rows) {
-    buf.set(prepareVector(config.metric, blobToVector(row.vector)), labels.length * d);
-    labels.push(row.label);
-    if (labels.length === BATCH) check();
-  }
-  check();
+  });
   if (missed.length === 0) return 0;
   const vectors = new Float32Array(missed.length * d);
   missedVectors.forEach((v, i) => vectors.set(v, i * d));
