@@ -2,8 +2,11 @@
  * HNSW through usearch (native, multi-threaded batch insert, f32/f16/i8 storage,
  * remove by key). Why usearch over hnswlib-node: docs/engine.md.
  */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, endianness } from 'node:os';
+import { availableParallelism, endianness, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type * as Usearch from 'usearch';
 import { vectorBytes } from './collection-config.js';
 import type { CollectionConfig, HnswConfig } from './types.js';
@@ -198,7 +201,28 @@ export class HnswIndex implements VectorIndex {
   load(path: string): void {
     const index = this.fresh();
     index.load(path);
+    this.dispose();
     this.index = index;
+  }
+
+  /**
+   * Free the graph's memory now. usearch does not tell V8 how much native memory an index
+   * holds, so a replaced graph stayed resident until the garbage collector happened to
+   * collect its small wrapper: on a server that had just taken a load, one old graph per
+   * background build (docs/benchmarks.md, "Resident memory"). usearch empties an index
+   * before loading one, so loading an empty index file frees it. Empty afterwards.
+   */
+  dispose(): void {
+    if (this.index.size() === 0) return;
+    const file = join(tmpdir(), `vectra-empty-index-${process.pid}-${randomUUID()}.usearch`);
+    try {
+      this.fresh().save(file);
+      this.index.load(file);
+    } catch {
+      // No room for a few hundred bytes in the temp directory: the collector frees it later.
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   memoryBytes(): number {

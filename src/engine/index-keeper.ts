@@ -13,6 +13,7 @@ import { startIndexBuild, type IndexBuild } from './index-builds.js';
 import { maxRemovals, pastRemovalLimit } from './hnsw-index.js';
 import { PqIndex } from './pq-index.js';
 import type { CollectionConfig } from './types.js';
+import { releaseMemorySoon } from './native-memory.js';
 
 /** A failed background build (disk full, say) is retried after this long, not at once. */
 const BUILD_RETRY_MS = 5_000;
@@ -226,6 +227,7 @@ export class IndexKeeper {
       })
       .finally(() => {
         this.build = null;
+        releaseMemorySoon();
         // After a failure (disk full, say) wait before building again rather than spin.
         if (!failed) this.catchUp();
         else if (!this.live.closed) setTimeout(() => this.catchUp(), BUILD_RETRY_MS).unref();

@@ -139,9 +139,11 @@ export class LiveIndex {
       const labels = this.carryTail(tail, seq);
       dead += index.remove(this.store.tombstonesSince(seq)) + index.remove(labels);
     }
+    const old = this.current;
     this.current = index;
     this.waiting = tail;
     this.removals = dead;
+    old.dispose?.();
   }
 
   /**

@@ -28,6 +28,8 @@ export interface VectorIndex {
   load(path: string): void;
   /** Approximate bytes held in memory. */
   memoryBytes(): number;
+  /** Free native memory at once (the index is not used again); what V8 manages needs nothing. */
+  dispose?(): void;
 }
 
 /** Convert an index distance into the engine's score (see SearchHit.score). */

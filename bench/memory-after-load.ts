@@ -1,0 +1,58 @@
+/**
+ * npm run bench:memory-after-load [-- --n 100000] [--root DIR] [--node-args "..."]
+ *
+ * Resident memory of a server that has just taken a load, as `npm run bench:peers` reads it:
+ * `vectra serve` from the build (or the build under --root, to measure another commit), n
+ * GloVe 100-d vectors over HTTP in batches of 1,000, then waiting until the graph holds
+ * them all, 300 searches (ef 160), and 8 s of quiet. Prints VmRSS at each step and, at the
+ * end, where it goes: V8's heap and external memory (prom-client's gauges on /metrics), the
+ * main malloc arena, other anonymous mappings, and file-backed pages (/proc/<pid>/smaps).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnServer } from '../test/support/spawn-server.js';
+import { gloveData, queryWords, ROOT, vec } from './lib/glove-data.js';
+import { poster, upsertAll, waitIndexed } from './lib/server.js';
+
+const { values } = parseArgs({ options: { n: { type: 'string' }, root: { type: 'string' }, 'node-args': { type: 'string' } } });
+const n = Number(values.n ?? 100000);
+const root = values.root ?? ROOT;
+const g = gloveData();
+const queries = queryWords(g, 300);
+const dir = mkdtempSync(join(tmpdir(), 'vectra-memory-'));
+const server = await spawnServer({ cli: join(root, 'dist/cli/main.js'), nodeArgs: (values['node-args'] ?? '').split(' ').filter(Boolean), dataDir: dir, modelCache: join(ROOT, '.cache'), args: [], env: { VECTRA_LOG_LEVEL: 'info' } });
+const post = poster(server.url);
+const mb = (kb: number) => Math.round(kb / 1024);
+const rss = () => mb(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.proc.pid}/status`, 'utf8'))![1]));
+
+const empty = rss();
+const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
+await post('/v1/collections', { name: 'c', model: 'none', dimension: 100 }, apiKey);
+await upsertAll(post, apiKey, 'c', n, 1000, (i) => ({ id: String(i), vector: Array.from(vec(g, i)) }));
+const acknowledged = rss();
+await waitIndexed(server.url, apiKey, 'c');
+const indexed = rss();
+for (const q of queries) await post('/v1/collections/c/search', { vector: Array.from(vec(g, q)), k: 10, ef: 160, return: 'id' }, apiKey);
+const searched = rss();
+await new Promise((r) => setTimeout(r, 8000));
+const quiet = rss();
+
+// Where the quiet figure goes.
+let mapping = '';
+const by = { mainArena: 0, anonymous: 0, fileBacked: 0 };
+for (const line of readFileSync(`/proc/${server.proc.pid}/smaps`, 'utf8').split('\n')) {
+  if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) mapping = line.split(/\s+/).slice(5).join(' ');
+  const m = /^Rss:\s+(\d+) kB/.exec(line);
+  if (!m) continue;
+  if (mapping === '[heap]') by.mainArena += Number(m[1]);
+  else if (mapping === '' || mapping.startsWith('[anon')) by.anonymous += Number(m[1]);
+  else by.fileBacked += Number(m[1]);
+}
+const metrics = await (await fetch(`${server.url}/metrics`)).text();
+const gauge = (name: string) => Math.round(Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? NaN) / 1048576);
+await server.stop();
+rmSync(dir, { recursive: true, force: true });
+
+console.log(`| ${root === ROOT ? 'this build' : root} | ${empty} | ${acknowledged} | ${indexed} | ${searched} | ${quiet} | ${gauge('nodejs_heap_size_total_bytes')} / ${gauge('nodejs_heap_size_used_bytes')} | ${gauge('nodejs_external_memory_bytes')} | ${mb(by.mainArena)} | ${mb(by.anonymous)} | ${mb(by.fileBacked)} |`);
