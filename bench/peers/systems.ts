@@ -75,7 +75,7 @@ export function vectraHttp(): Adapter {
   return {
     name: 'Vectra (HTTP)',
     kind: 'http',
-    configured: 'vectra serve, collection model "none", cosine, HNSW M 16 / efC 200 (defaults), f32; batches of 1,000, 2 in flight; `ef` per request; ingest time = acknowledged, build = until the graph holds every vector',
+    configured: 'vectra serve (node flags as `npm start`), collection model "none", cosine, HNSW M 16 / efC 200, f16 graph rescored exactly (defaults); batches of 1,000, 2 in flight; `ef` per request; ingest time = acknowledged, build = until the graph holds every vector',
     knob: { name: 'ef', values: EF_VALUES },
     async open(dir) {
       server = await serveProcess(dir, ['--rate-limit', '10000000']);
@@ -193,7 +193,7 @@ export function vectraEngine(): Adapter {
   return {
     name: 'Vectra engine (embedded)',
     kind: 'embedded',
-    configured: 'Collection, cosine, HNSW M 16 / efC 200 (defaults), f32, synchronous indexing, upsert batches of 10,000; `ef` per search',
+    configured: 'Collection, cosine, HNSW M 16 / efC 200, f16 graph rescored exactly (defaults), synchronous indexing, upsert batches of 10,000; `ef` per search',
     knob: { name: 'ef', values: EF_VALUES },
     async open(dir) {
       c = await Collection.create(join(dir, 'c'), { dimension: 100, metric: 'cosine' }, { logger: { info: () => undefined, warn: () => undefined, error: () => undefined } as never });
@@ -223,7 +223,7 @@ export function usearchRaw(): Adapter {
   return {
     name: 'usearch 2.25.3 (raw, embedded)',
     kind: 'embedded',
-    configured: 'configured as Vectra configures it: vectors normalized, metric ip, M 16, expansion_add 200, f32, one insert thread, adds of 1,000 (its best graph in `npm run bench:build-order`; one 100k add builds a worse one); breadth per query = max(k, ef), k keys read',
+    configured: 'configured as Vectra configures it: vectors normalized, metric ip, M 16, expansion_add 200, f32 (Vectra's default was f32 until 2026-12-01; f16 now), one insert thread, adds of 1,000 (its best graph in `npm run bench:build-order`; one 100k add builds a worse one); breadth per query = max(k, ef), k keys read',
     knob: { name: 'ef', values: EF_VALUES },
     async open() {
       const { Index } = await import('usearch');

@@ -27,13 +27,25 @@ function intIn(value: unknown, name: string, min: number, max: number): number {
   return value;
 }
 
+/**
+ * A cosine graph keeps its vectors as f16: unit vectors lose nothing a search can see (recall
+ * at every ef the same as f32 on GloVe 100-d), the graph builds 1.6× faster, searches walk
+ * half the bytes, and the graph takes half the memory (docs/benchmarks.md, "f16 by default").
+ * Hits are rescored from the exact f32 vectors, so scores stay exact. Dot and l2 vectors can
+ * exceed f16's range (±65,504), and a flat index scans exact f32 rows: those keep f32.
+ */
+function defaultStorage(metric: string, index: CollectionConfigInput['index']): StorageType {
+  const type = typeof index === 'object' && index !== null ? index.type ?? 'hnsw' : 'hnsw';
+  return metric === 'cosine' && type === 'hnsw' ? 'f16' : 'f32';
+}
+
 /** Validate a collection config and fill in defaults. */
 export function resolveConfig(input: CollectionConfigInput): CollectionConfig {
   if (typeof input !== 'object' || input === null) bad('config must be an object');
   const dimension = intIn(input.dimension, 'dimension', 1, LIMITS.maxDimension);
   const metric = input.metric ?? 'cosine';
   if (!METRICS.includes(metric)) bad(`metric must be one of ${METRICS.join(', ')} (got ${JSON.stringify(metric)})`);
-  const storage = input.storage ?? 'f32';
+  const storage = input.storage ?? defaultStorage(metric, input.index);
   if (!STORAGE.includes(storage)) bad(`storage must be one of ${STORAGE.join(', ')} (got ${JSON.stringify(storage)})`);
   if (storage === 'i8' && metric !== 'cosine') {
     // i8 codes cover [-1, 1]: only unit vectors fit without clipping.

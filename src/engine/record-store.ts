@@ -123,8 +123,10 @@ export class RecordStore {
       })();
     }
     this.db.pragma('busy_timeout = 5000');
-    // Searches read scattered rows: keep more pages than SQLite's default 2 MB.
-    this.db.pragma('cache_size = -16384');
+    // Searches read scattered rows: keep more pages than SQLite's default 2 MB, but not much
+    // more: every collection has its own cache, and the OS caches the file anyway (16 MB cost
+    // 12 MB of a 100k server's resident memory for no measurable speed: docs/benchmarks.md).
+    this.db.pragma('cache_size = -4096');
     this.seq = Number(this.setting('seq') ?? 0);
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Collection, Database } from '../../src/engine/index.js';
 import { HTTP_STATUS } from '../../src/api/error-codes.js';
+import { resolveConfig } from '../../src/engine/collection-config.js';
 import { VectraError } from '../../src/errors.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
@@ -12,6 +13,28 @@ const quiet = { logger: memoryLogger() };
 function code(c: string) {
   return (e: unknown) => e instanceof VectraError && e.code === c;
 }
+
+describe('default storage', () => {
+  it('a cosine graph keeps f16 and answers exact scores; dot, l2 and flat keep f32', async () => {
+    assert.equal(resolveConfig({ dimension: 3 }).storage, 'f16');
+    assert.equal(resolveConfig({ dimension: 3, metric: 'dot' }).storage, 'f32');
+    assert.equal(resolveConfig({ dimension: 3, metric: 'l2' }).storage, 'f32');
+    assert.equal(resolveConfig({ dimension: 3, index: { type: 'flat' } }).storage, 'f32');
+    assert.equal(resolveConfig({ dimension: 3, storage: 'f32' }).storage, 'f32');
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 3 }, quiet);
+    c.upsert([
+      { id: 'a', vector: [0.1234567, 0.7654321, 0.3333333] },
+      { id: 'b', vector: [0.3, 0.2, 0.1] },
+    ]);
+    // Rescored from the f32 vectors: the score is the exact cosine, not f16's rounding of it.
+    const hits = c.search({ vector: [0.3, 0.2, 0.1], k: 2 }).hits;
+    const dot = 0.1234567 * 0.3 + 0.7654321 * 0.2 + 0.3333333 * 0.1;
+    const exact = dot / Math.hypot(0.1234567, 0.7654321, 0.3333333) / Math.hypot(0.3, 0.2, 0.1);
+    assert.equal(hits[0].id, 'b');
+    assert.ok(Math.abs(hits[0].score - 1) < 1e-6, `self ${hits[0].score}`);
+    assert.ok(Math.abs(hits[1].score - exact) < 1e-6, `${hits[1].score} vs ${exact}`);
+  });
+});
 
 describe('collection records', () => {
   it('upserts, gets, updates by id, and counts', async () => {

@@ -36,6 +36,7 @@ const INDEXES: Choice[] = [
   { value: 'flat', label: 'flat', hint: 'an exact scan of every vector' },
 ];
 const STORAGES: Choice[] = [
+  { value: '', label: 'default', hint: 'f16 for a cosine graph (rescored exactly), else f32' },
   { value: 'f32', hint: 'full precision, 4 bytes a dimension' },
   { value: 'f16', hint: 'half the memory' },
   { value: 'i8', hint: 'a quarter of the memory' },
@@ -93,7 +94,7 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
   const [m, setM] = useState('');
   const [efConstruction, setEfConstruction] = useState('');
   const [efSearch, setEfSearch] = useState('');
-  const [storage, setStorage] = useState('f32');
+  const [storage, setStorage] = useState('');
   const [done, setDone] = useState<string | null>(null);
 
   const options = models.data?.models ?? [];
@@ -112,7 +113,7 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
       dimension: raw ? int(dimension) : undefined,
       metric,
       index: scanned ? undefined : indexType === 'flat' ? { type: 'flat' } : { type: 'hnsw', m: int(m), efConstruction: int(efConstruction), efSearch: int(efSearch) },
-      storage,
+      storage: storage || undefined,
     };
     const c = await creating.run(() => api<Collection>('POST', '/v1/collections', body));
     if (c) {
