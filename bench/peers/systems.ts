@@ -223,7 +223,7 @@ export function usearchRaw(): Adapter {
   return {
     name: 'usearch 2.25.3 (raw, embedded)',
     kind: 'embedded',
-    configured: 'configured as Vectra configures it: vectors normalized, metric ip, M 16, expansion_add 200, f32 (Vectra's default was f32 until 2026-12-01; f16 now), one insert thread, adds of 1,000 (its best graph in `npm run bench:build-order`; one 100k add builds a worse one); breadth per query = max(k, ef), k keys read',
+    configured: 'configured as Vectra configures it: vectors normalized, metric ip, M 16, expansion_add 200, f32 (the default of Vectra until 2026-12-01; f16 now), one insert thread, adds of 1,000 (its best graph in `npm run bench:build-order`; one 100k add builds a worse one); breadth per query = max(k, ef), k keys read',
     knob: { name: 'ef', values: EF_VALUES },
     async open() {
       const { Index } = await import('usearch');
