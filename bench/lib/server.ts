@@ -7,8 +7,8 @@ import { ROOT } from './glove-data.js';
 export type { ServerProcess };
 
 /**
- * The node flags `npm start` runs the server with (package.json's start script; the `vectra`
- * command's shebang has the same): benchmarks run it as users do.
+ * The node flags `npm start` runs the server with (package.json's start script; README tells
+ * those who run `vectra serve` themselves to pass them): benchmarks run it as users do.
  */
 export const SERVER_NODE_FLAGS: string[] = (() => {
   const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 /** The `vectra` command: serve, keys, tenants, models, import/export, compress/decompress/eval. Flags mirror the environment variables. */
 import { Command, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../config.js';

@@ -13,7 +13,7 @@ import { startIndexBuild, type IndexBuild } from './index-builds.js';
 import { maxRemovals, pastRemovalLimit } from './hnsw-index.js';
 import { PqIndex } from './pq-index.js';
 import type { CollectionConfig } from './types.js';
-import { releaseMemorySoon } from './native-memory.js';
+import { postponeMemoryRelease, releaseMemorySoon } from './native-memory.js';
 
 /** A failed background build (disk full, say) is retried after this long, not at once. */
 const BUILD_RETRY_MS = 5_000;
@@ -212,6 +212,7 @@ export class IndexKeeper {
   private runBuild(compact: boolean): void {
     const build = startIndexBuild(this.buildRequest(compact ? null : this.meta));
     this.build = build;
+    postponeMemoryRelease();
     let failed = false;
     this.buildDone = build.promise
       .then((meta) => {
@@ -227,10 +228,11 @@ export class IndexKeeper {
       })
       .finally(() => {
         this.build = null;
-        releaseMemorySoon();
         // After a failure (disk full, say) wait before building again rather than spin.
         if (!failed) this.catchUp();
         else if (!this.live.closed) setTimeout(() => this.catchUp(), BUILD_RETRY_MS).unref();
+        // The last of a run of builds: what the load and the builds left can go back.
+        if (!this.build) releaseMemorySoon();
       });
   }
 }

@@ -192,8 +192,10 @@ export class LiveIndex {
   rebuild(): void {
     const index = this.createIndex();
     this.removals = replay(index, this.config, this.store, 0);
+    const old = this.current;
     this.current = index;
     this.waiting = this.emptyTail();
+    old.dispose?.();
   }
 
   /**

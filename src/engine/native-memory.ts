@@ -1,18 +1,25 @@
 /**
- * Giving memory back to the operating system after a background build. Node runs V8's
+ * Giving memory back to the operating system after background builds. Node runs V8's
  * garbage collector only when JavaScript allocates, never because the server went idle: the
- * buffers a load and a build left (request bodies, the tail of waiting records, 60–80 MB at
+ * buffers a load and a build left (request bodies, the tail of waiting records, 60–100 MB at
  * 100k vectors) stayed resident on a quiet server. And glibc's malloc keeps what a thread
  * frees in that thread's arena: the worker's copy of the graph stayed counted too. So a
- * little after a build, one full collection, then `malloc_trim(0)`, which returns the free
- * pages of every arena (through koffi, an FFI with prebuilt binaries; elsewhere than glibc
- * only the collection runs). Measured in docs/benchmarks.md, "Resident memory".
+ * little after the last of a run of builds, a full collection when that much is held in
+ * buffers (it blocks the main thread for a time that grows with the heap: skipped past
+ * MAX_COLLECTED_HEAP), then `malloc_trim(0)`, which returns the free pages of every arena
+ * (through koffi, an FFI with prebuilt binaries; elsewhere than glibc there is no trim).
+ * Measured in docs/benchmarks.md, "Giving memory back after a load".
  */
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
 type Trim = (pad: number) => number;
+
+/** Buffers worth a blocking collection: a load's worth, not a few requests'. */
+const MIN_BUFFERS = 16 * 1024 * 1024;
+/** Past this much live heap a forced full collection would pause every request too long. */
+const MAX_COLLECTED_HEAP = 256 * 1024 * 1024;
 
 let trim: Trim | null | undefined;
 let gc: (() => void) | null | undefined;
@@ -38,19 +45,27 @@ function loadGc(): (() => void) | null {
   }
 }
 
-/** Collect garbage now and return the free pages of every malloc arena (~20–40 ms). Says which ran. */
-export function releaseMemory(): { collected: boolean; trimmed: boolean } {
+/**
+ * Collect garbage (when buffers hold at least MIN_BUFFERS, or `force`, and the heap is under
+ * MAX_COLLECTED_HEAP) and return the free pages of every malloc arena. Says which ran.
+ */
+export function releaseMemory(force = false): { collected: boolean; trimmed: boolean } {
   if (gc === undefined) gc = loadGc();
   if (trim === undefined) trim = loadTrim();
-  gc?.();
+  const m = process.memoryUsage();
+  const collect = gc !== null && (force || m.arrayBuffers >= MIN_BUFFERS) && m.heapUsed <= MAX_COLLECTED_HEAP;
+  if (collect) gc!();
   trim?.(0);
-  return { collected: gc !== null, trimmed: trim !== null };
+  return { collected: collect, trimmed: trim !== null };
 }
 
-/**
- * Release memory `delayMs` from now; calls meanwhile share that one release (builds that
- * follow each other closely pay one collection, after the last).
- */
+/** A build started: the release waits for the end of the run of builds. */
+export function postponeMemoryRelease(): void {
+  if (later) clearTimeout(later);
+  later = null;
+}
+
+/** Release memory `delayMs` from now; calls meanwhile share that one release. */
 export function releaseMemorySoon(delayMs = 2000): void {
   if (later) clearTimeout(later);
   later = setTimeout(() => {

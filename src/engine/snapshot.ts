@@ -197,7 +197,8 @@ const RELINK_K = 4;
  */
 export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop?: Int32Array): number {
   const d = config.dimension;
-  const tie = config.storage === 'f32' ? 1e-6 : 2e-3;
+  // f16 rounds each coordinate by at most 2^-11 of it: a dot product of unit vectors by ~1e-3.
+  const tie = config.storage === 'f32' ? 1e-6 : 1.2e-3;
   const missed: number[] = [];
   const missedVectors: Float32Array[] = [];
   forEachBatch(config, rows, stop, (labels, vectors) => {
