@@ -4,6 +4,7 @@
  * indexing), the removals the graph has absorbed, and the label → id map. Writes reach it only
  * after SQLite has committed them; it never writes to SQLite.
  */
+import { markBusy } from './native-memory.js';
 import { VectraError } from '../errors.js';
 import { FlatIndex } from './flat-index.js';
 import type { EngineLogger } from './logger.js';
@@ -94,8 +95,10 @@ export class LiveIndex {
     return true;
   }
 
+  /** Every operation calls this first: it also tells the memory release the process is busy. */
   assertOpen(): void {
     if (this.isClosed) throw new VectraError('COLLECTION_CLOSED', 'this collection has been closed or dropped');
+    markBusy();
   }
 
   /** Whether large writes may wait in the tail (deferred indexing, and only a graph is slow to insert into). */
