@@ -3,7 +3,7 @@
  *
  * Resident memory of a server that has just taken a load, as `npm run bench:peers` reads it:
  * `vectra serve` from the build (or the build under --root, to measure another commit; with
- * npm start's node flags unless --node-args= says otherwise), n
+ * that checkout's npm start node flags, then --node-args= if given: a later V8 flag wins), n
  * GloVe 100-d vectors over HTTP in batches of 1,000, then waiting until the graph holds
  * them all, 300 searches (ef 160), and 8 s of quiet. Prints VmRSS at each step and, at the
  * end, where it goes: V8's heap and external memory (prom-client's gauges on /metrics), the
@@ -13,9 +13,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { spawnServer } from '../test/support/spawn-server.js';
 import { gloveData, queryWords, ROOT, vec } from './lib/glove-data.js';
-import { poster, SERVER_NODE_FLAGS, upsertAll, waitIndexed } from './lib/server.js';
+import { poster, rssBytes, serveProcess, upsertAll, waitIndexed } from './lib/server.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string' }, root: { type: 'string' }, 'node-args': { type: 'string' } } });
 const n = Number(values.n ?? 100000);
@@ -23,10 +22,10 @@ const root = values.root ?? ROOT;
 const g = gloveData();
 const queries = queryWords(g, 300);
 const dir = mkdtempSync(join(tmpdir(), 'vectra-memory-'));
-const server = await spawnServer({ cli: join(root, 'dist/cli/main.js'), nodeArgs: values['node-args'] !== undefined ? values['node-args'].split(' ').filter(Boolean) : SERVER_NODE_FLAGS, dataDir: dir, modelCache: join(ROOT, '.cache'), args: [], env: { VECTRA_LOG_LEVEL: 'info' } });
+const server = await serveProcess(dir, [], (values['node-args'] ?? '').split(' ').filter(Boolean), root);
 const post = poster(server.url);
 const mb = (kb: number) => Math.round(kb / 1024);
-const rss = () => mb(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.proc.pid}/status`, 'utf8'))![1]));
+const rss = () => Math.round(rssBytes(server.proc.pid!) / 2 ** 20);
 
 const empty = rss();
 const { apiKey } = await post('/v1/auth/register', { name: 'bench' });

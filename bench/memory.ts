@@ -13,19 +13,19 @@
  * vectors − empty is the data (graph, SQLite, id map); text − vectors the model (its shared word
  * vectors and its workers; text − text,1 one worker). Prints Markdown for docs/benchmarks.md.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gloveData, vec } from './lib/glove-data.js';
 import { sentences } from './lib/sentences.js';
-import { poster, serveProcess, upsertAll, waitIndexed, type ServerProcess } from './lib/server.js';
+import { poster, rssBytes, serveProcess, upsertAll, waitIndexed, type ServerProcess } from './lib/server.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--records');
 const N = at >= 0 ? Number(args[at + 1]) : 62000;
 const MB = 2 ** 20;
 
-const rssMB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMB = (pid: number) => rssBytes(pid) / 2 ** 20;
 
 async function figures(s: ServerProcess) {
   const text = await (await fetch(`${s.url}/metrics`)).text();

@@ -1,27 +1,30 @@
 /** The real server as its own process (built JS) for benchmarks, and the HTTP calls they share. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnServer, type ServerProcess } from '../../test/support/spawn-server.js';
+import { rssBytes, spawnServer, type ServerProcess } from '../../test/support/spawn-server.js';
 import { ROOT } from './glove-data.js';
 
 export type { ServerProcess };
+export { rssBytes };
 
 /**
- * The node flags `npm start` runs the server with (package.json's start script; README tells
- * those who run `vectra serve` themselves to pass them): benchmarks run it as users do.
+ * The node flags `npm start` runs the server with in the checkout at `root` (its
+ * package.json's start script; README tells those who run `vectra serve` themselves to pass
+ * them): benchmarks run it as users do.
  */
-export const SERVER_NODE_FLAGS: string[] = (() => {
-  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+function startFlags(root: string): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
   return start.slice(start.indexOf('node') + 1, start.indexOf('dist/cli/main.js'));
-})();
+}
 
 /**
  * `vectra serve` on a free port with the repo's model cache; resolves once it listens.
  * It logs one line per request at info, as in production: the pipe is read, only the
- * address is kept.
+ * address is kept. `root` is the checkout whose build runs (another commit's worktree, to
+ * compare); `nodeArgs` come after its npm start's flags (a later V8 flag wins).
  */
-export function serveProcess(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
-  return spawnServer({ cli: join(ROOT, 'dist/cli/main.js'), nodeArgs: [...SERVER_NODE_FLAGS, ...nodeArgs], dataDir, modelCache: join(ROOT, '.cache'), args: extraArgs, env: { VECTRA_LOG_LEVEL: 'info' } });
+export function serveProcess(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = [], root = ROOT): Promise<ServerProcess> {
+  return spawnServer({ cli: join(root, 'dist/cli/main.js'), nodeArgs: [...startFlags(root), ...nodeArgs], dataDir, modelCache: join(ROOT, '.cache'), args: extraArgs, env: { VECTRA_LOG_LEVEL: 'info' } });
 }
 
 /** POST JSON (with an API key when given); a status ≥ 300 throws with the answer. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Collection } from '../../src/engine/index.js';
 import { normalized } from '../../src/vector/math.js';
 import { ROOT } from '../lib/glove-data.js';
-import { poster, serveProcess, upsertAll, waitIndexed, type ServerProcess } from '../lib/server.js';
+import { poster, rssBytes, serveProcess, upsertAll, waitIndexed, type ServerProcess } from '../lib/server.js';
 
 export interface Adapter {
   name: string;
@@ -58,10 +58,7 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
+const rssOf = (pid: number) => rssBytes(pid) || 0;
 
 const row = (v: Float32Array, i: number, dim: number) => v.subarray(i * dim, (i + 1) * dim);
 /** Embedded systems hold their data in this process. */

@@ -84,7 +84,7 @@ export function markBusy(): void {
  * release.
  */
 export function releaseMemorySoon(delayMs = 2000): void {
-  if (later) clearTimeout(later);
+  postponeMemoryRelease();
   const attempt = () => {
     if (performance.now() - lastBusy < IDLE_MS) {
       later = setTimeout(attempt, delayMs);

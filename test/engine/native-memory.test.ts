@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { HnswIndex } from '../../src/engine/hnsw-index.js';
 import { resolveConfig } from '../../src/engine/collection-config.js';
 import { Collection } from '../../src/engine/index.js';
 import { releaseMemory } from '../../src/engine/native-memory.js';
+import { rssBytes } from '../support/spawn-server.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
 // RSS from /proc and malloc_trim are Linux (glibc) matters; CI runs Debian.
 const linux = process.platform === 'linux';
-const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
+const rssMb = () => rssBytes('self') / 2 ** 20;
 
 describe('giving memory back', { skip: !linux && 'Linux only' }, () => {
   it('collects only when buffers hold a load’s worth (or when forced), and trims', () => {

@@ -11,10 +11,10 @@
  * (VECTRA_RELIABILITY=full). Replay a run with VECTRA_FUZZ_SEED=<the printed seed>.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { serveProcess } from '../support/process.js';
+import { rssBytes } from '../support/spawn-server.js';
 import { client, register } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 import { FULL } from './scale.js';
@@ -470,10 +470,7 @@ async function send(base: string, r: Req): Promise<Outcome> {
   return { status: res.status, code, failure: null };
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+const rssMb = (pid: number) => rssBytes(pid) / 2 ** 20;
 
 function summarize(r: Req): string {
   const body = r.body === undefined ? '' : ` body(${r.body.length} B)=${JSON.stringify(r.body.subarray(0, 160).toString('latin1'))}`;

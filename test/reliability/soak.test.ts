@@ -9,9 +9,9 @@
  * these, it does not judge them).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { serveProcess } from '../support/process.js';
+import { rssBytes } from '../support/spawn-server.js';
 import { client, register } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 import { FULL, rng } from './scale.js';
@@ -23,7 +23,6 @@ const CLIENTS = 8;
 const RECORDS = 20_000;
 const DIM = 32;
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
 describe(`load and soak (${DURATION_MS / 1000} s at ~80 % of peak)`, () => {
@@ -94,7 +93,7 @@ describe(`load and soak (${DURATION_MS / 1000} s at ~80 % of peak)`, () => {
     let windowEnd = start + WINDOW_MS;
     const closeWindows = (now: number) => {
       while (now >= windowEnd) {
-        windows.push({ p99: pct(lat, 0.99), p50: pct(lat, 0.5), ops: lat.length, rss: rssOf(s.proc.pid!) });
+        windows.push({ p99: pct(lat, 0.99), p50: pct(lat, 0.5), ops: lat.length, rss: rssBytes(s.proc.pid!) });
         lat = [];
         windowEnd += WINDOW_MS;
       }

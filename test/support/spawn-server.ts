@@ -5,6 +5,7 @@
  * outside a test run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface SpawnOptions {
   /** The CLI entry: src/cli/main.ts (with `--import tsx` in `nodeArgs`) or the built dist/cli/main.js. */
@@ -68,4 +69,10 @@ export async function spawnServer(o: SpawnOptions): Promise<ServerProcess> {
       await exited;
     },
   };
+}
+
+/** Resident memory of a process (VmRSS, Linux) in bytes; NaN when it has none (it exited). */
+export function rssBytes(pid: number | 'self'): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
 }
