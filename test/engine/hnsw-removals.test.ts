@@ -46,8 +46,24 @@ describe('HNSW under many removals (usearch limits)', () => {
     assert.equal(idx.contains(BigInt(missed!)), true, 'the key it failed to remove is still there');
   });
 
-  it('the limit: max(40 − live, live / 4) removals', () => {
-    assert.deepEqual([0, 10, 30, 100, 1000, 100_000].map(maxRemovals), [40, 30, 10, 25, 250, 25_000]);
+  it('the limit: max(40 − live, live / 4) removals, none when nothing is live', () => {
+    assert.deepEqual([0, 1, 10, 30, 100, 1000, 100_000].map(maxRemovals), [0, 39, 30, 10, 25, 250, 25_000]);
+  });
+
+  it('every record deleted, then reopened: the process survives and the collection is empty and usable', async () => {
+    // Before the limit was 0 for an empty graph, this reopen aborted the process in malloc().
+    for (const storage of ['f32', 'f16'] as const) {
+      const dir = join(tempDir(), 'c');
+      let c = await Collection.create(dir, { dimension: D, storage }, { logger: memoryLogger() });
+      c.upsert(Array.from({ length: 25 }, (_, i) => ({ id: `r${i}`, vector: [i, 1, 2, 3] })));
+      c.deleteWhere({ gone: { $exists: false } });
+      await c.close();
+      c = await Collection.open(dir, { logger: memoryLogger() });
+      assert.equal(c.count(), 0);
+      c.upsert([{ id: 'again', vector: [1, 2, 3, 4] }]);
+      assert.deepEqual(c.search({ vector: [1, 2, 3, 4], k: 3, include: 'id' }).hits.map((h) => h.id), ['again']);
+      await c.close();
+    }
   });
 
   it('a small collection churned by upserts and deletes, reopened along the way: never loses a key, never logs an error', async () => {
