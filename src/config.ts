@@ -57,6 +57,18 @@ export interface Config {
   deferredIndexing: boolean;
   /** Threads a background graph build inserts with (default: every core). */
   buildThreads: number;
+  /** The change feed keeps a change while either holds: younger than minAgeMs, or among the minCount newest. */
+  changeRetention: { minAgeMs: number; minCount: number };
+  realtime: {
+    /** WebSocket: largest message accepted, connections per API key, requests in flight per connection. */
+    wsMaxMessageBytes: number;
+    wsMaxConnectionsPerKey: number;
+    wsMaxInFlight: number;
+    /** Bytes a connection may have waiting to be sent before it is closed as a slow reader. */
+    wsMaxBufferedBytes: number;
+    /** Webhook URLs may point at loopback, private, link-local and metadata addresses. */
+    webhookAllowPrivate: boolean;
+  };
 }
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENV, string | undefined>>;
@@ -90,6 +102,13 @@ export const ENV = {
   synchronous: 'VECTRA_SYNCHRONOUS',
   deferredIndexing: 'VECTRA_DEFERRED_INDEXING',
   buildThreads: 'VECTRA_BUILD_THREADS',
+  changeRetentionSeconds: 'VECTRA_CHANGES_RETENTION_SECONDS',
+  changeRetentionCount: 'VECTRA_CHANGES_RETENTION_COUNT',
+  wsMaxMessageBytes: 'VECTRA_WS_MAX_MESSAGE_BYTES',
+  wsMaxConnectionsPerKey: 'VECTRA_WS_MAX_CONNECTIONS_PER_KEY',
+  wsMaxInFlight: 'VECTRA_WS_MAX_IN_FLIGHT',
+  wsMaxBufferedBytes: 'VECTRA_WS_MAX_BUFFERED_BYTES',
+  webhookAllowPrivate: 'VECTRA_WEBHOOK_ALLOW_PRIVATE',
 } as const;
 
 /** Where `vite build` puts the dashboard: web/dist at the repository root (same path from src/ and dist/). */
@@ -130,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const dashboard = get('dashboardDir') || BUILT_DASHBOARD_DIR;
   const downloads = get('modelDownloads') || 'on';
   if (downloads !== 'on' && downloads !== 'off') throw new ConfigError(`${ENV.modelDownloads}=${downloads}: expected "on" or "off"`);
+  const allowPrivate = get('webhookAllowPrivate') || 'false';
+  if (allowPrivate !== 'true' && allowPrivate !== 'false') throw new ConfigError(`${ENV.webhookAllowPrivate}=${allowPrivate}: expected "true" or "false"`);
   const hub = get('modelHub') || DEFAULT_HUB_URL;
   if (!/^https?:\/\/[^/\s]+/.test(hub)) throw new ConfigError(`${ENV.modelHub}=${hub}: expected an http(s) URL such as ${DEFAULT_HUB_URL}`);
   return {
@@ -152,6 +173,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     synchronous: sync,
     deferredIndexing: deferred === 'on',
     buildThreads: int('buildThreads', availableParallelism(), 1, 256),
+    changeRetention: {
+      minAgeMs: int('changeRetentionSeconds', 7 * 24 * 3600, 0, 100 * 365 * 24 * 3600) * 1000,
+      minCount: int('changeRetentionCount', 1_000_000, 0, Number.MAX_SAFE_INTEGER),
+    },
+    realtime: {
+      wsMaxMessageBytes: int('wsMaxMessageBytes', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      wsMaxConnectionsPerKey: int('wsMaxConnectionsPerKey', 100, 1, 1_000_000),
+      wsMaxInFlight: int('wsMaxInFlight', 32, 1, 10_000),
+      wsMaxBufferedBytes: int('wsMaxBufferedBytes', 16 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+      webhookAllowPrivate: allowPrivate === 'true',
+    },
     limits: {
       rateLimitPerMinute: int('rateLimitPerMinute', 6000, 1, 10_000_000),
       bodyLimitBytes: int('bodyLimitBytes', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

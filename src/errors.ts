@@ -21,6 +21,10 @@ export const ERROR_CODES = [
   'RECORD_NOT_FOUND',
   'COLLECTION_LOADING',
   'COLLECTION_CLOSED',
+  // realtime: the change feed no longer holds what was asked (the error carries oldestSeq)
+  'CHANGES_EXPIRED',
+  'WEBHOOK_NOT_FOUND',
+  'WEBHOOK_URL_FORBIDDEN',
   // accounts
   'INVALID_API_KEY',
   'API_KEY_REVOKED',

@@ -19,6 +19,7 @@ import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
 import { ServerStats } from './services/stats.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
+import { EventBus } from './realtime/bus.js';
 
 export interface RunningServer {
   app: App;
@@ -70,22 +71,31 @@ export async function startServer(config: Config): Promise<RunningServer> {
     threads: config.embedThreads ?? undefined,
   });
   const models = modelSetup.registry;
-  const spaces = new TenantSpaces(config.dataDir, {
+  const bus = new EventBus();
+  const spaces = new TenantSpaces(
+    config.dataDir,
+    {
     logger: logger.child({ component: 'engine' }),
     synchronous: config.synchronous,
     deferIndexing: config.deferredIndexing,
     buildThreads: config.buildThreads,
     filterLimits: { ...DEFAULT_FILTER_LIMITS, maxDepth: config.limits.maxFilterDepth },
-  });
+    changeRetention: config.changeRetention,
+    },
+    (tenantId, collection, b) => bus.publish(tenantId, b.op === 'upsert' ? 'record.upserted' : 'record.deleted', { collection, ids: b.ids, fromSeq: b.fromSeq, seq: b.seq }),
+  );
   const embedding = new EmbeddingService(models, modelSetup.rerankers);
-  const collections = new CollectionService(spaces, embedding, config.limits.maxDimension);
+  const collections = new CollectionService(spaces, embedding, config.limits.maxDimension, bus);
   const ingest = new IngestService(collections, embedding);
   const jobLog = logger.child({ component: 'jobs' });
-  const importJobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) });
+  const importJobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
+    bus.publish(tenantId, job.status === 'done' ? 'job.completed' : 'job.failed', { job }),
+  );
   let loaded = false;
   const services: Services = {
     config,
     accounts,
+    bus,
     modelBench: new ModelBench(models, modelSetup.pool, config.wordnetDir),
     collections,
     embedding,

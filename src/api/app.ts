@@ -18,6 +18,7 @@ import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
 import documentRoutes from './routes/documents.js';
 import accountRoutes from './routes/accounts.js';
+import changeRoutes from './routes/changes.js';
 import collectionRoutes from './routes/collections.js';
 import modelRoutes from './routes/models.js';
 import opsRoutes from './routes/ops.js';
@@ -111,6 +112,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   accountRoutes(app, services);
   collectionRoutes(app, services);
   recordRoutes(app, services);
+  changeRoutes(app, services);
   ingestRoutes(app, services);
   documentRoutes(app, services);
   searchRoutes(app, services);

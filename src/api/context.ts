@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
+import type { EventBus } from '../realtime/bus.js';
 import type { ModelBench } from '../embed/benchmark.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
@@ -18,6 +19,8 @@ export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression,
 export interface Services {
   config: Config;
   accounts: Accounts;
+  /** In-process events per tenant (src/realtime/bus.ts). */
+  bus: EventBus;
   modelBench: ModelBench;
   collections: CollectionService;
   /** Collections' models, embedding texts and queries, the model catalogue. */

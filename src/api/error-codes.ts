@@ -44,6 +44,9 @@ export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   COLLECTION_LOADING: 503,
   // Only while a request races a drop: the error handler answers COLLECTION_NOT_FOUND instead.
   COLLECTION_CLOSED: 503,
+  CHANGES_EXPIRED: 410,
+  WEBHOOK_NOT_FOUND: 404,
+  WEBHOOK_URL_FORBIDDEN: 400,
   INVALID_API_KEY: 401,
   API_KEY_REVOKED: 401,
   API_KEY_EXPIRED: 401,

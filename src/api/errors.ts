@@ -29,8 +29,8 @@ const STATUS_CODES: Record<number, ApiErrorCode> = {
 };
 
 /** The envelope, with the code's own status unless Fastify chose another one. */
-export function send(reply: FastifyReply, code: ApiErrorCode, message: string, status = HTTP_STATUS[code]): FastifyReply {
-  return reply.code(status).type('application/json').send({ error: { code, message } });
+export function send(reply: FastifyReply, code: ApiErrorCode, message: string, status = HTTP_STATUS[code], details?: Record<string, unknown>): FastifyReply {
+  return reply.code(status).type('application/json').send({ error: { code, message, ...details } });
 }
 
 /** The API's error handler; `dataDir` is examined to explain disk I/O errors (see storageError). */
@@ -45,7 +45,7 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     // request had come after the drop.
     if (err.code === 'COLLECTION_CLOSED') return send(reply, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
     if (err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
-    return send(reply, err.code, err.message);
+    return send(reply, err.code, err.message, undefined, 'details' in err ? err.details : undefined);
   }
   if (err.validation) {
     const where = err.validationContext ?? 'body';

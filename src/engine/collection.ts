@@ -3,7 +3,7 @@
  * snapshotted in the background). This file is the facade: lifecycle, writes, reads and stats.
  * The work is done by three parts it wires together, none of which calls back into it:
  *
- *   RecordStore    (record-store.ts)    SQLite: records, fields, tombstones, sequence numbers
+ *   RecordStore    (record-store.ts)    SQLite: records, fields, tombstones, the change feed
  *   LiveIndex      (live-index.ts)      the vector index, the tail not yet in it, label → id
  *   IndexKeeper    (index-keeper.ts)    load and catch-up, background builds, snapshots
  *   SearchPlanner  (search-planner.ts)  plan choice, graph/filtered/exact search, batching, hits
@@ -24,7 +24,7 @@ import { IndexKeeper } from './index-keeper.js';
 import { LiveIndex } from './live-index.js';
 import { defaultLogger, type EngineLogger } from './logger.js';
 import { PqIndex } from './pq-index.js';
-import { blobToVector, RecordStore, type HighlightMarks, type PreparedRecord, type RecordRow } from './record-store.js';
+import { blobToVector, RecordStore, type ChangeOp, type ChangeRetention, type ChangeRow, type HighlightMarks, type PreparedRecord, type RecordRow } from './record-store.js';
 import { SearchPlanner } from './search-planner.js';
 import type { CollectionConfig, CollectionConfigInput, KeywordRequest, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
 import { prepareRecord } from './validation.js';
@@ -34,8 +34,40 @@ export { MAX_TAIL, SYNC_INDEX_LIMIT } from './live-index.js';
 
 export const DB_FILE = 'records.db';
 
+/** What one committed write changed: its records' ids, in the feed's order, and their sequence numbers. */
+export interface ChangeBatch {
+  op: ChangeOp;
+  ids: string[];
+  /** Sequence numbers fromSeq … seq, one per id. */
+  fromSeq: number;
+  seq: number;
+  /** Unix milliseconds of the commit. */
+  at: number;
+}
+
+export interface Change {
+  seq: number;
+  op: ChangeOp;
+  id: string;
+  /** ISO time of the write. */
+  at: string;
+  /** With `includeRecord`: the record as it is now (null when deleted since). */
+  record?: StoredRecord | null;
+}
+
+export interface ChangePage {
+  changes: Change[];
+  /** Pass as `since` for the next page. */
+  nextSince: number;
+  latestSeq: number;
+}
+
 export interface CollectionOptions {
   logger?: EngineLogger;
+  /** Called after each committed write, synchronously (a throwing listener is logged, never fails the write). */
+  onChange?: (batch: ChangeBatch) => void;
+  /** How long the change feed is kept (default: 7 days or 1,000,000 changes, whichever keeps more). */
+  changeRetention?: ChangeRetention;
   /** SQLite durability: "full" (default) survives power loss, "normal" only process crashes. */
   synchronous?: 'full' | 'normal';
   /** Take a background snapshot after this many changed records (default 20,000). */
@@ -109,12 +141,14 @@ export class Collection {
   private readonly planner: SearchPlanner;
   private readonly filterLimits: FilterLimits;
   private readonly log: EngineLogger;
+  private readonly onChange: ((batch: ChangeBatch) => void) | undefined;
   private fieldsCache: { seq: number; fields: ComparableField[] } | null = null;
 
   private constructor(readonly dir: string, store: RecordStore, config: CollectionConfig, options: CollectionOptions) {
     this.store = store;
     this.config = config;
     this.log = options.logger ?? defaultLogger();
+    this.onChange = options.onChange;
     this.filterLimits = options.filterLimits ?? DEFAULT_FILTER_LIMITS;
     const insertThreads = options.insertThreads ?? DEFAULT_INSERT_THREADS;
     this.live = new LiveIndex(dir, config, store, { insertThreads, deferIndexing: options.deferIndexing ?? false }, this.log);
@@ -141,7 +175,7 @@ export class Collection {
   }
 
   private static async openWith(dir: string, config: CollectionConfig | null, options: CollectionOptions): Promise<Collection> {
-    const store = new RecordStore(join(dir, DB_FILE), { synchronous: options.synchronous });
+    const store = new RecordStore(join(dir, DB_FILE), { synchronous: options.synchronous, changeRetention: options.changeRetention });
     try {
       const c = new Collection(dir, store, store.initConfig(config), options);
       await c.keeper.open();
@@ -155,11 +189,11 @@ export class Collection {
   // ---------------------------------------------------------------- writes
 
   /** Atomic batch upsert by id: every record is stored, or none. */
-  upsert(records: RecordInput[]): { ids: string[]; inserted: number; updated: number } {
+  upsert(records: RecordInput[]): { ids: string[]; inserted: number; updated: number; seq: number } {
     this.live.assertOpen();
     if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
     const prepared = records.map((r, i) => prepareRecord(r, this.config.dimension, `records[${i}]`));
-    if (prepared.length === 0) return { ids: [], inserted: 0, updated: 0 };
+    if (prepared.length === 0) return { ids: [], inserted: 0, updated: 0, seq: this.store.currentSeq() };
     return { ids: prepared.map((r) => r.id), ...this.commitPrepared(prepared) };
   }
 
@@ -200,17 +234,69 @@ export class Collection {
   }
 
   /** One transaction for validated records, then the live index (graph now, or the tail) and the upkeep. */
-  private commitPrepared(prepared: PreparedRecord[]): { inserted: number; updated: number } {
+  private commitPrepared(prepared: PreparedRecord[]): { inserted: number; updated: number; seq: number } {
     const res = this.store.upsert(prepared);
     this.keeper.changed(res.labels.length, this.live.upserted(res));
-    return { inserted: res.inserted, updated: res.updated };
+    this.announce('upsert', res.ids, res.seq);
+    return { inserted: res.inserted, updated: res.updated, seq: res.seq };
   }
 
   private deleteLabels(labels: number[]): number {
     if (labels.length === 0) return 0;
-    const { deleted } = this.store.deleteLabels(labels);
+    const { deleted, ids, seq } = this.store.deleteLabels(labels);
+    if (deleted.length === 0) return 0;
     this.keeper.changed(deleted.length, { rebuilt: this.live.deleted(deleted) });
+    this.announce('delete', ids, seq);
     return deleted.length;
+  }
+
+  private announce(op: ChangeOp, ids: string[], seq: number): void {
+    if (!this.onChange || ids.length === 0) return;
+    try {
+      this.onChange({ op, ids, fromSeq: seq - ids.length + 1, seq, at: Date.now() });
+    } catch (e) {
+      this.log.error({ dir: this.dir, err: (e as Error).message }, 'change listener failed (the write is committed)');
+    }
+  }
+
+  /**
+   * The raw change log after `since` (at most `limit` rows): each change with `tx`, the seq of
+   * its write's first change, so that readers can group a write's changes. No retention check:
+   * compare `oldest` with `since` (see `changes`).
+   */
+  changeLog(since: number, limit: number): { changes: ChangeRow[]; oldest: number; latest: number } {
+    this.live.assertOpen();
+    return this.store.changes(since, limit);
+  }
+
+  /** The collection's sequence number: that of its latest change. */
+  get seq(): number {
+    return this.store.currentSeq();
+  }
+
+  /**
+   * The change feed: changes after `since`, in order, at most `limit` (1–10,000). CHANGES_EXPIRED
+   * when `since` is older than the retention keeps (the error names the oldest seq kept).
+   */
+  changes(since: number, limit = 100, opts: { includeRecord?: boolean } = {}): ChangePage {
+    this.live.assertOpen();
+    if (!Number.isSafeInteger(since) || since < 0) throw new VectraError('INVALID_ARGUMENT', 'since must be an integer ≥ 0 (a seq from a write answer or a previous page)');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 10000');
+    const { changes, oldest, latest } = this.store.changes(since, limit);
+    if (since < oldest - 1 && since < latest) {
+      throw new VectraError('CHANGES_EXPIRED', `changes after seq ${since} are no longer kept: the oldest kept is seq ${oldest}; read the current records (GET …/records) and follow the feed from since=${oldest - 1}`, { oldestSeq: oldest });
+    }
+    if (since > latest) throw new VectraError('INVALID_ARGUMENT', `since ${since} is ahead of the collection's latest seq ${latest}`);
+    const rows = opts.includeRecord ? this.store.rowsByIds([...new Set(changes.map((c) => c.id))]) : null;
+    const out = changes.map((c): Change => {
+      const change: Change = { seq: c.seq, op: c.op, id: c.id, at: new Date(c.at).toISOString() };
+      if (rows) {
+        const row = rows.get(c.id);
+        change.record = row ? rowToRecord(row) : null;
+      }
+      return change;
+    });
+    return { changes: out, nextSince: out.length > 0 ? out[out.length - 1].seq : since, latestSeq: latest };
   }
 
   /** Labels of the ids that exist. */

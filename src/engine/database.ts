@@ -10,11 +10,16 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { VectraError } from '../errors.js';
 import { probeDisk } from './disk.js';
-import { Collection, DB_FILE, type CollectionOptions } from './collection.js';
+import { Collection, DB_FILE, type ChangeBatch, type CollectionOptions } from './collection.js';
 import { defaultLogger } from './logger.js';
 import type { CollectionConfigInput } from './types.js';
 
 export const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface DatabaseOptions extends Omit<CollectionOptions, 'onChange'> {
+  /** Called after each committed write of any collection, with the collection's name. */
+  onChange?: (collection: string, batch: ChangeBatch) => void;
+}
 
 type Slot = { state: 'loading'; promise: Promise<Collection> } | { state: 'ready'; collection: Collection } | { state: 'failed'; error: Error };
 
@@ -23,7 +28,7 @@ export class Database {
   /** Resolves when every collection present at open has loaded (or failed to). */
   readonly ready: Promise<void>;
 
-  private constructor(readonly root: string, private readonly options: CollectionOptions) {
+  private constructor(readonly root: string, private readonly options: DatabaseOptions) {
     mkdirSync(root, { recursive: true });
     const loads: Promise<unknown>[] = [];
     for (const name of readdirSync(root)) {
@@ -34,14 +39,19 @@ export class Database {
         continue;
       }
       if (!existsSync(join(dir, DB_FILE))) continue;
-      loads.push(this.track(name, Collection.open(dir, options)));
+      loads.push(this.track(name, Collection.open(dir, this.optionsFor(name))));
     }
     this.ready = Promise.allSettled(loads).then(() => undefined);
   }
 
   /** Open the database at `root`; collections load in the background (see `ready`). */
-  static open(root: string, options: CollectionOptions = {}): Database {
+  static open(root: string, options: DatabaseOptions = {}): Database {
     return new Database(root, options);
+  }
+
+  private optionsFor(name: string): CollectionOptions {
+    const { onChange, ...rest } = this.options;
+    return onChange ? { ...rest, onChange: (batch) => onChange(name, batch) } : rest;
   }
 
   /**
@@ -82,10 +92,10 @@ export class Database {
     if (this.slots.has(name)) throw new VectraError('COLLECTION_EXISTS', `collection "${name}" already exists; pick another name or delete it first`);
     const tmp = join(this.root, `.creating-${name}-${randomBytes(4).toString('hex')}`);
     const promise = (async () => {
-      const c = await Collection.create(tmp, config, this.options);
+      const c = await Collection.create(tmp, config, this.optionsFor(name));
       await c.discard();
       renameSync(tmp, join(this.root, name));
-      return Collection.open(join(this.root, name), this.options);
+      return Collection.open(join(this.root, name), this.optionsFor(name));
     })();
     promise.catch(() => rmSync(tmp, { recursive: true, force: true }));
     // A file system error here may be a full or read-only disk in disguise: say which.

@@ -1,7 +1,8 @@
 /**
- * The source of truth: one SQLite file per collection in WAL mode. Every write transaction
- * takes the next sequence number; vector index snapshots say which sequence they cover, and
- * replay what came after from here (`records.seq`, `tombstones.seq`).
+ * The source of truth: one SQLite file per collection in WAL mode. Every change (a record
+ * upserted or deleted) takes the next sequence number, in the write's own transaction, and is
+ * logged in `changes` — the collection's change feed. Vector index snapshots say which
+ * sequence they cover, and replay what came after from here (`records.seq`, `tombstones.seq`).
  */
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
@@ -30,6 +31,15 @@ CREATE TABLE IF NOT EXISTS fields (
 CREATE INDEX IF NOT EXISTS fields_label ON fields(label);
 CREATE TABLE IF NOT EXISTS tombstones (label INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones(seq);
+`;
+
+/**
+ * The change feed: one row per upserted or deleted record, keyed by its sequence number.
+ * `tx` is the sequence number of the write's first change (a write's changes share it);
+ * op 1 = upsert, 2 = delete. Every change above the `changes_floor` setting is here.
+ */
+const CHANGES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, tx INTEGER NOT NULL, op INTEGER NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL);
 `;
 
 /**
@@ -78,6 +88,7 @@ export interface PreparedRecord {
 }
 
 export interface WriteResult {
+  /** The sequence number of the write's last change; its first is `seq - labels.length + 1`. */
   seq: number;
   /** Labels whose vectors changed, with their ids and vectors, in batch order, deduplicated. */
   labels: number[];
@@ -97,16 +108,46 @@ export function blobToVector(blob: Buffer): Float32Array {
   return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 }
 
+export type ChangeOp = 'upsert' | 'delete';
+
+export interface ChangeRow {
+  seq: number;
+  tx: number;
+  op: ChangeOp;
+  id: string;
+  /** Unix milliseconds of the write. */
+  at: number;
+}
+
+/** How long the change feed is kept: a change goes only when both say it may. */
+export interface ChangeRetention {
+  /** Keep at least the changes of this many milliseconds (default 7 days). */
+  minAgeMs: number;
+  /** Keep at least this many most recent changes (default 1,000,000). */
+  minCount: number;
+}
+
+export const DEFAULT_CHANGE_RETENTION: ChangeRetention = { minAgeMs: 7 * 24 * 3600_000, minCount: 1_000_000 };
+
+/** Changes written between two looks at what the retention lets go. */
+const PRUNE_EVERY = 4096;
+
+const OPS: ChangeOp[] = ['upsert', 'upsert', 'delete'];
+
 export interface StoreOptions {
   readonly?: boolean;
   /** "full" fsyncs every commit (survives power loss); "normal" survives process crashes only. */
   synchronous?: 'full' | 'normal';
+  changeRetention?: ChangeRetention;
 }
 
 export class RecordStore {
   readonly db: Database.Database;
   private seq: number;
   private readonly st: Record<string, Statement>;
+  private readonly retention: ChangeRetention;
+  /** Changes written since the retention was last applied. */
+  private unpruned = PRUNE_EVERY;
 
   constructor(path: string, opts: StoreOptions = {}) {
     this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
@@ -120,6 +161,10 @@ export class RecordStore {
         const hadFts = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'records_fts'").get() !== undefined;
         this.db.exec(FTS_SCHEMA);
         if (!hadFts) this.db.exec("INSERT INTO records_fts (records_fts) VALUES ('rebuild')");
+        // Collections made before the change feed: it starts at their current sequence.
+        const hadChanges = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'changes'").get() !== undefined;
+        this.db.exec(CHANGES_SCHEMA);
+        if (!hadChanges) this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES ('changes_floor', COALESCE((SELECT value FROM settings WHERE key = 'seq'), '0'))").run();
       })();
     }
     this.db.pragma('busy_timeout = 5000');
@@ -128,6 +173,7 @@ export class RecordStore {
     // 12 MB of a 100k server's resident memory for no measurable speed: docs/benchmarks.md).
     this.db.pragma('cache_size = -4096');
     this.seq = Number(this.setting('seq') ?? 0);
+    this.retention = opts.changeRetention ?? DEFAULT_CHANGE_RETENTION;
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
       setSetting: opts.readonly ? p('SELECT 1') : p('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -135,7 +181,12 @@ export class RecordStore {
       get: p('SELECT label, id, vector, text, metadata, created_at, updated_at FROM records WHERE id = ?'),
       insert: opts.readonly ? p('SELECT 1') : p('INSERT INTO records (id, vector, text, metadata, seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       update: opts.readonly ? p('SELECT 1') : p('UPDATE records SET vector = ?, text = ?, metadata = ?, seq = ?, updated_at = ? WHERE label = ?'),
-      delRecord: opts.readonly ? p('SELECT 1') : p('DELETE FROM records WHERE label = ?'),
+      delRecord: opts.readonly ? p('SELECT 1') : p('DELETE FROM records WHERE label = ? RETURNING id').pluck(),
+      logChange: opts.readonly ? p('SELECT 1') : p('INSERT INTO changes (seq, tx, op, id, at) VALUES (?, ?, ?, ?, ?)'),
+      changes: p('SELECT seq, tx, op, id, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
+      oldestChange: p('SELECT min(seq) FROM changes').pluck(),
+      pruneChanges: opts.readonly ? p('SELECT 1') : p('DELETE FROM changes WHERE seq <= ?'),
+      byIds: p('SELECT label, id, text, metadata, created_at, updated_at FROM records WHERE id IN (SELECT value FROM json_each(?))'),
       delFields: opts.readonly ? p('SELECT 1') : p('DELETE FROM fields WHERE label = ?'),
       addField: opts.readonly ? p('SELECT 1') : p('INSERT OR IGNORE INTO fields (path, t, v, label) VALUES (?, ?, ?, ?)'),
       tombstone: opts.readonly ? p('SELECT 1') : p('INSERT OR REPLACE INTO tombstones (label, seq) VALUES (?, ?)'),
@@ -184,13 +235,21 @@ export class RecordStore {
    * vectors the index must (re)insert.
    */
   upsert(records: PreparedRecord[]): WriteResult {
+    // A record given twice in one batch is stored once, as its last occurrence: one change each.
+    const last = new Map<string, PreparedRecord>();
+    for (const r of records) {
+      last.delete(r.id);
+      last.set(r.id, r);
+    }
     const run = this.db.transaction((): WriteResult => {
-      const seq = this.seq + 1;
+      const first = this.seq + 1;
+      let seq = this.seq;
       const now = Date.now();
-      const latest = new Map<number, PreparedRecord>();
+      const labels: number[] = [];
       let inserted = 0;
       let updated = 0;
-      for (const r of records) {
+      for (const r of last.values()) {
+        seq++;
         const metadata = JSON.stringify(r.metadata);
         const existing = this.st.byId.get(r.id) as { label: number } | undefined;
         let label: number;
@@ -198,41 +257,105 @@ export class RecordStore {
           label = existing.label;
           this.st.update.run(vectorToBlob(r.vector), r.text, metadata, seq, now, label);
           this.st.delFields.run(label);
-          if (!latest.has(label)) updated++;
+          updated++;
         } else {
           label = Number(this.st.insert.run(r.id, vectorToBlob(r.vector), r.text, metadata, seq, now, now).lastInsertRowid);
           inserted++;
         }
         for (const [path, t, v] of flattenMetadata(r.metadata)) this.st.addField.run(path, t, v, label);
-        latest.delete(label);
-        latest.set(label, r);
+        this.st.logChange.run(seq, first, 1, r.id, now);
+        labels.push(label);
       }
       this.st.setSetting.run('seq', String(seq));
-      const rs = [...latest.values()];
-      return { seq, labels: [...latest.keys()], ids: rs.map((r) => r.id), vectors: rs.map((r) => r.vector), inserted, updated };
+      const rs = [...last.values()];
+      return { seq, labels, ids: rs.map((r) => r.id), vectors: rs.map((r) => r.vector), inserted, updated };
     });
     const result = run();
     this.seq = result.seq;
+    this.afterChanges(result.labels.length);
     return result;
   }
 
   /** Delete records by label in one transaction, leaving tombstones for snapshot replay. */
-  deleteLabels(labels: number[]): { seq: number; deleted: number[] } {
+  deleteLabels(labels: number[]): { seq: number; deleted: number[]; ids: string[] } {
     const run = this.db.transaction(() => {
-      const seq = this.seq + 1;
+      const first = this.seq + 1;
+      let seq = this.seq;
+      const now = Date.now();
       const deleted: number[] = [];
-      for (const label of labels) {
-        if (this.st.delRecord.run(label).changes === 0) continue;
+      const ids: string[] = [];
+      for (const label of new Set(labels)) {
+        const id = this.st.delRecord.get(label) as string | undefined;
+        if (id === undefined) continue;
+        seq++;
         this.st.delFields.run(label);
         this.st.tombstone.run(label, seq);
+        this.st.logChange.run(seq, first, 2, id, now);
         deleted.push(label);
+        ids.push(id);
       }
       if (deleted.length > 0) this.st.setSetting.run('seq', String(seq));
-      return { seq: deleted.length > 0 ? seq : this.seq, deleted };
+      return { seq, deleted, ids };
     });
     const result = run();
     this.seq = result.seq;
+    this.afterChanges(result.deleted.length);
     return result;
+  }
+
+  /**
+   * The change feed after `since`, at most `limit` changes in sequence order. `oldest` is the
+   * first sequence number still kept: a reader whose `since` is below `oldest - 1` has missed
+   * changes the retention let go.
+   */
+  changes(since: number, limit: number): { changes: ChangeRow[]; oldest: number; latest: number } {
+    // One connection, used synchronously: no write lands between these statements.
+    const rows = this.st.changes.all(since, limit) as [number, number, number, string, number][];
+    return {
+      changes: rows.map(([seq, tx, op, id, at]) => ({ seq, tx, op: OPS[op], id, at })),
+      oldest: this.oldestChange(),
+      latest: this.seq,
+    };
+  }
+
+  /** The stored rows of these ids (those that exist), by id. */
+  rowsByIds(ids: string[]): Map<string, RecordRow> {
+    const rows = this.st.byIds.all(JSON.stringify(ids)) as RecordRow[];
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** The first sequence number the feed still holds (latest + 1 when it holds none). */
+  oldestChange(): number {
+    const min = this.st.oldestChange.get() as number | null;
+    const floor = Number(this.setting('changes_floor') ?? 0);
+    return Math.max(min ?? this.seq + 1, floor + 1);
+  }
+
+  /**
+   * Apply the retention now and then: a change goes when it is older than `minAgeMs` and
+   * `minCount` newer ones exist. The floor moves first, in the same transaction.
+   */
+  private afterChanges(n: number): void {
+    this.unpruned += n;
+    if (this.unpruned < PRUNE_EVERY) return;
+    this.unpruned = 0;
+    this.pruneChanges(Date.now());
+  }
+
+  /** Let go of the changes the retention no longer keeps (as of `now`); how many went. */
+  pruneChanges(now: number): number {
+    const upTo = this.seq - this.retention.minCount;
+    if (upTo <= 0) return 0;
+    const before = now - this.retention.minAgeMs;
+    return this.db.transaction(() => {
+      // The newest change that goes is the last one at or below upTo older than `before`.
+      const cut = this.db.prepare('SELECT max(seq) FROM changes WHERE seq <= ? AND at < ?').pluck().get(upTo, before) as number | null;
+      if (cut === null) return 0;
+      const gone = this.st.pruneChanges.run(cut).changes;
+      const floor = Math.max(cut, Number(this.setting('changes_floor') ?? 0));
+      this.st.setSetting.run('changes_floor', String(floor));
+      return gone;
+    })();
   }
 
   labelOf(id: string): number | undefined {

@@ -2,6 +2,7 @@ import { VectraError } from '../errors.js';
 import type { Collection, CollectionConfigInput, Metric, StorageType } from '../engine/index.js';
 import { vectorBytes } from '../engine/collection-config.js';
 import { modelOf, type EmbeddingService } from './embedding.js';
+import type { EventBus } from '../realtime/bus.js';
 import type { TenantSpaces } from './tenant-spaces.js';
 
 export interface CreateCollectionInput {
@@ -60,6 +61,7 @@ export class CollectionService {
     private readonly spaces: TenantSpaces,
     private readonly embedding: EmbeddingService,
     private readonly maxDimension: number,
+    private readonly bus?: EventBus,
   ) {}
 
   async create(tenantId: string, input: CreateCollectionInput): Promise<CollectionView> {
@@ -76,7 +78,9 @@ export class CollectionService {
     const c = await this.spaces.of(tenantId).create(input.name, config);
     // A collection that embeds text will soon need its model: load it now, in the background.
     void this.embedding.warm([c]);
-    return viewOf(input.name, c, true);
+    const view = viewOf(input.name, c, true);
+    this.bus?.publish(tenantId, 'collection.created', { collection: input.name, config: view });
+    return view;
   }
 
   list(tenantId: string): CollectionView[] {
@@ -103,5 +107,6 @@ export class CollectionService {
 
   async drop(tenantId: string, name: string): Promise<void> {
     await this.spaces.of(tenantId).drop(name);
+    this.bus?.publish(tenantId, 'collection.deleted', { collection: name });
   }
 }

@@ -68,7 +68,13 @@ export class ImportJobs {
   private running: string | null = null;
   private stopping = false;
 
-  constructor(dataDir: string, private readonly ingest: IngestService, private readonly log: { error: (o: object, msg: string) => void } = { error: () => undefined }) {
+  constructor(
+    dataDir: string,
+    private readonly ingest: IngestService,
+    private readonly log: { error: (o: object, msg: string) => void } = { error: () => undefined },
+    /** Told when a job ends done or failed (job.completed / job.failed events). */
+    private readonly onFinished: (tenantId: string, job: JobView) => void = () => undefined,
+  ) {
     mkdirSync(dataDir, { recursive: true });
     this.dir = join(dataDir, 'imports');
     mkdirSync(this.dir, { recursive: true });
@@ -167,8 +173,10 @@ export class ImportJobs {
     let { done, upserted, errors } = start;
     const save = this.db.prepare('UPDATE jobs SET done = ?, done_bytes = ?, upserted = ?, errors = ?, error_samples = ? WHERE id = ?');
     const finish = (status: JobStatus, error: { code: string; message: string } | null) => {
-      this.db.prepare('UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = ?').run(status, error && JSON.stringify(error), Date.now(), id, 'running');
+      const ended = this.db.prepare('UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = ?').run(status, error && JSON.stringify(error), Date.now(), id, 'running').changes > 0;
       rmSync(this.file(id), { force: true });
+      const row = this.row(id);
+      if (ended && row) this.onFinished(row.tenant_id, view(row));
     };
     try {
       const lines = ndjsonLines(createReadStream(this.file(id), { start: start.done_bytes }), MAX_LINE_BYTES, { line: start.done, offset: start.done_bytes });

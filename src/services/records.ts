@@ -1,5 +1,5 @@
 import { VectraError } from '../errors.js';
-import type { Collection, Metadata, RecordInput, StoredRecord } from '../engine/index.js';
+import type { ChangePage, Collection, Metadata, RecordInput, StoredRecord } from '../engine/index.js';
 import type { CollectionService } from './collections.js';
 import { modelOf, vectorSourceProblem, zeroVectorProblem, type EmbeddingService } from './embedding.js';
 
@@ -36,14 +36,14 @@ export class RecordService {
     return records.map((r, i) => ({ id: r.id, text: r.text ?? null, metadata: r.metadata, vector: r.vector ?? byIndex.get(i)! }));
   }
 
-  async upsert(tenantId: string, name: string, records: RecordBody[]): Promise<{ ids: string[]; upserted: number }> {
+  async upsert(tenantId: string, name: string, records: RecordBody[]): Promise<{ ids: string[]; upserted: number; seq: number }> {
     if (records.length === 0) throw new VectraError('INVALID_ARGUMENT', 'records must contain at least one record');
     if (records.length > this.maxBatch) throw new VectraError('INVALID_ARGUMENT', `at most ${this.maxBatch} records per request; split the batch`);
     const c = this.collections.get(tenantId, name);
     const inputs = await this.withVectors(c, records);
     // The collection may have been dropped while we embedded: get() again.
-    const { ids } = this.collections.get(tenantId, name).upsert(inputs);
-    return { ids, upserted: ids.length };
+    const { ids, seq } = this.collections.get(tenantId, name).upsert(inputs);
+    return { ids, upserted: ids.length, seq };
   }
 
   get(tenantId: string, name: string, id: string, includeVector: boolean): StoredRecord {
@@ -52,14 +52,23 @@ export class RecordService {
     return r;
   }
 
-  delete(tenantId: string, name: string, id: string): void {
-    if (this.collections.get(tenantId, name).delete([id]) === 0) throw new VectraError('RECORD_NOT_FOUND', `record "${id}" does not exist in collection "${name}"`);
+  /** Delete one record; the collection's seq after the delete. */
+  delete(tenantId: string, name: string, id: string): { seq: number } {
+    const c = this.collections.get(tenantId, name);
+    if (c.delete([id]) === 0) throw new VectraError('RECORD_NOT_FOUND', `record "${id}" does not exist in collection "${name}"`);
+    return { seq: c.seq };
   }
 
-  deleteMany(tenantId: string, name: string, ids: string[] | undefined, filter: Record<string, unknown> | undefined): number {
+  deleteMany(tenantId: string, name: string, ids: string[] | undefined, filter: Record<string, unknown> | undefined): { deleted: number; seq: number } {
     if ((ids === undefined) === (filter === undefined)) throw new VectraError('INVALID_ARGUMENT', 'give exactly one of "ids" or "filter"');
     const c = this.collections.get(tenantId, name);
-    return ids !== undefined ? c.delete(ids) : c.deleteWhere(filter!);
+    const deleted = ids !== undefined ? c.delete(ids) : c.deleteWhere(filter!);
+    return { deleted, seq: c.seq };
+  }
+
+  /** A page of the collection's change feed (see Collection.changes). */
+  changes(tenantId: string, name: string, since: number, limit: number | undefined, includeRecord: boolean): ChangePage {
+    return this.collections.get(tenantId, name).changes(since, limit, { includeRecord });
   }
 
   list(tenantId: string, name: string, opts: { limit?: number; cursor?: string; filter?: string; includeVector?: boolean }) {

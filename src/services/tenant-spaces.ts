@@ -5,18 +5,24 @@
  * simply not there (404, never 403).
  */
 import { join } from 'node:path';
-import { Database, type CollectionOptions } from '../engine/index.js';
+import { Database, type ChangeBatch, type DatabaseOptions } from '../engine/index.js';
 
 export class TenantSpaces {
   private readonly spaces = new Map<string, Database>();
 
-  constructor(private readonly dataDir: string, private readonly options: CollectionOptions) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly options: Omit<DatabaseOptions, 'onChange'>,
+    /** Told of every committed write, with its tenant and collection. */
+    private readonly onChange?: (tenantId: string, collection: string, batch: ChangeBatch) => void,
+  ) {}
 
   /** The tenant's database, opened on first use. */
   of(tenantId: string): Database {
     let db = this.spaces.get(tenantId);
     if (!db) {
-      db = Database.open(join(this.dataDir, 'tenants', tenantId), this.options);
+      const onChange = this.onChange;
+      db = Database.open(join(this.dataDir, 'tenants', tenantId), onChange ? { ...this.options, onChange: (name, batch) => onChange(tenantId, name, batch) } : this.options);
       this.spaces.set(tenantId, db);
     }
     return db;

@@ -83,9 +83,12 @@ describe('API walkthrough', () => {
     assert.ok(desc.body.diskBytes > 0);
     assert.equal((await api('GET', '/v1/collections')).body.collections.length, 1);
 
-    assert.equal((await api('DELETE', '/v1/collections/jobs/records/cook')).status, 204);
+    const del = await api('DELETE', '/v1/collections/jobs/records/cook');
+    assert.equal(del.status, 204);
+    // Four upserts (seq 1–4), then this delete: seq 5, told by a header since a 204 has no body.
+    assert.equal(del.headers.get('x-vectra-seq'), '5');
     expectError(await api('GET', '/v1/collections/jobs/records/cook'), 404, 'RECORD_NOT_FOUND');
-    assert.deepEqual((await api('POST', '/v1/collections/jobs/records/delete', { filter: { city: 'Paris' } })).body, { deleted: 1 });
+    assert.deepEqual((await api('POST', '/v1/collections/jobs/records/delete', { filter: { city: 'Paris' } })).body, { deleted: 1, seq: 6 });
     assert.equal((await api('GET', '/v1/collections/jobs')).body.count, 2);
 
     assert.equal((await api('DELETE', '/v1/collections/jobs')).status, 204);

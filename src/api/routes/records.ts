@@ -1,7 +1,10 @@
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
-import { CollectionParams, DeletedOut, errorResponses } from '../schemas/common.js';
-import { GetQuery, ListQuery, RecordListOut, RecordParams, RecordRef, UpsertedOut, deleteManyBody, upsertBody } from '../schemas/records.js';
+import { CollectionParams, errorResponses } from '../schemas/common.js';
+import { DeletedManyOut, GetQuery, ListQuery, RecordListOut, RecordParams, RecordRef, UpsertedOut, deleteManyBody, upsertBody } from '../schemas/records.js';
+
+/** Every write answer carries the collection's seq after it, also as a header (a 204 has no body). */
+export const SEQ_HEADER = 'x-vectra-seq';
 
 export default function recordRoutes(app: App, services: Services): void {
   const { limits } = services.config;
@@ -18,7 +21,11 @@ export default function recordRoutes(app: App, services: Services): void {
         response: { 200: UpsertedOut, ...errorResponses(400, 401, 403, 404, 413) },
       },
     },
-    async (req) => services.records.upsert(tenantOf(req), req.params.name, req.body.records),
+    async (req, reply) => {
+      const out = await services.records.upsert(tenantOf(req), req.params.name, req.body.records);
+      reply.header(SEQ_HEADER, out.seq);
+      return out;
+    },
   );
 
   app.get(
@@ -63,8 +70,8 @@ export default function recordRoutes(app: App, services: Services): void {
     '/v1/collections/:name/records/:id',
     { config: { scope: 'write' }, schema: { tags: ['records'], summary: 'Delete a record', params: RecordParams, response: { ...errorResponses(401, 403, 404) } } },
     async (req, reply) => {
-      services.records.delete(tenantOf(req), req.params.name, req.params.id);
-      return reply.code(204).send();
+      const { seq } = services.records.delete(tenantOf(req), req.params.name, req.params.id);
+      return reply.code(204).header(SEQ_HEADER, seq).send();
     },
   );
 
@@ -77,9 +84,13 @@ export default function recordRoutes(app: App, services: Services): void {
         summary: 'Delete records by ids or by metadata filter',
         params: CollectionParams,
         body: deleteManyBody(limits),
-        response: { 200: DeletedOut, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: DeletedManyOut, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (req) => ({ deleted: services.records.deleteMany(tenantOf(req), req.params.name, req.body.ids, req.body.filter) }),
+    async (req, reply) => {
+      const out = services.records.deleteMany(tenantOf(req), req.params.name, req.body.ids, req.body.filter);
+      reply.header(SEQ_HEADER, out.seq);
+      return out;
+    },
   );
 }

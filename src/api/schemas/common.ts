@@ -9,7 +9,13 @@ import type { Config } from '../../config.js';
 export type Limits = Config['limits'];
 
 export const ErrorBody = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      oldestSeq: Type.Optional(Type.Integer({ description: 'CHANGES_EXPIRED: the oldest seq the change feed still holds' })),
+    }),
+  },
   { $id: 'Error', description: 'Every non-2xx answer' },
 );
 

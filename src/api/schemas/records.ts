@@ -34,7 +34,11 @@ export const recordIn = (limits: Limits) =>
 
 export const upsertBody = (limits: Limits) => Type.Object({ records: Type.Array(recordIn(limits), { minItems: 1, maxItems: limits.maxBatch }) }, { additionalProperties: false });
 
-export const UpsertedOut = Type.Object({ ids: Type.Array(Type.String()), upserted: Type.Integer() });
+const Seq = Type.Integer({ description: "the collection's sequence number after this write (its change feed position)" });
+
+export const UpsertedOut = Type.Object({ ids: Type.Array(Type.String()), upserted: Type.Integer(), seq: Seq });
+
+export const DeletedManyOut = Type.Object({ deleted: Type.Integer(), seq: Seq });
 
 export const ListQuery = Type.Object(
   {

@@ -1,0 +1,118 @@
+/**
+ * The change feed of a collection: pages (GET …/changes) and a Server-Sent Events stream
+ * (GET …/changes/stream, `id:` = seq, resumable with Last-Event-ID), and GET /v1/events/stats.
+ */
+import { tenantOf } from '../auth.js';
+import type { App, Services } from '../context.js';
+import { VectraError } from '../../errors.js';
+import { followChanges } from '../../realtime/follow.js';
+import { CollectionParams, errorResponses } from '../schemas/common.js';
+import { ChangesOut, ChangesQuery, EventStatsOut, StreamQuery } from '../schemas/realtime.js';
+
+/** SSE comment lines while idle, so that proxies and load balancers keep the stream open. */
+const HEARTBEAT_MS = 15_000;
+
+export default function changeRoutes(app: App, services: Services): void {
+  app.get(
+    '/v1/collections/:name/changes',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['realtime'],
+        summary: 'The change feed: upserts and deletes after a seq, in order (410 CHANGES_EXPIRED when older than the retention)',
+        params: CollectionParams,
+        querystring: ChangesQuery,
+        response: { 200: ChangesOut, ...errorResponses(400, 401, 403, 404, 410) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      return services.records.changes(tenantOf(req), req.params.name, Number(q.since ?? 0), q.limit === undefined ? undefined : Number(q.limit), q.include === 'record');
+    },
+  );
+
+  app.get(
+    '/v1/collections/:name/changes/stream',
+    {
+      config: { scope: 'read', stream: true },
+      schema: {
+        tags: ['realtime'],
+        summary: 'The change feed as Server-Sent Events: replay after since (or Last-Event-ID), then live',
+        description: 'Events: `id: <seq>`, `event: upsert|delete`, `data: <change JSON>`; `event: error` with the API error envelope ends the stream (collection deleted, reader behind the retention).',
+        params: CollectionParams,
+        querystring: StreamQuery,
+        response: { ...errorResponses(400, 401, 403, 404, 410) },
+      },
+    },
+    async (req, reply) => {
+      const tenantId = tenantOf(req);
+      const { name } = req.params;
+      const collection = services.collections.get(tenantId, name);
+      const lastEventId = req.headers['last-event-id'];
+      let since = collection.seq;
+      if (typeof lastEventId === 'string' && lastEventId !== '') {
+        if (!/^[0-9]{1,15}$/.test(lastEventId)) throw new VectraError('INVALID_ARGUMENT', 'Last-Event-ID must be a seq from this stream (a whole number)');
+        since = Number(lastEventId);
+      } else if (req.query.since !== undefined) since = Number(req.query.since);
+      // Refuse an expired or impossible start as a plain HTTP error, before the stream begins.
+      collection.changes(since, 1);
+      const includeRecord = req.query.include === 'record';
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      // The client's reconnection delay, then a first comment so that it sees the stream open.
+      res.write(`retry: 2000\n: following ${name} after seq ${since}\n\n`);
+      const stop = new AbortController();
+      res.on('close', () => stop.abort());
+      const write = (text: string) =>
+        new Promise<void>((resolve) => {
+          if (res.destroyed) return resolve();
+          if (res.write(text)) resolve();
+          else {
+            const done = () => (res.off('drain', done), res.off('close', done), resolve());
+            res.on('drain', done);
+            res.on('close', done);
+          }
+        });
+      try {
+        await followChanges({
+          bus: services.bus,
+          tenantId,
+          name,
+          collection,
+          since,
+          includeRecord,
+          signal: stop.signal,
+          heartbeatMs: HEARTBEAT_MS,
+          heartbeat: () => void res.write(': keep-alive\n\n'),
+          deliver: (changes) => write(changes.map((c) => `id: ${c.seq}\nevent: ${c.op}\ndata: ${JSON.stringify(c)}\n\n`).join('')),
+        });
+      } catch (e) {
+        const error = e instanceof VectraError ? { code: e.code, message: e.message, ...e.details } : { code: 'INTERNAL', message: 'the feed stopped on a server error' };
+        if (!(e instanceof VectraError)) req.log.error({ err: e }, 'change stream failed');
+        if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify({ error })}\n\n`);
+      } finally {
+        res.end();
+      }
+    },
+  );
+
+  app.get(
+    '/v1/events/stats',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['realtime'],
+        summary: "Events published for this tenant since the server started, by type, and its subscribers' deliveries",
+        response: { 200: EventStatsOut, ...errorResponses(401, 403) },
+      },
+    },
+    async (req) => services.bus.stats(tenantOf(req)),
+  );
+}
