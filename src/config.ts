@@ -66,6 +66,8 @@ export interface Config {
     wsMaxInFlight: number;
     /** Bytes a connection may have waiting to be sent before it is closed as a slow reader. */
     wsMaxBufferedBytes: number;
+    /** A connection without a key in its headers must send an `auth` message within this time. */
+    wsAuthTimeoutMs: number;
     /** Webhook URLs may point at loopback, private, link-local and metadata addresses. */
     webhookAllowPrivate: boolean;
   };
@@ -108,6 +110,7 @@ export const ENV = {
   wsMaxConnectionsPerKey: 'VECTRA_WS_MAX_CONNECTIONS_PER_KEY',
   wsMaxInFlight: 'VECTRA_WS_MAX_IN_FLIGHT',
   wsMaxBufferedBytes: 'VECTRA_WS_MAX_BUFFERED_BYTES',
+  wsAuthTimeoutMs: 'VECTRA_WS_AUTH_TIMEOUT_MS',
   webhookAllowPrivate: 'VECTRA_WEBHOOK_ALLOW_PRIVATE',
 } as const;
 
@@ -182,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       wsMaxConnectionsPerKey: int('wsMaxConnectionsPerKey', 100, 1, 1_000_000),
       wsMaxInFlight: int('wsMaxInFlight', 32, 1, 10_000),
       wsMaxBufferedBytes: int('wsMaxBufferedBytes', 16 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+      wsAuthTimeoutMs: int('wsAuthTimeoutMs', 10_000, 100, 600_000),
       webhookAllowPrivate: allowPrivate === 'true',
     },
     limits: {

@@ -19,6 +19,7 @@ import ingestRoutes from './routes/ingest.js';
 import documentRoutes from './routes/documents.js';
 import accountRoutes from './routes/accounts.js';
 import changeRoutes from './routes/changes.js';
+import wsRoutes from './routes/ws.js';
 import collectionRoutes from './routes/collections.js';
 import modelRoutes from './routes/models.js';
 import opsRoutes from './routes/ops.js';
@@ -113,6 +114,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   collectionRoutes(app, services);
   recordRoutes(app, services);
   changeRoutes(app, services);
+  await wsRoutes(app, services);
   ingestRoutes(app, services);
   documentRoutes(app, services);
   searchRoutes(app, services);

@@ -22,6 +22,10 @@ export const HTTP_ERROR_CODES = [
   'NOT_READY',
   'REQUEST_TIMEOUT',
   'SHUTTING_DOWN',
+  // WebSocket: more requests in flight on one connection than allowed
+  'TOO_MANY_IN_FLIGHT',
+  // a plain HTTP request to the WebSocket endpoint
+  'UPGRADE_REQUIRED',
 ] as const;
 
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
@@ -76,6 +80,8 @@ export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   NOT_READY: 503,
   REQUEST_TIMEOUT: 408,
   SHUTTING_DOWN: 503,
+  TOO_MANY_IN_FLIGHT: 429,
+  UPGRADE_REQUIRED: 426,
 };
 
 /** An error about the HTTP request itself, raised only in src/api/. */

@@ -72,6 +72,11 @@ const CASES: Record<string, Case> = {
   'POST /v1/jobs/:id/cancel': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}/cancel` }) },
   'GET /v1/models': { scope: 'read', probe: () => ({ path: '/v1/models' }) },
   'GET /v1/stats': { scope: 'read', probe: () => ({ path: '/v1/stats' }) },
+  'GET /v1/collections/:name/changes': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/changes?since=0&include=record` }) },
+  'GET /v1/collections/:name/changes/stream': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/changes/stream?since=0&include=record` }) },
+  'GET /v1/events/stats': { scope: 'read', probe: () => ({ path: '/v1/events/stats' }) },
+  // Authenticated per connection and per action (test/e2e/websocket.test.ts); a plain GET is a 426.
+  'GET /v1/ws': { scope: 'public', probe: () => ({ path: '/v1/ws' }) },
   // Only ever sent here with keys that lack the scope: a real run keeps the cores busy.
   'POST /v1/models/benchmark': { scope: 'admin', probe: () => ({ path: '/v1/models/benchmark', body: { queries: 1 } }) },
   'POST /v1/embed': { scope: 'read', probe: () => ({ path: '/v1/embed', body: { texts: ['hello'] } }) },

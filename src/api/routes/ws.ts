@@ -1,0 +1,307 @@
+/**
+ * GET /v1/ws: the API over one WebSocket. Requests `{"id", "action", "collection"?, "body"?}`
+ * are answered `{"id", "ok": true, "result"}` or `{"id", "ok": false, "error": {code, message}}`;
+ * `subscribe` streams a collection's changes as `{"type": "change", "collection", "change"}`.
+ *
+ * search, upsert, delete and get run through the HTTP routes themselves (`app.inject`, no
+ * socket): the same validation, scopes, rate limits, metrics and error envelope as over HTTP,
+ * by construction rather than by a second copy of the rules. The key is re-checked on every
+ * request, so a revoked key stops working on open sockets at once.
+ *
+ * Limits: message size (1009 from the ws library), requests in flight per connection
+ * (TOO_MANY_IN_FLIGHT), connections per key (close 4429), authentication in time (4408),
+ * and a slow reader — more than wsMaxBufferedBytes waiting to be sent — is closed (4008)
+ * instead of buffered without bound. Subscriptions wait for the socket to take each page, so
+ * they never buffer more than one page.
+ */
+import type { FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import { HTTP_STATUS, isCodedError, type ApiErrorCode } from '../error-codes.js';
+import { presentedKey } from '../auth.js';
+import { send } from '../errors.js';
+import { errorResponses } from '../schemas/common.js';
+import type { App, Services } from '../context.js';
+import { SEQ_HEADER } from './records.js';
+import { followChanges } from '../../realtime/follow.js';
+import type { Principal } from '../../services/accounts.js';
+
+/** Close codes, in the 4000–4999 range the protocol leaves to applications. */
+export const WS_CLOSE = {
+  /** The key is missing, invalid, expired or was revoked. */
+  UNAUTHORIZED: 4401,
+  /** No `auth` message within wsAuthTimeoutMs (default 10 s). */
+  AUTH_TIMEOUT: 4408,
+  /** The key already holds wsMaxConnectionsPerKey connections. */
+  TOO_MANY_CONNECTIONS: 4429,
+  /** More than wsMaxBufferedBytes waited to be sent: the client does not read its answers. */
+  SLOW_READER: 4008,
+} as const;
+
+const ACTIONS = new Set(['search', 'upsert', 'delete', 'get', 'subscribe', 'unsubscribe', 'ping']);
+const COLLECTION = /^[A-Za-z0-9_-]{1,64}$/;
+
+type RequestId = string | number | null;
+
+interface WsError {
+  code: string;
+  message: string;
+  [k: string]: unknown;
+}
+
+class WsRequestError extends Error {
+  constructor(readonly code: ApiErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/** An error as a WebSocket answer carries it: the API's envelope plus the HTTP status it would have had. */
+function envelope(e: { code: ApiErrorCode; message: string; details?: Record<string, unknown> }): WsError {
+  return { code: e.code, message: e.message, ...e.details, status: HTTP_STATUS[e.code] };
+}
+
+function objectOr(body: unknown, what: string): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new WsRequestError('INVALID_ARGUMENT', `${what}: "body" must be an object`);
+  return body as Record<string, unknown>;
+}
+
+export default async function wsRoutes(app: App, services: Services): Promise<void> {
+  const limits = services.config.realtime;
+  await app.register(websocket, {
+    options: { maxPayload: limits.wsMaxMessageBytes },
+    // At shutdown, say so (1001 going away) rather than close without a status.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(1001, 'the server is shutting down');
+      this.websocketServer.close();
+      done();
+    },
+  });
+  const perKey = new Map<string, number>();
+
+  app.route({
+    method: 'GET',
+    url: '/v1/ws',
+    // No body to wait for: the request deadline does not apply to an upgrade.
+    config: { stream: true },
+    schema: {
+      tags: ['realtime'],
+      summary: 'The API over a WebSocket: search, upsert, delete, get, subscribe to changes (docs/realtime.md)',
+      description: 'Connect with a WebSocket client; a plain GET answers 426 UPGRADE_REQUIRED.',
+      response: errorResponses(401, 426),
+    },
+    // A key in the headers is checked before the upgrade: a bad one is a plain 401.
+    onRequest: async (req) => {
+      const key = presentedKey(req);
+      if (key !== null) req.principal = services.accounts.authenticate(key);
+    },
+    handler: async (_req, reply) => send(reply.header('upgrade', 'websocket'), 'UPGRADE_REQUIRED', 'this is a WebSocket endpoint: connect with a WebSocket client (ws://…/v1/ws); see docs/realtime.md'),
+    wsHandler: (socket: WebSocket, req: FastifyRequest) => {
+      let key = req.principal ? presentedKey(req) : null;
+      let principal: Principal | null = req.principal;
+      let inFlight = 0;
+      const subscriptions = new Map<string, AbortController>();
+      let closed = false;
+
+      const close = (code: number, reason: string) => {
+        if (closed) return;
+        closed = true;
+        socket.close(code, reason);
+      };
+      /** Send a message; resolves once the socket has taken it. Closes a slow reader. */
+      const send = (msg: unknown): Promise<void> =>
+        new Promise((resolve) => {
+          if (closed || socket.readyState !== socket.OPEN) return resolve();
+          socket.send(JSON.stringify(msg), () => resolve());
+          if (socket.bufferedAmount > limits.wsMaxBufferedBytes) close(WS_CLOSE.SLOW_READER, 'slow reader: answers were not read; read them or send fewer requests at once');
+        });
+      const fail = (id: RequestId, error: WsError) => send({ id, ok: false, error });
+
+      const admit = (p: Principal): boolean => {
+        const n = perKey.get(p.keyId) ?? 0;
+        if (n >= limits.wsMaxConnectionsPerKey) {
+          close(WS_CLOSE.TOO_MANY_CONNECTIONS, `this API key already has ${n} WebSocket connections (the limit); close some`);
+          return false;
+        }
+        perKey.set(p.keyId, n + 1);
+        return true;
+      };
+      const release = () => {
+        if (!principal) return;
+        const n = (perKey.get(principal.keyId) ?? 1) - 1;
+        if (n <= 0) perKey.delete(principal.keyId);
+        else perKey.set(principal.keyId, n);
+      };
+
+      let authTimer: NodeJS.Timeout | null = null;
+      if (principal) {
+        if (!admit(principal)) principal = null;
+      } else {
+        authTimer = setTimeout(() => close(WS_CLOSE.AUTH_TIMEOUT, `authenticate within ${limits.wsAuthTimeoutMs} ms: send {"type": "auth", "apiKey": "vk_…"} first`), limits.wsAuthTimeoutMs);
+      }
+
+      socket.on('close', () => {
+        closed = true;
+        if (authTimer) clearTimeout(authTimer);
+        for (const s of subscriptions.values()) s.abort();
+        subscriptions.clear();
+        release();
+      });
+
+      /** The principal of this key now: a revoked or expired key ends the connection. */
+      const current = (): Principal | null => {
+        try {
+          return services.accounts.authenticate(key!);
+        } catch (e) {
+          close(WS_CLOSE.UNAUTHORIZED, isCodedError(e) ? e.message.slice(0, 120) : 'the API key is no longer valid');
+          return null;
+        }
+      };
+
+      const onAuth = (msg: Record<string, unknown>) => {
+        if (authTimer) clearTimeout(authTimer);
+        authTimer = null;
+        const given = msg.apiKey;
+        try {
+          if (typeof given !== 'string') throw new WsRequestError('MISSING_API_KEY', '"apiKey" must be a string');
+          const p = services.accounts.authenticate(given);
+          if (!admit(p)) return;
+          principal = p;
+          key = given;
+          void send({ type: 'auth', ok: true, tenant: p.tenantId });
+        } catch (e) {
+          const message = isCodedError(e) || e instanceof WsRequestError ? e.message : 'authentication failed';
+          close(WS_CLOSE.UNAUTHORIZED, message.slice(0, 120));
+        }
+      };
+
+      const viaHttp = async (method: string, url: string, body: unknown, seqFromHeader = false): Promise<{ ok: true; result: unknown } | { ok: false; error: WsError }> => {
+        const res = await app.inject({
+          method: method as 'GET',
+          url,
+          headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          payload: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const parsed = res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null;
+        if (res.statusCode >= 400) return { ok: false, error: { ...(parsed?.error as WsError), status: res.statusCode } };
+        if (seqFromHeader) return { ok: true, result: { seq: Number(res.headers[SEQ_HEADER]) } };
+        return { ok: true, result: parsed };
+      };
+
+      const subscribe = async (id: RequestId, p: Principal, name: string, body: Record<string, unknown>) => {
+        if (!p.scopes.has('read')) throw new WsRequestError('INSUFFICIENT_SCOPE', 'this API key lacks the "read" scope needed here');
+        if (subscriptions.has(name)) throw new WsRequestError('INVALID_ARGUMENT', `already subscribed to "${name}"; unsubscribe first to start again from another seq`);
+        const since = body.since;
+        if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)) throw new WsRequestError('INVALID_ARGUMENT', 'body.since must be an integer ≥ 0');
+        const include = body.include;
+        if (include !== undefined && include !== 'record') throw new WsRequestError('INVALID_ARGUMENT', 'body.include may only be "record"');
+        for (const k of Object.keys(body)) if (k !== 'since' && k !== 'include') throw new WsRequestError('INVALID_ARGUMENT', `body has an unknown field "${k}" (subscribe takes "since" and "include")`);
+        const collection = services.collections.get(p.tenantId, name);
+        const from = since ?? collection.seq;
+        // Expired or ahead: refused now, as an answer to this request.
+        const head = collection.changes(from, 1);
+        const stop = new AbortController();
+        subscriptions.set(name, stop);
+        await send({ id, ok: true, result: { collection: name, since: from, latestSeq: head.latestSeq } });
+        followChanges({
+          bus: services.bus,
+          tenantId: p.tenantId,
+          name,
+          collection,
+          since: from,
+          includeRecord: include === 'record',
+          signal: stop.signal,
+          deliver: async (changes) => {
+            let last: Promise<void> = Promise.resolve();
+            for (const change of changes) last = send({ type: 'change', collection: name, change });
+            await last;
+          },
+        })
+          .catch((e: unknown) => {
+            const error = isCodedError(e) ? envelope(e) : { code: 'INTERNAL', message: 'the subscription stopped on a server error' };
+            if (!isCodedError(e)) req.log.error({ err: e }, 'websocket subscription failed');
+            if (subscriptions.get(name) === stop) void send({ type: 'subscription.ended', collection: name, error });
+          })
+          .finally(() => {
+            if (subscriptions.get(name) === stop) subscriptions.delete(name);
+          });
+      };
+
+      const handle = async (id: RequestId, msg: Record<string, unknown>): Promise<void> => {
+        const action = msg.action;
+        if (typeof action !== 'string' || !ACTIONS.has(action)) throw new WsRequestError('INVALID_ARGUMENT', `"action" must be one of ${[...ACTIONS].join(', ')}`);
+        const p = current();
+        if (!p) return;
+        const name = msg.collection;
+        if (typeof name !== 'string' || !COLLECTION.test(name)) throw new WsRequestError('INVALID_ARGUMENT', `${action} needs "collection": a collection name (1–64 of A–Z a–z 0–9 _ -)`);
+        const base = `/v1/collections/${name}`;
+        const body = msg.body;
+        let out: Awaited<ReturnType<typeof viaHttp>>;
+        switch (action) {
+          case 'search':
+            out = await viaHttp('POST', `${base}/search`, body ?? {});
+            break;
+          case 'upsert':
+            out = await viaHttp('POST', `${base}/records`, body ?? {});
+            break;
+          case 'delete': {
+            const b = objectOr(body, 'delete');
+            if (typeof b.id === 'string' && Object.keys(b).length === 1) out = await viaHttp('DELETE', `${base}/records/${encodeURIComponent(b.id)}`, undefined, true);
+            else out = await viaHttp('POST', `${base}/records/delete`, b);
+            break;
+          }
+          case 'get': {
+            const b = objectOr(body, 'get');
+            if (typeof b.id !== 'string' || b.id === '') throw new WsRequestError('INVALID_ARGUMENT', 'get needs body.id: the record id');
+            for (const k of Object.keys(b)) if (k !== 'id' && k !== 'includeVector') throw new WsRequestError('INVALID_ARGUMENT', `body has an unknown field "${k}" (get takes "id" and "includeVector")`);
+            if (b.includeVector !== undefined && typeof b.includeVector !== 'boolean') throw new WsRequestError('INVALID_ARGUMENT', 'body.includeVector must be true or false');
+            out = await viaHttp('GET', `${base}/records/${encodeURIComponent(b.id)}${b.includeVector ? '?includeVector=true' : ''}`, undefined);
+            break;
+          }
+          case 'subscribe':
+            return subscribe(id, p, name, objectOr(body, 'subscribe'));
+          default: {
+            // unsubscribe
+            const stop = subscriptions.get(name);
+            if (!stop) throw new WsRequestError('INVALID_ARGUMENT', `not subscribed to "${name}"`);
+            subscriptions.delete(name);
+            stop.abort();
+            out = { ok: true, result: { collection: name, unsubscribed: true } };
+          }
+        }
+        await send({ id, ...out });
+      };
+
+      socket.on('message', (data, isBinary) => {
+        if (closed) return;
+        let msg: Record<string, unknown>;
+        try {
+          if (isBinary) throw new WsRequestError('INVALID_ARGUMENT', 'send text messages of JSON, not binary ones');
+          const parsed: unknown = JSON.parse(String(data));
+          if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new WsRequestError('INVALID_ARGUMENT', 'each message must be a JSON object');
+          msg = parsed as Record<string, unknown>;
+        } catch (e) {
+          const error = e instanceof WsRequestError ? envelope(e) : envelope({ code: 'INVALID_JSON', message: `the message is not valid JSON: ${(e as Error).message}` });
+          return void fail(null, error);
+        }
+        if (msg.type === 'auth') {
+          if (principal) return void fail(null, envelope({ code: 'INVALID_ARGUMENT', message: 'this connection is already authenticated' }));
+          return onAuth(msg);
+        }
+        const id = msg.id;
+        if (typeof id !== 'string' && typeof id !== 'number') return void fail(null, envelope({ code: 'INVALID_ARGUMENT', message: 'every request needs an "id" (string or number); answers carry it back' }));
+        if (msg.action === 'ping') return void send({ id, ok: true, result: { pong: true, time: new Date().toISOString() } });
+        if (!principal) return void fail(id, envelope({ code: 'MISSING_API_KEY', message: 'authenticate first: send {"type": "auth", "apiKey": "vk_…"} (or connect with an Authorization header)' }));
+        if (inFlight >= limits.wsMaxInFlight) return void fail(id, envelope({ code: 'TOO_MANY_IN_FLIGHT', message: `at most ${limits.wsMaxInFlight} requests may be in flight on one connection; wait for answers before sending more` }));
+        inFlight++;
+        handle(id, msg)
+          .catch((e: unknown) => {
+            if (e instanceof WsRequestError || isCodedError(e)) return fail(id, envelope(e));
+            req.log.error({ err: e }, 'websocket request failed');
+            return fail(id, envelope({ code: 'INTERNAL', message: 'internal error; the server logged the details' }));
+          })
+          .finally(() => inFlight--);
+      });
+    },
+  });
+}
