@@ -14,6 +14,7 @@ import type { App, Services } from './context.js';
 import { registerEncodingChecks } from './encoding.js';
 import { clientError, errorHandler, frameworkError, send } from './errors.js';
 import { registerMetrics } from './metrics.js';
+import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
 import documentRoutes from './routes/documents.js';
@@ -31,8 +32,7 @@ import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
 import { StoredRecordOut } from './schemas/records.js';
 
-/** The message of the one line logged per request: the server writes these in batches (src/server.ts). */
-export const REQUEST_LOG_MESSAGE = 'request';
+export { REQUEST_LOG_MESSAGE } from './options.js';
 
 export async function buildApp(services: Services, logger: FastifyBaseLogger): Promise<App> {
   const app = Fastify({
@@ -42,8 +42,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
     bodyLimit: services.config.limits.bodyLimitBytes,
     // Off: registerBodyDeadline enforces it per route (streams get an idle limit instead).
     requestTimeout: 0,
-    // Strict inputs: no silent type coercion, no silently dropped fields.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true } },
+    ajv: { customOptions: { ...AJV_OPTIONS } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // Fastify's own closing 503 is not in our error envelope: the hook below answers instead.
     return503OnClosing: false,
@@ -102,7 +101,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   // NDJSON bodies reach their route as a stream, read line by line (no body size limit; a line limit).
   app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], (_req, payload, done) => done(null, payload));
   registerAuth(app, services);
-  const { registry: metrics, traffic } = registerMetrics(app, services);
+  const { registry: metrics, traffic, observe } = registerMetrics(app, services);
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
       { tenant: req.principal?.tenantId, route: req.routeOptions.url ?? 'unmatched', method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
@@ -114,7 +113,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   collectionRoutes(app, services);
   recordRoutes(app, services);
   changeRoutes(app, services);
-  await wsRoutes(app, services);
+  await wsRoutes(app, services, observe);
   ingestRoutes(app, services);
   documentRoutes(app, services);
   searchRoutes(app, services);

@@ -47,19 +47,7 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     if (err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
     return send(reply, err.code, err.message, undefined, 'details' in err ? err.details : undefined);
   }
-  if (err.validation) {
-    const where = err.validationContext ?? 'body';
-    const first = err.validation[0];
-    const path = `${where}${first?.instancePath ?? ''}`.replace(/\//g, '.');
-    const extra = first?.keyword === 'additionalProperties' ? ` "${String((first.params as { additionalProperty?: string }).additionalProperty)}"` : '';
-    // A union of literals fails once per literal: name them all instead of "must be equal to constant".
-    const allowed = first?.keyword === 'const' ? err.validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'const').map((v) => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue)) : [];
-    if (allowed.length > 1) return send(reply, 'INVALID_ARGUMENT', `${path} must be one of ${allowed.join(', ')}`);
-    // A union of types (a vector: array or base64 string) fails once per type: name them all.
-    const types = first?.keyword === 'type' ? err.validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'type').map((v) => String((v.params as { type?: unknown }).type)) : [];
-    if (types.length > 1) return send(reply, 'INVALID_ARGUMENT', `${path} must be ${types.join(' or ')}`);
-    return send(reply, 'INVALID_ARGUMENT', `${path} ${first?.message ?? 'is invalid'}${extra}`);
-  }
+  if (err.validation) return send(reply, 'INVALID_ARGUMENT', validationMessage(err.validation, err.validationContext ?? 'body'));
   const status = err.statusCode ?? 500;
   if (status < 500) {
     const code = (err.code && FASTIFY_CODES[err.code]) || STATUS_CODES[status] || 'INVALID_ARGUMENT';
@@ -78,6 +66,20 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
   }
   req.log.error({ err }, 'unhandled error');
   return send(reply, 'INTERNAL', 'internal error; the server logged the details');
+}
+
+/** What a schema validator's first error says, naming the field: `body.k must be <= 1000`. */
+export function validationMessage(validation: NonNullable<FastifyError['validation']>, where: string): string {
+  const first = validation[0];
+  const path = `${where}${first?.instancePath ?? ''}`.replace(/\//g, '.');
+  const extra = first?.keyword === 'additionalProperties' ? ` "${String((first.params as { additionalProperty?: string }).additionalProperty)}"` : '';
+  // A union of literals fails once per literal: name them all instead of "must be equal to constant".
+  const allowed = first?.keyword === 'const' ? validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'const').map((v) => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue)) : [];
+  if (allowed.length > 1) return `${path} must be one of ${allowed.join(', ')}`;
+  // A union of types (a vector: array or base64 string) fails once per type: name them all.
+  const types = first?.keyword === 'type' ? validation.filter((v) => v.instancePath === first.instancePath && v.keyword === 'type').map((v) => String((v.params as { type?: unknown }).type)) : [];
+  if (types.length > 1) return `${path} must be ${types.join(' or ')}`;
+  return `${path} ${first?.message ?? 'is invalid'}${extra}`;
 }
 
 /**

@@ -52,7 +52,10 @@ export class TenantTraffic {
   }
 }
 
-export function registerMetrics(app: App, services: Services): { registry: client.Registry; traffic: TenantTraffic } {
+/** Count a request answered outside Fastify's lifecycle (a WebSocket action) as the hooks count routes. */
+export type ObserveRequest = (route: string, method: string, status: number, seconds: number, tenantId: string | null) => void;
+
+export function registerMetrics(app: App, services: Services): { registry: client.Registry; traffic: TenantTraffic; observe: ObserveRequest } {
   const registry = new client.Registry();
   const traffic = new TenantTraffic();
   client.collectDefaultMetrics({ register: registry });
@@ -87,13 +90,14 @@ export function registerMetrics(app: App, services: Services): { registry: clien
   gauge('vectra_disk_bytes', 'Bytes on disk of all collections', () => stats.total('diskBytes'));
   gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => stats.embedWorkers());
 
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    const labels = { route, method: req.method, status: String(reply.statusCode) };
-    const seconds = reply.elapsedTime / 1000;
+  const observe: ObserveRequest = (route, method, status, seconds, tenantId) => {
+    const labels = { route, method, status: String(status) };
     requests.inc(labels);
     latency.observe(labels, seconds);
-    if (req.principal && !NOT_COUNTED.has(route)) traffic.record(req.principal.tenantId, reply.statusCode, seconds);
+    if (tenantId !== null && !NOT_COUNTED.has(route)) traffic.record(tenantId, status, seconds);
+  };
+  app.addHook('onResponse', async (req, reply) => {
+    observe(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode, reply.elapsedTime / 1000, req.principal?.tenantId ?? null);
   });
-  return { registry, traffic };
+  return { registry, traffic, observe };
 }

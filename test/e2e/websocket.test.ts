@@ -129,6 +129,57 @@ describe('WebSocket /v1/ws', () => {
     c.ws.close();
   });
 
+  it('a search answers exactly what HTTP answers — results, errors and messages — and shares the rate-limit budget', async () => {
+    const s = await testServer();
+    const { key } = await register(s.url, 'ws-parity');
+    await call(s.url, 'POST', '/v1/collections', { key, body: { name: 't' } });
+    const texts = ['barista at a coffee shop', 'line cook in a busy kitchen', 'coffee roaster apprentice', 'night nurse at the hospital', 'software engineer, remote'];
+    await call(s.url, 'POST', '/v1/collections/t/records', { key, body: { records: texts.map((text, i) => ({ id: `t${i}`, text, metadata: { i, city: i % 2 ? 'Austin' : 'Boston', tags: ['a', `t${i}`] } })) } });
+    const c = await Client.open(s.url, { authorization: `Bearer ${key}` });
+    const bodies: unknown[] = [
+      { text: 'coffee', k: 3 },
+      { text: 'coffee', k: 3, return: 'id' },
+      { text: 'kitchen work', filter: { city: 'Boston', i: { $gte: 1 } } },
+      { text: 'coffee shop', mode: 'keyword', highlight: true },
+      { text: 'coffee roaster', mode: 'hybrid', fusion: { type: 'weighted', alpha: 0.5 } },
+      { text: 'coffee', rerank: { type: 'mmr', lambda: 0.5 }, k: 2 },
+      { vector: Array.from({ length: 100 }, (_, i) => Math.sin(i)), k: 2, includeVector: true },
+      // errors, each with its message
+      { text: 'coffee', k: 0 },
+      { text: 'coffee', colour: 'red' },
+      { vector: [1, 2, 3] },
+      { text: 'coffee', filter: { $bogus: 1 } },
+      { k: 3 },
+      'not an object',
+    ];
+    const strip = (b: any) => (b && typeof b === 'object' && 'took_ms' in b ? { ...b, took_ms: 0 } : b);
+    for (const body of bodies) {
+      const http = await call(s.url, 'POST', '/v1/collections/t/search', { key, body });
+      const ws = await c.request('search', 't', body);
+      if (http.status === 200) assert.deepEqual(strip(ws.result), strip(http.body), JSON.stringify(body));
+      else assert.deepEqual(ws.error, { ...http.body.error, status: http.status }, JSON.stringify(body));
+    }
+    const missing = await c.request('search', 'nope', { text: 'x' });
+    assert.deepEqual(missing.error, { ...(await call(s.url, 'POST', '/v1/collections/nope/search', { key, body: { text: 'x' } })).body.error, status: 404 });
+    c.ws.close();
+
+    // One budget per key across HTTP and the socket.
+    const limited = await testServer({ VECTRA_RATE_LIMIT: '6' });
+    const l = await register(limited.url, 'ws-rate');
+    await call(limited.url, 'POST', '/v1/collections', { key: l.key, body: { name: 'c', model: 'none', dimension: 3 } });
+    const lc = await Client.open(limited.url, { authorization: `Bearer ${l.key}` });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call(limited.url, 'POST', '/v1/collections/c/search', { key: l.key, body: { vector: vec(i) } })).status);
+    for (let i = 0; i < 4; i++) {
+      const r = await lc.request('search', 'c', { vector: vec(i) });
+      statuses.push(r.ok ? 200 : r.error.status);
+      if (!r.ok) assert.match(r.error.message, /rate limit of 6 requests per minute exceeded/);
+    }
+    // The create, the socket's upgrade and four HTTP searches take the six: the socket's searches are over.
+    assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429, 429, 429]);
+    lc.ws.close();
+  });
+
   it('applies scopes as over HTTP, and a revoked key closes its open sockets at the next request', async () => {
     const s = await testServer();
     const { key } = await register(s.url, 'ws-scopes');

@@ -3,10 +3,11 @@
  * are answered `{"id", "ok": true, "result"}` or `{"id", "ok": false, "error": {code, message}}`;
  * `subscribe` streams a collection's changes as `{"type": "change", "collection", "change"}`.
  *
- * search, upsert, delete and get run through the HTTP routes themselves (`app.inject`, no
- * socket): the same validation, scopes, rate limits, metrics and error envelope as over HTTP,
- * by construction rather than by a second copy of the rules. The key is re-checked on every
- * request, so a revoked key stops working on open sockets at once.
+ * upsert, delete and get run through the HTTP routes themselves (`app.inject`, no socket):
+ * the same validation, scopes, rate limits, metrics and error envelope as over HTTP, by
+ * construction rather than by a second copy of the rules. search, the frequent one, takes the
+ * route's parts directly (ws-search.ts). The key is re-checked on every request, so a revoked
+ * key stops working on open sockets at once.
  *
  * Limits: message size (1009 from the ws library), requests in flight per connection
  * (TOO_MANY_IN_FLIGHT), connections per key (close 4429), authentication in time (4408),
@@ -23,6 +24,8 @@ import { send } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
 import type { App, Services } from '../context.js';
 import { SEQ_HEADER } from './records.js';
+import type { ObserveRequest } from '../metrics.js';
+import { directSearch } from '../ws-search.js';
 import { followChanges } from '../../realtime/follow.js';
 import type { Principal } from '../../services/accounts.js';
 
@@ -66,7 +69,7 @@ function objectOr(body: unknown, what: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-export default async function wsRoutes(app: App, services: Services): Promise<void> {
+export default async function wsRoutes(app: App, services: Services, observe: ObserveRequest): Promise<void> {
   const limits = services.config.realtime;
   await app.register(websocket, {
     options: { maxPayload: limits.wsMaxMessageBytes },
@@ -78,6 +81,7 @@ export default async function wsRoutes(app: App, services: Services): Promise<vo
     },
   });
   const perKey = new Map<string, number>();
+  const search = directSearch(app, services, observe);
 
   app.route({
     method: 'GET',
@@ -108,13 +112,15 @@ export default async function wsRoutes(app: App, services: Services): Promise<vo
         closed = true;
         socket.close(code, reason);
       };
-      /** Send a message; resolves once the socket has taken it. Closes a slow reader. */
-      const send = (msg: unknown): Promise<void> =>
+      /** `send` for an answer already serialized. */
+      const sendRaw = (json: string): Promise<void> =>
         new Promise((resolve) => {
           if (closed || socket.readyState !== socket.OPEN) return resolve();
-          socket.send(JSON.stringify(msg), () => resolve());
+          socket.send(json, () => resolve());
           if (socket.bufferedAmount > limits.wsMaxBufferedBytes) close(WS_CLOSE.SLOW_READER, 'slow reader: answers were not read; read them or send fewer requests at once');
         });
+      /** Send a message; resolves once the socket has taken it. Closes a slow reader. */
+      const send = (msg: unknown): Promise<void> => sendRaw(JSON.stringify(msg));
       const fail = (id: RequestId, error: WsError) => send({ id, ok: false, error });
 
       const admit = (p: Principal): boolean => {
@@ -238,9 +244,10 @@ export default async function wsRoutes(app: App, services: Services): Promise<vo
         const body = msg.body;
         let out: Awaited<ReturnType<typeof viaHttp>>;
         switch (action) {
-          case 'search':
-            out = await viaHttp('POST', `${base}/search`, body ?? {});
-            break;
+          case 'search': {
+            const answer = await search(id as string | number, p, name, body ?? {}, req.ip);
+            return sendRaw(answer.json);
+          }
           case 'upsert':
             out = await viaHttp('POST', `${base}/records`, body ?? {});
             break;
