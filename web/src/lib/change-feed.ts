@@ -167,11 +167,11 @@ export async function followFeed(o: FollowOptions): Promise<void> {
       } finally {
         clearTimeout(idle);
       }
-      dropped = stale ? new ApiError(0, 'NETWORK', `no data for ${Math.round(idleMs / 1000)} s: the connection is presumed lost`) : new ApiError(0, 'NETWORK', 'the server closed the connection');
+      dropped = stale ? new ApiError(0, 'NETWORK', `no data for ${Math.round(idleMs / 1000)} s`) : new ApiError(0, 'NETWORK', 'the server closed the stream');
     } catch (e) {
       if (signal.aborted) return;
       if (e instanceof Ended) throw e.error;
-      const err = e instanceof ApiError ? e : new ApiError(0, 'NETWORK', 'the connection was lost');
+      const err = e instanceof ApiError ? e : new ApiError(0, 'NETWORK', 'the stream broke off');
       if (!retriable(err)) throw err;
       dropped = err;
     }

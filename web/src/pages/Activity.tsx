@@ -71,7 +71,7 @@ function Feed({ collection }: { collection: string }) {
     <>
       <div className="activity-bar">
         <form className="replay" onSubmit={replay} aria-label="Replay">
-          <NumberField label="From seq" value={from} onChange={setFrom} min={0} step={1} placeholder="now" hint="Replay the changes from this seq on; empty: only new ones." />
+          <NumberField label="From seq" value={from} onChange={setFrom} min={0} step={1} placeholder="now" hint="Replay from this seq on (empty: from now)." />
           <button type="submit">Replay</button>
         </form>
         <button type="button" className="pause" onClick={() => feed.setPaused(!feed.paused)} aria-pressed={feed.paused} disabled={!!feed.error}>
@@ -104,9 +104,10 @@ function statusText(s: FeedState, seq: number | null, collection: string): strin
     case 'connecting':
       return `Connecting to ${collection}’s feed…`;
     case 'live':
-      return `Live: following ${collection}${at}.`;
+      // The seq the connection opened after, not the latest: this line is a live region, read out when it changes.
+      return `Live: following ${collection} after seq ${s.since}.`;
     case 'retrying':
-      return `Connection lost (${s.error.message}); reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}, resuming${at}.`;
+      return `Connection lost: ${s.error.message}. Reconnecting in ${Math.max(1, Math.round(s.inMs / 1000))} s${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}, resuming${at}.`;
     case 'paused':
       return `Paused${at}: resuming shows what was written meanwhile.`;
     case 'ended':
