@@ -8,32 +8,9 @@
  */
 import { ApiError, errorOf, type Client } from './api';
 import { SseParser } from './sse';
+import type { Change, ChangePage } from './types';
 
-export interface Change {
-  seq: number;
-  op: 'upsert' | 'delete';
-  id: string;
-  /** ISO time of the write. */
-  at: string;
-}
-
-/** GET …/changes */
-export interface ChangePage {
-  changes: Change[];
-  nextSince: number;
-  latestSeq: number;
-}
-
-/** GET /v1/events/stats */
-export interface EventStats {
-  since: string;
-  published: Record<string, number>;
-  total: number;
-  delivered: number;
-  skipped: number;
-  droppedSubscribers: number;
-  subscribers: number;
-}
+export type { Change } from './types';
 
 export type FeedStatus =
   | { state: 'connecting'; since: number }

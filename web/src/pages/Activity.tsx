@@ -10,9 +10,9 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { ApiError } from '../lib/api';
-import { asApiError, useLoad } from '../lib/hooks';
+import { useLoad } from '../lib/hooks';
 import { clock, count, when } from '../lib/format';
-import type { Change, EventStats } from '../lib/change-feed';
+import type { Change, EventStats } from '../lib/types';
 import { useChangeFeed, KEEP_ROWS, type ChangeFeed, type FeedState } from '../lib/use-change-feed';
 import type { Collection } from '../lib/types';
 import { useClient } from '../session';
@@ -197,27 +197,14 @@ function ChangeTable({ collection, rows, waiting }: { collection: string; rows: 
 /** This account's event counts by type (GET /v1/events/stats), every few seconds. */
 function EventCounts() {
   const api = useClient();
-  const [stats, setStats] = useState<EventStats | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const loaded = useLoad(() => api<EventStats>('GET', '/v1/events/stats'), [api]);
+  const { reload } = loaded;
   useEffect(() => {
-    let stopped = false;
-    const poll = async () => {
-      try {
-        const s = await api<EventStats>('GET', '/v1/events/stats');
-        if (stopped) return;
-        setStats(s);
-        setError(null);
-      } catch (e) {
-        if (!stopped) setError(asApiError(e));
-      }
-    };
-    void poll();
-    const timer = setInterval(poll, STATS_EVERY_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [api]);
+    const timer = setInterval(reload, STATS_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
+  const stats = loaded.data;
+  const error = loaded.error;
   const types = Object.entries(stats?.published ?? {});
   return (
     <section aria-labelledby="events-h">
