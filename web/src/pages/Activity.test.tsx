@@ -15,7 +15,7 @@ interface Stream {
   send(text: string): void;
 }
 
-function fakeApi(latest = 3) {
+function fakeApi(latest = 3, refuse?: (url: URL) => [number, unknown] | undefined) {
   const streams: Stream[] = [];
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const url = new URL(String(input), 'http://dash.test');
@@ -23,6 +23,8 @@ function fakeApi(latest = 3) {
     if (url.pathname === '/v1/collections') return json(200, { collections: [JOBS, { ...JOBS, name: 'notes' }] });
     if (url.pathname === '/v1/events/stats') return json(200, { since: '2026-12-01T00:00:00Z', published: { 'record.deleted': 1, 'record.upserted': 2 }, total: 3, delivered: 3, skipped: 0, droppedSubscribers: 0, subscribers: 1 });
     if (url.pathname.endsWith('/changes')) return json(200, { changes: [], nextSince: latest, latestSeq: latest });
+    const refused = refuse?.(url);
+    if (refused) return json(...refused);
     if (url.pathname.endsWith('/changes/stream')) {
       let controller!: ReadableStreamDefaultController<Uint8Array>;
       const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
@@ -115,6 +117,21 @@ describe('Activity', () => {
     expect(streams[1].url.searchParams.get('since')).toBe('4');
     expect(screen.queryByRole('alert')).toBeNull();
     expect(rows().length).toBe(1);
+  });
+
+  it('explains an expired seq, offers the latest seq or the oldest kept, and replays from the oldest kept', async () => {
+    const expired = { error: { code: 'CHANGES_EXPIRED', message: 'changes after seq 1 are no longer kept: the oldest kept is seq 40', oldestSeq: 40 } };
+    const streams = fakeApi(90, (url) => (url.pathname.endsWith('/changes/stream') && url.searchParams.get('since') === '1' ? [410, expired] : undefined));
+    page();
+    await waitFor(() => expect(streams.length).toBe(1));
+    fireEvent.change(screen.getByLabelText('From seq'), { target: { value: '2' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Replay' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('CHANGES_EXPIRED changes after seq 1 are no longer kept: the oldest kept is seq 40');
+    expect(screen.queryByRole('button', { name: /Resume after seq/ })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Resume from the latest seq' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Replay from seq 40 (the oldest kept)' }));
+    await waitFor(() => expect(streams.length).toBe(2));
+    expect(streams[1].url.searchParams.get('since')).toBe('39');
   });
 
   it('closes the stream when the page is left', async () => {
