@@ -7,30 +7,24 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { BUILT_DASHBOARD_DIR } from '../../src/config.js';
 import { REPO_ROOT } from '../support/glove.js';
 import { buildTestReranker, TEST_RERANKER_REPO } from '../support/onnx-model.js';
+import { DESKTOP, PHONE, launchBrowser, noChromium as skip, selectsFit as selectsFitOn, shot as shotOf, statsOnOneLine as statsOnOneLineOn } from '../support/browser.js';
 import { call, testServer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(REPO_ROOT, 'test-output', 'dashboard');
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
-// Without Chromium the test skips and says why, except in CI, where .ci/run installs it.
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true' ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : false;
 
 let url: string;
 let context: BrowserContext;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 
 async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(OUT, `${name}-${page.viewportSize()!.width === PHONE.width ? 'phone' : 'desktop'}.png`), fullPage: true });
+  await shotOf(page, name);
 }
 
 /** Follow a nav link the way a person would, and wait for the page's heading. */
@@ -62,26 +56,8 @@ async function readableDialog(dialog: Locator): Promise<string> {
   return m.text;
 }
 
-/** Every option of every select on the page fits its select (a closed select shows only what fits). */
-async function selectsFit(where: string): Promise<void> {
-  const cut = await page.evaluate(() => {
-    const ctx = document.createElement('canvas').getContext('2d')!;
-    const out: string[] = [];
-    for (const sel of document.querySelectorAll('select')) {
-      if (sel.offsetParent === null) continue;
-      const cs = getComputedStyle(sel);
-      ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
-      // The drop-down arrow takes about 20 px of Chromium's menu list.
-      const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;
-      for (const o of sel.options) {
-        const width = ctx.measureText(o.text).width;
-        if (width > room) out.push(`"${o.text}" needs ${Math.ceil(width)}px, has ${Math.floor(room)}px (${sel.labels[0]?.textContent})`);
-      }
-    }
-    return out;
-  });
-  assert.deepEqual(cut, [], `option texts cut on ${where}`);
-}
+const selectsFit = (where: string) => selectsFitOn(page, where);
+const statsOnOneLine = () => statsOnOneLineOn(page);
 
 /** The actions column is a real table cell: its borders line up with the row's. */
 async function actionCellsAligned(): Promise<void> {
@@ -96,42 +72,18 @@ async function actionCellsAligned(): Promise<void> {
   for (const o of off) assert.ok(o.display === 'table-cell' && o.top < 1 && o.bottom < 1, `an actions cell is out of its row: ${JSON.stringify(o)}`);
 }
 
-/** Each figure of a row of stat cards stays on one line (a model name does not break at its hyphens). */
-async function statsOnOneLine(): Promise<void> {
-  const wrapped = await page.evaluate(() =>
-    [...document.querySelectorAll('.stats dd')].flatMap((dd) => {
-      const range = document.createRange();
-      range.selectNodeContents(dd);
-      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-      return lines.size > 1 ? [dd.textContent] : [];
-    }),
-  );
-  assert.deepEqual(wrapped, [], 'stat values wrapped');
-}
-
 describe('dashboard in Chromium', { skip }, () => {
   before(async () => {
     if (!existsSync(join(BUILT_DASHBOARD_DIR, 'index.html'))) execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', join(REPO_ROOT, 'web')], { stdio: 'inherit' });
-    mkdirSync(OUT, { recursive: true });
     // A cross-encoder the tests build (no download), so the Search page can rerank with one.
     const modelsDir = tempDir('vectra-models-');
     buildTestReranker(modelsDir);
     const modelsConfig = join(tempDir(), 'models.json');
     writeFileSync(modelsConfig, JSON.stringify({ models: [{ id: 'glove-cross', provider: 'onnx', task: 'rerank', repo: TEST_RERANKER_REPO }] }));
     url = (await testServer({ VECTRA_RATE_LIMIT: '100000', VECTRA_MODELS_DIR: modelsDir, VECTRA_MODELS_CONFIG: modelsConfig })).url;
-    context = await chromium.launchPersistentContext(tempDir('vectra-chromium-'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: DESKTOP,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    // CSP violations and script errors surface in `problems`; the test fails on any.
+    ({ context, page, problems } = await launchBrowser());
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
-    page = context.pages()[0] ?? (await context.newPage());
-    // CSP violations and script errors surface here; the test fails on any.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
   });
   after(async () => {
     await context?.close();
@@ -561,6 +513,7 @@ describe('dashboard in Chromium', { skip }, () => {
       ['/models', 'Models'],
       ['/keys', 'API keys'],
       ['/stats', 'Metrics'],
+      ['/activity?collection=jobs', 'Activity'],
     ]) {
       await page.goto(url + path);
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();

@@ -9,10 +9,12 @@ import { Search } from './pages/Search';
 import { Models } from './pages/Models';
 import { Keys } from './pages/Keys';
 import { Metrics } from './pages/Metrics';
+import { Activity } from './pages/Activity';
 
 const PAGES = [
   { to: '/collections', label: 'Collections' },
   { to: '/search', label: 'Search' },
+  { to: '/activity', label: 'Activity' },
   { to: '/models', label: 'Models' },
   { to: '/keys', label: 'API keys' },
   // Not /metrics: that path is the server's Prometheus endpoint.
@@ -68,6 +70,7 @@ export function App() {
           <Route path="/collections" element={<Collections />} />
           <Route path="/collections/:name" element={<Records />} />
           <Route path="/search" element={<Search />} />
+          <Route path="/activity" element={<Activity />} />
           <Route path="/models" element={<Models />} />
           <Route path="/keys" element={<Keys />} />
           <Route path="/stats" element={<Metrics />} />

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The envelope's other fields (e.g. CHANGES_EXPIRED's oldestSeq). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -17,7 +19,10 @@ export class ApiError extends Error {
 /** The error of a failed answer: the API's envelope when there is one, else a description of what came back. */
 export function errorOf(status: number, body: unknown, statusText = ''): ApiError {
   const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') return new ApiError(status, e.code, e.message);
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+    const { code, message, ...details } = e as Record<string, unknown> & { code: string; message: string };
+    return new ApiError(status, code, message, details);
+  }
   return new ApiError(status, `HTTP_${status}`, `the server answered ${status} ${statusText}`.trim());
 }
 
@@ -33,6 +38,8 @@ export type Method = 'GET' | 'POST' | 'DELETE';
 
 export interface Client {
   <T = unknown>(method: Method, path: string, body?: unknown): Promise<T>;
+  /** GET a streamed answer (Server-Sent Events): the open Response, or the ApiError of a refusal. */
+  stream(path: string, signal: AbortSignal, headers?: Record<string, string>): Promise<Response>;
   readonly key: string;
 }
 
@@ -55,7 +62,22 @@ export function clientFor(key: string, onUnauthorized: (e: ApiError) => void = (
     }
     return parsed as T;
   };
-  return Object.assign(call, { key }) as Client;
+  const stream = async (path: string, signal: AbortSignal, headers: Record<string, string> = {}): Promise<Response> => {
+    let res: Response;
+    try {
+      res = await fetch(path, { headers: { ...headers, accept: 'text/event-stream', authorization: `Bearer ${key}` }, signal, cache: 'no-store' });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new ApiError(0, 'NETWORK', 'the server could not be reached; is it running?');
+    }
+    if (!res.ok) {
+      const err = errorOf(res.status, parse(await res.text()), res.statusText);
+      if (res.status === 401) onUnauthorized(err);
+      throw err;
+    }
+    return res;
+  };
+  return Object.assign(call, { key, stream }) as Client;
 }
 
 /** POST /v1/auth/register: the one call that needs no key. */

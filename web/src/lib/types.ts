@@ -131,3 +131,30 @@ export interface BenchAnswer {
   task: { name: string; description: string; queries: number; corpus: number; k: number; reference: { name: string; accuracyAt1: number; recallAt10: number } };
   results: BenchScore[];
 }
+
+/** A change of the feed (GET …/changes, …/changes/stream). */
+export interface Change {
+  seq: number;
+  op: 'upsert' | 'delete';
+  id: string;
+  /** ISO time of the write. */
+  at: string;
+}
+
+/** GET …/changes (one page of the change feed) */
+export interface ChangePage {
+  changes: Change[];
+  nextSince: number;
+  latestSeq: number;
+}
+
+/** GET /v1/events/stats */
+export interface EventStats {
+  since: string;
+  published: Record<string, number>;
+  total: number;
+  delivered: number;
+  skipped: number;
+  droppedSubscribers: number;
+  subscribers: number;
+}

@@ -1,6 +1,6 @@
 /** One collection: its numbers, a paginated record browser with a filter, the record editor, add and import. */
 import { useState, type FormEvent } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { useClient } from '../session';
 import { useLoad } from '../lib/hooks';
 import { optionalObject } from '../lib/json';
@@ -27,7 +27,9 @@ export function Records() {
   // Cursors of the pages seen so far: cursors[i] opens page i.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState(0);
-  const [open, setOpen] = useState<string | null>(null);
+  // ?record=<id> (the Activity page's links) opens that record's editor.
+  const [params] = useSearchParams();
+  const [open, setOpen] = useState<string | null>(() => params.get('record'));
 
   const records = useLoad(() => {
     const q = new URLSearchParams({ limit });
