@@ -130,6 +130,17 @@ describe('change feed over HTTP', () => {
     assert.equal((await bad.status).status, 400);
   });
 
+  it('a shutdown ends open streams instead of waiting on them (clients reconnect with Last-Event-ID)', async () => {
+    const s = await testServer();
+    const { key } = await register(s.url, 'shutdown');
+    await call(s.url, 'POST', '/v1/collections', { key, body: { name: 'c', model: 'none', dimension: 3 } });
+    const open = stream(`${s.url}/v1/collections/c/changes/stream`, key);
+    await open.until(() => open.comments.length > 0);
+    const closed = await Promise.race([s.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))]);
+    assert.equal(closed, 'closed');
+    assert.equal((await open.status).status, 200, 'the stream ended normally');
+  });
+
   it('a reader behind the retention gets 410 CHANGES_EXPIRED with the oldest seq, as a page or a stream', async () => {
     const s = await testServer({ VECTRA_CHANGES_RETENTION_SECONDS: '0', VECTRA_CHANGES_RETENTION_COUNT: '1000' });
     const { key } = await register(s.url, 'retention');

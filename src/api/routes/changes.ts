@@ -13,6 +13,13 @@ import { ChangesOut, ChangesQuery, EventStatsOut, StreamQuery } from '../schemas
 const HEARTBEAT_MS = 15_000;
 
 export default function changeRoutes(app: App, services: Services): void {
+  // Open streams never end by themselves: at shutdown they are ended (clients reconnect with
+  // Last-Event-ID), or the server would wait on them forever.
+  const streams = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const s of streams) s.abort();
+  });
+
   app.get(
     '/v1/collections/:name/changes',
     {
@@ -69,6 +76,7 @@ export default function changeRoutes(app: App, services: Services): void {
       // The client's reconnection delay, then a first comment so that it sees the stream open.
       res.write(`retry: 2000\n: following ${name} after seq ${since}\n\n`);
       const stop = new AbortController();
+      streams.add(stop);
       res.on('close', () => stop.abort());
       const write = (text: string) =>
         new Promise<void>((resolve) => {
@@ -98,6 +106,7 @@ export default function changeRoutes(app: App, services: Services): void {
         if (!(e instanceof VectraError)) req.log.error({ err: e }, 'change stream failed');
         if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify({ error })}\n\n`);
       } finally {
+        streams.delete(stop);
         res.end();
       }
     },
