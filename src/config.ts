@@ -68,7 +68,31 @@ export interface Config {
     wsMaxBufferedBytes: number;
     /** Webhook URLs may point at loopback, private, link-local and metadata addresses. */
     webhookAllowPrivate: boolean;
+    webhooks: WebhookSettings;
   };
+}
+
+/** Webhook delivery (src/realtime/webhooks/): every timing is a setting, so tests can run fast. */
+export interface WebhookSettings {
+  /** Deadline of one delivery attempt. */
+  timeoutMs: number;
+  /** Backoff: attempt n+1 waits a random time in [0, min(retryMaxMs, retryBaseMs·2^(n-1))). */
+  retryBaseMs: number;
+  /** Longest wait between attempts; a receiver's Retry-After is capped to it too. */
+  retryMaxMs: number;
+  /** Attempts before a delivery has failed. */
+  maxAttempts: number;
+  /** Failed deliveries in a row that disable a webhook (0: never). */
+  disableAfter: number;
+  /** Attempts in flight, in all and per webhook. */
+  concurrency: number;
+  concurrencyPerWebhook: number;
+  /** Longest pause between looks at the outbox and the change feeds (writes wake them at once). */
+  pollMs: number;
+  /** Webhooks a tenant may have. */
+  maxPerTenant: number;
+  /** Delivered and failed deliveries are kept this long for GET …/deliveries. */
+  deliveryRetentionMs: number;
 }
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENV, string | undefined>>;
@@ -109,6 +133,16 @@ export const ENV = {
   wsMaxInFlight: 'VECTRA_WS_MAX_IN_FLIGHT',
   wsMaxBufferedBytes: 'VECTRA_WS_MAX_BUFFERED_BYTES',
   webhookAllowPrivate: 'VECTRA_WEBHOOK_ALLOW_PRIVATE',
+  webhookTimeoutMs: 'VECTRA_WEBHOOK_TIMEOUT_MS',
+  webhookRetryBaseMs: 'VECTRA_WEBHOOK_RETRY_BASE_MS',
+  webhookRetryMaxMs: 'VECTRA_WEBHOOK_RETRY_MAX_MS',
+  webhookMaxAttempts: 'VECTRA_WEBHOOK_MAX_ATTEMPTS',
+  webhookDisableAfter: 'VECTRA_WEBHOOK_DISABLE_AFTER',
+  webhookConcurrency: 'VECTRA_WEBHOOK_CONCURRENCY',
+  webhookConcurrencyPerWebhook: 'VECTRA_WEBHOOK_CONCURRENCY_PER_WEBHOOK',
+  webhookPollMs: 'VECTRA_WEBHOOK_POLL_MS',
+  webhookMaxPerTenant: 'VECTRA_WEBHOOK_MAX_PER_TENANT',
+  webhookDeliveryRetentionSeconds: 'VECTRA_WEBHOOK_DELIVERY_RETENTION_SECONDS',
 } as const;
 
 /** Where `vite build` puts the dashboard: web/dist at the repository root (same path from src/ and dist/). */
@@ -183,6 +217,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       wsMaxInFlight: int('wsMaxInFlight', 32, 1, 10_000),
       wsMaxBufferedBytes: int('wsMaxBufferedBytes', 16 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       webhookAllowPrivate: allowPrivate === 'true',
+      webhooks: {
+        timeoutMs: int('webhookTimeoutMs', 10_000, 10, 600_000),
+        retryBaseMs: int('webhookRetryBaseMs', 10_000, 1, 86_400_000),
+        retryMaxMs: int('webhookRetryMaxMs', 3_600_000, 1, 7 * 86_400_000),
+        maxAttempts: int('webhookMaxAttempts', 12, 1, 100),
+        disableAfter: int('webhookDisableAfter', 5, 0, 1_000_000),
+        concurrency: int('webhookConcurrency', 16, 1, 1000),
+        concurrencyPerWebhook: int('webhookConcurrencyPerWebhook', 2, 1, 1000),
+        pollMs: int('webhookPollMs', 2000, 10, 600_000),
+        maxPerTenant: int('webhookMaxPerTenant', 50, 1, 100_000),
+        deliveryRetentionMs: int('webhookDeliveryRetentionSeconds', 7 * 24 * 3600, 60, 100 * 365 * 24 * 3600) * 1000,
+      },
     },
     limits: {
       rateLimitPerMinute: int('rateLimitPerMinute', 6000, 1, 10_000_000),

@@ -25,6 +25,7 @@ import opsRoutes from './routes/ops.js';
 import recordRoutes from './routes/records.js';
 import searchRoutes from './routes/search.js';
 import statsRoutes from './routes/stats.js';
+import webhookRoutes from './routes/webhooks.js';
 import { KeyOut } from './schemas/accounts.js';
 import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
@@ -113,6 +114,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   collectionRoutes(app, services);
   recordRoutes(app, services);
   changeRoutes(app, services);
+  webhookRoutes(app, services);
   ingestRoutes(app, services);
   documentRoutes(app, services);
   searchRoutes(app, services);
