@@ -89,6 +89,8 @@ export interface WebhookSettings {
   concurrencyPerWebhook: number;
   /** Longest pause between looks at the outbox and the change feeds (writes wake them at once). */
   pollMs: number;
+  /** Wait after a write wakes the feed pump: writes in that window share one outbox transaction. */
+  pumpDelayMs: number;
   /** Webhooks a tenant may have. */
   maxPerTenant: number;
   /** Delivered and failed deliveries are kept this long for GET …/deliveries. */
@@ -141,6 +143,7 @@ export const ENV = {
   webhookConcurrency: 'VECTRA_WEBHOOK_CONCURRENCY',
   webhookConcurrencyPerWebhook: 'VECTRA_WEBHOOK_CONCURRENCY_PER_WEBHOOK',
   webhookPollMs: 'VECTRA_WEBHOOK_POLL_MS',
+  webhookPumpDelayMs: 'VECTRA_WEBHOOK_PUMP_DELAY_MS',
   webhookMaxPerTenant: 'VECTRA_WEBHOOK_MAX_PER_TENANT',
   webhookDeliveryRetentionSeconds: 'VECTRA_WEBHOOK_DELIVERY_RETENTION_SECONDS',
 } as const;
@@ -226,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
         concurrency: int('webhookConcurrency', 16, 1, 1000),
         concurrencyPerWebhook: int('webhookConcurrencyPerWebhook', 2, 1, 1000),
         pollMs: int('webhookPollMs', 2000, 10, 600_000),
+        pumpDelayMs: int('webhookPumpDelayMs', 0, 0, 60_000),
         maxPerTenant: int('webhookMaxPerTenant', 50, 1, 100_000),
         deliveryRetentionMs: int('webhookDeliveryRetentionSeconds', 7 * 24 * 3600, 60, 100 * 365 * 24 * 3600) * 1000,
       },

@@ -63,6 +63,8 @@ export class FeedPump {
     /** Told when deliveries were queued, so that the worker looks at once. */
     private readonly onEnqueued: () => void,
     private readonly sweepMs: number,
+    /** Wait this long after a wake-up before reading: a burst of writes becomes one transaction. */
+    private readonly delayMs = 0,
   ) {}
 
   /** Catch up every collection of every tenant with webhooks from the stored cursors; then follow. */
@@ -90,7 +92,8 @@ export class FeedPump {
     else this.dirty.set(tenantId, (cur ?? new Set()).add(collection));
     if (!this.running) {
       this.running = true;
-      setImmediate(() => void this.run());
+      if (this.delayMs > 0) setTimeout(() => void this.run(), this.delayMs).unref();
+      else setImmediate(() => void this.run());
     }
   }
 
