@@ -87,7 +87,7 @@ export interface WebhookSettings {
   /** Attempts in flight, in all and per webhook. */
   concurrency: number;
   concurrencyPerWebhook: number;
-  /** Longest pause between looks at the outbox and the change feeds (writes wake them at once). */
+  /** Longest pause between looks at the outbox; the change feeds are swept every 10 × this (writes wake both at once). */
   pollMs: number;
   /** Wait after a write wakes the feed pump: writes in that window share one outbox transaction. */
   pumpDelayMs: number;

@@ -79,11 +79,18 @@ export class Dispatcher {
     try {
       let free = this.s.concurrency - this.inflight.size;
       if (free > 0) {
-        for (const { delivery, webhook } of this.store.due(now, this.inflight.size + this.s.concurrency * 4)) {
+        for (const webhook of this.store.dueWebhooks(now)) {
+          const busy = this.perWebhook.get(webhook.id) ?? 0;
+          const slots = Math.min(free, this.s.concurrencyPerWebhook - busy);
+          if (slots <= 0) continue;
+          // Those in flight are still pending (and due): ask for enough to skip past them.
+          for (const delivery of this.store.dueOf(webhook.id, now, busy + slots)) {
+            if (free === 0 || (this.perWebhook.get(webhook.id) ?? 0) >= this.s.concurrencyPerWebhook) break;
+            if (this.inflight.has(delivery.id)) continue;
+            this.launch(delivery, webhook);
+            free--;
+          }
           if (free === 0) break;
-          if (this.inflight.has(delivery.id) || (this.perWebhook.get(webhook.id) ?? 0) >= this.s.concurrencyPerWebhook) continue;
-          this.launch(delivery, webhook);
-          free--;
         }
       }
       // Sleep until the next delivery falls due. Those due now are in flight or wait for a

@@ -70,6 +70,8 @@ export class FeedPump {
   /** Catch up every collection of every tenant with webhooks from the stored cursors; then follow. */
   start(): void {
     for (const t of this.store.tenants()) this.watch(t);
+    // A safety net only (writes wake the pump through the bus): a wake-up skipped by a full
+    // bus queue or a failed page is caught up within the sweep.
     this.sweep = setInterval(() => {
       for (const t of this.subs.keys()) this.wake(t);
     }, this.sweepMs).unref();

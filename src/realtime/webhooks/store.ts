@@ -150,6 +150,7 @@ export class WebhookStore {
     );
     CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_attempt_at);
     CREATE INDEX IF NOT EXISTS deliveries_webhook ON deliveries(webhook_id, n);
+    CREATE INDEX IF NOT EXISTS deliveries_webhook_due ON deliveries(webhook_id, status, next_attempt_at);
     CREATE TABLE IF NOT EXISTS cursors (
       tenant_id TEXT NOT NULL, collection TEXT NOT NULL, instance TEXT NOT NULL, seq INTEGER NOT NULL,
       PRIMARY KEY (tenant_id, collection, instance)
@@ -261,20 +262,25 @@ export class WebhookStore {
 
   // ------------------------------------------------------------------ the worker's side
 
-  /** Pending deliveries of active webhooks due by `now`, earliest first, with their webhook. */
-  due(now: number, limit: number): { delivery: Delivery; webhook: Webhook }[] {
+  /**
+   * Active webhooks with deliveries due by `now`, the longest waiting first. Asked per webhook
+   * (see `dueOf`) so that one webhook's backlog never hides another's due deliveries.
+   */
+  dueWebhooks(now: number): Webhook[] {
     const rows = this.db
       .prepare(
-        `SELECT d.*, w.id AS w_id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-         WHERE d.status = 'pending' AND w.status = 'active' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.n LIMIT ?`,
+        `SELECT w.* FROM webhooks w JOIN (SELECT webhook_id, min(next_attempt_at) AS first FROM deliveries
+         WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY webhook_id) d ON d.webhook_id = w.id
+         WHERE w.status = 'active' ORDER BY d.first`,
       )
-      .all(now, limit) as (DeliveryRow & { w_id: string })[];
-    const hooks = new Map<string, Webhook>();
-    return rows.map((r) => {
-      let w = hooks.get(r.webhook_id);
-      if (!w) hooks.set(r.webhook_id, (w = this.webhook(r.tenant_id, r.webhook_id)!));
-      return { delivery: toDelivery(r), webhook: w };
-    });
+      .all(now) as WebhookRow[];
+    return rows.map(toWebhook);
+  }
+
+  /** A webhook's pending deliveries due by `now`, earliest first. */
+  dueOf(webhookId: string, now: number, limit: number): Delivery[] {
+    const rows = this.db.prepare("SELECT * FROM deliveries WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, n LIMIT ?").all(webhookId, now, limit);
+    return (rows as DeliveryRow[]).map(toDelivery);
   }
 
   /** When the next pending delivery of an active webhook falls due (null: none pending). */
