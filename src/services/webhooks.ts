@@ -141,9 +141,10 @@ export class WebhookService {
 
   async create(tenantId: string, input: WebhookInput): Promise<WebhookView & { secret: string }> {
     const events = checkEvents(input.events);
+    await this.checkUrl(input.url);
+    // Counted after the (asynchronous) URL check, right before the insert: concurrent creates cannot overshoot.
     const max = this.o.settings.maxPerTenant;
     if (this.store.count(tenantId) >= max) throw new VectraError('WEBHOOK_LIMIT_REACHED', `a tenant may have at most ${max} webhooks; delete one first (the limit is VECTRA_WEBHOOK_MAX_PER_TENANT)`);
-    await this.checkUrl(input.url);
     const w: Webhook = {
       id: `wh_${randomBytes(12).toString('base64url')}`,
       tenantId,

@@ -9,25 +9,16 @@
  * An attempt in flight when the worker closes is abandoned, not recorded: the delivery stays
  * pending and is sent again after the restart (receivers dedupe on webhook-id).
  */
+import type { WebhookSettings } from '../../config.js';
 import { postOnce, type AttemptOptions, type AttemptResult } from './attempt.js';
 import { signedHeaders } from './signature.js';
 import type { Delivery, Webhook, WebhookStore } from './store.js';
 
-export interface DispatchSettings {
-  timeoutMs: number;
-  retryBaseMs: number;
-  /** Longest wait between attempts; also caps Retry-After. */
-  retryMaxMs: number;
-  maxAttempts: number;
-  /** Failed deliveries in a row that disable a webhook (0: never). */
-  disableAfter: number;
-  concurrency: number;
-  concurrencyPerWebhook: number;
-  /** Longest sleep between looks at the outbox (new deliveries wake the worker at once). */
-  pollMs: number;
+/** The worker's settings (see WebhookSettings in src/config.ts), and how to connect. */
+export type DispatchSettings = Pick<WebhookSettings, 'timeoutMs' | 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts' | 'disableAfter' | 'concurrency' | 'concurrencyPerWebhook' | 'pollMs'> & {
   allowPrivate: boolean;
   userAgent: string;
-}
+};
 
 export interface DispatchLog {
   warn(o: object, msg: string): void;
