@@ -111,6 +111,18 @@ describe('webhook URL guard', () => {
 });
 
 describe('delivery rules', () => {
+  it('an attempt without an answer in time fails, naming the deadline', async () => {
+    const silent = await localHttp(() => undefined);
+    try {
+      const started = Date.now();
+      const r = await postOnce(silent.url, '{}', {}, { timeoutMs: 150, userAgent: 'test', allowPrivate: true });
+      assert.deepEqual([r.ok, r.statusCode, r.error], [false, null, 'no answer within 150 ms']);
+      assert.ok(Date.now() - started < 1000);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('reads Retry-After as seconds or an HTTP date', () => {
     const now = Date.parse('2026-12-01T12:00:00Z');
     assert.equal(retryAfterMs('30', now), 30_000);
