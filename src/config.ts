@@ -70,7 +70,33 @@ export interface Config {
     wsAuthTimeoutMs: number;
     /** Webhook URLs may point at loopback, private, link-local and metadata addresses. */
     webhookAllowPrivate: boolean;
+    webhooks: WebhookSettings;
   };
+}
+
+/** Webhook delivery (src/realtime/webhooks/): every timing is a setting, so tests can run fast. */
+export interface WebhookSettings {
+  /** Deadline of one delivery attempt. */
+  timeoutMs: number;
+  /** Backoff: attempt n+1 waits a random time in [0, min(retryMaxMs, retryBaseMs·2^(n-1))). */
+  retryBaseMs: number;
+  /** Longest wait between attempts; a receiver's Retry-After is capped to it too. */
+  retryMaxMs: number;
+  /** Attempts before a delivery has failed. */
+  maxAttempts: number;
+  /** Failed deliveries in a row that disable a webhook (0: never). */
+  disableAfter: number;
+  /** Attempts in flight, in all and per webhook. */
+  concurrency: number;
+  concurrencyPerWebhook: number;
+  /** Longest pause between looks at the outbox; the change feeds are swept every 10 × this (writes wake both at once). */
+  pollMs: number;
+  /** Wait after a write wakes the feed pump: writes in that window share one outbox transaction. */
+  pumpDelayMs: number;
+  /** Webhooks a tenant may have. */
+  maxPerTenant: number;
+  /** Delivered and failed deliveries are kept this long for GET …/deliveries. */
+  deliveryRetentionMs: number;
 }
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENV, string | undefined>>;
@@ -112,6 +138,17 @@ export const ENV = {
   wsMaxBufferedBytes: 'VECTRA_WS_MAX_BUFFERED_BYTES',
   wsAuthTimeoutMs: 'VECTRA_WS_AUTH_TIMEOUT_MS',
   webhookAllowPrivate: 'VECTRA_WEBHOOK_ALLOW_PRIVATE',
+  webhookTimeoutMs: 'VECTRA_WEBHOOK_TIMEOUT_MS',
+  webhookRetryBaseMs: 'VECTRA_WEBHOOK_RETRY_BASE_MS',
+  webhookRetryMaxMs: 'VECTRA_WEBHOOK_RETRY_MAX_MS',
+  webhookMaxAttempts: 'VECTRA_WEBHOOK_MAX_ATTEMPTS',
+  webhookDisableAfter: 'VECTRA_WEBHOOK_DISABLE_AFTER',
+  webhookConcurrency: 'VECTRA_WEBHOOK_CONCURRENCY',
+  webhookConcurrencyPerWebhook: 'VECTRA_WEBHOOK_CONCURRENCY_PER_WEBHOOK',
+  webhookPollMs: 'VECTRA_WEBHOOK_POLL_MS',
+  webhookPumpDelayMs: 'VECTRA_WEBHOOK_PUMP_DELAY_MS',
+  webhookMaxPerTenant: 'VECTRA_WEBHOOK_MAX_PER_TENANT',
+  webhookDeliveryRetentionSeconds: 'VECTRA_WEBHOOK_DELIVERY_RETENTION_SECONDS',
 } as const;
 
 /** Where `vite build` puts the dashboard: web/dist at the repository root (same path from src/ and dist/). */
@@ -187,6 +224,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       wsMaxBufferedBytes: int('wsMaxBufferedBytes', 16 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       wsAuthTimeoutMs: int('wsAuthTimeoutMs', 10_000, 100, 600_000),
       webhookAllowPrivate: allowPrivate === 'true',
+      webhooks: {
+        timeoutMs: int('webhookTimeoutMs', 10_000, 10, 600_000),
+        retryBaseMs: int('webhookRetryBaseMs', 10_000, 1, 86_400_000),
+        retryMaxMs: int('webhookRetryMaxMs', 3_600_000, 1, 7 * 86_400_000),
+        maxAttempts: int('webhookMaxAttempts', 12, 1, 100),
+        disableAfter: int('webhookDisableAfter', 5, 0, 1_000_000),
+        concurrency: int('webhookConcurrency', 16, 1, 1000),
+        concurrencyPerWebhook: int('webhookConcurrencyPerWebhook', 2, 1, 1000),
+        pollMs: int('webhookPollMs', 2000, 10, 600_000),
+        pumpDelayMs: int('webhookPumpDelayMs', 0, 0, 60_000),
+        maxPerTenant: int('webhookMaxPerTenant', 50, 1, 100_000),
+        deliveryRetentionMs: int('webhookDeliveryRetentionSeconds', 7 * 24 * 3600, 60, 100 * 365 * 24 * 3600) * 1000,
+      },
     },
     limits: {
       rateLimitPerMinute: int('rateLimitPerMinute', 6000, 1, 10_000_000),

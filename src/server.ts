@@ -19,6 +19,7 @@ import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
 import { ServerStats } from './services/stats.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
+import { WebhookService } from './services/webhooks.js';
 import { EventBus } from './realtime/bus.js';
 
 export interface RunningServer {
@@ -91,6 +92,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const importJobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
     bus.publish(tenantId, job.status === 'done' ? 'job.completed' : 'job.failed', { job }),
   );
+  const hookLog = logger.child({ component: 'webhooks' });
+  const webhooks = new WebhookService({
+    dataDir: config.dataDir,
+    settings: config.realtime.webhooks,
+    allowPrivate: config.realtime.webhookAllowPrivate,
+    bus,
+    source: { collections: (tenantId) => spaces.of(tenantId).collections() },
+    log: { warn: (o, msg) => hookLog.warn(o, msg), error: (o, msg) => hookLog.error(o, msg) },
+    userAgent: 'Vectra-Webhooks/1 (+https://www.standardwebhooks.com)',
+  });
   let loaded = false;
   const services: Services = {
     config,
@@ -104,6 +115,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     importJobs,
     documents: new DocumentService(collections, embedding),
     search: new SearchService(collections, embedding, modelSetup.rerankers),
+    webhooks,
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),
     isReady: () => loaded,
   };
@@ -118,6 +130,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     loaded = true;
     // Imports interrupted by the last stop go on where they stopped.
     importJobs.resumeAll();
+    // Webhooks catch up from their cursors once every collection's feed can be read.
+    webhooks.start();
     logger.info({ url }, 'ready');
   });
   let closing: Promise<void> | null = null;
@@ -131,6 +145,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await app.close();
         await ready.catch(() => undefined);
         await importJobs.close();
+        await webhooks.close();
         await spaces.close();
         await modelSetup.close();
         accounts.close();

@@ -27,6 +27,7 @@ import opsRoutes from './routes/ops.js';
 import recordRoutes from './routes/records.js';
 import searchRoutes from './routes/search.js';
 import statsRoutes from './routes/stats.js';
+import webhookRoutes from './routes/webhooks.js';
 import { KeyOut } from './schemas/accounts.js';
 import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
@@ -114,6 +115,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   recordRoutes(app, services);
   changeRoutes(app, services);
   await wsRoutes(app, services, observe);
+  webhookRoutes(app, services);
   ingestRoutes(app, services);
   documentRoutes(app, services);
   searchRoutes(app, services);

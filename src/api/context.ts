@@ -12,6 +12,7 @@ import type { ImportJobs } from '../services/import-jobs.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
 import type { ServerStats } from '../services/stats.js';
+import type { WebhookService } from '../services/webhooks.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -32,6 +33,8 @@ export interface Services {
   search: SearchService;
   /** Data figures: totals across tenants for /metrics, one tenant's own for GET /v1/stats. */
   stats: ServerStats;
+  /** Webhooks: CRUD, the outbox and its delivery worker (src/realtime/webhooks/). */
+  webhooks: WebhookService;
   /** True once collections and the default model are loaded. */
   isReady(): boolean;
 }

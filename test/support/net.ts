@@ -11,13 +11,19 @@ export async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/`;
 }
 
-/** A local HTTP server answering with `handle`; its URL ends in "/". Close it with `close()`. */
-export async function localHttp(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+/**
+ * A local HTTP server answering with `handle`; its URL ends in "/". Close it with `close()`.
+ * `port`: listen there (e.g. the port of a closedPortUrl(), to bring a receiver up late).
+ */
+export async function localHttp(handle: (req: IncomingMessage, res: ServerResponse) => void, port = 0): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${bound}/`,
     server,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
