@@ -83,7 +83,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     filterLimits: { ...DEFAULT_FILTER_LIMITS, maxDepth: config.limits.maxFilterDepth },
     changeRetention: config.changeRetention,
     },
-    (tenantId, collection, b) => bus.publish(tenantId, b.op === 'upsert' ? 'record.upserted' : 'record.deleted', { collection, ids: b.ids, fromSeq: b.fromSeq, seq: b.seq }),
+    {
+      onChange: (tenantId, collection, b) => bus.publish(tenantId, b.op === 'upsert' ? 'record.upserted' : 'record.deleted', { collection, ids: b.ids, fromSeq: b.fromSeq, seq: b.seq }),
+      onIndexBuilt: (tenantId, collection, b) => bus.publish(tenantId, 'index.built', { collection, ...b }),
+    },
   );
   const embedding = new EmbeddingService(models, modelSetup.rerankers);
   const collections = new CollectionService(spaces, embedding, config.limits.maxDimension, bus);

@@ -20,7 +20,7 @@ import { indexFingerprint, resolveConfig } from './collection-config.js';
 import { compileSql, DEFAULT_FILTER_LIMITS, FieldType, parseFilter, type FilterLimits } from './filter.js';
 import { rowToRecord } from './hits.js';
 import { DEFAULT_INSERT_THREADS } from './hnsw-index.js';
-import { IndexKeeper } from './index-keeper.js';
+import { IndexKeeper, type IndexBuilt } from './index-keeper.js';
 import { LiveIndex } from './live-index.js';
 import { defaultLogger, type EngineLogger } from './logger.js';
 import { PqIndex } from './pq-index.js';
@@ -66,6 +66,8 @@ export interface CollectionOptions {
   logger?: EngineLogger;
   /** Called after each committed write, synchronously (a throwing listener is logged, never fails the write). */
   onChange?: (batch: ChangeBatch) => void;
+  /** Called when a background index build has been adopted. */
+  onIndexBuilt?: (built: IndexBuilt) => void;
   /** How long the change feed is kept (default: 7 days or 1,000,000 changes, whichever keeps more). */
   changeRetention?: ChangeRetention;
   /** SQLite durability: "full" (default) survives power loss, "normal" only process crashes. */
@@ -158,7 +160,7 @@ export class Collection {
       syncReplayLimit: options.syncReplayLimit ?? 20000,
       compactRatio: options.compactRatio ?? 0.25,
       buildThreads: options.buildThreads ?? insertThreads,
-    }, this.log);
+    }, this.log, options.onIndexBuilt);
     this.planner = new SearchPlanner(config, store, this.live, this.filterLimits);
   }
 

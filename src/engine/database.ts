@@ -11,14 +11,17 @@ import { join } from 'node:path';
 import { VectraError } from '../errors.js';
 import { probeDisk } from './disk.js';
 import { Collection, DB_FILE, type ChangeBatch, type CollectionOptions } from './collection.js';
+import type { IndexBuilt } from './index-keeper.js';
 import { defaultLogger } from './logger.js';
 import type { CollectionConfigInput } from './types.js';
 
 export const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-export interface DatabaseOptions extends Omit<CollectionOptions, 'onChange'> {
+export interface DatabaseOptions extends Omit<CollectionOptions, 'onChange' | 'onIndexBuilt'> {
   /** Called after each committed write of any collection, with the collection's name. */
   onChange?: (collection: string, batch: ChangeBatch) => void;
+  /** Called when a collection's background index build has been adopted. */
+  onIndexBuilt?: (collection: string, built: IndexBuilt) => void;
 }
 
 type Slot = { state: 'loading'; promise: Promise<Collection> } | { state: 'ready'; collection: Collection } | { state: 'failed'; error: Error };
@@ -50,8 +53,12 @@ export class Database {
   }
 
   private optionsFor(name: string): CollectionOptions {
-    const { onChange, ...rest } = this.options;
-    return onChange ? { ...rest, onChange: (batch) => onChange(name, batch) } : rest;
+    const { onChange, onIndexBuilt, ...rest } = this.options;
+    return {
+      ...rest,
+      ...(onChange ? { onChange: (batch: ChangeBatch) => onChange(name, batch) } : {}),
+      ...(onIndexBuilt ? { onIndexBuilt: (built: IndexBuilt) => onIndexBuilt(name, built) } : {}),
+    };
   }
 
   /**

@@ -31,6 +31,16 @@ export interface KeeperSettings {
   buildThreads: number;
 }
 
+/** A background build, once adopted: the records its graph holds and the seq it covers. */
+export interface IndexBuilt {
+  records: number;
+  seq: number;
+  /** From the build's start to its adoption. */
+  ms: number;
+  /** A rebuild from scratch (compaction, PQ training) rather than a catch-up. */
+  fromScratch: boolean;
+}
+
 export class IndexKeeper {
   /** The committed snapshot (null: none yet). */
   private meta: SnapshotMeta | null = null;
@@ -49,6 +59,8 @@ export class IndexKeeper {
     private readonly live: LiveIndex,
     private readonly settings: KeeperSettings,
     private readonly log: EngineLogger,
+    /** Told when a background build has been adopted (the index.built event). */
+    private readonly onBuilt: (built: IndexBuilt) => void = () => undefined,
   ) {}
 
   /** The sequence number the committed snapshot covers (0: none). */
@@ -213,14 +225,23 @@ export class IndexKeeper {
     const build = startIndexBuild(this.buildRequest(compact ? null : this.meta));
     this.build = build;
     postponeMemoryRelease();
+    const started = performance.now();
     let failed = false;
     this.buildDone = build.promise
-      .then((meta) => {
+      .then(async (meta) => {
         if (this.live.closed) return;
         // With a tail, the built graph holds records the live one lacks: swap it in.
-        if (compact || this.live.tail.size() > 0) return this.adopt(Promise.resolve(meta));
-        this.live.assumeRemovals(meta.dead);
-        this.commit(meta);
+        if (compact || this.live.tail.size() > 0) await this.adopt(Promise.resolve(meta));
+        else {
+          this.live.assumeRemovals(meta.dead);
+          this.commit(meta);
+        }
+        if (this.live.closed) return;
+        try {
+          this.onBuilt({ records: meta.count, seq: meta.seq, ms: Math.round(performance.now() - started), fromScratch: compact });
+        } catch (e) {
+          this.log.error({ dir: this.dir, err: (e as Error).message }, 'index-built listener failed');
+        }
       })
       .catch((e: Error) => {
         failed = true;

@@ -5,24 +5,33 @@
  * simply not there (404, never 403).
  */
 import { join } from 'node:path';
-import { Database, type ChangeBatch, type DatabaseOptions } from '../engine/index.js';
+import { Database, type ChangeBatch, type DatabaseOptions, type IndexBuilt } from '../engine/index.js';
+
+export interface TenantListener {
+  onChange?: (tenantId: string, collection: string, batch: ChangeBatch) => void;
+  onIndexBuilt?: (tenantId: string, collection: string, built: IndexBuilt) => void;
+}
 
 export class TenantSpaces {
   private readonly spaces = new Map<string, Database>();
 
   constructor(
     private readonly dataDir: string,
-    private readonly options: Omit<DatabaseOptions, 'onChange'>,
-    /** Told of every committed write, with its tenant and collection. */
-    private readonly onChange?: (tenantId: string, collection: string, batch: ChangeBatch) => void,
+    private readonly options: Omit<DatabaseOptions, 'onChange' | 'onIndexBuilt'>,
+    /** Told of every committed write and every adopted index build, with its tenant and collection. */
+    private readonly listener: TenantListener = {},
   ) {}
 
   /** The tenant's database, opened on first use. */
   of(tenantId: string): Database {
     let db = this.spaces.get(tenantId);
     if (!db) {
-      const onChange = this.onChange;
-      db = Database.open(join(this.dataDir, 'tenants', tenantId), onChange ? { ...this.options, onChange: (name, batch) => onChange(tenantId, name, batch) } : this.options);
+      const { onChange, onIndexBuilt } = this.listener;
+      db = Database.open(join(this.dataDir, 'tenants', tenantId), {
+        ...this.options,
+        ...(onChange ? { onChange: (name: string, batch: ChangeBatch) => onChange(tenantId, name, batch) } : {}),
+        ...(onIndexBuilt ? { onIndexBuilt: (name: string, built: IndexBuilt) => onIndexBuilt(tenantId, name, built) } : {}),
+      });
       this.spaces.set(tenantId, db);
     }
     return db;

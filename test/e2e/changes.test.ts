@@ -130,6 +130,30 @@ describe('change feed over HTTP', () => {
     assert.equal((await bad.status).status, 400);
   });
 
+  it('GET /v1/events/stats counts what happened to this tenant, index builds included, and nothing of others', async () => {
+    const s = await testServer();
+    const { key } = await register(s.url, 'events');
+    const other = await register(s.url, 'events-other');
+    await call(s.url, 'POST', '/v1/collections', { key, body: { name: 'c', model: 'none', dimension: 3 } });
+    // Over 256 records: the write joins the graph in a background build (index.built).
+    await call(s.url, 'POST', '/v1/collections/c/records', { key, body: { records: Array.from({ length: 600 }, (_, i) => ({ id: `r${i}`, vector: vec(i) })) } });
+    await call(s.url, 'POST', '/v1/collections/c/records/delete', { key, body: { ids: ['r1', 'r2'] } });
+    for (let i = 0; i < 600 && (await call(s.url, 'GET', '/v1/collections/c', { key })).body.unindexed > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    let stats: any;
+    for (let i = 0; i < 100; i++) {
+      stats = (await call(s.url, 'GET', '/v1/events/stats', { key })).body;
+      if (stats.published['index.built']) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(stats.published['collection.created'], 1);
+    assert.equal(stats.published['record.upserted'], 1, 'one event per write, not per record');
+    assert.equal(stats.published['record.deleted'], 1);
+    assert.ok(stats.published['index.built'] >= 1, JSON.stringify(stats));
+    assert.ok(!Number.isNaN(Date.parse(stats.since)));
+    const theirs = (await call(s.url, 'GET', '/v1/events/stats', { key: other.key })).body;
+    assert.deepEqual([theirs.total, theirs.published], [0, {}]);
+  });
+
   it('a shutdown ends open streams instead of waiting on them (clients reconnect with Last-Event-ID)', async () => {
     const s = await testServer();
     const { key } = await register(s.url, 'shutdown');
