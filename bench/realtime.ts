@@ -9,7 +9,10 @@
  * 3. one search (k 10, ids) round trip, sequential, over a WebSocket and over HTTP keep-alive,
  *    alternating in two rounds: p50 / p99;
  * 4. `sockets` WebSockets held open, authenticated and subscribed: the server's resident
- *    memory per socket, and how long one write takes to reach all of them.
+ *    memory per socket, and how long one write takes to reach all of them;
+ * 5. webhooks: `hooks` single-record writes from 8 concurrent clients, each one event POSTed
+ *    to a local receiver (node:http answering 204): writes/s, deliveries/s, and the time from
+ *    a write's acknowledgement to its delivery's arrival (p50/p99).
  * The server is the built `vectra serve` in its own process (npm start's flags), logging at
  * info as in production.
  */
@@ -17,13 +20,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { EventBus } from '../src/realtime/bus.js';
 import { gloveData, queryWords, vec } from './lib/glove-data.js';
 import { poster, rssBytes, serveProcess, upsertAll } from './lib/server.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string' }, records: { type: 'string' }, searches: { type: 'string' }, sockets: { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string' }, records: { type: 'string' }, searches: { type: 'string' }, sockets: { type: 'string' }, hooks: { type: 'string' } } });
+const HOOKS = Number(values.hooks ?? 5000);
 const EVENTS = Number(values.events ?? 2_000_000);
 const RECORDS = Number(values.records ?? 100_000);
 const SEARCHES = Number(values.searches ?? 2000);
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
     out.push(s);
     process.stdout.write(`${s}\n`);
   };
-  line(`## bench:realtime (${new Date().toISOString().slice(0, 10)}; events ${f(EVENTS)}, records ${f(RECORDS)}, searches ${f(SEARCHES)}, sockets ${f(SOCKETS)})`);
+  line(`## bench:realtime (${new Date().toISOString().slice(0, 10)}; events ${f(EVENTS)}, records ${f(RECORDS)}, searches ${f(SEARCHES)}, sockets ${f(SOCKETS)}, hook writes ${f(HOOKS)})`);
   line();
   line('| event bus (in process) | events published/s | deliveries/s |');
   line('|---|---|---|');
@@ -167,7 +172,8 @@ async function main(): Promise<void> {
   line();
 
   const dir = mkdtempSync(join(tmpdir(), 'vectra-bench-rt-'));
-  const server = await serveProcess(dir, ['--log-level', 'info']);
+  // The receiver of part 5 is on loopback, which webhooks refuse unless allowed.
+  const server = await serveProcess(dir, ['--log-level', 'info'], [], undefined, { VECTRA_WEBHOOK_ALLOW_PRIVATE: 'true' });
   try {
     const post = poster(server.url);
     const { apiKey: key } = await post('/v1/auth/register', { name: 'bench' });
@@ -240,6 +246,44 @@ async function main(): Promise<void> {
     line(`| resident memory per socket | ${f((after - before) / SOCKETS / 1024, 1)} KB |`);
     line(`| one write reaching every socket: first / p50 / last | ${f(Math.min(...reached), 1)} / ${f(pct(reached, 50), 1)} / ${f(Math.max(...reached), 1)} ms (${f(reached.length)} of ${f(SOCKETS)} reached) |`);
     for (const s of sockets) s.close();
+    line();
+
+    // Webhooks: a local receiver, one event per single-record write.
+    const arrived = new Map<string, number>();
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const e = JSON.parse(Buffer.concat(chunks).toString()) as { data: { ids: string[] } };
+        for (const id of e.data.ids) arrived.set(id, performance.now());
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    await post('/v1/collections', { name: 'h', model: 'none', dimension: 3 }, key);
+    await post('/v1/webhooks', { url: hookUrl, events: ['record.*'], collections: ['h'] }, key);
+    const acked = new Map<string, number>();
+    let next = 0;
+    const tw = performance.now();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < HOOKS; i = next++) {
+          await post('/v1/collections/h/records', { records: [{ id: `h${i}`, vector: [Math.cos(i), Math.sin(i), 1] }] }, key);
+          acked.set(`h${i}`, performance.now());
+        }
+      }),
+    );
+    const writeS = (performance.now() - tw) / 1000;
+    while (arrived.size < HOOKS && performance.now() - tw < 120_000) await new Promise((r) => setTimeout(r, 10));
+    const allS = (Math.max(...arrived.values()) - tw) / 1000;
+    const lag = [...acked].filter(([id]) => arrived.has(id)).map(([id, t]) => arrived.get(id)! - t);
+    receiver.close();
+    line(`| webhooks (${f(HOOKS)} single-record writes, 8 clients, receiver on loopback) | value |`);
+    line('|---|---|');
+    line(`| writes acknowledged/s | ${f(HOOKS / writeS)} |`);
+    line(`| deliveries received/s (first write → last delivery) | ${f(arrived.size / allS)} (${f(arrived.size)} of ${f(HOOKS)}) |`);
+    line(`| acknowledgement → delivery: p50 / p99 | ${f(pct(lag, 50), 1)} / ${f(pct(lag, 99), 1)} ms |`);
     line();
   } finally {
     await server.stop();

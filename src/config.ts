@@ -231,7 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
         maxAttempts: int('webhookMaxAttempts', 12, 1, 100),
         disableAfter: int('webhookDisableAfter', 5, 0, 1_000_000),
         concurrency: int('webhookConcurrency', 16, 1, 1000),
-        concurrencyPerWebhook: int('webhookConcurrencyPerWebhook', 2, 1, 1000),
+        concurrencyPerWebhook: int('webhookConcurrencyPerWebhook', 8, 1, 1000),
         pollMs: int('webhookPollMs', 2000, 10, 600_000),
         pumpDelayMs: int('webhookPumpDelayMs', 0, 0, 60_000),
         maxPerTenant: int('webhookMaxPerTenant', 50, 1, 100_000),

@@ -21,10 +21,11 @@ function startFlags(root: string): string[] {
  * `vectra serve` on a free port with the repo's model cache; resolves once it listens.
  * It logs one line per request at info, as in production: the pipe is read, only the
  * address is kept. `root` is the checkout whose build runs (another commit's worktree, to
- * compare); `nodeArgs` come after its npm start's flags (a later V8 flag wins).
+ * compare); `nodeArgs` come after its npm start's flags (a later V8 flag wins); `env` adds
+ * to the environment.
  */
-export function serveProcess(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = [], root = ROOT): Promise<ServerProcess> {
-  return spawnServer({ cli: join(root, 'dist/cli/main.js'), nodeArgs: [...startFlags(root), ...nodeArgs], dataDir, modelCache: join(ROOT, '.cache'), args: extraArgs, env: { VECTRA_LOG_LEVEL: 'info' } });
+export function serveProcess(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = [], root = ROOT, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return spawnServer({ cli: join(root, 'dist/cli/main.js'), nodeArgs: [...startFlags(root), ...nodeArgs], dataDir, modelCache: join(ROOT, '.cache'), args: extraArgs, env: { VECTRA_LOG_LEVEL: 'info', ...env } });
 }
 
 /** POST JSON (with an API key when given); a status ≥ 300 throws with the answer. */

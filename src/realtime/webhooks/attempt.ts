@@ -1,11 +1,12 @@
 /**
  * One delivery attempt: a POST over node:http(s) with a deadline, no redirects followed (a
- * 3xx is a failure: following one would let a receiver point the server anywhere), a fresh
- * connection each time, and — unless private addresses are allowed — a DNS lookup that
- * refuses forbidden addresses at connect time (see url-guard.ts).
+ * 3xx is a failure: following one would let a receiver point the server anywhere), and —
+ * unless private addresses are allowed — a DNS lookup that refuses forbidden addresses at
+ * connect time (see url-guard.ts). Connections are kept alive between attempts when the
+ * caller gives agents: a kept socket stays connected to the address checked when it opened.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { guardedLookup, literalHostProblem, ALLOW_PRIVATE_ENV } from './url-guard.js';
 
@@ -26,6 +27,8 @@ export interface AttemptOptions {
   /** The lookup under the guard (tests give a fake one); dns.lookup by default. */
   lookup?: Parameters<typeof guardedLookup>[0];
   signal?: AbortSignal;
+  /** Keep-alive agents for http: and https: (default: a fresh connection per attempt). */
+  agents?: { http: HttpAgent; https: HttpsAgent };
 }
 
 /** Retry-After as ms from `now`: delta-seconds or an HTTP date; null when absent or unreadable. */
@@ -56,12 +59,13 @@ export function postOnce(url: string, body: string, headers: Record<string, stri
       clearTimeout(timer);
       resolve(r);
     };
-    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const https = u.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
     const req = send(
       u,
       {
         method: 'POST',
-        agent: false,
+        agent: o.agents ? (https ? o.agents.https : o.agents.http) : false,
         lookup: o.allowPrivate ? undefined : (guardedLookup(o.lookup) as LookupFunction),
         headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': o.userAgent },
         signal: o.signal,

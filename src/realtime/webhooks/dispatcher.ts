@@ -9,6 +9,8 @@
  * An attempt in flight when the worker closes is abandoned, not recorded: the delivery stays
  * pending and is sent again after the restart (receivers dedupe on webhook-id).
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { WebhookSettings } from '../../config.js';
 import { postOnce, type AttemptOptions, type AttemptResult } from './attempt.js';
 import { signedHeaders } from './signature.js';
@@ -32,6 +34,15 @@ export function backoffMs(failedAttempts: number, baseMs: number, maxMs: number,
 }
 
 export class Dispatcher {
+  /**
+   * Connections kept alive between attempts (a new one per attempt capped a loopback receiver
+   * at ~550 deliveries/s: npm run bench:realtime). New sockets still go through the guarded
+   * lookup; idle ones close after 5 s.
+   */
+  private readonly agents = {
+    http: new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000, timeout: 5000, maxFreeSockets: 64 }),
+    https: new HttpsAgent({ keepAlive: true, keepAliveMsecs: 1000, timeout: 5000, maxFreeSockets: 64 }),
+  };
   private readonly inflight = new Map<string, { webhookId: string; abort: AbortController; done: Promise<void> }>();
   private readonly perWebhook = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -101,7 +112,7 @@ export class Dispatcher {
     const abort = new AbortController();
     this.perWebhook.set(w.id, (this.perWebhook.get(w.id) ?? 0) + 1);
     const headers = signedHeaders(w.secret, d.id, d.body);
-    const done = postOnce(w.url, d.body, headers, { timeoutMs: this.s.timeoutMs, allowPrivate: this.s.allowPrivate, userAgent: this.s.userAgent, lookup: this.lookup, signal: abort.signal })
+    const done = postOnce(w.url, d.body, headers, { timeoutMs: this.s.timeoutMs, allowPrivate: this.s.allowPrivate, userAgent: this.s.userAgent, lookup: this.lookup, signal: abort.signal, agents: this.agents })
       .then((r) => {
         if (!this.closed) this.record(d, w, r);
       })
@@ -141,5 +152,7 @@ export class Dispatcher {
     const pending = [...this.inflight.values()];
     for (const f of pending) f.abort.abort();
     await Promise.all(pending.map((f) => f.done));
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 }
