@@ -27,6 +27,7 @@ interface Ids {
   doc: string;
   job: string;
   keyId: string;
+  hook: string;
 }
 
 interface Probe {
@@ -75,6 +76,13 @@ const CASES: Record<string, Case> = {
   'GET /v1/collections/:name/changes': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/changes?since=0&include=record` }) },
   'GET /v1/collections/:name/changes/stream': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/changes/stream?since=0&include=record` }) },
   'GET /v1/events/stats': { scope: 'read', probe: () => ({ path: '/v1/events/stats' }) },
+  'POST /v1/webhooks': { scope: 'write', probe: () => ({ path: '/v1/webhooks', body: { url: 'http://93.184.216.34/mallory', events: ['record.*'] } }) },
+  'GET /v1/webhooks': { scope: 'read', probe: () => ({ path: '/v1/webhooks' }) },
+  'GET /v1/webhooks/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}` }) },
+  'PATCH /v1/webhooks/:id': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}`, body: { url: 'http://93.184.216.34/mallory', description: 'mallory' } }) },
+  'DELETE /v1/webhooks/:id': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}` }) },
+  'GET /v1/webhooks/:id/deliveries': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}/deliveries` }) },
+  'POST /v1/webhooks/:id/test': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}/test` }) },
   // Authenticated per connection and per action (test/e2e/websocket.test.ts); a plain GET is a 426.
   'GET /v1/ws': { scope: 'public', probe: () => ({ path: '/v1/ws' }) },
   // Only ever sent here with keys that lack the scope: a real run keeps the cores busy.
@@ -147,7 +155,7 @@ async function send(method: string, p: Probe, headers: Record<string, string> = 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const asA = (method: string, p: Probe) => send(method, p, bearer(keyA));
 
-/** A's state as A sees it: collections with counts, records with vectors, document, keys, jobs. */
+/** A's state as A sees it: collections with counts, records with vectors, document, keys, jobs, webhooks. */
 async function snapshotOfA(): Promise<string> {
   const parts = await Promise.all([
     asA('GET', { path: '/v1/collections' }),
@@ -155,6 +163,7 @@ async function snapshotOfA(): Promise<string> {
     asA('GET', { path: `/v1/collections/shared/records?includeVector=true` }),
     asA('GET', { path: `/v1/collections/${x.docs}/documents/${x.doc}` }),
     asA('GET', { path: '/v1/jobs' }),
+    asA('GET', { path: '/v1/webhooks' }),
   ]);
   const keyList = (await asA('GET', { path: '/v1/keys' })).body.keys.map((k: { id: string; scopes: string[]; revokedAt: unknown }) => [k.id, k.scopes, k.revokedAt]);
   const colls = parts[0].body.collections.map((c: { name: string }) => c.name).sort();
@@ -185,7 +194,7 @@ before(async () => {
   const b = await register(s.url, 'tenant-bravo-91c2');
   [tenantA, tenantB, keyA, keyB] = [a.tenantId, b.tenantId, a.key, b.key];
   allKeys.push(keyA, keyB);
-  x = { coll: 'alpha-vault', rec: 'alpha-rec-1', docs: 'alpha-docs', doc: 'alpha-manual', job: '', keyId: '' };
+  x = { coll: 'alpha-vault', rec: 'alpha-rec-1', docs: 'alpha-docs', doc: 'alpha-manual', job: '', keyId: '', hook: '' };
   const ok = (r: Answer, status = 200) => assert.equal(r.status, status, JSON.stringify(r.body));
   ok(await asA('POST', { path: '/v1/collections', body: { name: x.coll, model: 'none', dimension: 4 } }), 201);
   ok(await asA('POST', { path: '/v1/collections', body: { name: 'shared', model: 'none', dimension: 4 } }), 201);
@@ -201,6 +210,10 @@ before(async () => {
   ok(job, 202);
   x.job = job.body.id;
   await waitForJob(x.job);
+  // A webhook of A's (a public address literal: no DNS needed; only collection events, none come).
+  const hook = await asA('POST', { path: '/v1/webhooks', body: { url: 'http://93.184.216.34/alpha-hook-5d1c', events: ['collection.deleted'], description: 'alpha webhook' } });
+  ok(hook, 201);
+  x.hook = hook.body.id;
   // B has a collection of the same name as one of A's: ids in it must still not reach A's.
   ok(await send('POST', { path: '/v1/collections', body: { name: 'shared', model: 'none', dimension: 4 } }, bearer(keyB)), 201);
   ok(await send('POST', { path: '/v1/collections', body: { name: 'alpha-docs-b' } }, bearer(keyB)), 201);
@@ -225,7 +238,7 @@ before(async () => {
   await new Promise((r) => setTimeout(r, 1600));
 
   const keyListA = (await asA('GET', { path: '/v1/keys' })).body.keys as { id: string; prefix: string }[];
-  secretsOfA = [tenantA, 'tenant-alpha-7f3e', 'launch-code-7731', 'vault opens', 'alpha-rec-2', 'alpha-imported', x.job, ...keyListA.flatMap((k) => [k.id, k.prefix])];
+  secretsOfA = [tenantA, 'tenant-alpha-7f3e', 'launch-code-7731', 'vault opens', 'alpha-rec-2', 'alpha-imported', x.job, x.hook, 'alpha-hook-5d1c', hook.body.secret, ...keyListA.flatMap((k) => [k.id, k.prefix])];
 });
 
 describe('every route is covered', () => {
@@ -345,7 +358,7 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
     `${tenantA}%2F${name}`,
   ];
   const idTricks = (id: string) => [id.toUpperCase(), `${id}%00`, `..%2F${id}`, `%2e%2e%2F%2e%2e%2F${id}`, `..%2F..%2F${tenantA}%2F${x.coll}%2F${id}`, '%2e%2e%2F%2e%2e%2Fsystem.db', `${id}%20`];
-  const allowedCodes = new Set(['COLLECTION_NOT_FOUND', 'RECORD_NOT_FOUND', 'JOB_NOT_FOUND', 'KEY_NOT_FOUND']);
+  const allowedCodes = new Set(['COLLECTION_NOT_FOUND', 'RECORD_NOT_FOUND', 'JOB_NOT_FOUND', 'KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND']);
 
   it('every owned route, with A’s names and ids and path tricks on them → 404 or 400, never 403, never A’s data', async () => {
     const before = await snapshotOfA();
@@ -361,7 +374,10 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
         variants.push({ ...x, coll: 'shared', docs: 'alpha-docs-b' });
         for (const id of idTricks(x.rec)) variants.push({ ...x, coll: 'shared', docs: 'alpha-docs-b', rec: id, doc: id.replace(x.rec, x.doc) });
       }
-      if (route.includes('/v1/jobs/:id') || route.includes('/v1/keys/:id')) for (const id of idTricks(route.includes('jobs') ? x.job : x.keyId)) variants.push({ ...x, job: id, keyId: id });
+      if (route.includes('/v1/jobs/:id') || route.includes('/v1/keys/:id') || route.includes('/v1/webhooks/:id')) {
+        const own = route.includes('jobs') ? x.job : route.includes('keys') ? x.keyId : x.hook;
+        for (const id of idTricks(own)) variants.push({ ...x, job: id, keyId: id, hook: id });
+      }
       for (const v of variants) {
         const p = c.probe(v);
         const r = await asB(method, p);
@@ -393,6 +409,9 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
       ['GET', { path: '/v1/keys' }],
       ['GET', { path: '/v1/jobs' }],
       ['GET', { path: '/v1/stats' }],
+      ['GET', { path: '/v1/webhooks' }],
+      ['GET', { path: '/v1/events/stats' }],
+      ['GET', { path: '/v1/collections/shared/changes?since=0&include=record' }],
     ];
     for (const [method, p] of probes) {
       const r = await asB(method, p);
