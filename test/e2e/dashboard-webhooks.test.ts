@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { BUILT_DASHBOARD_DIR } from '../../src/config.js';
 import { REPO_ROOT } from '../support/glove.js';
-import { DESKTOP, launchBrowser, noChromium, pageOverflow, PHONE, selectsFit, shot, statsOnOneLine, type Browser } from '../support/browser.js';
+import { fitsPhone as fitsPhoneOn, launchBrowser, noChromium, shot, type Browser } from '../support/browser.js';
 import { call, register, testServer } from '../support/server.js';
 import { webhookReceiver } from '../support/webhook-receiver.js';
 
@@ -68,25 +68,8 @@ async function untilRow(what: string, ok: (r: Awaited<ReturnType<typeof deliveri
   }
 }
 
-/** At phone width nothing scrolls the page sideways; selects fit, stat values stay on one line. */
-async function fitsPhone(name: string): Promise<void> {
-  await page.setViewportSize(PHONE);
-  const overflow = await pageOverflow(page);
-  assert.ok(overflow <= 0, `the Webhooks page is ${overflow}px wider than the phone`);
-  // The cards (a long URL, the buttons) wrap inside the screen.
-  const wide = await page.locator('li.hook').evaluateAll((lis) => lis.filter((li) => li.scrollWidth > li.clientWidth || li.getBoundingClientRect().right > window.innerWidth).length);
-  assert.equal(wide, 0, 'a webhook card is wider than the phone');
-  // The deliveries are blocks of labelled lines at this width: their frame does not scroll sideways either.
-  const tableCut = await page.evaluate(() => {
-    const wrap = document.querySelector('.delivery-table');
-    return wrap ? wrap.scrollWidth - wrap.clientWidth : 0;
-  });
-  assert.ok(tableCut <= 0, `the deliveries scroll sideways by ${tableCut}px at phone width`);
-  await selectsFit(page, 'Webhooks at phone width');
-  await statsOnOneLine(page);
-  await shot(page, name);
-  await page.setViewportSize(DESKTOP);
-}
+/** At phone width nothing scrolls sideways: the page, a card (a long URL, the buttons wrap), the deliveries (labelled blocks). */
+const fitsPhone = (name: string) => fitsPhoneOn(page, name, 'the Webhooks page', ['li.hook', '.delivery-table']);
 
 describe('dashboard Webhooks page in Chromium', { skip: noChromium }, () => {
   before(async () => {
