@@ -77,7 +77,8 @@ export function Webhooks() {
   };
   const hooks = list.data ?? [];
   const asked = params.get('webhook');
-  const shown = hooks.find((w) => w.id === asked) ?? (asked ? undefined : hooks[0]);
+  // The one asked for in the address, else (none asked, or it was deleted) the first.
+  const shown = hooks.find((w) => w.id === asked) ?? hooks[0];
   const names = collections.data?.collections.map((c) => c.name) ?? [];
   const show = (id: string) => setParams({ webhook: id });
   return (
@@ -96,7 +97,6 @@ export function Webhooks() {
         </ul>
       )}
       {shown && <Deliveries key={shown.id} hook={shown} version={version} />}
-      {asked && list.data && !shown && <p className="empty">No webhook {asked} here (deleted?).</p>}
       <CreateWebhook names={names} onCreated={(id) => (list.reload(), show(id))} />
     </>
   );
