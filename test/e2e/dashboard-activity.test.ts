@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { BUILT_DASHBOARD_DIR } from '../../src/config.js';
 import { REPO_ROOT } from '../support/glove.js';
-import { launchBrowser, noChromium, pageOverflow, PHONE, DESKTOP, selectsFit, shot, statsOnOneLine, type Browser } from '../support/browser.js';
+import { fitsPhone as fitsPhoneOn, launchBrowser, noChromium, shot, type Browser } from '../support/browser.js';
 import { call, register, testServer } from '../support/server.js';
 
 let url: string;
@@ -44,20 +44,7 @@ async function upsert(ids: string[]): Promise<number> {
 }
 
 /** At phone width the page and the change table fit the screen: nothing scrolls sideways. */
-async function fitsPhone(name: string): Promise<void> {
-  await page.setViewportSize(PHONE);
-  const overflow = await pageOverflow(page);
-  assert.ok(overflow <= 0, `the Activity page is ${overflow}px wider than the phone`);
-  const tableCut = await page.evaluate(() => {
-    const wrap = document.querySelector('.feed-table');
-    return wrap ? wrap.scrollWidth - wrap.clientWidth : 0;
-  });
-  assert.ok(tableCut <= 0, `the change table scrolls sideways by ${tableCut}px at phone width`);
-  await selectsFit(page, 'Activity at phone width');
-  await statsOnOneLine(page);
-  await shot(page, name);
-  await page.setViewportSize(DESKTOP);
-}
+const fitsPhone = (name: string) => fitsPhoneOn(page, name, 'the Activity page', ['.feed-table']);
 
 describe('dashboard Activity page in Chromium', { skip: noChromium }, () => {
   before(async () => {

@@ -514,6 +514,7 @@ describe('dashboard in Chromium', { skip }, () => {
       ['/keys', 'API keys'],
       ['/stats', 'Metrics'],
       ['/activity?collection=jobs', 'Activity'],
+      ['/webhooks', 'Webhooks'],
     ]) {
       await page.goto(url + path);
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();

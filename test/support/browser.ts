@@ -87,3 +87,22 @@ export async function statsOnOneLine(page: Page): Promise<void> {
   );
   assert.deepEqual(wrapped, [], 'stat values wrapped');
 }
+
+/**
+ * At phone width the page fits the screen: the page and every element matching `frames` (a
+ * table's frame, a card) do not scroll sideways, selects fit, stat values stay on one line.
+ * Saves the screenshot `name` at that width, then goes back to desktop width.
+ */
+export async function fitsPhone(page: Page, name: string, where: string, frames: string[] = []): Promise<void> {
+  await page.setViewportSize(PHONE);
+  const overflow = await pageOverflow(page);
+  assert.ok(overflow <= 0, `${where} is ${overflow}px wider than the phone`);
+  for (const selector of frames) {
+    const cut = await page.evaluate((sel) => Math.max(0, ...[...document.querySelectorAll(sel)].map((el) => el.scrollWidth - el.clientWidth)), selector);
+    assert.ok(cut <= 0, `${selector} on ${where} scrolls sideways by ${cut}px at phone width`);
+  }
+  await selectsFit(page, `${where} at phone width`);
+  await statsOnOneLine(page);
+  await shot(page, name);
+  await page.setViewportSize(DESKTOP);
+}

@@ -10,11 +10,13 @@ import { Models } from './pages/Models';
 import { Keys } from './pages/Keys';
 import { Metrics } from './pages/Metrics';
 import { Activity } from './pages/Activity';
+import { Webhooks } from './pages/Webhooks';
 
 const PAGES = [
   { to: '/collections', label: 'Collections' },
   { to: '/search', label: 'Search' },
   { to: '/activity', label: 'Activity' },
+  { to: '/webhooks', label: 'Webhooks' },
   { to: '/models', label: 'Models' },
   { to: '/keys', label: 'API keys' },
   // Not /metrics: that path is the server's Prometheus endpoint.
@@ -71,6 +73,7 @@ export function App() {
           <Route path="/collections/:name" element={<Records />} />
           <Route path="/search" element={<Search />} />
           <Route path="/activity" element={<Activity />} />
+          <Route path="/webhooks" element={<Webhooks />} />
           <Route path="/models" element={<Models />} />
           <Route path="/keys" element={<Keys />} />
           <Route path="/stats" element={<Metrics />} />

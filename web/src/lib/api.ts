@@ -34,7 +34,7 @@ function parse(text: string): unknown {
   }
 }
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface Client {
   <T = unknown>(method: Method, path: string, body?: unknown): Promise<T>;

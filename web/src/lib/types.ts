@@ -158,3 +158,39 @@ export interface EventStats {
   droppedSubscribers: number;
   subscribers: number;
 }
+
+/** A webhook (GET /v1/webhooks); `stats` only from GET /v1/webhooks/{id} and PATCH. */
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  /** null: every collection. */
+  collections: string[] | null;
+  description: string | null;
+  status: 'active' | 'disabled';
+  disabledReason: string | null;
+  createdAt: string;
+  stats?: WebhookStats;
+}
+
+export interface WebhookStats {
+  delivered: number;
+  failed: number;
+  pending: number;
+  consecutiveFailures: number;
+  missedChanges: number;
+  lastMissedAt: string | null;
+}
+
+/** GET /v1/webhooks/{id}/deliveries, POST …/test */
+export interface Delivery {
+  id: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
