@@ -168,12 +168,16 @@ export class WebhookService {
     return { ...viewOf(w), secret: w.secret };
   }
 
-  list(tenantId: string): WebhookView[] {
-    return this.store.webhooks(tenantId).map(viewOf);
+  /** Every webhook with its delivery counts (a dashboard polls this: no request per webhook). */
+  list(tenantId: string): WebhookDetail[] {
+    return this.store.webhooks(tenantId).map((w) => this.detail(w));
   }
 
   get(tenantId: string, id: string): WebhookDetail {
-    const w = this.found(tenantId, id);
+    return this.detail(this.found(tenantId, id));
+  }
+
+  private detail(w: Webhook): WebhookDetail {
     const s = this.store.stats(w.id);
     return { ...viewOf(w), stats: { ...s, consecutiveFailures: w.consecutiveFailures, missedChanges: w.missedChanges, lastMissedAt: iso(w.lastMissedAt) } };
   }

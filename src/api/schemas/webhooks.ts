@@ -47,7 +47,7 @@ export const WebhookDetailOut = Type.Object({
   }),
 });
 
-export const WebhookListOut = Type.Object({ webhooks: Type.Array(WebhookOut) });
+export const WebhookListOut = Type.Object({ webhooks: Type.Array(WebhookDetailOut) });
 
 export const DeliveryOut = Type.Object({
   id: Type.String({ description: 'also the webhook-id header of every attempt' }),

@@ -38,7 +38,7 @@ function fakeApi(opts: { hooks?: Webhook[]; deliveries?: Record<string, Delivery
     if (refused) return json(refused[0], { error: { code: refused[1], message: refused[2] } });
     const p = url.pathname;
     if (p === '/v1/collections') return json(200, { collections: [JOBS, { ...JOBS, name: 'notes' }] });
-    if (p === '/v1/webhooks' && c.method === 'GET') return json(200, { webhooks: [...hooks.values()] });
+    if (p === '/v1/webhooks' && c.method === 'GET') return json(200, { webhooks: [...hooks.values()].map((h) => ({ ...h, stats: STATS })) });
     if (p === '/v1/webhooks' && c.method === 'POST') {
       const h = hook(`wh_${hooks.size + 1}`, { ...c.body });
       hooks.set(h.id, h);
