@@ -271,6 +271,11 @@ export class Collection {
     return this.store.changes(since, limit);
   }
 
+  /** False once closed or dropped. */
+  get isOpen(): boolean {
+    return !this.live.closed;
+  }
+
   /** The collection's sequence number: that of its latest change. */
   get seq(): number {
     return this.store.currentSeq();
