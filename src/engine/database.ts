@@ -28,6 +28,11 @@ type Slot = { state: 'loading'; promise: Promise<Collection> } | { state: 'ready
 
 export class Database {
   private readonly slots = new Map<string, Slot>();
+  /**
+   * Drops whose directory is not yet renamed away (closing a collection waits for its running
+   * index build): a create of the same name waits for them before renaming its own into place.
+   */
+  private readonly dropping = new Map<string, Promise<void>>();
   /** Resolves when every collection present at open has loaded (or failed to). */
   readonly ready: Promise<void>;
 
@@ -101,6 +106,9 @@ export class Database {
     const promise = (async () => {
       const c = await Collection.create(tmp, config, this.optionsFor(name));
       await c.discard();
+      // Found by the fuzzer: a create right after a drop of the same name renamed onto the
+      // dropped collection's directory while that one was still closing (ENOTEMPTY, a 500).
+      await this.dropping.get(name);
       renameSync(tmp, join(this.root, name));
       return Collection.open(join(this.root, name), this.optionsFor(name));
     })();
@@ -142,11 +150,23 @@ export class Database {
     const slot = this.slots.get(name);
     if (!slot) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
     this.slots.delete(name);
-    if (slot.state === 'loading') await slot.promise.then((c) => c.discard(), () => undefined);
-    if (slot.state === 'ready') await slot.collection.discard();
-    const gone = join(this.root, `.dropped-${name}-${randomBytes(4).toString('hex')}`);
-    renameSync(join(this.root, name), gone);
-    rmSync(gone, { recursive: true, force: true });
+    const done = (async () => {
+      if (slot.state === 'loading') await slot.promise.then((c) => c.discard(), () => undefined);
+      if (slot.state === 'ready') await slot.collection.discard();
+      const gone = join(this.root, `.dropped-${name}-${randomBytes(4).toString('hex')}`);
+      renameSync(join(this.root, name), gone);
+      rmSync(gone, { recursive: true, force: true });
+    })();
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.dropping.set(name, settled);
+    try {
+      await done;
+    } finally {
+      if (this.dropping.get(name) === settled) this.dropping.delete(name);
+    }
   }
 
   async close(): Promise<void> {

@@ -191,4 +191,25 @@ describe('database of collections', () => {
     assert.throws(() => c.search({ vector: [1, 0], k: 1 }), code('COLLECTION_CLOSED'));
     await db2.close();
   });
+
+  it('a create of a name being dropped waits for the drop (found by the fuzzer: ENOTEMPTY, a 500)', async () => {
+    const root = tempDir();
+    const db = Database.open(root, { ...quiet, deferIndexing: true });
+    await db.ready;
+    for (let round = 0; round < 5; round++) {
+      const c = await db.create('txt', { dimension: 32 });
+      // A write large enough for a background build: closing the collection waits for it.
+      c.upsert(Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, vector: Array.from({ length: 32 }, (_, j) => Math.sin(i * 32 + j)) })));
+      const dropped = db.drop('txt');
+      const again = db.create('txt', { dimension: 32 });
+      await dropped;
+      const fresh = await again;
+      assert.equal(fresh.count(), 0, `round ${round}: the new collection starts empty`);
+      fresh.upsert([{ id: 'new', vector: Array.from({ length: 32 }, () => 1) }]);
+      assert.equal(fresh.count(), 1);
+      await db.drop('txt');
+    }
+    assert.deepEqual(readdirSync(root), []);
+    await db.close();
+  });
 });
