@@ -215,7 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     buildThreads: int('buildThreads', availableParallelism(), 1, 256),
     changeRetention: {
       minAgeMs: int('changeRetentionSeconds', 7 * 24 * 3600, 0, 100 * 365 * 24 * 3600) * 1000,
-      minCount: int('changeRetentionCount', 1_000_000, 0, Number.MAX_SAFE_INTEGER),
+      // At least 100: a follower at the head must never find the write that woke it gone.
+      minCount: int('changeRetentionCount', 1_000_000, 100, Number.MAX_SAFE_INTEGER),
     },
     realtime: {
       wsMaxMessageBytes: int('wsMaxMessageBytes', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -177,7 +177,12 @@ export class Collection {
   }
 
   private static async openWith(dir: string, config: CollectionConfig | null, options: CollectionOptions): Promise<Collection> {
-    const store = new RecordStore(join(dir, DB_FILE), { synchronous: options.synchronous, changeRetention: options.changeRetention });
+    const log = options.logger ?? defaultLogger();
+    const store = new RecordStore(join(dir, DB_FILE), {
+      synchronous: options.synchronous,
+      changeRetention: options.changeRetention,
+      onPruneError: (e) => log.warn({ dir, err: e.message }, 'change feed retention not applied this time (the changes are kept; retried later)'),
+    });
     try {
       const c = new Collection(dir, store, store.initConfig(config), options);
       await c.keeper.open();

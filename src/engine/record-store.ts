@@ -131,6 +131,8 @@ export const DEFAULT_CHANGE_RETENTION: ChangeRetention = { minAgeMs: 7 * 24 * 36
 
 /** Changes written between two looks at what the retention lets go. */
 const PRUNE_EVERY = 4096;
+/** Most changes one look lets go: a lowered retention is applied over several writes, never in one long transaction. */
+const PRUNE_MAX = 50_000;
 
 const OPS: ChangeOp[] = ['upsert', 'upsert', 'delete'];
 
@@ -139,6 +141,8 @@ export interface StoreOptions {
   /** "full" fsyncs every commit (survives power loss); "normal" survives process crashes only. */
   synchronous?: 'full' | 'normal';
   changeRetention?: ChangeRetention;
+  /** Told when applying the change feed's retention failed (after a committed write). */
+  onPruneError?: (e: Error) => void;
 }
 
 export class RecordStore {
@@ -146,6 +150,7 @@ export class RecordStore {
   private seq: number;
   private readonly st: Record<string, Statement>;
   private readonly retention: ChangeRetention;
+  private readonly onPruneError: (e: Error) => void;
   /** Changes written since the retention was last applied. */
   private unpruned = PRUNE_EVERY;
 
@@ -174,6 +179,7 @@ export class RecordStore {
     this.db.pragma('cache_size = -4096');
     this.seq = Number(this.setting('seq') ?? 0);
     this.retention = opts.changeRetention ?? DEFAULT_CHANGE_RETENTION;
+    this.onPruneError = opts.onPruneError ?? (() => undefined);
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
       setSetting: opts.readonly ? p('SELECT 1') : p('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -186,6 +192,7 @@ export class RecordStore {
       changes: p('SELECT seq, tx, op, id, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
       oldestChange: p('SELECT min(seq) FROM changes').pluck(),
       pruneChanges: opts.readonly ? p('SELECT 1') : p('DELETE FROM changes WHERE seq <= ?'),
+      atOf: p('SELECT at FROM changes WHERE seq >= ? ORDER BY seq LIMIT 1').pluck(),
       byIds: p('SELECT label, id, text, metadata, created_at, updated_at FROM records WHERE id IN (SELECT value FROM json_each(?))'),
       delFields: opts.readonly ? p('SELECT 1') : p('DELETE FROM fields WHERE label = ?'),
       addField: opts.readonly ? p('SELECT 1') : p('INSERT OR IGNORE INTO fields (path, t, v, label) VALUES (?, ?, ?, ?)'),
@@ -333,27 +340,45 @@ export class RecordStore {
 
   /**
    * Apply the retention now and then: a change goes when it is older than `minAgeMs` and
-   * `minCount` newer ones exist. The floor moves first, in the same transaction.
+   * `minCount` newer ones exist. The write has committed: a prune that fails (a full disk) is
+   * reported, never thrown at the writer — the changes it meant to let go are simply kept.
    */
   private afterChanges(n: number): void {
     this.unpruned += n;
     if (this.unpruned < PRUNE_EVERY) return;
     this.unpruned = 0;
-    this.pruneChanges(Date.now());
+    try {
+      this.pruneChanges(Date.now());
+    } catch (e) {
+      this.onPruneError(e as Error);
+    }
   }
 
-  /** Let go of the changes the retention no longer keeps (as of `now`); how many went. */
+  /**
+   * Let go of the changes the retention no longer keeps (as of `now`), at most PRUNE_MAX at a
+   * time; how many went. The floor moves in the same transaction.
+   */
   pruneChanges(now: number): number {
-    const upTo = this.seq - this.retention.minCount;
-    if (upTo <= 0) return 0;
+    const floor = Number(this.setting('changes_floor') ?? 0);
+    const upTo = Math.min(this.seq - this.retention.minCount, floor + PRUNE_MAX);
+    if (upTo <= floor) return 0;
     const before = now - this.retention.minAgeMs;
+    // Writes are timestamped in commit order, so `at` grows with seq: the last change older
+    // than `before` is found by bisection (about 20 lookups by key), not by scanning every
+    // younger change. A clock stepping back only shifts the cut by the step.
+    let lo = floor;
+    let hi = upTo;
+    while (lo < hi) {
+      const mid = lo + Math.ceil((hi - lo) / 2);
+      const at = this.st.atOf.get(mid) as number | undefined;
+      if (at !== undefined && at < before) lo = mid;
+      else hi = mid - 1;
+    }
+    const cut = lo;
+    if (cut <= floor) return 0;
     return this.db.transaction(() => {
-      // The newest change that goes is the last one at or below upTo older than `before`.
-      const cut = this.db.prepare('SELECT max(seq) FROM changes WHERE seq <= ? AND at < ?').pluck().get(upTo, before) as number | null;
-      if (cut === null) return 0;
       const gone = this.st.pruneChanges.run(cut).changes;
-      const floor = Math.max(cut, Number(this.setting('changes_floor') ?? 0));
-      this.st.setSetting.run('changes_floor', String(floor));
+      this.st.setSetting.run('changes_floor', String(cut));
       return gone;
     })();
   }

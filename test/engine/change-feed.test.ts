@@ -99,6 +99,41 @@ describe('change feed', () => {
     await c.close();
   });
 
+  it('a lowered retention is applied 50,000 changes at a time; a prune that fails never fails the write', async () => {
+    const dir = join(tempDir(), 'c');
+    const flat = { dimension: 3, index: { type: 'flat' as const } };
+    let c = await Collection.create(dir, flat, quiet);
+    for (let b = 0; b < 30; b++) c.upsert(Array.from({ length: 4000 }, (_, i) => ({ id: `r${b}-${i}`, vector: v(i) })));
+    await c.close();
+    // 120,000 changes; now keep only the newest 100, whatever their age.
+    const tight = { ...quiet, changeRetention: { minAgeMs: 0, minCount: 100 } };
+    c = await Collection.open(dir, tight);
+    const write = (tag: string) => c.upsert(Array.from({ length: 4096 }, (_, i) => ({ id: `${tag}-${i}`, vector: v(i) })));
+    write('a');
+    assert.throws(() => c.changes(49_999), expired(50_001), 'one look lets 50,000 go');
+    write('b');
+    assert.throws(() => c.changes(99_999), expired(100_001));
+    write('c');
+    const oldest = c.changes(c.seq - 100, 1).changes[0].seq;
+    assert.equal(oldest, c.seq - 99);
+    await c.close();
+
+    // A prune that fails (as on a full disk): the write still answers, is searchable, and is in the feed.
+    const db = new Database(join(dir, DB_FILE));
+    db.exec("CREATE TRIGGER no_prune BEFORE DELETE ON changes BEGIN SELECT RAISE(ABORT, 'simulated I/O error'); END");
+    db.close();
+    const log = memoryLogger();
+    c = await Collection.open(dir, { ...tight, logger: log });
+    const before = c.seq;
+    const res = c.upsert(Array.from({ length: 4096 }, (_, i) => ({ id: `d-${i}`, vector: [1, i, 2] })));
+    assert.equal(res.seq, before + 4096);
+    assert.equal(c.get('d-7')?.id, 'd-7');
+    assert.equal(c.search({ vector: [1, 7, 2], k: 1, include: 'id' }).hits[0].id, 'd-7');
+    assert.equal(c.changes(c.seq - 1).changes[0].id, 'd-4095');
+    assert.ok(log.lines.some((l: { msg: string }) => /retention not applied/.test(l.msg)), JSON.stringify(log.lines.slice(-3)));
+    await c.close();
+  });
+
   it('a collection made before the feed starts its feed at its current seq', async () => {
     const dir = join(tempDir(), 'c');
     let c = await Collection.create(dir, { dimension: 3 }, quiet);
