@@ -72,7 +72,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     threads: config.embedThreads ?? undefined,
   });
   const models = modelSetup.registry;
-  const bus = new EventBus();
+  const busLog = logger.child({ component: 'events' });
+  const bus = new EventBus((err, e) => busLog.error({ err: err.message, type: e.type }, 'event subscriber failed'));
   const spaces = new TenantSpaces(
     config.dataDir,
     {

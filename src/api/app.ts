@@ -14,6 +14,7 @@ import type { App, Services } from './context.js';
 import { registerEncodingChecks } from './encoding.js';
 import { clientError, errorHandler, frameworkError, send } from './errors.js';
 import { registerMetrics } from './metrics.js';
+import { StreamBudget } from './stream-budget.js';
 import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
@@ -113,8 +114,10 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   accountRoutes(app, services);
   collectionRoutes(app, services);
   recordRoutes(app, services);
-  changeRoutes(app, services);
-  await wsRoutes(app, services, observe);
+  // WebSockets and SSE streams share one budget of long-lived connections per key.
+  const streams = new StreamBudget(services.config.realtime.wsMaxConnectionsPerKey);
+  changeRoutes(app, services, streams);
+  await wsRoutes(app, services, observe, streams);
   webhookRoutes(app, services);
   ingestRoutes(app, services);
   documentRoutes(app, services);

@@ -7,6 +7,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { VectraError } from '../errors.js';
 import type { App, Services } from './context.js';
+import type { Scope } from '../services/accounts.js';
 import { HttpError } from './error-codes.js';
 
 export function presentedKey(req: FastifyRequest): string | null {
@@ -51,6 +52,16 @@ export function registerAuth(app: App, services: Services): void {
     req.principal = principal;
     if (!principal.scopes.has(scope)) throw new HttpError('INSUFFICIENT_SCOPE', `this API key lacks the "${scope}" scope needed here`);
   });
+}
+
+/**
+ * For routes that need a second scope besides their own (`config.scope`): a route hook that
+ * refuses, before the body is validated, a key without it.
+ */
+export function alsoScope(scope: Scope) {
+  return async (req: FastifyRequest): Promise<void> => {
+    if (!req.principal?.scopes.has(scope)) throw new HttpError('INSUFFICIENT_SCOPE', `this API key lacks the "${scope}" scope needed here too`);
+  };
 }
 
 /** The authenticated tenant of a request on a scoped route. */

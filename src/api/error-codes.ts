@@ -26,6 +26,8 @@ export const HTTP_ERROR_CODES = [
   'TOO_MANY_IN_FLIGHT',
   // a plain HTTP request to the WebSocket endpoint
   'UPGRADE_REQUIRED',
+  // a key holding VECTRA_WS_MAX_CONNECTIONS_PER_KEY streams and sockets opens another stream
+  'TOO_MANY_CONNECTIONS',
 ] as const;
 
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
@@ -83,6 +85,7 @@ export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   SHUTTING_DOWN: 503,
   TOO_MANY_IN_FLIGHT: 429,
   UPGRADE_REQUIRED: 426,
+  TOO_MANY_CONNECTIONS: 429,
 };
 
 /** An error about the HTTP request itself, raised only in src/api/. */

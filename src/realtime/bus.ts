@@ -121,6 +121,9 @@ export interface EventStats {
 }
 
 export class EventBus {
+  /** `onHandlerError`: told when a subscriber throws (the others still get the event). */
+  constructor(private readonly onHandlerError: (err: Error, event: VectraEvent) => void = () => undefined) {}
+
   private readonly subs = new Map<string, Set<Subscriber>>();
   private readonly counts = new Map<string, TenantCounts>();
   /** Subscribers with queued events, drained together on the next turn. */
@@ -196,8 +199,9 @@ export class EventBus {
         c.delivered++;
         try {
           s.handler(e);
-        } catch {
-          // a subscriber's failure is its own; the others still get the event
+        } catch (err) {
+          // A subscriber's failure is its own; the others still get the event.
+          this.onHandlerError(err as Error, e);
         }
       }
     }

@@ -26,9 +26,12 @@ function readPage(c: Collection, since: number, limit: number, includeRecord: bo
   let page = entry.pages.get(key);
   if (!page) {
     page = c.changes(since, limit, { includeRecord });
-    // Followers keep close together; a few cursors per seq are all it holds.
-    if (entry.pages.size >= 64) entry.pages.clear();
-    entry.pages.set(key, page);
+    // Only pages that reach the head are kept (those every follower of a write wants); a
+    // replay of history is its reader's alone. A few cursors per seq are all it holds.
+    if (page.nextSince === page.latestSeq) {
+      if (entry.pages.size >= 16) entry.pages.clear();
+      entry.pages.set(key, page);
+    }
   }
   return page;
 }
@@ -100,6 +103,8 @@ export async function followChanges(o: FollowOptions): Promise<void> {
       if (page.changes.length === 0) continue;
       await o.deliver(page.changes);
       cursor = page.nextSince;
+      // A long replay yields between pages: other requests run meanwhile.
+      await new Promise<void>((r) => setImmediate(r));
       // More may be waiting behind this page: read again without waiting for a wake-up.
       dirty = true;
     }

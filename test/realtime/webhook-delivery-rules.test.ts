@@ -49,6 +49,8 @@ describe('webhook URL guard', () => {
       '192.0.2.1': /reserved/,
       '64:ff9b::7f00:1': /rfc6052/,
       '2002:7f00:1::': /6to4/,
+      // http://[::127.0.0.1]/ parses to this; ipaddr.js calls it unicast (found in review)
+      '::7f00:1': /IPv4-compatible/,
     };
     for (const [ip, why] of Object.entries(bad)) assert.match(addressProblem(ip) ?? 'allowed', why, ip);
     for (const ip of [PUBLIC, '8.8.8.8', '2606:4700:4700::1111']) assert.equal(addressProblem(ip), null, ip);

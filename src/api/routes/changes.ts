@@ -2,7 +2,9 @@
  * The change feed of a collection: pages (GET …/changes) and a Server-Sent Events stream
  * (GET …/changes/stream, `id:` = seq, resumable with Last-Event-ID), and GET /v1/events/stats.
  */
-import { tenantOf } from '../auth.js';
+import { presentedKey, tenantOf } from '../auth.js';
+import { HttpError } from '../error-codes.js';
+import type { StreamBudget } from '../stream-budget.js';
 import type { App, Services } from '../context.js';
 import { VectraError } from '../../errors.js';
 import { followChanges } from '../../realtime/follow.js';
@@ -12,7 +14,7 @@ import { ChangesOut, ChangesQuery, EventStatsOut, StreamQuery } from '../schemas
 /** SSE comment lines while idle, so that proxies and load balancers keep the stream open. */
 const HEARTBEAT_MS = 15_000;
 
-export default function changeRoutes(app: App, services: Services): void {
+export default function changeRoutes(app: App, services: Services, budget: StreamBudget): void {
   // Open streams never end by themselves: at shutdown they are ended (clients reconnect with
   // Last-Event-ID), or the server would wait on them forever.
   const streams = new Set<AbortController>();
@@ -48,11 +50,13 @@ export default function changeRoutes(app: App, services: Services): void {
         description: 'Events: `id: <seq>`, `event: upsert|delete`, `data: <change JSON>`; `event: error` with the API error envelope ends the stream (collection deleted, reader behind the retention).',
         params: CollectionParams,
         querystring: StreamQuery,
-        response: { ...errorResponses(400, 401, 403, 404, 410) },
+        response: { ...errorResponses(400, 401, 403, 404, 410, 429) },
       },
     },
     async (req, reply) => {
       const tenantId = tenantOf(req);
+      const principal = req.principal!;
+      const key = presentedKey(req)!;
       const { name } = req.params;
       const collection = services.collections.get(tenantId, name);
       const lastEventId = req.headers['last-event-id'];
@@ -64,6 +68,9 @@ export default function changeRoutes(app: App, services: Services): void {
       // Refuse an expired or impossible start as a plain HTTP error, before the stream begins.
       collection.changes(since, 1);
       const includeRecord = req.query.include === 'record';
+      if (!budget.take(principal.keyId)) {
+        throw new HttpError('TOO_MANY_CONNECTIONS', `this API key already holds ${budget.max} streams and WebSockets (VECTRA_WS_MAX_CONNECTIONS_PER_KEY); close some`);
+      }
 
       reply.hijack();
       const res = reply.raw;
@@ -78,16 +85,37 @@ export default function changeRoutes(app: App, services: Services): void {
       const stop = new AbortController();
       streams.add(stop);
       res.on('close', () => stop.abort());
+      // Closed before the listener was there: 'close' will not come again.
+      if (res.destroyed) stop.abort();
+      // A client that stopped reading holds a write that will never drain: at the end (shutdown,
+      // revoked key) its socket is destroyed rather than waited on.
+      stop.signal.addEventListener('abort', () => {
+        if (res.writableNeedDrain) res.destroy();
+      });
       const write = (text: string) =>
         new Promise<void>((resolve) => {
-          if (res.destroyed) return resolve();
+          if (res.destroyed || stop.signal.aborted) return resolve();
           if (res.write(text)) resolve();
           else {
-            const done = () => (res.off('drain', done), res.off('close', done), resolve());
+            const done = () => (res.off('drain', done), res.off('close', done), stop.signal.removeEventListener('abort', done), resolve());
             res.on('drain', done);
             res.on('close', done);
+            stop.signal.addEventListener('abort', done);
           }
         });
+      // The key is checked again before each page and each heartbeat: a revoked or expired key
+      // ends its streams (with the reason) before anything more reaches them.
+      let keyProblem: VectraError | null = null;
+      const keyValid = (): boolean => {
+        try {
+          services.accounts.authenticate(key);
+          return true;
+        } catch (e) {
+          keyProblem = e instanceof VectraError ? e : new VectraError('INVALID_API_KEY', 'the API key is no longer valid');
+          stop.abort();
+          return false;
+        }
+      };
       try {
         await followChanges({
           bus: services.bus,
@@ -98,15 +126,21 @@ export default function changeRoutes(app: App, services: Services): void {
           includeRecord,
           signal: stop.signal,
           heartbeatMs: HEARTBEAT_MS,
-          heartbeat: () => void res.write(': keep-alive\n\n'),
-          deliver: (changes) => write(changes.map((c) => `id: ${c.seq}\nevent: ${c.op}\ndata: ${JSON.stringify(c)}\n\n`).join('')),
+          heartbeat: () => {
+            if (keyValid()) void res.write(': keep-alive\n\n');
+          },
+          deliver: async (changes) => {
+            if (keyValid()) await write(changes.map((c) => `id: ${c.seq}\nevent: ${c.op}\ndata: ${JSON.stringify(c)}\n\n`).join(''));
+          },
         });
+        if (keyProblem) throw keyProblem;
       } catch (e) {
         const error = e instanceof VectraError ? { code: e.code, message: e.message, ...e.details } : { code: 'INTERNAL', message: 'the feed stopped on a server error' };
         if (!(e instanceof VectraError)) req.log.error({ err: e }, 'change stream failed');
         if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify({ error })}\n\n`);
       } finally {
         streams.delete(stop);
+        budget.release(principal.keyId);
         res.end();
       }
     },

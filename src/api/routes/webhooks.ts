@@ -1,9 +1,11 @@
 /**
  * Webhooks (/v1/webhooks): register a URL for event types, see its state and deliveries, send
- * it a test event. Reading needs the "read" scope, changing "write".
+ * it a test event. Reading needs the "read" scope, changing "write" — and creating or
+ * re-pointing one "read" too: a webhook sends record ids and collection settings wherever it
+ * points, which a write-only key may not read itself.
  */
 import { VectraError } from '../../errors.js';
-import { tenantOf } from '../auth.js';
+import { alsoScope, tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { errorResponses } from '../schemas/common.js';
 import { CreatedWebhookOut, CreateWebhookBody, DeliveriesOut, DeliveriesQuery, DeliveryOut, PatchWebhookBody, WebhookDetailOut, WebhookListOut, WebhookParams } from '../schemas/webhooks.js';
@@ -17,7 +19,8 @@ export default function webhookRoutes(app: App, services: Services): void {
     '/v1/webhooks',
     {
       config: { scope: 'write' },
-      schema: { tags: TAGS, summary: 'Register a webhook (its signing secret is shown only in this answer)', body: CreateWebhookBody, response: { 201: CreatedWebhookOut, ...errorResponses(400, 401, 403, 409) } },
+      preValidation: alsoScope('read'),
+      schema: { tags: TAGS, summary: 'Register a webhook (its signing secret is shown only in this answer; needs the read scope too)', body: CreateWebhookBody, response: { 201: CreatedWebhookOut, ...errorResponses(400, 401, 403, 409) } },
     },
     async (req, reply) => reply.code(201).send(await hooks.create(tenantOf(req), req.body)),
   );
@@ -38,9 +41,10 @@ export default function webhookRoutes(app: App, services: Services): void {
     '/v1/webhooks/:id',
     {
       config: { scope: 'write' },
+      preValidation: alsoScope('read'),
       schema: {
         tags: TAGS,
-        summary: 'Change a webhook; status "active" re-enables a disabled one (and resets its failure count)',
+        summary: 'Change a webhook (needs the read scope too); status "active" re-enables a disabled one (and resets its failure count)',
         params: WebhookParams,
         body: PatchWebhookBody,
         response: { 200: WebhookDetailOut, ...errorResponses(400, 401, 403, 404) },

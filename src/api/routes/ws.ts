@@ -6,11 +6,12 @@
  * upsert, delete and get run through the HTTP routes themselves (`app.inject`, no socket):
  * the same validation, scopes, rate limits, metrics and error envelope as over HTTP, by
  * construction rather than by a second copy of the rules. search, the frequent one, takes the
- * route's parts directly (ws-search.ts). The key is re-checked on every request, so a revoked
- * key stops working on open sockets at once.
+ * route's parts directly (ws-search.ts). The key is re-checked on every request and before
+ * every page of a subscription: a revoked or expired key closes its sockets (4401) before
+ * anything more reaches them.
  *
  * Limits: message size (1009 from the ws library), requests in flight per connection
- * (TOO_MANY_IN_FLIGHT), connections per key (close 4429), authentication in time (4408),
+ * (TOO_MANY_IN_FLIGHT), connections per key with SSE streams (close 4429), authentication in time (4408),
  * and a slow reader — more than wsMaxBufferedBytes waiting to be sent — is closed (4008)
  * instead of buffered without bound. Subscriptions wait for the socket to take each page, so
  * they never buffer more than one page.
@@ -18,7 +19,7 @@
 import type { FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
-import { HTTP_STATUS, isCodedError, type ApiErrorCode } from '../error-codes.js';
+import { HTTP_STATUS, HttpError, isCodedError, type ApiErrorCode } from '../error-codes.js';
 import { presentedKey } from '../auth.js';
 import { send } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
@@ -26,6 +27,7 @@ import type { App, Services } from '../context.js';
 import { SEQ_HEADER } from './records.js';
 import type { ObserveRequest } from '../metrics.js';
 import { directSearch } from '../ws-search.js';
+import type { StreamBudget } from '../stream-budget.js';
 import { followChanges } from '../../realtime/follow.js';
 import type { Principal } from '../../services/accounts.js';
 
@@ -43,6 +45,8 @@ export const WS_CLOSE = {
 
 const ACTIONS = new Set(['search', 'upsert', 'delete', 'get', 'subscribe', 'unsubscribe', 'ping']);
 const COLLECTION = /^[A-Za-z0-9_-]{1,64}$/;
+/** Bytes a subscription lets wait in the socket before it waits for them to be sent. */
+const SUBSCRIPTION_WATERMARK = 1024 * 1024;
 
 type RequestId = string | number | null;
 
@@ -69,7 +73,7 @@ function objectOr(body: unknown, what: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-export default async function wsRoutes(app: App, services: Services, observe: ObserveRequest): Promise<void> {
+export default async function wsRoutes(app: App, services: Services, observe: ObserveRequest, budget: StreamBudget): Promise<void> {
   const limits = services.config.realtime;
   await app.register(websocket, {
     options: { maxPayload: limits.wsMaxMessageBytes },
@@ -80,7 +84,6 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
       done();
     },
   });
-  const perKey = new Map<string, number>();
   const search = directSearch(app, services, observe);
 
   app.route({
@@ -110,6 +113,9 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
       const close = (code: number, reason: string) => {
         if (closed) return;
         closed = true;
+        // Subscriptions stop now, not at the 'close' event: a follower whose sends resolve at
+        // once on a closed socket would otherwise read on to the head without yielding.
+        for (const s of subscriptions.values()) s.abort();
         socket.close(code, reason);
       };
       /** `send` for an answer already serialized. */
@@ -124,19 +130,14 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
       const fail = (id: RequestId, error: WsError) => send({ id, ok: false, error });
 
       const admit = (p: Principal): boolean => {
-        const n = perKey.get(p.keyId) ?? 0;
-        if (n >= limits.wsMaxConnectionsPerKey) {
-          close(WS_CLOSE.TOO_MANY_CONNECTIONS, `this API key already has ${n} WebSocket connections (the limit); close some`);
+        if (!budget.take(p.keyId)) {
+          close(WS_CLOSE.TOO_MANY_CONNECTIONS, `this API key already holds ${budget.max} WebSockets and streams (the limit); close some`);
           return false;
         }
-        perKey.set(p.keyId, n + 1);
         return true;
       };
       const release = () => {
-        if (!principal) return;
-        const n = (perKey.get(principal.keyId) ?? 1) - 1;
-        if (n <= 0) perKey.delete(principal.keyId);
-        else perKey.set(principal.keyId, n);
+        if (principal) budget.release(principal.keyId);
       };
 
       let authTimer: NodeJS.Timeout | null = null;
@@ -182,12 +183,18 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
       };
 
       const viaHttp = async (method: string, url: string, body: unknown, seqFromHeader = false): Promise<{ ok: true; result: unknown } | { ok: false; error: WsError }> => {
-        const res = await app.inject({
-          method: method as 'GET',
-          url,
-          headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          payload: body === undefined ? undefined : JSON.stringify(body),
-        });
+        const res = await app
+          .inject({
+            method: method as 'GET',
+            url,
+            headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+            payload: body === undefined ? undefined : JSON.stringify(body),
+          })
+          .catch((e: { code?: string }) => {
+            // The app is closing: nothing was applied, as over HTTP while draining.
+            if (e.code === 'FST_ERR_REOPENED_CLOSE_SERVER') throw new HttpError('SHUTTING_DOWN', 'the server is shutting down; retry in a moment (against a running instance)');
+            throw e;
+          });
         const parsed = res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null;
         if (res.statusCode >= 400) return { ok: false, error: { ...(parsed?.error as WsError), status: res.statusCode } };
         if (seqFromHeader) return { ok: true, result: { seq: Number(res.headers[SEQ_HEADER]) } };
@@ -218,8 +225,15 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
           includeRecord: include === 'record',
           signal: stop.signal,
           deliver: async (changes) => {
+            // A revoked or expired key gets nothing more: current() closes the socket (4401).
+            if (!current()) return;
+            // Wait for the socket to take what it holds past a low watermark, so that a large
+            // page (records included) never trips the slow-reader limit of a client that reads.
             let last: Promise<void> = Promise.resolve();
-            for (const change of changes) last = send({ type: 'change', collection: name, change });
+            for (const change of changes) {
+              last = send({ type: 'change', collection: name, change });
+              if (socket.bufferedAmount > SUBSCRIPTION_WATERMARK) await last;
+            }
             await last;
           },
         })

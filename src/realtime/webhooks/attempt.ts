@@ -10,6 +10,9 @@ import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { guardedLookup, literalHostProblem, ALLOW_PRIVATE_ENV } from './url-guard.js';
 
+/** Bytes of a receiver's answer read (and dropped) before its connection is cut. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
 export interface AttemptResult {
   /** A 2xx answer. */
   ok: boolean;
@@ -72,8 +75,16 @@ export function postOnce(url: string, body: string, headers: Record<string, stri
       },
       (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
-        // The answer's body is not used: read and dropped so the socket closes cleanly.
-        res.resume();
+        // The answer's body is not used: read and dropped so the socket can be reused — but
+        // at most MAX_ANSWER_BYTES of it, within the deadline: a receiver that streams an
+        // endless body loses its connection instead of holding it.
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > MAX_ANSWER_BYTES) res.destroy();
+        });
+        const bodyDeadline = setTimeout(() => res.destroy(), o.timeoutMs);
+        res.on('close', () => clearTimeout(bodyDeadline));
         res.on('error', () => undefined);
         const ok = status >= 200 && status < 300;
         let error: string | null = null;

@@ -45,6 +45,11 @@ export class Dispatcher {
   };
   private readonly inflight = new Map<string, { webhookId: string; abort: AbortController; done: Promise<void> }>();
   private readonly perWebhook = new Map<string, number>();
+  /**
+   * Attempts in flight per tenant, at most half the worker's: a tenant whose receivers hang
+   * until the timeout cannot hold every slot and stall the others' deliveries.
+   */
+  private readonly perTenant = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
   private closed = true;
@@ -57,6 +62,10 @@ export class Dispatcher {
     /** The lookup under the SSRF guard (tests only). */
     private readonly lookup?: AttemptOptions['lookup'],
   ) {}
+
+  private tenantCap(): number {
+    return Math.max(1, Math.floor(this.s.concurrency / 2));
+  }
 
   start(): void {
     this.closed = false;
@@ -83,11 +92,13 @@ export class Dispatcher {
       if (free > 0) {
         for (const webhook of this.store.dueWebhooks(now)) {
           const busy = this.perWebhook.get(webhook.id) ?? 0;
-          const slots = Math.min(free, this.s.concurrencyPerWebhook - busy);
+          const tenantRoom = this.tenantCap() - (this.perTenant.get(webhook.tenantId) ?? 0);
+          const slots = Math.min(free, this.s.concurrencyPerWebhook - busy, tenantRoom);
           if (slots <= 0) continue;
           // Those in flight are still pending (and due): ask for enough to skip past them.
           for (const delivery of this.store.dueOf(webhook.id, now, busy + slots)) {
             if (free === 0 || (this.perWebhook.get(webhook.id) ?? 0) >= this.s.concurrencyPerWebhook) break;
+            if ((this.perTenant.get(webhook.tenantId) ?? 0) >= this.tenantCap()) break;
             if (this.inflight.has(delivery.id)) continue;
             this.launch(delivery, webhook);
             free--;
@@ -111,6 +122,7 @@ export class Dispatcher {
   private launch(d: Delivery, w: Webhook): void {
     const abort = new AbortController();
     this.perWebhook.set(w.id, (this.perWebhook.get(w.id) ?? 0) + 1);
+    this.perTenant.set(w.tenantId, (this.perTenant.get(w.tenantId) ?? 0) + 1);
     const headers = signedHeaders(w.secret, d.id, d.body);
     const done = postOnce(w.url, d.body, headers, { timeoutMs: this.s.timeoutMs, allowPrivate: this.s.allowPrivate, userAgent: this.s.userAgent, lookup: this.lookup, signal: abort.signal, agents: this.agents })
       .then((r) => {
@@ -122,6 +134,9 @@ export class Dispatcher {
         const n = (this.perWebhook.get(w.id) ?? 1) - 1;
         if (n <= 0) this.perWebhook.delete(w.id);
         else this.perWebhook.set(w.id, n);
+        const t = (this.perTenant.get(w.tenantId) ?? 1) - 1;
+        if (t <= 0) this.perTenant.delete(w.tenantId);
+        else this.perTenant.set(w.tenantId, t);
         this.poke();
       });
     this.inflight.set(d.id, { webhookId: w.id, abort, done });

@@ -135,6 +135,9 @@ export class FeedPump {
           }
         }
       }
+    } catch (err) {
+      // Never an unhandled rejection (it would end the process): the sweep tries again.
+      this.log.error({ err: (err as Error).message }, 'webhook feed pump failed');
     } finally {
       this.running = false;
       if (!this.closed && this.dirty.size > 0) this.wake(this.dirty.keys().next().value as string);

@@ -166,7 +166,6 @@ export class WebhookStore {
 
   // ------------------------------------------------------------------ webhooks
 
-  /** Insert a webhook and start cursors (where none exist) at the given seqs, together. */
   /** A transaction fsynced before it returns (the bookkeeping's are not: see the top). */
   private durably<T>(fn: () => T): T {
     this.db.pragma('synchronous = FULL');
@@ -177,6 +176,7 @@ export class WebhookStore {
     }
   }
 
+  /** Insert a webhook and start cursors (where none exist) at the given seqs, together. */
   insertWebhook(w: Webhook, cursors: { collection: string; instance: string; seq: number }[]): void {
     const insertCursor = this.db.prepare('INSERT OR IGNORE INTO cursors (tenant_id, collection, instance, seq) VALUES (?, ?, ?, ?)');
     this.durably(() => {

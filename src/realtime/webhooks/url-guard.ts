@@ -29,8 +29,11 @@ export function addressProblem(address: string): string | null {
   // process() turns ::ffff:a.b.c.d into a.b.c.d, so a mapped loopback is judged as loopback.
   const ip = ipaddr.process(address);
   const range = ip.range();
-  if (range === 'unicast') return null;
-  return `${ip.toString()} is a ${range} address`;
+  // ::a.b.c.d (IPv4-compatible, deprecated; http://[::127.0.0.1]/ parses to ::7f00:1) is
+  // "unicast" to ipaddr.js, but it embeds an IPv4 address: refused like the mapped forms.
+  if (range !== 'unicast') return `${ip.toString()} is a ${range} address`;
+  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)) return `${ip.toString()} is an IPv4-compatible address`;
+  return null;
 }
 
 function forbidden(url: string, why: string): VectraError {

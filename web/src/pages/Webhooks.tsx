@@ -29,6 +29,7 @@ const EVENT_CHOICES = [
   { id: 'collection.deleted', what: '' },
   { id: 'job.completed', what: '' },
   { id: 'job.failed', what: '' },
+  { id: 'index.built', what: 'a background index build finished' },
   { id: 'webhook.disabled', what: 'another webhook was disabled' },
 ];
 const OFFERED = new Set(EVENT_CHOICES.map((c) => c.id));
