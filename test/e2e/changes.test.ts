@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { connect } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { serveProcess } from '../support/process.js';
 import { call, register, testServer } from '../support/server.js';
@@ -163,6 +164,46 @@ describe('change feed over HTTP', () => {
     const closed = await Promise.race([s.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))]);
     assert.equal(closed, 'closed');
     assert.equal((await open.status).status, 200, 'the stream ended normally');
+  });
+
+  it('a shutdown cuts a stream whose client stopped reading, instead of waiting on it forever', async () => {
+    const s = await testServer();
+    const { key } = await register(s.url, 'stalled');
+    await call(s.url, 'POST', '/v1/collections', { key, body: { name: 'c', model: 'none', dimension: 3 } });
+    // A raw socket that asks for the stream and never reads a byte (found in review).
+    const { hostname, port } = new URL(s.url);
+    const sock = connect(Number(port), hostname);
+    await new Promise((r) => sock.once('connect', r));
+    sock.pause();
+    sock.write(`GET /v1/collections/c/changes/stream?since=0&include=record HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n\r\n`);
+    const text = 'x'.repeat(50_000);
+    for (let b = 0; b < 20; b++) await call(s.url, 'POST', '/v1/collections/c/records', { key, body: { records: Array.from({ length: 20 }, (_, i) => ({ id: `r${b}-${i}`, vector: vec(i), text })) } });
+    const closed = await Promise.race([s.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))]);
+    assert.equal(closed, 'closed');
+    sock.destroy();
+  });
+
+  it('a revoked key ends its streams, with the reason, before any more changes reach them; streams count against the per-key limit', async () => {
+    const s = await testServer({ VECTRA_WS_MAX_CONNECTIONS_PER_KEY: '2' });
+    const { key } = await register(s.url, 'revoke');
+    await call(s.url, 'POST', '/v1/collections', { key, body: { name: 'c', model: 'none', dimension: 3 } });
+    const reader = (await call(s.url, 'POST', '/v1/keys', { key, body: { name: 'reader', scopes: ['read'] } })).body;
+    const st = stream(`${s.url}/v1/collections/c/changes/stream`, reader.apiKey);
+    const second = stream(`${s.url}/v1/collections/c/changes/stream`, reader.apiKey);
+    await st.until(() => st.comments.length > 0);
+    await second.until(() => second.comments.length > 0);
+    const third = await call(s.url, 'GET', '/v1/collections/c/changes/stream', { key: reader.apiKey });
+    assert.deepEqual([third.status, third.body.error.code], [429, 'TOO_MANY_CONNECTIONS']);
+    second.stop();
+    await second.status;
+    await call(s.url, 'POST', '/v1/collections/c/records', { key, body: { records: [{ id: 'before', vector: vec(1) }] } });
+    await st.until(() => st.events.length >= 1);
+    assert.equal((await call(s.url, 'DELETE', `/v1/keys/${reader.id}`, { key })).status, 204);
+    await call(s.url, 'POST', '/v1/collections/c/records', { key, body: { records: [{ id: 'after', vector: vec(2), text: 'secret after revocation' }] } });
+    await st.until(() => st.events.some((e) => e.event === 'error'));
+    assert.deepEqual(st.events.filter((e) => e.event !== 'error').map((e) => JSON.parse(e.data).id), ['before']);
+    assert.equal(JSON.parse(st.events.at(-1)!.data).error.code, 'API_KEY_REVOKED');
+    await st.status;
   });
 
   it('a reader behind the retention gets 410 CHANGES_EXPIRED with the oldest seq, as a page or a stream', async () => {

@@ -125,6 +125,14 @@ describe('webhooks: registration', () => {
     for (const [method, path, body] of [['POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/', events: ['*'] }], ['PATCH', `/v1/webhooks/${w.id}`, { status: 'disabled' }], ['DELETE', `/v1/webhooks/${w.id}`], ['POST', `/v1/webhooks/${w.id}/test`]] as const) {
       assert.equal(errorCode(await reader(method, path, body)), 'INSUFFICIENT_SCOPE', `${method} ${path}`);
     }
+    // Creating or re-pointing one needs read too: a webhook ships record ids and collection
+    // settings to its URL, which a write-only key may not read itself (review).
+    const writer = client(server.url, (await api('POST', '/v1/keys', { name: 'w', scopes: ['write'] })).body.apiKey);
+    const refused = await writer('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/', events: ['*'] });
+    assert.deepEqual([refused.status, errorCode(refused)], [403, 'INSUFFICIENT_SCOPE']);
+    assert.match(refused.body.error.message, /"read" scope/);
+    assert.equal(errorCode(await writer('PATCH', `/v1/webhooks/${w.id}`, { url: 'http://127.0.0.1:10/' })), 'INSUFFICIENT_SCOPE');
+    assert.equal((await writer('DELETE', `/v1/webhooks/${w.id}`)).status, 204, 'deleting needs write alone');
   });
 });
 

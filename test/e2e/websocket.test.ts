@@ -193,6 +193,17 @@ describe('WebSocket /v1/ws', () => {
     assert.equal((await call(s.url, 'DELETE', `/v1/keys/${readOnly.id}`, { key })).status, 204);
     c.send({ id: 'after', action: 'search', collection: 'c', body: { vector: vec(1) } });
     assert.equal((await c.closed).code, 4401);
+
+    // A socket that only listens: the next change closes it instead of reaching it (review).
+    const listener = (await call(s.url, 'POST', '/v1/keys', { key, body: { name: 'listener', scopes: ['read'] } })).body;
+    const l = await Client.open(s.url, { authorization: `Bearer ${listener.apiKey}` });
+    assert.equal((await l.request('subscribe', 'c')).ok, true);
+    await call(s.url, 'POST', '/v1/collections/c/records', { key, body: { records: [{ id: 'seen', vector: vec(1) }] } });
+    await l.wait((m) => m.type === 'change' && m.change.id === 'seen');
+    assert.equal((await call(s.url, 'DELETE', `/v1/keys/${listener.id}`, { key })).status, 204);
+    await call(s.url, 'POST', '/v1/collections/c/records', { key, body: { records: [{ id: 'unseen', vector: vec(2) }] } });
+    assert.equal((await l.closed).code, 4401);
+    assert.deepEqual(l.changes('c').map((ch) => ch.id), ['seen']);
   });
 
   it('subscribe from a seq while writes go on: replay then live, no gap, no duplicate; unsubscribe stops it', async () => {
