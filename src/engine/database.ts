@@ -30,7 +30,7 @@ export class Database {
   private readonly slots = new Map<string, Slot>();
   /**
    * Drops whose directory is not yet renamed away (closing a collection waits for its running
-   * index build): a create of the same name waits for them before renaming its own into place.
+   * index build): a create of the same name waits for them.
    */
   private readonly dropping = new Map<string, Promise<void>>();
   /** Resolves when every collection present at open has loaded (or failed to). */
@@ -101,14 +101,17 @@ export class Database {
 
   async create(name: string, config: CollectionConfigInput): Promise<Collection> {
     this.checkName(name);
+    // Found by the fuzzer: a create right after a drop of the same name renamed onto the
+    // dropped collection's directory while it was still closing (ENOTEMPTY, a 500). The name
+    // is free once that directory is gone; until then it does not exist (404), and a second
+    // create waiting with this one finds the first one's slot (409).
+    const dropping = this.dropping.get(name);
+    if (dropping) await dropping;
     if (this.slots.has(name)) throw new VectraError('COLLECTION_EXISTS', `collection "${name}" already exists; pick another name or delete it first`);
     const tmp = join(this.root, `.creating-${name}-${randomBytes(4).toString('hex')}`);
     const promise = (async () => {
       const c = await Collection.create(tmp, config, this.optionsFor(name));
       await c.discard();
-      // Found by the fuzzer: a create right after a drop of the same name renamed onto the
-      // dropped collection's directory while that one was still closing (ENOTEMPTY, a 500).
-      await this.dropping.get(name);
       renameSync(tmp, join(this.root, name));
       return Collection.open(join(this.root, name), this.optionsFor(name));
     })();

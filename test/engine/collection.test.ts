@@ -202,7 +202,11 @@ describe('database of collections', () => {
       c.upsert(Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, vector: Array.from({ length: 32 }, (_, j) => Math.sin(i * 32 + j)) })));
       const dropped = db.drop('txt');
       const again = db.create('txt', { dimension: 32 });
+      const twice = db.create('txt', { dimension: 32 });
+      // While the drop closes the old one, the name is neither loading nor there: a 404, not a 503.
+      assert.throws(() => db.get('txt'), code('COLLECTION_NOT_FOUND'));
       await dropped;
+      await assert.rejects(twice, code('COLLECTION_EXISTS'));
       const fresh = await again;
       assert.equal(fresh.count(), 0, `round ${round}: the new collection starts empty`);
       fresh.upsert([{ id: 'new', vector: Array.from({ length: 32 }, () => 1) }]);
