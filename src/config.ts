@@ -95,6 +95,8 @@ export interface WebhookSettings {
   pumpDelayMs: number;
   /** Webhooks a tenant may have. */
   maxPerTenant: number;
+  /** Pending deliveries a webhook may have; past it new events are counted as missed, not queued. */
+  maxPending: number;
   /** Delivered and failed deliveries are kept this long for GET …/deliveries. */
   deliveryRetentionMs: number;
 }
@@ -148,6 +150,7 @@ export const ENV = {
   webhookPollMs: 'VECTRA_WEBHOOK_POLL_MS',
   webhookPumpDelayMs: 'VECTRA_WEBHOOK_PUMP_DELAY_MS',
   webhookMaxPerTenant: 'VECTRA_WEBHOOK_MAX_PER_TENANT',
+  webhookMaxPending: 'VECTRA_WEBHOOK_MAX_PENDING',
   webhookDeliveryRetentionSeconds: 'VECTRA_WEBHOOK_DELIVERY_RETENTION_SECONDS',
 } as const;
 
@@ -236,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
         pollMs: int('webhookPollMs', 2000, 10, 600_000),
         pumpDelayMs: int('webhookPumpDelayMs', 0, 0, 60_000),
         maxPerTenant: int('webhookMaxPerTenant', 50, 1, 100_000),
+        maxPending: int('webhookMaxPending', 100_000, 1, 100_000_000),
         deliveryRetentionMs: int('webhookDeliveryRetentionSeconds', 7 * 24 * 3600, 60, 100 * 365 * 24 * 3600) * 1000,
       },
     },

@@ -117,7 +117,7 @@ export class WebhookService {
       (w) => o.bus.publish(w.tenantId, 'webhook.disabled', { webhookId: w.id, url: w.url, reason: w.disabledReason, consecutiveFailures: w.consecutiveFailures }),
       o.lookup,
     );
-    this.pump = new FeedPump(this.store, o.bus, o.source, o.log, () => this.worker.poke(), o.settings.pollMs * 10, o.settings.pumpDelayMs);
+    this.pump = new FeedPump(this.store, o.bus, o.source, o.log, () => this.worker.poke(), o.settings.pollMs * 10, o.settings.pumpDelayMs, o.settings.maxPending);
   }
 
   /** Catch up the change feeds from the stored cursors and resume pending deliveries. */

@@ -18,10 +18,10 @@ function hook(id: string, createdAt: number): Webhook {
   return { id, tenantId: 't', url: 'http://127.0.0.1:9/', events: ['record.*'], collections: null, description: null, secret: 'whsec_AAAA', status: 'active', createdAt, consecutiveFailures: 0, disabledReason: null, missedChanges: 0, lastMissedAt: null };
 }
 
-async function setup(retention?: { minAgeMs: number; minCount: number }) {
+async function setup(retention?: { minAgeMs: number; minCount: number }, maxPending?: number) {
   const c = await Collection.create(join(tempDir(), 'c'), { dimension: 2, attributes: { createdAt: new Date().toISOString() } }, { logger: memoryLogger(), changeRetention: retention });
   const store = new WebhookStore(tempDir());
-  const pump = new FeedPump(store, new EventBus(), { collections: () => [['c', c]] }, log, () => undefined, 60_000);
+  const pump = new FeedPump(store, new EventBus(), { collections: () => [['c', c]] }, log, () => undefined, 60_000, 0, maxPending);
   /** Run the pump until the collection's cursor reaches its head. */
   const drain = async () => {
     pump.wake('t');
@@ -78,6 +78,22 @@ describe('webhook feed pump', () => {
     // What is delivered is exactly what the feed still held: nothing invented for the gap.
     const ids = t.events('wh').flatMap((e) => e.data.ids);
     assert.deepEqual(ids, Array.from({ length: 5000 - (oldest - 1) }, (_, i) => `x${i + oldest - 1}`));
+    await t.close();
+  });
+
+  it('a webhook with the most pending deliveries allowed gets no more queued: its changes are counted as missed', async () => {
+    const t = await setup(undefined, 3);
+    t.store.insertWebhook(hook('wh', Date.now() - 1000), [{ collection: 'c', instance: instanceOf(t.c), seq: t.c.seq }]);
+    // Five writes of 2 records; nothing is sent (no worker): the outbox fills at 3.
+    for (let w = 0; w < 5; w++) {
+      t.upsert(`w${w}-`, 2);
+      await t.drain();
+    }
+    assert.equal(t.store.pendingCount('wh'), 3);
+    assert.deepEqual(t.events('wh').map((e) => e.data.ids), [['w0-0', 'w0-1'], ['w1-0', 'w1-1'], ['w2-0', 'w2-1']]);
+    const w = t.store.webhook('t', 'wh')!;
+    assert.equal(w.missedChanges, 4, 'the two later writes, two records each');
+    assert.ok(w.lastMissedAt !== null);
     await t.close();
   });
 });

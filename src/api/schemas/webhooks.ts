@@ -42,7 +42,7 @@ export const WebhookDetailOut = Type.Object({
     failed: Type.Integer(),
     pending: Type.Integer(),
     consecutiveFailures: Type.Integer({ description: 'failed deliveries in a row (VECTRA_WEBHOOK_DISABLE_AFTER of them disable the webhook)' }),
-    missedChanges: Type.Integer({ description: 'record changes never sent because the change feed let them go first (retention)' }),
+    missedChanges: Type.Integer({ description: 'record changes never queued: the change feed let them go first (retention), or the webhook had VECTRA_WEBHOOK_MAX_PENDING pending deliveries' }),
     lastMissedAt: Type.Union([Type.String(), Type.Null()]),
   }),
 });

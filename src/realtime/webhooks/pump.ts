@@ -65,7 +65,32 @@ export class FeedPump {
     private readonly sweepMs: number,
     /** Wait this long after a wake-up before reading: a burst of writes becomes one transaction. */
     private readonly delayMs = 0,
+    /**
+     * Pending deliveries a webhook may have: past it, new events are not queued for it (its
+     * record changes are counted in missedChanges), so a receiver slower than the writes
+     * cannot fill the disk with an outbox that grows without bound.
+     */
+    private readonly maxPending = Number.POSITIVE_INFINITY,
   ) {}
+
+  /** The webhooks whose outbox is full (see maxPending), said once in the log each time one fills. */
+  private full(hooks: readonly Webhook[]): Set<string> {
+    const out = new Set<string>();
+    for (const w of hooks) {
+      if (this.store.pendingCount(w.id) < this.maxPending) {
+        this.warnedFull.delete(w.id);
+        continue;
+      }
+      out.add(w.id);
+      if (!this.warnedFull.has(w.id)) {
+        this.warnedFull.add(w.id);
+        this.log.warn({ tenant: w.tenantId, webhook: w.id, pending: this.maxPending }, 'webhook has the most pending deliveries allowed: new events are not queued for it (counted as missed) until its receiver catches up');
+      }
+    }
+    return out;
+  }
+
+  private readonly warnedFull = new Set<string>();
 
   /** Catch up every collection of every tenant with webhooks from the stored cursors; then follow. */
   start(): void {
@@ -108,7 +133,8 @@ export class FeedPump {
       const now = this.source.collections(e.tenantId).find(([n]) => n === collection);
       this.store.dropCursors(e.tenantId, collection, now ? instanceOf(now[1]) : null);
     }
-    const hooks = this.store.activeWebhooks(e.tenantId).filter((w) => wants(w, e.type, collection));
+    const full = this.full(this.store.activeWebhooks(e.tenantId));
+    const hooks = this.store.activeWebhooks(e.tenantId).filter((w) => wants(w, e.type, collection) && !full.has(w.id));
     if (hooks.length === 0) return;
     const body = JSON.stringify({ type: e.type, timestamp: e.timestamp, data: e.data });
     try {
@@ -179,14 +205,21 @@ export class FeedPump {
       if (i > 0) end = i;
     }
     const deliveries: NewDelivery[] = [];
+    const full = this.full(hooks);
+    const missed = new Map<string, number>();
     for (const ev of writeEvents(name, rows.slice(0, end))) {
       let body: string | null = null;
       for (const w of hooks) {
         if (!wants(w, ev.type, name) || w.createdAt > ev.at) continue;
+        if (full.has(w.id)) {
+          missed.set(w.id, (missed.get(w.id) ?? 0) + ev.data.ids.length);
+          continue;
+        }
         body ??= JSON.stringify({ type: ev.type, timestamp: new Date(ev.at).toISOString(), data: ev.data });
         deliveries.push({ webhookId: w.id, tenantId, event: ev.type, body });
       }
     }
+    for (const [id, n] of missed) this.store.recordMissed([id], n, Date.now());
     this.store.commitFeedPage(tenantId, name, instance, rows[end - 1].seq, deliveries);
     if (deliveries.length > 0) this.onEnqueued();
     return rows.length === PAGE;

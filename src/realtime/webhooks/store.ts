@@ -236,6 +236,11 @@ export class WebhookStore {
     });
   }
 
+  /** Deliveries of a webhook still waiting to be sent (the index on webhook_id, status counts them). */
+  pendingCount(webhookId: string): number {
+    return this.db.prepare("SELECT count(*) FROM deliveries WHERE webhook_id = ? AND status = 'pending'").pluck().get(webhookId) as number;
+  }
+
   /** Note that the feed let changes go before they reached these webhooks. */
   recordMissed(webhookIds: string[], changes: number, at: number): void {
     const st = this.db.prepare('UPDATE webhooks SET missed_changes = missed_changes + ?, last_missed_at = ? WHERE id = ?');
