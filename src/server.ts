@@ -21,6 +21,8 @@ import { ServerStats } from './services/stats.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
 import { WebhookService } from './services/webhooks.js';
 import { EventBus } from './realtime/bus.js';
+import { ChatService } from './rag/chat.js';
+import { ConversationStore } from './rag/conversations.js';
 
 export interface RunningServer {
   app: App;
@@ -106,6 +108,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log: { warn: (o, msg) => hookLog.warn(o, msg), error: (o, msg) => hookLog.error(o, msg) },
     userAgent: 'Vectra-Webhooks/1 (+https://www.standardwebhooks.com)',
   });
+  const search = new SearchService(collections, embedding, modelSetup.rerankers);
+  const conversations = new ConversationStore(config.dataDir);
   let loaded = false;
   const services: Services = {
     config,
@@ -118,7 +122,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ingest,
     importJobs,
     documents: new DocumentService(collections, embedding),
-    search: new SearchService(collections, embedding, modelSetup.rerankers),
+    search,
+    chat: new ChatService(collections, search, embedding, conversations),
+    conversations,
     webhooks,
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),
     isReady: () => loaded,
@@ -153,6 +159,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await spaces.close();
         await modelSetup.close();
         accounts.close();
+        conversations.close();
         logger.info('stopped');
         clearInterval(flushTimer);
         process.off('exit', flushAtExit);

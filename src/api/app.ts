@@ -21,6 +21,7 @@ import ingestRoutes from './routes/ingest.js';
 import documentRoutes from './routes/documents.js';
 import accountRoutes from './routes/accounts.js';
 import changeRoutes from './routes/changes.js';
+import chatRoutes from './routes/chat.js';
 import wsRoutes from './routes/ws.js';
 import collectionRoutes from './routes/collections.js';
 import modelRoutes from './routes/models.js';
@@ -122,6 +123,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   ingestRoutes(app, services);
   documentRoutes(app, services);
   searchRoutes(app, services);
+  chatRoutes(app, services);
   modelRoutes(app, services);
   statsRoutes(app, services, traffic);
   opsRoutes(app, services, metrics);

@@ -2,6 +2,8 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { EventBus } from '../realtime/bus.js';
+import type { ChatService } from '../rag/chat.js';
+import type { ConversationStore } from '../rag/conversations.js';
 import type { ModelBench } from '../embed/benchmark.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
@@ -31,6 +33,9 @@ export interface Services {
   documents: DocumentService;
   importJobs: ImportJobs;
   search: SearchService;
+  /** Answers grounded on collections (src/rag/chat.ts) and the stored conversations. */
+  chat: ChatService;
+  conversations: ConversationStore;
   /** Data figures: totals across tenants for /metrics, one tenant's own for GET /v1/stats. */
   stats: ServerStats;
   /** Webhooks: CRUD, the outbox and its delivery worker (src/realtime/webhooks/). */

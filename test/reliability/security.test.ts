@@ -28,6 +28,7 @@ interface Ids {
   job: string;
   keyId: string;
   hook: string;
+  conv: string;
 }
 
 interface Probe {
@@ -83,6 +84,11 @@ const CASES: Record<string, Case> = {
   'DELETE /v1/webhooks/:id': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}` }) },
   'GET /v1/webhooks/:id/deliveries': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}/deliveries` }) },
   'POST /v1/webhooks/:id/test': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}/test` }) },
+  'GET /v1/llms': { scope: 'read', probe: () => ({ path: '/v1/llms' }) },
+  'POST /v1/chat': { scope: 'read', owned: true, probe: (x) => ({ path: '/v1/chat', body: { collection: x.docs, messages: [{ role: 'user', content: 'When does the vault open?' }] } }) },
+  'GET /v1/conversations': { scope: 'read', probe: () => ({ path: '/v1/conversations' }) },
+  'GET /v1/conversations/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/conversations/${x.conv}` }) },
+  'DELETE /v1/conversations/:id': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/conversations/${x.conv}` }) },
   // Authenticated per connection and per action (test/e2e/websocket.test.ts); a plain GET is a 426.
   'GET /v1/ws': { scope: 'public', probe: () => ({ path: '/v1/ws' }) },
   // Only ever sent here with keys that lack the scope: a real run keeps the cores busy.
@@ -164,6 +170,7 @@ async function snapshotOfA(): Promise<string> {
     asA('GET', { path: `/v1/collections/${x.docs}/documents/${x.doc}` }),
     asA('GET', { path: '/v1/jobs' }),
     asA('GET', { path: '/v1/webhooks' }),
+    asA('GET', { path: '/v1/conversations' }),
   ]);
   const keyList = (await asA('GET', { path: '/v1/keys' })).body.keys.map((k: { id: string; scopes: string[]; revokedAt: unknown }) => [k.id, k.scopes, k.revokedAt]);
   const colls = parts[0].body.collections.map((c: { name: string }) => c.name).sort();
@@ -194,7 +201,7 @@ before(async () => {
   const b = await register(s.url, 'tenant-bravo-91c2');
   [tenantA, tenantB, keyA, keyB] = [a.tenantId, b.tenantId, a.key, b.key];
   allKeys.push(keyA, keyB);
-  x = { coll: 'alpha-vault', rec: 'alpha-rec-1', docs: 'alpha-docs', doc: 'alpha-manual', job: '', keyId: '', hook: '' };
+  x = { coll: 'alpha-vault', rec: 'alpha-rec-1', docs: 'alpha-docs', doc: 'alpha-manual', job: '', keyId: '', hook: '', conv: '' };
   const ok = (r: Answer, status = 200) => assert.equal(r.status, status, JSON.stringify(r.body));
   ok(await asA('POST', { path: '/v1/collections', body: { name: x.coll, model: 'none', dimension: 4 } }), 201);
   ok(await asA('POST', { path: '/v1/collections', body: { name: 'shared', model: 'none', dimension: 4 } }), 201);
@@ -214,6 +221,10 @@ before(async () => {
   const hook = await asA('POST', { path: '/v1/webhooks', body: { url: 'http://93.184.216.34/alpha-hook-5d1c', events: ['collection.deleted'], description: 'alpha webhook' } });
   ok(hook, 201);
   x.hook = hook.body.id;
+  // A conversation of A's, grounded on A's document.
+  const conv = await asA('POST', { path: '/v1/chat', body: { collection: x.docs, messages: [{ role: 'user', content: 'When does the vault open?' }] } });
+  ok(conv);
+  x.conv = conv.body.conversationId;
   // B has a collection of the same name as one of A's: ids in it must still not reach A's.
   ok(await send('POST', { path: '/v1/collections', body: { name: 'shared', model: 'none', dimension: 4 } }, bearer(keyB)), 201);
   ok(await send('POST', { path: '/v1/collections', body: { name: 'alpha-docs-b' } }, bearer(keyB)), 201);
@@ -238,7 +249,7 @@ before(async () => {
   await new Promise((r) => setTimeout(r, 1600));
 
   const keyListA = (await asA('GET', { path: '/v1/keys' })).body.keys as { id: string; prefix: string }[];
-  secretsOfA = [tenantA, 'tenant-alpha-7f3e', 'launch-code-7731', 'vault opens', 'alpha-rec-2', 'alpha-imported', x.job, x.hook, 'alpha-hook-5d1c', hook.body.secret, ...keyListA.flatMap((k) => [k.id, k.prefix])];
+  secretsOfA = [tenantA, 'tenant-alpha-7f3e', 'launch-code-7731', 'vault opens', 'alpha-rec-2', 'alpha-imported', x.job, x.hook, 'alpha-hook-5d1c', x.conv, hook.body.secret, ...keyListA.flatMap((k) => [k.id, k.prefix])];
 });
 
 describe('every route is covered', () => {
@@ -358,7 +369,7 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
     `${tenantA}%2F${name}`,
   ];
   const idTricks = (id: string) => [id.toUpperCase(), `${id}%00`, `..%2F${id}`, `%2e%2e%2F%2e%2e%2F${id}`, `..%2F..%2F${tenantA}%2F${x.coll}%2F${id}`, '%2e%2e%2F%2e%2e%2Fsystem.db', `${id}%20`];
-  const allowedCodes = new Set(['COLLECTION_NOT_FOUND', 'RECORD_NOT_FOUND', 'JOB_NOT_FOUND', 'KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND']);
+  const allowedCodes = new Set(['COLLECTION_NOT_FOUND', 'RECORD_NOT_FOUND', 'JOB_NOT_FOUND', 'KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'CONVERSATION_NOT_FOUND']);
 
   it('every owned route, with A’s names and ids and path tricks on them → 404 or 400, never 403, never A’s data', async () => {
     const before = await snapshotOfA();
@@ -374,9 +385,9 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
         variants.push({ ...x, coll: 'shared', docs: 'alpha-docs-b' });
         for (const id of idTricks(x.rec)) variants.push({ ...x, coll: 'shared', docs: 'alpha-docs-b', rec: id, doc: id.replace(x.rec, x.doc) });
       }
-      if (route.includes('/v1/jobs/:id') || route.includes('/v1/keys/:id') || route.includes('/v1/webhooks/:id')) {
-        const own = route.includes('jobs') ? x.job : route.includes('keys') ? x.keyId : x.hook;
-        for (const id of idTricks(own)) variants.push({ ...x, job: id, keyId: id, hook: id });
+      if (route.includes('/v1/jobs/:id') || route.includes('/v1/keys/:id') || route.includes('/v1/webhooks/:id') || route.includes('/v1/conversations/:id')) {
+        const own = route.includes('jobs') ? x.job : route.includes('keys') ? x.keyId : route.includes('webhooks') ? x.hook : x.conv;
+        for (const id of idTricks(own)) variants.push({ ...x, job: id, keyId: id, hook: id, conv: id });
       }
       for (const v of variants) {
         const p = c.probe(v);
@@ -410,6 +421,8 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
       ['GET', { path: '/v1/jobs' }],
       ['GET', { path: '/v1/stats' }],
       ['GET', { path: '/v1/webhooks' }],
+      ['GET', { path: '/v1/conversations' }],
+      ['POST', { path: '/v1/chat', body: { collection: 'alpha-docs-b', messages: [{ role: 'user', content: 'When does the vault open at dawn?' }] } }],
       ['GET', { path: '/v1/events/stats' }],
       ['GET', { path: '/v1/collections/shared/changes?since=0&include=record' }],
     ];

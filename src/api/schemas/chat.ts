@@ -1,0 +1,75 @@
+/** Chat: grounded answers with citations, LLMs, conversations. */
+import { Type } from '@fastify/type-provider-typebox';
+import { CollectionName } from './common.js';
+
+const Message = Type.Object(
+  {
+    role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
+    content: Type.String({ maxLength: 100_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ChatBody = Type.Object(
+  {
+    collection: Type.Optional(CollectionName),
+    collections: Type.Optional(Type.Array(CollectionName, { minItems: 1, maxItems: 8 })),
+    messages: Type.Array(Message, { minItems: 1, maxItems: 200, description: 'the conversation so far; the last is the user\'s question' }),
+    conversationId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'append this turn to a stored conversation (its messages condense the question)' })),
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'passages retrieved (default 5)' })),
+    filter: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    mode: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('keyword'), Type.Literal('hybrid')], { description: 'retrieval (default hybrid)' })),
+    llm: Type.Optional(Type.String({ maxLength: 200, description: 'an id from GET /v1/llms (default extractive)' })),
+    stream: Type.Optional(Type.Boolean({ description: 'answer as Server-Sent Events: citations, delta…, done' })),
+  },
+  { additionalProperties: false },
+);
+
+const Citation = Type.Object({
+  n: Type.Integer(),
+  id: Type.String(),
+  collection: Type.String(),
+  document: Type.Optional(Type.String()),
+  title: Type.Optional(Type.String()),
+  section: Type.Optional(Type.String()),
+  text: Type.String(),
+  score: Type.Number(),
+});
+
+export const ChatOut = Type.Object({
+  answer: Type.String({ description: 'sentences with their sources marked [n]' }),
+  citations: Type.Array(Citation),
+  conversationId: Type.String(),
+  llm: Type.String(),
+  cached: Type.Boolean(),
+  query: Type.String({ description: 'what was searched (the question, condensed with the previous one when it leans on it)' }),
+  grounded: Type.Boolean({ description: 'false: the sources did not hold an answer, and the answer says so' }),
+});
+
+export const LlmsOut = Type.Object({
+  llms: Type.Array(Type.Object({ id: Type.String(), provider: Type.String(), default: Type.Optional(Type.Boolean()), available: Type.Boolean() })),
+});
+
+const Summary = {
+  id: Type.String(),
+  title: Type.String(),
+  messages: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+};
+
+export const ConversationListOut = Type.Object({ conversations: Type.Array(Type.Object(Summary)) });
+
+export const ConversationOut = Type.Object({
+  ...Summary,
+  messages: Type.Array(
+    Type.Object({
+      role: Type.String(),
+      content: Type.String(),
+      citations: Type.Optional(Type.Array(Type.Unknown(), { description: "an assistant message's citations, as the answer gave them" })),
+      createdAt: Type.String(),
+    }),
+  ),
+});
+
+export const ConversationParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
