@@ -6,6 +6,8 @@
  * holds is not answered from them — the answer says the sources do not hold it, rather than
  * quoting whatever came back from the search.
  */
+import { dot, norm } from '../vector/math.js';
+
 export interface Passage {
   /** The source's number: `[n]` in the answer. */
   n: number;
@@ -63,15 +65,8 @@ export function sentencesOf(text: string): string[] {
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na === 0 || nb === 0 ? 0 : d / Math.sqrt(na * nb);
+  const n = norm(a) * norm(b);
+  return n === 0 ? 0 : dot(a, b) / n;
 }
 
 export interface ExtractOptions {
