@@ -48,7 +48,10 @@ export function sniffFormat(file: UploadedFile): FileFormat {
   const b = file.bytes;
   const ext = extname(file.filename ?? '').toLowerCase();
   const mime = (file.mimetype ?? '').split(';')[0].trim().toLowerCase();
-  if (b.subarray(0, 1024).includes('%PDF-')) return 'pdf';
+  // Readers accept the header anywhere in the first 1024 bytes; away from the start only when
+  // the name or type also says PDF, so a text that mentions "%PDF-" early stays a text.
+  const pdfAt = b.subarray(0, 1024).indexOf('%PDF-');
+  if (pdfAt === 0 || (pdfAt > 0 && (ext === '.pdf' || mime === 'application/pdf'))) return 'pdf';
   if (startsWith(b, [0x50, 0x4b, 0x03, 0x04]) || startsWith(b, [0x50, 0x4b, 0x05, 0x06])) {
     const entries = zipEntries(b);
     if (entries.some((e) => e.name === 'word/document.xml')) return 'docx';

@@ -89,6 +89,7 @@ describe('document upload', () => {
       [{ bytes: md, filename: 'garden.md' }, 'markdown', 'aphids eat roses, ladybirds', 'Garden › Pests'],
       [{ bytes: md, filename: 'garden', type: 'text/markdown' }, 'markdown', 'aphids eat roses, ladybirds', 'Garden › Pests'],
       [{ bytes: '\ufeffPlain notes about the weather: rain tomorrow.', filename: 'notes.txt' }, 'text', 'rain tomorrow', undefined],
+      [{ bytes: 'Notes: a file starting %PDF- is a PDF, this one is not.', filename: 'pdf-notes.txt' }, 'text', 'a file starting', undefined],
     ];
     for (const [i, [u, format, query, section]] of cases.entries()) {
       const r = await upload({ ...u, fields: { id: `doc${i}`, chunk: '{"size": 200, "overlap": 20}' } });
