@@ -80,6 +80,8 @@ export async function readUploadForm(req: FastifyRequest, maxBytes: number, idle
       }
     }
   } catch (e) {
+    // untilIdle's message speaks of NDJSON lines; here nothing was stored.
+    if (isCodedError(e) && e.code === 'REQUEST_TIMEOUT') throw new HttpError('REQUEST_TIMEOUT', `the upload stalled: no data for ${idleMs} ms (VECTRA_REQUEST_TIMEOUT_MS); nothing was stored`);
     if (isCodedError(e)) throw e;
     const code = (e as { code?: string }).code;
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpError('PAYLOAD_TOO_LARGE', tooLarge);

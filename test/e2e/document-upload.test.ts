@@ -4,6 +4,7 @@
  * that cannot be read answers a coded 4xx and stores nothing; tenants stay apart.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { deflateRawSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
 import { client, errorCode, register, testServer, type Answer } from '../support/server.js';
@@ -171,5 +172,29 @@ describe('document upload', () => {
     assert.equal(errorCode(r), 'COLLECTION_NOT_FOUND');
     assert.equal(await count(), before);
     assert.match((await api('GET', '/v1/collections/files/documents/report')).body.chunks[0].text, /harbour/);
+  });
+});
+
+describe('document upload, slow senders', () => {
+  it('a form that stops arriving is answered 408 REQUEST_TIMEOUT and stores nothing', async () => {
+    const server = await testServer({ VECTRA_REQUEST_TIMEOUT_MS: '300' });
+    const { key } = await register(server.url);
+    const slow = client(server.url, key);
+    await slow('POST', '/v1/collections', { name: 'kb' });
+    const boundary = 'vectra-slow-boundary';
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/v1/collections/kb/documents/upload`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      // The file part starts, then nothing more comes.
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nthe beginning of a long`);
+    });
+    assert.equal(answer.status, 408);
+    assert.equal(JSON.parse(answer.body).error.code, 'REQUEST_TIMEOUT');
+    assert.match(JSON.parse(answer.body).error.message, /nothing was stored/);
+    assert.equal((await slow('GET', '/v1/collections/kb')).body.count, 0);
   });
 });
