@@ -50,6 +50,8 @@ export interface Config {
     requestTimeoutMs: number;
     /** Largest import upload (POST …/imports), saved to disk before it is imported. */
     maxImportBytes: number;
+    /** Largest document file (POST …/documents/upload), read into memory to extract its text. */
+    maxUploadBytes: number;
   };
   /** SQLite durability for collections: full (default) or normal. */
   synchronous: 'full' | 'normal';
@@ -129,6 +131,7 @@ export const ENV = {
   maxFilterDepth: 'VECTRA_MAX_FILTER_DEPTH',
   requestTimeoutMs: 'VECTRA_REQUEST_TIMEOUT_MS',
   maxImportBytes: 'VECTRA_MAX_IMPORT_BYTES',
+  maxUploadBytes: 'VECTRA_MAX_UPLOAD_BYTES',
   synchronous: 'VECTRA_SYNCHRONOUS',
   deferredIndexing: 'VECTRA_DEFERRED_INDEXING',
   buildThreads: 'VECTRA_BUILD_THREADS',
@@ -252,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxFilterDepth: int('maxFilterDepth', 16, 1, 64),
       requestTimeoutMs: int('requestTimeoutMs', 30_000, 100, 3_600_000),
       maxImportBytes: int('maxImportBytes', 8 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
+      maxUploadBytes: int('maxUploadBytes', 50 * 1024 * 1024, 1024, 2 * 1024 ** 3),
     },
   };
 }

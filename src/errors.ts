@@ -40,6 +40,13 @@ export const ERROR_CODES = [
   'BENCHMARK_RUNNING',
   'JOB_NOT_FOUND',
   'BENCHMARK_DATA_MISSING',
+  // document uploads: files that cannot be read as documents
+  'UNSUPPORTED_FILE_TYPE',
+  'CORRUPT_FILE',
+  'ENCRYPTED_FILE',
+  'ARCHIVE_TOO_LARGE',
+  'EMPTY_FILE',
+  'NO_EXTRACTABLE_TEXT',
   // the disk (src/engine/disk.ts)
   'STORAGE_FULL',
   'STORAGE_READ_ONLY',

@@ -19,6 +19,7 @@ import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
 import documentRoutes from './routes/documents.js';
+import documentUploadRoutes from './routes/document-upload.js';
 import accountRoutes from './routes/accounts.js';
 import changeRoutes from './routes/changes.js';
 import chatRoutes from './routes/chat.js';
@@ -122,6 +123,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   webhookRoutes(app, services);
   ingestRoutes(app, services);
   documentRoutes(app, services);
+  await documentUploadRoutes(app, services);
   searchRoutes(app, services);
   chatRoutes(app, services);
   modelRoutes(app, services);

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { VectraError } from '../errors.js';
 import type { Metadata } from '../engine/index.js';
-import { CHUNK_DEFAULTS, chunkDocument, type DocumentFormat } from './chunking.js';
+import { CHUNK_DEFAULTS, chunkDocument, type Chunk, type DocumentFormat } from './chunking.js';
+import { extractFile, type FileFormat, type UploadedFile } from './document-files.js';
 import type { CollectionService } from './collections.js';
 import type { EmbeddingService } from './embedding.js';
 
@@ -19,14 +20,34 @@ export interface DocumentBody {
   chunk?: { size?: number; overlap?: number };
 }
 
+export interface DocumentUpload {
+  id?: string;
+  title?: string;
+  metadata?: Metadata;
+  chunk?: { size?: number; overlap?: number };
+  file: UploadedFile;
+}
+
+/** A chunk and where it came from: its heading trail, or its page (PDF, from 1). */
+type PlacedChunk = Chunk & { page?: number };
+
+function chunkOptions(chunk: DocumentBody['chunk']): { size: number; overlap: number } {
+  const size = chunk?.size ?? CHUNK_DEFAULTS.size;
+  const overlap = chunk?.overlap ?? Math.min(CHUNK_DEFAULTS.overlap, Math.floor(size / 4));
+  if (overlap * 2 > size) throw new VectraError('INVALID_ARGUMENT', `chunk.overlap (${overlap}) must be at most half of chunk.size (${size})`);
+  return { size, overlap };
+}
+
 export interface DocumentChunk {
   id: string;
   chunk: number;
   text: string | null;
   section?: string;
+  /** PDF: the page the chunk is from, counted from 1. */
+  page?: number;
 }
 
-export const DOCUMENT_KEYS = ['_document', '_chunk', '_chunks', '_section'] as const;
+export const DOCUMENT_KEYS = ['_document', '_chunk', '_chunks', '_section', '_title', '_page'] as const;
 /** Chunks per document: they are embedded and stored in one request. */
 export const MAX_CHUNKS = 10_000;
 
@@ -38,26 +59,59 @@ export class DocumentService {
 
   /** Chunk, embed and store a document, replacing an earlier version with the same id. */
   async upsert(tenantId: string, name: string, body: DocumentBody): Promise<{ id: string; chunks: number; ids: string[] }> {
-    const size = body.chunk?.size ?? CHUNK_DEFAULTS.size;
-    const overlap = body.chunk?.overlap ?? Math.min(CHUNK_DEFAULTS.overlap, Math.floor(size / 4));
-    if (overlap * 2 > size) throw new VectraError('INVALID_ARGUMENT', `chunk.overlap (${overlap}) must be at most half of chunk.size (${size})`);
-    const reserved = Object.keys(body.metadata ?? {}).find((k) => (DOCUMENT_KEYS as readonly string[]).includes(k));
+    const opts = chunkOptions(body.chunk);
+    const id = this.checkTarget(tenantId, name, body.id, body.metadata);
+    const chunks = chunkDocument(body.text, { ...opts, format: body.format ?? 'text' });
+    return this.store(tenantId, name, id, body.metadata, chunks);
+  }
+
+  /**
+   * An uploaded file (PDF, DOCX, HTML, Markdown, text) as a document: its text extracted, then
+   * chunked as upsert does. PDF chunks never span pages and carry `_page`; every chunk carries
+   * `_title` when there is one.
+   */
+  async upload(tenantId: string, name: string, body: DocumentUpload): Promise<{ id: string; chunks: number; format: FileFormat; pages?: number }> {
+    const opts = chunkOptions(body.chunk);
+    const id = this.checkTarget(tenantId, name, body.id, body.metadata);
+    const file = await extractFile(body.file);
+    const chunks: PlacedChunk[] =
+      file.format === 'pdf'
+        ? file.pages.flatMap((text, p) => chunkDocument(text, { ...opts, format: 'text' }).map((c) => ({ ...c, page: p + 1 })))
+        : chunkDocument(file.text, { ...opts, format: file.as });
+    if (chunks.length === 0) {
+      const scanned = file.format === 'pdf' ? ' (a scanned PDF holds images of pages, not text: run it through OCR first)' : '';
+      throw new VectraError('NO_EXTRACTABLE_TEXT', `the ${file.format} file has no extractable text${scanned}`);
+    }
+    // Without a title, the file's name is the next best thing to cite.
+    const title = body.title ?? body.file.filename?.split(/[\\/]/).pop();
+    const stored = await this.store(tenantId, name, id, { ...body.metadata, ...(title ? { _title: title } : {}) }, chunks);
+    return { id: stored.id, chunks: stored.chunks, format: file.format, ...(file.format === 'pdf' ? { pages: file.pages.length } : {}) };
+  }
+
+  /** The collection takes documents (it embeds text) and the id and metadata are ours to use: the document id. */
+  checkTarget(tenantId: string, name: string, docId?: string, metadata?: Metadata): string {
+    const reserved = Object.keys(metadata ?? {}).find((k) => (DOCUMENT_KEYS as readonly string[]).includes(k));
     if (reserved) throw new VectraError('INVALID_RECORD', `metadata.${reserved} is set by Vectra for document chunks; use another name`);
-    const id = body.id ?? randomUUID();
+    const id = docId ?? randomUUID();
     if (id.includes('#')) throw new VectraError('INVALID_ARGUMENT', 'a document id cannot contain "#" (chunk ids are "<document id>#<n>")');
-    const c = this.collections.get(tenantId, name);
-    this.embedding.expectModel(c, 'document');
-    const chunks = chunkDocument(body.text, { size, overlap, format: body.format ?? 'text' });
+    this.embedding.expectModel(this.collections.get(tenantId, name), 'document');
+    return id;
+  }
+
+  private async store(tenantId: string, name: string, id: string, metadata: Metadata | undefined, chunks: PlacedChunk[]): Promise<{ id: string; chunks: number; ids: string[] }> {
     if (chunks.length === 0) throw new VectraError('INVALID_ARGUMENT', 'the document has no text to index');
     if (chunks.length > MAX_CHUNKS) throw new VectraError('INVALID_ARGUMENT', `the document makes ${chunks.length} chunks, more than ${MAX_CHUNKS}: raise chunk.size or split the document`);
+    const c = this.collections.get(tenantId, name);
     const vectors = await this.embedding.embedDocuments(c, chunks.map((ch) => ch.text));
     const records = chunks.map((ch, i) => ({
       id: `${id}#${i}`,
       text: ch.text,
       vector: vectors[i],
-      metadata: { ...body.metadata, _document: id, _chunk: i, _chunks: chunks.length, ...(ch.section ? { _section: ch.section } : {}) },
+      metadata: { ...metadata, _document: id, _chunk: i, _chunks: chunks.length, ...(ch.section ? { _section: ch.section } : {}), ...(ch.page ? { _page: ch.page } : {}) },
     }));
     const live = this.collections.get(tenantId, name);
+    // Both writes run in one turn of the event loop: no request of this process sees the
+    // document between them (a crash between them leaves the old version's surplus chunks).
     const { ids } = live.upsert(records);
     // A shorter new version leaves no chunks of the old one behind.
     live.deleteWhere({ _document: id, _chunk: { $gte: chunks.length } });
@@ -72,9 +126,9 @@ export class DocumentService {
     do {
       const page = c.list({ filter: { _document: id }, limit: 10000, cursor });
       for (const r of page.records) {
-        const { _document: _d, _chunk, _chunks: _n, _section, ...rest } = r.metadata as Metadata & { _chunk: number; _section?: string };
+        const { _document: _d, _chunk, _chunks: _n, _section, _page, ...rest } = r.metadata as Metadata & { _chunk: number; _section?: string; _page?: number };
         metadata = rest;
-        found.push({ id: r.id, chunk: _chunk, text: r.text, ...(_section ? { section: _section } : {}) });
+        found.push({ id: r.id, chunk: _chunk, text: r.text, ...(_section ? { section: _section } : {}), ...(_page ? { page: _page } : {}) });
       }
       cursor = page.nextCursor;
     } while (cursor);

@@ -36,6 +36,8 @@ interface Probe {
   body?: unknown;
   /** NDJSON body instead of JSON. */
   ndjson?: string;
+  /** multipart/form-data instead of JSON: text fields and a text file in the field "file". */
+  form?: { fields: Record<string, string>; file: string };
 }
 
 interface Case {
@@ -66,6 +68,7 @@ const CASES: Record<string, Case> = {
   'POST /v1/collections/:name/records/stream': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/records/stream`, ndjson: `${JSON.stringify({ id: x.rec, vector: V4 })}\n` }) },
   'POST /v1/collections/:name/imports': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/imports`, ndjson: `${JSON.stringify({ id: x.rec, vector: V4 })}\n` }) },
   'POST /v1/collections/:name/documents': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.docs}/documents`, body: { id: x.doc, text: 'overwritten by mallory' } }) },
+  'POST /v1/collections/:name/documents/upload': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.docs}/documents/upload`, form: { fields: { id: x.doc }, file: 'overwritten by mallory' } }) },
   'GET /v1/collections/:name/documents/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.docs}/documents/${x.doc}` }) },
   'DELETE /v1/collections/:name/documents/:id': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.docs}/documents/${x.doc}` }) },
   'POST /v1/collections/:name/search': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/search`, body: { vector: V4, k: 10, includeVector: true } }) },
@@ -138,8 +141,12 @@ const answers: { req: string; status: number; text: string }[] = [];
 
 async function send(method: string, p: Probe, headers: Record<string, string> = {}): Promise<Answer & { text: string }> {
   const h = { ...headers };
-  let body: string | undefined;
-  if (p.ndjson !== undefined) {
+  let body: string | FormData | undefined;
+  if (p.form !== undefined) {
+    body = new FormData();
+    for (const [k, v] of Object.entries(p.form.fields)) body.append(k, v);
+    body.append('file', new Blob([p.form.file], { type: 'text/plain' }), 'probe.txt');
+  } else if (p.ndjson !== undefined) {
     body = p.ndjson;
     h['content-type'] = 'application/x-ndjson';
   } else if (p.body !== undefined) {
@@ -148,7 +155,7 @@ async function send(method: string, p: Probe, headers: Record<string, string> = 
   }
   const res = await fetch(s.url + p.path, { method, headers: h, body });
   const text = await res.text();
-  answers.push({ req: `${method} ${p.path} ${body ?? ""}`, status: res.status, text });
+  answers.push({ req: `${method} ${p.path} ${p.form ? JSON.stringify(p.form) : (body ?? '')}`, status: res.status, text });
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : null;
@@ -397,7 +404,7 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
         assert.notEqual(r.status, 403, `${method} ${p.path}: 403 would reveal that it exists`);
         assert.ok(r.status === 404 || (r.status === 400 && v !== x), `${method} ${p.path} as B answered ${r.status}: ${r.text.slice(0, 200)}`);
         if (r.status === 404) assert.ok(code !== null && allowedCodes.has(code), `${method} ${p.path}: ${code}`);
-        assertNoLeak(`${method} ${p.path}`, r, p.path + JSON.stringify(p.body ?? '') + (p.ndjson ?? ''));
+        assertNoLeak(`${method} ${p.path}`, r, p.path + JSON.stringify(p.body ?? '') + (p.ndjson ?? '') + JSON.stringify(p.form ?? ''));
       }
     }
     assert.equal(await snapshotOfA(), before, "A's collections, records, document, keys and jobs are unchanged");

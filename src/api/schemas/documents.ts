@@ -30,5 +30,12 @@ export const DocumentStoredOut = Type.Object({ id: Type.String(), chunks: Type.I
 export const DocumentOut = Type.Object({
   id: Type.String(),
   metadata: Metadata,
-  chunks: Type.Array(Type.Object({ id: Type.String(), chunk: Type.Integer(), text: Type.Union([Type.String(), Type.Null()]), section: Type.Optional(Type.String()) })),
+  chunks: Type.Array(Type.Object({ id: Type.String(), chunk: Type.Integer(), text: Type.Union([Type.String(), Type.Null()]), section: Type.Optional(Type.String()), page: Type.Optional(Type.Integer()) })),
+});
+
+export const DocumentUploadedOut = Type.Object({
+  id: Type.String(),
+  chunks: Type.Integer(),
+  format: Type.Union([Type.Literal('pdf'), Type.Literal('docx'), Type.Literal('html'), Type.Literal('markdown'), Type.Literal('text')], { description: 'what the file was read as' }),
+  pages: Type.Optional(Type.Integer({ description: 'PDF: its number of pages' })),
 });
