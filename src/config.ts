@@ -61,6 +61,8 @@ export interface Config {
   buildThreads: number;
   /** The change feed keeps a change while either holds: younger than minAgeMs, or among the minCount newest. */
   changeRetention: { minAgeMs: number; minCount: number };
+  /** Chat's semantic cache: the cosine at which questions are the same, entries per tenant, age. */
+  chatCache: { threshold: number; maxEntries: number; ttlMs: number };
   realtime: {
     /** WebSocket: largest message accepted, connections per API key, requests in flight per connection. */
     wsMaxMessageBytes: number;
@@ -132,6 +134,9 @@ export const ENV = {
   requestTimeoutMs: 'VECTRA_REQUEST_TIMEOUT_MS',
   maxImportBytes: 'VECTRA_MAX_IMPORT_BYTES',
   maxUploadBytes: 'VECTRA_MAX_UPLOAD_BYTES',
+  chatCacheThreshold: 'VECTRA_CHAT_CACHE_THRESHOLD',
+  chatCacheEntries: 'VECTRA_CHAT_CACHE_ENTRIES',
+  chatCacheTtlSeconds: 'VECTRA_CHAT_CACHE_TTL_SECONDS',
   synchronous: 'VECTRA_SYNCHRONOUS',
   deferredIndexing: 'VECTRA_DEFERRED_INDEXING',
   buildThreads: 'VECTRA_BUILD_THREADS',
@@ -173,6 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     if (raw === undefined || raw === '') return def;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${ENV[key]}=${raw}: expected an integer from ${min} to ${max}`);
+    return n;
+  };
+  const fraction = (key: keyof typeof ENV, def: number): number => {
+    const raw = get(key);
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0 || n > 1) throw new ConfigError(`${ENV[key]}=${raw}: expected a number in (0, 1]`);
     return n;
   };
   const host = get('host') || '127.0.0.1';
@@ -219,6 +231,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     synchronous: sync,
     deferredIndexing: deferred === 'on',
     buildThreads: int('buildThreads', availableParallelism(), 1, 256),
+    chatCache: {
+      threshold: fraction('chatCacheThreshold', 0.95),
+      maxEntries: int('chatCacheEntries', 1000, 0, 1_000_000),
+      ttlMs: int('chatCacheTtlSeconds', 3600, 1, 30 * 24 * 3600) * 1000,
+    },
     changeRetention: {
       minAgeMs: int('changeRetentionSeconds', 7 * 24 * 3600, 0, 100 * 365 * 24 * 3600) * 1000,
       // At least 100: a follower at the head must never find the write that woke it gone.

@@ -21,7 +21,8 @@ import { ServerStats } from './services/stats.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
 import { WebhookService } from './services/webhooks.js';
 import { EventBus } from './realtime/bus.js';
-import { ChatService } from './rag/chat.js';
+import { ChatService, type CachedAnswer } from './rag/chat.js';
+import { SemanticCache } from './rag/semantic-cache.js';
 import { ConversationStore } from './rag/conversations.js';
 
 export interface RunningServer {
@@ -110,6 +111,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const search = new SearchService(collections, embedding, modelSetup.rerankers);
   const conversations = new ConversationStore(config.dataDir);
+  // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
+  const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
   let loaded = false;
   const services: Services = {
     config,
@@ -123,7 +126,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     importJobs,
     documents: new DocumentService(collections, embedding),
     search,
-    chat: new ChatService(collections, search, embedding, conversations),
+    chat: new ChatService(collections, search, embedding, conversations, chatCache),
     conversations,
     webhooks,
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),

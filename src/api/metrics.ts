@@ -88,6 +88,10 @@ export function registerMetrics(app: App, services: Services): { registry: clien
   gauge('vectra_records', 'Records in all collections', () => stats.total('count'));
   gauge('vectra_index_memory_bytes', 'Estimated memory of the vector indexes', () => stats.total('indexBytes'));
   gauge('vectra_disk_bytes', 'Bytes on disk of all collections', () => stats.total('diskBytes'));
+  const cache = () => services.chat.cacheStats() ?? { hits: 0, misses: 0, entries: 0 };
+  gauge('vectra_chat_cache_hits', 'Chat answers served from the semantic cache since the start', () => cache().hits);
+  gauge('vectra_chat_cache_lookups', 'Chat questions looked up in the semantic cache since the start', () => cache().hits + cache().misses);
+  gauge('vectra_chat_cache_entries', 'Answers held by the semantic cache', () => cache().entries);
   gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => stats.embedWorkers());
 
   const observe: ObserveRequest = (route, method, status, seconds, tenantId) => {

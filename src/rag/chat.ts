@@ -11,6 +11,10 @@ import { NO_MODEL, modelOf } from '../services/embedding.js';
 import type { AnswerHit, SearchService } from '../services/search.js';
 import type { ConversationStore, Role } from './conversations.js';
 import { contentWords, extractiveAnswer, type Passage } from './extractive.js';
+import type { SemanticCache } from './semantic-cache.js';
+
+/** What the semantic cache keeps of an answer: all but the conversation it went to. */
+export type CachedAnswer = Omit<ChatAnswer, 'conversationId' | 'cached'>;
 
 export const LLMS = [{ id: 'extractive', provider: 'builtin', default: true, available: true }] as const;
 
@@ -29,6 +33,8 @@ export interface ChatRequest {
   mode?: 'dense' | 'keyword' | 'hybrid';
   llm?: string;
   stream?: boolean;
+  /** Use the semantic cache (default true). */
+  cache?: boolean;
 }
 
 export interface Citation {
@@ -78,7 +84,13 @@ export class ChatService {
     private readonly search: SearchService,
     private readonly embedding: EmbeddingService,
     private readonly conversations: ConversationStore,
+    private readonly cache: SemanticCache<CachedAnswer> | null = null,
   ) {}
+
+  /** The semantic cache's lookups so far, for /metrics (server-wide; null when it is off). */
+  cacheStats(): { hits: number; misses: number; entries: number } | null {
+    return this.cache ? { hits: this.cache.hits, misses: this.cache.misses, entries: this.cache.size() } : null;
+  }
 
   async answer(tenantId: string, req: ChatRequest, onEvent: (e: ChatEvent) => void = () => undefined): Promise<ChatAnswer> {
     const names = req.collections ?? (req.collection !== undefined ? [req.collection] : []);
@@ -96,13 +108,31 @@ export class ChatService {
 
     const query = condensedQuery([...history, ...req.messages]);
     const k = req.k ?? 5;
+    // The cache answers standalone questions only (a follow-up depends on what came before), by
+    // the vector of the question in the first collection's model, keyed by the collections'
+    // state (name, instance, seq: any write invalidates) and the retrieval settings.
+    const withModel = cols.find(({ c }) => modelOf(c) !== NO_MODEL);
+    const cacheable = this.cache !== null && req.cache !== false && query === last.content && withModel !== undefined;
+    const state = JSON.stringify([cols.map(({ name, c }) => [name, c.config.attributes.createdAt ?? '', c.seq]), k, req.filter ?? null, req.mode ?? 'hybrid', llm]);
+    const qv = cacheable ? await this.embedding.embedQuery(withModel.c, query) : null;
+    const hit = qv ? this.cache!.get(tenantId, state, qv) : null;
+    if (hit) {
+      onEvent({ type: 'citations', citations: hit.citations });
+      onEvent({ type: 'delta', text: hit.answer });
+      const conversationId = this.conversations.append(tenantId, req.conversationId ?? null, [
+        ...(req.conversationId ? [last] : req.messages),
+        { role: 'assistant', content: hit.answer, citations: hit.citations },
+      ]);
+      const answer: ChatAnswer = { ...hit, conversationId, cached: true };
+      onEvent({ type: 'done', answer });
+      return answer;
+    }
     const rankings = await Promise.all(
       cols.map(async ({ name }) => ({ name, hits: (await this.search.search(tenantId, name, { text: query, k, filter: req.filter, mode: req.mode ?? 'hybrid' })).results })),
     );
     const passages = mergeRankings(rankings, k);
     const citationsAll: Citation[] = passages.map((p, i) => citationOf(i + 1, p.collection, p.hit));
     // Sentences are compared with the question by the first collection's model (when it has one).
-    const withModel = cols.find(({ c }) => modelOf(c) !== NO_MODEL);
     const embed = withModel ? (texts: string[]) => this.embedding.embedDocuments(withModel.c, texts) : null;
     // A follow-up is answered about what the conversation is about ("and its price?").
     const extracted = await extractiveAnswer(
@@ -123,6 +153,7 @@ export class ChatService {
       { role: 'assistant', content: extracted.answer, citations },
     ]);
     const answer: ChatAnswer = { answer: extracted.answer, citations, conversationId, llm, cached: false, query, grounded: extracted.grounded };
+    if (qv) this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations, llm, query, grounded: answer.grounded });
     onEvent({ type: 'done', answer });
     return answer;
   }

@@ -96,6 +96,34 @@ describe('chat (extractive, no LLM)', () => {
     assert.equal((await ask({ conversationId: id, messages: [{ role: 'user', content: 'again?' }] })).status, 404);
   });
 
+  it('the semantic cache answers the same question over the same data again, per tenant; any write to the collection invalidates it', async () => {
+    const { s, key, ask } = await setup('chat-cache');
+    const q = (content: string, extra: Record<string, unknown> = {}) => ask({ messages: [{ role: 'user', content }], ...extra });
+    const first = await q('How often should I descale the espresso machine?');
+    assert.equal(first.body.cached, false);
+    const again = await q('how often should I descale the espresso machine');
+    assert.equal(again.body.cached, true, 'the same question, other case and punctuation');
+    assert.deepEqual([again.body.answer, again.body.citations], [first.body.answer, first.body.citations]);
+    assert.notEqual(again.body.conversationId, first.body.conversationId, 'a cached answer is still a turn of its own conversation');
+    assert.equal((await q('How often should I descale the espresso machine?', { cache: false })).body.cached, false, 'cache: false asks afresh');
+    assert.equal((await q('How much does the bike weigh?')).body.cached, false, 'another question is not the same');
+    assert.equal((await q('How often should I descale the espresso machine?', { k: 2 })).body.cached, false, 'other retrieval settings are another key');
+    // Another tenant with the same collection name and question: its own cache.
+    const other = await register(s.url, 'chat-cache-other');
+    await call(s.url, 'POST', '/v1/collections', { key: other.key, body: { name: 'kb' } });
+    await call(s.url, 'POST', '/v1/collections/kb/documents', { key: other.key, body: { id: 'x', text: 'Descale the espresso machine every week with vinegar.' } });
+    const theirs = await ask({ messages: [{ role: 'user', content: 'How often should I descale the espresso machine?' }] }, other.key);
+    assert.deepEqual([theirs.body.cached, /every week/.test(theirs.body.answer)], [false, true]);
+    // A write to the grounding collection: the next answer is computed again, from the new data.
+    await call(s.url, 'POST', '/v1/collections/kb/documents', { key, body: { id: 'espresso', format: 'markdown', text: '# Espresso machine\n## Cleaning\nDescale the espresso machine every two weeks with citric acid.' } });
+    const after = await q('How often should I descale the espresso machine?');
+    assert.equal(after.body.cached, false);
+    assert.match(after.body.answer, /every two weeks/);
+    const metrics = (await call(s.url, 'GET', '/metrics')).body as string;
+    assert.match(metrics, /vectra_chat_cache_hits [1-9]/);
+    assert.match(metrics, /vectra_chat_cache_lookups [1-9]/);
+  });
+
   it('refuses bad requests clearly, and another tenant can neither ground on the collection nor read the conversation', async () => {
     const { s, key, ask } = await setup('chat-refusals');
     const checks: [Record<string, unknown>, number, string][] = [

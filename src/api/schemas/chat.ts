@@ -21,6 +21,7 @@ export const ChatBody = Type.Object(
     mode: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('keyword'), Type.Literal('hybrid')], { description: 'retrieval (default hybrid)' })),
     llm: Type.Optional(Type.String({ maxLength: 200, description: 'an id from GET /v1/llms (default extractive)' })),
     stream: Type.Optional(Type.Boolean({ description: 'answer as Server-Sent Events: citations, delta…, done' })),
+    cache: Type.Optional(Type.Boolean({ description: 'answer a question close enough to one already answered over the same data from the semantic cache (default true)' })),
   },
   { additionalProperties: false },
 );
