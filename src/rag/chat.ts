@@ -105,6 +105,8 @@ export class ChatService {
     // The conversation must be the tenant's before anything is searched.
     const history = req.conversationId ? this.conversations.messages(tenantId, req.conversationId).map((m) => ({ role: m.role, content: m.content })) : [];
     const cols = [...new Set(names)].map((n) => ({ name: n, c: this.collections.get(tenantId, n) }));
+    const noModel = cols.find(({ c }) => modelOf(c) === NO_MODEL);
+    if (noModel) throw new VectraError('INVALID_ARGUMENT', `collection "${noModel.name}" has no text model ("none"): chat searches by the question's text, so it needs a collection created with a model`);
 
     const query = condensedQuery([...history, ...req.messages]);
     const k = req.k ?? 5;

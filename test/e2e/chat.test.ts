@@ -139,6 +139,10 @@ describe('chat (extractive, no LLM)', () => {
       assert.deepEqual([r.status, r.body.error?.code], [status, code], JSON.stringify(body));
     }
     assert.equal((await call(s.url, 'POST', '/v1/chat', { key, body: { messages: [{ role: 'user', content: 'hi' }] } })).body.error.code, 'INVALID_ARGUMENT');
+    await call(s.url, 'POST', '/v1/collections', { key, body: { name: 'raw', model: 'none', dimension: 3 } });
+    const raw = await call(s.url, 'POST', '/v1/chat', { key, body: { collections: ['kb', 'raw'], messages: [{ role: 'user', content: 'hello there' }] } });
+    assert.deepEqual([raw.status, raw.body.error.code], [400, 'INVALID_ARGUMENT']);
+    assert.match(raw.body.error.message, /collection "raw" has no text model/);
     const mine = await ask({ messages: [{ role: 'user', content: 'How much does the bike weigh?' }] });
     const other = await register(s.url, 'chat-other');
     const theirs = await ask({ messages: [{ role: 'user', content: 'How much does the bike weigh?' }] }, other.key);
