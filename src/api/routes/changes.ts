@@ -4,6 +4,7 @@
  */
 import { presentedKey, tenantOf } from '../auth.js';
 import { HttpError } from '../error-codes.js';
+import { drainedOrClosed } from '../stream-body.js';
 import type { StreamBudget } from '../stream-budget.js';
 import type { App, Services } from '../context.js';
 import { VectraError } from '../../errors.js';
@@ -92,17 +93,11 @@ export default function changeRoutes(app: App, services: Services, budget: Strea
       stop.signal.addEventListener('abort', () => {
         if (res.writableNeedDrain) res.destroy();
       });
-      const write = (text: string) =>
-        new Promise<void>((resolve) => {
-          if (res.destroyed || stop.signal.aborted) return resolve();
-          if (res.write(text)) resolve();
-          else {
-            const done = () => (res.off('drain', done), res.off('close', done), stop.signal.removeEventListener('abort', done), resolve());
-            res.on('drain', done);
-            res.on('close', done);
-            stop.signal.addEventListener('abort', done);
-          }
-        });
+      // A wait for drain ends with the socket too; an abort destroys a socket that needs draining (above).
+      const write = async (text: string): Promise<void> => {
+        if (res.destroyed || stop.signal.aborted) return;
+        if (!res.write(text)) await drainedOrClosed(res);
+      };
       // The key is checked again before each page and each heartbeat: a revoked or expired key
       // ends its streams (with the reason) before anything more reaches them.
       let keyProblem: VectraError | null = null;
