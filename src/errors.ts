@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   // chat
   'LLM_NOT_FOUND',
   'CONVERSATION_NOT_FOUND',
+  // the LLM is not reachable, has no key, or failed (mid-answer: the stream's error event)
+  'LLM_UNAVAILABLE',
   'WEBHOOK_LIMIT_REACHED',
   // accounts
   'INVALID_API_KEY',

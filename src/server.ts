@@ -24,6 +24,7 @@ import { EventBus } from './realtime/bus.js';
 import { ChatService, type CachedAnswer } from './rag/chat.js';
 import { SemanticCache } from './rag/semantic-cache.js';
 import { ConversationStore } from './rag/conversations.js';
+import { LlmRegistry, RemoteLlm } from './rag/llm.js';
 
 export interface RunningServer {
   app: App;
@@ -126,7 +127,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     importJobs,
     documents: new DocumentService(collections, embedding),
     search,
-    chat: new ChatService(collections, search, embedding, conversations, chatCache),
+    chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
     conversations,
     webhooks,
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),

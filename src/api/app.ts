@@ -23,6 +23,7 @@ import documentUploadRoutes from './routes/document-upload.js';
 import accountRoutes from './routes/accounts.js';
 import changeRoutes from './routes/changes.js';
 import chatRoutes from './routes/chat.js';
+import chatCompletionRoutes from './routes/chat-completions.js';
 import wsRoutes from './routes/ws.js';
 import collectionRoutes from './routes/collections.js';
 import modelRoutes from './routes/models.js';
@@ -126,6 +127,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   await documentUploadRoutes(app, services);
   searchRoutes(app, services);
   chatRoutes(app, services);
+  chatCompletionRoutes(app, services);
   modelRoutes(app, services);
   statsRoutes(app, services, traffic);
   opsRoutes(app, services, metrics);

@@ -16,6 +16,7 @@
 import { VectraError } from '../errors.js';
 import { normalized as unitLength } from '../vector/math.js';
 import type { EmbedPool } from './pool.js';
+import { DEFAULT_RETRY, postJson, type RetryPolicy, UpstreamError as Upstream } from '../upstream.js';
 import type { Availability, EmbedOptions, EmbedPurpose, EmbeddingModel } from './types.js';
 
 export type RemoteProvider = 'openai' | 'cohere' | 'huggingface';
@@ -42,29 +43,6 @@ const DEFAULTS: Record<RemoteProvider, { baseUrl: string; keyEnv: string; batch:
   cohere: { baseUrl: 'https://api.cohere.com', keyEnv: 'COHERE_API_KEY', batch: 96 },
   huggingface: { baseUrl: 'https://router.huggingface.co/hf-inference/models', keyEnv: 'HF_TOKEN', batch: 32 },
 };
-
-export interface RetryPolicy {
-  attempts: number;
-  baseDelayMs: number;
-  timeoutMs: number;
-}
-
-const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, timeoutMs: 30_000 };
-
-class Upstream extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly retryAfterMs: number | null = null) {
-    super(message);
-  }
-}
-
-function retryAfter(res: Response): number | null {
-  const h = res.headers.get('retry-after');
-  if (h === null) return null;
-  const s = Number(h);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const t = Date.parse(h);
-  return Number.isNaN(t) ? null : Math.max(0, t - Date.now());
-}
 
 function normalized(values: unknown, dimension: number, what: string): Float32Array {
   if (!Array.isArray(values) || values.length !== dimension || !values.every((x) => typeof x === 'number' && Number.isFinite(x))) {
@@ -164,40 +142,9 @@ export class RemoteModel implements EmbeddingModel {
   private async call(texts: string[], purpose: EmbedPurpose): Promise<Float32Array> {
     const { url, body, parse } = this.request(texts, purpose);
     const key = this.key();
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (key) headers.authorization = `Bearer ${key}`;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        let res: Response;
-        try {
-          res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.retry.timeoutMs) });
-        } catch (e) {
-          throw new Upstream(`could not reach ${new URL(url).host} (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message})`, true);
-        }
-        if (res.status === 429 || res.status >= 500) {
-          await res.body?.cancel();
-          throw new Upstream(`${new URL(url).host} answered ${res.status}`, true, retryAfter(res));
-        }
-        if (!res.ok) {
-          // The provider's own message helps (wrong model name, bad key); it never contains our key.
-          const text = (await res.text()).slice(0, 300);
-          throw new Upstream(`${new URL(url).host} answered ${res.status}: ${text}`, false);
-        }
-        let json: unknown;
-        try {
-          json = await res.json();
-        } catch {
-          throw new Upstream(`${new URL(url).host} answered with something that is not JSON`, false);
-        }
-        const rows = parse(json);
-        const out = new Float32Array(texts.length * this.dimension);
-        rows.forEach((r, i) => out.set(normalized(r, this.dimension, `${new URL(url).host} answer`), i * this.dimension));
-        return out;
-      } catch (e) {
-        if (!(e instanceof Upstream) || !e.retryable || attempt >= this.retry.attempts) throw e;
-        const backoff = this.retry.baseDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
-        await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(backoff, e.retryAfterMs ?? 0))));
-      }
-    }
+    const rows = parse(await postJson(url, key ? { authorization: `Bearer ${key}` } : {}, body, this.retry));
+    const out = new Float32Array(texts.length * this.dimension);
+    rows.forEach((r, i) => out.set(normalized(r, this.dimension, `${new URL(url).host} answer`), i * this.dimension));
+    return out;
   }
 }

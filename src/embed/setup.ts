@@ -71,7 +71,33 @@ const RerankEntry = Type.Object(
   },
   { additionalProperties: false },
 );
-const ModelsFile = Type.Object({ default: Type.Optional(Type.String()), models: Type.Array(Type.Union([RemoteEntry, OnnxEntry, RerankEntry])) }, { additionalProperties: false });
+/** An LLM chat answers with (src/rag/llm.ts builds it; declared here so one file configures every model). */
+const LlmEntry = Type.Object(
+  {
+    id: Id,
+    provider: Type.Union([Type.Literal('openai'), Type.Literal('gemini'), Type.Literal('anthropic')]),
+    model: Type.String({ minLength: 1 }),
+    baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    apiKeyEnv: Type.Optional(Type.String()),
+    apiKey: Type.Optional(Type.String()),
+    contextTokens: Type.Optional(Type.Integer({ minimum: 512, maximum: 10_000_000 })),
+    maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type LlmEntry = Static<typeof LlmEntry>;
+const ModelsFile = Type.Object(
+  {
+    default: Type.Optional(Type.String()),
+    models: Type.Optional(Type.Array(Type.Union([RemoteEntry, OnnxEntry, RerankEntry]))),
+    llms: Type.Optional(Type.Array(LlmEntry)),
+    defaultLlm: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
 export type ModelsFile = Static<typeof ModelsFile>;
 
 export interface ModelSetupOptions {
@@ -107,6 +133,9 @@ export interface Models {
   registry: ModelRegistry;
   /** Cross-encoder rerankers by id (catalog and config file). */
   rerankers: Map<string, Reranker>;
+  /** The config file's LLMs and the one chat answers with by default (none: extractive). */
+  llms: LlmEntry[];
+  defaultLlm: string | null;
   pool: EmbedPool;
   close(): Promise<void>;
 }
@@ -133,5 +162,13 @@ export function setupModels(o: ModelSetupOptions): Models {
   const defaultId = o.defaultModel ?? file?.default ?? DEFAULT_MODEL;
   if (!models.some((m) => m.id === defaultId)) throw new ConfigError(`default model "${defaultId}" is not a known model (${models.map((m) => m.id).join(', ')})`);
   const registry = new ModelRegistry(models, defaultId);
-  return { registry, rerankers, pool, close: () => pool.close() };
+  const llms = file?.llms ?? [];
+  const llmIds = new Set<string>();
+  for (const l of llms) {
+    if (l.id === 'extractive' || llmIds.has(l.id)) throw new ConfigError(`models config: llm id "${l.id}" is already taken`);
+    llmIds.add(l.id);
+  }
+  const defaultLlm = file?.defaultLlm ?? null;
+  if (defaultLlm !== null && defaultLlm !== 'extractive' && !llmIds.has(defaultLlm)) throw new ConfigError(`models config: defaultLlm "${defaultLlm}" is not among its llms (${['extractive', ...llmIds].join(', ')})`);
+  return { registry, rerankers, llms, defaultLlm, pool, close: () => pool.close() };
 }

@@ -1,8 +1,9 @@
 /**
  * Chat over a tenant's collections: condense the question with the conversation, retrieve
  * (hybrid by default) from each collection, number the passages as sources, and answer with
- * inline markers `[n]` that map to `citations`. The generator today is the extractive one
- * (no LLM: src/rag/extractive.ts); LLM providers plug in behind `llm` later.
+ * inline markers `[n]` that map to `citations`. The generator is a configured LLM
+ * (src/rag/llm.ts; the prompt: src/rag/prompt.ts) or, with none, the extractive one (no LLM:
+ * src/rag/extractive.ts).
  */
 import { VectraError } from '../errors.js';
 import type { CollectionService } from '../services/collections.js';
@@ -10,13 +11,13 @@ import type { EmbeddingService } from '../services/embedding.js';
 import { NO_MODEL, modelOf } from '../services/embedding.js';
 import type { AnswerHit, SearchService } from '../services/search.js';
 import type { ConversationStore, Role } from './conversations.js';
-import { contentWords, extractiveAnswer, type Passage } from './extractive.js';
+import { contentWords, extractiveAnswer, NOT_IN_SOURCES, type Passage } from './extractive.js';
+import { EXTRACTIVE, type Llm, type LlmMessage, LlmRegistry } from './llm.js';
+import { buildPrompt, citedNumbers, estimateTokens } from './prompt.js';
 import type { SemanticCache } from './semantic-cache.js';
 
 /** What the semantic cache keeps of an answer: all but the conversation it went to. */
 export type CachedAnswer = Omit<ChatAnswer, 'conversationId' | 'cached'>;
-
-export const LLMS = [{ id: 'extractive', provider: 'builtin', default: true, available: true }] as const;
 
 export interface ChatMessage {
   role: Role;
@@ -35,6 +36,24 @@ export interface ChatRequest {
   stream?: boolean;
   /** Use the semantic cache (default true). */
   cache?: boolean;
+  /** For an LLM: sampling temperature and the longest answer, in tokens (the extractive generator ignores both). */
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export interface AnswerOptions {
+  /** Store the turn in a conversation (default true; the OpenAI-compatible route does not). */
+  store?: boolean;
+  /** Aborts retrieval's LLM call when the client went away. */
+  signal?: AbortSignal;
+}
+
+export interface ChatUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** True when counted here (estimated) rather than reported by the provider. */
+  estimated: boolean;
 }
 
 export interface Citation {
@@ -58,6 +77,7 @@ export interface ChatAnswer {
   query: string;
   /** False when the sources did not hold an answer (the answer says so). */
   grounded: boolean;
+  usage: ChatUsage;
 }
 
 export type ChatEvent = { type: 'citations'; citations: Citation[] } | { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
@@ -85,6 +105,7 @@ export class ChatService {
     private readonly embedding: EmbeddingService,
     private readonly conversations: ConversationStore,
     private readonly cache: SemanticCache<CachedAnswer> | null = null,
+    readonly llms: LlmRegistry = new LlmRegistry([]),
   ) {}
 
   /** The semantic cache's lookups so far, for /metrics (server-wide; null when it is off). */
@@ -92,13 +113,16 @@ export class ChatService {
     return this.cache ? { hits: this.cache.hits, misses: this.cache.misses, entries: this.cache.size() } : null;
   }
 
-  async answer(tenantId: string, req: ChatRequest, onEvent: (e: ChatEvent) => void = () => undefined): Promise<ChatAnswer> {
+  async answer(tenantId: string, req: ChatRequest, onEvent: (e: ChatEvent) => void = () => undefined, opts: AnswerOptions = {}): Promise<ChatAnswer> {
     const names = req.collections ?? (req.collection !== undefined ? [req.collection] : []);
     if (names.length === 0) throw new VectraError('INVALID_ARGUMENT', 'give "collection" (a name) or "collections" (names) to ground the answer on');
     if (req.collections && req.collection !== undefined) throw new VectraError('INVALID_ARGUMENT', 'give "collection" or "collections", not both');
     if (names.length > MAX_COLLECTIONS) throw new VectraError('INVALID_ARGUMENT', `at most ${MAX_COLLECTIONS} collections per chat`);
-    const llm = req.llm ?? 'extractive';
-    if (!LLMS.some((l) => l.id === llm)) throw new VectraError('LLM_NOT_FOUND', `llm "${llm}" is not configured here; GET /v1/llms lists them (available: ${LLMS.map((l) => l.id).join(', ')})`);
+    const llm = this.llms.resolve(req.llm);
+    const llmId = llm?.id ?? EXTRACTIVE;
+    const unavailable = llm?.availability();
+    if (unavailable && !unavailable.available) throw new VectraError('LLM_UNAVAILABLE', unavailable.reason!);
+    if (llm && req.maxTokens !== undefined && req.maxTokens >= llm.contextTokens) throw new VectraError('INVALID_ARGUMENT', `maxTokens ${req.maxTokens} leaves no room for the sources: llm "${llm.id}" has a context of ${llm.contextTokens} tokens`);
     const last = req.messages[req.messages.length - 1];
     if (last.role !== 'user') throw new VectraError('INVALID_ARGUMENT', 'the last message must be the user\'s question (role "user")');
     if (last.content.trim() === '') throw new VectraError('INVALID_ARGUMENT', 'the question (the last message) is empty');
@@ -108,24 +132,24 @@ export class ChatService {
     const noModel = cols.find(({ c }) => modelOf(c) === NO_MODEL);
     if (noModel) throw new VectraError('INVALID_ARGUMENT', `collection "${noModel.name}" has no text model ("none"): chat searches by the question's text, so it needs a collection created with a model`);
 
-    const query = condensedQuery([...history, ...req.messages]);
+    const conversation = [...history, ...req.messages];
+    const system = conversation.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const query = condensedQuery(conversation);
     const k = req.k ?? 5;
+    const store = (answerText: string, citations: Citation[]) =>
+      opts.store === false ? '' : this.conversations.append(tenantId, req.conversationId ?? null, [...(req.conversationId ? [last] : req.messages), { role: 'assistant', content: answerText, citations }]);
     // The cache answers standalone questions only (a follow-up depends on what came before), by
     // the vector of the question in the first collection's model, keyed by the collections'
-    // state (name, instance, seq: any write invalidates) and the retrieval settings.
+    // state (name, instance, seq: any write invalidates) and everything else the answer depends on.
     const withModel = cols.find(({ c }) => modelOf(c) !== NO_MODEL);
     const cacheable = this.cache !== null && req.cache !== false && query === last.content && withModel !== undefined;
-    const state = JSON.stringify([cols.map(({ name, c }) => [name, c.config.attributes.createdAt ?? '', c.seq]), k, req.filter ?? null, req.mode ?? 'hybrid', llm]);
+    const state = JSON.stringify([cols.map(({ name, c }) => [name, c.config.attributes.createdAt ?? '', c.seq]), k, req.filter ?? null, req.mode ?? 'hybrid', llmId, system, req.temperature ?? null, req.maxTokens ?? null]);
     const qv = cacheable ? await this.embedding.embedQuery(withModel.c, query) : null;
     const hit = qv ? this.cache!.get(tenantId, state, qv) : null;
     if (hit) {
       onEvent({ type: 'citations', citations: hit.citations });
       onEvent({ type: 'delta', text: hit.answer });
-      const conversationId = this.conversations.append(tenantId, req.conversationId ?? null, [
-        ...(req.conversationId ? [last] : req.messages),
-        { role: 'assistant', content: hit.answer, citations: hit.citations },
-      ]);
-      const answer: ChatAnswer = { ...hit, conversationId, cached: true };
+      const answer: ChatAnswer = { ...hit, conversationId: store(hit.answer, hit.citations), cached: true };
       onEvent({ type: 'done', answer });
       return answer;
     }
@@ -134,30 +158,88 @@ export class ChatService {
     );
     const passages = mergeRankings(rankings, k);
     const citationsAll: Citation[] = passages.map((p, i) => citationOf(i + 1, p.collection, p.hit));
+    const generated = llm
+      ? await this.generate(llm, req, last.content, conversation.slice(0, -1), system, citationsAll, onEvent, opts.signal)
+      : await this.extract(withModel, last.content, query, citationsAll, onEvent);
+    const answer: ChatAnswer = { ...generated, conversationId: store(generated.answer, generated.citations), llm: llmId, cached: false, query };
+    if (qv) this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations: answer.citations, llm: llmId, query, grounded: answer.grounded, usage: answer.usage });
+    onEvent({ type: 'done', answer });
+    return answer;
+  }
+
+  /** The extractive answer: the passages' sentences that answer the question, each marked. */
+  private async extract(
+    withModel: { c: Parameters<EmbeddingService['embedDocuments']>[0] } | undefined,
+    question: string,
+    query: string,
+    citationsAll: Citation[],
+    onEvent: (e: ChatEvent) => void,
+  ): Promise<Pick<ChatAnswer, 'answer' | 'citations' | 'grounded' | 'usage'>> {
     // Sentences are compared with the question by the first collection's model (when it has one).
     const embed = withModel ? (texts: string[]) => this.embedding.embedDocuments(withModel.c, texts) : null;
     // A follow-up is answered about what the conversation is about ("and its price?").
     const extracted = await extractiveAnswer(
-      last.content,
+      question,
       citationsAll.map((c): Passage => ({ n: c.n, text: c.text, section: c.section })),
       embed,
-      { context: query === last.content ? undefined : query.slice(0, query.length - last.content.length).trim() },
+      { context: query === question ? undefined : query.slice(0, query.length - question.length).trim() },
     );
     const cited = new Set(extracted.sentences.map((s) => s.n));
     const citations = citationsAll.filter((c) => cited.has(c.n));
     onEvent({ type: 'citations', citations });
-    for (const s of extracted.grounded ? extracted.sentences : [{ n: 0, text: extracted.answer }]) {
-      const piece = s.n === 0 ? s.text : `${s.text} [${s.n}]`;
-      onEvent({ type: 'delta', text: piece });
+    // Deltas concatenate to the answer, as an LLM's do: a sentence each, after a space.
+    const said = extracted.grounded ? extracted.sentences.map((s) => `${s.text} [${s.n}]`) : [extracted.answer];
+    said.forEach((text, i) => onEvent({ type: 'delta', text: i === 0 ? text : ` ${text}` }));
+    // No model was asked: what it read and wrote, in the same estimate LLM prompts are fitted by.
+    const promptTokens = estimateTokens(question) + citationsAll.reduce((a, c) => a + estimateTokens(c.text), 0);
+    const completionTokens = estimateTokens(extracted.answer);
+    return { answer: extracted.answer, citations, grounded: extracted.grounded, usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true } };
+  }
+
+  /**
+   * An LLM's answer: the sources that fit its context, numbered, with the conversation; its
+   * text streamed as it comes. `citations` streams first with every source the answer may
+   * cite; the final answer keeps those it marks. With no source found the LLM is not asked.
+   */
+  private async generate(
+    llm: Llm,
+    req: ChatRequest,
+    question: string,
+    earlier: ChatMessage[],
+    system: string,
+    citationsAll: Citation[],
+    onEvent: (e: ChatEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<Pick<ChatAnswer, 'answer' | 'citations' | 'grounded' | 'usage'>> {
+    if (citationsAll.length === 0) {
+      onEvent({ type: 'citations', citations: [] });
+      onEvent({ type: 'delta', text: NOT_IN_SOURCES });
+      return { answer: NOT_IN_SOURCES, citations: [], grounded: false, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false } };
     }
-    const conversationId = this.conversations.append(tenantId, req.conversationId ?? null, [
-      ...(req.conversationId ? [last] : req.messages),
-      { role: 'assistant', content: extracted.answer, citations },
-    ]);
-    const answer: ChatAnswer = { answer: extracted.answer, citations, conversationId, llm, cached: false, query, grounded: extracted.grounded };
-    if (qv) this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations, llm, query, grounded: answer.grounded });
-    onEvent({ type: 'done', answer });
-    return answer;
+    const maxOutputTokens = req.maxTokens ?? llm.maxOutputTokens;
+    let prompt;
+    try {
+      prompt = buildPrompt({
+        question,
+        history: earlier.filter((m): m is LlmMessage & ChatMessage => m.role !== 'system'),
+        sources: citationsAll,
+        contextTokens: llm.contextTokens,
+        maxOutputTokens,
+        extraSystem: system || undefined,
+      });
+    } catch (e) {
+      if (e instanceof RangeError) throw new VectraError('INVALID_ARGUMENT', `the question does not fit llm "${llm.id}": ${e.message}; shorten it or the system messages, or lower maxTokens`);
+      throw e;
+    }
+    const offered = citationsAll.filter((c) => prompt.used.includes(c.n));
+    onEvent({ type: 'citations', citations: offered });
+    const out = await llm.generate({ system: prompt.system, messages: prompt.messages, maxTokens: maxOutputTokens, temperature: req.temperature, signal }, (text) => onEvent({ type: 'delta', text }));
+    const cited = citedNumbers(out.text, prompt.used);
+    const grounded = cited.size > 0 && !out.text.includes(NOT_IN_SOURCES);
+    const usage: ChatUsage = out.usage
+      ? { ...out.usage, totalTokens: out.usage.promptTokens + out.usage.completionTokens, estimated: false }
+      : { promptTokens: prompt.promptTokens, completionTokens: estimateTokens(out.text), totalTokens: prompt.promptTokens + estimateTokens(out.text), estimated: true };
+    return { answer: out.text, citations: offered.filter((c) => cited.has(c.n)), grounded, usage };
   }
 }
 

@@ -69,7 +69,7 @@ describe('chat (extractive, no LLM)', () => {
     assert.equal(types.at(-1), 'done');
     assert.ok(types.slice(1, -1).length >= 1 && types.slice(1, -1).every((t) => t === 'delta'), types.join(','));
     const done = JSON.parse(events.at(-1)!.data);
-    const deltas = events.filter((e) => e.event === 'delta').map((e) => JSON.parse(e.data).text).join(' ');
+    const deltas = events.filter((e) => e.event === 'delta').map((e) => JSON.parse(e.data).text).join('');
     assert.equal(deltas, done.answer, 'the deltas make the answer');
     assert.deepEqual(JSON.parse(events[0].data).citations, done.citations);
     // Refusals come before the stream, as plain errors.

@@ -89,6 +89,7 @@ const CASES: Record<string, Case> = {
   'POST /v1/webhooks/:id/test': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/webhooks/${x.hook}/test` }) },
   'GET /v1/llms': { scope: 'read', probe: () => ({ path: '/v1/llms' }) },
   'POST /v1/chat': { scope: 'read', owned: true, probe: (x) => ({ path: '/v1/chat', body: { collection: x.docs, messages: [{ role: 'user', content: 'When does the vault open?' }] } }) },
+  'POST /v1/chat/completions': { scope: 'read', owned: true, probe: (x) => ({ path: '/v1/chat/completions', body: { model: `rag:${x.docs}`, messages: [{ role: 'user', content: 'When does the vault open?' }] } }) },
   'GET /v1/conversations': { scope: 'read', probe: () => ({ path: '/v1/conversations' }) },
   'GET /v1/conversations/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/conversations/${x.conv}` }) },
   'DELETE /v1/conversations/:id': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/conversations/${x.conv}` }) },

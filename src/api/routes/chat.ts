@@ -5,16 +5,15 @@
  */
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
-import { VectraError } from '../../errors.js';
-import { LLMS, type ChatEvent } from '../../rag/chat.js';
+import { CHAT_EVENTS, clientGone, streamAnswer } from '../chat-stream.js';
 import { errorResponses } from '../schemas/common.js';
 import { ChatBody, ChatOut, ConversationListOut, ConversationOut, ConversationParams, LlmsOut } from '../schemas/chat.js';
 
 export default function chatRoutes(app: App, services: Services): void {
   app.get(
     '/v1/llms',
-    { config: { scope: 'read' }, schema: { tags: ['chat'], summary: 'The generators chat can answer with (extractive is always there)', response: { 200: LlmsOut, ...errorResponses(401, 403) } } },
-    async () => ({ llms: LLMS.map((l) => ({ ...l })) }),
+    { config: { scope: 'read' }, schema: { tags: ['chat'], summary: 'The generators chat can answer with: extractive (always there) and the configured LLMs', response: { 200: LlmsOut, ...errorResponses(401, 403) } } },
+    async () => ({ llms: services.chat.llms.list() }),
   );
 
   app.post(
@@ -30,31 +29,9 @@ export default function chatRoutes(app: App, services: Services): void {
     },
     async (req, reply) => {
       const tenantId = tenantOf(req);
-      if (!req.body.stream) return services.chat.answer(tenantId, req.body);
-      // Streamed: everything that can be refused is refused before the first byte, as JSON.
-      const events: ChatEvent[] = [];
-      let flush: ((e: ChatEvent) => void) | null = null;
-      const started = services.chat.answer(tenantId, req.body, (e) => (flush ? flush(e) : events.push(e)));
-      // The first event (citations) comes once retrieval is done: errors before it are plain answers.
-      await Promise.race([started, new Promise<void>((r) => (flush = (e) => (events.push(e), r())))]);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      const write = (e: ChatEvent) => {
-        const data = e.type === 'citations' ? { citations: e.citations } : e.type === 'delta' ? { text: e.text } : e.answer;
-        res.write(`event: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
-      for (const e of events.splice(0)) write(e);
-      flush = write;
-      try {
-        await started;
-      } catch (e) {
-        const error = e instanceof VectraError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: 'the answer stopped on a server error' };
-        if (!(e instanceof VectraError)) req.log.error({ err: e }, 'chat stream failed');
-        res.write(`event: error\ndata: ${JSON.stringify({ error })}\n\n`);
-      } finally {
-        res.end();
-      }
+      const signal = clientGone(reply);
+      if (!req.body.stream) return services.chat.answer(tenantId, req.body, undefined, { signal });
+      await streamAnswer(req, reply, (onEvent) => services.chat.answer(tenantId, req.body, onEvent, { signal }), CHAT_EVENTS);
     },
   );
 

@@ -22,6 +22,8 @@ export const ChatBody = Type.Object(
     llm: Type.Optional(Type.String({ maxLength: 200, description: 'an id from GET /v1/llms (default extractive)' })),
     stream: Type.Optional(Type.Boolean({ description: 'answer as Server-Sent Events: citations, delta…, done' })),
     cache: Type.Optional(Type.Boolean({ description: 'answer a question close enough to one already answered over the same data from the semantic cache (default true)' })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2, description: 'an LLM\'s sampling temperature (the extractive generator ignores it)' })),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'an LLM\'s longest answer in tokens (default: the llm\'s maxOutputTokens)' })),
   },
   { additionalProperties: false },
 );
@@ -45,10 +47,23 @@ export const ChatOut = Type.Object({
   cached: Type.Boolean(),
   query: Type.String({ description: 'what was searched (the question, condensed with the previous one when it leans on it)' }),
   grounded: Type.Boolean({ description: 'false: the sources did not hold an answer, and the answer says so' }),
+  usage: Type.Object(
+    { promptTokens: Type.Integer(), completionTokens: Type.Integer(), totalTokens: Type.Integer(), estimated: Type.Boolean() },
+    { description: 'tokens read and written: as the LLM\'s provider reported them, or estimated here (estimated: true)' },
+  ),
 });
 
 export const LlmsOut = Type.Object({
-  llms: Type.Array(Type.Object({ id: Type.String(), provider: Type.String(), default: Type.Optional(Type.Boolean()), available: Type.Boolean() })),
+  llms: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      provider: Type.String(),
+      default: Type.Optional(Type.Boolean()),
+      available: Type.Boolean(),
+      reason: Type.Optional(Type.String({ description: 'why it is not available (e.g. which environment variable to set)' })),
+      contextTokens: Type.Optional(Type.Integer()),
+    }),
+  ),
 });
 
 const Summary = {
@@ -74,3 +89,39 @@ export const ConversationOut = Type.Object({
 });
 
 export const ConversationParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/**
+ * OpenAI's chat completions request (https://platform.openai.com/docs/api-reference/chat/create):
+ * the fields Vectra uses, plus its own retrieval options; the many others OpenAI clients send
+ * (top_p, user, seed, …) are accepted and ignored.
+ */
+export const CompletionsBody = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 600, description: '"rag:<collection>" (or "rag:<a>,<b>"): ground the answer on that collection' }),
+    messages: Type.Array(
+      Type.Object(
+        {
+          role: Type.String({ maxLength: 32 }),
+          content: Type.Union([
+            Type.String({ maxLength: 100_000 }),
+            Type.Array(Type.Object({ type: Type.String({ maxLength: 32 }), text: Type.Optional(Type.String({ maxLength: 100_000 })) }), { maxItems: 100 }),
+            Type.Null(),
+          ]),
+        },
+        { additionalProperties: true },
+      ),
+      { minItems: 1, maxItems: 200 },
+    ),
+    stream: Type.Optional(Type.Boolean()),
+    stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }), Type.Null()])),
+    max_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()])),
+    max_completion_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()])),
+    temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
+    n: Type.Optional(Type.Union([Type.Literal(1), Type.Null()], { description: 'one answer per request' })),
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Vectra: passages retrieved (default 5)' })),
+    filter: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Vectra: a metadata filter on the passages' })),
+    mode: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('keyword'), Type.Literal('hybrid')], { description: 'Vectra: retrieval (default hybrid)' })),
+    llm: Type.Optional(Type.String({ maxLength: 200, description: 'Vectra: an id from GET /v1/llms (default: the configured default)' })),
+  },
+  { additionalProperties: true },
+);
