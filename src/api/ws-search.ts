@@ -27,12 +27,26 @@ export interface DirectAnswer {
   status: number;
 }
 
-export function directSearch(app: App, services: Services, observe: ObserveRequest) {
-  const validate = AjvCompiler()({}, { customOptions: { ...AJV_OPTIONS }, plugins: [] })({ schema: searchBody(services.config.limits), method: 'POST', url: ROUTE, httpPart: 'body' }) as ((body: unknown) => boolean) & {
+/** A body validator compiled from a route's schema with Fastify's compiler and options. */
+export function bodyValidator(schema: unknown): ((body: unknown) => boolean) & { errors?: FastifyError['validation'] } {
+  return AjvCompiler()({}, { customOptions: { ...AJV_OPTIONS }, plugins: [] })({ schema, method: 'POST', url: ROUTE, httpPart: 'body' }) as ((body: unknown) => boolean) & {
     errors?: FastifyError['validation'];
   };
-  const serialize = SerializerSelector()({}, {})({ schema: SearchOut, method: 'POST', url: ROUTE, httpStatus: '200' }) as (result: unknown) => string;
+}
+
+/** The HTTP routes' rate limit for a WebSocket request: the message when it is exceeded. */
+export function rateCheck(app: App): (principal: Principal, ip: string) => Promise<string | null> {
   const limit = app.createRateLimit();
+  return async (principal, ip) => {
+    const rate = await limit({ principal, ip, routeOptions: { config: {} } } as unknown as FastifyRequest);
+    return !rate.isAllowed && rate.isExceeded ? `rate limit of ${rate.max} requests per minute exceeded; retry in ${rate.ttlInSeconds} seconds` : null;
+  };
+}
+
+export function directSearch(app: App, services: Services, observe: ObserveRequest) {
+  const validate = bodyValidator(searchBody(services.config.limits));
+  const serialize = SerializerSelector()({}, {})({ schema: SearchOut, method: 'POST', url: ROUTE, httpStatus: '200' }) as (result: unknown) => string;
+  const limited = rateCheck(app);
   const log = app.log;
 
   return async (id: string | number, principal: Principal, collection: string, body: unknown, ip: string): Promise<DirectAnswer> => {
@@ -46,8 +60,8 @@ export function directSearch(app: App, services: Services, observe: ObserveReque
     try {
       if (!principal.scopes.has('read')) json = fail('INSUFFICIENT_SCOPE', 'this API key lacks the "read" scope needed here');
       else {
-        const rate = await limit({ principal, ip, routeOptions: { config: {} } } as unknown as FastifyRequest);
-        if (!rate.isAllowed && rate.isExceeded) json = fail('RATE_LIMITED', `rate limit of ${rate.max} requests per minute exceeded; retry in ${rate.ttlInSeconds} seconds`);
+        const over = await limited(principal, ip);
+        if (over) json = fail('RATE_LIMITED', over);
         else if (!validate(body)) json = fail('INVALID_ARGUMENT', validationMessage(validate.errors!, 'body'));
         else {
           const result = await services.search.search(principal.tenantId, collection, body as Parameters<Services['search']['search']>[2]);

@@ -357,4 +357,40 @@ describe('WebSocket /v1/ws', () => {
     assert.equal(stored, 40 - refused.length, 'a refused request wrote nothing; the others all did');
     c.ws.close();
   });
+
+  it('chat streams citations and deltas, then the same answer as POST /v1/chat; refusals and other tenants as over HTTP', async () => {
+    const s = await testServer();
+    const { key } = await register(s.url, 'ws-chat');
+    await call(s.url, 'POST', '/v1/collections', { key, body: { name: 'kb' } });
+    const text = '# Espresso machine\n## Cleaning\nDescale the espresso machine every month with citric acid.\n## Warranty\nThe warranty covers the pump for two years. Damage from limescale is not covered.';
+    assert.equal((await call(s.url, 'POST', '/v1/collections/kb/documents', { key, body: { id: 'espresso', text, format: 'markdown' } })).status, 200);
+    const question = { collection: 'kb', cache: false, messages: [{ role: 'user', content: 'Is limescale damage covered by the warranty?' }] };
+    const c = await Client.open(s.url, { authorization: `Bearer ${key}` });
+    c.send({ id: 'q1', action: 'chat', body: question });
+    const result = await c.wait((m) => m.id === 'q1' && m.ok !== undefined);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const mine = c.messages.filter((m) => m.id === 'q1');
+    assert.equal(mine[0].type, 'chat.citations');
+    const deltas = mine.filter((m) => m.type === 'chat.delta').map((m) => m.text);
+    assert.ok(deltas.length >= 1);
+    assert.equal(mine.at(-1), result, 'the result comes last');
+    assert.equal(deltas.join(''), result.result.answer);
+    assert.deepEqual(mine[0].citations, result.result.citations);
+    const http = await call(s.url, 'POST', '/v1/chat', { key, body: question });
+    assert.deepEqual([http.body.answer, http.body.citations], [result.result.answer, result.result.citations]);
+    // stream: false answers with the result alone.
+    c.send({ id: 'q2', action: 'chat', body: { ...question, stream: false } });
+    await c.wait((m) => m.id === 'q2' && m.ok === true);
+    assert.deepEqual(c.messages.filter((m) => m.id === 'q2').length, 1);
+    // Refused as over HTTP: a bad body, an unknown llm, another tenant's collection.
+    assert.equal((await c.request('chat', undefined, { collection: 'kb', messages: [] })).error.code, 'INVALID_ARGUMENT');
+    assert.equal((await c.request('chat', undefined, { ...question, llm: 'gpt-9' })).error.code, 'LLM_NOT_FOUND');
+    const other = await register(s.url, 'ws-chat-other');
+    const o = await Client.open(s.url, { authorization: `Bearer ${other.key}` });
+    const refused = await o.request('chat', undefined, question);
+    assert.deepEqual([refused.ok, refused.error.code, refused.error.status], [false, 'COLLECTION_NOT_FOUND', 404]);
+    assert.equal(o.messages.filter((m) => m.type === 'chat.citations').length, 0);
+    c.ws.close();
+    o.ws.close();
+  });
 });

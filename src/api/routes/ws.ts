@@ -1,7 +1,8 @@
 /**
  * GET /v1/ws: the API over one WebSocket. Requests `{"id", "action", "collection"?, "body"?}`
  * are answered `{"id", "ok": true, "result"}` or `{"id", "ok": false, "error": {code, message}}`;
- * `subscribe` streams a collection's changes as `{"type": "change", "collection", "change"}`.
+ * `subscribe` streams a collection's changes as `{"type": "change", "collection", "change"}`;
+ * `chat` streams its answer as `chat.citations` and `chat.delta` messages before the result.
  *
  * upsert, delete and get run through the HTTP routes themselves (`app.inject`, no socket):
  * the same validation, scopes, rate limits, metrics and error envelope as over HTTP, by
@@ -21,12 +22,13 @@ import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { HTTP_STATUS, HttpError, isCodedError, type ApiErrorCode } from '../error-codes.js';
 import { presentedKey } from '../auth.js';
-import { send } from '../errors.js';
+import { send, validationMessage } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
 import type { App, Services } from '../context.js';
 import { SEQ_HEADER } from './records.js';
 import type { ObserveRequest } from '../metrics.js';
-import { directSearch } from '../ws-search.js';
+import { bodyValidator, directSearch, rateCheck } from '../ws-search.js';
+import { ChatBody } from '../schemas/chat.js';
 import type { StreamBudget } from '../stream-budget.js';
 import { followChanges } from '../../realtime/follow.js';
 import type { Principal } from '../../services/accounts.js';
@@ -43,7 +45,7 @@ export const WS_CLOSE = {
   SLOW_READER: 4008,
 } as const;
 
-const ACTIONS = new Set(['search', 'upsert', 'delete', 'get', 'subscribe', 'unsubscribe', 'ping']);
+const ACTIONS = new Set(['search', 'upsert', 'delete', 'get', 'subscribe', 'unsubscribe', 'chat', 'ping']);
 const COLLECTION = /^[A-Za-z0-9_-]{1,64}$/;
 /** Bytes a subscription lets wait in the socket before it waits for them to be sent. */
 const SUBSCRIPTION_WATERMARK = 1024 * 1024;
@@ -85,6 +87,8 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
     },
   });
   const search = directSearch(app, services, observe);
+  const validChat = bodyValidator(ChatBody);
+  const chatRate = rateCheck(app);
 
   app.route({
     method: 'GET',
@@ -93,7 +97,7 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
     config: { stream: true },
     schema: {
       tags: ['realtime'],
-      summary: 'The API over a WebSocket: search, upsert, delete, get, subscribe to changes (docs/realtime.md)',
+      summary: 'The API over a WebSocket: search, upsert, delete, get, subscribe to changes, chat (docs/realtime.md)',
       description: 'Connect with a WebSocket client; a plain GET answers 426 UPGRADE_REQUIRED.',
       response: errorResponses(401, 426),
     },
@@ -247,11 +251,46 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
           });
       };
 
+      /**
+       * chat: POST /v1/chat's body; its events come as `{"id", "type": "chat.citations" |
+       * "chat.delta", …}` (unless `"stream": false`), then the answer as `{"id", "ok": true,
+       * "result"}`. Closing the socket stops the answer (and the LLM's request).
+       */
+      const chat = async (id: RequestId, p: Principal, body: unknown): Promise<void> => {
+        if (!p.scopes.has('read')) throw new WsRequestError('INSUFFICIENT_SCOPE', 'this API key lacks the "read" scope needed here');
+        const over = await chatRate(p, req.ip);
+        if (over) throw new WsRequestError('RATE_LIMITED', over);
+        if (!validChat(body)) throw new WsRequestError('INVALID_ARGUMENT', validationMessage(validChat.errors!, 'body'));
+        const b = body as Parameters<Services['chat']['answer']>[1];
+        const stop = new AbortController();
+        socket.once('close', () => stop.abort(new HttpError('SHUTTING_DOWN', 'the WebSocket closed')));
+        const t0 = performance.now();
+        let status = 200;
+        try {
+          const result = await services.chat.answer(
+            p.tenantId,
+            b,
+            (e) => {
+              if (b.stream === false || e.type === 'done') return;
+              void send(e.type === 'citations' ? { id, type: 'chat.citations', citations: e.citations } : { id, type: 'chat.delta', text: e.text });
+            },
+            { signal: stop.signal },
+          );
+          await send({ id, ok: true, result });
+        } catch (e) {
+          status = isCodedError(e) ? HTTP_STATUS[e.code] : 500;
+          throw e;
+        } finally {
+          observe('/v1/ws chat', 'WS', status, (performance.now() - t0) / 1000, p.tenantId);
+        }
+      };
+
       const handle = async (id: RequestId, msg: Record<string, unknown>): Promise<void> => {
         const action = msg.action;
         if (typeof action !== 'string' || !ACTIONS.has(action)) throw new WsRequestError('INVALID_ARGUMENT', `"action" must be one of ${[...ACTIONS].join(', ')}`);
         const p = current();
         if (!p) return;
+        if (action === 'chat') return chat(id, p, msg.body);
         const name = msg.collection;
         if (typeof name !== 'string' || !COLLECTION.test(name)) throw new WsRequestError('INVALID_ARGUMENT', `${action} needs "collection": a collection name (1–64 of A–Z a–z 0–9 _ -)`);
         const base = `/v1/collections/${name}`;
