@@ -9,7 +9,7 @@ import { VectraError } from '../errors.js';
 import type { CollectionService } from '../services/collections.js';
 import type { EmbeddingService } from '../services/embedding.js';
 import { NO_MODEL, modelOf } from '../services/embedding.js';
-import type { AnswerHit, SearchService } from '../services/search.js';
+import type { AnswerHit, SearchBody, SearchService } from '../services/search.js';
 import type { ConversationStore, Role } from './conversations.js';
 import { contentWords, extractiveAnswer, NOT_IN_SOURCES, type Passage } from './extractive.js';
 import { EXTRACTIVE, type Llm, type LlmMessage, LlmRegistry } from './llm.js';
@@ -32,6 +32,8 @@ export interface ChatRequest {
   k?: number;
   filter?: Record<string, unknown>;
   mode?: 'dense' | 'keyword' | 'hybrid';
+  /** Rerank the retrieved passages (MMR, or a cross-encoder) before they become sources. */
+  rerank?: SearchBody['rerank'];
   llm?: string;
   stream?: boolean;
   /** Use the semantic cache (default true). */
@@ -143,7 +145,7 @@ export class ChatService {
     // state (name, instance, seq: any write invalidates) and everything else the answer depends on.
     const withModel = cols.find(({ c }) => modelOf(c) !== NO_MODEL);
     const cacheable = this.cache !== null && req.cache !== false && query === last.content && withModel !== undefined;
-    const state = JSON.stringify([cols.map(({ name, c }) => [name, c.config.attributes.createdAt ?? '', c.seq]), k, req.filter ?? null, req.mode ?? 'hybrid', llmId, system, req.temperature ?? null, req.maxTokens ?? null]);
+    const state = JSON.stringify([cols.map(({ name, c }) => [name, c.config.attributes.createdAt ?? '', c.seq]), k, req.filter ?? null, req.mode ?? 'hybrid', req.rerank ?? null, llmId, system, req.temperature ?? null, req.maxTokens ?? null]);
     const qv = cacheable ? await this.embedding.embedQuery(withModel.c, query) : null;
     const hit = qv ? this.cache!.get(tenantId, state, qv) : null;
     if (hit) {
@@ -154,7 +156,7 @@ export class ChatService {
       return answer;
     }
     const rankings = await Promise.all(
-      cols.map(async ({ name }) => ({ name, hits: (await this.search.search(tenantId, name, { text: query, k, filter: req.filter, mode: req.mode ?? 'hybrid' })).results })),
+      cols.map(async ({ name }) => ({ name, hits: (await this.search.search(tenantId, name, { text: query, k, filter: req.filter, mode: req.mode ?? 'hybrid', ...(req.rerank ? { rerank: req.rerank } : {}) })).results })),
     );
     const passages = mergeRankings(rankings, k);
     const citationsAll: Citation[] = passages.map((p, i) => citationOf(i + 1, p.collection, p.hit));

@@ -52,6 +52,15 @@ describe('chat (extractive, no LLM)', () => {
     assert.deepEqual([none.body.grounded, none.body.answer, none.body.citations], [false, 'The sources found do not answer this question.', []]);
   });
 
+  it('reranks the passages when asked (MMR or a cross-encoder), refusing an unknown reranker', async () => {
+    const { ask } = await setup('chat-rerank');
+    const r = await ask({ rerank: { type: 'mmr', lambda: 0.7 }, messages: [{ role: 'user', content: 'Is limescale damage covered by the warranty?' }] });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.citations[0].id, 'espresso#1');
+    const bad = await ask({ rerank: { type: 'cross-encoder', model: 'no-such-reranker' }, messages: [{ role: 'user', content: 'Is limescale damage covered?' }] });
+    assert.deepEqual([bad.status, bad.body.error.code], [400, 'MODEL_NOT_FOUND']);
+  });
+
   it('streams citations first, then the answer in deltas, then done with the whole answer', async () => {
     const { s, key } = await setup('chat-stream');
     const res = await fetch(`${s.url}/v1/chat`, {

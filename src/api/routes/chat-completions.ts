@@ -67,6 +67,7 @@ export default function chatCompletionRoutes(app: App, services: Services): void
         ...(body.k !== undefined ? { k: body.k } : {}),
         ...(body.filter !== undefined ? { filter: body.filter } : {}),
         ...(body.mode !== undefined ? { mode: body.mode } : {}),
+        ...(body.rerank !== undefined ? { rerank: body.rerank } : {}),
         ...(body.llm !== undefined ? { llm: body.llm } : {}),
         ...(body.temperature != null ? { temperature: body.temperature } : {}),
         ...((body.max_completion_tokens ?? body.max_tokens) != null ? { maxTokens: (body.max_completion_tokens ?? body.max_tokens)! } : {}),

@@ -1,6 +1,7 @@
 /** Chat: grounded answers with citations, LLMs, conversations. */
 import { Type } from '@fastify/type-provider-typebox';
 import { CollectionName } from './common.js';
+import { Rerank } from './search.js';
 
 const Message = Type.Object(
   {
@@ -19,7 +20,8 @@ export const ChatBody = Type.Object(
     k: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'passages retrieved (default 5)' })),
     filter: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     mode: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('keyword'), Type.Literal('hybrid')], { description: 'retrieval (default hybrid)' })),
-    llm: Type.Optional(Type.String({ maxLength: 200, description: 'an id from GET /v1/llms (default extractive)' })),
+    rerank: Type.Optional(Rerank),
+    llm: Type.Optional(Type.String({ maxLength: 200, description: 'an id from GET /v1/llms (default: the configured default, else extractive)' })),
     stream: Type.Optional(Type.Boolean({ description: 'answer as Server-Sent Events: citations, delta…, done' })),
     cache: Type.Optional(Type.Boolean({ description: 'answer a question close enough to one already answered over the same data from the semantic cache (default true)' })),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2, description: 'an LLM\'s sampling temperature (the extractive generator ignores it)' })),
@@ -121,6 +123,7 @@ export const CompletionsBody = Type.Object(
     k: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Vectra: passages retrieved (default 5)' })),
     filter: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Vectra: a metadata filter on the passages' })),
     mode: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('keyword'), Type.Literal('hybrid')], { description: 'Vectra: retrieval (default hybrid)' })),
+    rerank: Type.Optional(Rerank),
     llm: Type.Optional(Type.String({ maxLength: 200, description: 'Vectra: an id from GET /v1/llms (default: the configured default)' })),
   },
   { additionalProperties: true },

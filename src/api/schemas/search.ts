@@ -2,6 +2,12 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { Metadata, vectorOf, type Limits } from './common.js';
 
+/** Reranking the hits: MMR for variety, or a cross-encoder model. */
+export const Rerank = Type.Union([
+  Type.Object({ type: Type.Literal('mmr'), lambda: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '1 = relevance only, 0 = variety only (default 0.5)' })) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('cross-encoder'), model: Type.String({ minLength: 1, maxLength: 128, description: 'a reranker from GET /v1/models (rerankers)' }) }, { additionalProperties: false }),
+]);
+
 export const searchBody = (limits: Limits) =>
   Type.Object(
     {
@@ -27,12 +33,7 @@ export const searchBody = (limits: Limits) =>
         ]),
       ),
       candidates: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'hits taken from each side before fusion, or before reranking picks k' })),
-      rerank: Type.Optional(
-        Type.Union([
-          Type.Object({ type: Type.Literal('mmr'), lambda: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '1 = relevance only, 0 = variety only (default 0.5)' })) }, { additionalProperties: false }),
-          Type.Object({ type: Type.Literal('cross-encoder'), model: Type.String({ minLength: 1, maxLength: 128, description: 'a reranker from GET /v1/models (rerankers)' }) }, { additionalProperties: false }),
-        ]),
-      ),
+      rerank: Type.Optional(Rerank),
       parse: Type.Optional(
         Type.Union([
           Type.Boolean(),
