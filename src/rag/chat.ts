@@ -80,6 +80,8 @@ export interface ChatAnswer {
   /** False when the sources did not hold an answer (the answer says so). */
   grounded: boolean;
   usage: ChatUsage;
+  /** "length": the LLM stopped at the answer's token limit (maxTokens), so the answer is cut. */
+  finishReason: 'stop' | 'length';
 }
 
 export type ChatEvent = { type: 'citations'; citations: Citation[] } | { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
@@ -164,7 +166,7 @@ export class ChatService {
       ? await this.generate(llm, req, last.content, conversation.slice(0, -1), system, citationsAll, onEvent, opts.signal)
       : await this.extract(withModel, last.content, query, citationsAll, onEvent);
     const answer: ChatAnswer = { ...generated, conversationId: store(generated.answer, generated.citations), llm: llmId, cached: false, query };
-    if (qv) this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations: answer.citations, llm: llmId, query, grounded: answer.grounded, usage: answer.usage });
+    if (qv) this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations: answer.citations, llm: llmId, query, grounded: answer.grounded, usage: answer.usage, finishReason: answer.finishReason });
     onEvent({ type: 'done', answer });
     return answer;
   }
@@ -176,7 +178,7 @@ export class ChatService {
     query: string,
     citationsAll: Citation[],
     onEvent: (e: ChatEvent) => void,
-  ): Promise<Pick<ChatAnswer, 'answer' | 'citations' | 'grounded' | 'usage'>> {
+  ): Promise<Pick<ChatAnswer, 'answer' | 'citations' | 'grounded' | 'usage' | 'finishReason'>> {
     // Sentences are compared with the question by the first collection's model (when it has one).
     const embed = withModel ? (texts: string[]) => this.embedding.embedDocuments(withModel.c, texts) : null;
     // A follow-up is answered about what the conversation is about ("and its price?").
@@ -195,7 +197,7 @@ export class ChatService {
     // No model was asked: what it read and wrote, in the same estimate LLM prompts are fitted by.
     const promptTokens = estimateTokens(question) + citationsAll.reduce((a, c) => a + estimateTokens(c.text), 0);
     const completionTokens = estimateTokens(extracted.answer);
-    return { answer: extracted.answer, citations, grounded: extracted.grounded, usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true } };
+    return { answer: extracted.answer, citations, grounded: extracted.grounded, usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true }, finishReason: 'stop' };
   }
 
   /**
@@ -212,11 +214,11 @@ export class ChatService {
     citationsAll: Citation[],
     onEvent: (e: ChatEvent) => void,
     signal?: AbortSignal,
-  ): Promise<Pick<ChatAnswer, 'answer' | 'citations' | 'grounded' | 'usage'>> {
+  ): Promise<Pick<ChatAnswer, 'answer' | 'citations' | 'grounded' | 'usage' | 'finishReason'>> {
     if (citationsAll.length === 0) {
       onEvent({ type: 'citations', citations: [] });
       onEvent({ type: 'delta', text: NOT_IN_SOURCES });
-      return { answer: NOT_IN_SOURCES, citations: [], grounded: false, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false } };
+      return { answer: NOT_IN_SOURCES, citations: [], grounded: false, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false }, finishReason: 'stop' };
     }
     const maxOutputTokens = req.maxTokens ?? llm.maxOutputTokens;
     let prompt;
@@ -241,7 +243,9 @@ export class ChatService {
     const usage: ChatUsage = out.usage
       ? { ...out.usage, totalTokens: out.usage.promptTokens + out.usage.completionTokens, estimated: false }
       : { promptTokens: prompt.promptTokens, completionTokens: estimateTokens(out.text), totalTokens: prompt.promptTokens + estimateTokens(out.text), estimated: true };
-    return { answer: out.text, citations: offered.filter((c) => cited.has(c.n)), grounded, usage };
+    // Each provider's word for "stopped at max tokens": OpenAI "length", Gemini "MAX_TOKENS", Anthropic "max_tokens".
+    const finishReason = /^(length|max_tokens)$/i.test(out.finishReason) ? 'length' : 'stop';
+    return { answer: out.text, citations: offered.filter((c) => cited.has(c.n)), grounded, usage, finishReason };
   }
 }
 

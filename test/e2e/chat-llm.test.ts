@@ -179,6 +179,21 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
     });
   }
 
+  it('an answer cut at maxTokens says so: finishReason "length" from each provider\'s word for it, and OpenAI clients see finish_reason "length"', async () => {
+    for (const provider of PROVIDERS) {
+      standin.reset();
+      const r = await ask({ llm: idOf[provider], cache: false, maxTokens: 2, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.finishReason, 'length', provider);
+      assert.ok(r.body.answer.trim().split(/\s+/).length <= 6, r.body.answer);
+      const full = await ask({ llm: idOf[provider], cache: false, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+      assert.equal(full.body.finishReason, 'stop', provider);
+    }
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
+    const c = await openai.chat.completions.create({ model: 'rag:kb', max_tokens: 2, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+    assert.equal(c.choices[0].finish_reason, 'length');
+  });
+
   it('a rejected key is final (no retries): 503 with the provider\'s message, never the key', async () => {
     standin.reset();
     const r = await ask({ llm: 'wrongkey', messages: [{ role: 'user', content: 'How often should I descale the espresso machine?' }] });

@@ -117,7 +117,11 @@ export async function llmStandin(keys: { openai?: string; gemini?: string; anthr
           ? body.messages.at(-1).content
           : body.contents.at(-1).parts.map((p: { text: string }) => p.text).join('');
     const answer = (s.answer ?? standinAnswer)(prompt);
-    const deltas = pieces(answer);
+    // A piece counts as a token: an answer longer than the limit asked for is cut there.
+    const limit = kind === 'openai' ? body.max_tokens : kind === 'anthropic' ? body.max_tokens : body.generationConfig?.maxOutputTokens;
+    const whole = pieces(answer);
+    const cut = typeof limit === 'number' && whole.length > limit;
+    const deltas = cut ? whole.slice(0, limit) : whole;
     const usage = { prompt: Math.ceil(JSON.stringify(body).length / 4), completion: deltas.length };
     if (kind === 'openai' && !body.stream) {
       return json(200, {
@@ -125,7 +129,7 @@ export async function llmStandin(keys: { openai?: string; gemini?: string; anthr
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: deltas.join('') }, finish_reason: cut ? 'length' : 'stop' }],
         usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
       });
     }
@@ -161,16 +165,16 @@ export async function llmStandin(keys: { openai?: string; gemini?: string; anthr
     }
     if (s.omitEnd) return void res.end();
     if (kind === 'openai') {
-      send(chunk({}, 'stop'));
+      await send(chunk({}, cut ? 'length' : 'stop'));
       if (body.stream_options?.include_usage) send({ ...chunk({}, null), choices: [], usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } });
       send('[DONE]');
     }
     if (kind === 'gemini') {
-      send({ candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: usage.prompt, candidatesTokenCount: usage.completion, totalTokenCount: usage.prompt + usage.completion } });
+      send({ candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: cut ? 'MAX_TOKENS' : 'STOP', index: 0 }], usageMetadata: { promptTokenCount: usage.prompt, candidatesTokenCount: usage.completion, totalTokenCount: usage.prompt + usage.completion } });
     }
     if (kind === 'anthropic') {
       send({ type: 'content_block_stop', index: 0 }, 'content_block_stop');
-      send({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.completion } }, 'message_delta');
+      send({ type: 'message_delta', delta: { stop_reason: cut ? 'max_tokens' : 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.completion } }, 'message_delta');
       send({ type: 'message_stop' }, 'message_stop');
     }
     res.end();

@@ -83,7 +83,7 @@ export default function chatCompletionRoutes(app: App, services: Services): void
           object: 'chat.completion',
           created,
           model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: a.answer, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+          choices: [{ index: 0, message: { role: 'assistant', content: a.answer, refusal: null }, logprobs: null, finish_reason: a.finishReason }],
           usage: usage(a),
           citations: a.citations,
           llm: a.llm,
@@ -99,7 +99,7 @@ export default function chatCompletionRoutes(app: App, services: Services): void
           if (e.type === 'delta') return chunk({ content: e.text }, null);
           const a = e.answer;
           const tail = body.stream_options?.include_usage ? `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usage(a) })}\n\n` : '';
-          return `${chunk({}, 'stop', { citations: a.citations, llm: a.llm, grounded: a.grounded, cached: a.cached })}${tail}data: [DONE]\n\n`;
+          return `${chunk({}, a.finishReason, { citations: a.citations, llm: a.llm, grounded: a.grounded, cached: a.cached })}${tail}data: [DONE]\n\n`;
         },
         // OpenAI's clients read an `error` object in a stream's data as the request's failure.
         error: (error) => `data: ${JSON.stringify({ error: { message: error.message, type: 'server_error', code: error.code } })}\n\n`,

@@ -53,6 +53,7 @@ export const ChatOut = Type.Object({
     { promptTokens: Type.Integer(), completionTokens: Type.Integer(), totalTokens: Type.Integer(), estimated: Type.Boolean() },
     { description: 'tokens read and written: as the LLM\'s provider reported them, or estimated here (estimated: true)' },
   ),
+  finishReason: Type.Union([Type.Literal('stop'), Type.Literal('length')], { description: 'length: the LLM stopped at maxTokens, the answer is cut' }),
 });
 
 export const LlmsOut = Type.Object({
