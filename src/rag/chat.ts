@@ -50,6 +50,16 @@ export interface AnswerOptions {
   signal?: AbortSignal;
 }
 
+export interface LlmStats {
+  answers: number;
+  failures: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Sums over answers, in seconds: until the first text, and until the end. */
+  firstTextSeconds: number;
+  seconds: number;
+}
+
 export interface ChatUsage {
   promptTokens: number;
   completionTokens: number;
@@ -111,6 +121,9 @@ export class ChatService {
     private readonly cache: SemanticCache<CachedAnswer> | null = null,
     readonly llms: LlmRegistry = new LlmRegistry([]),
   ) {}
+
+  /** Per LLM since the start, server-wide, for /metrics. */
+  readonly llmStats = new Map<string, LlmStats>();
 
   /** The semantic cache's lookups so far, for /metrics (server-wide; null when it is off). */
   cacheStats(): { hits: number; misses: number; entries: number } | null {
@@ -237,12 +250,30 @@ export class ChatService {
     }
     const offered = citationsAll.filter((c) => prompt.used.includes(c.n));
     onEvent({ type: 'citations', citations: offered });
-    const out = await llm.generate({ system: prompt.system, messages: prompt.messages, maxTokens: maxOutputTokens, temperature: req.temperature, signal }, (text) => onEvent({ type: 'delta', text }));
+    let stats = this.llmStats.get(llm.id);
+    if (!stats) this.llmStats.set(llm.id, (stats = { answers: 0, failures: 0, promptTokens: 0, completionTokens: 0, firstTextSeconds: 0, seconds: 0 }));
+    const t0 = performance.now();
+    let first = 0;
+    let out;
+    try {
+      out = await llm.generate({ system: prompt.system, messages: prompt.messages, maxTokens: maxOutputTokens, temperature: req.temperature, signal }, (text) => {
+        if (first === 0) first = performance.now();
+        onEvent({ type: 'delta', text });
+      });
+    } catch (e) {
+      if (!signal?.aborted) stats.failures++;
+      throw e;
+    }
+    stats.answers++;
+    stats.seconds += (performance.now() - t0) / 1000;
+    stats.firstTextSeconds += ((first || performance.now()) - t0) / 1000;
     const cited = citedNumbers(out.text, prompt.used);
     const grounded = cited.size > 0 && !out.text.includes(NOT_IN_SOURCES);
     const usage: ChatUsage = out.usage
       ? { ...out.usage, totalTokens: out.usage.promptTokens + out.usage.completionTokens, estimated: false }
       : { promptTokens: prompt.promptTokens, completionTokens: estimateTokens(out.text), totalTokens: prompt.promptTokens + estimateTokens(out.text), estimated: true };
+    stats.promptTokens += usage.promptTokens;
+    stats.completionTokens += usage.completionTokens;
     // Each provider's word for "stopped at max tokens": OpenAI "length", Gemini "MAX_TOKENS", Anthropic "max_tokens".
     const finishReason = /^(length|max_tokens)$/i.test(out.finishReason) ? 'length' : 'stop';
     return { answer: out.text, citations: offered.filter((c) => cited.has(c.n)), grounded, usage, finishReason };

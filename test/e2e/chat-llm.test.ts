@@ -194,6 +194,24 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
     assert.equal(c.choices[0].finish_reason, 'length');
   });
 
+  it('/metrics counts each LLM\'s answers, failures, tokens and time to first text', async () => {
+    const read = async () => {
+      const text = (await call(url, 'GET', '/metrics')).body as string;
+      const value = (name: string) => Number(new RegExp(`^${name}\\{llm="claude"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      return { answers: value('vectra_llm_answers'), failures: value('vectra_llm_failures'), completion: value('vectra_llm_completion_tokens'), first: value('vectra_llm_first_text_seconds_sum') };
+    };
+    const before = await read();
+    standin.reset();
+    await ask({ llm: 'claude', cache: false, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+    standin.script.errorAfter = 0;
+    await ask({ llm: 'claude', cache: false, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+    const now = await read();
+    assert.equal(now.answers - before.answers, 1);
+    assert.equal(now.failures - before.failures, 1);
+    assert.ok(now.completion > before.completion);
+    assert.ok(now.first > before.first);
+  });
+
   it('a rejected key is final (no retries): 503 with the provider\'s message, never the key', async () => {
     standin.reset();
     const r = await ask({ llm: 'wrongkey', messages: [{ role: 'user', content: 'How often should I descale the espresso machine?' }] });
