@@ -48,7 +48,9 @@ const PER_MESSAGE = 8;
 
 function sourceBlock(s: Source): string {
   const head = [s.title, s.section && s.section !== s.title ? s.section : undefined].filter(Boolean).join(' › ');
-  return `[${s.n}]${head ? ` ${head}` : ''}\n${s.text}`;
+  // A document chunk's text starts with its heading path: said once, in the source's head.
+  const text = s.section && s.text.startsWith(s.section) ? s.text.slice(s.section.length).trimStart() : s.text;
+  return `[${s.n}]${head ? ` ${head}` : ''}\n${text}`;
 }
 
 /** Cuts text to about `tokens` estimated tokens, at a word boundary when there is one. */

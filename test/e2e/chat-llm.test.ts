@@ -88,7 +88,7 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
   for (const provider of PROVIDERS) {
     it(`${provider}: the prompt numbers the sources, the answer's marker cites the chunk that holds it, key in the provider's header`, async () => {
       standin.reset();
-      const r = await ask({ llm: idOf[provider], cache: false, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+      const r = await ask({ llm: idOf[provider], cache: false, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.body.llm, idOf[provider]);
       assert.match(r.body.answer, /twelve kilograms\. \[\d\]$/);
@@ -126,8 +126,8 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
         },
       }[provider]();
       assert.match(wire, /^Sources:\n\n\[1\] /);
-      assert.match(wire, /\[\d\] City bike sheet › City bike\nCity bike\n?.*twelve kilograms/s, 'a source is numbered, headed by its title and section');
-      assert.match(wire, /Question: How much does the city bike weigh\?$/);
+      assert.match(wire, /\[\d\] City bike sheet › City bike\nThe city bike has seven gears.*twelve kilograms/s, 'a source is numbered, headed by its title and section (said once)');
+      assert.match(wire, /Question: How many kilograms does the city bike weigh\?$/);
       assert.ok(!JSON.stringify(r.body).includes(KEYS[provider]));
     });
 
@@ -182,15 +182,15 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
   it('an answer cut at maxTokens says so: finishReason "length" from each provider\'s word for it, and OpenAI clients see finish_reason "length"', async () => {
     for (const provider of PROVIDERS) {
       standin.reset();
-      const r = await ask({ llm: idOf[provider], cache: false, maxTokens: 2, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+      const r = await ask({ llm: idOf[provider], cache: false, maxTokens: 2, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.body.finishReason, 'length', provider);
       assert.ok(r.body.answer.trim().split(/\s+/).length <= 6, r.body.answer);
-      const full = await ask({ llm: idOf[provider], cache: false, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+      const full = await ask({ llm: idOf[provider], cache: false, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
       assert.equal(full.body.finishReason, 'stop', provider);
     }
     const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
-    const c = await openai.chat.completions.create({ model: 'rag:kb', max_tokens: 2, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+    const c = await openai.chat.completions.create({ model: 'rag:kb', max_tokens: 2, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
     assert.equal(c.choices[0].finish_reason, 'length');
   });
 
@@ -202,9 +202,9 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
     };
     const before = await read();
     standin.reset();
-    await ask({ llm: 'claude', cache: false, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+    await ask({ llm: 'claude', cache: false, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
     standin.script.errorAfter = 0;
-    await ask({ llm: 'claude', cache: false, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+    await ask({ llm: 'claude', cache: false, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
     const now = await read();
     assert.equal(now.answers - before.answers, 1);
     assert.equal(now.failures - before.failures, 1);
@@ -252,20 +252,20 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
 
   it('a follow-up sends the conversation before it as turns; the default llm answers when none is named', async () => {
     standin.reset();
-    const first = await ask({ cache: false, messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+    const first = await ask({ cache: false, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
     assert.equal(first.body.llm, 'gpt', 'the configured default');
     const second = await ask({ cache: false, conversationId: first.body.conversationId, messages: [{ role: 'user', content: 'and what does it cost in euros?' }] });
     assert.equal(second.status, 200, JSON.stringify(second.body));
     const msgs = standin.seen[1].body.messages;
     assert.deepEqual(msgs.map((m: any) => m.role), ['system', 'user', 'assistant', 'user']);
-    assert.equal(msgs[1].content, 'How much does the city bike weigh?');
+    assert.equal(msgs[1].content, 'How many kilograms does the city bike weigh?');
     assert.equal(msgs[2].content, first.body.answer);
     assert.match(second.body.answer, /649 euros/);
   });
 
   it('the official openai client gets cited answers from POST /v1/chat/completions, streamed and not', async () => {
     const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
-    const c = await openai.chat.completions.create({ model: 'rag:kb', messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] });
+    const c = await openai.chat.completions.create({ model: 'rag:kb', messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
     assert.equal(c.object, 'chat.completion');
     assert.match(c.choices[0].message.content!, /twelve kilograms\. \[\d\]/);
     assert.equal(c.choices[0].finish_reason, 'stop');
@@ -306,9 +306,9 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
 
   it('another tenant cannot ground on this tenant\'s collection, through either route', async () => {
     const other = (await register(url, 'llm-other')).key;
-    const r = await ask({ messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] }, other);
+    const r = await ask({ messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] }, other);
     assert.deepEqual([r.status, r.body.error.code], [404, 'COLLECTION_NOT_FOUND']);
-    const c = await call(url, 'POST', '/v1/chat/completions', { key: other, body: { model: 'rag:kb', messages: [{ role: 'user', content: 'How much does the city bike weigh?' }] } });
+    const c = await call(url, 'POST', '/v1/chat/completions', { key: other, body: { model: 'rag:kb', messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] } });
     assert.deepEqual([c.status, c.body.error.code], [404, 'COLLECTION_NOT_FOUND']);
   });
 });
