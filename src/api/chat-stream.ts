@@ -17,6 +17,8 @@ export function clientGone(reply: FastifyReply): AbortSignal {
   return gone.signal;
 }
 
+const KEEP_ALIVE_MS = 15_000;
+
 export interface SseFormat {
   /** The text written for one event ('' for none). */
   event(e: ChatEvent): string;
@@ -39,6 +41,9 @@ export async function streamAnswer(req: FastifyRequest, reply: FastifyReply, sta
   };
   for (const e of events.splice(0)) write(e);
   flush = write;
+  // An LLM may think (or be retried) for a while: a comment line now and then keeps proxies
+  // (nginx cuts a silent response at 60 s) from closing the stream. Clients ignore comments.
+  const keepAlive = setInterval(() => res.destroyed || res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
   try {
     await started;
   } catch (e) {
@@ -46,6 +51,7 @@ export async function streamAnswer(req: FastifyRequest, reply: FastifyReply, sta
     if (!(e instanceof VectraError)) req.log.error({ err: e }, 'chat stream failed');
     if (!res.destroyed) res.write(format.error(error));
   } finally {
+    clearInterval(keepAlive);
     res.end();
   }
 }

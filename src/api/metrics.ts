@@ -5,7 +5,6 @@
  * the server started: a tenant sees only its own, never the server's.
  */
 import client from 'prom-client';
-import type { LlmStats } from '../rag/chat.js';
 import type { App, Services } from './context.js';
 
 /** Latency histogram bounds (seconds), shared by /metrics and each tenant's figures. */
@@ -94,22 +93,22 @@ export function registerMetrics(app: App, services: Services): { registry: clien
   gauge('vectra_chat_cache_lookups', 'Chat questions looked up in the semantic cache since the start', () => cache().hits + cache().misses);
   gauge('vectra_chat_cache_entries', 'Answers held by the semantic cache', () => cache().entries);
   // Per LLM (server-wide; ids come from the config file, not from tenants).
-  const perLlm = (name: string, help: string, read: (s: LlmStats) => number) =>
-    new client.Gauge({
-      name,
-      help,
-      labelNames: ['llm'] as const,
-      registers: [registry],
-      collect() {
-        for (const [llm, s] of services.chat.llmStats) this.set({ llm }, read(s));
-      },
-    });
-  perLlm('vectra_llm_answers', 'Answers an LLM completed since the start', (s) => s.answers);
-  perLlm('vectra_llm_failures', 'LLM answers that failed (unreachable, refused, broken mid-answer) since the start', (s) => s.failures);
-  perLlm('vectra_llm_prompt_tokens', 'Prompt tokens sent to an LLM since the start (as reported, else estimated)', (s) => s.promptTokens);
-  perLlm('vectra_llm_completion_tokens', 'Answer tokens an LLM wrote since the start (as reported, else estimated)', (s) => s.completionTokens);
-  perLlm('vectra_llm_first_text_seconds_sum', 'Seconds until an LLM\'s first text, summed over its answers (÷ vectra_llm_answers: the mean)', (s) => s.firstTextSeconds);
-  perLlm('vectra_llm_answer_seconds_sum', 'Seconds an LLM took per whole answer, summed over its answers', (s) => s.seconds);
+  const llmAnswers = new client.Counter({ name: 'vectra_llm_answers_total', help: 'Answers an LLM completed', labelNames: ['llm'] as const, registers: [registry] });
+  const llmFailures = new client.Counter({ name: 'vectra_llm_failures_total', help: 'LLM answers that failed (unreachable, refused, broken mid-answer)', labelNames: ['llm'] as const, registers: [registry] });
+  const llmTokens = new client.Counter({ name: 'vectra_llm_tokens_total', help: 'Tokens an LLM read (prompt) and wrote (completion), as reported, else estimated', labelNames: ['llm', 'kind'] as const, registers: [registry] });
+  const llmSeconds = (name: string, help: string) => new client.Histogram({ name, help, labelNames: ['llm'] as const, buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120], registers: [registry] });
+  const firstText = llmSeconds('vectra_llm_first_text_seconds', 'Seconds from asking an LLM to its first text');
+  const whole = llmSeconds('vectra_llm_answer_seconds', 'Seconds an LLM took for a whole answer');
+  services.chat.observeLlms({
+    answered(llm, o) {
+      llmAnswers.inc({ llm });
+      llmTokens.inc({ llm, kind: 'prompt' }, o.promptTokens);
+      llmTokens.inc({ llm, kind: 'completion' }, o.completionTokens);
+      firstText.observe({ llm }, o.firstTextSeconds);
+      whole.observe({ llm }, o.seconds);
+    },
+    failed: (llm) => llmFailures.inc({ llm }),
+  });
   gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => stats.embedWorkers());
 
   const observe: ObserveRequest = (route, method, status, seconds, tenantId) => {

@@ -84,6 +84,8 @@ const LlmEntry = Type.Object(
     maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+    streamUsage: Type.Optional(Type.Boolean()),
+    maxTokensParam: Type.Optional(Type.Union([Type.Literal('max_tokens'), Type.Literal('max_completion_tokens')])),
     description: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
@@ -166,6 +168,10 @@ export function setupModels(o: ModelSetupOptions): Models {
   const llmIds = new Set<string>();
   for (const l of llms) {
     if (l.id === 'extractive' || llmIds.has(l.id)) throw new ConfigError(`models config: llm id "${l.id}" is already taken`);
+    // Sources need room: at least 256 tokens beside the answer's (src/rag/prompt.ts fits them in).
+    const context = l.contextTokens ?? 8192;
+    const answer = l.maxOutputTokens ?? 1024;
+    if (answer > context - 256) throw new ConfigError(`models config: llm "${l.id}": maxOutputTokens ${answer} leaves no room for the sources in contextTokens ${context}; keep maxOutputTokens ≤ contextTokens − 256`);
     llmIds.add(l.id);
   }
   const defaultLlm = file?.defaultLlm ?? null;

@@ -50,14 +50,10 @@ export interface AnswerOptions {
   signal?: AbortSignal;
 }
 
-export interface LlmStats {
-  answers: number;
-  failures: number;
-  promptTokens: number;
-  completionTokens: number;
-  /** Sums over answers, in seconds: until the first text, and until the end. */
-  firstTextSeconds: number;
-  seconds: number;
+/** Told of every LLM answer and failure (the metrics). */
+export interface LlmObserver {
+  answered(llm: string, o: { firstTextSeconds: number; seconds: number; promptTokens: number; completionTokens: number }): void;
+  failed(llm: string): void;
 }
 
 export interface ChatUsage {
@@ -122,8 +118,12 @@ export class ChatService {
     readonly llms: LlmRegistry = new LlmRegistry([]),
   ) {}
 
-  /** Per LLM since the start, server-wide, for /metrics. */
-  readonly llmStats = new Map<string, LlmStats>();
+  private llmObserver: LlmObserver | null = null;
+
+  /** Who is told of LLM answers and failures (/metrics). */
+  observeLlms(o: LlmObserver): void {
+    this.llmObserver = o;
+  }
 
   /** The semantic cache's lookups so far, for /metrics (server-wide; null when it is off). */
   cacheStats(): { hits: number; misses: number; entries: number } | null {
@@ -159,14 +159,17 @@ export class ChatService {
     // the vector of the question in the first collection's model, keyed by the collections'
     // state (name, instance, seq: any write invalidates) and everything else the answer depends on.
     const withModel = cols.find(({ c }) => modelOf(c) !== NO_MODEL);
-    const cacheable = this.cache !== null && req.cache !== false && query === last.content && withModel !== undefined;
+    // An LLM reads the conversation too: only its answers to a first question are shared.
+    const earlierTurns = conversation.slice(0, -1).some((m) => m.role !== 'system');
+    const cacheable = this.cache !== null && req.cache !== false && query === last.content && withModel !== undefined && !(llm && earlierTurns);
     const state = JSON.stringify([cols.map(({ name, c }) => [name, c.config.attributes.createdAt ?? '', c.seq]), k, req.filter ?? null, req.mode ?? 'hybrid', req.rerank ?? null, llmId, system, req.temperature ?? null, req.maxTokens ?? null]);
     const qv = cacheable ? await this.embedding.embedQuery(withModel.c, query) : null;
     const hit = qv ? this.cache!.get(tenantId, state, qv) : null;
     if (hit) {
       onEvent({ type: 'citations', citations: hit.citations });
       onEvent({ type: 'delta', text: hit.answer });
-      const answer: ChatAnswer = { ...hit, conversationId: store(hit.answer, hit.citations), cached: true };
+      // Nothing was read or written to answer it this time.
+      const answer: ChatAnswer = { ...hit, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false }, conversationId: store(hit.answer, hit.citations), cached: true };
       onEvent({ type: 'done', answer });
       return answer;
     }
@@ -179,7 +182,8 @@ export class ChatService {
       ? await this.generate(llm, req, last.content, conversation.slice(0, -1), system, citationsAll, onEvent, opts.signal)
       : await this.extract(withModel, last.content, query, citationsAll, onEvent);
     const answer: ChatAnswer = { ...generated, conversationId: store(generated.answer, generated.citations), llm: llmId, cached: false, query };
-    if (qv) this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations: answer.citations, llm: llmId, query, grounded: answer.grounded, usage: answer.usage, finishReason: answer.finishReason });
+    // An answer cut at the token limit is not one to serve again.
+    if (qv && answer.finishReason === 'stop') this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations: answer.citations, llm: llmId, query, grounded: answer.grounded, usage: answer.usage, finishReason: answer.finishReason });
     onEvent({ type: 'done', answer });
     return answer;
   }
@@ -238,7 +242,8 @@ export class ChatService {
     try {
       prompt = buildPrompt({
         question,
-        history: earlier.filter((m): m is LlmMessage & ChatMessage => m.role !== 'system'),
+        // Earlier answers' markers point at earlier sources, not this prompt's: left out.
+        history: earlier.filter((m): m is LlmMessage & ChatMessage => m.role !== 'system').map((m) => (m.role === 'assistant' ? { ...m, content: m.content.replace(/\s*\[\d+(?:\s*,\s*\d+)*\]/g, '') } : m)),
         sources: citationsAll,
         contextTokens: llm.contextTokens,
         maxOutputTokens,
@@ -250,8 +255,6 @@ export class ChatService {
     }
     const offered = citationsAll.filter((c) => prompt.used.includes(c.n));
     onEvent({ type: 'citations', citations: offered });
-    let stats = this.llmStats.get(llm.id);
-    if (!stats) this.llmStats.set(llm.id, (stats = { answers: 0, failures: 0, promptTokens: 0, completionTokens: 0, firstTextSeconds: 0, seconds: 0 }));
     const t0 = performance.now();
     let first = 0;
     let out;
@@ -261,19 +264,16 @@ export class ChatService {
         onEvent({ type: 'delta', text });
       });
     } catch (e) {
-      if (!signal?.aborted) stats.failures++;
+      if (!signal?.aborted) this.llmObserver?.failed(llm.id);
       throw e;
     }
-    stats.answers++;
-    stats.seconds += (performance.now() - t0) / 1000;
-    stats.firstTextSeconds += ((first || performance.now()) - t0) / 1000;
+    const end = performance.now();
     const cited = citedNumbers(out.text, prompt.used);
     const grounded = cited.size > 0 && !out.text.includes(NOT_IN_SOURCES);
     const usage: ChatUsage = out.usage
       ? { ...out.usage, totalTokens: out.usage.promptTokens + out.usage.completionTokens, estimated: false }
       : { promptTokens: prompt.promptTokens, completionTokens: estimateTokens(out.text), totalTokens: prompt.promptTokens + estimateTokens(out.text), estimated: true };
-    stats.promptTokens += usage.promptTokens;
-    stats.completionTokens += usage.completionTokens;
+    this.llmObserver?.answered(llm.id, { firstTextSeconds: ((first || end) - t0) / 1000, seconds: (end - t0) / 1000, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens });
     // Each provider's word for "stopped at max tokens": OpenAI "length", Gemini "MAX_TOKENS", Anthropic "max_tokens".
     const finishReason = /^(length|max_tokens)$/i.test(out.finishReason) ? 'length' : 'stop';
     return { answer: out.text, citations: offered.filter((c) => cited.has(c.n)), grounded, usage, finishReason };

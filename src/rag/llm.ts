@@ -24,7 +24,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { VectraError } from '../errors.js';
-import { DEFAULT_RETRY, postWithRetries, type RetryPolicy, UpstreamError } from '../upstream.js';
+import { backoff, DEFAULT_RETRY, postWithRetries, redact, type RetryPolicy, UpstreamError } from '../upstream.js';
 
 export type LlmProvider = 'openai' | 'gemini' | 'anthropic';
 
@@ -46,6 +46,10 @@ export interface LlmConfig {
   temperature?: number;
   /** Per try until the answer starts, and the longest silence once it streams (default 60 s). */
   timeoutMs?: number;
+  /** openai: ask for usage in the stream (`stream_options`; default true — Mistral refuses it: false). */
+  streamUsage?: boolean;
+  /** openai: the name of the answer-length field (default `max_completion_tokens` on api.openai.com, which its newer models require; `max_tokens` elsewhere). */
+  maxTokensParam?: 'max_tokens' | 'max_completion_tokens';
   description?: string;
 }
 
@@ -116,20 +120,26 @@ interface StreamState {
   text: string;
   usage: Usage | null;
   finishReason: string;
+  /** A finish reason came: a stream that then ends without its end marker is complete. */
+  finished: boolean;
   delta(text: string): void;
 }
 
-function parsed(data: string, host: string): Record<string, any> {
+function parsed(data: string): Record<string, any> {
   try {
     return JSON.parse(data) as Record<string, any>;
   } catch {
-    throw new UpstreamError(`${host} streamed an event that is not JSON`, false);
+    throw new UpstreamError('streamed an event that is not JSON', false);
   }
 }
 
-function errorIn(json: Record<string, any>, host: string): void {
-  if (json.error) throw new UpstreamError(`${host} reported an error mid-answer: ${String(json.error.message ?? json.error.type ?? JSON.stringify(json.error)).slice(0, 300)}`, false);
+/** An error event in the stream: retryable (overloaded, internal) — if no text has come yet. */
+function errorIn(json: Record<string, any>, secrets: string[]): void {
+  if (json.error) throw new UpstreamError(`reported an error in the stream: ${redact(String(json.error.message ?? json.error.type ?? JSON.stringify(json.error)).slice(0, 300), secrets)}`, true);
 }
+
+/** Finish reasons that mean the provider withheld the answer: an error, as Gemini's SAFETY is. */
+const WITHHELD = /^(content_filter|refusal|SAFETY|RECITATION|BLOCKLIST|PROHIBITED_CONTENT|SPII|OTHER|MALFORMED_FUNCTION_CALL)$/;
 
 export class RemoteLlm implements Llm {
   readonly id: string;
@@ -140,6 +150,7 @@ export class RemoteLlm implements Llm {
   private readonly baseUrl: string;
   private readonly keyEnv: string | null;
   private readonly retry: RetryPolicy;
+  private readonly maxTokensParam: 'max_tokens' | 'max_completion_tokens';
 
   constructor(
     private readonly cfg: LlmConfig,
@@ -155,6 +166,13 @@ export class RemoteLlm implements Llm {
     this.baseUrl = (cfg.baseUrl ?? d.baseUrl).replace(/\/+$/, '');
     this.keyEnv = cfg.apiKeyEnv === undefined ? d.keyEnv : cfg.apiKeyEnv || null;
     this.retry = { ...DEFAULT_RETRY, timeoutMs: cfg.timeoutMs ?? 60_000, ...retry };
+    this.maxTokensParam = cfg.maxTokensParam ?? (cfg.baseUrl === undefined ? 'max_completion_tokens' : 'max_tokens');
+  }
+
+  /** What must never appear in a message: the key. */
+  private secrets(): string[] {
+    const k = this.key();
+    return k ? [k] : [];
   }
 
   private key(): string | null {
@@ -181,24 +199,28 @@ export class RemoteLlm implements Llm {
           body: {
             model,
             messages: [...(req.system ? [{ role: 'system', content: req.system }] : []), ...req.messages],
-            max_tokens: maxTokens,
+            [this.maxTokensParam]: maxTokens,
             ...(temperature !== undefined ? { temperature } : {}),
             stream: true,
-            stream_options: { include_usage: true },
+            ...(this.cfg.streamUsage === false ? {} : { stream_options: { include_usage: true } }),
           },
           onEvent: (e, out) => {
             if (e.data.trim() === '[DONE]') return true;
-            const j = parsed(e.data, this.host());
-            errorIn(j, this.host());
+            const j = parsed(e.data);
+            errorIn(j, this.secrets());
             const choice = j.choices?.[0];
             if (typeof choice?.delta?.content === 'string' && choice.delta.content) out.delta(choice.delta.content);
-            if (choice?.finish_reason) out.finishReason = String(choice.finish_reason);
+            if (choice?.finish_reason) {
+              out.finishReason = String(choice.finish_reason);
+              out.finished = true;
+              if (WITHHELD.test(out.finishReason)) throw new UpstreamError(`withheld the answer (${out.finishReason})`, false);
+            }
             if (j.usage) out.usage = { promptTokens: Number(j.usage.prompt_tokens ?? 0), completionTokens: Number(j.usage.completion_tokens ?? 0) };
             return false;
           },
           onJson: (j, out) => {
             const c = (j as Record<string, any>).choices?.[0];
-            if (typeof c?.message?.content !== 'string') throw new UpstreamError(`${this.host()} answered JSON without choices[0].message.content`, false);
+            if (typeof c?.message?.content !== 'string') throw new UpstreamError('answered JSON without choices[0].message.content', false);
             out.delta(c.message.content);
             out.finishReason = String(c.finish_reason ?? 'stop');
             const u = (j as Record<string, any>).usage;
@@ -215,16 +237,16 @@ export class RemoteLlm implements Llm {
             generationConfig: { maxOutputTokens: maxTokens, ...(temperature !== undefined ? { temperature } : {}) },
           },
           onEvent: (e, out) => {
-            const j = parsed(e.data, this.host());
-            errorIn(j, this.host());
-            if (j.promptFeedback?.blockReason) throw new UpstreamError(`${this.host()} refused the prompt (${j.promptFeedback.blockReason})`, false);
+            const j = parsed(e.data);
+            errorIn(j, this.secrets());
+            if (j.promptFeedback?.blockReason) throw new UpstreamError(`refused the prompt (${j.promptFeedback.blockReason})`, false);
             const cand = j.candidates?.[0];
             const text = Array.isArray(cand?.content?.parts) ? cand.content.parts.map((p: { text?: unknown }) => (typeof p.text === 'string' ? p.text : '')).join('') : '';
             if (text) out.delta(text);
             if (j.usageMetadata) out.usage = { promptTokens: Number(j.usageMetadata.promptTokenCount ?? 0), completionTokens: Number(j.usageMetadata.candidatesTokenCount ?? 0) };
             if (cand?.finishReason) {
               out.finishReason = String(cand.finishReason);
-              if (!['STOP', 'MAX_TOKENS'].includes(out.finishReason)) throw new UpstreamError(`${this.host()} stopped the answer (${out.finishReason})`, false);
+              if (WITHHELD.test(out.finishReason) || !['STOP', 'MAX_TOKENS'].includes(out.finishReason)) throw new UpstreamError(`withheld the answer (${out.finishReason})`, false);
               return true;
             }
             return false;
@@ -236,13 +258,16 @@ export class RemoteLlm implements Llm {
           headers: { ...(key ? { 'x-api-key': key } : {}), 'anthropic-version': '2023-06-01' },
           body: { model, max_tokens: maxTokens, ...(req.system ? { system: req.system } : {}), messages, ...(temperature !== undefined ? { temperature } : {}), stream: true },
           onEvent: (e, out) => {
-            const j = parsed(e.data, this.host());
+            const j = parsed(e.data);
             const type = e.event ?? j.type;
-            if (type === 'error') errorIn(j, this.host());
+            if (type === 'error') errorIn(j, this.secrets());
             if (type === 'message_start') out.usage = { promptTokens: Number(j.message?.usage?.input_tokens ?? 0), completionTokens: Number(j.message?.usage?.output_tokens ?? 0) };
             if (type === 'content_block_delta' && j.delta?.type === 'text_delta' && typeof j.delta.text === 'string') out.delta(j.delta.text);
             if (type === 'message_delta') {
-              if (j.delta?.stop_reason) out.finishReason = String(j.delta.stop_reason);
+              if (j.delta?.stop_reason) {
+                out.finishReason = String(j.delta.stop_reason);
+                if (WITHHELD.test(out.finishReason)) throw new UpstreamError(`withheld the answer (${out.finishReason})`, false);
+              }
               if (j.usage?.output_tokens !== undefined) out.usage = { promptTokens: out.usage?.promptTokens ?? 0, completionTokens: Number(j.usage.output_tokens) };
             }
             return type === 'message_stop';
@@ -251,32 +276,40 @@ export class RemoteLlm implements Llm {
     }
   }
 
-  private host(): string {
-    return new URL(this.baseUrl).host;
-  }
-
+  /**
+   * The answer, streamed to `onDelta`. A failure before any text (a refusal to start, an error
+   * event or a broken connection before the first delta) is retried like a failure to connect:
+   * nothing has reached the caller yet. Once text has come, a failure ends the answer.
+   */
   async generate(req: GenerateRequest, onDelta: (text: string) => void): Promise<Generation> {
     const a = this.availability();
     if (!a.available) throw new VectraError('LLM_UNAVAILABLE', a.reason!);
     const call = this.wire(req);
-    const out: StreamState = { text: '', usage: null, finishReason: 'stop', delta: (t) => ((out.text += t), onDelta(t)) };
-    try {
-      const res = await postWithRetries(call.url, { accept: 'text/event-stream', ...call.headers }, call.body, this.retry, req.signal);
-      if (call.onJson && (res.headers.get('content-type') ?? '').includes('application/json')) {
-        call.onJson(await res.json().catch(() => ({})), out);
-      } else {
-        await this.read(res, call, out, req.signal);
+    for (let attempt = 1; ; attempt++) {
+      const out: StreamState = { text: '', usage: null, finishReason: 'stop', finished: false, delta: (t) => ((out.text += t), onDelta(t)) };
+      try {
+        const res = await postWithRetries(call.url, { accept: 'text/event-stream', ...call.headers }, call.body, this.retry, req.signal);
+        if (call.onJson && (res.headers.get('content-type') ?? '').includes('application/json')) {
+          call.onJson(await res.json().catch(() => ({})), out);
+        } else {
+          await this.read(res, call, out, req.signal);
+        }
+        return { text: out.text, usage: out.usage, finishReason: out.finishReason };
+      } catch (e) {
+        if (req.signal?.aborted) throw req.signal.reason;
+        if (e instanceof UpstreamError && e.retryable && out.text === '' && attempt < this.retry.attempts) {
+          await backoff(this.retry, attempt, e, req.signal);
+          continue;
+        }
+        if (e instanceof UpstreamError) throw new VectraError('LLM_UNAVAILABLE', `llm "${this.id}" (${this.provider}) failed: ${e.message}${out.text ? ' (mid-answer)' : ''}`);
+        throw e;
       }
-      return { text: out.text, usage: out.usage, finishReason: out.finishReason };
-    } catch (e) {
-      if (e instanceof UpstreamError) throw new VectraError('LLM_UNAVAILABLE', `llm "${this.id}" (${this.provider}) failed: ${e.message}`);
-      throw e;
     }
   }
 
   /** Reads the event stream to its end marker; silence longer than the timeout is a failure. */
   private async read(res: Response, call: WireCall, out: StreamState, signal?: AbortSignal): Promise<void> {
-    if (!res.body) throw new UpstreamError(`${this.host()} answered without a body`, false);
+    if (!res.body) throw new UpstreamError('answered without a body', false);
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     let ended = false;
@@ -303,17 +336,18 @@ export class RemoteLlm implements Llm {
           chunk = await reader.read();
         } catch (e) {
           if (signal?.aborted) throw signal.reason;
-          throw new UpstreamError(`${this.host()}'s stream broke (${(e as Error).message})`, false);
+          throw new UpstreamError(`the stream broke (${(e as Error).name})`, true);
         } finally {
           clearTimeout(idle);
         }
         if (signal?.aborted) throw signal.reason;
-        if (timedOut) throw new UpstreamError(`${this.host()} went silent for ${this.retry.timeoutMs} ms mid-answer`, false);
+        if (timedOut) throw new UpstreamError(`went silent for ${this.retry.timeoutMs} ms`, true);
         if (chunk.done) break;
         parser.feed(decoder.decode(chunk.value, { stream: true }));
       }
       if (failure) throw failure;
-      if (!ended) throw new UpstreamError(`${this.host()}'s stream ended before the answer did`, false);
+      // An OpenAI-compatible server may close after its finish_reason without `data: [DONE]`.
+      if (!ended && !out.finished) throw new UpstreamError('the stream ended before the answer did', true);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (!ended || failure) await reader.cancel().catch(() => undefined);

@@ -197,8 +197,8 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
   it('/metrics counts each LLM\'s answers, failures, tokens and time to first text', async () => {
     const read = async () => {
       const text = (await call(url, 'GET', '/metrics')).body as string;
-      const value = (name: string) => Number(new RegExp(`^${name}\\{llm="claude"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-      return { answers: value('vectra_llm_answers'), failures: value('vectra_llm_failures'), completion: value('vectra_llm_completion_tokens'), first: value('vectra_llm_first_text_seconds_sum') };
+      const value = (name: string, labels = '') => Number(new RegExp(`^${name}\\{llm="claude"${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      return { answers: value('vectra_llm_answers_total'), failures: value('vectra_llm_failures_total'), completion: value('vectra_llm_tokens_total', ',kind="completion"'), first: value('vectra_llm_first_text_seconds_count') };
     };
     const before = await read();
     standin.reset();
@@ -209,16 +209,59 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
     assert.equal(now.answers - before.answers, 1);
     assert.equal(now.failures - before.failures, 1);
     assert.ok(now.completion > before.completion);
-    assert.ok(now.first > before.first);
+    assert.equal(now.first - before.first, 1, 'one time to first text observed');
   });
 
-  it('a rejected key is final (no retries): 503 with the provider\'s message, never the key', async () => {
+  it('a rejected key is final (no retries): 503 with the provider\'s message, never the key nor the provider\'s address', async () => {
     standin.reset();
     const r = await ask({ llm: 'wrongkey', messages: [{ role: 'user', content: 'How often should I descale the espresso machine?' }] });
     assert.deepEqual([r.status, r.body.error.code], [503, 'LLM_UNAVAILABLE']);
-    assert.match(r.body.error.message, /401/);
-    assert.ok(!r.body.error.message.includes('wrong-key'));
+    assert.match(r.body.error.message, /401: authentication_error: Incorrect API key provided: \[redacted\]/);
+    assert.ok(!r.body.error.message.includes('wrong-key') && !r.body.error.message.includes('sk-ant'), r.body.error.message);
+    assert.ok(!r.body.error.message.includes(new URL(standin.url).host) && !r.body.error.message.includes('127.0.0.1'), r.body.error.message);
     assert.equal(standin.seen.length, 1);
+  });
+
+  it('a failure before any text is retried (nothing reached the client); a server answering JSON, or ending after its finish_reason without [DONE], is understood', async () => {
+    for (const [what, fault] of [
+      ['error event first', (s: Standin['script']) => (s.errorAfter = 0)],
+      ['broken before text', (s: Standin['script']) => (s.breakAfter = 0)],
+    ] as const) {
+      standin.reset();
+      fault(standin.script);
+      standin.script.faultsLeft = 1;
+      const r = await ask({ llm: 'claude', cache: false, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
+      assert.equal(r.status, 200, `${what}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.answer, /twelve kilograms/);
+      assert.equal(standin.seen.length, 2, what);
+    }
+    for (const flag of ['jsonAlways', 'omitDone'] as const) {
+      standin.reset();
+      standin.script[flag] = true;
+      const res = await askStream({ llm: 'gpt', cache: false, messages: [{ role: 'user', content: 'How many kilograms does the city bike weigh?' }] });
+      const events = await sse(res);
+      assert.equal(events.at(-1)!.event, 'done', flag);
+      assert.match(JSON.parse(events.at(-1)!.data).answer, /twelve kilograms\. \[\d\]/, flag);
+    }
+  });
+
+  it('a client that goes away stops the LLM\'s answer (the provider\'s request is closed)', async () => {
+    standin.reset();
+    standin.script.delayMs = 300;
+    const stop = new AbortController();
+    const res = await fetch(`${url}/v1/chat`, {
+      method: 'POST',
+      signal: stop.signal,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ collection: 'kb', stream: true, llm: 'gpt', cache: false, messages: [{ role: 'user', content: 'Is limescale damage covered by the warranty?' }] }),
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: delta')) text += new TextDecoder().decode((await reader.read()).value);
+    stop.abort();
+    const deadline = Date.now() + 5000;
+    while (standin.abandoned === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(standin.abandoned, 1, 'the provider saw its request closed before its answer ended');
   });
 
   it('when the sources do not answer, says so (grounded false, no citations); with no source found the LLM is not asked', async () => {
@@ -259,7 +302,7 @@ describe('chat with LLM providers (stand-in servers speaking each wire format)',
     const msgs = standin.seen[1].body.messages;
     assert.deepEqual(msgs.map((m: any) => m.role), ['system', 'user', 'assistant', 'user']);
     assert.equal(msgs[1].content, 'How many kilograms does the city bike weigh?');
-    assert.equal(msgs[2].content, first.body.answer);
+    assert.equal(msgs[2].content, first.body.answer.replace(/\s*\[\d+\]/g, ''), 'the earlier answer, without its markers (they numbered other sources)');
     assert.match(second.body.answer, /649 euros/);
   });
 

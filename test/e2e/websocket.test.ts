@@ -390,6 +390,18 @@ describe('WebSocket /v1/ws', () => {
     const refused = await o.request('chat', undefined, question);
     assert.deepEqual([refused.ok, refused.error.code, refused.error.status], [false, 'COLLECTION_NOT_FOUND', 404]);
     assert.equal(o.messages.filter((m) => m.type === 'chat.citations').length, 0);
+    // The read scope, as over HTTP; listeners on the socket do not pile up per chat.
+    const writeOnly = (await call(s.url, 'POST', '/v1/keys', { key, body: { name: 'wo', scopes: ['write'] } })).body;
+    const w = await Client.open(s.url, { authorization: `Bearer ${writeOnly.apiKey}` });
+    assert.deepEqual((await w.request('chat', undefined, question)).error.code, 'INSUFFICIENT_SCOPE');
+    w.ws.close();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    for (let i = 0; i < 12; i++) assert.equal((await c.request('chat', undefined, { ...question, stream: false })).ok, true);
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning'), []);
     c.ws.close();
     o.ws.close();
   });

@@ -40,11 +40,17 @@ export interface Script {
   omitEnd: boolean;
   /** Milliseconds between deltas. */
   delayMs: number;
+  /** How many requests the stream faults above apply to (then it answers normally); null: all. */
+  faultsLeft: number | null;
+  /** OpenAI: answer plain JSON even when a stream was asked for (as some compatible servers do). */
+  jsonAlways: boolean;
+  /** OpenAI: end after the finish_reason chunk without `data: [DONE]` (some compatible servers do). */
+  omitDone: boolean;
   /** Overrides the answer (else: the best source's best sentence). */
   answer: ((prompt: string) => string) | null;
 }
 
-const fresh = (): Script => ({ failTimes: 0, failStatus: 503, breakAfter: null, errorAfter: null, stallAfter: null, omitEnd: false, delayMs: 0, answer: null });
+const fresh = (): Script => ({ failTimes: 0, failStatus: 503, breakAfter: null, errorAfter: null, stallAfter: null, omitEnd: false, delayMs: 0, faultsLeft: null, jsonAlways: false, omitDone: false, answer: null });
 
 /** Words of four letters or more, cut to five ("weighs" meets "weigh"). */
 const words = (s: string) => new Set((s.toLowerCase().match(/[a-z0-9]{4,}/g) ?? []).map((w) => w.slice(0, 5)));
@@ -79,13 +85,15 @@ export interface Standin {
   server: Server;
   seen: Seen[];
   script: Script;
+  /** Responses whose client went away before they ended. */
+  readonly abandoned: number;
   reset(): void;
   close(): Promise<void>;
 }
 
 export async function llmStandin(keys: { openai?: string; gemini?: string; anthropic?: string } = {}): Promise<Standin> {
   const seen: Seen[] = [];
-  const state = { script: fresh() };
+  const state = { script: fresh(), abandoned: 0 };
   const sockets = new Set<import('node:net').Socket>();
 
   const server = createServer((req, res) => {
@@ -104,7 +112,8 @@ export async function llmStandin(keys: { openai?: string; gemini?: string; anthr
     const kind = path === '/v1/chat/completions' ? 'openai' : path === '/v1/messages' ? 'anthropic' : /^\/v1beta\/models\/[^/:]+:(stream)?[gG]enerateContent/.test(path) ? 'gemini' : null;
     if (!kind) return json(404, { error: { message: `no route ${path}` } });
     const key = kind === 'openai' ? req.headers.authorization?.replace(/^Bearer /, '') : kind === 'anthropic' ? req.headers['x-api-key'] : req.headers['x-goog-api-key'];
-    if (keys[kind] !== undefined && key !== keys[kind]) return json(kind === 'gemini' ? 400 : 401, { error: { message: 'invalid api key', type: 'authentication_error' } });
+    // Echoes the key it was sent, as OpenAI's message (masked) and some gateways (whole) do.
+    if (keys[kind] !== undefined && key !== keys[kind]) return json(kind === 'gemini' ? 400 : 401, { error: { message: `Incorrect API key provided: ${String(key)} (from ${req.headers.host})`, type: 'authentication_error' } });
     if (kind === 'anthropic' && req.headers['anthropic-version'] !== '2023-06-01') return json(400, { type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version header is required' } });
     if (s.failTimes > 0) {
       s.failTimes--;
@@ -123,7 +132,11 @@ export async function llmStandin(keys: { openai?: string; gemini?: string; anthr
     const cut = typeof limit === 'number' && whole.length > limit;
     const deltas = cut ? whole.slice(0, limit) : whole;
     const usage = { prompt: Math.ceil(JSON.stringify(body).length / 4), completion: deltas.length };
-    if (kind === 'openai' && !body.stream) {
+    res.on('close', () => res.writableFinished || state.abandoned++);
+    const faulty = s.faultsLeft === null || s.faultsLeft > 0;
+    if (faulty && s.faultsLeft !== null && (s.breakAfter !== null || s.errorAfter !== null || s.stallAfter !== null || s.omitEnd)) s.faultsLeft--;
+    const fault = (n: number | null) => (faulty ? n : null);
+    if (kind === 'openai' && (!body.stream || s.jsonAlways)) {
       return json(200, {
         id: 'chatcmpl-standin',
         object: 'chat.completion',
@@ -150,9 +163,9 @@ export async function llmStandin(keys: { openai?: string; gemini?: string; anthr
       await send({ type: 'ping' }, 'ping');
     }
     for (let i = 0; i < deltas.length; i++) {
-      if (s.breakAfter === i) return void res.socket?.destroy();
-      if (s.stallAfter === i) return; // silent, connection open
-      if (s.errorAfter === i) {
+      if (fault(s.breakAfter) === i) return void res.socket?.destroy();
+      if (fault(s.stallAfter) === i) return; // silent, connection open
+      if (fault(s.errorAfter) === i) {
         if (kind === 'anthropic') send({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'error');
         else send({ error: { code: 500, message: 'internal error mid-stream', status: 'INTERNAL' } });
         return void res.end();
@@ -163,9 +176,10 @@ export async function llmStandin(keys: { openai?: string; gemini?: string; anthr
       if (kind === 'gemini') await send({ candidates: [{ content: { role: 'model', parts: [{ text: d }] }, index: 0 }], modelVersion: body.model });
       if (s.delayMs) await new Promise((r) => setTimeout(r, s.delayMs));
     }
-    if (s.omitEnd) return void res.end();
+    if (faulty && s.omitEnd) return void res.end();
     if (kind === 'openai') {
       await send(chunk({}, cut ? 'length' : 'stop'));
+      if (s.omitDone) return void res.end();
       if (body.stream_options?.include_usage) send({ ...chunk({}, null), choices: [], usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } });
       send('[DONE]');
     }
@@ -188,8 +202,12 @@ export async function llmStandin(keys: { openai?: string; gemini?: string; anthr
     get script() {
       return state.script;
     },
+    get abandoned() {
+      return state.abandoned;
+    },
     reset() {
       state.script = fresh();
+      state.abandoned = 0;
       seen.length = 0;
     },
     close: async () => {

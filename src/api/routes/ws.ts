@@ -263,7 +263,8 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
         if (!validChat(body)) throw new WsRequestError('INVALID_ARGUMENT', validationMessage(validChat.errors!, 'body'));
         const b = body as Parameters<Services['chat']['answer']>[1];
         const stop = new AbortController();
-        socket.once('close', () => stop.abort(new HttpError('SHUTTING_DOWN', 'the WebSocket closed')));
+        const onClose = () => stop.abort(new HttpError('SHUTTING_DOWN', 'the WebSocket closed'));
+        socket.once('close', onClose);
         const t0 = performance.now();
         let status = 200;
         try {
@@ -281,6 +282,7 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
           status = isCodedError(e) ? HTTP_STATUS[e.code] : 500;
           throw e;
         } finally {
+          socket.off('close', onClose);
           observe('/v1/ws chat', 'WS', status, (performance.now() - t0) / 1000, p.tenantId);
         }
       };
