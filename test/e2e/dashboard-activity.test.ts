@@ -7,15 +7,10 @@
  * as screenshots at desktop and phone width; measured for overflow at phone width.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { BUILT_DASHBOARD_DIR } from '../../src/config.js';
-import { REPO_ROOT } from '../support/glove.js';
-import { fitsPhone as fitsPhoneOn, launchBrowser, noChromium, shot, type Browser } from '../support/browser.js';
+import { ensureDashboardBuilt, fitsPhone as fitsPhoneOn, launchBrowser, noChromium, shot, signInAndOpen, type Browser } from '../support/browser.js';
 import { call, register, testServer } from '../support/server.js';
 
 let url: string;
@@ -48,7 +43,7 @@ const fitsPhone = (name: string) => fitsPhoneOn(page, name, 'the Activity page',
 
 describe('dashboard Activity page in Chromium', { skip: noChromium }, () => {
   before(async () => {
-    if (!existsSync(join(BUILT_DASHBOARD_DIR, 'index.html'))) execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', join(REPO_ROOT, 'web')], { stdio: 'inherit' });
+    ensureDashboardBuilt();
     const server = await testServer({ VECTRA_RATE_LIMIT: '100000' });
     url = server.url;
     server.app.server.on('connection', (s: Socket) => {
@@ -67,12 +62,7 @@ describe('dashboard Activity page in Chromium', { skip: noChromium }, () => {
   });
 
   it('opens Activity, picks a collection, and shows records written through the API live, newest on top', async () => {
-    await page.goto(url);
-    await page.getByLabel('API key').fill(key);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Collections' }).waitFor();
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Activity' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Activity' }).waitFor();
+    await signInAndOpen(page, url, key, 'Activity');
     await page.getByLabel('Collection', { exact: true }).selectOption('feed');
     const status = page.getByRole('status').filter({ hasText: /Live: following feed/ });
     await status.waitFor();

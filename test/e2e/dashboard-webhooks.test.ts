@@ -8,15 +8,10 @@
  * delete. Screenshots at desktop and phone width; measured for overflow at phone width.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
-import { BUILT_DASHBOARD_DIR } from '../../src/config.js';
-import { REPO_ROOT } from '../support/glove.js';
-import { fitsPhone as fitsPhoneOn, launchBrowser, noChromium, shot, type Browser } from '../support/browser.js';
+import { ensureDashboardBuilt, fitsPhone as fitsPhoneOn, launchBrowser, noChromium, shot, signInAndOpen, type Browser } from '../support/browser.js';
 import { call, register, testServer } from '../support/server.js';
 import { webhookReceiver } from '../support/webhook-receiver.js';
 
@@ -73,7 +68,7 @@ const fitsPhone = (name: string) => fitsPhoneOn(page, name, 'the Webhooks page',
 
 describe('dashboard Webhooks page in Chromium', { skip: noChromium }, () => {
   before(async () => {
-    if (!existsSync(join(BUILT_DASHBOARD_DIR, 'index.html'))) execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', join(REPO_ROOT, 'web')], { stdio: 'inherit' });
+    ensureDashboardBuilt();
     url = (await testServer(FAST)).url;
     key = (await register(url)).key;
     for (const name of ['notes', 'archive']) assert.equal((await api('POST', '/v1/collections', { name, model: 'none', dimension: 2, index: { type: 'flat' } })).status, 201);
@@ -88,12 +83,7 @@ describe('dashboard Webhooks page in Chromium', { skip: noChromium }, () => {
   });
 
   it('creates a webhook for record.* from the page, showing its secret once', async () => {
-    await page.goto(url);
-    await page.getByLabel('API key').fill(key);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Collections' }).waitFor();
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Webhooks' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    await signInAndOpen(page, url, key, 'Webhooks');
     await page.getByText('No webhooks yet').waitFor();
 
     const form = page.getByRole('form', { name: 'Create a webhook' });

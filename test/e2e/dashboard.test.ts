@@ -6,15 +6,12 @@
  * Every page is saved as a screenshot, at 1280 px and at phone width, in test-output/dashboard/.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { BUILT_DASHBOARD_DIR } from '../../src/config.js';
-import { REPO_ROOT } from '../support/glove.js';
 import { buildTestReranker, TEST_RERANKER_REPO } from '../support/onnx-model.js';
-import { DESKTOP, PHONE, launchBrowser, noChromium as skip, selectsFit as selectsFitOn, shot as shotOf, statsOnOneLine as statsOnOneLineOn } from '../support/browser.js';
+import { DESKTOP, PHONE, ensureDashboardBuilt, launchBrowser, noChromium as skip, selectsFit as selectsFitOn, shot as shotOf, statsOnOneLine as statsOnOneLineOn } from '../support/browser.js';
 import { call, testServer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -74,7 +71,7 @@ async function actionCellsAligned(): Promise<void> {
 
 describe('dashboard in Chromium', { skip }, () => {
   before(async () => {
-    if (!existsSync(join(BUILT_DASHBOARD_DIR, 'index.html'))) execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', join(REPO_ROOT, 'web')], { stdio: 'inherit' });
+    ensureDashboardBuilt();
     // A cross-encoder the tests build (no download), so the Search page can rerank with one.
     const modelsDir = tempDir('vectra-models-');
     buildTestReranker(modelsDir);

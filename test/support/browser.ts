@@ -4,9 +4,11 @@
  * test-output/dashboard/, and the layout measurements the pages are held to.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { BUILT_DASHBOARD_DIR } from '../../src/config.js';
 import { REPO_ROOT } from './glove.js';
 import { tempDir } from './tmp.js';
 
@@ -22,6 +24,21 @@ export interface Browser {
   page: Page;
   /** Script errors and CSP violations seen so far (a 4xx answer logged by the browser is not one). */
   problems: string[];
+}
+
+/** Build the dashboard (vite build web → web/dist) unless a build is there: the server serves that one. */
+export function ensureDashboardBuilt(): void {
+  if (!existsSync(join(BUILT_DASHBOARD_DIR, 'index.html'))) execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', join(REPO_ROOT, 'web')], { stdio: 'inherit' });
+}
+
+/** Sign in at `url` with `key` (the Collections page opens), then open the page `label` from the nav bar: resolves once its heading shows. */
+export async function signInAndOpen(page: Page, url: string, key: string, label: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('API key').fill(key);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Collections' }).waitFor();
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: label }).click();
+  await page.getByRole('heading', { level: 1, name: label }).waitFor();
 }
 
 /** A headless Chromium with a fresh profile, its first page at desktop width. */

@@ -6,6 +6,7 @@ import { SignIn } from './pages/SignIn';
 import { Collections } from './pages/Collections';
 import { Records } from './pages/Records';
 import { Search } from './pages/Search';
+import { Chat } from './pages/Chat';
 import { Models } from './pages/Models';
 import { Keys } from './pages/Keys';
 import { Metrics } from './pages/Metrics';
@@ -15,6 +16,7 @@ import { Webhooks } from './pages/Webhooks';
 const PAGES = [
   { to: '/collections', label: 'Collections' },
   { to: '/search', label: 'Search' },
+  { to: '/chat', label: 'Chat' },
   { to: '/activity', label: 'Activity' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/models', label: 'Models' },
@@ -72,6 +74,7 @@ export function App() {
           <Route path="/collections" element={<Collections />} />
           <Route path="/collections/:name" element={<Records />} />
           <Route path="/search" element={<Search />} />
+          <Route path="/chat" element={<Chat />} />
           <Route path="/activity" element={<Activity />} />
           <Route path="/webhooks" element={<Webhooks />} />
           <Route path="/models" element={<Models />} />

@@ -1,5 +1,5 @@
 /** Labelled form fields (label tied to its control, so clicks and screen readers find it), each with an optional hint under it. */
-import { useId, type ReactNode } from 'react';
+import { useId, type KeyboardEventHandler, type ReactNode } from 'react';
 
 /** The hint under a field, and the control's aria-describedby pointing at it. */
 function useHint(hint: ReactNode): { id: string; describedBy: string | undefined; note: ReactNode } {
@@ -82,12 +82,13 @@ export function CheckField({ label, checked, onChange, hint }: { label: string; 
   );
 }
 
-export function TextArea({ label, value, onChange, rows = 3, required, placeholder }: { label: string; value: string; onChange(v: string): void; rows?: number; required?: boolean; placeholder?: string }) {
-  const id = useId();
+export function TextArea({ label, value, onChange, rows = 3, required, placeholder, hint, onKeyDown }: { label: string; value: string; onChange(v: string): void; rows?: number; required?: boolean; placeholder?: string; hint?: ReactNode; onKeyDown?: KeyboardEventHandler<HTMLTextAreaElement> }) {
+  const { id, describedBy, note } = useHint(hint);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <textarea id={id} rows={rows} required={required} placeholder={placeholder} value={value} onChange={(e) => onChange(e.target.value)} />
+      <textarea id={id} rows={rows} required={required} placeholder={placeholder} value={value} onChange={(e) => onChange(e.target.value)} onKeyDown={onKeyDown} aria-describedby={describedBy} />
+      {note}
     </div>
   );
 }

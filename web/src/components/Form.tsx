@@ -39,13 +39,14 @@ export function useChoice(fallback: Iterable<string>): [Set<string>, (id: string
   return [chosen, toggle];
 }
 
-export function CheckboxGroup({ legend, options, chosen, onToggle }: { legend: string; options: { id: string; label: ReactNode }[]; chosen: Set<string>; onToggle(id: string): void }) {
+/** Checkboxes in a fieldset; an option that cannot be chosen is shown disabled (its label saying why). */
+export function CheckboxGroup({ legend, options, chosen, onToggle }: { legend: string; options: { id: string; label: ReactNode; disabled?: boolean }[]; chosen: Set<string>; onToggle(id: string): void }) {
   return (
     <fieldset>
       <legend>{legend}</legend>
       {options.map((o) => (
         <label key={o.id} className="check">
-          <input type="checkbox" checked={chosen.has(o.id)} onChange={() => onToggle(o.id)} /> {o.label}
+          <input type="checkbox" checked={chosen.has(o.id)} disabled={o.disabled} onChange={() => onToggle(o.id)} /> {o.label}
         </label>
       ))}
     </fieldset>

@@ -9,12 +9,10 @@ import { upload } from '../lib/api';
 import { asApiError, useAction } from '../lib/hooks';
 import { fileText, kindOf, sendsAsIs, toNdjson, type Converted } from '../lib/import-file';
 import { count } from '../lib/format';
+import { followJob } from '../lib/jobs';
 import type { Job } from '../lib/types';
 import { ErrorNote } from './ErrorNote';
 import { TextField } from './Fields';
-
-const POLL_MS = 500;
-const FINISHED = new Set(['done', 'failed', 'cancelled']);
 
 export function ImportFile({ collection, onImported }: { collection: string; onImported(): void }) {
   const api = useClient();
@@ -28,15 +26,6 @@ export function ImportFile({ collection, onImported }: { collection: string; onI
   const [job, setJob] = useState<Job | null>(null);
   const [skipped, setSkipped] = useState<Converted['skipped']>([]);
   const importing = useAction();
-
-  const follow = async (id: string): Promise<Job> => {
-    for (;;) {
-      const j = await api<Job>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
-      setJob(j);
-      if (FINISHED.has(j.status)) return j;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -59,7 +48,7 @@ export function ImportFile({ collection, onImported }: { collection: string; onI
       const started = await upload<Job>(api.key, `/v1/collections/${encodeURIComponent(collection)}/imports`, body, 'application/x-ndjson', (loaded, total) => setSent({ loaded, total }));
       setJob(started);
       setPhase('importing');
-      await follow(started.id);
+      await followJob(api, started.id, setJob);
       onImported();
     });
     setPhase('finished');

@@ -26,6 +26,11 @@ export function errorOf(status: number, body: unknown, statusText = ''): ApiErro
   return new ApiError(status, `HTTP_${status}`, `the server answered ${status} ${statusText}`.trim());
 }
 
+/** The error a stream's `error` event carries (its data the error envelope), or one saying `what` when it carries none. */
+export function eventError(data: string, what: string): ApiError {
+  return errorOf(0, parse(data), what);
+}
+
 function parse(text: string): unknown {
   try {
     return text ? JSON.parse(text) : null;
@@ -38,8 +43,11 @@ export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface Client {
   <T = unknown>(method: Method, path: string, body?: unknown): Promise<T>;
-  /** GET a streamed answer (Server-Sent Events): the open Response, or the ApiError of a refusal. */
-  stream(path: string, signal: AbortSignal, headers?: Record<string, string>): Promise<Response>;
+  /**
+   * A streamed answer (Server-Sent Events): the open Response, or the ApiError of a refusal.
+   * A GET, or with `body` a POST of it as JSON (chat streams its answer to a POST).
+   */
+  stream(path: string, signal: AbortSignal, headers?: Record<string, string>, body?: unknown): Promise<Response>;
   readonly key: string;
 }
 
@@ -62,10 +70,12 @@ export function clientFor(key: string, onUnauthorized: (e: ApiError) => void = (
     }
     return parsed as T;
   };
-  const stream = async (path: string, signal: AbortSignal, headers: Record<string, string> = {}): Promise<Response> => {
+  const stream = async (path: string, signal: AbortSignal, headers: Record<string, string> = {}, body?: unknown): Promise<Response> => {
     let res: Response;
+    const post = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) };
+    const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     try {
-      res = await fetch(path, { headers: { ...headers, accept: 'text/event-stream', authorization: `Bearer ${key}` }, signal, cache: 'no-store' });
+      res = await fetch(path, { ...post, headers: { ...headers, ...json, accept: 'text/event-stream', authorization: `Bearer ${key}` }, signal, cache: 'no-store' });
     } catch (e) {
       if (signal.aborted) throw e;
       throw new ApiError(0, 'NETWORK', 'the server could not be reached; is it running?');
@@ -93,14 +103,18 @@ export async function register(name: string): Promise<{ tenant: { id: string; na
   return body as { tenant: { id: string; name: string }; apiKey: string };
 }
 
-/** Upload a body with progress (fetch cannot report upload progress): resolves with the parsed answer. */
-export function upload<T>(key: string, path: string, body: Blob, contentType: string, onProgress: (sent: number, total: number) => void): Promise<T> {
+/**
+ * Upload a body with progress (fetch cannot report upload progress): resolves with the parsed
+ * answer. A FormData body goes as multipart/form-data (`contentType` null: the browser writes
+ * the header, with its boundary).
+ */
+export function upload<T>(key: string, path: string, body: Blob | FormData, contentType: string | null, onProgress: (sent: number, total: number) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path);
     xhr.setRequestHeader('authorization', `Bearer ${key}`);
-    xhr.setRequestHeader('content-type', contentType);
-    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body.size);
+    if (contentType !== null) xhr.setRequestHeader('content-type', contentType);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body instanceof Blob ? body.size : 0);
     xhr.onload = () => {
       const parsed = parse(xhr.responseText);
       if (xhr.status >= 200 && xhr.status < 300) resolve(parsed as T);

@@ -6,7 +6,7 @@
  * It ends only when aborted (resolves) or when the feed cannot go on (rejects with the ApiError:
  * the collection was deleted, the seq is older than the retention keeps, the key was refused).
  */
-import { ApiError, errorOf, type Client } from './api';
+import { ApiError, eventError, type Client } from './api';
 import { SseParser } from './sse';
 import type { Change, ChangePage } from './types';
 
@@ -120,14 +120,8 @@ export async function followFeed(o: FollowOptions): Promise<void> {
           const batch: Change[] = [];
           for (const ev of parser.push(value)) {
             if (ev.event === 'error') {
-              let body: unknown = null;
-              try {
-                body = JSON.parse(ev.data);
-              } catch {
-                // not the envelope: errorOf describes it
-              }
               if (batch.length > 0) o.onChanges(batch);
-              throw new Ended(errorOf(0, body, 'the feed ended with an error event'));
+              throw new Ended(eventError(ev.data, 'the feed ended with an error event'));
             }
             if (ev.event !== 'upsert' && ev.event !== 'delete') continue;
             const change = parseChange(ev.data);

@@ -194,3 +194,55 @@ export interface Delivery {
   createdAt: string;
   deliveredAt: string | null;
 }
+
+/** A source of a chat answer: `[n]` in the answer points at the citation with this `n`. */
+export interface Citation {
+  n: number;
+  /** The chunk record's id ("<document>#<i>" for a document's chunk). */
+  id: string;
+  collection: string;
+  document?: string;
+  title?: string;
+  section?: string;
+  /** The passage retrieved. */
+  text: string;
+  score: number;
+}
+
+/** POST /v1/chat, and a streamed answer's `done` event */
+export interface ChatAnswer {
+  answer: string;
+  citations: Citation[];
+  conversationId: string;
+  llm: string;
+  cached: boolean;
+  /** What was searched (a follow-up is searched with the question before it). */
+  query: string;
+  /** False: the sources found did not answer, and the answer says so. */
+  grounded: boolean;
+}
+
+/** GET /v1/llms */
+export interface Llm {
+  id: string;
+  provider: string;
+  default?: boolean;
+  available: boolean;
+}
+
+/** GET /v1/conversations */
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  messages: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /v1/conversations/{id} */
+export interface Conversation extends Omit<ConversationSummary, 'messages'> {
+  messages: { role: string; content: string; citations?: unknown[]; createdAt: string }[];
+}
+
+/** POST …/documents/upload: 201 (stored), or 202 with a background job for a large file. */
+export type DocumentUploaded = { id: string; chunks: number; format: string; pages?: number } | { job: Pick<Job, 'id' | 'status'> & Partial<Job> };

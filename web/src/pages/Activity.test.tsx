@@ -1,8 +1,7 @@
 /** The Activity page against a stand-in API whose change stream the test writes to. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { MemoryRouter, Route, Routes } from 'react-router';
-import { SessionProvider } from '../session';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { renderSignedIn } from '../test-render';
 import { Activity } from './Activity';
 
 const enc = new TextEncoder();
@@ -40,18 +39,7 @@ function fakeApi(latest = 3, refuse?: (url: URL) => [number, unknown] | undefine
 
 const change = (seq: number, op: 'upsert' | 'delete', id: string) => `id: ${seq}\nevent: ${op}\ndata: ${JSON.stringify({ seq, op, id, at: '2026-12-01T10:00:00.250Z' })}\n\n`;
 
-function page(path = '/activity') {
-  sessionStorage.setItem('vectra.apiKey', 'vk_test');
-  return render(
-    <MemoryRouter initialEntries={[path]}>
-      <SessionProvider>
-        <Routes>
-          <Route path="/activity" element={<Activity />} />
-        </Routes>
-      </SessionProvider>
-    </MemoryRouter>,
-  );
-}
+const page = (path = '/activity') => renderSignedIn(path, '/activity', <Activity />);
 
 const rows = () => screen.queryAllByRole('row').slice(1).map((r) => [r.getAttribute('data-seq'), r.getAttribute('data-op'), r.getAttribute('data-id')]);
 

@@ -1,8 +1,7 @@
 /** The Webhooks page against a stand-in API that keeps its webhooks and deliveries in memory. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { MemoryRouter, Route, Routes } from 'react-router';
-import { SessionProvider } from '../session';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { renderSignedIn } from '../test-render';
 import { REFRESH_MS, Webhooks, eventsOf, formProblem } from './Webhooks';
 import type { Delivery, Webhook } from '../lib/types';
 
@@ -65,18 +64,7 @@ function fakeApi(opts: { hooks?: Webhook[]; deliveries?: Record<string, Delivery
   return { calls, hooks, deliveries };
 }
 
-function page(path = '/webhooks') {
-  sessionStorage.setItem('vectra.apiKey', 'vk_test');
-  return render(
-    <MemoryRouter initialEntries={[path]}>
-      <SessionProvider>
-        <Routes>
-          <Route path="/webhooks" element={<Webhooks />} />
-        </Routes>
-      </SessionProvider>
-    </MemoryRouter>,
-  );
-}
+const page = (path = '/webhooks') => renderSignedIn(path, '/webhooks', <Webhooks />);
 
 function card(id: string): HTMLElement {
   const el = document.querySelector<HTMLElement>(`[data-webhook="${id}"]`);

@@ -12,6 +12,7 @@ import type { Collection, Delivery, Webhook } from '../lib/types';
 import { useClient } from '../session';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorNote } from '../components/ErrorNote';
+import { Facts } from '../components/Facts';
 import { TextField } from '../components/Fields';
 import { CheckboxGroup, FormEnd } from '../components/Form';
 import { SecretOnce, type SecretKind } from '../components/SecretOnce';
@@ -143,26 +144,14 @@ function WebhookCard({ hook, names, shown, onShow, onChanged }: { hook: Webhook;
       </div>
       {hook.description && <p className="hook-desc">{hook.description}</p>}
       {hook.status === 'disabled' && hook.disabledReason && <p className="muted">Disabled: {hook.disabledReason}</p>}
-      <dl className="hook-facts">
-        <div>
-          <dt>Events</dt>
-          <dd>{hook.events.map((e) => <code key={e} className="chip">{e}</code>)}</dd>
-        </div>
-        <div>
-          <dt>Collections</dt>
-          <dd>{hook.collections ? hook.collections.join(', ') : 'all'}</dd>
-        </div>
-        <div>
-          <dt>Created</dt>
-          <dd>{when(hook.createdAt)}</dd>
-        </div>
-        <div>
-          <dt>Id</dt>
-          <dd>
-            <code>{hook.id}</code>
-          </dd>
-        </div>
-      </dl>
+      <Facts
+        items={[
+          ['Events', hook.events.map((e) => <code key={e} className="chip">{e}</code>)],
+          ['Collections', hook.collections ? hook.collections.join(', ') : 'all'],
+          ['Created', when(hook.createdAt)],
+          ['Id', <code>{hook.id}</code>],
+        ]}
+      />
       {s && (
         <Stats
           label={`Deliveries of ${hook.url}`}

@@ -1,9 +1,7 @@
 /** Pages against a stand-in API (fetch answered by route): what they send and what they show. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { MemoryRouter, Route, Routes } from 'react-router';
-import type { ReactNode } from 'react';
-import { SessionProvider } from '../session';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { renderSignedIn } from '../test-render';
 import { Records } from './Records';
 import { Search } from './Search';
 import { Models } from './Models';
@@ -24,18 +22,6 @@ function fakeApi(route: Route_) {
   return calls;
 }
 
-function signedIn(path: string, pattern: string, page: ReactNode) {
-  sessionStorage.setItem('vectra.apiKey', 'vk_test');
-  return render(
-    <MemoryRouter initialEntries={[path]}>
-      <SessionProvider>
-        <Routes>
-          <Route path={pattern} element={page} />
-        </Routes>
-      </SessionProvider>
-    </MemoryRouter>,
-  );
-}
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -51,7 +37,7 @@ describe('Records', () => {
       if (filter) return [200, { records: [], nextCursor: null }];
       return [200, { records: [{ id: 'r1', text: 'barista', metadata: {}, createdAt: JOBS.createdAt, updatedAt: JOBS.createdAt }], nextCursor: null }];
     });
-    signedIn('/collections/jobs', '/collections/:name', <Records />);
+    renderSignedIn('/collections/jobs', '/collections/:name', <Records />);
     await screen.findByRole('button', { name: 'r1' });
     const box = screen.getByLabelText('Metadata filter (JSON)');
     const apply = screen.getByRole('button', { name: 'Apply filter' });
@@ -86,7 +72,7 @@ describe('Search', () => {
       if (url.pathname === '/v1/collections/jobs/search') return answer(body as Record<string, unknown>);
       return undefined;
     });
-    signedIn('/search?collection=jobs', '/search', <Search />);
+    renderSignedIn('/search?collection=jobs', '/search', <Search />);
     return () => calls.filter((c) => c.url.pathname.endsWith('/search')).map((c) => c.body as Record<string, unknown>);
   }
   const ok = (a: Partial<SearchAnswer>): [number, SearchAnswer] => [200, { results: [], took_ms: 1, plan: 'hnsw', ...a }];
@@ -218,7 +204,7 @@ describe('Models', () => {
         rerankers: [{ id: 'ms-marco', provider: 'onnx', description: 'cross-encoder', available: false, reason: 'no files' }],
       }];
     });
-    signedIn('/models', '/models', <Models />);
+    renderSignedIn('/models', '/models', <Models />);
     const row = (await screen.findByText('all-MiniLM-L6-v2')).closest('tr')!;
     expect(row.textContent).toContain(`no${reason}`);
     expect(screen.getByText(/ms-marco \(unavailable: no files\)/)).toBeTruthy();
