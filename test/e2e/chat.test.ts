@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { call, register, testServer } from '../support/server.js';
+import { docxFile, pdfFile } from '../support/document-files.js';
 
 const DOCS = [
   { id: 'espresso', title: 'Espresso machine manual', text: '# Espresso machine\n## Cleaning\nDescale the espresso machine every month with citric acid. Rinse the water tank afterwards.\n## Warranty\nThe warranty covers the pump for two years. Damage from limescale is not covered.' },
@@ -59,6 +60,56 @@ describe('chat (extractive, no LLM)', () => {
     assert.equal(r.body.citations[0].id, 'espresso#1');
     const bad = await ask({ rerank: { type: 'cross-encoder', model: 'no-such-reranker' }, messages: [{ role: 'user', content: 'Is limescale damage covered?' }] });
     assert.deepEqual([bad.status, bad.body.error.code], [400, 'MODEL_NOT_FOUND']);
+  });
+
+  it('answers from uploaded PDF and DOCX files: the citation points at the page or section holding the answer', async () => {
+    const { s, key } = await setup('chat-files');
+    const upload = async (bytes: Buffer, filename: string, id: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([bytes]), filename);
+      form.append('id', id);
+      const res = await fetch(`${s.url}/v1/collections/kb/documents/upload`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+      assert.equal(res.status, 201, await res.clone().text());
+      return res.json();
+    };
+    await upload(
+      pdfFile([
+        'Ferry timetable\nThe morning ferry leaves the harbour at seven fifteen.\nTickets are sold on board.',
+        'Luggage rules\nEach passenger may bring two suitcases and one bicycle.\nDogs travel free on a leash.',
+        'Winter service\nFrom December to March the evening ferry does not run.',
+      ]),
+      'ferry.pdf',
+      'ferry',
+    );
+    await upload(
+      docxFile([
+        ['Heading1', 'Greenhouse guide'],
+        ['Heading2', 'Watering'],
+        [null, 'Water the tomato seedlings every second morning with rainwater.'],
+        ['Heading2', 'Heating'],
+        [null, 'Keep the greenhouse above eight degrees at night with a paraffin heater.'],
+      ]),
+      'greenhouse.docx',
+      'greenhouse',
+    );
+    const cases: [string, string, (c: any) => boolean, string][] = [
+      ['How many suitcases may each passenger bring on the ferry?', 'two suitcases', (c) => c.document === 'ferry' && c.text.includes('suitcases'), 'page 2'],
+      ['Does the evening ferry run in winter?', 'does not run', (c) => c.document === 'ferry' && c.text.includes('December'), 'page 3'],
+      ['How often should I water the tomato seedlings?', 'every second morning', (c) => c.document === 'greenhouse' && c.section === 'Greenhouse guide › Watering', 'Watering'],
+      ['How warm must the greenhouse stay at night?', 'eight degrees', (c) => c.document === 'greenhouse' && c.section === 'Greenhouse guide › Heating', 'Heating'],
+    ];
+    for (const [question, words, holds, where] of cases) {
+      const r = await call(s.url, 'POST', '/v1/chat', { key, body: { collection: 'kb', messages: [{ role: 'user', content: question }] } });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.ok(r.body.answer.includes(words), `${question} → ${r.body.answer}`);
+      const n = Number(new RegExp(`${words}[^\\[]*\\[(\\d+)\\]`).exec(r.body.answer)?.[1]);
+      const cited = r.body.citations.find((c: any) => c.n === n);
+      assert.ok(cited && holds(cited), `${question}: the marker after "${words}" cites ${where} (got ${JSON.stringify(cited)})`);
+    }
+    // The PDF's chunks carry their page: the one cited for the luggage rules is page 2.
+    const page = await call(s.url, 'GET', `/v1/collections/kb/documents/ferry`, { key });
+    const luggage = page.body.chunks.find((c: any) => c.text.includes('suitcases'));
+    assert.equal(luggage.page, 2);
   });
 
   it('streams citations first, then the answer in deltas, then done with the whole answer', async () => {
