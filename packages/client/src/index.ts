@@ -1,0 +1,2 @@
+/** @vectra/client — being built (issue 22). */
+export {};
