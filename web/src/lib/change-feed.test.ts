@@ -1,6 +1,6 @@
 /** The change feed's reading: SSE frames however they are cut, and a follow loop that reconnects without a gap or a duplicate. */
 import { describe, expect, it } from 'vitest';
-import { SseParser, type SseEvent } from './sse';
+import { SseParser, type SseEvent } from '@vectra/client';
 import { backoffMs, followFeed, keepNewest, type Change, type FeedStatus } from './change-feed';
 import { ApiError } from './api';
 

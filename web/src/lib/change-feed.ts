@@ -7,7 +7,7 @@
  * the collection was deleted, the seq is older than the retention keeps, the key was refused).
  */
 import { ApiError, eventError, type Client } from './api';
-import { SseParser } from './sse';
+import { SseParser } from '@vectra/client';
 import type { Change, ChangePage } from './types';
 
 export type { Change } from './types';

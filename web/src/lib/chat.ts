@@ -5,7 +5,7 @@
  * stored conversation's messages back into turns.
  */
 import { ApiError, eventError, type Client } from './api';
-import { SseParser, type SseEvent } from './sse';
+import { SseParser, type SseEvent } from '@vectra/client';
 import type { ChatAnswer, Citation, Collection, Conversation } from './types';
 
 /** Collections created with model "none" hold raw vectors: chat searches by the question's text. */

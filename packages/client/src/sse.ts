@@ -1,4 +1,6 @@
 /**
+ * Reading streamed answers: Server-Sent Events (chat, the change feed) and NDJSON (ingest).
+ *
  * A Server-Sent Events reader for streams fetched with fetch() (EventSource cannot send the
  * Authorization header). Follows the HTML spec's parsing: lines end with CRLF, LF or CR (a CR
  * at a chunk's end may be half of a CRLF), `field: value` with one optional space after the
@@ -87,4 +89,52 @@ export class SseParser {
     this.hasData = false;
     return event;
   }
+}
+
+/**
+ * The chunks of a body, read with a reader (Safari's streams are not async-iterable); cancelled
+ * when the loop is left early. With `idleMs`, a read that waits longer than that throws
+ * `onIdle()` (the time the loop spends between reads does not count).
+ */
+export async function* chunksOf(body: ReadableStream<Uint8Array>, idleMs = 0, onIdle: () => Error = () => new Error(`no data for ${idleMs} ms`)): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const idle = idleMs > 0 ? new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onIdle()), idleMs))) : null;
+      try {
+        const { done, value } = await (idle ? Promise.race([reader.read(), idle]) : reader.read());
+        if (done) {
+          finished = true;
+          return;
+        }
+        yield value;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** The events of a Server-Sent Events body, as they complete. */
+export async function* sseEvents(body: ReadableStream<Uint8Array>, parser = new SseParser(), idleMs = 0, onIdle?: () => Error): AsyncGenerator<SseEvent> {
+  for await (const chunk of chunksOf(body, idleMs, onIdle)) yield* parser.push(chunk);
+}
+
+/** The JSON values of an NDJSON body, a batch per chunk read (blank lines skipped). */
+export async function* ndjsonBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown[]> {
+  const decoder = new TextDecoder();
+  let rest = '';
+  const parsed = (lines: string[]) => lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+  for await (const chunk of chunksOf(body)) {
+    const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+    rest = lines.pop()!;
+    const batch = parsed(lines);
+    if (batch.length > 0) yield batch;
+  }
+  const last = parsed([rest + decoder.decode()]);
+  if (last.length > 0) yield last;
 }
