@@ -1,17 +1,14 @@
 /**
- * The API client: JSON in and out, the key in the Authorization header (never in a URL),
- * and every non-2xx answer turned into an ApiError carrying the envelope's code and message.
+ * The dashboard's own fetch wrapper, for the pages not yet on @vectra/client (the session's
+ * `vectra`): JSON in and out, the key in the Authorization header (never in a URL), and every
+ * non-2xx answer turned into an ApiError carrying the envelope's code and message. An ApiError
+ * is a VectraError, the client's error type, so pages handle both alike.
  */
+import { VectraError } from '@vectra/client';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** The envelope's other fields (e.g. CHANGES_EXPIRED's oldestSeq). */
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
+export class ApiError extends VectraError {
+  constructor(status: number, code: string, message: string, /** The envelope's other fields (e.g. CHANGES_EXPIRED's oldestSeq). */ details: Record<string, unknown> = {}) {
+    super(code, message, status, details);
     this.name = 'ApiError';
   }
 }
@@ -88,19 +85,6 @@ export function clientFor(key: string, onUnauthorized: (e: ApiError) => void = (
     return res;
   };
   return Object.assign(call, { key, stream }) as Client;
-}
-
-/** POST /v1/auth/register: the one call that needs no key. */
-export async function register(name: string): Promise<{ tenant: { id: string; name: string }; apiKey: string }> {
-  let res: Response;
-  try {
-    res = await fetch('/v1/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'the server could not be reached; is it running?');
-  }
-  const body = parse(await res.text());
-  if (!res.ok) throw errorOf(res.status, body, res.statusText);
-  return body as { tenant: { id: string; name: string }; apiKey: string };
 }
 
 /**

@@ -1,14 +1,16 @@
 /** Loading and acting on the API with the error kept for showing in place. */
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
+import { VectraError } from '@vectra/client';
 import { ApiError } from './api';
 
-export function asApiError(e: unknown): ApiError {
-  return e instanceof ApiError ? e : new ApiError(0, 'CLIENT_ERROR', e instanceof Error ? e.message : String(e));
+/** The error to show: the client's (or the fetch wrapper's) as it is, anything else as CLIENT_ERROR. */
+export function asApiError(e: unknown): VectraError {
+  return e instanceof VectraError ? e : new ApiError(0, 'CLIENT_ERROR', e instanceof Error ? e.message : String(e));
 }
 
 export interface Loaded<T> {
   data: T | undefined;
-  error: ApiError | null;
+  error: VectraError | null;
   loading: boolean;
   reload(): void;
 }
@@ -16,7 +18,7 @@ export interface Loaded<T> {
 /** Run `load` now and whenever `deps` change (or on reload); a stale answer never overwrites a newer one. */
 export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded<T> {
   const [data, setData] = useState<T>();
-  const [error, setError] = useState<ApiError | null>(null);
+  const [error, setError] = useState<VectraError | null>(null);
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
   const latest = useRef(0);
@@ -44,7 +46,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded
 
 export interface Action {
   busy: boolean;
-  error: ApiError | null;
+  error: VectraError | null;
   /** Run `fn`, keeping its error for display; resolves to its result, or undefined when it failed. */
   run<T>(fn: () => Promise<T>): Promise<T | undefined>;
   clear(): void;
@@ -52,7 +54,7 @@ export interface Action {
 
 export function useAction(): Action {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const [error, setError] = useState<VectraError | null>(null);
   const run = useCallback(async <T,>(fn: () => Promise<T>) => {
     setBusy(true);
     setError(null);

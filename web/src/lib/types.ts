@@ -1,17 +1,12 @@
-/** Shapes of the API's answers (docs/api.md), as the dashboard reads them. */
+/**
+ * Shapes of the API's answers (docs/api.md), as the dashboard reads them: the client's types
+ * (generated from the server's OpenAPI document) where the dashboard uses the client, written
+ * out here for the rest.
+ */
+import type { CollectionInfo, ModelCatalogue, ModelInfo, RerankerInfo } from '@vectra/client';
 
-export interface Collection {
-  name: string;
-  model: string;
-  dimension: number;
-  metric: string;
-  index: { type: 'hnsw'; m: number; efConstruction: number; efSearch: number } | { type: 'flat' };
-  storage: string;
-  createdAt: string;
-  count?: number;
-  diskBytes?: number;
-  unindexed?: number;
-}
+/** A collection as GET /v1/collections/{name} answers it (the client's type, from the server's schema). */
+export type Collection = CollectionInfo;
 
 export interface StoredRecord {
   id: string;
@@ -33,30 +28,10 @@ export interface ApiKey {
   revokedAt: string | null;
 }
 
-export interface Model {
-  id: string;
-  dimension: number;
-  provider: string;
-  description: string;
-  default?: boolean;
-  available: boolean;
-  /** When not available: what stops it and what to do. */
-  reason?: string;
-}
-
-export interface Reranker {
-  id: string;
-  provider: string;
-  description: string;
-  available: boolean;
-  reason?: string;
-}
-
+export type Model = ModelInfo;
+export type Reranker = RerankerInfo;
 /** GET /v1/models */
-export interface ModelList {
-  models: Model[];
-  rerankers: Reranker[];
-}
+export type ModelList = ModelCatalogue;
 
 /** Per side of a hybrid search (`dense`, `keyword`) and the cross-encoder's `rerank`; open to sides the API adds. */
 export type BySide = { dense?: number; keyword?: number; rerank?: number } & Record<string, number | undefined>;

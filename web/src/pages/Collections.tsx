@@ -1,10 +1,11 @@
 /** Collections: the list with counts and sizes, a create form fed by /v1/models, delete with confirmation. */
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { useClient } from '../session';
+import { useVectra } from '../session';
 import { useAction, useLoad } from '../lib/hooks';
 import { bytes, count, when } from '../lib/format';
-import type { Collection, ModelList } from '../lib/types';
+import type { CreateCollection } from '@vectra/client';
+import type { Collection } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { ItemTable, type Column } from '../components/ItemTable';
 import { NumberField, SelectField, type Choice } from '../components/Fields';
@@ -45,13 +46,13 @@ const STORAGES: Choice[] = [
 ];
 
 export function Collections() {
-  const api = useClient();
-  const list = useLoad(() => api<{ collections: Collection[] }>('GET', '/v1/collections'), [api]);
+  const vectra = useVectra();
+  const list = useLoad(() => vectra.collections.list(), [vectra]);
   const removing = useAction();
   const drop = async (name: string) => {
-    if ((await removing.run(() => api('DELETE', `/v1/collections/${encodeURIComponent(name)}`))) !== undefined) list.reload();
+    if ((await removing.run(() => vectra.collections.delete(name).then(() => true))) !== undefined) list.reload();
   };
-  const collections = list.data?.collections ?? [];
+  const collections = list.data ?? [];
   return (
     <>
       <h1 tabIndex={-1}>Collections</h1>
@@ -83,8 +84,8 @@ export function Collections() {
 }
 
 function CreateCollection({ onCreated }: { onCreated(): void }) {
-  const api = useClient();
-  const models = useLoad(() => api<ModelList>('GET', '/v1/models'), [api]);
+  const vectra = useVectra();
+  const models = useLoad(() => vectra.models(), [vectra]);
   const creating = useAction();
   const [name, setName] = useState('');
   const [model, setModel] = useState('');
@@ -107,15 +108,16 @@ function CreateCollection({ onCreated }: { onCreated(): void }) {
     e.preventDefault();
     setDone(null);
     const int = (s: string) => (s.trim() === '' ? undefined : Number(s));
-    const body = {
+    // The select fields hold only the values they offer: the API's own names.
+    const body: CreateCollection = {
       name: name.trim(),
       model: chosen || undefined,
       dimension: raw ? int(dimension) : undefined,
-      metric,
+      metric: metric as CreateCollection['metric'],
       index: scanned ? undefined : indexType === 'flat' ? { type: 'flat' } : { type: 'hnsw', m: int(m), efConstruction: int(efConstruction), efSearch: int(efSearch) },
-      storage: storage || undefined,
+      storage: (storage || undefined) as CreateCollection['storage'],
     };
-    const c = await creating.run(() => api<Collection>('POST', '/v1/collections', body));
+    const c = await creating.run(() => vectra.collections.create(body));
     if (c) {
       setDone(`Created “${c.name}” (${c.model}, ${c.dimension} dimensions).`);
       setName('');

@@ -1,11 +1,12 @@
 /** Search playground: text or vector, dense / keyword / hybrid, filter, k, return, the API's options; scores, latency, copy as curl. */
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { useClient } from '../session';
+import type { SearchQuery } from '@vectra/client';
+import { useVectra } from '../session';
 import { useAction, useLoad } from '../lib/hooks';
 import { SEARCH_FORM, searchBody, type SearchForm } from '../lib/search-body';
 import { curlCommand } from '../lib/curl';
-import type { Collection, ModelList, SearchAnswer } from '../lib/types';
+import type { SearchAnswer } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { JsonEditor } from '../components/JsonEditor';
 import { CopyButton } from '../components/CopyButton';
@@ -29,13 +30,13 @@ const RETURNS: Choice[] = [
 ];
 
 export function Search() {
-  const api = useClient();
+  const vectra = useVectra();
   const [params, setParams] = useSearchParams();
-  const collections = useLoad(() => api<{ collections: Collection[] }>('GET', '/v1/collections'), [api]);
+  const collections = useLoad(() => vectra.collections.list(), [vectra]);
   // Rerankers for the cross-encoder option; without the list the option is simply not offered.
-  const models = useLoad(() => api<ModelList>('GET', '/v1/models'), [api]);
+  const models = useLoad(() => vectra.models(), [vectra]);
   const rerankers = models.data?.rerankers ?? [];
-  const names = collections.data?.collections.map((c) => c.name) ?? [];
+  const names = collections.data?.map((c) => c.name) ?? [];
   const collection = params.get('collection') ?? names[0] ?? '';
   const [typed, setForm] = useState<SearchForm>(SEARCH_FORM);
   // The reranker defaults to the first one that can run.
@@ -54,7 +55,8 @@ export function Search() {
     setProblem(built.error);
     if (built.error !== null) return;
     const t0 = performance.now();
-    const result = await searching.run(() => api<SearchAnswer>('POST', path, built.body));
+    // searchBody checked the form; the server checks the rest (a refusal shows as its error).
+    const result: SearchAnswer | undefined = await searching.run(() => vectra.collection(collection).search(built.body as SearchQuery));
     // A failed search leaves its error alone, not the previous answer under it.
     setAnswer(result ? { result, roundTripMs: performance.now() - t0, mmr: form.rerank === 'mmr' } : null);
   };

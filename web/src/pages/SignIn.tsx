@@ -1,8 +1,8 @@
 /** Sign in with an API key, or register a tenant and get its first key (shown once). */
 import { useState, type FormEvent } from 'react';
-import { clientFor, register } from '../lib/api';
+import { Vectra } from '@vectra/client';
 import { useAction } from '../lib/hooks';
-import { useSession } from '../session';
+import { useSession, vectraFor } from '../session';
 import { FormEnd } from '../components/Form';
 import { SecretOnce } from '../components/SecretOnce';
 
@@ -18,12 +18,12 @@ export function SignIn() {
     e.preventDefault();
     const k = key.trim();
     // The key is checked with a harmless read; it goes in a header, never in the URL.
-    const ok = await checking.run(() => clientFor(k)('GET', '/v1/collections'));
+    const ok = await checking.run(() => vectraFor(k).collections.list());
     if (ok) signIn(k);
   };
   const submitRegister = async (e: FormEvent) => {
     e.preventDefault();
-    const r = await registering.run(() => register(name.trim()));
+    const r = await registering.run(() => Vectra.register({ url: '', name: name.trim() }));
     if (r) setCreated({ apiKey: r.apiKey, tenant: r.tenant.name });
   };
 
