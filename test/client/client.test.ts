@@ -261,18 +261,28 @@ describe('keys and webhooks', () => {
       const updated = await vectra.webhooks.update(hook.id, { status: 'disabled' });
       assert.equal(updated.status, 'disabled');
       await vectra.webhooks.update(hook.id, { status: 'active' });
-      await vectra.webhooks.test(hook.id);
+      const queued = await vectra.webhooks.test(hook.id);
+      assert.equal(queued.event, 'webhook.test');
       let deliveries: Awaited<ReturnType<typeof vectra.webhooks.deliveries>> = [];
       for (let i = 0; i < 100 && !deliveries.some((d) => d.event === 'webhook.test'); i++) {
         await new Promise((r) => setTimeout(r, 30));
-        deliveries = await vectra.webhooks.deliveries(hook.id);
+        deliveries = await vectra.webhooks.deliveries(hook.id, { status: 'delivered', limit: 10 });
       }
-      assert.ok(deliveries.some((d) => d.event === 'webhook.test'));
+      assert.deepEqual(deliveries.map((d) => [d.id, d.event, d.status]), [[queued.id, 'webhook.test', 'delivered']]);
+      assert.equal(receiver.received.length, 1);
       await vectra.webhooks.delete(hook.id);
       assert.equal((await refusal(vectra.webhooks.get(hook.id))).code, 'WEBHOOK_NOT_FOUND');
     } finally {
       await receiver.close();
     }
+  });
+
+  it("answers this tenant's figures and event counts", async () => {
+    const stats = await vectra.stats();
+    assert.ok(stats.collections >= 1 && stats.records >= 1);
+    assert.ok(stats.requests.total > 0);
+    const events = await vectra.eventStats();
+    assert.ok((events.published['record.upserted'] ?? 0) > 0, JSON.stringify(events.published));
   });
 
   it('reaches every other route typed through vectra.api', async () => {

@@ -22,11 +22,13 @@ import type {
   CreateKey,
   CreateWebhook,
   Embedded,
+  EventStats,
   Job,
   LlmInfo,
   Metadata,
   ModelCatalogue,
   Registered,
+  TenantStats,
   UpdateWebhook,
   Webhook,
   WebhookDelivery,
@@ -113,6 +115,16 @@ export class Vectra {
   /** The generators chat can answer with: `extractive` (always there) and the configured LLMs. */
   async llms(options?: RequestOptions): Promise<LlmInfo[]> {
     return (await dataOf(this.api.GET('/v1/llms', via(this.transport, options)))).llms;
+  }
+
+  /** This tenant's own figures: collections, records, disk and index bytes, its requests and their latency. */
+  stats(options?: RequestOptions): Promise<TenantStats> {
+    return dataOf(this.api.GET('/v1/stats', via(this.transport, options)));
+  }
+
+  /** Events published for this tenant since the server started, by type, and its subscribers' deliveries. */
+  eventStats(options?: RequestOptions): Promise<EventStats> {
+    return dataOf(this.api.GET('/v1/events/stats', via(this.transport, options)));
   }
 
   /** An answer grounded on collections, with `[n]` markers mapping to `citations`. */
@@ -227,13 +239,15 @@ export class Webhooks {
     await this.api.DELETE('/v1/webhooks/{id}', { params: { path: { id } }, ...via(this.transport, options) });
   }
 
-  async deliveries(id: string, options?: RequestOptions): Promise<WebhookDelivery[]> {
-    return (await dataOf(this.api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id } }, ...via(this.transport, options) }))).deliveries;
+  /** Its deliveries, newest first (at most `limit`, 1–500, default 50; or only those with `status`). */
+  async deliveries(id: string, options: RequestOptions & { limit?: number; status?: WebhookDelivery['status'] } = {}): Promise<WebhookDelivery[]> {
+    const query = { ...(options.limit === undefined ? {} : { limit: String(options.limit) }), ...(options.status === undefined ? {} : { status: options.status }) };
+    return (await dataOf(this.api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id }, query }, ...via(this.transport, options) }))).deliveries;
   }
 
-  /** Send it a `webhook.test` event. */
-  async test(id: string, options?: RequestOptions): Promise<void> {
-    await this.api.POST('/v1/webhooks/{id}/test', { params: { path: { id } }, ...via(this.transport, options) });
+  /** Send it a `webhook.test` event: answers the delivery, queued. */
+  test(id: string, options?: RequestOptions): Promise<WebhookDelivery> {
+    return dataOf(this.api.POST('/v1/webhooks/{id}/test', { params: { path: { id } }, ...via(this.transport, options) }));
   }
 }
 

@@ -104,5 +104,9 @@ export type Webhook = AnswerOf<'/v1/webhooks/{id}', 'get'>;
 export type UpdateWebhook = BodyOf<'/v1/webhooks/{id}', 'patch'>;
 export type WebhookDelivery = AnswerOf<'/v1/webhooks/{id}/deliveries', 'get'>['deliveries'][number];
 
+// Figures
+export type TenantStats = AnswerOf<'/v1/stats', 'get'>;
+export type EventStats = AnswerOf<'/v1/events/stats', 'get'>;
+
 // Jobs (background imports)
 export type Job = AnswerOf<'/v1/jobs/{id}', 'get'>;
