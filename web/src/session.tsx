@@ -16,6 +16,8 @@ export function vectraFor(apiKey: string, onUnauthorized?: (message: string) => 
 const STORAGE_KEY = 'vectra.apiKey';
 
 interface Session {
+  /** The signed-in key (the Keys page marks it as this session's). */
+  key: string | null;
   client: Client | null;
   vectra: Vectra | null;
   /** Why the last session ended, shown on the sign-in page. */
@@ -41,7 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
   const client = useMemo(() => (key ? clientFor(key, (e) => signOut(`Signed out: ${e.message}`)) : null), [key, signOut]);
   const vectra = useMemo(() => (key ? vectraFor(key, (message) => signOut(`Signed out: ${message}`)) : null), [key, signOut]);
-  const value = useMemo(() => ({ client, vectra, notice, signIn, signOut }), [client, vectra, notice, signIn, signOut]);
+  const value = useMemo(() => ({ key, client, vectra, notice, signIn, signOut }), [key, client, vectra, notice, signIn, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

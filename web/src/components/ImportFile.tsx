@@ -4,7 +4,7 @@
  * GET /v1/jobs/{id} with a progress bar until it ends.
  */
 import { useId, useRef, useState, type FormEvent } from 'react';
-import { useClient } from '../session';
+import { useSession, useVectra } from '../session';
 import { upload } from '../lib/api';
 import { asApiError, useAction } from '../lib/hooks';
 import { fileText, kindOf, sendsAsIs, toNdjson, type Converted } from '../lib/import-file';
@@ -15,7 +15,8 @@ import { ErrorNote } from './ErrorNote';
 import { TextField } from './Fields';
 
 export function ImportFile({ collection, onImported }: { collection: string; onImported(): void }) {
-  const api = useClient();
+  const vectra = useVectra();
+  const key = useSession().key!;
   const fileId = useId();
   const input = useRef<HTMLInputElement>(null);
   const [textField, setTextField] = useState('text');
@@ -45,15 +46,16 @@ export function ImportFile({ collection, onImported }: { collection: string; onI
         body = new Blob([converted.ndjson], { type: 'application/x-ndjson' });
       }
       setPhase('uploading');
-      const started = await upload<Job>(api.key, `/v1/collections/${encodeURIComponent(collection)}/imports`, body, 'application/x-ndjson', (loaded, total) => setSent({ loaded, total }));
+      // Uploaded with XMLHttpRequest, for its progress (fetch reports none); followed with the client.
+      const started = await upload<Job>(key, `/v1/collections/${encodeURIComponent(collection)}/imports`, body, 'application/x-ndjson', (loaded, total) => setSent({ loaded, total }));
       setJob(started);
       setPhase('importing');
-      await followJob(api, started.id, setJob);
+      await followJob(vectra, started.id, setJob);
       onImported();
     });
     setPhase('finished');
   };
-  const cancel = () => void importing.run(async () => job && setJob(await api<Job>('POST', `/v1/jobs/${encodeURIComponent(job.id)}/cancel`)));
+  const cancel = () => void importing.run(async () => job && setJob(await vectra.jobs.cancel(job.id)));
 
   const busy = phase === 'reading' || phase === 'uploading' || phase === 'importing';
   return (

@@ -1,28 +1,28 @@
 /** View and edit one record as JSON (validated as you type), save it by upsert, or delete it. */
 import { useState } from 'react';
-import { useClient } from '../session';
+import { useVectra } from '../session';
 import { useAction, useLoad } from '../lib/hooks';
 import { checkJson } from '../lib/json';
 import { when } from '../lib/format';
-import type { Collection, StoredRecord } from '../lib/types';
+import type { RecordInput } from '@vectra/client';
+import type { Collection } from '../lib/types';
 import { ErrorNote } from './ErrorNote';
 import { JsonEditor } from './JsonEditor';
 import { ConfirmButton } from './ConfirmButton';
 
 export function RecordEditor({ collection, id, onChanged, onDeleted }: { collection: Collection; id: string; onChanged(): void; onDeleted(): void }) {
-  const api = useClient();
-  const path = `/v1/collections/${encodeURIComponent(collection.name)}/records/${encodeURIComponent(id)}`;
+  const records = useVectra().collection(collection.name);
   // Raw-vector collections cannot re-embed text: their vector must come back with the edit.
   const [withVector, setWithVector] = useState(collection.model === 'none');
   const [text, setText] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const rec = useLoad(async () => {
-    const r = await api<StoredRecord>('GET', `${path}${withVector ? '?includeVector=true' : ''}`);
+    const r = await records.get(id, { includeVector: withVector });
     const editable: Record<string, unknown> = { text: r.text, metadata: r.metadata };
     if (r.vector) editable.vector = r.vector;
     setText(JSON.stringify(editable, null, 2));
     return r;
-  }, [api, path, withVector]);
+  }, [records.name, id, withVector]);
   const saving = useAction();
   const deleting = useAction();
   const checked = text === null ? null : checkJson(text, 'record');
@@ -32,15 +32,16 @@ export function RecordEditor({ collection, id, onChanged, onDeleted }: { collect
     setSaved(null);
     // A record without text is sent without the field (the API takes a string or nothing).
     const { text: t, ...rest } = checked.value as { text?: string | null };
-    const record = t == null ? { id, ...rest } : { id, text: t, ...rest };
-    const done = await saving.run(() => api('POST', `/v1/collections/${encodeURIComponent(collection.name)}/records`, { records: [record] }));
+    // Checked as a record by checkJson; the server checks the rest (a refusal shows as its error).
+    const record = (t == null ? { id, ...rest } : { id, text: t, ...rest }) as RecordInput;
+    const done = await saving.run(() => records.upsert([record]));
     if (done) {
       setSaved('Saved.');
       onChanged();
     }
   };
   const remove = async () => {
-    if ((await deleting.run(() => api('DELETE', path))) !== undefined) onDeleted();
+    if ((await deleting.run(() => records.delete(id))) !== undefined) onDeleted();
   };
 
   return (

@@ -5,7 +5,7 @@
  * refusal. A large file may be answered 202 with a background job: followed at /v1/jobs/{id}.
  */
 import { useId, useRef, useState, type FormEvent } from 'react';
-import { useClient } from '../session';
+import { useSession, useVectra } from '../session';
 import { upload } from '../lib/api';
 import { useAction } from '../lib/hooks';
 import { followJob } from '../lib/jobs';
@@ -19,7 +19,8 @@ const ACCEPT = '.pdf,.docx,.html,.htm,.md,.markdown,.txt,.text';
 type Result = { file: string; collection: string; stored: Exclude<DocumentUploaded, { job: unknown }> } | { file: string; collection: string; job: Partial<Job> & Pick<Job, 'id' | 'status'> };
 
 export function UploadDocument({ collections, initial, onUploaded }: { collections: string[]; initial: string; onUploaded(collection: string): void }) {
-  const api = useClient();
+  const vectra = useVectra();
+  const key = useSession().key!;
   const fileId = useId();
   const input = useRef<HTMLInputElement>(null);
   const [chosen, setCollection] = useState<string | null>(null);
@@ -44,7 +45,7 @@ export function UploadDocument({ collections, initial, onUploaded }: { collectio
     form.append('file', file, file.name);
     setSent({ loaded: 0, total: file.size });
     const path = `/v1/collections/${encodeURIComponent(collection)}/documents/upload`;
-    const answer = await uploading.run(() => upload<DocumentUploaded>(api.key, path, form, null, (loaded, total) => setSent({ loaded, total })));
+    const answer = await uploading.run(() => upload<DocumentUploaded>(key, path, form, null, (loaded, total) => setSent({ loaded, total })));
     setSent(null);
     if (!answer) return;
     if (!('job' in answer)) {
@@ -53,7 +54,7 @@ export function UploadDocument({ collections, initial, onUploaded }: { collectio
       return;
     }
     setOutcome({ file: file.name, collection, job: answer.job });
-    const last = await following.run(() => followJob(api, answer.job.id, (job) => setOutcome({ file: file.name, collection, job })));
+    const last = await following.run(() => followJob(vectra, answer.job.id, (job) => setOutcome({ file: file.name, collection, job })));
     if (last?.status === 'done') onUploaded(collection);
   };
 

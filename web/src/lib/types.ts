@@ -1,37 +1,18 @@
 /**
- * Shapes of the API's answers (docs/api.md), as the dashboard reads them: the client's types
- * (generated from the server's OpenAPI document) where the dashboard uses the client, written
- * out here for the rest.
+ * Shapes of the API's answers (docs/api.md), as the dashboard reads them: mostly the client's
+ * types, generated from the server's OpenAPI document. Written out here: search answers (read
+ * with open-ended per-side scores), webhooks and chat answers (the dashboard reads a subset, and
+ * its tests build them so), benchmark scores and uploads.
  */
-import type { CollectionInfo, ModelCatalogue, ModelInfo, RerankerInfo } from '@vectra/client';
+import type * as Client from '@vectra/client';
 
-/** A collection as GET /v1/collections/{name} answers it (the client's type, from the server's schema). */
-export type Collection = CollectionInfo;
+/** A collection as GET /v1/collections/{name} answers it. */
+export type Collection = Client.CollectionInfo;
 
-export interface StoredRecord {
-  id: string;
-  text: string | null;
-  metadata: Record<string, unknown>;
-  vector?: number[];
-  createdAt: string;
-  updatedAt: string;
-}
+export type ApiKey = Client.ApiKey;
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-
-export type Model = ModelInfo;
-export type Reranker = RerankerInfo;
-/** GET /v1/models */
-export type ModelList = ModelCatalogue;
+export type Model = Client.ModelInfo;
+export type Reranker = Client.RerankerInfo;
 
 /** Per side of a hybrid search (`dense`, `keyword`) and the cross-encoder's `rerank`; open to sides the API adds. */
 export type BySide = { dense?: number; keyword?: number; rerank?: number } & Record<string, number | undefined>;
@@ -76,19 +57,7 @@ export interface SearchAnswer {
   parsed?: ParsedQuery;
 }
 
-export interface Job {
-  id: string;
-  collection: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-  total: number;
-  done: number;
-  upserted: number;
-  errors: number;
-  errorSamples: { line: number; id?: string; error?: { code: string; message: string } }[];
-  rate: number | null;
-  etaSeconds: number | null;
-  error: { code: string; message: string } | null;
-}
+export type Job = Client.Job;
 
 export interface BenchScore {
   model: string;
@@ -108,31 +77,10 @@ export interface BenchAnswer {
 }
 
 /** A change of the feed (GET …/changes, …/changes/stream). */
-export interface Change {
-  seq: number;
-  op: 'upsert' | 'delete';
-  id: string;
-  /** ISO time of the write. */
-  at: string;
-}
+export type Change = Client.Change;
 
 /** GET …/changes (one page of the change feed) */
-export interface ChangePage {
-  changes: Change[];
-  nextSince: number;
-  latestSeq: number;
-}
-
-/** GET /v1/events/stats */
-export interface EventStats {
-  since: string;
-  published: Record<string, number>;
-  total: number;
-  delivered: number;
-  skipped: number;
-  droppedSubscribers: number;
-  subscribers: number;
-}
+export type ChangePage = Client.ChangePage;
 
 /** A webhook (GET /v1/webhooks); `stats` only from GET /v1/webhooks/{id} and PATCH. */
 export interface Webhook {
@@ -158,31 +106,10 @@ export interface WebhookStats {
 }
 
 /** GET /v1/webhooks/{id}/deliveries, POST …/test */
-export interface Delivery {
-  id: string;
-  event: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-}
+export type Delivery = Client.WebhookDelivery;
 
 /** A source of a chat answer: `[n]` in the answer points at the citation with this `n`. */
-export interface Citation {
-  n: number;
-  /** The chunk record's id ("<document>#<i>" for a document's chunk). */
-  id: string;
-  collection: string;
-  document?: string;
-  title?: string;
-  section?: string;
-  /** The passage retrieved. */
-  text: string;
-  score: number;
-}
+export type Citation = Client.Citation;
 
 /** POST /v1/chat, and a streamed answer's `done` event */
 export interface ChatAnswer {
@@ -197,27 +124,8 @@ export interface ChatAnswer {
   grounded: boolean;
 }
 
-/** GET /v1/llms */
-export interface Llm {
-  id: string;
-  provider: string;
-  default?: boolean;
-  available: boolean;
-}
-
-/** GET /v1/conversations */
-export interface ConversationSummary {
-  id: string;
-  title: string;
-  messages: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** GET /v1/conversations/{id} */
-export interface Conversation extends Omit<ConversationSummary, 'messages'> {
-  messages: { role: string; content: string; citations?: unknown[]; createdAt: string }[];
-}
+export type Conversation = Client.Conversation;
 
 /** POST …/documents/upload: 201 (stored), or 202 with a background job for a large file. */
 export type DocumentUploaded = { id: string; chunks: number; format: string; pages?: number } | { job: Pick<Job, 'id' | 'status'> & Partial<Job> };

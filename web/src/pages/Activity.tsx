@@ -12,10 +12,9 @@ import { Link, useSearchParams } from 'react-router';
 import type { ApiError } from '../lib/api';
 import { useLoad } from '../lib/hooks';
 import { clock, count, when } from '../lib/format';
-import type { Change, EventStats } from '../lib/types';
+import type { Change } from '../lib/types';
 import { useChangeFeed, KEEP_ROWS, type ChangeFeed, type FeedState } from '../lib/use-change-feed';
-import type { Collection } from '../lib/types';
-import { useClient } from '../session';
+import { useClient, useVectra } from '../session';
 import { ErrorNote } from '../components/ErrorNote';
 import { NumberField, SelectField } from '../components/Fields';
 import { Sparkline } from '../components/Sparkline';
@@ -24,10 +23,10 @@ import { Stats } from '../components/Stats';
 const STATS_EVERY_MS = 3000;
 
 export function Activity() {
-  const api = useClient();
+  const vectra = useVectra();
   const [params, setParams] = useSearchParams();
-  const list = useLoad(() => api<{ collections: Collection[] }>('GET', '/v1/collections'), [api]);
-  const names = list.data?.collections.map((c) => c.name) ?? [];
+  const list = useLoad(() => vectra.collections.list(), [vectra]);
+  const names = list.data?.map((c) => c.name) ?? [];
   const collection = params.get('collection') ?? names[0] ?? '';
   return (
     <>
@@ -196,8 +195,8 @@ function ChangeTable({ collection, rows, waiting }: { collection: string; rows: 
 
 /** This account's event counts by type (GET /v1/events/stats), every few seconds. */
 function EventCounts() {
-  const api = useClient();
-  const loaded = useLoad(() => api<EventStats>('GET', '/v1/events/stats'), [api]);
+  const vectra = useVectra();
+  const loaded = useLoad(() => vectra.eventStats(), [vectra]);
   const { reload } = loaded;
   useEffect(() => {
     const timer = setInterval(reload, STATS_EVERY_MS);

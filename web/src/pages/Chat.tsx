@@ -6,11 +6,10 @@
  */
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { useClient } from '../session';
+import { useClient, useVectra } from '../session';
 import { asApiError, useAction, useLoad } from '../lib/hooks';
 import { askedTurn, askStreamed, chatBody, chattable, citedCollections, turnsOf, turnWith, type ChatEvent, type ChatForm, type Turn } from '../lib/chat';
 import { count, when } from '../lib/format';
-import type { Collection, Conversation, ConversationSummary, Llm } from '../lib/types';
 import { ChatTurn } from '../components/ChatTurn';
 import { ErrorNote } from '../components/ErrorNote';
 import { NumberField, SelectField, TextArea, type Choice } from '../components/Fields';
@@ -24,15 +23,15 @@ const MODES: Choice[] = [
   { value: 'keyword', hint: 'by words (BM25)' },
 ];
 
-const conversationPath = (id: string) => `/v1/conversations/${encodeURIComponent(id)}`;
-
 export function Chat() {
+  // The answer streams through the dashboard's own reader (lib/chat.ts); the rest goes through the client.
   const api = useClient();
+  const vectra = useVectra();
   const [params] = useSearchParams();
-  const collections = useLoad(() => api<{ collections: Collection[] }>('GET', '/v1/collections'), [api]);
-  const llms = useLoad(() => api<{ llms: Llm[] }>('GET', '/v1/llms'), [api]);
-  const conversations = useLoad(() => api<{ conversations: ConversationSummary[] }>('GET', '/v1/conversations'), [api]);
-  const all = collections.data?.collections ?? [];
+  const collections = useLoad(() => vectra.collections.list(), [vectra]);
+  const llms = useLoad(() => vectra.llms(), [vectra]);
+  const conversations = useLoad(() => vectra.conversations.list(), [vectra]);
+  const all = collections.data ?? [];
   const names = all.filter(chattable).map((c) => c.name);
 
   // The collections asked: the user's pick once made, else the one in the address, else the first that can be asked.
@@ -42,7 +41,7 @@ export function Chat() {
   const chosen = (picked ?? fallback).filter((n) => names.includes(n));
   const toggle = (n: string) => setPicked(chosen.includes(n) ? chosen.filter((c) => c !== n) : [...chosen, n]);
 
-  const defaultLlm = llms.data?.llms.find((l) => l.default)?.id ?? '';
+  const defaultLlm = llms.data?.find((l) => l.default)?.id ?? '';
   const [options, setOptions] = useState<Omit<ChatForm, 'collections'>>({ k: '', mode: 'hybrid', llm: '' });
   const set = <K extends keyof typeof options>(k: K) => (v: (typeof options)[K]) => setOptions((o) => ({ ...o, [k]: v }));
 
@@ -106,7 +105,7 @@ export function Chat() {
   };
 
   const open = async (id: string) => {
-    const c = await acting.run(() => api<Conversation>('GET', conversationPath(id)));
+    const c = await acting.run(() => vectra.conversations.get(id));
     // Not found: the conversation shown (an answer still streaming too) stays as it is.
     if (!c) return;
     stop();
@@ -120,13 +119,13 @@ export function Chat() {
     if (cited.length > 0) setPicked(cited);
   };
   const remove = async (id: string) => {
-    if ((await acting.run(() => api('DELETE', conversationPath(id)).then(() => true))) === undefined) return;
+    if ((await acting.run(() => vectra.conversations.delete(id).then(() => true))) === undefined) return;
     if (id === conversationId) startOver();
     conversations.reload();
   };
 
   const withoutModel = all.filter((c) => !chattable(c));
-  const past = conversations.data?.conversations ?? [];
+  const past = conversations.data ?? [];
   const last = turns[turns.length - 1];
   return (
     <>
@@ -189,7 +188,7 @@ export function Chat() {
                   label="Answer with"
                   value={options.llm || defaultLlm}
                   onChange={set('llm')}
-                  choices={llms.data.llms.map((l) => ({ value: l.id, label: l.available ? l.id : `${l.id} (unavailable)`, disabled: !l.available, hint: l.id === 'extractive' ? 'quotes the sentences of your documents that answer (no LLM)' : `${l.provider} model` }))}
+                  choices={llms.data.map((l) => ({ value: l.id, label: l.available ? l.id : `${l.id} (unavailable)`, disabled: !l.available, hint: l.id === 'extractive' ? 'quotes the sentences of your documents that answer (no LLM)' : `${l.provider} model` }))}
                 />
               )}
             </div>

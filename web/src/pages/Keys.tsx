@@ -1,6 +1,7 @@
 /** API keys: list, create with scopes and expiry (the key shown once), revoke. */
 import { useState, type FormEvent } from 'react';
-import { useClient, useSession } from '../session';
+import type { CreateKey as KeyRequest } from '@vectra/client';
+import { useSession, useVectra } from '../session';
 import { useAction, useLoad } from '../lib/hooks';
 import { when } from '../lib/format';
 import type { ApiKey } from '../lib/types';
@@ -10,21 +11,21 @@ import { SecretOnce } from '../components/SecretOnce';
 import { TextField } from '../components/Fields';
 import { CheckboxGroup, FormEnd, useChoice } from '../components/Form';
 
-const SCOPES = [
+const SCOPES: { id: KeyRequest['scopes'][number]; what: string }[] = [
   { id: 'read', what: 'get, list, search, embed' },
   { id: 'write', what: 'create, upsert, delete' },
   { id: 'admin', what: 'manage keys, run benchmarks' },
 ];
 
 export function Keys() {
-  const api = useClient();
-  const { signOut } = useSession();
-  const list = useLoad(() => api<{ keys: ApiKey[] }>('GET', '/v1/keys'), [api]);
+  const vectra = useVectra();
+  const { signOut, key } = useSession();
+  const list = useLoad(() => vectra.keys.list(), [vectra]);
   const revoking = useAction();
-  const keys = list.data?.keys ?? [];
+  const keys = list.data ?? [];
   const active = keys.filter((k) => !k.revokedAt);
   const revoked = keys.filter((k) => k.revokedAt);
-  const mine = (k: ApiKey) => api.key.startsWith(k.prefix);
+  const mine = (k: ApiKey) => key !== null && key.startsWith(k.prefix);
   const columns: Column<ApiKey>[] = [
     { head: 'Name', cell: (k) => <>{k.name}{mine(k) && <span className="badge">this session</span>}</> },
     { head: 'Prefix', cell: (k) => <code>{k.prefix}…</code> },
@@ -35,7 +36,7 @@ export function Keys() {
   ];
 
   const revoke = async (k: ApiKey) => {
-    if ((await revoking.run(() => api('DELETE', `/v1/keys/${encodeURIComponent(k.id)}`))) === undefined) return;
+    if ((await revoking.run(() => vectra.keys.revoke(k.id).then(() => true))) === undefined) return;
     if (mine(k)) signOut('You revoked the key this dashboard was using.');
     else list.reload();
   };
@@ -84,7 +85,7 @@ export function Keys() {
 }
 
 function CreateKey({ onCreated }: { onCreated(): void }) {
-  const api = useClient();
+  const vectra = useVectra();
   const [name, setName] = useState('');
   const [scopes, toggle] = useChoice(['read']);
   const [expires, setExpires] = useState('');
@@ -99,7 +100,7 @@ function CreateKey({ onCreated }: { onCreated(): void }) {
     const expiresAt = expires ? new Date(expires).toISOString() : undefined;
     if (expiresAt && new Date(expiresAt).getTime() <= Date.now()) return setProblem('the expiry must be in the future');
     setProblem(null);
-    const r = await creating.run(() => api<ApiKey & { apiKey: string }>('POST', '/v1/keys', { name: name.trim(), scopes: SCOPES.map((s) => s.id).filter((s) => scopes.has(s)), ...(expiresAt ? { expiresAt } : {}) }));
+    const r = await creating.run(() => vectra.keys.create({ name: name.trim(), scopes: SCOPES.map((s) => s.id).filter((s) => scopes.has(s)), ...(expiresAt ? { expiresAt } : {}) }));
     if (r) {
       setSecret({ name: r.name, apiKey: r.apiKey });
       setName('');

@@ -4,11 +4,11 @@
  * (/metrics), and would let one tenant see that others exist.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { ApiError } from '../lib/api';
+import type { VectraError } from '@vectra/client';
 import { asApiError } from '../lib/hooks';
-import { rates, snapshot, type Rates, type Snapshot, type TenantStats } from '../lib/metrics';
+import { rates, snapshot, type Rates, type Snapshot } from '../lib/metrics';
 import { bytes, count } from '../lib/format';
-import { useClient } from '../session';
+import { useVectra } from '../session';
 import { ErrorNote } from '../components/ErrorNote';
 import { Sparkline } from '../components/Sparkline';
 import { Stats } from '../components/Stats';
@@ -17,10 +17,10 @@ const EVERY_MS = 2000;
 const KEEP = 60;
 
 export function Metrics() {
-  const api = useClient();
+  const vectra = useVectra();
   const [latest, setLatest] = useState<Snapshot | null>(null);
   const [history, setHistory] = useState<Rates[]>([]);
-  const [error, setError] = useState<ApiError | null>(null);
+  const [error, setError] = useState<VectraError | null>(null);
   const [paused, setPaused] = useState(false);
   const prev = useRef<Snapshot | null>(null);
 
@@ -29,7 +29,7 @@ export function Metrics() {
     let stopped = false;
     const poll = async () => {
       try {
-        const snap = snapshot(await api<TenantStats>('GET', '/v1/stats'), Date.now());
+        const snap = snapshot(await vectra.stats(), Date.now());
         if (stopped) return;
         const r = prev.current && rates(prev.current, snap);
         // A restarted server counts from zero again: start the history over.
@@ -49,7 +49,7 @@ export function Metrics() {
       clearInterval(timer);
       prev.current = null;
     };
-  }, [paused, api]);
+  }, [paused, vectra]);
 
   const now = history.at(-1);
   const s = latest?.stats;

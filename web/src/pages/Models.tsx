@@ -1,16 +1,14 @@
 /** Models: the list, embed a text, compare models on sentence pairs, run the model benchmark. */
 import { useState, type FormEvent } from 'react';
-import { useClient } from '../session';
-import type { ApiError } from '../lib/api';
+import type { Embedded, VectraError } from '@vectra/client';
+import { useVectra } from '../session';
 import { asApiError, useAction, useLoad } from '../lib/hooks';
 import { cosine, norm, parsePairs } from '../lib/similarity';
-import type { BenchAnswer, Model, ModelList } from '../lib/types';
+import type { BenchAnswer, Model } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { ItemTable, type Column } from '../components/ItemTable';
 import { NumberField, SelectField, TextArea } from '../components/Fields';
 import { CheckboxGroup, FormEnd, useChoice } from '../components/Form';
-
-type Embedded = { model: string; dimension: number; vectors: number[][] };
 
 const COLUMNS: Column<Model>[] = [
   { head: 'Model', cell: (m) => <>{m.id}{m.default && <span className="badge">default</span>}</> },
@@ -21,8 +19,8 @@ const COLUMNS: Column<Model>[] = [
 ];
 
 export function Models() {
-  const api = useClient();
-  const list = useLoad(() => api<ModelList>('GET', '/v1/models'), [api]);
+  const vectra = useVectra();
+  const list = useLoad(() => vectra.models(), [vectra]);
   const models = list.data?.models ?? [];
   const usable = models.filter((m) => m.available);
   return (
@@ -43,7 +41,7 @@ export function Models() {
 }
 
 function EmbedText({ models }: { models: Model[] }) {
-  const api = useClient();
+  const vectra = useVectra();
   const [model, setModel] = useState('');
   const [text, setText] = useState('');
   const [out, setOut] = useState<Embedded | null>(null);
@@ -51,7 +49,7 @@ function EmbedText({ models }: { models: Model[] }) {
   const chosen = model || models.find((m) => m.default)?.id || models[0]?.id || '';
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const r = await embedding.run(() => api<Embedded>('POST', '/v1/embed', { texts: [text], model: chosen }));
+    const r = await embedding.run(() => vectra.embed([text], { model: chosen }));
     if (r) setOut(r);
   };
   const v = out?.vectors[0];
@@ -80,9 +78,9 @@ function EmbedText({ models }: { models: Model[] }) {
 const EXAMPLE_PAIRS = 'reset my password | forgot my login\nbarista job | coffee shop work\nreset my password | best pizza in town';
 
 function ComparePairs({ models }: { models: Model[] }) {
-  const api = useClient();
+  const vectra = useVectra();
   const [text, setText] = useState(EXAMPLE_PAIRS);
-  const [table, setTable] = useState<{ pairs: [string, string][]; models: string[]; sims: (number[] | ApiError)[] } | null>(null);
+  const [table, setTable] = useState<{ pairs: [string, string][]; models: string[]; sims: (number[] | VectraError)[] } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const comparing = useAction();
   // Preselected: the models that run here without a download (built in), and the default.
@@ -96,10 +94,10 @@ function ComparePairs({ models }: { models: Model[] }) {
     const texts = pairs.flat();
     const r = await comparing.run(async () => {
       // One request per model with every sentence; a model that fails shows its error in its column.
-      const sims: (number[] | ApiError)[] = [];
+      const sims: (number[] | VectraError)[] = [];
       for (const id of ids) {
         try {
-          const { vectors } = await api<Embedded>('POST', '/v1/embed', { texts, model: id });
+          const { vectors } = await vectra.embed(texts, { model: id });
           sims.push(pairs.map((_, i) => cosine(vectors[2 * i], vectors[2 * i + 1])));
         } catch (e) {
           sims.push(asApiError(e));
@@ -157,7 +155,7 @@ function ComparePairs({ models }: { models: Model[] }) {
 }
 
 function Benchmark({ models }: { models: Model[] }) {
-  const api = useClient();
+  const vectra = useVectra();
   const [queries, setQueries] = useState('100');
   const [which, setWhich] = useState('');
   const [out, setOut] = useState<BenchAnswer | null>(null);
@@ -165,7 +163,7 @@ function Benchmark({ models }: { models: Model[] }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const body = { queries: Number(queries), ...(which ? { models: [which] } : {}) };
-    const r = await running.run(() => api<BenchAnswer>('POST', '/v1/models/benchmark', body));
+    const r: BenchAnswer | undefined = await running.run(async () => (await vectra.api.POST('/v1/models/benchmark', { body })).data!);
     if (r) setOut(r);
   };
   const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);

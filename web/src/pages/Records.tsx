@@ -1,11 +1,11 @@
 /** One collection: its numbers, a paginated record browser with a filter, the record editor, add and import. */
 import { useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { useClient } from '../session';
+import type { Filter } from '@vectra/client';
+import { useVectra } from '../session';
 import { useLoad } from '../lib/hooks';
 import { optionalObject } from '../lib/json';
 import { bytes, count, short, when } from '../lib/format';
-import type { Collection, StoredRecord } from '../lib/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { JsonEditor } from '../components/JsonEditor';
 import { SelectField } from '../components/Fields';
@@ -17,11 +17,10 @@ import { indexLabel } from './Collections';
 
 export function Records() {
   const name = useParams().name!;
-  const api = useClient();
-  const base = `/v1/collections/${encodeURIComponent(name)}`;
-  const info = useLoad(() => api<Collection>('GET', base), [api, base]);
+  const vectra = useVectra();
+  const info = useLoad(() => vectra.collections.get(name), [vectra, name]);
   const [filterText, setFilterText] = useState('');
-  const [filter, setFilter] = useState<string | undefined>();
+  const [filter, setFilter] = useState<Filter | undefined>();
   const [filterError, setFilterError] = useState<string | null>(null);
   const [limit, setLimit] = useState('20');
   // Cursors of the pages seen so far: cursors[i] opens page i.
@@ -31,13 +30,7 @@ export function Records() {
   const [params] = useSearchParams();
   const [open, setOpen] = useState<string | null>(() => params.get('record'));
 
-  const records = useLoad(() => {
-    const q = new URLSearchParams({ limit });
-    const cursor = cursors[page];
-    if (cursor) q.set('cursor', cursor);
-    if (filter) q.set('filter', filter);
-    return api<{ records: StoredRecord[]; nextCursor: string | null }>('GET', `${base}/records?${q}`);
-  }, [api, base, limit, filter, page, cursors]);
+  const records = useLoad(() => vectra.collection(name).listPage({ limit: Number(limit), cursor: cursors[page], filter }), [vectra, name, limit, filter, page, cursors]);
 
   const refresh = () => {
     info.reload();
@@ -52,7 +45,7 @@ export function Records() {
     const checked = optionalObject(filterText);
     setFilterError(checked.error);
     if (checked.error) return;
-    setFilter(checked.value === undefined ? undefined : JSON.stringify(checked.value));
+    setFilter(checked.value as Filter | undefined);
     restart();
   };
   // A refused filter (here or by the API) shows its error alone: not the last page that loaded, nor "No record matches".

@@ -5,11 +5,11 @@
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
-import type { Client } from '../lib/api';
+import type { Vectra } from '@vectra/client';
 import { useAction, useLoad } from '../lib/hooks';
 import { clock, count, when } from '../lib/format';
-import type { Collection, Delivery, Webhook } from '../lib/types';
-import { useClient } from '../session';
+import type { Delivery, Webhook } from '../lib/types';
+import { useVectra } from '../session';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorNote } from '../components/ErrorNote';
 import { Facts } from '../components/Facts';
@@ -46,11 +46,9 @@ const WEBHOOK_SECRET: SecretKind = {
   testId: 'new-secret',
 };
 
-const path = (id: string, rest = '') => `/v1/webhooks/${encodeURIComponent(id)}${rest}`;
-
 /** The list, each webhook with its delivery counts (one request for all). */
-async function loadWebhooks(api: Client): Promise<Webhook[]> {
-  return (await api<{ webhooks: Webhook[] }>('GET', '/v1/webhooks')).webhooks;
+function loadWebhooks(vectra: Vectra): Promise<Webhook[]> {
+  return vectra.webhooks.list();
 }
 
 /** Reload every REFRESH_MS while the page is open and the tab visible. */
@@ -64,10 +62,10 @@ function usePoll(reload: () => void) {
 }
 
 export function Webhooks() {
-  const api = useClient();
+  const vectra = useVectra();
   const [params, setParams] = useSearchParams();
-  const list = useLoad(() => loadWebhooks(api), [api]);
-  const collections = useLoad(() => api<{ collections: Collection[] }>('GET', '/v1/collections'), [api]);
+  const list = useLoad(() => loadWebhooks(vectra), [vectra]);
+  const collections = useLoad(() => vectra.collections.list(), [vectra]);
   usePoll(list.reload);
   // Bumped by every change made here (a test event, an enable…): the deliveries shown reload at once.
   const [version, setVersion] = useState(0);
@@ -79,7 +77,7 @@ export function Webhooks() {
   const asked = params.get('webhook');
   // The one asked for in the address, else (none asked, or it was deleted) the first.
   const shown = hooks.find((w) => w.id === asked) ?? hooks[0];
-  const names = collections.data?.collections.map((c) => c.name) ?? [];
+  const names = collections.data?.map((c) => c.name) ?? [];
   const show = (id: string) => setParams({ webhook: id });
   return (
     <>
@@ -111,7 +109,7 @@ function StatusBadge({ hook }: { hook: Webhook }) {
 }
 
 function WebhookCard({ hook, names, shown, onShow, onChanged }: { hook: Webhook; names: string[]; shown: boolean; onShow(): void; onChanged(): void }) {
-  const api = useClient();
+  const { webhooks } = useVectra();
   const acting = useAction();
   const [editing, setEditing] = useState(false);
   const [done, setDone] = useState<string | null>(null);
@@ -123,15 +121,15 @@ function WebhookCard({ hook, names, shown, onShow, onChanged }: { hook: Webhook;
   };
   const toggle = () => {
     const status = hook.status === 'active' ? 'disabled' : 'active';
-    void act(() => api('PATCH', path(hook.id), { status }), status === 'active' ? 'Enabled: what waited is being sent.' : 'Disabled: nothing is sent until it is enabled again.');
+    void act(() => webhooks.update(hook.id, { status }), status === 'active' ? 'Enabled: what waited is being sent.' : 'Disabled: nothing is sent until it is enabled again.');
   };
   const test = () =>
     void act(async () => {
-      const d = await api<Delivery>('POST', path(hook.id, '/test'));
+      const d = await webhooks.test(hook.id);
       onShow();
       return d;
     }, 'Test event queued: it shows in the deliveries below.');
-  const remove = () => void act(() => api('DELETE', path(hook.id)).then(() => true), 'Deleted.');
+  const remove = () => void act(() => webhooks.delete(hook.id).then(() => true), 'Deleted.');
   const s = hook.stats;
   const headingId = `hook-${hook.id}-h`;
   return (
@@ -174,7 +172,7 @@ function WebhookCard({ hook, names, shown, onShow, onChanged }: { hook: Webhook;
           busyLabel="Saving…"
           onCancel={() => setEditing(false)}
           onSubmit={async (body) => {
-            const r = await api<Webhook>('PATCH', path(hook.id), body);
+            const r = await webhooks.update(hook.id, body);
             setEditing(false);
             setDone('Saved.');
             onChanged();
@@ -302,7 +300,7 @@ function WebhookForm({ title, names, initial, submitLabel, busyLabel, onSubmit, 
 }
 
 function CreateWebhook({ names, onCreated }: { names: string[]; onCreated(id: string): void }) {
-  const api = useClient();
+  const { webhooks } = useVectra();
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
   return (
     <>
@@ -313,7 +311,7 @@ function CreateWebhook({ names, onCreated }: { names: string[]; onCreated(id: st
         busyLabel="Creating…"
         onSubmit={async (body) => {
           setSecret(null);
-          const r = await api<Webhook & { secret: string }>('POST', '/v1/webhooks', body);
+          const r = await webhooks.create(body);
           setSecret({ url: r.url, secret: r.secret });
           onCreated(r.id);
           return r;
@@ -349,11 +347,11 @@ const COLUMNS: { head: string; num?: boolean; className?: string; cell(d: Delive
 
 /** One webhook's deliveries, newest first, every REFRESH_MS and on demand. */
 function Deliveries({ hook, version }: { hook: Webhook; version: number }) {
-  const api = useClient();
-  const loaded = useLoad(() => api<{ deliveries: Delivery[] }>('GET', path(hook.id, '/deliveries?limit=50')), [api, hook.id, version]);
+  const vectra = useVectra();
+  const loaded = useLoad(() => vectra.webhooks.deliveries(hook.id, { limit: 50 }), [vectra, hook.id, version]);
   const [at, setAt] = useState<string | null>(null);
   usePoll(loaded.reload);
-  const rows = loaded.data?.deliveries;
+  const rows = loaded.data;
   useEffect(() => {
     if (rows) setAt(new Date().toISOString());
   }, [rows]);
