@@ -235,4 +235,47 @@ describe('chat stream', () => {
       break;
     }
   });
+
+  it('reads events cut anywhere across chunks; an error event mid-answer and an answer that stops short are typed errors', async () => {
+    const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    /** A client whose fetch answers this SSE text, `size` bytes a chunk. */
+    const answering = (text: string, size = 7) =>
+      new Vectra({
+        url: 'http://standin',
+        fetch: async () => {
+          const bytes = new TextEncoder().encode(text);
+          const body = new ReadableStream<Uint8Array>({
+            start(c) {
+              for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.slice(i, i + size));
+              c.close();
+            },
+          });
+          return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+        },
+      });
+    const ask = async (v: Vectra) => {
+      const seen: ChatEvent[] = [];
+      try {
+        for await (const e of v.chatStream({ collection: 'kb', messages: [{ role: 'user', content: 'q' }] })) seen.push(e);
+        return { seen, error: null };
+      } catch (error) {
+        return { seen, error };
+      }
+    };
+    const done = { answer: 'Descale monthly ☕. [1]', citations: [] };
+    const whole = await ask(answering(sse('citations', { citations: [] }) + ': keep-alive\n\n' + sse('delta', { text: 'Descale monthly ☕.' }) + sse('unknown', {}) + sse('delta', { text: ' [1]' }) + sse('done', done)));
+    assert.equal(whole.error, null);
+    assert.deepEqual(whole.seen.map((e) => e.type), ['citations', 'delta', 'delta', 'done']);
+    assert.deepEqual(whole.seen[1], { type: 'delta', text: 'Descale monthly ☕.' });
+    const failed = await ask(answering(sse('citations', { citations: [] }) + sse('error', { error: { code: 'LLM_UNAVAILABLE', message: 'the LLM broke off' } })));
+    assert.deepEqual(failed.seen.map((e) => e.type), ['citations']);
+    assert.ok(failed.error instanceof VectraError);
+    assert.deepEqual([failed.error.code, failed.error.message, failed.error.status], ['LLM_UNAVAILABLE', 'the LLM broke off', 0]);
+    const short = await ask(answering(sse('citations', { citations: [] }) + sse('delta', { text: 'half' })));
+    assert.ok(short.error instanceof VectraError);
+    assert.equal(short.error.code, 'STREAM_ENDED');
+    assert.match(short.error.message, /closed before its done event/);
+    const garbled = await ask(answering('event: delta\ndata: {not json\n\n'));
+    assert.equal((garbled.error as VectraError).code, 'INVALID_RESPONSE');
+  });
 });

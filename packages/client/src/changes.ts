@@ -79,7 +79,7 @@ async function* live(transport: Transport, name: string, from: number, options: 
           since = change.seq;
           yield change;
         }
-        reason = new VectraConnectionError('the change stream ended (the server closed it)', null);
+        reason = new VectraConnectionError('the change stream ended (the server closed it)', null, 'STREAM_ENDED');
       } catch (e) {
         if (e instanceof FeedEnded) throw e;
         const failure = readFailure(e, options.signal, 'the change stream broke off');

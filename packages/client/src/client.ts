@@ -4,10 +4,10 @@
  * `vectra.api`, the typed client of every route, for what has no method here.
  */
 import { CollectionClient } from './collection.js';
-import { type VectraError, errorFromEnvelope } from './errors.js';
+import { VectraConnectionError, type VectraError, errorFromEnvelope } from './errors.js';
 import { type ApiClient, apiClient, dataOf, via } from './http.js';
 import { sseEvents } from './sse.js';
-import { type FetchLike, type RequestOptions, Transport, readFailure } from './transport.js';
+import { type FetchLike, type RequestOptions, Transport, parseAnswer, readFailure } from './transport.js';
 import type {
   ApiKey,
   ChatAnswer,
@@ -146,7 +146,8 @@ export class Vectra {
     opened.stopTimer();
     try {
       for await (const event of sseEvents(opened.response.body!)) {
-        const data = JSON.parse(event.data) as Record<string, unknown>;
+        if (!['citations', 'delta', 'done', 'error'].includes(event.event)) continue;
+        const data = parseAnswer(event.data) as Record<string, unknown>;
         if (event.event === 'error') throw errorFromEnvelope(0, data);
         if (event.event === 'citations') yield { type: 'citations', citations: data.citations as ChatAnswer['citations'] };
         else if (event.event === 'delta') yield { type: 'delta', text: data.text as string };
@@ -155,7 +156,7 @@ export class Vectra {
           return;
         }
       }
-      throw new Error('the stream ended before its done event');
+      throw new VectraConnectionError('the answer stream closed before its done event', null, 'STREAM_ENDED');
     } catch (e) {
       throw readFailure(e, options.signal, 'the answer stream broke off');
     } finally {

@@ -6,7 +6,7 @@
  */
 
 /** Codes the client raises itself; every other code is the server's (docs/api.md lists them). */
-export type ClientErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'INVALID_RESPONSE';
+export type ClientErrorCode = 'NETWORK_ERROR' | 'STREAM_ENDED' | 'TIMEOUT' | 'INVALID_RESPONSE';
 
 export class VectraError extends Error {
   /** A stable code: the API's (`COLLECTION_NOT_FOUND`, `INVALID_FILTER`, …) or the client's own. */
@@ -31,10 +31,14 @@ export class VectraError extends Error {
   }
 }
 
-/** The server could not be reached, or the connection broke before a whole answer came. */
+/**
+ * The server could not be reached, or the connection broke before a whole answer came
+ * (`NETWORK_ERROR`); or a streamed answer closed cleanly but before its last event or line
+ * (`STREAM_ENDED`: the server went away mid-answer).
+ */
 export class VectraConnectionError extends VectraError {
-  constructor(message: string, cause: unknown) {
-    super('NETWORK_ERROR', message, 0, {}, { cause });
+  constructor(message: string, cause: unknown, code: 'NETWORK_ERROR' | 'STREAM_ENDED' = 'NETWORK_ERROR') {
+    super(code, message, 0, {}, { cause });
     this.name = 'VectraConnectionError';
   }
 }

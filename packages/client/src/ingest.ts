@@ -4,7 +4,7 @@
  * server reads it only as fast as it stores), and the server's answer — a result per line, a
  * last line with the totals — read at the same time and reported as progress.
  */
-import { VectraError } from './errors.js';
+import { VectraConnectionError, VectraError } from './errors.js';
 import { ndjsonBatches } from './sse.js';
 import { type Opened, type RequestOptions, type Transport, readFailure } from './transport.js';
 import type { IngestLineResult, IngestProgress, IngestResult, RecordInput } from './types.js';
@@ -133,7 +133,7 @@ export async function ingestStream(transport: Transport, name: string, source: S
       }
       options.onProgress?.({ ...progress });
     }
-    throw new Error('the answer ended before its last line');
+    throw new VectraConnectionError(`the ingest answer closed after ${progress.acknowledged} answered lines (those are stored), before its last line`, null, 'STREAM_ENDED');
   } catch (e) {
     if (!opened) throw e;
     throw readFailure(e, options.signal, `the ingest stream broke off after ${progress.acknowledged} answered lines (those are stored)`);
