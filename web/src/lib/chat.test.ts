@@ -1,7 +1,8 @@
 /** Chat's logic: the request body, the streamed events read into a turn, markers linked to citations, stored conversations as turns. */
 import { describe, expect, it } from 'vitest';
+import { Vectra, VectraError } from '@vectra/client';
 import { ApiError } from './api';
-import { answerRuns, askedTurn, chatBody, chatEvent, citedCollections, readChatStream, turnsOf, turnWith, type ChatEvent, type ChatForm } from './chat';
+import { answerRuns, askedTurn, askStreamed, chatBody, citedCollections, turnsOf, turnWith, type ChatBody, type ChatEvent, type ChatForm } from './chat';
 import type { ChatAnswer, Citation } from './types';
 
 const enc = new TextEncoder();
@@ -44,28 +45,16 @@ describe('chatBody', () => {
   });
 });
 
-describe('chatEvent', () => {
-  const ev = (event: string, data: string) => chatEvent({ event, data, id: '' });
+describe('askStreamed', () => {
+  /** A client whose fetch answers `parts` as the stream, each its own chunk; the request is kept. */
+  const answering = (parts: (string | Uint8Array)[]) => {
+    const sent: { url: string; body: unknown }[] = [];
+    const vectra = new Vectra({ url: '', apiKey: 'vk_test', fetch: async (url, init) => (sent.push({ url, body: JSON.parse(String(init.body)) }), streamed(parts)) });
+    return { vectra, sent };
+  };
+  const body: ChatBody = { collections: ['kb'], messages: [{ role: 'user', content: 'descale?' }], stream: true };
+  const signal = new AbortController().signal;
 
-  it('reads citations, deltas, done and the error envelope', () => {
-    expect(ev('citations', JSON.stringify({ citations: [cite(1)] }))).toEqual({ type: 'citations', citations: [cite(1)] });
-    expect(ev('delta', '{"text":"Descale monthly. [1]"}')).toEqual({ type: 'delta', text: 'Descale monthly. [1]' });
-    expect(ev('done', JSON.stringify(DONE))).toEqual({ type: 'done', answer: DONE });
-    const e = ev('error', '{"error":{"code":"INTERNAL","message":"the answer stopped on a server error"}}') as Extract<ChatEvent, { type: 'error' }>;
-    expect(e.type).toBe('error');
-    expect([e.error.code, e.error.message]).toEqual(['INTERNAL', 'the answer stopped on a server error']);
-  });
-
-  it('skips events it does not know and data that is not what the event says', () => {
-    expect(ev('message', '{"text":"x"}')).toBeNull();
-    expect(ev('delta', 'not json')).toBeNull();
-    expect(ev('delta', '{"txt":"x"}')).toBeNull();
-    expect(ev('citations', '{"citations":null}')).toBeNull();
-    expect(ev('done', '{"answer":"x"}')).toBeNull();
-  });
-});
-
-describe('readChatStream', () => {
   it('hands on each event in order, events cut across chunks anywhere, and resolves with done', async () => {
     const text = sse('citations', { citations: [cite(1), cite(2)] }) + sse('delta', { text: 'Descale monthly. [1]' }) + ': heartbeat\n\n' + sse('delta', { text: 'Rinse after. [2]' }) + sse('done', DONE);
     // Every 7 bytes, with a multi-byte character in the stream.
@@ -73,23 +62,27 @@ describe('readChatStream', () => {
     const parts: Uint8Array[] = [];
     for (let i = 0; i < bytes.length; i += 7) parts.push(bytes.slice(i, i + 7));
     const seen: ChatEvent[] = [];
-    const answer = await readChatStream(streamed(parts), (e) => seen.push(e));
+    const { vectra, sent } = answering(parts);
+    const answer = await askStreamed(vectra, body, signal, (e) => seen.push(e));
     expect(answer).toEqual(DONE);
     expect(seen.map((e) => e.type)).toEqual(['citations', 'delta', 'delta', 'done']);
     expect(seen[1]).toEqual({ type: 'delta', text: 'Descale monthly ☕. [1]' });
+    expect(sent).toEqual([{ url: '/v1/chat', body: { collections: ['kb'], messages: body.messages, stream: true } }]);
   });
 
-  it('rejects with the error event’s error after handing it on', async () => {
+  it('rejects with the error event’s error (what it says) after the events before it', async () => {
     const seen: string[] = [];
-    const err = await readChatStream(streamed([sse('citations', { citations: [] }), sse('error', { error: { code: 'INTERNAL', message: 'boom' } })]), (e) => seen.push(e.type)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).code).toBe('INTERNAL');
-    expect(seen).toEqual(['citations', 'error']);
+    const { vectra } = answering([sse('citations', { citations: [] }), sse('error', { error: { code: 'INTERNAL', message: 'boom' } })]);
+    const err = await askStreamed(vectra, body, signal, (e) => seen.push(e.type)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VectraError);
+    expect([(err as VectraError).code, (err as VectraError).message]).toEqual(['INTERNAL', 'boom']);
+    expect(seen).toEqual(['citations']);
   });
 
-  it('rejects when the stream ends before done', async () => {
-    const err = await readChatStream(streamed([sse('citations', { citations: [] }), sse('delta', { text: 'half' })]), () => undefined).catch((e: unknown) => e);
-    expect((err as ApiError).code).toBe('STREAM_ENDED');
+  it('rejects with STREAM_ENDED when the stream ends before done', async () => {
+    const { vectra } = answering([sse('citations', { citations: [] }), sse('delta', { text: 'half' })]);
+    const err = await askStreamed(vectra, body, signal, () => undefined).catch((e: unknown) => e);
+    expect((err as VectraError).code).toBe('STREAM_ENDED');
   });
 });
 

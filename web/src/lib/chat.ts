@@ -4,8 +4,8 @@
  * page shows, the answer split at its `[n]` markers so each can link to its citation, and a
  * stored conversation's messages back into turns.
  */
-import { ApiError, eventError, type Client } from './api';
-import { SseParser, type SseEvent } from '@vectra/client';
+import { VectraError, type Vectra } from '@vectra/client';
+import { ApiError } from './api';
 import type { ChatAnswer, Citation, Collection, Conversation } from './types';
 
 /** Collections created with model "none" hold raw vectors: chat searches by the question's text. */
@@ -56,52 +56,24 @@ export function chatBody(form: ChatForm, question: string, conversationId: strin
   return { body, error: null };
 }
 
-export type ChatEvent = { type: 'citations'; citations: Citation[] } | { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer } | { type: 'error'; error: ApiError };
-
-/** An event of the stream as what it says; null for one this page does not know, or whose data is not what it should be. */
-export function chatEvent(e: SseEvent): ChatEvent | null {
-  if (e.event === 'error') return { type: 'error', error: eventError(e.data, 'the answer stopped with an error') };
-  let data: unknown;
-  try {
-    data = JSON.parse(e.data);
-  } catch {
-    return null;
-  }
-  const d = (data ?? {}) as Record<string, unknown>;
-  if (e.event === 'citations' && Array.isArray(d.citations)) return { type: 'citations', citations: d.citations as Citation[] };
-  if (e.event === 'delta' && typeof d.text === 'string') return { type: 'delta', text: d.text };
-  if (e.event === 'done' && typeof d.answer === 'string' && Array.isArray(d.citations)) return { type: 'done', answer: data as ChatAnswer };
-  return null;
-}
+export type ChatEvent = { type: 'citations'; citations: Citation[] } | { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer } | { type: 'error'; error: VectraError };
 
 /**
- * Read a chat stream to its end, handing on each event as it comes: resolves with the `done`
- * answer; rejects with the `error` event's error, or when the stream ends without either.
+ * Ask, streamed (vectra.chatStream): the events as they come, the whole answer at the end. A
+ * refusal before the stream, or an error event during it, rejects with its VectraError; an
+ * answer whose connection closes before it is complete, with STREAM_ENDED (said for the page).
  */
-export async function readChatStream(res: Response, onEvent: (e: ChatEvent) => void): Promise<ChatAnswer> {
-  if (!res.body) throw new ApiError(0, 'NETWORK', 'the answer has no body to stream');
-  const reader = res.body.getReader();
-  const parser = new SseParser();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    for (const raw of parser.push(value)) {
-      const e = chatEvent(raw);
-      if (!e) continue;
+export async function askStreamed(vectra: Vectra, body: ChatBody, signal: AbortSignal, onEvent: (e: ChatEvent) => void): Promise<ChatAnswer> {
+  const { stream: _, ...request } = body;
+  try {
+    for await (const e of vectra.chatStream(request, { signal })) {
       onEvent(e);
-      if (e.type === 'error') throw e.error;
-      if (e.type === 'done') {
-        void reader.cancel().catch(() => undefined);
-        return e.answer;
-      }
+      if (e.type === 'done') return e.answer;
     }
+  } catch (e) {
+    if (!(e instanceof VectraError && e.code === 'STREAM_ENDED')) throw e;
   }
   throw new ApiError(0, 'STREAM_ENDED', 'the answer stopped before it was complete (the connection closed); ask again');
-}
-
-/** Ask, streamed: the events as they come, the whole answer at the end (a refusal before the stream: its ApiError). */
-export async function askStreamed(api: Client, body: ChatBody, signal: AbortSignal, onEvent: (e: ChatEvent) => void): Promise<ChatAnswer> {
-  return readChatStream(await api.stream('/v1/chat', signal, {}, body), onEvent);
 }
 
 /** A question and its answer, as the page shows them. */

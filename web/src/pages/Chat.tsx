@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { useClient, useVectra } from '../session';
+import { useVectra } from '../session';
 import { asApiError, useAction, useLoad } from '../lib/hooks';
 import { askedTurn, askStreamed, chatBody, chattable, citedCollections, turnsOf, turnWith, type ChatEvent, type ChatForm, type Turn } from '../lib/chat';
 import { count, when } from '../lib/format';
@@ -24,8 +24,6 @@ const MODES: Choice[] = [
 ];
 
 export function Chat() {
-  // The answer streams through the dashboard's own reader (lib/chat.ts); the rest goes through the client.
-  const api = useClient();
   const vectra = useVectra();
   const [params] = useSearchParams();
   const collections = useLoad(() => vectra.collections.list(), [vectra]);
@@ -86,7 +84,7 @@ export function Chat() {
       if (running.current === ctrl) setTurns((ts) => ts.map((t, i) => (i === index ? turnWith(t, ev) : t)));
     };
     try {
-      const answer = await askStreamed(api, built.body, ctrl.signal, update);
+      const answer = await askStreamed(vectra, built.body, ctrl.signal, update);
       setConversationId(answer.conversationId);
       conversations.reload();
     } catch (err) {
