@@ -1,38 +1,15 @@
 /**
- * `new Vectra({ url, apiKey })`: collections, a collection's records (`vectra.collection(name)`),
- * embeddings, chat (whole or streamed), conversations, LLMs, keys, webhooks, jobs — and
- * `vectra.api`, the typed client of every route, for what has no method here.
+ * `new Vectra({ url, apiKey })`: a collection's records (`vectra.collection(name)`), embeddings,
+ * models, chat (whole or streamed), LLMs, figures; the account's resources (./resources.ts);
+ * and `vectra.api`, the typed client of every route, for what has no method here.
  */
 import { CollectionClient } from './collection.js';
 import { VectraConnectionError, type VectraError, errorFromEnvelope } from './errors.js';
 import { type ApiClient, apiClient, dataOf, via } from './http.js';
 import { sseEvents } from './sse.js';
 import { type FetchLike, type RequestOptions, Transport, parseAnswer, readFailure } from './transport.js';
-import type {
-  ApiKey,
-  ChatAnswer,
-  ChatEvent,
-  ChatRequest,
-  CollectionInfo,
-  Conversation,
-  ConversationSummary,
-  CreateCollection,
-  CreatedKey,
-  CreatedWebhook,
-  CreateKey,
-  CreateWebhook,
-  Embedded,
-  EventStats,
-  Job,
-  LlmInfo,
-  Metadata,
-  ModelCatalogue,
-  Registered,
-  TenantStats,
-  UpdateWebhook,
-  Webhook,
-  WebhookDelivery,
-} from './types.js';
+import { Collections, Conversations, Jobs, Keys, Webhooks } from './resources.js';
+import type { ChatAnswer, ChatEvent, ChatRequest, Embedded, EventStats, LlmInfo, Metadata, ModelCatalogue, Registered, TenantStats } from './types.js';
 
 export interface VectraOptions {
   /** The server, e.g. `http://localhost:8080`; '' in a page the server itself serves (same origin). */
@@ -162,135 +139,5 @@ export class Vectra {
     } finally {
       opened.close(true);
     }
-  }
-}
-
-export class Collections {
-  constructor(
-    private readonly transport: Transport,
-    private readonly api: ApiClient,
-  ) {}
-
-  /** Create a collection: `{ name }` embeds texts with the default model; `{ name, model: 'none', dimension }` holds raw vectors. */
-  create(collection: CreateCollection, options?: RequestOptions): Promise<CollectionInfo> {
-    return dataOf(this.api.POST('/v1/collections', { body: collection, ...via(this.transport, options) }));
-  }
-
-  async list(options?: RequestOptions): Promise<CollectionInfo[]> {
-    return (await dataOf(this.api.GET('/v1/collections', via(this.transport, options)))).collections;
-  }
-
-  /** One collection with its `count` and `diskBytes`; a missing one is COLLECTION_NOT_FOUND (404). */
-  get(name: string, options?: RequestOptions): Promise<CollectionInfo> {
-    return dataOf(this.api.GET('/v1/collections/{name}', { params: { path: { name } }, ...via(this.transport, options) }));
-  }
-
-  /** Delete a collection and its files. */
-  async delete(name: string, options?: RequestOptions): Promise<void> {
-    await this.api.DELETE('/v1/collections/{name}', { params: { path: { name } }, ...via(this.transport, options) });
-  }
-}
-
-export class Keys {
-  constructor(
-    private readonly transport: Transport,
-    private readonly api: ApiClient,
-  ) {}
-
-  async list(options?: RequestOptions): Promise<ApiKey[]> {
-    return (await dataOf(this.api.GET('/v1/keys', via(this.transport, options)))).keys;
-  }
-
-  /** A new key with the scopes given; its `apiKey` is shown only in this answer. Needs the admin scope. */
-  create(key: CreateKey, options?: RequestOptions): Promise<CreatedKey> {
-    return dataOf(this.api.POST('/v1/keys', { body: key, ...via(this.transport, options) }));
-  }
-
-  /** Revoke a key: it stops working at once. */
-  async revoke(id: string, options?: RequestOptions): Promise<void> {
-    await this.api.DELETE('/v1/keys/{id}', { params: { path: { id } }, ...via(this.transport, options) });
-  }
-}
-
-export class Webhooks {
-  constructor(
-    private readonly transport: Transport,
-    private readonly api: ApiClient,
-  ) {}
-
-  /** Register a URL for events (`record.*`, `collection.*`, `job.*`); its signing `secret` is shown only in this answer. */
-  create(webhook: CreateWebhook, options?: RequestOptions): Promise<CreatedWebhook> {
-    return dataOf(this.api.POST('/v1/webhooks', { body: webhook, ...via(this.transport, options) }));
-  }
-
-  async list(options?: RequestOptions): Promise<Webhook[]> {
-    return (await dataOf(this.api.GET('/v1/webhooks', via(this.transport, options)))).webhooks;
-  }
-
-  get(id: string, options?: RequestOptions): Promise<Webhook> {
-    return dataOf(this.api.GET('/v1/webhooks/{id}', { params: { path: { id } }, ...via(this.transport, options) }));
-  }
-
-  /** Change its url, events, collections or status (`active` / `disabled`). */
-  update(id: string, changes: UpdateWebhook, options?: RequestOptions): Promise<Webhook> {
-    return dataOf(this.api.PATCH('/v1/webhooks/{id}', { params: { path: { id } }, body: changes, ...via(this.transport, options, true) }));
-  }
-
-  async delete(id: string, options?: RequestOptions): Promise<void> {
-    await this.api.DELETE('/v1/webhooks/{id}', { params: { path: { id } }, ...via(this.transport, options) });
-  }
-
-  /** Its deliveries, newest first (at most `limit`, 1–500, default 50; or only those with `status`). */
-  async deliveries(id: string, options: RequestOptions & { limit?: number; status?: WebhookDelivery['status'] } = {}): Promise<WebhookDelivery[]> {
-    const query = { ...(options.limit === undefined ? {} : { limit: String(options.limit) }), ...(options.status === undefined ? {} : { status: options.status }) };
-    return (await dataOf(this.api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id }, query }, ...via(this.transport, options) }))).deliveries;
-  }
-
-  /** Send it a `webhook.test` event: answers the delivery, queued. */
-  test(id: string, options?: RequestOptions): Promise<WebhookDelivery> {
-    return dataOf(this.api.POST('/v1/webhooks/{id}/test', { params: { path: { id } }, ...via(this.transport, options) }));
-  }
-}
-
-export class Conversations {
-  constructor(
-    private readonly transport: Transport,
-    private readonly api: ApiClient,
-  ) {}
-
-  /** Stored conversations, the latest first. */
-  async list(options?: RequestOptions): Promise<ConversationSummary[]> {
-    return (await dataOf(this.api.GET('/v1/conversations', via(this.transport, options)))).conversations;
-  }
-
-  /** One conversation with its messages and their citations. */
-  get(id: string, options?: RequestOptions): Promise<Conversation> {
-    return dataOf(this.api.GET('/v1/conversations/{id}', { params: { path: { id } }, ...via(this.transport, options) }));
-  }
-
-  async delete(id: string, options?: RequestOptions): Promise<void> {
-    await this.api.DELETE('/v1/conversations/{id}', { params: { path: { id } }, ...via(this.transport, options) });
-  }
-}
-
-export class Jobs {
-  constructor(
-    private readonly transport: Transport,
-    private readonly api: ApiClient,
-  ) {}
-
-  /** This tenant's recent background jobs (imports). */
-  async list(options?: RequestOptions): Promise<Job[]> {
-    return (await dataOf(this.api.GET('/v1/jobs', via(this.transport, options)))).jobs;
-  }
-
-  /** A job: status and progress. */
-  get(id: string, options?: RequestOptions): Promise<Job> {
-    return dataOf(this.api.GET('/v1/jobs/{id}', { params: { path: { id } }, ...via(this.transport, options) }));
-  }
-
-  /** Cancel a job after its current batch (what it imported stays). */
-  cancel(id: string, options?: RequestOptions): Promise<Job> {
-    return dataOf(this.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } }, ...via(this.transport, options, true) }));
   }
 }

@@ -51,3 +51,11 @@ export function via(transport: Transport, options: RequestOptions = {}, idempote
 export async function dataOf<D>(call: Promise<{ data?: D }>): Promise<D> {
   return (await call).data as D;
 }
+
+/** A group of calls (collections, keys, …) over the client's transport and typed API client. */
+export abstract class Resource {
+  constructor(
+    protected readonly transport: Transport,
+    protected readonly api: ApiClient,
+  ) {}
+}

@@ -3,7 +3,8 @@
  * Types come from the server's own OpenAPI document (./schema.ts, generated); requests go
  * through openapi-fetch with retries, timeouts and AbortSignal. ESM; Node 20 and browsers.
  */
-export { Vectra, Collections, Keys, Webhooks, Conversations, Jobs, type VectraOptions } from './client.js';
+export { Vectra, type VectraOptions } from './client.js';
+export { Collections, Keys, Webhooks, Conversations, Jobs } from './resources.js';
 export { CollectionClient, Documents, type DeleteTarget, type ListOptions, type UploadOptions } from './collection.js';
 export type { ChangesOptions } from './changes.js';
 export type { IngestOptions } from './ingest.js';

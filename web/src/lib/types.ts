@@ -1,8 +1,8 @@
 /**
  * Shapes of the API's answers (docs/api.md), as the dashboard reads them: mostly the client's
  * types, generated from the server's OpenAPI document. Written out here: search answers (read
- * with open-ended per-side scores), webhooks and chat answers (the dashboard reads a subset, and
- * its tests build them so), benchmark scores and uploads.
+ * with open-ended per-side scores), chat answers (the dashboard reads a subset, and its tests
+ * build them so), benchmark scores and uploads.
  */
 import type * as Client from '@vectra/client';
 
@@ -82,28 +82,8 @@ export type Change = Client.Change;
 /** GET …/changes (one page of the change feed) */
 export type ChangePage = Client.ChangePage;
 
-/** A webhook (GET /v1/webhooks); `stats` only from GET /v1/webhooks/{id} and PATCH. */
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  /** null: every collection. */
-  collections: string[] | null;
-  description: string | null;
-  status: 'active' | 'disabled';
-  disabledReason: string | null;
-  createdAt: string;
-  stats?: WebhookStats;
-}
-
-export interface WebhookStats {
-  delivered: number;
-  failed: number;
-  pending: number;
-  consecutiveFailures: number;
-  missedChanges: number;
-  lastMissedAt: string | null;
-}
+/** A webhook (GET /v1/webhooks), its `stats` optional: the page shows a webhook without them too. */
+export type Webhook = Omit<Client.Webhook, 'stats'> & { stats?: Client.Webhook['stats'] };
 
 /** GET /v1/webhooks/{id}/deliveries, POST …/test */
 export type Delivery = Client.WebhookDelivery;
