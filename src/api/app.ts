@@ -28,6 +28,7 @@ import wsRoutes from './routes/ws.js';
 import collectionRoutes from './routes/collections.js';
 import modelRoutes from './routes/models.js';
 import opsRoutes from './routes/ops.js';
+import { registerQdrant } from './qdrant/routes.js';
 import recordRoutes from './routes/records.js';
 import searchRoutes from './routes/search.js';
 import statsRoutes from './routes/stats.js';
@@ -131,6 +132,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   modelRoutes(app, services);
   statsRoutes(app, services, traffic);
   opsRoutes(app, services, metrics);
+  await registerQdrant(app, services);
   return app;
 }
 
