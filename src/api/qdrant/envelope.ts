@@ -47,6 +47,7 @@ export function qdrantErrorHandler(dataDir: string) {
     if (a.code === 'COLLECTION_NOT_FOUND' && typeof name === 'string') message = `Collection \`${name}\` doesn't exist!`;
     if (a.code === 'COLLECTION_EXISTS' && typeof name === 'string') message = `Collection \`${name}\` already exists!`;
     const first = err.validation?.[0];
+    if (err.validationContext === 'params' && first?.instancePath === '/name') message = `collection name ${JSON.stringify(name)}: Vectra's collection names are 1–64 of A–Z a–z 0–9 _ -`;
     if (first?.keyword === 'additionalProperties') {
       const field = String((first.params as { additionalProperty?: unknown }).additionalProperty);
       const at = `${err.validationContext ?? 'body'}${first.instancePath.replace(/\//g, '.')}`;

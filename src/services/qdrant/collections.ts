@@ -3,7 +3,7 @@
  * the same tenant (model "none", one unnamed dense vector), and every collection of the tenant,
  * however made, is one to Qdrant's client.
  */
-import { isVectraError } from '../../errors.js';
+import { isVectraError, VectraError } from '../../errors.js';
 import type { Metric, StorageType } from '../../engine/index.js';
 import { NO_MODEL } from '../embedding.js';
 import type { CollectionService, CollectionView, CreateCollectionInput } from '../collections.js';
@@ -89,7 +89,14 @@ export class QdrantCollections {
       badInput('vectors', 'needs "size" and "distance"');
     }
     const input = this.createInput(name, v, body);
-    await this.collections.create(tenantId, input);
+    try {
+      await this.collections.create(tenantId, input);
+    } catch (e) {
+      // Vectra's settings, said with the Qdrant fields they came from.
+      if (!isVectraError(e) || e.code !== 'INVALID_COLLECTION_CONFIG') throw e;
+      const words: [RegExp, string][] = [[/\bindex\.m\b/g, 'hnsw_config.m'], [/\bindex\.efConstruction\b/g, 'hnsw_config.ef_construct'], [/^dimension\b/, 'vectors.size']];
+      throw new VectraError(e.code, words.reduce((m, [from, to]) => m.replace(from, to), e.message));
+    }
     return true;
   }
 
