@@ -148,6 +148,14 @@ describe('keys under /qdrant', () => {
     assert.equal((await raw('GET', '/healthz', undefined, {})).status, 200);
   });
 
+  it('the /qdrant routes stay out of Vectra\'s own OpenAPI document (their contract is Qdrant\'s)', async () => {
+    const doc = await call(url, 'GET', '/openapi.json');
+    assert.equal(doc.status, 200);
+    const paths = Object.keys(doc.body.paths);
+    assert.ok(paths.some((p) => p.startsWith('/v1/')));
+    assert.deepEqual(paths.filter((p) => p.startsWith('/qdrant')), []);
+  });
+
   it('a field index is accepted and changes nothing (Vectra indexes every payload field); a bad type is refused', async () => {
     const r = await qdrant.createPayloadIndex('c', { field_name: 'city', field_schema: 'keyword', wait: true });
     assert.equal(r.status, 'completed');
