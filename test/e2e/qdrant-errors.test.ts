@@ -65,6 +65,8 @@ const REFUSED: [string, string, string, unknown, number, string[]][] = [
   ['product quantization', 'PUT', '/collections/m', { vectors: { size: 4, distance: 'Cosine' }, quantization_config: { product: { compression: 'x4' } } }, 400, ['quantization_config']],
   ['custom sharding', 'PUT', '/collections/m', { vectors: { size: 4, distance: 'Cosine' }, sharding_method: 'custom' }, 400, ['sharding_method']],
   ['no vectors', 'PUT', '/collections/m', {}, 400, ['vectors']],
+  ['a typo in vectors', 'PUT', '/collections/m', { vectors: { size: 4, distance: 'Cosine', on_disc: true } }, 400, ['vectors.on_disc', 'unknown field']],
+  ['a typo in hnsw_config', 'PUT', '/collections/m', { vectors: { size: 4, distance: 'Cosine' }, hnsw_config: { ef_construction: 100 } }, 400, ['hnsw_config.ef_construction', 'unknown field']],
   ['a name Vectra does not take', 'PUT', '/collections/my.collection', { vectors: { size: 4, distance: 'Cosine' } }, 400, ['collection name "my.collection"', 'A–Z']],
   ['an HNSW setting out of range', 'PUT', '/collections/m', { vectors: { size: 4, distance: 'Cosine' }, hnsw_config: { m: 1000 } }, 400, ['hnsw_config.m must be an integer']],
   // points

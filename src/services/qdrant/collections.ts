@@ -101,6 +101,7 @@ export class QdrantCollections {
   }
 
   private createInput(name: string, v: Record<string, unknown>, body: Record<string, unknown>): CreateCollectionInput {
+    known(v, VECTOR_PARAMS, 'vectors');
     refuse(v, { multivector_config: 'multivectors' }, 'vectors.');
     const size = v.size;
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) badInput('vectors.size', 'must be an integer ≥ 1');
@@ -115,10 +116,19 @@ export class QdrantCollections {
   }
 }
 
+const VECTOR_PARAMS = ['size', 'distance', 'hnsw_config', 'quantization_config', 'on_disk', 'memory', 'datatype', 'multivector_config'];
+const HNSW_PARAMS = ['m', 'ef_construct', 'full_scan_threshold', 'max_indexing_threads', 'on_disk', 'memory', 'payload_m', 'inline_storage'];
+
+/** A typo in a nested object is named, not ignored. */
+function known(o: Record<string, unknown>, fields: string[], at: string): void {
+  for (const k of Object.keys(o)) if (!fields.includes(k)) badInput(`${at}.${k}`, 'unknown field');
+}
+
 /** Qdrant's HNSW settings that Vectra has: m (0: no graph, a flat index) and ef_construct. */
 function hnswOf(h: unknown, at: string): { m?: number; efConstruction?: number } {
   if (!given(h)) return {};
   if (!isObject(h)) badInput(at, 'expected an object');
+  known(h, HNSW_PARAMS, at);
   const out: { m?: number; efConstruction?: number } = {};
   if (given(h.m)) out.m = h.m as number;
   if (given(h.ef_construct)) out.efConstruction = h.ef_construct as number;
