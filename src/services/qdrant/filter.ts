@@ -127,7 +127,8 @@ function translateCondition(c: unknown, at: string): Node {
   if ('slice' in c) unsupported(`${at}.slice`, 'slice conditions');
   if (['must', 'should', 'must_not', 'min_should'].some((k) => k in c)) return translateFilter(c, at);
   const first = Object.keys(c)[0];
-  if (first === undefined) fail(at, 'empty condition');
+  // `{}` reads as an empty filter in Qdrant (every field of a filter is optional): it matches every point.
+  if (first === undefined) return true;
   fail(at, `unknown condition ${JSON.stringify(first)}`);
 }
 
