@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { call, register, testServer } from '../support/server.js';
 
@@ -164,5 +165,61 @@ describe('keys under /qdrant', () => {
     assert.equal((await qdrant.deletePayloadIndex('c', 'city')).status, 'completed');
     assertQdrantError(await raw('PUT', '/collections/c/index', { field_name: 'city', field_schema: 'vector' }), 400, ['field_schema'], 'bad index type');
     assertQdrantError(await raw('PUT', '/collections/nope/index', { field_name: 'city', field_schema: 'keyword' }), 404, ['Collection `nope`'], 'missing collection');
+  });
+});
+
+describe('fuzzing the /qdrant routes', () => {
+  it('valid bodies broken at random (odd values anywhere, fields dropped or added): never a 5xx, always Qdrant\'s envelope', async () => {
+    const valid: [string, string, Record<string, unknown>][] = [
+      ['PUT', '/collections/fz', { vectors: { size: 4, distance: 'Dot' }, hnsw_config: { m: 8 } }],
+      ['PUT', '/collections/c/points', { points: [{ id: 5, vector: v, payload: { a: 1 } }] }],
+      ['PUT', '/collections/c/points', { batch: { ids: [6], vectors: [v], payloads: [{ a: 2 }] } }],
+      ['POST', '/collections/c/points', { ids: [1, 5], with_payload: ['a'], with_vector: true }],
+      ['POST', '/collections/c/points/delete', { points: [6] }],
+      ['POST', '/collections/c/points/payload', { points: [5], payload: { b: 1 }, key: 'x' }],
+      ['PUT', '/collections/c/points/payload', { filter: { must: [{ key: 'a', match: { value: 1 } }] }, payload: { a: 1 } }],
+      ['POST', '/collections/c/points/payload/delete', { points: [5], keys: ['b'] }],
+      ['PUT', '/collections/c/points/vectors', { points: [{ id: 5, vector: v }] }],
+      ['POST', '/collections/c/points/batch', { operations: [{ upsert: { points: [{ id: 8, vector: v }] } }, { delete: { points: [8] } }] }],
+      ['POST', '/collections/c/points/scroll', { limit: 3, offset: 1, filter: { should: [{ has_id: [1] }] }, with_payload: { exclude: ['a'] } }],
+      ['POST', '/collections/c/points/count', { filter: { must_not: [{ is_empty: { key: 'a' } }] } }],
+      ['POST', '/collections/c/points/search', { vector: v, limit: 3, offset: 1, score_threshold: 0, params: { hnsw_ef: 16 } }],
+      ['POST', '/collections/c/points/query', { query: { nearest: v, mmr: { diversity: 0.3 } }, limit: 3, filter: { min_should: { min_count: 1, conditions: [{ key: 'a', range: { gt: 0 } }] } } }],
+      ['POST', '/collections/c/points/query/batch', { searches: [{ query: 1 }, { query: v, using: '' }] }],
+    ];
+    const odd = fc.oneof(
+      fc.constantFrom(null, true, -1, 0, 1.5, 2 ** 64, -(2 ** 63), '', '\u0000', '\ud800', 'NaN', '1e309', [], {}, [[]], [null], { key: null }, '00000000-0000-0000-0000-000000000000'),
+      fc.string({ maxLength: 8 }),
+      fc.jsonValue({ maxDepth: 3 }),
+    );
+    /** A copy of `x` with the value at one place (or a new field) replaced, or a field dropped; `pick(n)` chooses in [0, n). */
+    const mutate = (x: unknown, pick: (n: number) => number, value: unknown): unknown => {
+      if (typeof x !== 'object' || x === null) return value;
+      const copy: any = Array.isArray(x) ? [...x] : { ...x };
+      const keys = Object.keys(copy);
+      const roll = pick(10);
+      if (roll === 0 || keys.length === 0) copy[Array.isArray(copy) ? copy.length : `f${pick(3)}`] = value;
+      else if (roll === 1) delete copy[keys[pick(keys.length)]];
+      else {
+        const k = keys[pick(keys.length)];
+        copy[k] = pick(3) === 0 ? value : mutate(copy[k], pick, value);
+      }
+      return copy;
+    };
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(valid.length - 1), odd, fc.array(fc.nat(), { minLength: 24, maxLength: 24 }), async (i, value, choices) => {
+        const [method, path, body] = valid[i];
+        let at = 0;
+        const broken = mutate(body, (n) => choices[at++ % choices.length] % n, value);
+        const r = await raw(method, path, broken);
+        sent++;
+        assert.ok(r.status < 500, `${method} ${path} ${JSON.stringify(broken)} → ${r.status} ${JSON.stringify(r.body)}`);
+        if (r.status >= 400) assertQdrantError(r, r.status, [], `${method} ${path} ${JSON.stringify(broken)}`);
+        else assert.equal(r.body.status, 'ok');
+      }),
+      { numRuns: 600, seed: 22 },
+    );
+    process.stdout.write(`# qdrant fuzz: ${sent} broken requests, none a 5xx, every error in Qdrant's envelope\n`);
   });
 });
