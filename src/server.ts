@@ -15,6 +15,7 @@ import { DocumentService } from './services/documents.js';
 import { EmbeddingService } from './services/embedding.js';
 import { IngestService } from './services/ingest.js';
 import { ImportJobs } from './services/import-jobs.js';
+import { QdrantService } from './services/qdrant/service.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
 import { ServerStats } from './services/stats.js';
@@ -127,6 +128,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     importJobs,
     documents: new DocumentService(collections, embedding),
     search,
+    qdrant: new QdrantService(collections, { maxBatch: config.limits.maxBatch, maxK: config.limits.maxK }),
     chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
     conversations,
     webhooks,

@@ -13,6 +13,7 @@ import { registerDashboard } from './dashboard.js';
 import type { App, Services } from './context.js';
 import { registerEncodingChecks } from './encoding.js';
 import { clientError, errorHandler, frameworkError, send } from './errors.js';
+import { HttpError } from './error-codes.js';
 import { registerMetrics } from './metrics.js';
 import { StreamBudget } from './stream-budget.js';
 import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
@@ -28,6 +29,7 @@ import wsRoutes from './routes/ws.js';
 import collectionRoutes from './routes/collections.js';
 import modelRoutes from './routes/models.js';
 import opsRoutes from './routes/ops.js';
+import { registerQdrant } from './qdrant/routes.js';
 import recordRoutes from './routes/records.js';
 import searchRoutes from './routes/search.js';
 import statsRoutes from './routes/stats.js';
@@ -64,7 +66,11 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
     closing = true;
   });
   app.addHook('onRequest', async (_req, reply) => {
-    if (closing) return send(reply.header('connection', 'close'), 'SHUTTING_DOWN', 'the server is shutting down; retry in a moment (against a running instance)');
+    // Thrown, not sent: the route's own error handler answers (in Qdrant's envelope under /qdrant).
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new HttpError('SHUTTING_DOWN', 'the server is shutting down; retry in a moment (against a running instance)');
+    }
   });
 
   // JSON only: a text/plain body is a 415, not a string the schema then rejects.
@@ -131,6 +137,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   modelRoutes(app, services);
   statsRoutes(app, services, traffic);
   opsRoutes(app, services, metrics);
+  await registerQdrant(app, services);
   return app;
 }
 

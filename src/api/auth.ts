@@ -1,7 +1,8 @@
 /**
  * Authentication and scopes. Routes declare `config: { scope }`; for them, an onRequest
  * hook (before the body is even read) resolves `Authorization: Bearer <key>` or
- * `X-API-Key: <key>` to a principal, or answers 401 / 403.
+ * `X-API-Key: <key>` (or the route's own `config.keyHeader`, such as Qdrant's `api-key`) to a
+ * principal, or answers 401 / 403.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -19,6 +20,9 @@ export function presentedKey(req: FastifyRequest): string | null {
   }
   const x = req.headers['x-api-key'];
   if (typeof x === 'string' && x.length > 0) return x.trim();
+  const own = req.routeOptions.config?.keyHeader;
+  const o = own ? req.headers[own] : undefined;
+  if (typeof o === 'string' && o.length > 0) return o.trim();
   return null;
 }
 
@@ -46,7 +50,10 @@ export function registerAuth(app: App, services: Services): void {
     const scope = req.routeOptions.config?.scope;
     if (!scope) return;
     const key = presentedKey(req);
-    if (key === null) throw new HttpError('MISSING_API_KEY', 'this endpoint needs an API key: send "Authorization: Bearer <apiKey>" (POST /v1/auth/register gives you one)');
+    if (key === null) {
+      const own = req.routeOptions.config?.keyHeader;
+      throw new HttpError('MISSING_API_KEY', `this endpoint needs an API key: send "${own ? `${own}: <apiKey>" or "` : ''}Authorization: Bearer <apiKey>" (POST /v1/auth/register gives you one)`);
+    }
     const principal = services.accounts.authenticate(key);
     // Known before the scope check, so that a refused request still counts as its tenant's (GET /v1/stats, the log line).
     req.principal = principal;

@@ -10,6 +10,7 @@ import type { CollectionService } from '../services/collections.js';
 import type { DocumentService } from '../services/documents.js';
 import type { EmbeddingService } from '../services/embedding.js';
 import type { IngestService } from '../services/ingest.js';
+import type { QdrantService } from '../services/qdrant/service.js';
 import type { ImportJobs } from '../services/import-jobs.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
@@ -33,6 +34,8 @@ export interface Services {
   documents: DocumentService;
   importJobs: ImportJobs;
   search: SearchService;
+  /** The Qdrant-compatible REST subset under /qdrant (src/api/qdrant/). */
+  qdrant: QdrantService;
   /** Answers grounded on collections (src/rag/chat.ts) and the stored conversations. */
   chat: ChatService;
   conversations: ConversationStore;
@@ -51,5 +54,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route needs; routes without one are public. */
     scope?: Scope;
+    /** A further header that may carry the API key on this route (Qdrant's `api-key`), after Authorization and X-API-Key. */
+    keyHeader?: string;
   }
 }

@@ -39,15 +39,32 @@ export function errorHandler(dataDir: string) {
 }
 
 function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply, dataDir: string): FastifyReply {
+  const a = describeError(err, req, dataDir);
+  return send(reply, a.code, a.message, a.status, a.details);
+}
+
+/** What an error answers: its stable code, the message for the caller, the HTTP status. */
+export interface ErrorAnswer {
+  code: ApiErrorCode;
+  message: string;
+  status: number;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Any error a request raised, as it is answered (whatever the envelope: Vectra's, or Qdrant's
+ * under /qdrant); errors that need the operator are logged here.
+ */
+export function describeError(err: FastifyError, req: FastifyRequest, dataDir: string): ErrorAnswer {
   if (isCodedError(err)) {
     // The collection was dropped while this request used it (the server drains requests before
     // it closes collections at shutdown, so a drop is the only way here): answer as if the
     // request had come after the drop.
-    if (err.code === 'COLLECTION_CLOSED') return send(reply, 'COLLECTION_NOT_FOUND', 'the collection was deleted while this request ran');
+    if (err.code === 'COLLECTION_CLOSED') return { code: 'COLLECTION_NOT_FOUND', message: 'the collection was deleted while this request ran', status: HTTP_STATUS.COLLECTION_NOT_FOUND };
     if (err.code === 'INTERNAL') req.log.error({ err }, 'internal error');
-    return send(reply, err.code, err.message, undefined, 'details' in err ? err.details : undefined);
+    return { code: err.code, message: err.message, status: HTTP_STATUS[err.code], details: 'details' in err ? err.details : undefined };
   }
-  if (err.validation) return send(reply, 'INVALID_ARGUMENT', validationMessage(err.validation, err.validationContext ?? 'body'));
+  if (err.validation) return { code: 'INVALID_ARGUMENT', message: validationMessage(err.validation, err.validationContext ?? 'body'), status: 400 };
   const status = err.statusCode ?? 500;
   if (status < 500) {
     const code = (err.code && FASTIFY_CODES[err.code]) || STATUS_CODES[status] || 'INVALID_ARGUMENT';
@@ -55,17 +72,17 @@ function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
     if (code === 'INVALID_JSON') message = `request body is not valid JSON: ${err.message}`;
     if (code === 'UNSUPPORTED_MEDIA_TYPE') message = 'send the body as application/json (Content-Type: application/json)';
     if (code === 'PAYLOAD_TOO_LARGE') message = `request body is larger than the server allows (${err.message}); split it into smaller requests`;
-    return send(reply, code, message, status);
+    return { code, message, status };
   }
   const disk = storageError(err, dataDir);
   if (disk) {
     // Full or read-only: the client's answer says it all. A failing disk needs the operator.
     if (disk.code === 'STORAGE_IO_ERROR') req.log.error({ err }, 'disk I/O error; the write was not made');
     else req.log.warn({ err: err.message, code: err.code }, 'write refused by the disk');
-    return send(reply, disk.code, disk.message);
+    return { code: disk.code, message: disk.message, status: HTTP_STATUS[disk.code] };
   }
   req.log.error({ err }, 'unhandled error');
-  return send(reply, 'INTERNAL', 'internal error; the server logged the details');
+  return { code: 'INTERNAL', message: 'internal error; the server logged the details', status: 500 };
 }
 
 /** What a schema validator's first error says, naming the field: `body.k must be <= 1000`. */

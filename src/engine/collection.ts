@@ -100,6 +100,8 @@ export interface CollectionOptions {
 export interface ListOptions {
   limit?: number;
   cursor?: string | null;
+  /** Start at this id, inclusive (instead of `cursor`): for callers that page by ids of their own, as Qdrant's scroll does. */
+  from?: string;
   filter?: Record<string, unknown>;
   includeVector?: boolean;
 }
@@ -339,9 +341,10 @@ export class Collection {
     this.live.assertOpen();
     const limit = opts.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 10000');
-    const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+    if (opts.cursor && opts.from !== undefined) throw new VectraError('INVALID_ARGUMENT', 'give "cursor" or "from", not both');
+    const start = opts.from !== undefined ? { id: opts.from, inclusive: true } : opts.cursor ? { id: decodeCursor(opts.cursor), inclusive: false } : null;
     const sql = compileSql(opts.filter === undefined ? null : parseFilter(opts.filter, this.filterLimits));
-    const rows = this.store.page(after, limit + 1, { sql: sql.where, params: sql.params }, opts.includeVector ?? false);
+    const rows = this.store.page(start, limit + 1, { sql: sql.where, params: sql.params }, opts.includeVector ?? false);
     const more = rows.length > limit;
     const records = rows.slice(0, limit).map(rowToRecord);
     return { records, nextCursor: more ? encodeCursor(records[records.length - 1].id) : null };

@@ -10,6 +10,8 @@
  * - Range operators compare numbers with numbers and strings with strings (by code point);
  *   values of another type never match.
  * - `{"a": {"b": 1}}` (an object without operators) means `{"a.b": 1}`.
+ * - `{"$ids": ["r1", "r2"]}` (beside $and/$or/$not) matches the records with one of these ids:
+ *   the one condition on the record rather than its metadata (Qdrant's has_id needs it).
  */
 import { VectraError } from '../errors.js';
 
@@ -21,7 +23,8 @@ export type FilterNode =
   | { op: 'not'; node: FilterNode }
   | { op: 'cmp'; path: string[]; cmp: 'eq' | 'gt' | 'gte' | 'lt' | 'lte'; value: Scalar }
   | { op: 'in'; path: string[]; values: Scalar[] }
-  | { op: 'exists'; path: string[]; value: boolean };
+  | { op: 'exists'; path: string[]; value: boolean }
+  | { op: 'ids'; ids: string[] };
 
 export interface FilterLimits {
   maxDepth: number;
@@ -71,12 +74,20 @@ class Parser {
 
   private logical(key: string, v: unknown, at: string, depth: number, prefix: string[]): FilterNode {
     this.count(at, depth + 1);
+    if (key === '$ids') {
+      if (!Array.isArray(v)) this.fail(at, `$ids needs an array of record ids, got ${describe(v)}`);
+      this.inList(at, '$ids', v.length);
+      v.forEach((id, i) => {
+        if (typeof id !== 'string') this.fail(`${at}[${i}]`, `a record id is a string, got ${describe(id)}`);
+      });
+      return { op: 'ids', ids: v as string[] };
+    }
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(v) || v.length === 0) this.fail(at, `${key} needs a non-empty array of filters`);
       return { op: key === '$and' ? 'and' : 'or', nodes: v.map((f, i) => this.condition(f, `${at}[${i}]`, depth + 1, prefix)) };
     }
     if (key === '$not') return { op: 'not', node: this.condition(v, at, depth + 1, prefix) };
-    this.fail(at, `unknown operator ${key} here; use $and, $or or $not, or put ${key} under a field name`);
+    this.fail(at, `unknown operator ${key} here; use $and, $or, $not or $ids, or put ${key} under a field name`);
   }
 
   private path(key: string, at: string): string[] {
@@ -123,10 +134,7 @@ class Parser {
       case '$in':
       case '$nin': {
         if (!Array.isArray(v)) this.fail(at, `${op} needs an array of values, got ${describe(v)}`);
-        if (v.length > this.limits.maxInValues) this.fail(at, `${op} has more than ${this.limits.maxInValues} values`);
-        // Each value is an SQL parameter, and SQLite takes at most 32,766 in one statement.
-        this.inValues += v.length;
-        if (this.inValues > MAX_TOTAL_IN_VALUES) this.fail(at, `filter has more than ${MAX_TOTAL_IN_VALUES} $in/$nin values in all`);
+        this.inList(at, op, v.length);
         const node: FilterNode = { op: 'in', path, values: v.map((x, i) => this.scalar(x, `${at}[${i}]`)) };
         return op === '$in' ? node : { op: 'not', node };
       }
@@ -138,6 +146,14 @@ class Parser {
       default:
         this.fail(at, `unknown operator ${op}; use one of $eq $ne $gt $gte $lt $lte $in $nin $exists $not`);
     }
+  }
+
+  /** The limits on value lists ($in, $nin, $ids): per list, and in all. */
+  private inList(at: string, op: string, length: number): void {
+    if (length > this.limits.maxInValues) this.fail(at, `${op} has more than ${this.limits.maxInValues} values`);
+    // Each $in value is an SQL parameter, and SQLite takes at most 32,766 in one statement.
+    this.inValues += length;
+    if (this.inValues > MAX_TOTAL_IN_VALUES) this.fail(at, `filter has more than ${MAX_TOTAL_IN_VALUES} $in/$nin/$ids values in all`);
   }
 
   private scalar(v: unknown, at: string): Scalar {
@@ -169,7 +185,8 @@ export function parseFilter(filter: unknown, limits: FilterLimits = DEFAULT_FILT
 // ---------------------------------------------------------------------------------------
 // JS predicate
 
-export type Predicate = (metadata: Record<string, unknown>) => boolean;
+/** Whether a record passes, from its metadata and its id (only `$ids` reads the id). */
+export type Predicate = (metadata: Record<string, unknown>, id?: string) => boolean;
 
 function lookup(meta: unknown, path: string[]): unknown {
   let cur = meta;
@@ -221,15 +238,19 @@ export function compilePredicate(node: FilterNode | null): Predicate {
   switch (node.op) {
     case 'and': {
       const parts = node.nodes.map(compilePredicate);
-      return (m) => parts.every((p) => p(m));
+      return (m, id) => parts.every((p) => p(m, id));
     }
     case 'or': {
       const parts = node.nodes.map(compilePredicate);
-      return (m) => parts.some((p) => p(m));
+      return (m, id) => parts.some((p) => p(m, id));
     }
     case 'not': {
       const inner = compilePredicate(node.node);
-      return (m) => !inner(m);
+      return (m, id) => !inner(m, id);
+    }
+    case 'ids': {
+      const set = new Set(node.ids);
+      return (_m, id) => id !== undefined && set.has(id);
     }
     case 'exists':
       return (m) => (lookup(m, node.path) !== undefined) === node.value;
@@ -273,6 +294,11 @@ export function compileSql(node: FilterNode | null): SqlFilter {
       case 'exists':
         params.push(n.path.join('.'));
         return n.value ? sub('path = ?') : `(NOT ${sub('path = ?')})`;
+      case 'ids':
+        // The records table's own id (its UNIQUE index), the list as one JSON parameter.
+        if (n.ids.length === 0) return '(0)';
+        params.push(JSON.stringify(n.ids));
+        return '(id IN (SELECT value FROM json_each(?)))';
       case 'in': {
         if (n.values.length === 0) return '(0)';
         params.push(n.path.join('.'));

@@ -459,11 +459,11 @@ export class RecordStore {
     return this.db.prepare('SELECT v FROM fields WHERE path = ? AND t = 3 LIMIT ?').pluck().all(path, limit) as string[];
   }
 
-  /** A page of records ordered by id, after `afterId`. */
-  page(afterId: string | null, limit: number, filter: { sql: string; params: unknown[] }, withVector: boolean): RecordRow[] {
+  /** A page of records ordered by id, after `start.id` (or from it, when inclusive). */
+  page(start: { id: string; inclusive: boolean } | null, limit: number, filter: { sql: string; params: unknown[] }, withVector: boolean): RecordRow[] {
     const cols = `label, id, ${withVector ? 'vector, ' : ''}text, metadata, created_at, updated_at`;
-    const after = afterId === null ? '' : 'id > ? AND ';
-    const args = afterId === null ? [...filter.params, limit] : [afterId, ...filter.params, limit];
+    const after = start === null ? '' : start.inclusive ? 'id >= ? AND ' : 'id > ? AND ';
+    const args = start === null ? [...filter.params, limit] : [start.id, ...filter.params, limit];
     return this.db.prepare(`SELECT ${cols} FROM records WHERE ${after}(${filter.sql}) ORDER BY id LIMIT ?`).all(...args) as RecordRow[];
   }
 

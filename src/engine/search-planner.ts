@@ -162,7 +162,7 @@ export class SearchPlanner {
       const found = index.search(query, breadth, breadth);
       const fresh = found.labels.filter((l) => !checked.has(l));
       for (const row of this.store.metadataAndVectors(fresh)) {
-        if (predicate(JSON.parse(row.metadata) as Metadata)) passed.push(row);
+        if (predicate(JSON.parse(row.metadata) as Metadata, this.live.idOf.get(row.label))) passed.push(row);
       }
       fresh.forEach((l) => checked.add(l));
       const exhausted = found.labels.length < breadth || breadth >= count;

@@ -72,6 +72,9 @@ describe('architecture', () => {
   it('routes and their schemas reach services only, never the engine', () => {
     assert.deepEqual(offending('api/routes/', (to) => layer(to) !== 'engine'), []);
     assert.deepEqual(offending('api/schemas/', (to) => layer(to) !== 'engine'), []);
+    // The Qdrant-compatible subset: its routes, schemas and envelope, like the others.
+    assert.ok(graph.has('api/qdrant/routes.ts'));
+    assert.deepEqual(offending('api/qdrant/', (to) => layer(to) !== 'engine'), []);
   });
 
   it('no two top-level layers import each other', () => {

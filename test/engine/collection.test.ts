@@ -124,6 +124,28 @@ describe('collection records', () => {
     assert.equal(g0.nextCursor, null);
     assert.throws(() => c.list({ cursor: 'garbage!' }), code('INVALID_CURSOR'));
     assert.throws(() => c.list({ limit: 0 }), code('INVALID_ARGUMENT'));
+    // `from`: inclusive, by the caller's own id (present or not).
+    assert.deepEqual(c.list({ limit: 3, from: 'id10' }).records.map((r) => r.id), ['id10', 'id11', 'id12']);
+    assert.deepEqual(c.list({ limit: 2, from: 'id105' }).records.map((r) => r.id), ['id11', 'id12']);
+    assert.deepEqual(c.list({ limit: 2, from: 'id10', filter: { g: 0 } }).records.map((r) => r.id), ['id12', 'id15']);
+    assert.throws(() => c.list({ from: 'id10', cursor: g0.nextCursor ?? 'x' }), code('INVALID_ARGUMENT'));
+    await c.close();
+  });
+
+  it('filters by record id ($ids) in every plan: exact, graph-filtered, count, list and delete', async () => {
+    const c = await Collection.create(join(tempDir(), 'c'), { dimension: 2, metric: 'l2' }, quiet);
+    c.upsert(Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, vector: [i, 0], metadata: { even: i % 2 === 0 } })));
+    const few = c.search({ vector: [0, 0], k: 3, filter: { $ids: ['r7', 'r2', 'r2999', 'nope'] }, include: 'id' });
+    assert.equal(few.plan, 'exact-filtered');
+    assert.deepEqual(few.hits.map((h) => h.id), ['r2', 'r7', 'r2999']);
+    // Most records pass: the graph is walked with the predicate, which reads the id.
+    const many = c.search({ vector: [0, 0], k: 3, filter: { $not: { $ids: ['r0', 'r1'] } }, include: 'id' });
+    assert.equal(many.plan, 'hnsw-filtered');
+    assert.deepEqual(many.hits.map((h) => h.id), ['r2', 'r3', 'r4']);
+    assert.equal(c.count({ $ids: ['r1', 'r2', 'x'], even: true }), 1);
+    assert.deepEqual(c.list({ filter: { $or: [{ $ids: ['r5'] }, { $ids: ['r50'] }] } }).records.map((r) => r.id), ['r5', 'r50']);
+    assert.equal(c.deleteWhere({ $ids: ['r1', 'r3'] }), 2);
+    assert.equal(c.count(), 2998);
     await c.close();
   });
 

@@ -64,11 +64,13 @@ function fieldOk(doc: Json, path: string, cond: Json): boolean {
   });
 }
 
-function naive(doc: Json, filter: Record<string, Json>): boolean {
+/** `id`: the record's id, which only `$ids` reads. */
+function naive(doc: Json, filter: Record<string, Json>, id?: string): boolean {
   return Object.entries(filter).every(([k, v]) => {
-    if (k === '$and') return (v as Record<string, Json>[]).every((f) => naive(doc, f));
-    if (k === '$or') return (v as Record<string, Json>[]).some((f) => naive(doc, f));
-    if (k === '$not') return !naive(doc, v as Record<string, Json>);
+    if (k === '$and') return (v as Record<string, Json>[]).every((f) => naive(doc, f, id));
+    if (k === '$or') return (v as Record<string, Json>[]).some((f) => naive(doc, f, id));
+    if (k === '$not') return !naive(doc, v as Record<string, Json>, id);
+    if (k === '$ids') return id !== undefined && (v as string[]).includes(id);
     return fieldOk(doc, k, v);
   });
 }
@@ -110,6 +112,7 @@ const { filter } = fc.letrec((tie) => ({
     fc.record({ $and: fc.array(tie('filter'), { minLength: 1, maxLength: 3 }) }),
     fc.record({ $or: fc.array(tie('filter'), { minLength: 1, maxLength: 3 }) }),
     fc.record({ $not: tie('filter') }),
+    fc.record({ $ids: fc.array(fc.constantFrom('r0', 'r1', 'r2', 'r3', 'r10', 'R1', ''), { maxLength: 3 }) }),
   ),
 })) as unknown as { filter: fc.Arbitrary<Record<string, Json>> };
 
@@ -120,7 +123,7 @@ describe('filter compiler', () => {
     fc.assert(
       fc.property(filter, fc.array(doc, { minLength: 1, maxLength: 8 }), (f, docs) => {
         const pred = compilePredicate(parseFilter(f));
-        for (const d of docs) assert.equal(pred(d), naive(d, f), `filter ${JSON.stringify(f)} on ${JSON.stringify(d)}`);
+        docs.forEach((d, i) => assert.equal(pred(d, `r${i}`), naive(d, f, `r${i}`), `filter ${JSON.stringify(f)} on r${i} ${JSON.stringify(d)}`));
       }),
       { numRuns: 2000 },
     );
@@ -136,7 +139,7 @@ describe('filter compiler', () => {
       fc.property(filter, (f) => {
         const sql = compileSql(parseFilter(f));
         const got = store.matchingLabels(sql.where, sql.params, 1e9).map((l) => labelOf.get(l)!).sort((a, b) => a - b);
-        const want = docs.flatMap((d, i) => (naive(d, f) ? [i] : []));
+        const want = docs.flatMap((d, i) => (naive(d, f, `r${i}`) ? [i] : []));
         assert.deepEqual(got, want, `filter ${JSON.stringify(f)}`);
       }),
       { numRuns: 500 },
@@ -203,12 +206,15 @@ describe('filter compiler', () => {
     [{ a: [1, 2] }, 'filter.a: an array is not a value to compare'],
     [{ a: {} }, 'filter.a: empty object'],
     [{ $xor: [] }, 'filter.$xor: unknown operator $xor here'],
+    [{ $ids: 'r1' }, 'filter.$ids: $ids needs an array of record ids, got string'],
+    [{ $ids: ['r1', 2] }, 'filter.$ids[1]: a record id is a string, got number'],
+    [{ a: { $ids: ['r1'] } }, 'filter.a.$ids: unknown operator $ids'],
     // Found by the fuzzer: these compiled to SQL "()" and answered 500.
     [{ $and: [{}] }, 'filter.$and[0]: empty filter'],
     [{ $or: [{ a: 1 }, {}] }, 'filter.$or[1]: empty filter'],
     [{ $not: {} }, 'filter.$not: empty filter'],
     // Found by the fuzzer: 9 × 1,000 values were 9,000 SQL parameters and more nesting than SQLite takes.
-    [{ $or: Array.from({ length: 9 }, () => ({ a: { $in: Array.from({ length: 1000 }, (_, i) => i) } })) }, 'filter.$or[8].a.$in: filter has more than 8192 $in/$nin values in all'],
+    [{ $or: Array.from({ length: 9 }, () => ({ a: { $in: Array.from({ length: 1000 }, (_, i) => i) } })) }, 'filter.$or[8].a.$in: filter has more than 8192 $in/$nin/$ids values in all'],
   ];
   for (const [f, msg] of rejects) {
     it(`rejects ${JSON.stringify(f)} pointing at the bad part`, () => {
@@ -223,6 +229,7 @@ describe('filter compiler', () => {
     const wide = { $or: Array.from({ length: 600 }, (_, i) => ({ [`f${i}`]: i })) };
     assert.throws(() => parseFilter(wide), /more than 512 conditions/);
     assert.throws(() => parseFilter({ a: { $in: Array.from({ length: 2000 }, (_, i) => i) } }), /more than 1024 values/);
+    assert.throws(() => parseFilter({ $ids: Array.from({ length: 2000 }, (_, i) => `r${i}`) }), /\$ids has more than 1024 values/);
   });
 
   it('sqlite is the real thing (WAL mode)', () => {
