@@ -57,7 +57,7 @@ const corpus: Synset[] = LIMIT > 0 ? [...all.slice(0, LIMIT), ...all.slice(LIMIT
 const chunk = (s: Synset) => ({ id: s.id, text: senseText(s).replaceAll('_', ' '), metadata: { title: s.lemmas[0].replaceAll('_', ' ') } });
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vectra-bench-rag-'));
-const server = await serveProcess(dataDir);
+const server = await serveProcess(dataDir, [], [], undefined, { VECTRA_RATE_LIMIT: "10000000" });
 const post = poster(server.url);
 try {
   const { apiKey: key } = await post('/v1/auth/register', { name: 'bench-rag' });
