@@ -109,12 +109,9 @@ export class DocumentService {
       vector: vectors[i],
       metadata: { ...metadata, _document: id, _chunk: i, _chunks: chunks.length, ...(ch.section ? { _section: ch.section } : {}), ...(ch.page ? { _page: ch.page } : {}) },
     }));
-    const live = this.collections.get(tenantId, name);
-    // Both writes run in one turn of the event loop: no request of this process sees the
-    // document between them (a crash between them leaves the old version's surplus chunks).
-    const { ids } = live.upsert(records);
-    // A shorter new version leaves no chunks of the old one behind.
-    live.deleteWhere({ _document: id, _chunk: { $gte: chunks.length } });
+    // One transaction: the new chunks, and every other chunk of the document (an older, longer
+    // version's) deleted. A crash or a failure leaves the old version whole, never a mix.
+    const { ids } = this.collections.get(tenantId, name).replace(records, { filter: { _document: id } });
     return { id, chunks: chunks.length, ids };
   }
 
