@@ -10,7 +10,7 @@ import type { CollectionService } from '../services/collections.js';
 import type { DocumentService } from '../services/documents.js';
 import type { EmbeddingService } from '../services/embedding.js';
 import type { IngestService } from '../services/ingest.js';
-import type { ImportJobs } from '../services/import-jobs.js';
+import type { Jobs } from '../services/jobs.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
 import type { ServerStats } from '../services/stats.js';
@@ -31,7 +31,8 @@ export interface Services {
   records: RecordService;
   ingest: IngestService;
   documents: DocumentService;
-  importJobs: ImportJobs;
+  /** Background jobs (/v1/jobs): NDJSON imports, large document uploads. */
+  jobs: Jobs;
   search: SearchService;
   /** Answers grounded on collections (src/rag/chat.ts) and the stored conversations. */
   chat: ChatService;

@@ -61,7 +61,7 @@ interface JobRow {
 const MAX_ERROR_SAMPLES = 100;
 export const IMPORT_BATCH = 500;
 
-export class ImportJobs {
+export class Jobs {
   private readonly db: Database.Database;
   private readonly dir: string;
   private queue: Promise<void> = Promise.resolve();
