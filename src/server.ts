@@ -96,7 +96,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const collections = new CollectionService(spaces, embedding, config.limits.maxDimension, bus);
   const ingest = new IngestService(collections, embedding);
   const jobLog = logger.child({ component: 'jobs' });
-  const jobs = new Jobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
+  const documents = new DocumentService(collections, embedding);
+  const jobs = new Jobs(config.dataDir, ingest, documents, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
     bus.publish(tenantId, job.status === 'done' ? 'job.completed' : 'job.failed', { job }),
   );
   const hookLog = logger.child({ component: 'webhooks' });
@@ -124,7 +125,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     records: new RecordService(collections, embedding, config.limits.maxBatch),
     ingest,
     jobs,
-    documents: new DocumentService(collections, embedding),
+    documents,
     search,
     chat: new ChatService(collections, search, embedding, conversations, chatCache),
     conversations,
