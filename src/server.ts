@@ -14,7 +14,7 @@ import { CollectionService } from './services/collections.js';
 import { DocumentService } from './services/documents.js';
 import { EmbeddingService } from './services/embedding.js';
 import { IngestService } from './services/ingest.js';
-import { ImportJobs } from './services/import-jobs.js';
+import { Jobs } from './services/jobs.js';
 import { QdrantService } from './services/qdrant/service.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
@@ -98,7 +98,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const collections = new CollectionService(spaces, embedding, config.limits.maxDimension, bus);
   const ingest = new IngestService(collections, embedding);
   const jobLog = logger.child({ component: 'jobs' });
-  const importJobs = new ImportJobs(config.dataDir, ingest, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
+  const documents = new DocumentService(collections, embedding);
+  const jobs = new Jobs(config.dataDir, ingest, documents, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
     bus.publish(tenantId, job.status === 'done' ? 'job.completed' : 'job.failed', { job }),
   );
   const hookLog = logger.child({ component: 'webhooks' });
@@ -125,8 +126,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     embedding,
     records: new RecordService(collections, embedding, config.limits.maxBatch),
     ingest,
-    importJobs,
-    documents: new DocumentService(collections, embedding),
+    jobs,
+    documents,
     search,
     qdrant: new QdrantService(collections, { maxBatch: config.limits.maxBatch, maxK: config.limits.maxK }),
     chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
@@ -144,8 +145,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const opened = spaces.openAll(accounts.tenants().map((t) => t.id));
   const ready = opened.then(() => embedding.warm(spaces.all().flatMap((db) => db.collections().map(([, c]) => c)))).then(() => {
     loaded = true;
-    // Imports interrupted by the last stop go on where they stopped.
-    importJobs.resumeAll();
+    // Jobs interrupted by the last stop go on where they stopped.
+    jobs.resumeAll();
     // Webhooks catch up from their cursors once every collection's feed can be read.
     webhooks.start();
     logger.info({ url }, 'ready');
@@ -160,7 +161,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       closing ??= (async () => {
         await app.close();
         await ready.catch(() => undefined);
-        await importJobs.close();
+        await jobs.close();
         await webhooks.close();
         await spaces.close();
         await modelSetup.close();

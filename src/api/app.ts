@@ -19,6 +19,7 @@ import { StreamBudget } from './stream-budget.js';
 import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
+import jobRoutes from './routes/jobs.js';
 import documentRoutes from './routes/documents.js';
 import documentUploadRoutes from './routes/document-upload.js';
 import accountRoutes from './routes/accounts.js';
@@ -129,6 +130,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   await wsRoutes(app, services, observe, streams);
   webhookRoutes(app, services);
   ingestRoutes(app, services);
+  jobRoutes(app, services);
   documentRoutes(app, services);
   await documentUploadRoutes(app, services);
   searchRoutes(app, services);

@@ -11,7 +11,7 @@ import type { DocumentService } from '../services/documents.js';
 import type { EmbeddingService } from '../services/embedding.js';
 import type { IngestService } from '../services/ingest.js';
 import type { QdrantService } from '../services/qdrant/service.js';
-import type { ImportJobs } from '../services/import-jobs.js';
+import type { Jobs } from '../services/jobs.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
 import type { ServerStats } from '../services/stats.js';
@@ -32,7 +32,8 @@ export interface Services {
   records: RecordService;
   ingest: IngestService;
   documents: DocumentService;
-  importJobs: ImportJobs;
+  /** Background jobs (/v1/jobs): NDJSON imports, large document uploads. */
+  jobs: Jobs;
   search: SearchService;
   /** The Qdrant-compatible REST subset under /qdrant (src/api/qdrant/). */
   qdrant: QdrantService;

@@ -44,7 +44,7 @@ function configFrom(o: Record<string, string | undefined>): Config {
       host: o.host, port: o.port, dataDir: o.dataDir, modelCacheDir: o.modelCache, logLevel: o.logLevel, registration: o.registration, metrics: o.metrics,
       rateLimitPerMinute: o.rateLimit, bodyLimitBytes: o.bodyLimit, maxBatch: o.maxBatch, maxK: o.maxK, maxDimension: o.maxDimension,
       maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous, deferredIndexing: o.deferredIndexing, buildThreads: o.buildThreads,
-      maxImportBytes: o.maxImportBytes, maxUploadBytes: o.maxUploadBytes,
+      maxImportBytes: o.maxImportBytes, maxUploadBytes: o.maxUploadBytes, uploadSyncBytes: o.uploadSyncBytes,
       modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelHub: o.modelHub, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
       wordnetDir: o.wordnetDir, dashboardDir: o.dashboardDir,
     });
@@ -84,6 +84,7 @@ modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--build-threads <n>', 'threads a background HNSW build inserts with (default: every core)').env(ENV.buildThreads))
   .addOption(new Option('--max-import-bytes <bytes>', 'largest import upload').env(ENV.maxImportBytes))
   .addOption(new Option('--max-upload-bytes <bytes>', 'largest document file upload').env(ENV.maxUploadBytes))
+  .addOption(new Option('--upload-sync-bytes <bytes>', 'larger document uploads become background jobs (202)').env(ENV.uploadSyncBytes))
   .action(async (o: Record<string, string | undefined>) => {
     const config = configFrom(o);
     let server;

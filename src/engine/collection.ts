@@ -24,7 +24,7 @@ import { IndexKeeper, type IndexBuilt } from './index-keeper.js';
 import { LiveIndex } from './live-index.js';
 import { defaultLogger, type EngineLogger } from './logger.js';
 import { PqIndex } from './pq-index.js';
-import { blobToVector, RecordStore, type ChangeOp, type ChangeRetention, type ChangeRow, type HighlightMarks, type PreparedRecord, type RecordRow } from './record-store.js';
+import { blobToVector, RecordStore, type ChangeOp, type ChangeRetention, type ChangeRow, type HighlightMarks, type PreparedRecord, type RecordRow, type RemoveTarget } from './record-store.js';
 import { SearchPlanner } from './search-planner.js';
 import type { CollectionConfig, CollectionConfigInput, KeywordRequest, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
 import { prepareRecord } from './validation.js';
@@ -240,6 +240,34 @@ export class Collection {
     if (node === null) throw new VectraError('INVALID_FILTER', 'filter: an empty filter would delete every record; drop the collection instead');
     const sql = compileSql(node);
     return this.deleteLabels(this.store.matchingLabels(sql.where, sql.params, Number.MAX_SAFE_INTEGER));
+  }
+
+  /**
+   * Upsert `records` and delete the records matching `remove` — a metadata filter, or ids — that
+   * are not among them, in ONE transaction: a new version of a set of records (a document's
+   * chunks) replaces the old one whole, or (a crash, a failure) not at all. The feed shows one
+   * write, its upserts then its deletes under one `tx`; listeners hear an upsert, then a delete.
+   */
+  replace(records: RecordInput[], remove: { filter: Record<string, unknown> } | { ids: string[] }): { ids: string[]; inserted: number; updated: number; deleted: number; seq: number } {
+    this.live.assertOpen();
+    if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
+    const prepared = records.map((r, i) => prepareRecord(r, this.config.dimension, `records[${i}]`));
+    let target: RemoveTarget;
+    if ('ids' in remove) target = { ids: remove.ids };
+    else {
+      const node = parseFilter(remove.filter, this.filterLimits);
+      if (node === null) throw new VectraError('INVALID_FILTER', 'filter: an empty filter would delete every other record; drop the collection instead');
+      const sql = compileSql(node);
+      target = { sql: sql.where, params: sql.params };
+    }
+    const { upserted: up, deleted: del } = this.store.replace(prepared, target);
+    // The live index follows what committed: the new versions in, then the others out.
+    const added = up.labels.length > 0 ? this.live.upserted(up) : { deferred: false, rebuilt: false };
+    const rebuilt = del.deleted.length > 0 && this.live.deleted(del.deleted);
+    this.keeper.changed(up.labels.length + del.deleted.length, { deferred: added.deferred, rebuilt: added.rebuilt || rebuilt });
+    this.announce('upsert', up.ids, up.seq);
+    this.announce('delete', del.ids, del.seq);
+    return { ids: prepared.map((r) => r.id), inserted: up.inserted, updated: up.updated, deleted: del.deleted.length, seq: del.seq };
   }
 
   /** One transaction for validated records, then the live index (graph now, or the tail) and the upkeep. */

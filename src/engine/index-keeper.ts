@@ -86,9 +86,9 @@ export class IndexKeeper {
         if (pending <= (this.live.defers ? Math.max(MAX_TAIL, this.settings.syncReplayLimit) : this.settings.syncReplayLimit)) {
           const index = this.live.createIndex();
           index.load(join(this.dir, meta.file));
-          this.live.adopt(index, meta.seq, meta.dead);
+          const rebuilt = this.live.adopt(index, meta.seq, meta.dead);
           this.meta = meta;
-          this.changes = pending;
+          this.changes = rebuilt ? Math.max(pending, this.settings.snapshotEvery) : pending;
         } else {
           await this.adopt(startIndexBuild(this.buildRequest(meta)).promise);
         }
@@ -189,8 +189,9 @@ export class IndexKeeper {
     if (this.live.closed) return;
     const index = this.live.createIndex();
     index.load(join(this.dir, meta.file));
-    this.live.adopt(index, meta.seq, meta.dead);
+    const rebuilt = this.live.adopt(index, meta.seq, meta.dead);
     this.commit(meta);
+    if (rebuilt) this.changes = Math.max(this.changes, this.settings.snapshotEvery);
   }
 
   private commit(meta: SnapshotMeta): void {

@@ -98,6 +98,27 @@ export interface WriteResult {
   updated: number;
 }
 
+export interface DeleteResult {
+  /** The sequence number of the write's last change (unchanged when nothing was deleted). */
+  seq: number;
+  /** Labels deleted, with their ids, in the feed's order. */
+  deleted: number[];
+  ids: string[];
+}
+
+/** What a replace deletes besides its upserts: records passing a SQL filter, or these ids. */
+export type RemoveTarget = { sql: string; params: unknown[] } | { ids: string[] };
+
+/** A record given twice in one batch is stored once, as its last occurrence: one change each. */
+function lastOfEach(records: PreparedRecord[]): PreparedRecord[] {
+  const last = new Map<string, PreparedRecord>();
+  for (const r of records) {
+    last.delete(r.id);
+    last.set(r.id, r);
+  }
+  return [...last.values()];
+}
+
 export function vectorToBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
@@ -242,72 +263,86 @@ export class RecordStore {
    * vectors the index must (re)insert.
    */
   upsert(records: PreparedRecord[]): WriteResult {
-    // A record given twice in one batch is stored once, as its last occurrence: one change each.
-    const last = new Map<string, PreparedRecord>();
-    for (const r of records) {
-      last.delete(r.id);
-      last.set(r.id, r);
-    }
-    const run = this.db.transaction((): WriteResult => {
-      const first = this.seq + 1;
-      let seq = this.seq;
-      const now = Date.now();
-      const labels: number[] = [];
-      let inserted = 0;
-      let updated = 0;
-      for (const r of last.values()) {
-        seq++;
-        const metadata = JSON.stringify(r.metadata);
-        const existing = this.st.byId.get(r.id) as { label: number } | undefined;
-        let label: number;
-        if (existing) {
-          label = existing.label;
-          this.st.update.run(vectorToBlob(r.vector), r.text, metadata, seq, now, label);
-          this.st.delFields.run(label);
-          updated++;
-        } else {
-          label = Number(this.st.insert.run(r.id, vectorToBlob(r.vector), r.text, metadata, seq, now, now).lastInsertRowid);
-          inserted++;
-        }
-        for (const [path, t, v] of flattenMetadata(r.metadata)) this.st.addField.run(path, t, v, label);
-        this.st.logChange.run(seq, first, 1, r.id, now);
-        labels.push(label);
-      }
-      this.st.setSetting.run('seq', String(seq));
-      const rs = [...last.values()];
-      return { seq, labels, ids: rs.map((r) => r.id), vectors: rs.map((r) => r.vector), inserted, updated };
-    });
-    const result = run();
+    const result = this.db.transaction(() => this.writeUpserts(lastOfEach(records), this.seq + 1, Date.now()))();
     this.seq = result.seq;
     this.afterChanges(result.labels.length);
     return result;
   }
 
   /** Delete records by label in one transaction, leaving tombstones for snapshot replay. */
-  deleteLabels(labels: number[]): { seq: number; deleted: number[]; ids: string[] } {
-    const run = this.db.transaction(() => {
-      const first = this.seq + 1;
-      let seq = this.seq;
-      const now = Date.now();
-      const deleted: number[] = [];
-      const ids: string[] = [];
-      for (const label of new Set(labels)) {
-        const id = this.st.delRecord.get(label) as string | undefined;
-        if (id === undefined) continue;
-        seq++;
-        this.st.delFields.run(label);
-        this.st.tombstone.run(label, seq);
-        this.st.logChange.run(seq, first, 2, id, now);
-        deleted.push(label);
-        ids.push(id);
-      }
-      if (deleted.length > 0) this.st.setSetting.run('seq', String(seq));
-      return { seq, deleted, ids };
-    });
-    const result = run();
+  deleteLabels(labels: number[]): DeleteResult {
+    const result = this.db.transaction(() => this.writeDeletes(labels, this.seq + 1, this.seq, Date.now()))();
     this.seq = result.seq;
     this.afterChanges(result.deleted.length);
     return result;
+  }
+
+  /**
+   * Upsert a batch and delete the records `remove` names (a SQL filter over records, or ids)
+   * that are not in the batch, in ONE transaction: a crash leaves all of it or none of it, and
+   * the feed shows one write (one `tx`): the upserts, then the deletes. The records to delete
+   * are looked up inside the transaction, after the upserts.
+   */
+  replace(records: PreparedRecord[], remove: RemoveTarget): { upserted: WriteResult; deleted: DeleteResult } {
+    const run = this.db.transaction(() => {
+      const tx = this.seq + 1;
+      const now = Date.now();
+      const upserted = this.writeUpserts(lastOfEach(records), tx, now);
+      const kept = new Set(upserted.labels);
+      const candidates = 'ids' in remove ? remove.ids.map((id) => this.labelOf(id)).filter((l): l is number => l !== undefined) : this.matchingLabels(remove.sql, remove.params, Number.MAX_SAFE_INTEGER);
+      const deleted = this.writeDeletes(candidates.filter((l) => !kept.has(l)), tx, upserted.seq, now);
+      return { upserted, deleted };
+    });
+    const result = run();
+    this.seq = result.deleted.seq;
+    this.afterChanges(result.upserted.labels.length + result.deleted.deleted.length);
+    return result;
+  }
+
+  /** Inside a transaction: the upserts of a write whose first change is `tx`, numbered from there. */
+  private writeUpserts(records: PreparedRecord[], tx: number, now: number): WriteResult {
+    let seq = tx - 1;
+    const labels: number[] = [];
+    let inserted = 0;
+    let updated = 0;
+    for (const r of records) {
+      seq++;
+      const metadata = JSON.stringify(r.metadata);
+      const existing = this.st.byId.get(r.id) as { label: number } | undefined;
+      let label: number;
+      if (existing) {
+        label = existing.label;
+        this.st.update.run(vectorToBlob(r.vector), r.text, metadata, seq, now, label);
+        this.st.delFields.run(label);
+        updated++;
+      } else {
+        label = Number(this.st.insert.run(r.id, vectorToBlob(r.vector), r.text, metadata, seq, now, now).lastInsertRowid);
+        inserted++;
+      }
+      for (const [path, t, v] of flattenMetadata(r.metadata)) this.st.addField.run(path, t, v, label);
+      this.st.logChange.run(seq, tx, 1, r.id, now);
+      labels.push(label);
+    }
+    if (records.length > 0) this.st.setSetting.run('seq', String(seq));
+    return { seq, labels, ids: records.map((r) => r.id), vectors: records.map((r) => r.vector), inserted, updated };
+  }
+
+  /** Inside a transaction: deletes of a write whose first change is `tx`, numbered after `seq`. */
+  private writeDeletes(labels: number[], tx: number, seq: number, now: number): DeleteResult {
+    const deleted: number[] = [];
+    const ids: string[] = [];
+    for (const label of new Set(labels)) {
+      const id = this.st.delRecord.get(label) as string | undefined;
+      if (id === undefined) continue;
+      seq++;
+      this.st.delFields.run(label);
+      this.st.tombstone.run(label, seq);
+      this.st.logChange.run(seq, tx, 2, id, now);
+      deleted.push(label);
+      ids.push(id);
+    }
+    if (deleted.length > 0) this.st.setSetting.run('seq', String(seq));
+    return { seq, deleted, ids };
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { extname } from 'node:path';
 import mammoth from 'mammoth';
-import { extractText, getDocumentProxy } from 'unpdf';
+import { getDocumentProxy } from 'unpdf';
 import { VectraError } from '../errors.js';
 import type { DocumentFormat } from './chunking.js';
 import { checkZipExpansion, zipEntries } from './zip-limits.js';
@@ -81,7 +81,10 @@ function decodeText(b: Buffer): string {
   return text;
 }
 
-async function pdfPages(bytes: Buffer): Promise<string[]> {
+/** Told as a file is read: pages parsed of its pages (PDF). May throw to stop the reading. */
+export type PageProgress = (done: number, total: number) => void;
+
+async function pdfPages(bytes: Buffer, onPage?: PageProgress): Promise<string[]> {
   let doc: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     // A copy: pdf.js may transfer (detach) the buffer it is given. No eval of font programs.
@@ -92,9 +95,21 @@ async function pdfPages(bytes: Buffer): Promise<string[]> {
     throw new VectraError('CORRUPT_FILE', `the PDF cannot be read (${reason(e, 'invalid structure')}); it is damaged or not a PDF`);
   }
   try {
-    return (await extractText(doc, { mergePages: false })).text;
-  } catch (e) {
-    throw new VectraError('CORRUPT_FILE', `the PDF's text cannot be read (${reason(e, 'invalid content')}); it is damaged`);
+    // Page by page (as unpdf's extractText reads each), so that progress can be told.
+    const pages: string[] = [];
+    onPage?.(0, doc.numPages);
+    for (let p = 1; p <= doc.numPages; p++) {
+      let text: string;
+      try {
+        const content = await (await doc.getPage(p)).getTextContent();
+        text = content.items.map((item) => ('str' in item && item.str != null ? item.str + (item.hasEOL ? '\n' : '') : '')).join('');
+      } catch (e) {
+        throw new VectraError('CORRUPT_FILE', `the PDF's text cannot be read (${reason(e, 'invalid content')}); it is damaged`);
+      }
+      pages.push(text);
+      onPage?.(p, doc.numPages);
+    }
+    return pages;
   } finally {
     void doc.destroy().catch(() => undefined);
   }
@@ -111,11 +126,26 @@ async function docxHtml(bytes: Buffer): Promise<string> {
   }
 }
 
-/** The file's text, or a coded 4xx: EMPTY_FILE, UNSUPPORTED_FILE_TYPE, CORRUPT_FILE, ENCRYPTED_FILE, ARCHIVE_TOO_LARGE. */
-export async function extractFile(file: UploadedFile): Promise<Extracted> {
+/**
+ * What can be told of a file without parsing it, as `extractFile` would refuse it: EMPTY_FILE,
+ * UNSUPPORTED_FILE_TYPE (not a format taken; text that is not UTF-8), CORRUPT_FILE (named a PDF
+ * or DOCX but not one), ARCHIVE_TOO_LARGE (a DOCX's declared sizes). A large upload is checked
+ * so before it is accepted as a job; what only parsing finds (a damaged or encrypted PDF, no
+ * text) fails the job.
+ */
+export function checkFile(file: UploadedFile): FileFormat {
   if (file.bytes.length === 0) throw new VectraError('EMPTY_FILE', 'the uploaded file is empty (0 bytes)');
   const format = sniffFormat(file);
-  if (format === 'pdf') return { format, pages: await pdfPages(file.bytes) };
+  if (format === 'docx') checkZipExpansion(file.bytes, zipEntries(file.bytes), MAX_UNZIPPED_BYTES);
+  else if (format !== 'pdf') decodeText(file.bytes);
+  return format;
+}
+
+/** The file's text, or a coded 4xx: EMPTY_FILE, UNSUPPORTED_FILE_TYPE, CORRUPT_FILE, ENCRYPTED_FILE, ARCHIVE_TOO_LARGE. */
+export async function extractFile(file: UploadedFile, onPage?: PageProgress): Promise<Extracted> {
+  if (file.bytes.length === 0) throw new VectraError('EMPTY_FILE', 'the uploaded file is empty (0 bytes)');
+  const format = sniffFormat(file);
+  if (format === 'pdf') return { format, pages: await pdfPages(file.bytes, onPage) };
   if (format === 'docx') return { format, text: await docxHtml(file.bytes), as: 'html' };
   return { format, text: decodeText(file.bytes), as: format };
 }

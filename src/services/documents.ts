@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { VectraError } from '../errors.js';
 import type { Metadata } from '../engine/index.js';
 import { CHUNK_DEFAULTS, chunkDocument, type Chunk, type DocumentFormat } from './chunking.js';
-import { extractFile, type FileFormat, type UploadedFile } from './document-files.js';
+import { checkFile, extractFile, type FileFormat, type UploadedFile } from './document-files.js';
 import type { CollectionService } from './collections.js';
 import type { EmbeddingService } from './embedding.js';
 
@@ -27,6 +27,31 @@ export interface DocumentUpload {
   chunk?: { size?: number; overlap?: number };
   file: UploadedFile;
 }
+
+/** What an upload stored: the document, its chunks, what the file was read as, and a PDF's pages. */
+export interface UploadResult {
+  id: string;
+  chunks: number;
+  format: FileFormat;
+  pages?: number;
+}
+
+/** Where an upload is: reading the file (a PDF's pages), or embedding its chunks (storing them is one write at the end). */
+export interface UploadProgress {
+  stage: 'parsing' | 'embedding';
+  pages?: { done: number; total: number };
+  chunks?: { done: number; total: number };
+}
+
+/** A background upload's eyes and brakes: told the progress; `check` throws to stop (cancelled, shutting down). */
+export interface UploadWatch {
+  progress(p: UploadProgress): void;
+  /** Called between pages and between batches of chunks, and last just before the write. */
+  check(): void;
+}
+
+/** Chunks embedded per call when progress is watched: a progress step, and a point to stop at. */
+const EMBED_STEP = 256;
 
 /** A chunk and where it came from: its heading trail, or its page (PDF, from 1). */
 type PlacedChunk = Chunk & { page?: number };
@@ -70,10 +95,18 @@ export class DocumentService {
    * chunked as upsert does. PDF chunks never span pages and carry `_page`; every chunk carries
    * `_title` when there is one.
    */
-  async upload(tenantId: string, name: string, body: DocumentUpload): Promise<{ id: string; chunks: number; format: FileFormat; pages?: number }> {
+  async upload(tenantId: string, name: string, body: DocumentUpload, watch?: UploadWatch): Promise<UploadResult> {
     const opts = chunkOptions(body.chunk);
     const id = this.checkTarget(tenantId, name, body.id, body.metadata);
-    const file = await extractFile(body.file);
+    watch?.progress({ stage: 'parsing' });
+    const file = await extractFile(
+      body.file,
+      watch &&
+        ((done, total) => {
+          watch.check();
+          watch.progress({ stage: 'parsing', pages: { done, total } });
+        }),
+    );
     const chunks: PlacedChunk[] =
       file.format === 'pdf'
         ? file.pages.flatMap((text, p) => chunkDocument(text, { ...opts, format: 'text' }).map((c) => ({ ...c, page: p + 1 })))
@@ -84,8 +117,19 @@ export class DocumentService {
     }
     // Without a title, the file's name is the next best thing to cite.
     const title = body.title ?? body.file.filename?.split(/[\\/]/).pop();
-    const stored = await this.store(tenantId, name, id, { ...body.metadata, ...(title ? { _title: title } : {}) }, chunks);
+    const stored = await this.store(tenantId, name, id, { ...body.metadata, ...(title ? { _title: title } : {}) }, chunks, watch);
     return { id: stored.id, chunks: stored.chunks, format: file.format, ...(file.format === 'pdf' ? { pages: file.pages.length } : {}) };
+  }
+
+  /**
+   * What a background upload is checked for before it is accepted, as `upload` would refuse it:
+   * the target, the options, and the file as far as it can be told without parsing it
+   * (checkFile). The document id: the one given, or a new one the job will use.
+   */
+  checkUpload(tenantId: string, name: string, body: DocumentUpload): { id: string; format: FileFormat } {
+    chunkOptions(body.chunk);
+    const id = this.checkTarget(tenantId, name, body.id, body.metadata);
+    return { id, format: checkFile(body.file) };
   }
 
   /** The collection takes documents (it embeds text) and the id and metadata are ours to use: the document id. */
@@ -98,23 +142,34 @@ export class DocumentService {
     return id;
   }
 
-  private async store(tenantId: string, name: string, id: string, metadata: Metadata | undefined, chunks: PlacedChunk[]): Promise<{ id: string; chunks: number; ids: string[] }> {
+  private async store(tenantId: string, name: string, id: string, metadata: Metadata | undefined, chunks: PlacedChunk[], watch?: UploadWatch): Promise<{ id: string; chunks: number; ids: string[] }> {
     if (chunks.length === 0) throw new VectraError('INVALID_ARGUMENT', 'the document has no text to index');
     if (chunks.length > MAX_CHUNKS) throw new VectraError('INVALID_ARGUMENT', `the document makes ${chunks.length} chunks, more than ${MAX_CHUNKS}: raise chunk.size or split the document`);
     const c = this.collections.get(tenantId, name);
-    const vectors = await this.embedding.embedDocuments(c, chunks.map((ch) => ch.text));
+    const texts = chunks.map((ch) => ch.text);
+    let vectors: Float32Array[];
+    if (!watch) vectors = await this.embedding.embedDocuments(c, texts);
+    else {
+      vectors = [];
+      const progress = (done: number) => watch.progress({ stage: 'embedding', chunks: { done, total: texts.length } });
+      progress(0);
+      for (let i = 0; i < texts.length; i += EMBED_STEP) {
+        watch.check();
+        vectors.push(...(await this.embedding.embedDocuments(this.collections.get(tenantId, name), texts.slice(i, i + EMBED_STEP))));
+        progress(vectors.length);
+      }
+    }
     const records = chunks.map((ch, i) => ({
       id: `${id}#${i}`,
       text: ch.text,
       vector: vectors[i],
       metadata: { ...metadata, _document: id, _chunk: i, _chunks: chunks.length, ...(ch.section ? { _section: ch.section } : {}), ...(ch.page ? { _page: ch.page } : {}) },
     }));
-    const live = this.collections.get(tenantId, name);
-    // Both writes run in one turn of the event loop: no request of this process sees the
-    // document between them (a crash between them leaves the old version's surplus chunks).
-    const { ids } = live.upsert(records);
-    // A shorter new version leaves no chunks of the old one behind.
-    live.deleteWhere({ _document: id, _chunk: { $gte: chunks.length } });
+    // Nothing awaited from here to the end of the write: a job cancelled by now stops before it.
+    watch?.check();
+    // One transaction: the new chunks, and every other chunk of the document (an older, longer
+    // version's) deleted. A crash or a failure leaves the old version whole, never a mix.
+    const { ids } = this.collections.get(tenantId, name).replace(records, { filter: { _document: id } });
     return { id, chunks: chunks.length, ids };
   }
 

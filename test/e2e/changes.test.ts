@@ -131,6 +131,22 @@ describe('change feed over HTTP', () => {
     assert.equal((await bad.status).status, 400);
   });
 
+  it('HEAD on the stream answers its headers at once, and refuses what GET refuses (it used to be never answered)', async () => {
+    const s = await testServer();
+    const { key } = await register(s.url);
+    await call(s.url, 'POST', '/v1/collections', { key, body: { name: 'c', model: 'none', dimension: 3 } });
+    const head = await fetch(`${s.url}/v1/collections/c/changes/stream?since=0`, { method: 'HEAD', headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(5000) });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const missing = await fetch(`${s.url}/v1/collections/nope/changes/stream`, { method: 'HEAD', headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(5000) });
+    assert.equal(missing.status, 404);
+    // It held nothing: the per-key stream budget is whole (a GET stream still opens).
+    const open = stream(`${s.url}/v1/collections/c/changes/stream`, key);
+    await open.until(() => open.comments.length > 0);
+    open.stop();
+    assert.equal((await open.status).status, 200);
+  });
+
   it('GET /v1/events/stats counts what happened to this tenant, index builds included, and nothing of others', async () => {
     const s = await testServer();
     const { key } = await register(s.url, 'events');

@@ -1,13 +1,18 @@
 /**
  * Document files over HTTP (POST …/documents/upload): PDF, DOCX, HTML, Markdown and text are
  * stored as chunks that point at their page or section; a re-upload replaces them; every file
- * that cannot be read answers a coded 4xx and stores nothing; tenants stay apart.
+ * that cannot be read answers a coded 4xx and stores nothing; tenants stay apart. Large files
+ * (over VECTRA_UPLOAD_SYNC_BYTES) are checked, answered 202 with a job, and stored by it.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
-import { client, errorCode, register, testServer, type Answer } from '../support/server.js';
+import Database from 'better-sqlite3';
+import { call, client, errorCode, register, testServer, type Answer } from '../support/server.js';
+import { tempDir } from '../support/tmp.js';
 import { docxFile, docxParts, pdfFile, zipFile } from '../support/document-files.js';
 
 const MAX_UPLOAD = 256 * 1024;
@@ -196,5 +201,215 @@ describe('document upload, slow senders', () => {
     assert.equal(JSON.parse(answer.body).error.code, 'REQUEST_TIMEOUT');
     assert.match(JSON.parse(answer.body).error.message, /nothing was stored/);
     assert.equal((await slow('GET', '/v1/collections/kb')).body.count, 0);
+  });
+});
+
+describe('document upload, large files as background jobs', () => {
+  const SYNC = 64 * 1024;
+  let jobsUrl: string;
+  let key: string;
+  let japi: ReturnType<typeof client>;
+  let dataDir: string;
+
+  before(async () => {
+    const server = await testServer({ VECTRA_RATE_LIMIT: '1000000', VECTRA_UPLOAD_SYNC_BYTES: String(SYNC) });
+    jobsUrl = server.url;
+    dataDir = server.dataDir;
+    key = (await register(jobsUrl, 'jobs')).key;
+    japi = client(jobsUrl, key);
+    assert.equal((await japi('POST', '/v1/collections', { name: 'kb' })).status, 201);
+  });
+
+  const send = async (u: Upload, query = '', k = key): Promise<Answer> => {
+    const form = new FormData();
+    for (const [f, v] of Object.entries(u.fields ?? {})) form.append(f, v);
+    form.append('file', new Blob([u.bytes], { type: u.type ?? 'application/octet-stream' }), u.filename ?? 'upload.bin');
+    const res = await fetch(`${jobsUrl}/v1/collections/kb/documents/upload${query}`, { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: form });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+  };
+
+  /** Poll the job until it ends; every view seen along the way, the last one ended. */
+  const follow = async (id: string): Promise<any[]> => {
+    const seen: any[] = [];
+    for (const started = Date.now(); Date.now() - started < 60_000; ) {
+      const r = await japi('GET', `/v1/jobs/${id}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      seen.push(r.body);
+      if (!['queued', 'running'].includes(r.body.status)) return seen;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    throw new Error(`job ${id} did not end in 60 s: ${JSON.stringify(seen.at(-1))}`);
+  };
+  const kbCount = async () => (await japi('GET', '/v1/collections/kb')).body.count as number;
+  const published = async () => (await japi('GET', '/v1/events/stats')).body.published as Record<string, number>;
+
+  /** 120 pages, each about its own animal, ~1.2 KB each: over the 64 KiB threshold. */
+  const ANIMALS = ['zebra', 'giraffe', 'pelican', 'octopus', 'badger', 'walrus', 'lemur', 'heron'];
+  const bigPdf = () => pdfFile(Array.from({ length: 120 }, (_, p) => Array.from({ length: 12 }, (_, l) => `Page ${p + 1} line ${l}: the ${ANIMALS[p % 8]} number ${p + 1} lives here.`).join('\n')));
+
+  it('a large PDF: 202 with the job, progress while it runs, then done with the result; the document is searchable, page by page', async () => {
+    const bytes = bigPdf();
+    assert.ok(bytes.length > SYNC, `${bytes.length} bytes`);
+    const before = await published();
+    const r = await send({ bytes, filename: 'animals.pdf', fields: { id: 'animals', title: 'Animals', metadata: '{"shelf": 3}' } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const job = r.body.job;
+    assert.match(job.id, /^job_/);
+    assert.deepEqual([job.type, job.collection, job.document, job.result], ['document', 'kb', 'animals', null]);
+    assert.ok(['queued', 'running', 'done'].includes(job.status));
+    const seen = await follow(job.id);
+    const end = seen.at(-1);
+    assert.equal(end.status, 'done', JSON.stringify(end));
+    assert.deepEqual(end.result, { id: 'animals', chunks: end.total, format: 'pdf', pages: 120 });
+    assert.ok(end.total >= 120, `${end.total} chunks`);
+    assert.deepEqual([end.done, end.upserted, end.error, end.stage], [end.total, end.total, null, null]);
+    assert.deepEqual(end.pages, { done: 120, total: 120 });
+    // Progress only moves forward, never past its total.
+    let last = { pages: 0, done: 0 };
+    for (const v of seen.filter((x) => x.status === 'running')) {
+      assert.ok(['parsing', 'embedding'].includes(v.stage), JSON.stringify(v));
+      if (v.pages) assert.ok(v.pages.done >= last.pages && v.pages.done <= v.pages.total && v.pages.total === 120, JSON.stringify(v));
+      if (v.stage === 'embedding') assert.ok(v.done >= last.done && v.done <= v.total && v.total === end.total, JSON.stringify(v));
+      last = { pages: v.pages?.done ?? last.pages, done: v.done };
+    }
+    // Stored as the synchronous upload stores it.
+    const doc = (await japi('GET', '/v1/collections/kb/documents/animals')).body;
+    assert.equal(doc.chunks.length, end.total);
+    assert.deepEqual(doc.metadata, { shelf: 3, _title: 'Animals' });
+    const hit = await japi('POST', '/v1/collections/kb/search', { text: 'the walrus number 46 lives here', k: 1, mode: 'hybrid', filter: { _document: 'animals' } });
+    assert.equal(hit.body.results[0].metadata._page, 46, JSON.stringify(hit.body.results[0]));
+    // job.completed on the event bus, as imports.
+    assert.equal((await published())['job.completed'] ?? 0, (before['job.completed'] ?? 0) + 1);
+  });
+
+  it('a re-upload as a job replaces the earlier version whole; ?async=false waits for any size, ?async=true makes a job of any size', async () => {
+    const small = await send({ bytes: 'Short notes about a heron.', filename: 'notes.txt', fields: { id: 'notes' } });
+    assert.equal(small.status, 201, JSON.stringify(small.body));
+    const forced = await send({ bytes: 'Short notes about a heron, again.', filename: 'notes.txt', fields: { id: 'notes2' } }, '?async=true');
+    assert.equal(forced.status, 202, JSON.stringify(forced.body));
+    assert.equal((await follow(forced.body.job.id)).at(-1).status, 'done');
+    const waited = await send({ bytes: bigPdf(), filename: 'animals.pdf', fields: { id: 'waited' } }, '?async=false');
+    assert.equal(waited.status, 201, JSON.stringify(waited.body));
+    assert.equal(waited.body.pages, 120);
+    // A shorter version of "animals" through a job: only its chunks remain.
+    const before = await kbCount();
+    const old = (await japi('GET', '/v1/collections/kb/documents/animals')).body.chunks.length as number;
+    const text = Array.from({ length: 3000 }, (_, i) => `Sentence ${i} about a lemur.`).join(' ');
+    assert.ok(text.length > SYNC);
+    const r = await send({ bytes: text, filename: 'lemurs.txt', fields: { id: 'animals', chunk: '{"size": 20000, "overlap": 0}' } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const end = (await follow(r.body.job.id)).at(-1);
+    assert.deepEqual([end.status, end.result.format, end.pages], ['done', 'text', null]);
+    const doc = (await japi('GET', '/v1/collections/kb/documents/animals')).body;
+    assert.equal(doc.chunks.length, end.result.chunks);
+    assert.ok(doc.chunks.every((c: { text: string; page?: number }) => /lemur/.test(c.text) && c.page === undefined));
+    assert.equal(await kbCount(), before - old + end.result.chunks);
+  });
+
+  it('what can be told without parsing is refused at once, with the synchronous codes; what parsing finds fails the job with its code, storing nothing', async () => {
+    const pad = (b: Buffer | string) => Buffer.concat([Buffer.from(b), Buffer.alloc(SYNC, 0x20)]);
+    const refused: [string, Upload, string, number, string][] = [
+      ['a large image', { bytes: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(SYNC)]), filename: 'scan.png' }, '', 415, 'UNSUPPORTED_FILE_TYPE'],
+      ['large binary data', { bytes: Buffer.alloc(SYNC * 2, 0xc3), filename: 'blob' }, '', 415, 'UNSUPPORTED_FILE_TYPE'],
+      ['large text named .pdf', { bytes: pad('not a pdf at all'), filename: 'fake.pdf' }, '', 400, 'CORRUPT_FILE'],
+      ['an empty file, as a job', { bytes: '', filename: 'empty.txt' }, '?async=true', 400, 'EMPTY_FILE'],
+      ['a reserved metadata key', { bytes: pad('hello'), filename: 'a.txt', fields: { metadata: '{"_page": 1}' } }, '', 400, 'INVALID_RECORD'],
+      ['an id with "#"', { bytes: pad('hello'), filename: 'a.txt', fields: { id: 'a#b' } }, '', 400, 'INVALID_ARGUMENT'],
+      ['a bad chunk size', { bytes: pad('hello'), filename: 'a.txt', fields: { chunk: '{"size": 200, "overlap": 150}' } }, '', 400, 'INVALID_ARGUMENT'],
+      ['a zip bomb', { bytes: zipFile([...docxParts([[null, 'x']]), { name: 'word/media/zeros.bin', data: Buffer.alloc(120 * 1024 * 1024) }]), filename: 'bomb.docx' }, '?async=true', 413, 'ARCHIVE_TOO_LARGE'],
+    ];
+    const jobsBefore = (await japi('GET', '/v1/jobs')).body.jobs.length;
+    const count = await kbCount();
+    for (const [what, u, q, status, code] of refused) {
+      const r = await send(u, q);
+      assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
+      assert.equal(errorCode(r), code, what);
+    }
+    assert.equal((await japi('GET', '/v1/jobs')).body.jobs.length, jobsBefore, 'no job for a refused upload');
+
+    const before = await published();
+    const failing: [string, Upload, string][] = [
+      ['a large corrupt PDF', { bytes: pad('%PDF-1.4\n1 0 obj garbage\n%%EOF\n'), filename: 'broken.pdf' }, 'CORRUPT_FILE'],
+      ['an encrypted PDF', { bytes: pad(pdfFile(['secret plans'], { encrypt: true })), filename: 'secret.pdf' }, 'ENCRYPTED_FILE'],
+      ['a large scanned PDF (no text)', { bytes: pad(pdfFile(Array(50).fill(''))), filename: 'scan.pdf' }, 'NO_EXTRACTABLE_TEXT'],
+    ];
+    for (const [what, u, code] of failing) {
+      const r = await send({ ...u, fields: { id: 'animals' } });
+      assert.equal(r.status, 202, `${what}: ${JSON.stringify(r.body)}`);
+      const end = (await follow(r.body.job.id)).at(-1);
+      assert.equal(end.status, 'failed', `${what}: ${JSON.stringify(end)}`);
+      assert.equal(end.error.code, code, `${what}: ${JSON.stringify(end.error)}`);
+      assert.ok(end.error.message.length > 0);
+      assert.deepEqual([end.result, end.upserted], [null, 0]);
+    }
+    assert.equal(await kbCount(), count, 'nothing stored by a failed job: the earlier "animals" is whole');
+    assert.ok((await japi('GET', '/v1/collections/kb/documents/animals')).body.chunks.every((c: { text: string }) => /lemur/.test(c.text)));
+    assert.equal((await published())['job.failed'] ?? 0, (before['job.failed'] ?? 0) + failing.length, 'job.failed on the event bus');
+    // The uploads are kept only until their job ends.
+    assert.deepEqual(readdirSync(join(dataDir, 'imports')).filter((f) => f.endsWith('.upload')), []);
+  });
+
+  it("another tenant's key gets 404 for a job, as for one that does not exist, and does not list it", async () => {
+    const r = await send({ bytes: bigPdf(), filename: 'animals.pdf', fields: { id: 'private' } });
+    assert.equal(r.status, 202);
+    const id = r.body.job.id as string;
+    const other = client(jobsUrl, (await register(jobsUrl, 'other')).key);
+    for (const [method, path] of [['GET', `/v1/jobs/${id}`], ['POST', `/v1/jobs/${id}/cancel`]]) {
+      const a = await other(method, path);
+      assert.equal(a.status, 404, `${method} ${path}`);
+      assert.equal(errorCode(a), 'JOB_NOT_FOUND');
+      assert.equal(JSON.stringify(a.body).includes('private'), false);
+    }
+    assert.deepEqual((await other('GET', '/v1/jobs')).body.jobs, []);
+    // Nor can it upload into this tenant's collection (404 before the body is read).
+    const into = await send({ bytes: bigPdf(), filename: 'x.pdf' }, '', (await register(jobsUrl, 'third')).key);
+    assert.equal(into.status, 404);
+    assert.equal(errorCode(into), 'COLLECTION_NOT_FOUND');
+    assert.equal((await follow(id)).at(-1).status, 'done');
+    assert.ok((await japi('GET', '/v1/jobs')).body.jobs.some((j: { id: string }) => j.id === id));
+  });
+
+  it('cancelled, a job stores nothing; a job cut by a server stop goes on at the next start, its upload kept until then', async () => {
+    // ~2.5 MB, ~3,000 chunks: long enough that the cancel and the stop land while it runs.
+    const big = Array.from({ length: 100_000 }, (_, i) => `Line ${i} about a pelican.`).join('\n');
+    const r = await send({ bytes: big, filename: 'pelicans.txt', fields: { id: 'pelicans' } });
+    assert.equal(r.status, 202);
+    const cancelled = await japi('POST', `/v1/jobs/${r.body.job.id}/cancel`);
+    assert.equal(cancelled.status, 200);
+    const end = (await follow(r.body.job.id)).at(-1);
+    // It may have ended before the cancel arrived: then it is done, and stored whole.
+    if (end.status === 'cancelled') assert.equal((await japi('GET', '/v1/collections/kb/documents/pelicans')).status, 404, 'a cancelled job stored nothing');
+    else assert.equal(end.status, 'done');
+
+    const dir = tempDir();
+    let s = await testServer({ VECTRA_UPLOAD_SYNC_BYTES: String(SYNC) }, dir);
+    const k = (await register(s.url, 'restart')).key;
+    await call(s.url, 'POST', '/v1/collections', { key: k, body: { name: 'kb' } });
+    const form = new FormData();
+    form.append('id', 'herons');
+    form.append('file', new Blob([big.replace(/pelican/g, 'heron')]), 'herons.txt');
+    const up = await fetch(`${s.url}/v1/collections/kb/documents/upload`, { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: form });
+    assert.equal(up.status, 202);
+    const id = ((await up.json()) as { job: { id: string } }).job.id;
+    await s.close(); // stops the job at its next step (or after it ended)
+    // What the stop left: a job cut mid-way is still "running", its upload still on disk.
+    const db = new Database(join(dir, 'jobs.db'), { readonly: true });
+    const cut = (db.prepare('SELECT status FROM jobs WHERE id = ?').get(id) as { status: string }).status === 'running';
+    db.close();
+    if (cut) assert.deepEqual(readdirSync(join(dir, 'imports')), [`${id}.upload`]);
+    const restartedAt = Date.now();
+    s = await testServer({ VECTRA_UPLOAD_SYNC_BYTES: String(SYNC) }, dir);
+    let job: any;
+    for (const started = Date.now(); Date.now() - started < 60_000; await new Promise((res) => setTimeout(res, 20))) {
+      job = (await call(s.url, 'GET', `/v1/jobs/${id}`, { key: k })).body;
+      if (job.status !== 'queued' && job.status !== 'running') break;
+    }
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    if (cut) assert.ok(Date.parse(job.finishedAt) >= restartedAt, 'the job cut by the stop ended after the restart');
+    process.stdout.write(`# a document job ${cut ? 'cut by the server stop went on after the restart' : 'ended before the server stopped'}\n`);
+    const doc = await call(s.url, 'GET', '/v1/collections/kb/documents/herons', { key: k });
+    assert.equal(doc.body.chunks.length, job.result.chunks);
+    assert.deepEqual(readdirSync(join(dir, 'imports')).filter((f) => f.endsWith('.upload')), []);
   });
 });

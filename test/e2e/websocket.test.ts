@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { serveProcess } from '../support/process.js';
 import { call, register, testServer } from '../support/server.js';
+import { tempDir } from '../support/tmp.js';
 
 type Msg = Record<string, any>;
 
@@ -287,6 +289,26 @@ describe('WebSocket /v1/ws', () => {
     assert.deepEqual(cb.changes('same').map((ch) => ch.id), ['mine']);
     ca.ws.close();
     cb.ws.close();
+  });
+
+  it('a message over the size limit: closed with 1009 (not cut: 1006), and logged as the client error it is, not a server error', async () => {
+    const s = await serveProcess(tempDir(), { VECTRA_WS_MAX_MESSAGE_BYTES: '65536' });
+    try {
+      const { key } = await register(s.url, 'ws-big');
+      // Large enough that the server refuses it while the client is still sending (the fuzzer's case).
+      for (const size of [70_000, 8 * 1024 * 1024]) {
+        const c = await Client.open(s.url, { authorization: `Bearer ${key}` });
+        c.send({ id: 1, action: 'ping', body: { pad: 'x'.repeat(size) } });
+        assert.equal((await c.closed).code, 1009, `${size} bytes`);
+      }
+      const ok = await Client.open(s.url, { authorization: `Bearer ${key}` });
+      assert.equal((await ok.request('ping')).ok, true, 'the server goes on');
+      ok.ws.close();
+      assert.deepEqual(s.output().split('\n').filter((l) => /"level":(50|60)/.test(l)), [], 'no error logged');
+      assert.match(s.output(), /the client broke the protocol/);
+    } finally {
+      await s.stop();
+    }
   });
 
   it('limits: message size (1009), in flight, connections per key (4429), slow readers (4008), auth time (4408)', async () => {

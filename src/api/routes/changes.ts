@@ -69,6 +69,10 @@ export default function changeRoutes(app: App, services: Services, budget: Strea
       // Refuse an expired or impossible start as a plain HTTP error, before the stream begins.
       collection.changes(since, 1);
       const includeRecord = req.query.include === 'record';
+      // HEAD (served by this GET handler): the stream's headers and nothing more. Node sends no
+      // body for HEAD, and flushes the headers only with one or at the end: a stream started
+      // here was never answered at all (found by the fuzzer: "Headers Timeout").
+      if (req.method === 'HEAD') return reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
       if (!budget.take(principal.keyId)) {
         throw new HttpError('TOO_MANY_CONNECTIONS', `this API key already holds ${budget.max} streams and WebSockets (VECTRA_WS_MAX_CONNECTIONS_PER_KEY); close some`);
       }

@@ -4,7 +4,7 @@ import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { HttpError, isCodedError } from '../error-codes.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';
-import { JobListOut, JobOut, JobParams } from '../schemas/import-jobs.js';
+import { JobOut } from '../schemas/jobs.js';
 import { atMostBytes, drainedOrClosed, ndjsonBody, untilIdle } from '../stream-body.js';
 
 /** Records per upsert transaction from a stream: big enough to batch embedding, small enough to answer often. */
@@ -85,18 +85,8 @@ export default function ingestRoutes(app: App, services: Services): void {
       services.collections.assertExists(tenant, req.params.name);
       const max = services.config.limits.maxImportBytes;
       const upload = atMostBytes(untilIdle(ndjsonBody(req.body) as AsyncIterable<Buffer>, idleMs), max, `the upload is larger than ${max} bytes (VECTRA_MAX_IMPORT_BYTES); split it into several imports`);
-      const job = await services.importJobs.create(tenant, req.params.name, upload);
+      const job = await services.jobs.create(tenant, req.params.name, upload);
       return reply.code(202).send(job);
     },
-  );
-
-  app.get('/v1/jobs', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: "This tenant's recent jobs", response: { 200: JobListOut, ...errorResponses(401, 403) } } }, async (req) => ({
-    jobs: services.importJobs.list(tenantOf(req)),
-  }));
-  app.get('/v1/jobs/:id', { config: { scope: 'read' }, schema: { tags: ['jobs'], summary: 'A job: status, progress (done/total, errors, rate, ETA)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>
-    services.importJobs.get(tenantOf(req), req.params.id),
-  );
-  app.post('/v1/jobs/:id/cancel', { config: { scope: 'write' }, schema: { tags: ['jobs'], summary: 'Cancel a job (after its current batch; imported records stay)', params: JobParams, response: { 200: JobOut, ...errorResponses(401, 403, 404) } } }, async (req) =>
-    services.importJobs.cancel(tenantOf(req), req.params.id),
   );
 }

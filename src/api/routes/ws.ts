@@ -79,6 +79,16 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
   const limits = services.config.realtime;
   await app.register(websocket, {
     options: { maxPayload: limits.wsMaxMessageBytes },
+    // A client's protocol error — a message over the size limit, text that is not UTF-8, a bad
+    // frame — is the client's to fix: ws has already begun the close with the code that says so
+    // (1009, 1007, 1002), so it is logged as the 4xx it is and the close completes. The plugin's
+    // default logged it as a server error and cut the socket, so the client got 1006, not 1009.
+    errorHandler(error, socket, req) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) return void req.log.info({ code, reason: error.message }, 'websocket closed: the client broke the protocol');
+      req.log.error(error);
+      socket.terminate();
+    },
     // At shutdown, say so (1001 going away) rather than close without a status.
     preClose(done) {
       for (const client of this.websocketServer.clients) client.close(1001, 'the server is shutting down');
