@@ -52,6 +52,8 @@ export interface Config {
     maxImportBytes: number;
     /** Largest document file (POST …/documents/upload), read into memory to extract its text. */
     maxUploadBytes: number;
+    /** Clustering over more vectors than this runs as a background job (202 with the job). */
+    insightsJobThreshold: number;
   };
   /** SQLite durability for collections: full (default) or normal. */
   synchronous: 'full' | 'normal';
@@ -134,6 +136,7 @@ export const ENV = {
   requestTimeoutMs: 'VECTRA_REQUEST_TIMEOUT_MS',
   maxImportBytes: 'VECTRA_MAX_IMPORT_BYTES',
   maxUploadBytes: 'VECTRA_MAX_UPLOAD_BYTES',
+  insightsJobThreshold: 'VECTRA_INSIGHTS_JOB_THRESHOLD',
   chatCacheThreshold: 'VECTRA_CHAT_CACHE_THRESHOLD',
   chatCacheEntries: 'VECTRA_CHAT_CACHE_ENTRIES',
   chatCacheTtlSeconds: 'VECTRA_CHAT_CACHE_TTL_SECONDS',
@@ -273,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       requestTimeoutMs: int('requestTimeoutMs', 30_000, 100, 3_600_000),
       maxImportBytes: int('maxImportBytes', 8 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
       maxUploadBytes: int('maxUploadBytes', 50 * 1024 * 1024, 1024, 2 * 1024 ** 3),
+      insightsJobThreshold: int('insightsJobThreshold', 50_000, 0, Number.MAX_SAFE_INTEGER),
     },
   };
 }

@@ -14,6 +14,7 @@ import { CollectionService } from './services/collections.js';
 import { DocumentService } from './services/documents.js';
 import { EmbeddingService } from './services/embedding.js';
 import { IngestService } from './services/ingest.js';
+import { InsightsService } from './services/insights/insights.js';
 import { ImportJobs } from './services/import-jobs.js';
 import { QdrantService } from './services/qdrant/service.js';
 import { RecordService } from './services/records.js';
@@ -128,6 +129,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     importJobs,
     documents: new DocumentService(collections, embedding),
     search,
+    insights: new InsightsService(collections, importJobs, config.limits.insightsJobThreshold),
     qdrant: new QdrantService(collections, { maxBatch: config.limits.maxBatch, maxK: config.limits.maxK }),
     chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
     conversations,

@@ -7,6 +7,10 @@
  * commits, and a record without an id gets `<job id>-<line>` — so a batch re-run after a
  * crash overwrites the very same records instead of adding copies. Jobs that were queued or
  * running when the server stopped resume where they stopped when it starts.
+ *
+ * The same queue runs analysis tasks (a clustering too large to answer at once): a task's
+ * parameters are saved with it, its runner (registered by type) starts over after a restart,
+ * and its answer is kept in the job's `result`.
  */
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -14,13 +18,28 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VectraError } from '../errors.js';
+import type { ClusterAnswer } from './insights/clustering.js';
 import { LineCounter, ndjsonLines, MAX_LINE_BYTES, type IngestService, type Line, type LineResult } from './ingest.js';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
+/** An import, or an analysis task run by a registered runner. */
+export type JobType = 'import' | 'clusters';
+
+/**
+ * Runs a task: `progress(done, total)` as it goes; `cancelled()` says when to stop (then any
+ * answer is dropped). What it returns is the job's `result`.
+ */
+export type TaskRunner = (
+  tenantId: string,
+  collection: string,
+  params: unknown,
+  ctl: { progress: (done: number, total: number) => void; cancelled: () => boolean },
+) => Promise<unknown>;
+
 export interface JobView {
   id: string;
-  type: 'import';
+  type: JobType;
   collection: string;
   status: JobStatus;
   /** Lines in the upload (blank ones included), and lines processed so far. */
@@ -37,6 +56,8 @@ export interface JobView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** A task's answer once done (clusters: the same answer as a direct request). */
+  result?: ClusterAnswer;
 }
 
 interface JobRow {
@@ -56,6 +77,9 @@ interface JobRow {
   finished_at: number | null;
   run_started_at: number | null;
   run_start_done: number;
+  type: JobType;
+  params: string | null;
+  result: string | null;
 }
 
 const MAX_ERROR_SAMPLES = 100;
@@ -67,6 +91,7 @@ export class ImportJobs {
   private queue: Promise<void> = Promise.resolve();
   private running: string | null = null;
   private stopping = false;
+  private readonly runners = new Map<JobType, TaskRunner>();
 
   constructor(
     dataDir: string,
@@ -89,6 +114,25 @@ export class ImportJobs {
       run_started_at INTEGER, run_start_done INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX IF NOT EXISTS jobs_tenant ON jobs(tenant_id, created_at);`);
+    // Tasks came after imports: databases from before get their columns here.
+    const columns = new Set((this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('type')) this.db.exec("ALTER TABLE jobs ADD COLUMN type TEXT NOT NULL DEFAULT 'import'");
+    if (!columns.has('params')) this.db.exec('ALTER TABLE jobs ADD COLUMN params TEXT');
+    if (!columns.has('result')) this.db.exec('ALTER TABLE jobs ADD COLUMN result TEXT');
+  }
+
+  /** The runner of a task type; register before resumeAll() so interrupted tasks run again. */
+  registerTask(type: Exclude<JobType, 'import'>, runner: TaskRunner): void {
+    this.runners.set(type, runner);
+  }
+
+  /** Queue a task of a registered type; `params` (JSON) are what its runner gets. */
+  createTask(tenantId: string, collection: string, type: Exclude<JobType, 'import'>, params: unknown, total: number): JobView {
+    if (!this.runners.has(type)) throw new Error(`no runner for ${type} jobs`);
+    const id = `job_${randomBytes(9).toString('base64url')}`;
+    this.db.prepare('INSERT INTO jobs (id, tenant_id, collection, status, total, created_at, type, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(id, tenantId, collection, 'queued', total, Date.now(), type, JSON.stringify(params));
+    this.enqueue(id);
+    return this.get(tenantId, id);
   }
 
   private file(id: string): string {
@@ -166,6 +210,7 @@ export class ImportJobs {
   private async run(id: string): Promise<void> {
     const start = this.row(id);
     if (!start || (start.status !== 'queued' && start.status !== 'running') || this.stopping) return;
+    if (start.type !== 'import') return this.runTask(start);
     this.running = id;
     const now = Date.now();
     this.db.prepare("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), run_started_at = ?, run_start_done = done WHERE id = ?").run(now, now, id);
@@ -225,6 +270,37 @@ export class ImportJobs {
     }
   }
 
+  /** A task from the start (its progress is not saved: after a restart it runs again). */
+  private async runTask(start: JobRow): Promise<void> {
+    const { id } = start;
+    const runner = this.runners.get(start.type);
+    this.running = id;
+    const now = Date.now();
+    this.db.prepare("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), run_started_at = ?, done = 0, run_start_done = 0 WHERE id = ?").run(now, now, id);
+    const save = this.db.prepare('UPDATE jobs SET done = ?, total = ? WHERE id = ?');
+    const cancelled = () => this.stopping || this.row(id)?.status !== 'running';
+    const finish = (status: JobStatus, error: { code: string; message: string } | null, result: unknown) => {
+      const ended =
+        this.db.prepare('UPDATE jobs SET status = ?, error = ?, result = ?, finished_at = ?, done = CASE WHEN ? THEN total ELSE done END WHERE id = ? AND status = ?')
+          .run(status, error && JSON.stringify(error), result === undefined ? null : JSON.stringify(result), Date.now(), status === 'done' ? 1 : 0, id, 'running').changes > 0;
+      const row = this.row(id);
+      if (ended && row) this.onFinished(row.tenant_id, view(row));
+    };
+    try {
+      if (!runner) throw new VectraError('INVALID_ARGUMENT', `this server cannot run ${start.type} jobs`);
+      const result = await runner(start.tenant_id, start.collection, JSON.parse(start.params ?? 'null'), { progress: (done, total) => save.run(done, total, id), cancelled });
+      if (cancelled()) return; // cancelled, or resumed on the next start
+      finish('done', null, result);
+    } catch (e) {
+      if (this.stopping) return;
+      const err = e instanceof VectraError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: `the ${start.type} job stopped on a server error` };
+      if (!(e instanceof VectraError)) this.log.error({ job: id, err: (e as Error).message }, `${start.type} job failed`);
+      finish('failed', err, undefined);
+    } finally {
+      this.running = null;
+    }
+  }
+
   /** Stop after the current batch (it commits); the job resumes on the next start. */
   async close(): Promise<void> {
     this.stopping = true;
@@ -245,9 +321,10 @@ function view(r: JobRow): JobView {
     }
   }
   return {
-    id: r.id, type: 'import', collection: r.collection, status: r.status, total: r.total, done: r.done, upserted: r.upserted, errors: r.errors,
+    id: r.id, type: r.type, collection: r.collection, status: r.status, total: r.total, done: r.done, upserted: r.upserted, errors: r.errors,
     errorSamples: JSON.parse(r.error_samples) as LineResult[], rate, etaSeconds: eta,
     error: r.error === null ? null : (JSON.parse(r.error) as { code: string; message: string }),
     createdAt: iso(r.created_at)!, startedAt: iso(r.started_at), finishedAt: iso(r.finished_at),
+    ...(r.result === null ? {} : { result: JSON.parse(r.result) as ClusterAnswer }),
   };
 }

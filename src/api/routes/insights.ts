@@ -1,0 +1,32 @@
+/** Insights into a collection's vectors: clustering, embedding health, drift (docs/insights.md). Reads only. */
+import { tenantOf } from '../auth.js';
+import type { App, Services } from '../context.js';
+import { CollectionParams, errorResponses } from '../schemas/common.js';
+import { JobOut } from '../schemas/import-jobs.js';
+import { ClustersBody, ClustersOut } from '../schemas/insights.js';
+import { Type } from '@fastify/type-provider-typebox';
+
+export default function insightsRoutes(app: App, services: Services): void {
+  const threshold = services.config.limits.insightsJobThreshold;
+  app.post(
+    '/v1/collections/:name/clusters',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['insights'],
+        summary: 'Cluster the collection (or what a filter selects) with k-means; k given or chosen by silhouette',
+        description:
+          'k-means++ seeding, fitted on a random sample (Lloyd, or mini-batch above 10000 fitted vectors), then every selected vector assigned. ' +
+          `Cosine collections are clustered on unit vectors. Over ${threshold} selected vectors (VECTRA_INSIGHTS_JOB_THRESHOLD) the answer is 202 {"job"}: ` +
+          'follow it at GET /v1/jobs/{id}; its "result" is the clustering.',
+        params: CollectionParams,
+        body: ClustersBody,
+        response: { 200: ClustersOut, 202: Type.Object({ job: JobOut }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      const out = await services.insights.clusters(tenantOf(req), req.params.name, req.body);
+      return 'job' in out ? reply.code(202).send(out) : out;
+    },
+  );
+}

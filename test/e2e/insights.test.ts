@@ -1,0 +1,99 @@
+/** The insights routes on a real port: clustering (direct and as a job), isolation, bad input. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { adjustedRand } from '../../src/services/insights/math.js';
+import { client, register, testServer } from '../support/server.js';
+import { plantedClusters } from '../support/planted.js';
+
+const WORDS = [['espresso', 'barista', 'latte'], ['diesel', 'truck', 'freight'], ['nurse', 'clinic', 'patient'], ['python', 'compiler', 'debugger']];
+
+async function plantedCollection(api: ReturnType<typeof client>, name: string, dim = 16) {
+  const p = plantedClusters(4, 150, dim, 11);
+  assert.equal((await api('POST', '/v1/collections', { name, model: 'none', dimension: dim })).status, 201);
+  const records = p.vectors.map((v, i) => ({ id: `r${i}`, vector: [...v], text: `${WORDS[p.labels[i]].join(' ')} job ${i}`, metadata: { group: p.labels[i], half: i % 2 } }));
+  for (let i = 0; i < records.length; i += 500) assert.equal((await api('POST', `/v1/collections/${name}/records`, { records: records.slice(i, i + 500) })).status, 200);
+  return p;
+}
+
+describe('insights over HTTP', () => {
+  let api: ReturnType<typeof client>;
+  let other: ReturnType<typeof client>;
+  let planted: ReturnType<typeof plantedClusters>;
+
+  before(async () => {
+    const s = await testServer({ VECTRA_RATE_LIMIT: '100000' });
+    api = client(s.url, (await register(s.url, 'a')).key);
+    other = client(s.url, (await register(s.url, 'b')).key);
+    planted = await plantedCollection(api, 'jobs');
+  });
+
+  it('POST …/clusters with k: the planted groups, their sizes, nearest records and words', async () => {
+    const r = await api('POST', '/v1/collections/jobs/clusters', { k: 4 });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.k, 4);
+    assert.equal(r.body.total, 600);
+    assert.match(r.body.method, /k-means\+\+/);
+    assert.deepEqual(r.body.clusters.map((c: { size: number }) => c.size), [150, 150, 150, 150]);
+    for (const c of r.body.clusters) {
+      assert.equal(c.nearest.length, 5);
+      const groups = new Set(c.nearest.map((id: string) => planted.labels[Number(id.slice(1))]));
+      assert.equal(groups.size, 1);
+      const words = WORDS[[...groups][0] as number];
+      assert.ok(c.terms.length > 0 && c.terms.every((t: string) => words.includes(t)), `${c.terms} vs ${words}`);
+    }
+    // Same body, same seed: the same answer.
+    assert.deepEqual((await api('POST', '/v1/collections/jobs/clusters', { k: 4 })).body, r.body);
+  });
+
+  it('without k: chosen by silhouette (4), stated in method; a filter clusters only what it selects', async () => {
+    const r = await api('POST', '/v1/collections/jobs/clusters', {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.k, 4);
+    assert.match(r.body.method, /silhouette over k=2\.\.10/);
+    assert.equal(r.body.silhouettes.length, 9);
+    const f = await api('POST', '/v1/collections/jobs/clusters', { k: 2, filter: { group: { $in: [0, 1] } } });
+    assert.equal(f.status, 200, JSON.stringify(f.body));
+    assert.equal(f.body.total, 300);
+    assert.deepEqual(f.body.clusters.map((c: { size: number }) => c.size), [150, 150]);
+  });
+
+  it('bad input: 400 with a message; another tenant: 404', async () => {
+    for (const body of [{ k: 1 }, { k: 101 }, { k: 2.5 }, { sample: 5 }, { sample: 1_000_000 }, { filter: { $bad: 1 } }, { k: 3, extra: 1 }]) {
+      const r = await api('POST', '/v1/collections/jobs/clusters', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.ok(r.body.error.message.length > 0);
+    }
+    const few = await api('POST', '/v1/collections/jobs/clusters', { k: 5, filter: { group: 99 } });
+    assert.equal(few.status, 400);
+    assert.match(few.body.error.message, /the filter selects 0 records/);
+    assert.equal((await other('POST', '/v1/collections/jobs/clusters', { k: 2 })).status, 404);
+  });
+});
+
+describe('insights: a large clustering runs as a job', () => {
+  it('over VECTRA_INSIGHTS_JOB_THRESHOLD: 202 {job}, then the job holds the clustering; another tenant cannot see it', async () => {
+    const s = await testServer({ VECTRA_RATE_LIMIT: '100000', VECTRA_INSIGHTS_JOB_THRESHOLD: '100' });
+    const api = client(s.url, (await register(s.url, 'a')).key);
+    const other = client(s.url, (await register(s.url, 'b')).key);
+    const planted = await plantedCollection(api, 'big');
+    const r = await api('POST', '/v1/collections/big/clusters', { k: 4 });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    assert.equal(r.body.job.type, 'clusters');
+    let job = r.body.job;
+    for (let i = 0; i < 200 && (job.status === 'queued' || job.status === 'running'); i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      job = (await api('GET', `/v1/jobs/${job.id}`)).body;
+    }
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.equal(job.result.k, 4);
+    assert.equal(job.done, job.total);
+    const sizes = job.result.clusters.map((c: { size: number }) => c.size);
+    assert.deepEqual(sizes, [150, 150, 150, 150]);
+    const labels = new Map<string, number>();
+    job.result.clusters.forEach((c: { id: number; nearest: string[] }) => c.nearest.forEach((id) => labels.set(id, c.id)));
+    const ids = [...labels.keys()];
+    assert.equal(adjustedRand(ids.map((id) => planted.labels[Number(id.slice(1))]), ids.map((id) => labels.get(id)!)), 1);
+    assert.equal((await other('GET', `/v1/jobs/${job.id}`)).status, 404);
+    assert.ok((await api('GET', '/v1/jobs')).body.jobs.some((j: { id: string }) => j.id === job.id));
+  });
+});
