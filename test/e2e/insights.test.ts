@@ -8,7 +8,7 @@ import { plantedClusters } from '../support/planted.js';
 const WORDS = [['espresso', 'barista', 'latte'], ['diesel', 'truck', 'freight'], ['nurse', 'clinic', 'patient'], ['python', 'compiler', 'debugger']];
 
 async function plantedCollection(api: ReturnType<typeof client>, name: string, dim = 16) {
-  const p = plantedClusters(4, 150, dim, 11);
+  const p = plantedClusters(4, 150, dim, 11, 1);
   assert.equal((await api('POST', '/v1/collections', { name, model: 'none', dimension: dim })).status, 201);
   const records = p.vectors.map((v, i) => ({ id: `r${i}`, vector: [...v], text: `${WORDS[p.labels[i]].join(' ')} job ${i}`, metadata: { group: p.labels[i], half: i % 2 } }));
   for (let i = 0; i < records.length; i += 500) assert.equal((await api('POST', `/v1/collections/${name}/records`, { records: records.slice(i, i + 500) })).status, 200);
@@ -95,5 +95,65 @@ describe('insights: a large clustering runs as a job', () => {
     assert.equal(adjustedRand(ids.map((id) => planted.labels[Number(id.slice(1))]), ids.map((id) => labels.get(id)!)), 1);
     assert.equal((await other('GET', `/v1/jobs/${job.id}`)).status, 404);
     assert.ok((await api('GET', '/v1/jobs')).body.jobs.some((j: { id: string }) => j.id === job.id));
+  });
+});
+
+describe('insights: embedding health over HTTP', () => {
+  let api: ReturnType<typeof client>;
+  let other: ReturnType<typeof client>;
+  before(async () => {
+    const s = await testServer({ VECTRA_RATE_LIMIT: '100000' });
+    api = client(s.url, (await register(s.url, 'a')).key);
+    other = client(s.url, (await register(s.url, 'b')).key);
+  });
+
+  it('a clean collection is healthy; one with planted duplicates, outliers and a dead dimension is not, and says why', async () => {
+    await plantedCollection(api, 'clean');
+    const clean = await api('GET', '/v1/collections/clean/health');
+    assert.equal(clean.status, 200, JSON.stringify(clean.body));
+    assert.equal(clean.body.verdict, 'healthy', JSON.stringify(clean.body.reasons));
+    assert.deepEqual(clean.body.deadDimensions, []);
+    assert.ok(clean.body.duplicates.fraction < 0.02, JSON.stringify(clean.body.duplicates)); // a natural close pair or two
+    assert.equal(clean.body.sample.size, 600);
+
+    const p = plantedClusters(4, 150, 16, 11, 1);
+    const vectors = p.vectors.map((v) => [...v]);
+    for (const v of vectors) v[15] = 0.5; // a dead dimension
+    const outliers = [3, 50, 101, 222, 404];
+    for (const i of outliers) vectors[i] = vectors[i].map((x, j) => (j === 15 ? 0.5 : -x * 3));
+    const records = vectors.map((v, i) => ({ id: `r${i}`, vector: v }));
+    // 40 near-copies of 40 records (cosine ≈ 1): 80 vectors with a near-duplicate.
+    for (let i = 0; i < 40; i++) records.push({ id: `dup${i}`, vector: vectors[i * 7 + 1].map((x) => x * 1.001) });
+    assert.equal((await api('POST', '/v1/collections', { name: 'messy', model: 'none', dimension: 16 })).status, 201);
+    assert.equal((await api('POST', '/v1/collections/messy/records', { records })).status, 200);
+    const r = await api('GET', '/v1/collections/messy/health');
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.verdict, 'warning');
+    assert.deepEqual(r.body.deadDimensions, [15]);
+    assert.ok(r.body.duplicates.groups >= 40 && r.body.duplicates.groups <= 42, JSON.stringify(r.body.duplicates));
+    assert.ok(r.body.duplicates.vectors >= 80 && r.body.duplicates.vectors <= 84);
+    assert.ok(r.body.duplicates.examples[0].some((id: string) => id.startsWith('dup')));
+    const flagged = r.body.outliers.examples.map((o: { id: string }) => o.id);
+    for (const i of outliers) assert.ok(flagged.includes(`r${i}`), `r${i} not among ${flagged}`);
+    assert.match(r.body.outliers.method, /5th nearest neighbour/);
+    assert.ok(r.body.reasons.some((x: string) => /near-duplicate/.test(x)) && r.body.reasons.some((x: string) => /dead/.test(x)), JSON.stringify(r.body.reasons));
+    assert.ok(r.body.anisotropy < 0.5);
+
+    // A sample: stated, and smaller.
+    const s = await api('GET', '/v1/collections/messy/health?sample=100&seed=3');
+    assert.equal(s.status, 200, JSON.stringify(s.body));
+    assert.equal(s.body.sample.size, 100);
+    assert.equal(s.body.sample.of, 640);
+    assert.match(s.body.sample.method, /random sample of 100 of 640/);
+  });
+
+  it('bad input: 400; an empty collection: 400 saying so; another tenant: 404', async () => {
+    assert.equal((await api('GET', '/v1/collections/clean/health?sample=5')).status, 400);
+    assert.equal((await api('GET', '/v1/collections/clean/health?sample=abc')).status, 400);
+    assert.equal((await api('POST', '/v1/collections', { name: 'empty', model: 'none', dimension: 4 })).status, 201);
+    const e = await api('GET', '/v1/collections/empty/health');
+    assert.equal(e.status, 400);
+    assert.match(e.body.error.message, /has 0 records/);
+    assert.equal((await other('GET', '/v1/collections/clean/health')).status, 404);
   });
 });

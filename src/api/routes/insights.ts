@@ -3,7 +3,7 @@ import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';
 import { JobOut } from '../schemas/import-jobs.js';
-import { ClustersBody, ClustersOut } from '../schemas/insights.js';
+import { ClustersBody, ClustersOut, HealthOut, HealthQuery } from '../schemas/insights.js';
 import { Type } from '@fastify/type-provider-typebox';
 
 export default function insightsRoutes(app: App, services: Services): void {
@@ -27,6 +27,27 @@ export default function insightsRoutes(app: App, services: Services): void {
     async (req, reply) => {
       const out = await services.insights.clusters(tenantOf(req), req.params.name, req.body);
       return 'job' in out ? reply.code(202).send(out) : out;
+    },
+  );
+
+  app.get(
+    '/v1/collections/:name/health',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['insights'],
+        summary: 'Embedding health: norms, near-duplicates, outliers, dead dimensions, anisotropy, and a verdict with reasons',
+        description:
+          'Over a random sample (default 2000 records; ?sample=): each sampled vector\'s nearest neighbours come from the collection\'s index. ' +
+          'Near-duplicates: cosine ≥ 0.99. Outliers: robust z-score > 3.5 of the cosine distance to the 5th neighbour. Dead dimensions: standard deviation ≤ 0.001 × the mean one.',
+        params: CollectionParams,
+        querystring: HealthQuery,
+        response: { 200: HealthOut, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const { sample, seed } = req.query;
+      return services.insights.health(tenantOf(req), req.params.name, { sample: sample === undefined ? undefined : Number(sample), seed: seed === undefined ? undefined : Number(seed) });
     },
   );
 }

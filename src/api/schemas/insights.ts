@@ -28,3 +28,35 @@ export const ClustersOut = Type.Object({
     { description: 'largest first' },
   ),
 });
+
+export const HealthQuery = Type.Object(
+  {
+    sample: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'records examined, 10–20000 (default 2000), drawn at random' })),
+    seed: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'random seed of the sample (default 42)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const HealthOut = Type.Object({
+  verdict: Type.Union([Type.Literal('healthy'), Type.Literal('warning'), Type.Literal('unhealthy')]),
+  reasons: Type.Array(Type.String(), { description: 'why, in words' }),
+  sample: Type.Object({ size: Type.Integer(), of: Type.Integer(), method: Type.String() }),
+  norms: Type.Object({ min: Type.Number(), max: Type.Number(), mean: Type.Number(), std: Type.Number(), p1: Type.Number(), p50: Type.Number(), p99: Type.Number(), zero: Type.Integer() }),
+  duplicates: Type.Object({
+    threshold: Type.Number({ description: 'cosine at or above which two vectors are near-duplicates' }),
+    method: Type.String(),
+    groups: Type.Integer(),
+    vectors: Type.Integer({ description: 'sampled vectors with at least one near-duplicate' }),
+    fraction: Type.Number(),
+    examples: Type.Array(Type.Array(Type.String()), { description: 'the largest groups (up to 5, 10 ids each)' }),
+  }),
+  outliers: Type.Object({
+    count: Type.Integer(),
+    fraction: Type.Number(),
+    method: Type.String(),
+    threshold: Type.Number({ description: 'robust z-score above which a vector is an outlier' }),
+    examples: Type.Array(Type.Object({ id: Type.String(), z: Type.Number(), distance: Type.Number() })),
+  }),
+  deadDimensions: Type.Array(Type.Integer(), { description: 'indices of dimensions that are (nearly) constant' }),
+  anisotropy: Type.Number({ description: 'mean cosine of random pairs of sampled vectors' }),
+});

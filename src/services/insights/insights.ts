@@ -6,6 +6,7 @@
 import { VectraError } from '../../errors.js';
 import type { CollectionService } from '../collections.js';
 import type { ImportJobs, JobView } from '../import-jobs.js';
+import { healthOf, MAX_HEALTH_SAMPLE, type HealthAnswer } from './health-scan.js';
 import { clusterCollection, MAX_CLUSTERS, MAX_SAMPLE, type ClusterAnswer, type ClusterRequest } from './clustering.js';
 
 export class InsightsService {
@@ -37,5 +38,13 @@ export class InsightsService {
     if (req.sample !== undefined && req.k !== undefined && req.sample < req.k) throw new VectraError('INVALID_ARGUMENT', `sample (${req.sample}) must be at least k (${req.k})`);
     if (ids.length > this.jobThreshold) return { job: this.jobs.createTask(tenantId, name, 'clusters', req, ids.length) };
     return clusterCollection(c, ids, req);
+  }
+
+  async health(tenantId: string, name: string, opts: { sample?: number; seed?: number }): Promise<HealthAnswer> {
+    if (opts.sample !== undefined && (!Number.isInteger(opts.sample) || opts.sample < 10 || opts.sample > MAX_HEALTH_SAMPLE)) throw new VectraError('INVALID_ARGUMENT', `sample must be an integer from 10 to ${MAX_HEALTH_SAMPLE}`);
+    const c = this.collections.get(tenantId, name);
+    const n = c.count();
+    if (n < 2) throw new VectraError('INVALID_ARGUMENT', `collection "${name}" has ${n} record${n === 1 ? '' : 's'}; a health check needs at least 2`);
+    return healthOf(c, opts);
   }
 }
