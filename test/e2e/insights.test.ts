@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { adjustedRand } from '../../src/services/insights/math.js';
 import { client, register, testServer } from '../support/server.js';
-import { plantedClusters } from '../support/planted.js';
+import { gaussianCloud, plantedClusters } from '../support/planted.js';
 
 const WORDS = [['espresso', 'barista', 'latte'], ['diesel', 'truck', 'freight'], ['nurse', 'clinic', 'patient'], ['python', 'compiler', 'debugger']];
 
@@ -155,5 +155,68 @@ describe('insights: embedding health over HTTP', () => {
     assert.equal(e.status, 400);
     assert.match(e.body.error.message, /has 0 records/);
     assert.equal((await other('GET', '/v1/collections/clean/health')).status, 404);
+  });
+});
+
+describe('insights: drift over HTTP', () => {
+  let api: ReturnType<typeof client>;
+  let other: ReturnType<typeof client>;
+  let t1: string;
+  let t2: string;
+  const drift = (body: unknown) => api('POST', '/v1/collections/feed/drift', body);
+
+  before(async () => {
+    const s = await testServer({ VECTRA_RATE_LIMIT: '100000' });
+    api = client(s.url, (await register(s.url, 'a')).key);
+    other = client(s.url, (await register(s.url, 'b')).key);
+    assert.equal((await api('POST', '/v1/collections', { name: 'feed', model: 'none', dimension: 16, metric: 'l2' })).status, 201);
+    const put = async (vs: Float32Array[], prefix: string) =>
+      assert.equal((await api('POST', '/v1/collections/feed/records', { records: vs.map((v, i) => ({ id: `${prefix}${i}`, vector: [...v] })) })).status, 200);
+    const pause = () => new Promise((r) => setTimeout(r, 30));
+    await put(gaussianCloud(300, 16, 1), 'base'); // seq 1–300
+    await pause();
+    t1 = new Date().toISOString();
+    await pause();
+    await put(gaussianCloud(300, 16, 2), 'same'); // seq 301–600: the same distribution
+    await pause();
+    t2 = new Date().toISOString();
+    await pause();
+    await put(gaussianCloud(300, 16, 3, 0.5, 2), 'moved'); // seq 601–900: shifted on dimensions 0 and 1
+  });
+
+  it('by seq: the same distribution is stable, the shifted one drifted, naming the dimensions', async () => {
+    const stable = await drift({ baseline: { toSeq: 300 }, window: { fromSeq: 301, toSeq: 600 } });
+    assert.equal(stable.status, 200, JSON.stringify(stable.body));
+    assert.equal(stable.body.verdict, 'stable');
+    assert.deepEqual(stable.body.baseline, { records: 300, sampled: 300 });
+    const moved = await drift({ baseline: { fromSeq: 1, toSeq: 300 }, window: { fromSeq: 601 } });
+    assert.equal(moved.status, 200);
+    assert.equal(moved.body.verdict, 'drifted');
+    assert.ok(moved.body.pValue < 1e-4);
+    assert.deepEqual(moved.body.dimensions.slice(0, 2).map((d: { dimension: number }) => d.dimension).sort(), [0, 1]);
+    assert.ok(moved.body.centroidShift.l2 > stable.body.centroidShift.l2);
+    assert.equal(moved.body.tests, 16);
+  });
+
+  it('by time: records last written before t1 vs after t2', async () => {
+    const r = await drift({ baseline: { to: t1 }, window: { from: t2 } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.verdict, 'drifted');
+    assert.equal(r.body.baseline.records, 300);
+    assert.equal(r.body.window.records, 300);
+    assert.equal((await drift({ baseline: { to: t1 }, window: { from: t1, to: t2 } })).body.verdict, 'stable');
+  });
+
+  it('empty or too small a side, no bounds, bad dates, reversed ranges: 400 that says which; another tenant: 404', async () => {
+    const empty = await drift({ baseline: { toSeq: 300 }, window: { fromSeq: 5000 } });
+    assert.equal(empty.status, 400);
+    assert.match(empty.body.error.message, /the window selects 0 records; drift needs at least 20/);
+    assert.match((await drift({ baseline: { toSeq: 300 }, window: { fromSeq: 890 } })).body.error.message, /the window selects 11 records/);
+    assert.match((await drift({ baseline: {}, window: { fromSeq: 1 } })).body.error.message, /baseline: give at least one/);
+    assert.match((await drift({ baseline: { from: 'yesterday' }, window: { fromSeq: 1 } })).body.error.message, /baseline\.from must be an ISO 8601/);
+    assert.match((await drift({ baseline: { fromSeq: 9, toSeq: 3 }, window: { fromSeq: 1 } })).body.error.message, /fromSeq \(9\) is after toSeq \(3\)/);
+    assert.equal((await drift({ baseline: { toSeq: 300 } })).status, 400);
+    assert.equal((await drift({ baseline: { toSeq: 300 }, window: { fromSeq: 301 }, sample: 5 })).status, 400);
+    assert.equal((await other('POST', '/v1/collections/feed/drift', { baseline: { toSeq: 300 }, window: { fromSeq: 301 } })).status, 404);
   });
 });

@@ -3,7 +3,7 @@ import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';
 import { JobOut } from '../schemas/import-jobs.js';
-import { ClustersBody, ClustersOut, HealthOut, HealthQuery } from '../schemas/insights.js';
+import { ClustersBody, ClustersOut, DriftBody, DriftOut, HealthOut, HealthQuery } from '../schemas/insights.js';
 import { Type } from '@fastify/type-provider-typebox';
 
 export default function insightsRoutes(app: App, services: Services): void {
@@ -49,5 +49,23 @@ export default function insightsRoutes(app: App, services: Services): void {
       const { sample, seed } = req.query;
       return services.insights.health(tenantOf(req), req.params.name, { sample: sample === undefined ? undefined : Number(sample), seed: seed === undefined ? undefined : Number(seed) });
     },
+  );
+
+  app.post(
+    '/v1/collections/:name/drift',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['insights'],
+        summary: 'Drift: compare the vectors last written in a window (seq or time range) with a baseline',
+        description:
+          'Centroid shift, and two-sample Kolmogorov–Smirnov tests per dimension (up to 64 dimensions) or on 64 seeded random projections, ' +
+          'Benjamini–Hochberg-adjusted; "drifted" when an adjusted p < 0.01 with KS ≥ 0.1. Each side needs at least 20 records (else 400).',
+        params: CollectionParams,
+        body: DriftBody,
+        response: { 200: DriftOut, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => services.insights.drift(tenantOf(req), req.params.name, req.body),
   );
 }

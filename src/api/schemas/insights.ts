@@ -60,3 +60,49 @@ export const HealthOut = Type.Object({
   deadDimensions: Type.Array(Type.Integer(), { description: 'indices of dimensions that are (nearly) constant' }),
   anisotropy: Type.Number({ description: 'mean cosine of random pairs of sampled vectors' }),
 });
+
+const WriteRange = Type.Object(
+  {
+    fromSeq: Type.Optional(Type.Integer({ minimum: 0, description: 'records whose last write has seq ≥ this' })),
+    toSeq: Type.Optional(Type.Integer({ minimum: 0, description: '… and seq ≤ this' })),
+    from: Type.Optional(Type.String({ maxLength: 64, description: 'records last written at or after this time (ISO 8601)' })),
+    to: Type.Optional(Type.String({ maxLength: 64, description: '… and at or before this time' })),
+  },
+  { additionalProperties: false, description: 'records selected by their last write: seq and/or time bounds, inclusive; at least one' },
+);
+
+export const DriftBody = Type.Object(
+  {
+    baseline: WriteRange,
+    window: WriteRange,
+    sample: Type.Optional(Type.Integer({ description: 'vectors drawn from each side, 20–20000 (default 5000)' })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'random seed of the samples and projections (default 42)' })),
+  },
+  { additionalProperties: false },
+);
+
+const Side = Type.Object({ records: Type.Integer(), sampled: Type.Integer() });
+
+export const DriftOut = Type.Object({
+  verdict: Type.Union([Type.Literal('drifted'), Type.Literal('stable')]),
+  pValue: Type.Number({ description: 'the smallest Benjamini–Hochberg-adjusted p-value of the tests' }),
+  method: Type.String(),
+  centroidShift: Type.Object({
+    cosineDistance: Type.Number({ description: '1 − cosine of the two centroids' }),
+    l2: Type.Number({ description: 'Euclidean distance between the centroids' }),
+    relative: Type.Number({ description: 'l2 / the baseline\'s root-mean-square distance to its centroid' }),
+  }),
+  dimensions: Type.Array(
+    Type.Object({
+      dimension: Type.Optional(Type.Integer()),
+      projection: Type.Optional(Type.Integer()),
+      ks: Type.Number({ description: 'KS statistic: the largest gap between the two empirical distributions' }),
+      pValue: Type.Number(),
+      adjusted: Type.Number({ description: 'Benjamini–Hochberg-adjusted p-value' }),
+    }),
+    { description: 'the tests, most significant first (up to 20)' },
+  ),
+  tests: Type.Integer(),
+  baseline: Side,
+  window: Side,
+});
