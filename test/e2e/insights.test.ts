@@ -15,15 +15,19 @@ async function plantedCollection(api: ReturnType<typeof client>, name: string, d
   return p;
 }
 
+/** A server (with `env`) and two tenants: A's client, B's client. */
+async function twoTenants(env: Record<string, string> = {}) {
+  const s = await testServer({ VECTRA_RATE_LIMIT: '100000', ...env });
+  return { api: client(s.url, (await register(s.url, 'a')).key), other: client(s.url, (await register(s.url, 'b')).key) };
+}
+
 describe('insights over HTTP', () => {
   let api: ReturnType<typeof client>;
   let other: ReturnType<typeof client>;
   let planted: ReturnType<typeof plantedClusters>;
 
   before(async () => {
-    const s = await testServer({ VECTRA_RATE_LIMIT: '100000' });
-    api = client(s.url, (await register(s.url, 'a')).key);
-    other = client(s.url, (await register(s.url, 'b')).key);
+    ({ api, other } = await twoTenants());
     planted = await plantedCollection(api, 'jobs');
   });
 
@@ -72,9 +76,7 @@ describe('insights over HTTP', () => {
 
 describe('insights: a large clustering runs as a job', () => {
   it('over VECTRA_INSIGHTS_JOB_THRESHOLD: 202 {job}, then the job holds the clustering; another tenant cannot see it', async () => {
-    const s = await testServer({ VECTRA_RATE_LIMIT: '100000', VECTRA_INSIGHTS_JOB_THRESHOLD: '100' });
-    const api = client(s.url, (await register(s.url, 'a')).key);
-    const other = client(s.url, (await register(s.url, 'b')).key);
+    const { api, other } = await twoTenants({ VECTRA_INSIGHTS_JOB_THRESHOLD: '100' });
     const planted = await plantedCollection(api, 'big');
     const r = await api('POST', '/v1/collections/big/clusters', { k: 4 });
     assert.equal(r.status, 202, JSON.stringify(r.body));
@@ -102,9 +104,7 @@ describe('insights: embedding health over HTTP', () => {
   let api: ReturnType<typeof client>;
   let other: ReturnType<typeof client>;
   before(async () => {
-    const s = await testServer({ VECTRA_RATE_LIMIT: '100000' });
-    api = client(s.url, (await register(s.url, 'a')).key);
-    other = client(s.url, (await register(s.url, 'b')).key);
+    ({ api, other } = await twoTenants());
   });
 
   it('a clean collection is healthy; one with planted duplicates, outliers and a dead dimension is not, and says why', async () => {
@@ -166,9 +166,7 @@ describe('insights: drift over HTTP', () => {
   const drift = (body: unknown) => api('POST', '/v1/collections/feed/drift', body);
 
   before(async () => {
-    const s = await testServer({ VECTRA_RATE_LIMIT: '100000' });
-    api = client(s.url, (await register(s.url, 'a')).key);
-    other = client(s.url, (await register(s.url, 'b')).key);
+    ({ api, other } = await twoTenants());
     assert.equal((await api('POST', '/v1/collections', { name: 'feed', model: 'none', dimension: 16, metric: 'l2' })).status, 201);
     const put = async (vs: Float32Array[], prefix: string) =>
       assert.equal((await api('POST', '/v1/collections/feed/records', { records: vs.map((v, i) => ({ id: `${prefix}${i}`, vector: [...v] })) })).status, 200);
