@@ -54,6 +54,8 @@ export interface Config {
     maxUploadBytes: number;
     /** Larger document files are stored by a background job (202) instead of before the answer (201). */
     uploadSyncBytes: number;
+    /** Clustering over more vectors than this runs as a background job (202 with the job). */
+    insightsJobThreshold: number;
   };
   /** SQLite durability for collections: full (default) or normal. */
   synchronous: 'full' | 'normal';
@@ -137,6 +139,7 @@ export const ENV = {
   maxImportBytes: 'VECTRA_MAX_IMPORT_BYTES',
   maxUploadBytes: 'VECTRA_MAX_UPLOAD_BYTES',
   uploadSyncBytes: 'VECTRA_UPLOAD_SYNC_BYTES',
+  insightsJobThreshold: 'VECTRA_INSIGHTS_JOB_THRESHOLD',
   chatCacheThreshold: 'VECTRA_CHAT_CACHE_THRESHOLD',
   chatCacheEntries: 'VECTRA_CHAT_CACHE_ENTRIES',
   chatCacheTtlSeconds: 'VECTRA_CHAT_CACHE_TTL_SECONDS',
@@ -277,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxImportBytes: int('maxImportBytes', 8 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
       maxUploadBytes: int('maxUploadBytes', 50 * 1024 * 1024, 1024, 2 * 1024 ** 3),
       uploadSyncBytes: int('uploadSyncBytes', 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+      insightsJobThreshold: int('insightsJobThreshold', 50_000, 0, Number.MAX_SAFE_INTEGER),
     },
   };
 }

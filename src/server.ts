@@ -15,6 +15,7 @@ import { DocumentService } from './services/documents.js';
 import { EmbeddingService } from './services/embedding.js';
 import { IngestService } from './services/ingest.js';
 import { Jobs } from './services/jobs.js';
+import { InsightsService } from './services/insights/insights.js';
 import { QdrantService } from './services/qdrant/service.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
@@ -129,6 +130,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     jobs,
     documents,
     search,
+    insights: new InsightsService(collections, jobs, config.limits.insightsJobThreshold),
     qdrant: new QdrantService(collections, { maxBatch: config.limits.maxBatch, maxK: config.limits.maxK }),
     chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
     conversations,

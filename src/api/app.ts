@@ -35,6 +35,7 @@ import recordRoutes from './routes/records.js';
 import searchRoutes from './routes/search.js';
 import statsRoutes from './routes/stats.js';
 import webhookRoutes from './routes/webhooks.js';
+import insightsRoutes from './routes/insights.js';
 import { KeyOut } from './schemas/accounts.js';
 import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
@@ -134,6 +135,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   documentRoutes(app, services);
   await documentUploadRoutes(app, services);
   searchRoutes(app, services);
+  insightsRoutes(app, services);
   chatRoutes(app, services);
   chatCompletionRoutes(app, services);
   modelRoutes(app, services);

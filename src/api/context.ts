@@ -12,6 +12,7 @@ import type { EmbeddingService } from '../services/embedding.js';
 import type { IngestService } from '../services/ingest.js';
 import type { QdrantService } from '../services/qdrant/service.js';
 import type { Jobs } from '../services/jobs.js';
+import type { InsightsService } from '../services/insights/insights.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
 import type { ServerStats } from '../services/stats.js';
@@ -35,6 +36,8 @@ export interface Services {
   /** Background jobs (/v1/jobs): NDJSON imports, large document uploads. */
   jobs: Jobs;
   search: SearchService;
+  /** Clustering, embedding health and drift of collections' vectors (src/services/insights/). */
+  insights: InsightsService;
   /** The Qdrant-compatible REST subset under /qdrant (src/api/qdrant/). */
   qdrant: QdrantService;
   /** Answers grounded on collections (src/rag/chat.ts) and the stored conversations. */

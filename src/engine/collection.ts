@@ -378,6 +378,28 @@ export class Collection {
     return { records, nextCursor: more ? encodeCursor(records[records.length - 1].id) : null };
   }
 
+  /**
+   * Ids of the records that match a filter and whose last write falls in a seq range and/or an
+   * updated-time range (inclusive; ms since the epoch), in label order, at most `limit`: what the
+   * analyses of services/insights read vectors for. A read, beside the write path.
+   */
+  idsWhere(opts: { filter?: Record<string, unknown>; seq?: { from?: number; to?: number }; updatedAt?: { from?: number; to?: number } } = {}, limit = Number.MAX_SAFE_INTEGER): string[] {
+    this.live.assertOpen();
+    const sql = compileSql(opts.filter === undefined ? null : parseFilter(opts.filter, this.filterLimits));
+    const where = [sql.where];
+    const params: unknown[] = [...sql.params];
+    const bound = (column: string, r: { from?: number; to?: number } | undefined) => {
+      if (r?.from !== undefined) where.push(`${column} >= ?`), params.push(r.from);
+      if (r?.to !== undefined) where.push(`${column} <= ?`), params.push(r.to);
+    };
+    bound('seq', opts.seq);
+    bound('updated_at', opts.updatedAt);
+    return this.store.matchingLabels(where.join(' AND '), params, limit).flatMap((l) => {
+      const id = this.live.idOf.get(l);
+      return id === undefined ? [] : [id];
+    });
+  }
+
   /** Stored vectors (as given, full precision) of the records with these ids that exist. */
   vectorsOf(ids: string[]): Map<string, Float32Array> {
     this.live.assertOpen();

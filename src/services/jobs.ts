@@ -22,10 +22,26 @@ import Database from 'better-sqlite3';
 import { VectraError } from '../errors.js';
 import type { Metadata } from '../engine/index.js';
 import type { DocumentService, DocumentUpload, UploadProgress, UploadResult } from './documents.js';
+import type { ClusterAnswer } from './insights/clustering.js';
 import { LineCounter, ndjsonLines, MAX_LINE_BYTES, type IngestService, type Line, type LineResult } from './ingest.js';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-export type JobType = 'import' | 'document';
+export type JobType = 'import' | 'document' | 'clusters';
+
+/** Job types run by a registered runner (analysis tasks: a clustering too large to answer at once). */
+export type TaskType = Exclude<JobType, 'import' | 'document'>;
+
+/**
+ * Runs a task: `progress(done, total)` as it goes; `cancelled()` says when to stop (then any
+ * answer is dropped). What it returns is the job's `result`. A task's progress is not saved:
+ * after a restart it runs again from the start.
+ */
+export type TaskRunner = (
+  tenantId: string,
+  collection: string,
+  params: unknown,
+  ctl: { progress: (done: number, total: number) => void; cancelled: () => boolean },
+) => Promise<unknown>;
 
 export interface JobView {
   id: string;
@@ -52,8 +68,8 @@ export interface JobView {
   stage?: UploadProgress['stage'] | null;
   /** Documents only: a PDF's pages read so far, of its pages (null until known, and for other formats). */
   pages?: { done: number; total: number } | null;
-  /** Documents only, once done: what was stored, as the synchronous upload answers it. */
-  result?: UploadResult | null;
+  /** Documents, once done: what was stored, as the synchronous upload answers it; tasks: their answer (clusters: as a direct request answers). */
+  result?: UploadResult | ClusterAnswer | null;
 }
 
 /** What a document job was given with its file. */
@@ -111,6 +127,7 @@ export class Jobs {
   private readonly lanes = new Map<JobType, Promise<void>>();
   private readonly running = new Set<string>();
   private readonly live = new Map<string, LiveProgress>();
+  private readonly runners = new Map<TaskType, TaskRunner>();
   private stopping = false;
 
   constructor(
@@ -239,6 +256,20 @@ export class Jobs {
     return this.get(tenantId, id);
   }
 
+  /** The runner of a task type; register before resumeAll() so interrupted tasks run again. */
+  registerTask(type: TaskType, runner: TaskRunner): void {
+    this.runners.set(type, runner);
+  }
+
+  /** Queue a task of a registered type; `params` (JSON) are what its runner gets. */
+  createTask(tenantId: string, collection: string, type: TaskType, params: unknown, total: number): JobView {
+    if (!this.runners.has(type)) throw new Error(`no runner for ${type} jobs`);
+    const id = newJobId();
+    this.db.prepare("INSERT INTO jobs (id, tenant_id, collection, status, total, created_at, type, params) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)").run(id, tenantId, collection, total, Date.now(), type, JSON.stringify(params));
+    this.enqueue(id, type);
+    return this.get(tenantId, id);
+  }
+
   private enqueue(id: string, type: JobType): void {
     const lane = (this.lanes.get(type) ?? Promise.resolve()).then(() => this.run(id)).catch((e: Error) => this.log.error({ job: id, err: e.message }, `${type} job failed`));
     this.lanes.set(type, lane);
@@ -251,7 +282,7 @@ export class Jobs {
     const now = Date.now();
     this.db.prepare("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), run_started_at = ?, run_start_done = done WHERE id = ?").run(now, now, id);
     try {
-      await (start.type === 'document' ? this.runDocument(start) : this.runImport(start));
+      await (start.type === 'document' ? this.runDocument(start) : start.type === 'import' ? this.runImport(start) : this.runTask(start));
     } finally {
       this.running.delete(id);
     }
@@ -261,7 +292,7 @@ export class Jobs {
    * End a running job (unless it was cancelled meanwhile), with `set` columns, and remove its
    * file; done and failed are told (job.completed / job.failed).
    */
-  private finish(id: string, type: JobType, status: JobStatus, error: { code: string; message: string } | null, set: { total?: number; done?: number; upserted?: number; result?: UploadResult } = {}): void {
+  private finish(id: string, type: JobType, status: JobStatus, error: { code: string; message: string } | null, set: { total?: number; done?: number; upserted?: number; result?: UploadResult | unknown } = {}): void {
     const ended =
       this.db
         .prepare('UPDATE jobs SET status = ?, error = ?, finished_at = ?, total = COALESCE(?, total), done = COALESCE(?, done), upserted = COALESCE(?, upserted), result = COALESCE(?, result) WHERE id = ? AND status = ?')
@@ -357,6 +388,26 @@ export class Jobs {
     }
   }
 
+  /** A task from the start (its progress is not saved: after a restart it runs again). */
+  private async runTask(start: JobRow): Promise<void> {
+    const { id } = start;
+    const runner = this.runners.get(start.type as TaskType);
+    this.db.prepare('UPDATE jobs SET done = 0, run_start_done = 0 WHERE id = ?').run(id);
+    const save = this.db.prepare('UPDATE jobs SET done = ?, total = ? WHERE id = ?');
+    const cancelled = () => this.stopping || this.row(id)?.status !== 'running';
+    try {
+      if (!runner) throw new VectraError('INVALID_ARGUMENT', `this server cannot run ${start.type} jobs`);
+      const result = await runner(start.tenant_id, start.collection, JSON.parse(start.params ?? 'null'), { progress: (done, total) => save.run(done, total, id), cancelled });
+      if (cancelled()) return; // cancelled, or resumed on the next start
+      this.finish(id, start.type, 'done', null, { result });
+    } catch (e) {
+      if (this.stopping) return;
+      const err = e instanceof VectraError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: `the ${start.type} job stopped on a server error` };
+      if (!(e instanceof VectraError)) this.log.error({ job: id, err: (e as Error).message }, `${start.type} job failed`);
+      this.finish(id, start.type, 'failed', err);
+    }
+  }
+
   /** Stop: an import after its current batch (it commits), a document at its next page or batch; they go on at the next start. */
   async close(): Promise<void> {
     this.stopping = true;
@@ -393,7 +444,7 @@ function view(r: JobRow, live?: LiveProgress): JobView {
     error: r.error === null ? null : (JSON.parse(r.error) as { code: string; message: string }),
     createdAt: iso(r.created_at)!, startedAt: iso(r.started_at), finishedAt: iso(r.finished_at),
   };
-  if (r.type !== 'document') return job;
+  if (r.type !== 'document') return r.type === 'import' ? job : { ...job, result: r.result === null ? null : (JSON.parse(r.result) as ClusterAnswer) };
   const params = JSON.parse(r.params ?? '{}') as DocumentParams;
   const result = r.result === null ? null : (JSON.parse(r.result) as UploadResult);
   const running = r.status === 'running' && live !== undefined;

@@ -1830,8 +1830,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @enum {string} */
-                            type: "import";
+                            /** @description import: an NDJSON upload; document: a large document file; clusters: a clustering too large to answer at once */
+                            type: "import" | "document" | "clusters";
                             collection: string;
                             status: "queued" | "running" | "done" | "failed" | "cancelled";
                             total: number;
@@ -1855,6 +1855,46 @@ export interface paths {
                             createdAt: string;
                             startedAt: string | null;
                             finishedAt: string | null;
+                            /** @description document jobs: the id the document is stored under */
+                            document?: string;
+                            /** @description document jobs, while running: reading the file, or embedding its chunks */
+                            stage?: "parsing" | "embedding" | (never | null);
+                            /** @description document jobs: a PDF's pages read, of its pages */
+                            pages?: {
+                                done: number;
+                                total: number;
+                            } | null;
+                            /** @description once done: a document job, what was stored (the synchronous answer); a clusters job, the clustering */
+                            result?: {
+                                id: string;
+                                chunks: number;
+                                /** @description what the file was read as */
+                                format: "pdf" | "docx" | "html" | "markdown" | "text";
+                                /** @description PDF: its number of pages */
+                                pages?: number;
+                            } | {
+                                k: number;
+                                /** @description the algorithm, seeding, sample and how k was chosen, in words */
+                                method: string;
+                                /** @description selected records, each assigned to a cluster */
+                                total: number;
+                                /** @description records the centres were fitted on */
+                                sample: number;
+                                /** @description when k was chosen: the mean silhouette of each candidate */
+                                silhouettes?: {
+                                    k: number;
+                                    silhouette: number;
+                                }[];
+                                /** @description largest first */
+                                clusters: {
+                                    id: number;
+                                    size: number;
+                                    /** @description ids of the records nearest the centre, nearest first */
+                                    nearest: string[];
+                                    /** @description words distinctive of the cluster's texts against the collection's (weighted log-odds); empty without text */
+                                    terms: string[];
+                                }[];
+                            } | (never | null);
                         };
                     };
                 };
@@ -1946,8 +1986,8 @@ export interface paths {
                         "application/json": {
                             jobs: {
                                 id: string;
-                                /** @enum {string} */
-                                type: "import";
+                                /** @description import: an NDJSON upload; document: a large document file; clusters: a clustering too large to answer at once */
+                                type: "import" | "document" | "clusters";
                                 collection: string;
                                 status: "queued" | "running" | "done" | "failed" | "cancelled";
                                 total: number;
@@ -1971,6 +2011,46 @@ export interface paths {
                                 createdAt: string;
                                 startedAt: string | null;
                                 finishedAt: string | null;
+                                /** @description document jobs: the id the document is stored under */
+                                document?: string;
+                                /** @description document jobs, while running: reading the file, or embedding its chunks */
+                                stage?: "parsing" | "embedding" | (never | null);
+                                /** @description document jobs: a PDF's pages read, of its pages */
+                                pages?: {
+                                    done: number;
+                                    total: number;
+                                } | null;
+                                /** @description once done: a document job, what was stored (the synchronous answer); a clusters job, the clustering */
+                                result?: {
+                                    id: string;
+                                    chunks: number;
+                                    /** @description what the file was read as */
+                                    format: "pdf" | "docx" | "html" | "markdown" | "text";
+                                    /** @description PDF: its number of pages */
+                                    pages?: number;
+                                } | {
+                                    k: number;
+                                    /** @description the algorithm, seeding, sample and how k was chosen, in words */
+                                    method: string;
+                                    /** @description selected records, each assigned to a cluster */
+                                    total: number;
+                                    /** @description records the centres were fitted on */
+                                    sample: number;
+                                    /** @description when k was chosen: the mean silhouette of each candidate */
+                                    silhouettes?: {
+                                        k: number;
+                                        silhouette: number;
+                                    }[];
+                                    /** @description largest first */
+                                    clusters: {
+                                        id: number;
+                                        size: number;
+                                        /** @description ids of the records nearest the centre, nearest first */
+                                        nearest: string[];
+                                        /** @description words distinctive of the cluster's texts against the collection's (weighted log-odds); empty without text */
+                                        terms: string[];
+                                    }[];
+                                } | (never | null);
                             }[];
                         };
                     };
@@ -2030,8 +2110,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @enum {string} */
-                            type: "import";
+                            /** @description import: an NDJSON upload; document: a large document file; clusters: a clustering too large to answer at once */
+                            type: "import" | "document" | "clusters";
                             collection: string;
                             status: "queued" | "running" | "done" | "failed" | "cancelled";
                             total: number;
@@ -2055,6 +2135,46 @@ export interface paths {
                             createdAt: string;
                             startedAt: string | null;
                             finishedAt: string | null;
+                            /** @description document jobs: the id the document is stored under */
+                            document?: string;
+                            /** @description document jobs, while running: reading the file, or embedding its chunks */
+                            stage?: "parsing" | "embedding" | (never | null);
+                            /** @description document jobs: a PDF's pages read, of its pages */
+                            pages?: {
+                                done: number;
+                                total: number;
+                            } | null;
+                            /** @description once done: a document job, what was stored (the synchronous answer); a clusters job, the clustering */
+                            result?: {
+                                id: string;
+                                chunks: number;
+                                /** @description what the file was read as */
+                                format: "pdf" | "docx" | "html" | "markdown" | "text";
+                                /** @description PDF: its number of pages */
+                                pages?: number;
+                            } | {
+                                k: number;
+                                /** @description the algorithm, seeding, sample and how k was chosen, in words */
+                                method: string;
+                                /** @description selected records, each assigned to a cluster */
+                                total: number;
+                                /** @description records the centres were fitted on */
+                                sample: number;
+                                /** @description when k was chosen: the mean silhouette of each candidate */
+                                silhouettes?: {
+                                    k: number;
+                                    silhouette: number;
+                                }[];
+                                /** @description largest first */
+                                clusters: {
+                                    id: number;
+                                    size: number;
+                                    /** @description ids of the records nearest the centre, nearest first */
+                                    nearest: string[];
+                                    /** @description words distinctive of the cluster's texts against the collection's (weighted log-odds); empty without text */
+                                    terms: string[];
+                                }[];
+                            } | (never | null);
                         };
                     };
                 };
@@ -2124,8 +2244,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @enum {string} */
-                            type: "import";
+                            /** @description import: an NDJSON upload; document: a large document file; clusters: a clustering too large to answer at once */
+                            type: "import" | "document" | "clusters";
                             collection: string;
                             status: "queued" | "running" | "done" | "failed" | "cancelled";
                             total: number;
@@ -2149,6 +2269,46 @@ export interface paths {
                             createdAt: string;
                             startedAt: string | null;
                             finishedAt: string | null;
+                            /** @description document jobs: the id the document is stored under */
+                            document?: string;
+                            /** @description document jobs, while running: reading the file, or embedding its chunks */
+                            stage?: "parsing" | "embedding" | (never | null);
+                            /** @description document jobs: a PDF's pages read, of its pages */
+                            pages?: {
+                                done: number;
+                                total: number;
+                            } | null;
+                            /** @description once done: a document job, what was stored (the synchronous answer); a clusters job, the clustering */
+                            result?: {
+                                id: string;
+                                chunks: number;
+                                /** @description what the file was read as */
+                                format: "pdf" | "docx" | "html" | "markdown" | "text";
+                                /** @description PDF: its number of pages */
+                                pages?: number;
+                            } | {
+                                k: number;
+                                /** @description the algorithm, seeding, sample and how k was chosen, in words */
+                                method: string;
+                                /** @description selected records, each assigned to a cluster */
+                                total: number;
+                                /** @description records the centres were fitted on */
+                                sample: number;
+                                /** @description when k was chosen: the mean silhouette of each candidate */
+                                silhouettes?: {
+                                    k: number;
+                                    silhouette: number;
+                                }[];
+                                /** @description largest first */
+                                clusters: {
+                                    id: number;
+                                    size: number;
+                                    /** @description ids of the records nearest the centre, nearest first */
+                                    nearest: string[];
+                                    /** @description words distinctive of the cluster's texts against the collection's (weighted log-odds); empty without text */
+                                    terms: string[];
+                                }[];
+                            } | (never | null);
                         };
                     };
                 };
@@ -2447,11 +2607,14 @@ export interface paths {
         put?: never;
         /**
          * Upload a file (PDF, DOCX, HTML, Markdown, text) as a document of chunk records "<id>#<n>" (replaces an earlier version)
-         * @description multipart/form-data: `file` (required), optional `id`, `title`, `metadata` (a JSON object) and `chunk` (JSON {"size", "overlap"}). The format is sniffed from the bytes, then the file name and Content-Type. PDF chunks carry `_page`, Markdown/HTML/DOCX chunks `_section`, all `_title`. Files over VECTRA_MAX_UPLOAD_BYTES answer 413.
+         * @description multipart/form-data: `file` (required), optional `id`, `title`, `metadata` (a JSON object) and `chunk` (JSON {"size", "overlap"}). The format is sniffed from the bytes, then the file name and Content-Type. PDF chunks carry `_page`, Markdown/HTML/DOCX chunks `_section`, all `_title`. Files over VECTRA_MAX_UPLOAD_BYTES answer 413. Files over VECTRA_UPLOAD_SYNC_BYTES (1 MiB), or any with ?async=true, are answered 202 {"job"} once checked (size, type, emptiness, the fields) and stored by a background job: follow it at GET /v1/jobs/{id} (progress: pages read, chunks embedded; result once done; the coded error if it fails, nothing stored). ?async=false waits for any size.
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: always a background job (202); false: always answered once stored (201); default: by size */
+                    async?: "true" | "false";
+                };
                 header?: never;
                 path: {
                     /** @description 1–64 of A–Z a–z 0–9 _ - */
@@ -2474,6 +2637,84 @@ export interface paths {
                             format: "pdf" | "docx" | "html" | "markdown" | "text";
                             /** @description PDF: its number of pages */
                             pages?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job: {
+                                id: string;
+                                /** @description import: an NDJSON upload; document: a large document file; clusters: a clustering too large to answer at once */
+                                type: "import" | "document" | "clusters";
+                                collection: string;
+                                status: "queued" | "running" | "done" | "failed" | "cancelled";
+                                total: number;
+                                done: number;
+                                upserted: number;
+                                errors: number;
+                                errorSamples: {
+                                    line: number;
+                                    id?: string;
+                                    error?: {
+                                        code: string;
+                                        message: string;
+                                    };
+                                }[];
+                                rate: number | null;
+                                etaSeconds: number | null;
+                                error: {
+                                    code: string;
+                                    message: string;
+                                } | null;
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                /** @description document jobs: the id the document is stored under */
+                                document?: string;
+                                /** @description document jobs, while running: reading the file, or embedding its chunks */
+                                stage?: "parsing" | "embedding" | (never | null);
+                                /** @description document jobs: a PDF's pages read, of its pages */
+                                pages?: {
+                                    done: number;
+                                    total: number;
+                                } | null;
+                                /** @description once done: a document job, what was stored (the synchronous answer); a clusters job, the clustering */
+                                result?: {
+                                    id: string;
+                                    chunks: number;
+                                    /** @description what the file was read as */
+                                    format: "pdf" | "docx" | "html" | "markdown" | "text";
+                                    /** @description PDF: its number of pages */
+                                    pages?: number;
+                                } | {
+                                    k: number;
+                                    /** @description the algorithm, seeding, sample and how k was chosen, in words */
+                                    method: string;
+                                    /** @description selected records, each assigned to a cluster */
+                                    total: number;
+                                    /** @description records the centres were fitted on */
+                                    sample: number;
+                                    /** @description when k was chosen: the mean silhouette of each candidate */
+                                    silhouettes?: {
+                                        k: number;
+                                        silhouette: number;
+                                    }[];
+                                    /** @description largest first */
+                                    clusters: {
+                                        id: number;
+                                        size: number;
+                                        /** @description ids of the records nearest the centre, nearest first */
+                                        nearest: string[];
+                                        /** @description words distinctive of the cluster's texts against the collection's (weighted log-odds); empty without text */
+                                        terms: string[];
+                                    }[];
+                                } | (never | null);
+                            };
                         };
                     };
                 };
@@ -2747,6 +2988,469 @@ export interface paths {
                 };
                 /** @description Every non-2xx answer */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collections/{name}/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cluster the collection (or what a filter selects) with k-means; k given or chosen by silhouette
+         * @description k-means++ seeding, fitted on a random sample (Lloyd, or mini-batch above 10000 fitted vectors), then every selected vector assigned. Cosine collections are clustered on unit vectors. Over 50000 selected vectors (VECTRA_INSIGHTS_JOB_THRESHOLD) the answer is 202 {"job"}: follow it at GET /v1/jobs/{id}; its "result" is the clustering.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description clusters, 2–100; left out: chosen by the best silhouette over 2–10 */
+                        k?: number;
+                        /** @description JSON object */
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description vectors the centres are fitted on, 10–100000 (default 10000); every selected vector is then assigned */
+                        sample?: number;
+                        /** @description random seed (default 42): the same seed, data and body give the same clusters */
+                        seed?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            k: number;
+                            /** @description the algorithm, seeding, sample and how k was chosen, in words */
+                            method: string;
+                            /** @description selected records, each assigned to a cluster */
+                            total: number;
+                            /** @description records the centres were fitted on */
+                            sample: number;
+                            /** @description when k was chosen: the mean silhouette of each candidate */
+                            silhouettes?: {
+                                k: number;
+                                silhouette: number;
+                            }[];
+                            /** @description largest first */
+                            clusters: {
+                                id: number;
+                                size: number;
+                                /** @description ids of the records nearest the centre, nearest first */
+                                nearest: string[];
+                                /** @description words distinctive of the cluster's texts against the collection's (weighted log-odds); empty without text */
+                                terms: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job: {
+                                id: string;
+                                /** @description import: an NDJSON upload; document: a large document file; clusters: a clustering too large to answer at once */
+                                type: "import" | "document" | "clusters";
+                                collection: string;
+                                status: "queued" | "running" | "done" | "failed" | "cancelled";
+                                total: number;
+                                done: number;
+                                upserted: number;
+                                errors: number;
+                                errorSamples: {
+                                    line: number;
+                                    id?: string;
+                                    error?: {
+                                        code: string;
+                                        message: string;
+                                    };
+                                }[];
+                                rate: number | null;
+                                etaSeconds: number | null;
+                                error: {
+                                    code: string;
+                                    message: string;
+                                } | null;
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                /** @description document jobs: the id the document is stored under */
+                                document?: string;
+                                /** @description document jobs, while running: reading the file, or embedding its chunks */
+                                stage?: "parsing" | "embedding" | (never | null);
+                                /** @description document jobs: a PDF's pages read, of its pages */
+                                pages?: {
+                                    done: number;
+                                    total: number;
+                                } | null;
+                                /** @description once done: a document job, what was stored (the synchronous answer); a clusters job, the clustering */
+                                result?: {
+                                    id: string;
+                                    chunks: number;
+                                    /** @description what the file was read as */
+                                    format: "pdf" | "docx" | "html" | "markdown" | "text";
+                                    /** @description PDF: its number of pages */
+                                    pages?: number;
+                                } | {
+                                    k: number;
+                                    /** @description the algorithm, seeding, sample and how k was chosen, in words */
+                                    method: string;
+                                    /** @description selected records, each assigned to a cluster */
+                                    total: number;
+                                    /** @description records the centres were fitted on */
+                                    sample: number;
+                                    /** @description when k was chosen: the mean silhouette of each candidate */
+                                    silhouettes?: {
+                                        k: number;
+                                        silhouette: number;
+                                    }[];
+                                    /** @description largest first */
+                                    clusters: {
+                                        id: number;
+                                        size: number;
+                                        /** @description ids of the records nearest the centre, nearest first */
+                                        nearest: string[];
+                                        /** @description words distinctive of the cluster's texts against the collection's (weighted log-odds); empty without text */
+                                        terms: string[];
+                                    }[];
+                                } | (never | null);
+                            };
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collections/{name}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedding health: norms, near-duplicates, outliers, dead dimensions, anisotropy, and a verdict with reasons
+         * @description Over a random sample (default 2000 records; ?sample=): each sampled vector's nearest neighbours come from the collection's index. Near-duplicates: cosine ≥ 0.99. Outliers: robust z-score > 3.5 of the cosine distance to the 5th neighbour. Dead dimensions: standard deviation ≤ 0.001 × the mean one.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description records examined, 10–20000 (default 2000), drawn at random */
+                    sample?: string;
+                    /** @description random seed of the sample (default 42) */
+                    seed?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            verdict: "healthy" | "warning" | "unhealthy";
+                            /** @description why, in words */
+                            reasons: string[];
+                            sample: {
+                                size: number;
+                                of: number;
+                                method: string;
+                            };
+                            norms: {
+                                min: number;
+                                max: number;
+                                mean: number;
+                                std: number;
+                                p1: number;
+                                p50: number;
+                                p99: number;
+                                zero: number;
+                            };
+                            duplicates: {
+                                /** @description cosine at or above which two vectors are near-duplicates */
+                                threshold: number;
+                                method: string;
+                                groups: number;
+                                /** @description sampled vectors with at least one near-duplicate */
+                                vectors: number;
+                                fraction: number;
+                                /** @description the largest groups (up to 5, 10 ids each) */
+                                examples: string[][];
+                            };
+                            outliers: {
+                                count: number;
+                                fraction: number;
+                                method: string;
+                                /** @description robust z-score above which a vector is an outlier */
+                                threshold: number;
+                                examples: {
+                                    id: string;
+                                    z: number;
+                                    distance: number;
+                                }[];
+                            };
+                            /** @description indices of dimensions that are (nearly) constant */
+                            deadDimensions: number[];
+                            /** @description mean cosine of random pairs of sampled vectors */
+                            anisotropy: number;
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collections/{name}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drift: compare the vectors last written in a window (seq or time range) with a baseline
+         * @description Centroid shift, and two-sample Kolmogorov–Smirnov tests per dimension (up to 64 dimensions) or on 64 seeded random projections, Benjamini–Hochberg-adjusted; "drifted" when an adjusted p < 0.01 with KS ≥ 0.1. Each side needs at least 20 records (else 400).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description records selected by their last write: seq and/or time bounds, inclusive; at least one */
+                        baseline: {
+                            /** @description records whose last write has seq ≥ this */
+                            fromSeq?: number;
+                            /** @description … and seq ≤ this */
+                            toSeq?: number;
+                            /** @description records last written at or after this time (ISO 8601) */
+                            from?: string;
+                            /** @description … and at or before this time */
+                            to?: string;
+                        };
+                        /** @description records selected by their last write: seq and/or time bounds, inclusive; at least one */
+                        window: {
+                            /** @description records whose last write has seq ≥ this */
+                            fromSeq?: number;
+                            /** @description … and seq ≤ this */
+                            toSeq?: number;
+                            /** @description records last written at or after this time (ISO 8601) */
+                            from?: string;
+                            /** @description … and at or before this time */
+                            to?: string;
+                        };
+                        /** @description vectors drawn from each side, 20–20000 (default 5000) */
+                        sample?: number;
+                        /** @description random seed of the samples and projections (default 42) */
+                        seed?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            verdict: "drifted" | "stable";
+                            /** @description the smallest Benjamini–Hochberg-adjusted p-value of the tests */
+                            pValue: number;
+                            method: string;
+                            centroidShift: {
+                                /** @description 1 − cosine of the two centroids */
+                                cosineDistance: number;
+                                /** @description Euclidean distance between the centroids */
+                                l2: number;
+                                /** @description l2 / the baseline's root-mean-square distance to its centroid */
+                                relative: number;
+                            };
+                            /** @description the tests, most significant first (up to 20) */
+                            dimensions: {
+                                dimension?: number;
+                                projection?: number;
+                                /** @description KS statistic: the largest gap between the two empirical distributions */
+                                ks: number;
+                                pValue: number;
+                                /** @description Benjamini–Hochberg-adjusted p-value */
+                                adjusted: number;
+                            }[];
+                            tests: number;
+                            baseline: {
+                                records: number;
+                                sampled: number;
+                            };
+                            window: {
+                                records: number;
+                                sampled: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
