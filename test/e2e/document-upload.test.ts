@@ -286,6 +286,10 @@ describe('document upload, large files as background jobs', () => {
   it('a re-upload as a job replaces the earlier version whole; ?async=false waits for any size, ?async=true makes a job of any size', async () => {
     const small = await send({ bytes: 'Short notes about a heron.', filename: 'notes.txt', fields: { id: 'notes' } });
     assert.equal(small.status, 201, JSON.stringify(small.body));
+    // Other query parameters are ignored, as before ?async existed; a wrong ?async is not.
+    assert.equal((await send({ bytes: 'Short notes.', filename: 'notes.txt', fields: { id: 'notes3' } }, '?cache=123')).status, 201);
+    const wrong = await send({ bytes: 'Short notes.', filename: 'notes.txt' }, '?async=yes');
+    assert.deepEqual([wrong.status, errorCode(wrong)], [400, 'INVALID_ARGUMENT']);
     const forced = await send({ bytes: 'Short notes about a heron, again.', filename: 'notes.txt', fields: { id: 'notes2' } }, '?async=true');
     assert.equal(forced.status, 202, JSON.stringify(forced.body));
     assert.equal((await follow(forced.body.job.id)).at(-1).status, 'done');

@@ -33,10 +33,8 @@ export default async function documentUploadRoutes(app: App, services: Services)
             '(size, type, emptiness, the fields) and stored by a background job: follow it at GET /v1/jobs/{id} (progress: pages read, chunks embedded; result once done; the coded error if it fails, nothing stored). ?async=false waits for any size.',
           consumes: ['multipart/form-data'],
           params: CollectionParams,
-          querystring: Type.Object(
-            { async: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: always a background job (202); false: always answered once stored (201); default: by size' })) },
-            { additionalProperties: false },
-          ),
+          // Other parameters are ignored, as they were before this one existed.
+          querystring: Type.Object({ async: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: always a background job (202); false: always answered once stored (201); default: by size' })) }),
           response: { 201: DocumentUploadedOut, 202: Type.Object({ job: JobOut }), ...errorResponses(400, 401, 403, 404, 408, 413, 415, 503) },
         },
       },
