@@ -517,6 +517,28 @@ const SHAPES: Shape[] = [
   { method: 'GET', route: '/v1/conversations', path: fc.constant('/v1/conversations'), weight: 0.5 },
   { method: 'GET', route: '/v1/conversations/:id', path: convId.map((id) => `/v1/conversations/${enc(id)}`), weight: 1 },
   { method: 'DELETE', route: '/v1/conversations/:id', path: convId.map((id) => `/v1/conversations/${enc(id)}`), weight: 0.3 },
+  // Insights: clustering, embedding health, drift (bounded samples: the fuzzer's collections are small).
+  {
+    method: 'POST',
+    route: '/v1/collections/:name/clusters',
+    path: collPath('/clusters'),
+    body: shaped({ k: fc.oneof(fc.integer({ min: 2, max: 8 }), fc.integer({ min: -3, max: 200 })), filter: leafFilter, sample: fc.oneof(fc.integer({ min: 10, max: 500 }), fc.integer({ min: -5, max: 1_000_000 })), seed: fc.integer() }, []),
+    weight: 1,
+  },
+  { method: 'GET', route: '/v1/collections/:name/health', path: fc.tuple(segment, fc.constantFrom('', '?sample=10', '?sample=200', '?sample=0', '?sample=x', '?sample=99999999')).map(([n, q]) => `/v1/collections/${n}/health${q}`), weight: 1 },
+  {
+    method: 'POST',
+    route: '/v1/collections/:name/drift',
+    path: collPath('/drift'),
+    body: shaped(
+      {
+        baseline: fc.record({ fromSeq: fc.integer({ min: -2, max: 500 }), toSeq: fc.integer({ min: -2, max: 5000 }), from: fc.oneof(fc.constant('2020-01-01T00:00:00Z'), oddString), to: fc.oneof(fc.constant('2100-01-01T00:00:00Z'), oddString) }, { requiredKeys: [] }),
+        window: fc.record({ fromSeq: fc.integer({ min: -2, max: 5000 }), toSeq: fc.integer({ min: -2, max: 10_000 }) }, { requiredKeys: [] }),
+      },
+      ['baseline', 'window'],
+    ),
+    weight: 1,
+  },
   { method: 'GET', route: '/v1/jobs', path: fc.constant('/v1/jobs'), weight: 1 },
   { method: 'GET', route: '/v1/jobs/:id', path: jobId.map((id) => `/v1/jobs/${id}`), weight: 1 },
   { method: 'POST', route: '/v1/jobs/:id/cancel', path: jobId.map((id) => `/v1/jobs/${id}/cancel`), weight: 1 },
