@@ -11,11 +11,10 @@ import type { App, Services } from '../context.js';
 import { VectraError } from '../../errors.js';
 import type { ChatAnswer, ChatMessage } from '../../rag/chat.js';
 import { clientGone, streamAnswer } from '../chat-stream.js';
-import { errorResponses } from '../schemas/common.js';
+import { COLLECTION_NAME_PATTERN as COLLECTION, errorResponses } from '../schemas/common.js';
 import { CompletionsBody } from '../schemas/chat.js';
 import type { Static } from '@fastify/type-provider-typebox';
 
-const COLLECTION = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The collections a `rag:<a>[,<b>…]` model names. */
 function collectionsOf(model: string): string[] {

@@ -23,7 +23,7 @@ import type { WebSocket } from 'ws';
 import { HTTP_STATUS, HttpError, isCodedError, type ApiErrorCode } from '../error-codes.js';
 import { presentedKey } from '../auth.js';
 import { send, validationMessage } from '../errors.js';
-import { errorResponses } from '../schemas/common.js';
+import { COLLECTION_NAME_PATTERN as COLLECTION, errorResponses } from '../schemas/common.js';
 import type { App, Services } from '../context.js';
 import { SEQ_HEADER } from './records.js';
 import type { ObserveRequest } from '../metrics.js';
@@ -46,7 +46,6 @@ export const WS_CLOSE = {
 } as const;
 
 const ACTIONS = new Set(['search', 'upsert', 'delete', 'get', 'subscribe', 'unsubscribe', 'chat', 'ping']);
-const COLLECTION = /^[A-Za-z0-9_-]{1,64}$/;
 /** Bytes a subscription lets wait in the socket before it waits for them to be sent. */
 const SUBSCRIPTION_WATERMARK = 1024 * 1024;
 

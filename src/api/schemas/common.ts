@@ -21,7 +21,9 @@ export const ErrorBody = Type.Object(
 
 export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('Error')]));
 
-export const CollectionName = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: '1–64 of A–Z a–z 0–9 _ -' });
+/** A collection name, for what is checked outside a schema (WebSocket messages, a chat completion's model). */
+export const COLLECTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const CollectionName = Type.String({ pattern: COLLECTION_NAME_PATTERN.source, description: '1–64 of A–Z a–z 0–9 _ -' });
 
 export const CollectionParams = Type.Object({ name: CollectionName });
 
