@@ -16,6 +16,7 @@ import { EmbeddingService } from './services/embedding.js';
 import { IngestService } from './services/ingest.js';
 import { Jobs } from './services/jobs.js';
 import { InsightsService } from './services/insights/insights.js';
+import { FeedbackStore } from './services/feedback.js';
 import { QdrantService } from './services/qdrant/service.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
@@ -113,7 +114,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log: { warn: (o, msg) => hookLog.warn(o, msg), error: (o, msg) => hookLog.error(o, msg) },
     userAgent: 'Vectra-Webhooks/1 (+https://www.standardwebhooks.com)',
   });
-  const search = new SearchService(collections, embedding, modelSetup.rerankers);
+  const feedback = new FeedbackStore(config.dataDir);
+  const search = new SearchService(collections, embedding, modelSetup.rerankers, feedback);
+  collections.onDrop.push((tenantId, name) => search.forgetFeedback(tenantId, name));
   const conversations = new ConversationStore(config.dataDir);
   // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
   const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
@@ -169,6 +172,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await modelSetup.close();
         accounts.close();
         conversations.close();
+        feedback.close();
         logger.info('stopped');
         clearInterval(flushTimer);
         process.off('exit', flushAtExit);

@@ -79,6 +79,7 @@ const CASES: Record<string, Case> = {
   'GET /v1/collections/:name/documents/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.docs}/documents/${x.doc}` }) },
   'DELETE /v1/collections/:name/documents/:id': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.docs}/documents/${x.doc}` }) },
   'POST /v1/collections/:name/search': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/search`, body: { vector: V4, k: 10, includeVector: true } }) },
+  'POST /v1/collections/:name/feedback': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/feedback`, body: { vector: V4, id: x.rec, signal: 'bookmark', user: 'mallory' } }) },
   'POST /v1/collections/:name/clusters': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/clusters`, body: { k: 2 } }) },
   'GET /v1/collections/:name/health': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/health` }) },
   'POST /v1/collections/:name/drift': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/drift`, body: { baseline: { toSeq: 1 }, window: { fromSeq: 2 } } }) },

@@ -2860,6 +2860,13 @@ export interface paths {
                             type: "cross-encoder";
                             /** @description a reranker from GET /v1/models (rerankers) */
                             model: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "feedback";
+                            /** @description most a boost can move a result, as a share of the candidates' relevance range (default 0.5) */
+                            weight?: number;
+                            /** @description cosine from which an earlier query counts as similar (default 0.8) */
+                            minSimilarity?: number;
                         };
                         /** @description read numeric and date constraints ("not less than $13", "after March 2024") from text into a filter */
                         parse?: boolean | {
@@ -2883,6 +2890,10 @@ export interface paths {
                         includeVector?: boolean;
                         /** @description exact search, bypassing the graph */
                         exact?: boolean;
+                        /** @description sample the k results from the candidates with probability softmax(score / temperature), in draw order; 0 (default) = the ranking itself */
+                        temperature?: number;
+                        /** @description with temperature: the same seed, data and body give the same results (default: random, returned as "seed") */
+                        seed?: number;
                     };
                 };
             };
@@ -2908,6 +2919,8 @@ export interface paths {
                                     dense?: number;
                                     keyword?: number;
                                     rerank?: number;
+                                    /** @description rerank "feedback": the boost from users' signals, −1 … 1 */
+                                    feedback?: number;
                                 };
                                 ranks?: {
                                     dense?: number;
@@ -2930,6 +2943,8 @@ export interface paths {
                                 dense: string;
                                 keyword: string;
                             };
+                            /** @description with temperature: the seed the results were drawn with */
+                            seed?: number;
                             parsed?: {
                                 query: string;
                                 filter: {
@@ -2988,6 +3003,90 @@ export interface paths {
                 };
                 /** @description Every non-2xx answer */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collections/{name}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record what a user did with a search result (click, dwell, bookmark, skip), for rerank "feedback"
+         * @description Signals weigh click 0.5, bookmark 1, dwell min(1, seconds / 30), skip −0.5. Each user (the API key, or "user" under it) counts once per result: its newest signal for a query replaces the earlier one. A search with rerank {"type": "feedback"} boosts its candidates by tanh(Σ users / 3) × users / (users + 1) × weight, over queries with cosine ≥ minSimilarity to its own.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the search text the result was found for */
+                        query?: string;
+                        vector?: number[] | string;
+                        /** @description the result the user acted on */
+                        id: string;
+                        signal: "click" | "dwell" | "bookmark" | "skip";
+                        /** @description dwell: seconds spent on the result (default 30 = a full positive signal) */
+                        value?: number;
+                        /** @description who acted, under this API key: each user counts once per result */
+                        user?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3577,6 +3676,13 @@ export interface paths {
                             type: "cross-encoder";
                             /** @description a reranker from GET /v1/models (rerankers) */
                             model: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "feedback";
+                            /** @description most a boost can move a result, as a share of the candidates' relevance range (default 0.5) */
+                            weight?: number;
+                            /** @description cosine from which an earlier query counts as similar (default 0.8) */
+                            minSimilarity?: number;
                         };
                         /** @description an id from GET /v1/llms (default: the configured default, else extractive) */
                         llm?: string;
@@ -3923,6 +4029,13 @@ export interface paths {
                             type: "cross-encoder";
                             /** @description a reranker from GET /v1/models (rerankers) */
                             model: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "feedback";
+                            /** @description most a boost can move a result, as a share of the candidates' relevance range (default 0.5) */
+                            weight?: number;
+                            /** @description cosine from which an earlier query counts as similar (default 0.8) */
+                            minSimilarity?: number;
                         };
                         /** @description Vectra: an id from GET /v1/llms (default: the configured default) */
                         llm?: string;
