@@ -104,8 +104,7 @@ export class SearchTrace {
       if (candidates !== undefined) s.candidates = candidates;
       return;
     }
-    const entry: StageTime = { stage, ms };
-    if (this.side) entry.side = this.side;
+    const entry: StageTime = this.side ? { stage, side: this.side, ms } : { stage, ms };
     if (candidates !== undefined) entry.candidates = candidates;
     this.timeline.push(entry);
   }

@@ -1,11 +1,12 @@
 import { VectraError } from '../errors.js';
-import { MAX_K, type Collection, type SearchHit, type SearchPlan } from '../engine/index.js';
+import { MAX_K, NO_TRACE, SearchTrace, type Collection, type PlanTrace, type SearchHit, type SearchPlan, type StageTime } from '../engine/index.js';
 import { higherIsBetter } from '../vector/math.js';
 import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';
 import { isZeroVector, modelOf, type EmbeddingService } from './embedding.js';
 import { parseQuery, type ParsedQuery } from './query-parse.js';
 import { mmr, rrfFuse, RRF_DEFAULTS, weightedFuse, type FusedHit, type Ranked, type Side } from './fusion.js';
+import type { SearchRecorder } from './insights/recording.js';
 
 export type FusionSpec =
   | 'rrf'
@@ -13,7 +14,7 @@ export type FusionSpec =
   | { type: 'rrf'; k?: number; weights?: Partial<Record<Side, number>> }
   | { type: 'weighted'; alpha?: number };
 
-export interface SearchBody {
+export type SearchBody = {
   text?: string;
   /** Numbers, or base64 of little-endian float32s. */
   vector?: number[] | string;
@@ -33,6 +34,18 @@ export interface SearchBody {
   parse?: boolean | { aliases?: Record<string, string[]> };
   /** One result per document (chunks of documents share `_document`), with its best `size` chunks. */
   group?: { by: 'document'; size?: number };
+  /** Add `explain` to the answer: the plan and why, each stage's time and candidates, the graph's work. */
+  explain?: boolean;
+};
+
+/** What a search did (`explain: true`): docs/insights.md, "Explain and replay". */
+export interface SearchExplain extends PlanTrace {
+  /** Hybrid: how each side ran. */
+  sides?: Partial<Record<Side, PlanTrace>>;
+  /** The stages that ran, in the order they first ran, ms to the microsecond. */
+  stages: StageTime[];
+  /** From the request's arrival at the service to the explanation (the answer's took_ms, plus grouping). */
+  total_ms: number;
 }
 
 /**
@@ -57,6 +70,7 @@ export interface SearchAnswer {
   plans?: { dense: SearchPlan; keyword: SearchPlan };
   /** With `parse`: what was understood, the filter applied and the text searched. */
   parsed?: ParsedQuery;
+  explain?: SearchExplain;
 }
 
 const DEFAULT_MARKS = { pre: '<mark>', post: '</mark>' };
@@ -70,22 +84,28 @@ export class SearchService {
     private readonly collections: CollectionService,
     private readonly embedding: EmbeddingService,
     private readonly rerankers: Map<string, Reranker> = new Map(),
+    /** Records searches of the collections that have recording on (src/services/insights/recording.ts). */
+    private readonly recorder?: SearchRecorder,
   ) {}
 
-  async search(tenantId: string, name: string, request: SearchBody): Promise<SearchAnswer> {
+  /** `record: false`: not recorded even when the collection records its searches (a replay). */
+  async search(tenantId: string, name: string, request: SearchBody, opts: { record?: boolean } = {}): Promise<SearchAnswer> {
     const started = performance.now();
     const mode = request.mode ?? 'dense';
     checkInputs(mode, request);
     const c = this.collections.get(tenantId, name);
+    const t = request.explain ? new SearchTrace() : NO_TRACE;
     let body = request;
     let parsed: ParsedQuery | undefined;
     if (request.parse) {
       if (request.text === undefined) throw new VectraError('INVALID_ARGUMENT', '"parse" reads constraints from "text": give "text"');
+      const s = t.start();
       const aliases = typeof request.parse === 'object' ? request.parse.aliases : undefined;
       const namer = await this.embedding.fieldNamer(c);
       parsed = await parseQuery(request.text, c.comparableFields(), namer, aliases);
       const filter = parsed.filter === null ? request.filter : request.filter === undefined ? parsed.filter : { $and: [request.filter, parsed.filter] };
       body = { ...request, text: parsed.query || request.text, filter };
+      t.end('parse', s, parsed.constraints.length);
     }
     let answer: SearchAnswer;
     if (body.group) {
@@ -94,13 +114,18 @@ export class SearchService {
       const size = body.group.size ?? DEFAULT_GROUP_SIZE;
       // Enough chunks to fill k documents even when the best ones cluster in a few.
       const pool = Math.min(MAX_K, Math.max(50, k * size * 4));
-      answer = await this.run(c, mode, { ...body, k: pool, return: 'object', candidates: body.candidates === undefined ? undefined : Math.max(body.candidates, pool) }, started);
+      answer = await this.run(c, mode, { ...body, k: pool, return: 'object', candidates: body.candidates === undefined ? undefined : Math.max(body.candidates, pool) }, started, t);
+      const s = t.start();
       answer.results = groupByDocument(answer.results, k, size, body.return === 'id');
-    } else answer = await this.run(c, mode, body, started);
-    return parsed ? { ...answer, parsed } : answer;
+      t.end('group', s, answer.results.length);
+    } else answer = await this.run(c, mode, body, started, t);
+    if (parsed) answer = { ...answer, parsed };
+    if (t.on) answer.explain = explainOf(t, started, answer.plan);
+    if (opts.record !== false) this.recorder?.record(c, request, answer);
+    return answer;
   }
 
-  private async run(c: Collection, mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody, started: number): Promise<SearchAnswer> {
+  private async run(c: Collection, mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody, started: number, t: SearchTrace): Promise<SearchAnswer> {
     const k = body.k ?? 10;
     const include = body.return === 'id' ? 'id' : 'payload';
     const marks = body.highlight === true ? DEFAULT_MARKS : body.highlight || null;
@@ -117,27 +142,34 @@ export class SearchService {
       // The keyword side runs inside the chain: if it throws (a bad filter), the dense side's
       // promise still has a handler — an unhandled rejection would end the process.
       const [dense, keyword] = await Promise.all([
-        this.denseSearch(c, body, perSide, 'id'),
-        Promise.resolve().then(() => c.keywordSearch({ text: body.text!, k: perSide, filter: body.filter, include: 'id' })),
+        this.denseSearch(c, body, perSide, 'id', t.child('dense')),
+        Promise.resolve().then(() => c.keywordSearch({ text: body.text!, k: perSide, filter: body.filter, include: 'id', trace: t.child('keyword') })),
       ]);
+      const s = t.start();
       const fused = fuse(body.fusion, dense.hits, keyword.hits, !higherIsBetter(c.config.metric));
-      const results = await this.finish(c, body, fused.slice(0, pool), k, include, marks, false);
+      t.end('fusion', s, fused.length);
+      if (t.on) t.setPlan({ plan: 'hybrid', reason: `a dense and a keyword search (${perSide} candidates each), fused by ${fusionName(body.fusion)}; "sides" says how each ran` });
+      const results = await this.finish(c, body, fused.slice(0, pool), k, include, marks, false, t);
       return { results, took_ms: took(), plan: 'hybrid', plans: { dense: dense.plan, keyword: keyword.plan } };
     }
 
     // Plain dense or keyword: the engine fetches what was asked for in one go.
     if (!body.rerank) {
       const r = mode === 'keyword'
-        ? c.keywordSearch({ text: body.text!, k, filter: body.filter, include, includeVector: body.includeVector, highlight: marks ?? undefined })
-        : await this.denseSearch(c, body, k, include);
-      if (mode === 'dense' && marks && body.text !== undefined) c.highlight(r.hits, body.text, marks);
+        ? c.keywordSearch({ text: body.text!, k, filter: body.filter, include, includeVector: body.includeVector, highlight: marks ?? undefined, trace: t })
+        : await this.denseSearch(c, body, k, include, t);
+      if (mode === 'dense' && marks && body.text !== undefined) {
+        const s = t.start();
+        c.highlight(r.hits, body.text, marks);
+        t.end('highlight', s);
+      }
       return { results: r.hits, took_ms: took(), plan: r.plan };
     }
-    const r = mode === 'keyword' ? c.keywordSearch({ text: body.text!, k: pool, filter: body.filter, include: 'id' }) : await this.denseSearch(c, body, pool, 'id');
+    const r = mode === 'keyword' ? c.keywordSearch({ text: body.text!, k: pool, filter: body.filter, include: 'id', trace: t }) : await this.denseSearch(c, body, pool, 'id', t);
     const lowerIsBetter = mode === 'dense' && !higherIsBetter(c.config.metric);
     // Each keeps its retrieval rank: a reranked answer is no longer in that order.
     const candidates: Candidate[] = r.hits.map((h, i) => ({ id: h.id, score: h.score, ranks: { [mode]: i + 1 }, ...(body.rerank?.type === 'cross-encoder' ? { scores: { [mode]: h.score } } : {}) }));
-    return { results: await this.finish(c, body, candidates, k, include, marks, lowerIsBetter), took_ms: took(), plan: r.plan };
+    return { results: await this.finish(c, body, candidates, k, include, marks, lowerIsBetter, t), took_ms: took(), plan: r.plan };
   }
 
   /**
@@ -156,20 +188,24 @@ export class SearchService {
     return [...scored, ...rest].slice(0, k);
   }
 
-  private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload'): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
-    if (body.vector !== undefined) return c.searchBatched({ vector: body.vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
+  private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload', t: SearchTrace): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
+    const trace = t.on ? t : undefined;
+    if (body.vector !== undefined) return c.searchBatched({ vector: body.vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector, trace });
+    const s = t.start();
     const vector = await this.embedding.embedQuery(c, body.text!);
+    t.end('embed', s);
     // A zero vector ranks every record alike (cosine 0): the order would be arbitrary. Like an
     // empty text, refused; in hybrid mode the keyword side still decides what matches.
     if ((body.mode ?? 'dense') === 'dense' && isZeroVector(vector)) {
       throw new VectraError('INVALID_ARGUMENT', `"text" has nothing model "${modelOf(c)}" can embed (no word it knows: only whitespace, punctuation or symbols?); its vector would be all zeros and rank records arbitrarily: search with words`);
     }
-    return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
+    return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector, trace });
   }
 
   /** Candidates (best first, ids and scores) → reranked if asked (MMR, cross-encoder) → k hits with what the caller asked for. */
-  private async finish(c: Collection, body: SearchBody, candidates: Candidate[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean): Promise<AnswerHit[]> {
+  private async finish(c: Collection, body: SearchBody, candidates: Candidate[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean, t: SearchTrace): Promise<AnswerHit[]> {
     let chosen = candidates.slice(0, k);
+    let s = t.start();
     if (body.rerank?.type === 'mmr') {
       const vectors = c.vectorsOf(candidates.map((h) => h.id));
       const order = mmr(candidates, candidates.map((h) => vectors.get(h.id)), k, body.rerank.lambda ?? DEFAULT_MMR_LAMBDA, lowerIsBetter);
@@ -178,16 +214,42 @@ export class SearchService {
     } else if (body.rerank?.type === 'cross-encoder') {
       chosen = await this.crossEncode(c, body.rerank.model, body.text!, candidates, k);
     }
+    if (body.rerank) t.end('rerank', s, chosen.length);
+    s = t.start();
     const hits: AnswerHit[] = c.hitsFor(chosen, include, body.includeVector ?? false);
+    t.end('fetch', s, hits.length);
     const extra = new Map(chosen.map((h) => [h.id, h]));
     for (const h of hits) {
       const e = extra.get(h.id)!;
       if (e.scores) h.scores = e.scores;
       if (e.ranks) h.ranks = e.ranks;
     }
-    if (marks && body.text !== undefined) c.highlight(hits, body.text, marks);
+    if (marks && body.text !== undefined) {
+      s = t.start();
+      c.highlight(hits, body.text, marks);
+      t.end('highlight', s);
+    }
     return hits;
   }
+}
+
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** The answer's `explain`: the plan the trace holds (each side's, for hybrid) and the timeline. */
+function explainOf(t: SearchTrace, started: number, answered: SearchAnswer['plan']): SearchExplain {
+  const plan = t.plan ?? { plan: answered, reason: '(the planner left no explanation)' };
+  const out: SearchExplain = { ...plan, stages: t.stages().map((st) => ({ ...st, ms: round3(st.ms) })), total_ms: round3(performance.now() - started) };
+  const sides = Object.entries(t.sides).filter(([, st]) => st.plan !== undefined);
+  if (sides.length > 0) out.sides = Object.fromEntries(sides.map(([side, st]) => [side, st.plan!]));
+  return out;
+}
+
+function fusionName(spec: FusionSpec | undefined): string {
+  if (spec === 'weighted' || (typeof spec === 'object' && spec.type === 'weighted')) {
+    return `a weighted blend of min-max normalized scores (alpha ${typeof spec === 'object' ? (spec.alpha ?? DEFAULT_WEIGHTED_ALPHA) : DEFAULT_WEIGHTED_ALPHA} on the dense side)`;
+  }
+  const k = typeof spec === 'object' && spec.type === 'rrf' ? spec.k : undefined;
+  return `reciprocal rank fusion (k ${k ?? RRF_DEFAULTS.k})`;
 }
 
 export const DEFAULT_GROUP_SIZE = 3;
