@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { VectraError } from '../errors.js';
-import { MAX_K, type Collection, type SearchHit, type SearchPlan } from '../engine/index.js';
+import { MAX_K, NO_TRACE, SearchTrace, type Collection, type PlanTrace, type SearchHit, type SearchPlan, type StageTime } from '../engine/index.js';
 import { toVector } from '../engine/validation.js';
 import { higherIsBetter } from '../vector/math.js';
 import type { Reranker } from '../embed/rerank.js';
@@ -10,6 +10,7 @@ import { parseQuery, type ParsedQuery } from './query-parse.js';
 import { sampleBySoftmax } from './sampling.js';
 import { FEEDBACK_DEFAULTS, feedbackRerank, queryKey, signalWeight, type FeedbackStore, type QueryKey, type Scope as FeedbackScope, type Signal } from './feedback.js';
 import { mmr, rrfFuse, RRF_DEFAULTS, weightedFuse, type FusedHit, type Ranked, type Side } from './fusion.js';
+import type { SearchRecorder } from './insights/recording.js';
 
 export type FusionSpec =
   | 'rrf'
@@ -17,7 +18,7 @@ export type FusionSpec =
   | { type: 'rrf'; k?: number; weights?: Partial<Record<Side, number>> }
   | { type: 'weighted'; alpha?: number };
 
-export interface SearchBody {
+export type SearchBody = {
   text?: string;
   /** Numbers, or base64 of little-endian float32s. */
   vector?: number[] | string;
@@ -41,6 +42,18 @@ export interface SearchBody {
   temperature?: number;
   /** Makes a sampled answer reproducible (default: a random seed, returned in the answer). */
   seed?: number;
+  /** Add `explain` to the answer: the plan and why, each stage's time and candidates, the graph's work. */
+  explain?: boolean;
+};
+
+/** What a search did (`explain: true`): docs/insights.md, "Explain and replay". */
+export interface SearchExplain extends PlanTrace {
+  /** Hybrid: how each side ran. */
+  sides?: Partial<Record<Side, PlanTrace>>;
+  /** The stages that ran, in the order they first ran, ms to the microsecond. */
+  stages: StageTime[];
+  /** From the request's arrival at the service to the explanation (the answer's took_ms, plus grouping). */
+  total_ms: number;
 }
 
 /**
@@ -67,6 +80,7 @@ export interface SearchAnswer {
   parsed?: ParsedQuery;
   /** With `temperature` > 0: the seed the sample was drawn with (send it back to get the same answer). */
   seed?: number;
+  explain?: SearchExplain;
 }
 
 const DEFAULT_MARKS = { pre: '<mark>', post: '</mark>' };
@@ -90,6 +104,8 @@ export class SearchService {
     private readonly collections: CollectionService,
     private readonly embedding: EmbeddingService,
     private readonly rerankers: Map<string, Reranker> = new Map(),
+    /** Records searches of the collections that have recording on (src/services/insights/recording.ts). */
+    private readonly recorder?: SearchRecorder,
     private readonly feedbackStore: FeedbackStore | null = null,
   ) {}
 
@@ -132,20 +148,24 @@ export class SearchService {
     }));
   }
 
-  async search(tenantId: string, name: string, request: SearchBody): Promise<SearchAnswer> {
+  /** `record: false`: not recorded even when the collection records its searches (a replay). */
+  async search(tenantId: string, name: string, request: SearchBody, opts: { record?: boolean } = {}): Promise<SearchAnswer> {
     const started = performance.now();
     const mode = request.mode ?? 'dense';
     checkInputs(mode, request);
     const c = this.collections.get(tenantId, name);
+    const t = request.explain ? new SearchTrace() : NO_TRACE;
     let body = request;
     let parsed: ParsedQuery | undefined;
     if (request.parse) {
       if (request.text === undefined) throw new VectraError('INVALID_ARGUMENT', '"parse" reads constraints from "text": give "text"');
+      const s = t.start();
       const aliases = typeof request.parse === 'object' ? request.parse.aliases : undefined;
       const namer = await this.embedding.fieldNamer(c);
       parsed = await parseQuery(request.text, c.comparableFields(), namer, aliases);
       const filter = parsed.filter === null ? request.filter : request.filter === undefined ? parsed.filter : { $and: [request.filter, parsed.filter] };
       body = { ...request, text: parsed.query || request.text, filter };
+      t.end('parse', s, parsed.constraints.length);
     }
     const sampled = (body.temperature ?? 0) > 0;
     if (sampled) {
@@ -160,14 +180,20 @@ export class SearchService {
       const size = body.group.size ?? DEFAULT_GROUP_SIZE;
       // Enough chunks to fill k documents even when the best ones cluster in a few.
       const pool = Math.min(MAX_K, Math.max(50, k * size * 4));
-      answer = await this.run({ tenantId, name, c }, mode, { ...body, k: pool, return: 'object', candidates: body.candidates === undefined ? undefined : Math.max(body.candidates, pool) }, started);
+      answer = await this.run({ tenantId, name, c }, mode, { ...body, k: pool, return: 'object', candidates: body.candidates === undefined ? undefined : Math.max(body.candidates, pool) }, started, t);
+      const s = t.start();
       answer.results = groupByDocument(answer.results, k, size, body.return === 'id');
-    } else answer = await this.run({ tenantId, name, c }, mode, body, started);
+      t.end('group', s, answer.results.length);
+    } else answer = await this.run({ tenantId, name, c }, mode, body, started, t);
     if (sampled) answer.seed = body.seed;
-    return parsed ? { ...answer, parsed } : answer;
+    if (parsed) answer = { ...answer, parsed };
+    if (t.on) answer.explain = explainOf(t, started, answer.plan);
+    // A sampled search is recorded with the seed it was drawn with, so that a replay draws the same.
+    if (opts.record !== false) this.recorder?.record(c, sampled ? { ...request, seed: body.seed } : request, answer);
+    return answer;
   }
 
-  private async run(at: Where, mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody, started: number): Promise<SearchAnswer> {
+  private async run(at: Where, mode: 'dense' | 'keyword' | 'hybrid', body: SearchBody, started: number, t: SearchTrace): Promise<SearchAnswer> {
     const { c } = at;
     const k = body.k ?? 10;
     const include = body.return === 'id' ? 'id' : 'payload';
@@ -187,27 +213,34 @@ export class SearchService {
       // The keyword side runs inside the chain: if it throws (a bad filter), the dense side's
       // promise still has a handler — an unhandled rejection would end the process.
       const [dense, keyword] = await Promise.all([
-        this.denseSearch(c, body, perSide, 'id'),
-        Promise.resolve().then(() => c.keywordSearch({ text: body.text!, k: perSide, filter: body.filter, include: 'id' })),
+        this.denseSearch(c, body, perSide, 'id', t.child('dense')),
+        Promise.resolve().then(() => c.keywordSearch({ text: body.text!, k: perSide, filter: body.filter, include: 'id', trace: t.child('keyword') })),
       ]);
+      const s = t.start();
       const fused = fuse(body.fusion, dense.hits, keyword.hits, !higherIsBetter(c.config.metric));
-      const results = await this.finish(at, body, fused.slice(0, pool), k, include, marks, false);
+      t.end('fusion', s, fused.length);
+      if (t.on) t.setPlan({ plan: 'hybrid', reason: `a dense and a keyword search (${perSide} candidates each), fused by ${fusionName(body.fusion)}; "sides" says how each ran` });
+      const results = await this.finish(at, body, fused.slice(0, pool), k, include, marks, false, t);
       return { results, took_ms: took(), plan: 'hybrid', plans: { dense: dense.plan, keyword: keyword.plan } };
     }
 
     // Plain dense or keyword: the engine fetches what was asked for in one go.
     if (!body.rerank && !sampled) {
       const r = mode === 'keyword'
-        ? c.keywordSearch({ text: body.text!, k, filter: body.filter, include, includeVector: body.includeVector, highlight: marks ?? undefined })
-        : await this.denseSearch(c, body, k, include);
-      if (mode === 'dense' && marks && body.text !== undefined) c.highlight(r.hits, body.text, marks);
+        ? c.keywordSearch({ text: body.text!, k, filter: body.filter, include, includeVector: body.includeVector, highlight: marks ?? undefined, trace: t })
+        : await this.denseSearch(c, body, k, include, t);
+      if (mode === 'dense' && marks && body.text !== undefined) {
+        const s = t.start();
+        c.highlight(r.hits, body.text, marks);
+        t.end('highlight', s);
+      }
       return { results: r.hits, took_ms: took(), plan: r.plan };
     }
-    const r = mode === 'keyword' ? c.keywordSearch({ text: body.text!, k: pool, filter: body.filter, include: 'id' }) : await this.denseSearch(c, body, pool, 'id');
+    const r = mode === 'keyword' ? c.keywordSearch({ text: body.text!, k: pool, filter: body.filter, include: 'id', trace: t }) : await this.denseSearch(c, body, pool, 'id', t);
     const lowerIsBetter = mode === 'dense' && !higherIsBetter(c.config.metric);
     // Each keeps its retrieval rank: a reranked answer is no longer in that order.
     const candidates: Candidate[] = r.hits.map((h, i) => ({ id: h.id, score: h.score, ranks: { [mode]: i + 1 }, ...(body.rerank && body.rerank.type !== 'mmr' ? { scores: { [mode]: h.score } } : {}) }));
-    return { results: await this.finish(at, body, candidates, k, include, marks, lowerIsBetter), took_ms: took(), plan: r.plan };
+    return { results: await this.finish(at, body, candidates, k, include, marks, lowerIsBetter, t), took_ms: took(), plan: r.plan };
   }
 
   /**
@@ -226,21 +259,25 @@ export class SearchService {
     return [...scored, ...rest];
   }
 
-  private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload'): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
-    if (body.vector !== undefined) return c.searchBatched({ vector: body.vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
+  private async denseSearch(c: Collection, body: SearchBody, k: number, include: 'id' | 'payload', t: SearchTrace): Promise<{ hits: SearchHit[]; plan: SearchPlan }> {
+    const trace = t.on ? t : undefined;
+    if (body.vector !== undefined) return c.searchBatched({ vector: body.vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector, trace });
+    const s = t.start();
     const vector = await this.embedding.embedQuery(c, body.text!);
+    t.end('embed', s);
     // A zero vector ranks every record alike (cosine 0): the order would be arbitrary. Like an
     // empty text, refused; in hybrid mode the keyword side still decides what matches.
     if ((body.mode ?? 'dense') === 'dense' && isZeroVector(vector)) {
       throw new VectraError('INVALID_ARGUMENT', `"text" has nothing model "${modelOf(c)}" can embed (no word it knows: only whitespace, punctuation or symbols?); its vector would be all zeros and rank records arbitrarily: search with words`);
     }
-    return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector });
+    return c.searchBatched({ vector, k, ef: body.ef, filter: body.filter, exact: body.exact, include, includeVector: body.includeVector, trace });
   }
 
   /** Candidates (best first, ids and scores) → reranked if asked (MMR, cross-encoder) → k hits with what the caller asked for. */
-  private async finish(at: Where, body: SearchBody, candidates: Candidate[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean): Promise<AnswerHit[]> {
+  private async finish(at: Where, body: SearchBody, candidates: Candidate[], k: number, include: 'id' | 'payload', marks: { pre: string; post: string } | null, lowerIsBetter: boolean, t: SearchTrace): Promise<AnswerHit[]> {
     const { c } = at;
     let chosen: Candidate[];
+    let s = t.start();
     if (body.rerank?.type === 'mmr') {
       const vectors = c.vectorsOf(candidates.map((h) => h.id));
       const order = mmr(candidates, candidates.map((h) => vectors.get(h.id)), k, body.rerank.lambda ?? DEFAULT_MMR_LAMBDA, lowerIsBetter);
@@ -251,14 +288,21 @@ export class SearchService {
     } else if (body.rerank?.type === 'feedback') {
       chosen = pick(await this.byFeedback(at, body, body.rerank, candidates, lowerIsBetter), k, body, false);
     } else chosen = pick(candidates, k, body, lowerIsBetter);
+    if (body.rerank) t.end('rerank', s, chosen.length);
+    s = t.start();
     const hits: AnswerHit[] = c.hitsFor(chosen, include, body.includeVector ?? false);
+    t.end('fetch', s, hits.length);
     const extra = new Map(chosen.map((h) => [h.id, h]));
     for (const h of hits) {
       const e = extra.get(h.id)!;
       if (e.scores) h.scores = e.scores;
       if (e.ranks) h.ranks = e.ranks;
     }
-    if (marks && body.text !== undefined) c.highlight(hits, body.text, marks);
+    if (marks && body.text !== undefined) {
+      s = t.start();
+      c.highlight(hits, body.text, marks);
+      t.end('highlight', s);
+    }
     return hits;
   }
 }
@@ -283,6 +327,25 @@ interface Where {
 function feedbackScope(tenant: string, collection: string, c: Collection): FeedbackScope {
   // A collection dropped and created again under the same name starts with no feedback.
   return { tenant, collection, instance: String(c.config.attributes.createdAt ?? '') };
+}
+
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** The answer's `explain`: the plan the trace holds (each side's, for hybrid) and the timeline. */
+function explainOf(t: SearchTrace, started: number, answered: SearchAnswer['plan']): SearchExplain {
+  const plan = t.plan ?? { plan: answered, reason: '(the planner left no explanation)' };
+  const out: SearchExplain = { ...plan, stages: t.stages().map((st) => ({ ...st, ms: round3(st.ms) })), total_ms: round3(performance.now() - started) };
+  const sides = Object.entries(t.sides).filter(([, st]) => st.plan !== undefined);
+  if (sides.length > 0) out.sides = Object.fromEntries(sides.map(([side, st]) => [side, st.plan!]));
+  return out;
+}
+
+function fusionName(spec: FusionSpec | undefined): string {
+  if (spec === 'weighted' || (typeof spec === 'object' && spec.type === 'weighted')) {
+    return `a weighted blend of min-max normalized scores (alpha ${typeof spec === 'object' ? (spec.alpha ?? DEFAULT_WEIGHTED_ALPHA) : DEFAULT_WEIGHTED_ALPHA} on the dense side)`;
+  }
+  const k = typeof spec === 'object' && spec.type === 'rrf' ? spec.k : undefined;
+  return `reciprocal rank fusion (k ${k ?? RRF_DEFAULTS.k})`;
 }
 
 export const DEFAULT_GROUP_SIZE = 3;

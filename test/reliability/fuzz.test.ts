@@ -417,6 +417,7 @@ const SHAPES: Shape[] = [
       return: fc.constantFrom('object', 'id'),
       includeVector: fc.boolean(),
       exact: fc.boolean(),
+      explain: fc.boolean(),
       }),
     ).map(([q, rest]) => ({ ...(q as object), ...(rest as object) })),
     weight: 12,
@@ -556,6 +557,29 @@ const SHAPES: Shape[] = [
       },
       ['baseline', 'window'],
     ),
+    weight: 1,
+  },
+  // Recorded searches and their replay (the ids are small integers: the recording of vec is turned on at times).
+  {
+    method: 'PUT',
+    route: '/v1/collections/:name/recording',
+    path: collPath('/recording'),
+    body: shaped({ enabled: fc.boolean(), size: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: -5, max: 20_000 })) }),
+    weight: 1,
+  },
+  { method: 'GET', route: '/v1/collections/:name/recording', path: collPath('/recording'), weight: 0.5 },
+  {
+    method: 'GET',
+    route: '/v1/collections/:name/searches',
+    path: fc.tuple(segment, fc.constantFrom('', '?limit=1', '?limit=10000', '?limit=0', '?limit=10001', '?limit=x', '?vectors=true', '?vectors=1', '?x=1')).map(([n, q]) => `/v1/collections/${n}/searches${q}`),
+    weight: 1,
+  },
+  { method: 'DELETE', route: '/v1/collections/:name/searches', path: collPath('/searches'), weight: 0.2 },
+  {
+    method: 'POST',
+    route: '/v1/collections/:name/searches/:id/replay',
+    path: fc.tuple(segment, fc.oneof(fc.constantFrom('1', '2', '3', '10', '0', '-1', '01', '1e3', '99999999999999999999'), oddString.map((x) => enc(x)))).map(([n, id]) => `/v1/collections/${n}/searches/${id}/replay`),
+    body: shaped({ explain: fc.boolean() }),
     weight: 1,
   },
   { method: 'GET', route: '/v1/jobs', path: fc.constant('/v1/jobs'), weight: 1 },
@@ -857,6 +881,9 @@ describe(`fuzzing every route (${TOTAL} requests, seed ${SEED})`, () => {
       }
       await api('POST', '/v1/collections/vec/records', { records: Array.from({ length: 50 }, (_, i) => ({ id: `r${i}`, vector: [i, 1, 0, -i].map((x) => x / 50), metadata: { city: i % 2 ? 'Austin' : 'Paris', wage: i } })) });
       await api('POST', '/v1/collections/txt/documents', { id: 'doc', text: 'Hourly wage not less than $13 in Austin. '.repeat(100), metadata: { city: 'Austin' } });
+      // Searches of vec are recorded (the fuzzer turns it off and on too): replays find some.
+      await api('PUT', '/v1/collections/vec/recording', { enabled: true, size: 50 });
+      await api('POST', '/v1/collections/vec/search', { vector: [1, 0, 0, 0], k: 3, filter: { city: 'Austin' } });
     };
     await restore();
     const job = await api('POST', '/v1/collections/vec/imports', undefined, { raw: '{"id":"j1","vector":[1,0,0,0]}\n', headers: { 'content-type': 'application/x-ndjson' } });

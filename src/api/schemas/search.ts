@@ -76,9 +76,55 @@ export const searchBody = (limits: Limits) =>
         Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE, description: 'sample the k results from the candidates with probability softmax(score / temperature), in draw order; 0 (default) = the ranking itself' }),
       ),
       seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'with temperature: the same seed, data and body give the same results (default: random, returned as "seed")' })),
+      explain: Type.Optional(Type.Boolean({ description: 'add "explain": the plan and why, each stage\'s time and candidates, the graph\'s work (docs/insights.md)' })),
     },
     { additionalProperties: false },
   );
+
+const planExplain = {
+  plan: Type.String(),
+  reason: Type.String({ description: 'why this plan, with the figures that decided it' }),
+  filter: Type.Optional(
+    Type.Object(
+      {
+        matches: Type.Integer({ description: 'matches counted (through the fields index); when not exact, counting stopped here' }),
+        exact: Type.Boolean(),
+        threshold: Type.Integer({ description: 'up to this many matches are scanned exactly; more: the graph is walked' }),
+        rule: Type.String(),
+        total: Type.Integer({ description: 'records in the collection' }),
+        selectivity: Type.Number({ description: 'matches / total (a lower bound when not exact)' }),
+      },
+      { description: "the filter's selectivity estimate" },
+    ),
+  ),
+  rounds: Type.Optional(Type.Array(Type.Object({ breadth: Type.Integer(), found: Type.Integer(), checked: Type.Integer(), passed: Type.Integer() }), { description: 'a filtered graph walk: each widening round' })),
+  graph: Type.Optional(
+    Type.Object({
+      searches: Type.Integer(),
+      breadth: Type.Integer({ description: 'candidates kept while walking (ef), last search' }),
+      returned: Type.Integer(),
+      visited: Type.Null({ description: 'not exposed by usearch\'s JavaScript binding' }),
+      distances: Type.Null({ description: 'not exposed by usearch\'s JavaScript binding' }),
+      note: Type.String(),
+    }),
+  ),
+  notes: Type.Optional(Type.Array(Type.String())),
+};
+
+export const SearchExplainOut = Type.Object({
+  ...planExplain,
+  sides: Type.Optional(Type.Object({ dense: Type.Optional(Type.Object(planExplain)), keyword: Type.Optional(Type.Object(planExplain)) }, { description: 'hybrid: how each side ran' })),
+  stages: Type.Array(
+    Type.Object({
+      stage: Type.String({ description: 'parse | embed | filter | graph | scan | tail | rescore | keyword | fetch | fusion | rerank | highlight | group' }),
+      side: Type.Optional(Type.String({ description: 'hybrid: dense or keyword' })),
+      ms: Type.Number({ description: 'summed over every time the stage ran' }),
+      candidates: Type.Optional(Type.Integer({ description: 'what the stage passed on (the last time it ran)' })),
+    }),
+    { description: 'the stages that ran, in the order they first ran' },
+  ),
+  total_ms: Type.Number(),
+});
 
 export const SearchOut = Type.Object({
   results: Type.Array(
@@ -116,4 +162,5 @@ export const SearchOut = Type.Object({
       unmatched: Type.Array(Type.Object({ text: Type.String(), reason: Type.String() })),
     }),
   ),
+  explain: Type.Optional(SearchExplainOut),
 });
