@@ -70,6 +70,18 @@ describe('temperature and feedback over HTTP', () => {
     assert.equal(kw.body.results.length, 3);
   });
 
+  it('a recorded sampled search keeps the seed it was drawn with: its replay draws the same', async () => {
+    assert.equal((await api('PUT', '/v1/collections/c/recording', { enabled: true })).status, 200);
+    const r = await api('POST', '/v1/collections/c/search', { vector: Q, k: 5, temperature: 0.05, return: 'id' });
+    const list = await api('GET', '/v1/collections/c/searches?limit=1&vectors=true');
+    const recorded = list.body.searches[0];
+    assert.equal(recorded.request.seed, r.body.seed);
+    const replay = await api('POST', `/v1/collections/c/searches/${recorded.id}/replay`, {});
+    assert.equal(replay.status, 200, JSON.stringify(replay.body));
+    assert.equal(replay.body.unchanged, true, JSON.stringify(replay.body.diff));
+    assert.equal((await api('PUT', '/v1/collections/c/recording', { enabled: false })).status, 200);
+  });
+
   it('temperature refuses what it cannot combine with, and out-of-range values', async () => {
     for (const body of [
       { vector: Q, temperature: 1, rerank: { type: 'mmr' } },
