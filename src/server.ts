@@ -18,6 +18,7 @@ import { Jobs } from './services/jobs.js';
 import { InsightsService } from './services/insights/insights.js';
 import { QdrantService } from './services/qdrant/service.js';
 import { RecordService } from './services/records.js';
+import { QueryExpander } from './services/expansion.js';
 import { SearchService } from './services/search.js';
 import { ServerStats } from './services/stats.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
@@ -113,7 +114,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log: { warn: (o, msg) => hookLog.warn(o, msg), error: (o, msg) => hookLog.error(o, msg) },
     userAgent: 'Vectra-Webhooks/1 (+https://www.standardwebhooks.com)',
   });
-  const search = new SearchService(collections, embedding, modelSetup.rerankers);
+  const search = new SearchService(collections, embedding, modelSetup.rerankers, new QueryExpander(embedding, modelSetup.thesaurus));
   const conversations = new ConversationStore(config.dataDir);
   // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
   const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;

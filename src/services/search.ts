@@ -4,6 +4,7 @@ import { higherIsBetter } from '../vector/math.js';
 import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';
 import { isZeroVector, modelOf, type EmbeddingService } from './embedding.js';
+import type { Expanded, ExpandSpec, QueryExpander } from './expansion.js';
 import { parseQuery, type ParsedQuery } from './query-parse.js';
 import { mmr, rrfFuse, RRF_DEFAULTS, weightedFuse, type FusedHit, type Ranked, type Side } from './fusion.js';
 
@@ -33,6 +34,8 @@ export interface SearchBody {
   parse?: boolean | { aliases?: Record<string, string[]> };
   /** One result per document (chunks of documents share `_document`), with its best `size` chunks. */
   group?: { by: 'document'; size?: number };
+  /** Query expansion (expansion.ts). */
+  expand?: ExpandSpec;
 }
 
 /**
@@ -57,9 +60,11 @@ export interface SearchAnswer {
   plans?: { dense: SearchPlan; keyword: SearchPlan };
   /** With `parse`: what was understood, the filter applied and the text searched. */
   parsed?: ParsedQuery;
+  /** With `expand`: what was searched. */
+  expanded?: Expanded;
 }
 
-const DEFAULT_MARKS = { pre: '<mark>', post: '</mark>' };
+export const DEFAULT_MARKS = { pre: '<mark>', post: '</mark>' };
 export const DEFAULT_WEIGHTED_ALPHA = 0.5;
 export const DEFAULT_MMR_LAMBDA = 0.5;
 /** Most candidates a reranking stage takes: MMR compares each pick with every candidate; a cross-encoder runs a model per candidate. */
@@ -70,6 +75,7 @@ export class SearchService {
     private readonly collections: CollectionService,
     private readonly embedding: EmbeddingService,
     private readonly rerankers: Map<string, Reranker> = new Map(),
+    private readonly expander: QueryExpander | null = null,
   ) {}
 
   async search(tenantId: string, name: string, request: SearchBody): Promise<SearchAnswer> {
@@ -88,7 +94,10 @@ export class SearchService {
       body = { ...request, text: parsed.query || request.text, filter };
     }
     let answer: SearchAnswer;
-    if (body.group) {
+    if (body.expand) {
+      if (!this.expander) throw new VectraError('MODEL_UNAVAILABLE', 'query expansion is not set up on this server');
+      answer = await this.expander.search(c, mode, body, started, (b) => this.run(c, mode, b, started));
+    } else if (body.group) {
       if (body.rerank) throw new VectraError('INVALID_ARGUMENT', '"group" and "rerank" cannot be combined yet; use one');
       const k = body.k ?? 10;
       const size = body.group.size ?? DEFAULT_GROUP_SIZE;
