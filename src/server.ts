@@ -21,6 +21,7 @@ import { SearchRecorder } from './services/insights/recording.js';
 import { SearchRecordings } from './services/insights/replay.js';
 import { QdrantService } from './services/qdrant/service.js';
 import { RecordService } from './services/records.js';
+import { QueryExpander } from './services/expansion.js';
 import { SearchService } from './services/search.js';
 import { ServerStats } from './services/stats.js';
 import { TenantSpaces } from './services/tenant-spaces.js';
@@ -121,7 +122,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   collections.onDrop.push((tenantId, name) => search.forgetFeedback(tenantId, name));
   const recordLog = logger.child({ component: 'recordings' });
   const recorder = new SearchRecorder((o, msg) => recordLog.warn(o, msg));
-  const search = new SearchService(collections, embedding, modelSetup.rerankers, recorder, feedback);
+  const search = new SearchService(collections, embedding, modelSetup.rerankers, recorder, feedback, new QueryExpander(embedding, modelSetup.thesaurus));
   const conversations = new ConversationStore(config.dataDir);
   // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
   const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;

@@ -22,6 +22,7 @@ import { ModelRegistry } from './registry.js';
 import { RemoteModel } from './remote.js';
 import { RERANK_CATALOG, Reranker } from './rerank.js';
 import { SIF_RECIPES } from './sif.js';
+import { Thesaurus } from './thesaurus.js';
 import type { EmbeddingModel } from './types.js';
 
 export const DEFAULT_MODEL = 'glove-100d-v2';
@@ -139,6 +140,8 @@ export interface Models {
   llms: LlmEntry[];
   defaultLlm: string | null;
   pool: EmbedPool;
+  /** Nearest words of the built-in model's vectors (query expansion), loaded on first use. */
+  thesaurus(): Promise<Thesaurus>;
   close(): Promise<void>;
 }
 
@@ -176,5 +179,6 @@ export function setupModels(o: ModelSetupOptions): Models {
   }
   const defaultLlm = file?.defaultLlm ?? null;
   if (defaultLlm !== null && defaultLlm !== 'extractive' && !llmIds.has(defaultLlm)) throw new ConfigError(`models config: defaultLlm "${defaultLlm}" is not among its llms (${['extractive', ...llmIds].join(', ')})`);
-  return { registry, rerankers, llms, defaultLlm, pool, close: () => pool.close() };
+  let thesaurus: Promise<Thesaurus> | null = null;
+  return { registry, rerankers, llms, defaultLlm, pool, thesaurus: () => (thesaurus ??= source.load().then((g) => Thesaurus.ofShared(g))), close: () => pool.close() };
 }

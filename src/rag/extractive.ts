@@ -6,6 +6,7 @@
  * holds is not answered from them — the answer says the sources do not hold it, rather than
  * quoting whatever came back from the search.
  */
+import { STOPWORDS } from '../stopwords.js';
 import { dot, norm } from '../vector/math.js';
 
 export interface Passage {
@@ -31,10 +32,6 @@ export interface ExtractiveAnswer {
 
 export const NOT_IN_SOURCES = 'The sources found do not answer this question.';
 
-const STOP = new Set(
-  'a an the and or but if then else of to in on at by for with from into onto about as is are was were be been being am do does did doing have has had having i me my we our you your he him his she her it its they them their this that these those what which who whom whose when where why how all any both each few more most other some such no nor not only own same so than too very can will just should could would may might must shall there here also up down out over under again further once s t don doesn isn aren wasn weren hasn haven hadn won wouldn shouldn couldn mustn let lets please tell me give show explain describe find much many'.split(' '),
-);
-
 /** A crude stem, enough for "prices"/"price", "rented"/"renting"/"rent" to meet. */
 function stem(w: string): string {
   if (w.length > 5 && w.endsWith('ing')) return w.slice(0, -3);
@@ -49,7 +46,7 @@ export function contentWords(text: string): Set<string> {
   const out = new Set<string>();
   for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
     const w = m[0];
-    if (w.length < 2 || STOP.has(w)) continue;
+    if (w.length < 2 || STOPWORDS.has(w)) continue;
     out.add(stem(w));
   }
   return out;

@@ -62,6 +62,24 @@ export function rrfFuse(dense: Ranked[], keyword: Ranked[], o: RrfOptions = RRF_
 }
 
 /**
+ * RRF over any number of rankings (multi-query expansion: one per query variant): score =
+ * Σ over the rankings that hold the id of 1 / (k + rank). Best first; ties go to the better
+ * best rank, then the id.
+ */
+export function rrfFuseLists(lists: Ranked[][], k = RRF_DEFAULTS.k): (Ranked & { best: number })[] {
+  const all = new Map<string, Ranked & { best: number }>();
+  for (const list of lists) {
+    list.forEach((r, i) => {
+      const h = all.get(r.id) ?? { id: r.id, score: 0, best: i + 1 };
+      h.score += 1 / (k + i + 1);
+      h.best = Math.min(h.best, i + 1);
+      all.set(r.id, h);
+    });
+  }
+  return [...all.values()].sort((a, b) => b.score - a.score || a.best - b.best || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
  * Min-max normalization of one side's scores to [0, 1] (1 = best). `lowerIsBetter` for
  * distances (l2). One candidate, or all equal: each gets 1.
  */

@@ -6,6 +6,7 @@ import { higherIsBetter } from '../vector/math.js';
 import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';
 import { isZeroVector, modelOf, NO_MODEL, type EmbeddingService } from './embedding.js';
+import type { Expanded, ExpandSpec, QueryExpander } from './expansion.js';
 import { parseQuery, type ParsedQuery } from './query-parse.js';
 import { sampleBySoftmax } from './sampling.js';
 import { FEEDBACK_DEFAULTS, feedbackRerank, queryKey, signalWeight, type FeedbackStore, type QueryKey, type Scope as FeedbackScope, type Signal } from './feedback.js';
@@ -44,6 +45,8 @@ export type SearchBody = {
   seed?: number;
   /** Add `explain` to the answer: the plan and why, each stage's time and candidates, the graph's work. */
   explain?: boolean;
+  /** Query expansion (expansion.ts). */
+  expand?: ExpandSpec;
 };
 
 /** What a search did (`explain: true`): docs/insights.md, "Explain and replay". */
@@ -81,9 +84,11 @@ export interface SearchAnswer {
   /** With `temperature` > 0: the seed the sample was drawn with (send it back to get the same answer). */
   seed?: number;
   explain?: SearchExplain;
+  /** With `expand`: what was searched. */
+  expanded?: Expanded;
 }
 
-const DEFAULT_MARKS = { pre: '<mark>', post: '</mark>' };
+export const DEFAULT_MARKS = { pre: '<mark>', post: '</mark>' };
 export const DEFAULT_WEIGHTED_ALPHA = 0.5;
 export const DEFAULT_MMR_LAMBDA = 0.5;
 /** Most candidates a reranking stage takes: MMR compares each pick with every candidate; a cross-encoder runs a model per candidate. */
@@ -107,6 +112,7 @@ export class SearchService {
     /** Records searches of the collections that have recording on (src/services/insights/recording.ts). */
     private readonly recorder?: SearchRecorder,
     private readonly feedbackStore: FeedbackStore | null = null,
+    private readonly expander: QueryExpander | null = null,
   ) {}
 
   /** Record what a user did with a result of a query; the record must exist. */
@@ -174,7 +180,10 @@ export class SearchService {
       body = { ...body, seed: body.seed ?? randomInt(2 ** 32) };
     }
     let answer: SearchAnswer;
-    if (body.group) {
+    if (body.expand) {
+      if (!this.expander) throw new VectraError('MODEL_UNAVAILABLE', 'query expansion is not set up on this server');
+      answer = await this.expander.search(c, mode, body, started, (b) => this.run({ tenantId, name, c }, mode, b, started, t));
+    } else if (body.group) {
       if (body.rerank) throw new VectraError('INVALID_ARGUMENT', '"group" and "rerank" cannot be combined yet; use one');
       const k = body.k ?? 10;
       const size = body.group.size ?? DEFAULT_GROUP_SIZE;

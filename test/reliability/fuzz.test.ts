@@ -413,6 +413,12 @@ const SHAPES: Shape[] = [
       seed: fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer()),
       parse: fc.oneof(fc.boolean(), shaped({ aliases: fc.dictionary(oddString, fc.array(oddString, { maxLength: 3 }), { maxKeys: 3 }) })),
       group: shaped({ by: fc.constant('document'), size: fc.integer({ min: 1, max: 20 }) }, ['by']),
+      expand: fc.oneof(
+        shaped({ strategy: fc.constant('words'), terms: fc.integer({ min: 0, max: 6 }), minSimilarity: fc.double({ min: -0.5, max: 1.5, noNaN: true }), weight: fc.double({ min: 0, max: 1, noNaN: true }) }, ['strategy']),
+        shaped({ strategy: fc.constant('prf'), docs: fc.integer({ min: 0, max: 60 }), weight: fc.double({ min: -0.5, max: 1.5, noNaN: true }) }, ['strategy']),
+        shaped({ strategy: fc.constant('multi'), queries: fc.integer({ min: 1, max: 9 }), terms: fc.integer({ min: 1, max: 5 }) }, ['strategy']),
+        shaped({ strategy: oddString }),
+      ),
       highlight: fc.oneof(fc.boolean(), shaped({ pre: oddString, post: oddString }, ['pre', 'post'])),
       return: fc.constantFrom('object', 'id'),
       includeVector: fc.boolean(),

@@ -2881,6 +2881,33 @@ export interface paths {
                             /** @description chunks per document (default 3) */
                             size?: number;
                         };
+                        /** @description query expansion, no LLM: "words" (nearest words of the built-in model added to the text), "prf" (pseudo-relevance feedback: the query moved toward the top hits), "multi" (the text and variants of it, fused by RRF) */
+                        expand?: {
+                            /** @enum {string} */
+                            strategy: "words";
+                            /** @description nearest words added per content word (default 2) */
+                            terms?: number;
+                            /** @description cosine floor for a nearest word (default 0.7) */
+                            minSimilarity?: number;
+                            /** @description share of the nearest words' vector in the dense side's query (default 0.2) */
+                            weight?: number;
+                        } | {
+                            /** @enum {string} */
+                            strategy: "prf";
+                            /** @description top hits whose vectors move the query (default 5) */
+                            docs?: number;
+                            /** @description share of the top hits' mean in the new query (default 0.5) */
+                            weight?: number;
+                        } | {
+                            /** @enum {string} */
+                            strategy: "multi";
+                            /** @description queries fused, the original included (default 4) */
+                            queries?: number;
+                            /** @description nearest words added per content word (default 2) */
+                            terms?: number;
+                            /** @description cosine floor for a nearest word (default 0.7) */
+                            minSimilarity?: number;
+                        };
                         /** @description add a snippet of matching text with the matched words marked (default <mark>…</mark>) */
                         highlight?: boolean | {
                             pre: string;
@@ -2947,6 +2974,29 @@ export interface paths {
                             };
                             /** @description with temperature: the seed the results were drawn with */
                             seed?: number;
+                            /** @description with "expand": what was searched */
+                            expanded?: {
+                                /** @description words | prf | multi */
+                                strategy: string;
+                                /** @description words: the text the keyword side searched (the text and its nearest words) */
+                                text?: string;
+                                /** @description multi: the texts searched and fused, the original first */
+                                queries?: string[];
+                                /** @description words, multi: each content word and the nearest words found for it */
+                                words?: {
+                                    word: string;
+                                    /** @description the word's frequency rank in the built-in model's vocabulary (higher is rarer) */
+                                    rank: number;
+                                    neighbours: {
+                                        word: string;
+                                        similarity: number;
+                                    }[];
+                                }[];
+                                /** @description prf: ids of the first search's top hits the query was moved toward */
+                                docs?: string[];
+                                /** @description the share of the nearest words' vector (words) or of the top hits' mean (prf) in the dense side's query */
+                                weight?: number;
+                            };
                             parsed?: {
                                 query: string;
                                 filter: {

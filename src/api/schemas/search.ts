@@ -2,6 +2,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { MAX_TEMPERATURE } from '../../services/sampling.js';
 import { Metadata, vectorOf, type Limits } from './common.js';
+import { Expand, ExpandedOut } from './expansion.js';
 
 /** Reranking the hits: MMR for variety, or a cross-encoder model. */
 export const Rerank = Type.Union([
@@ -68,6 +69,7 @@ export const searchBody = (limits: Limits) =>
           { additionalProperties: false, description: 'one result per document, with its best chunks' },
         ),
       ),
+      expand: Type.Optional(Expand),
       highlight: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ pre: Type.String({ maxLength: 100 }), post: Type.String({ maxLength: 100 }) }, { additionalProperties: false })], { description: 'add a snippet of matching text with the matched words marked (default <mark>…</mark>)' })),
       return: Type.Optional(Type.Union([Type.Literal('object'), Type.Literal('id')])),
       includeVector: Type.Optional(Type.Boolean()),
@@ -154,6 +156,7 @@ export const SearchOut = Type.Object({
   plan: Type.String({ description: 'hnsw | hnsw-filtered | binary | binary-filtered | pq | pq-filtered | exact | exact-filtered | keyword | hybrid' }),
   plans: Type.Optional(Type.Object({ dense: Type.String(), keyword: Type.String() })),
   seed: Type.Optional(Type.Integer({ description: 'with temperature: the seed the results were drawn with' })),
+  expanded: Type.Optional(ExpandedOut),
   parsed: Type.Optional(
     Type.Object({
       query: Type.String(),
