@@ -109,14 +109,27 @@ export function Gauge({ value, max, marks, label, shown }: { value: number; max:
   );
 }
 
+/** Whether all the vectors have (nearly) one length: nothing to draw but that length. */
+export function sameLength(norms: { min: number; max: number }): boolean {
+  return norms.max - norms.min <= 1e-6 * Math.max(1, Math.abs(norms.max));
+}
+
 /**
  * The vectors' lengths: the whole range (min to max), the 1st–99th percentile box, the median,
  * and the mean ± one standard deviation. The answer gives these figures, not bins.
  */
 export function NormsChart({ norms }: { norms: { min: number; max: number; mean: number; std: number; p1: number; p50: number; p99: number } }) {
+  // Normalised vectors (a model's unit vectors): one length, nothing to draw.
+  if (sameLength(norms)) {
+    return (
+      <p className="norms-flat" data-testid="norms-flat">
+        Every vector has length {fig(norms.max)}{Math.abs(norms.max - 1) < 1e-3 ? ' (normalised)' : ''}.
+      </p>
+    );
+  }
   const W = 400;
   const lo = norms.min;
-  const hi = norms.max === norms.min ? norms.min + 1 : norms.max;
+  const hi = norms.max;
   const x = scaleLinear().domain([lo, hi]).range([10, W - 10]);
   const ticks = x.ticks(5);
   const label = `vector lengths: min ${fig(norms.min)}, 1st percentile ${fig(norms.p1)}, median ${fig(norms.p50)}, 99th percentile ${fig(norms.p99)}, max ${fig(norms.max)}; mean ${fig(norms.mean)} ± ${fig(norms.std)}`;

@@ -243,6 +243,13 @@ describe('Insights page', () => {
     expect(document.querySelector('svg.map')).toBeNull();
   });
 
+  it('normalised vectors (one length) are said in words, not drawn as a degenerate box', async () => {
+    fakeApi({ health: [200, { ...HEALTH, norms: { min: 1, max: 1, mean: 1, std: 0, p1: 1, p50: 1, p99: 1, zero: 0 } }] });
+    page();
+    expect((await screen.findByTestId('norms-flat')).textContent).toBe('Every vector has length 1 (normalised).');
+    expect(within(section('Health')).queryByText(/Box: 1st–99th/)).toBeNull();
+  });
+
   it('drift compares the first half of the seqs with the second by default, and charts the KS tests against the threshold', async () => {
     const calls = fakeApi({ latestSeq: 600 });
     page();

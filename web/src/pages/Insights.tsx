@@ -37,7 +37,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { Facts } from '../components/Facts';
 import { SelectField, TextField, type Choice } from '../components/Fields';
 import { FormEnd } from '../components/Form';
-import { Bar, DimensionStrip, Gauge, NormsChart, ScatterMap, Swatch } from '../components/InsightCharts';
+import { Bar, DimensionStrip, Gauge, NormsChart, ScatterMap, Swatch, sameLength } from '../components/InsightCharts';
 
 const METHODS: Choice[] = [
   { value: 'pca', label: 'PCA', hint: 'principal components: fast, linear; distances along the two axes are kept' },
@@ -383,7 +383,7 @@ function HealthReport({ h, dimension }: { h: Health; dimension: number }) {
           <h3>Vector lengths</h3>
           <NormsChart norms={h.norms} />
           <figcaption className="muted">
-            Box: 1st–99th percentile ({fig(h.norms.p1)}–{fig(h.norms.p99)}), line: median {fig(h.norms.p50)}, dot: mean {fig(h.norms.mean)} ± {fig(h.norms.std)}; whiskers: min {fig(h.norms.min)}, max {fig(h.norms.max)}.
+            {!sameLength(h.norms) && <>Box: 1st–99th percentile ({fig(h.norms.p1)}–{fig(h.norms.p99)}), line: median {fig(h.norms.p50)}, dot: mean {fig(h.norms.mean)} ± {fig(h.norms.std)}; whiskers: min {fig(h.norms.min)}, max {fig(h.norms.max)}.</>}
             {h.norms.zero > 0 && <strong> {count(h.norms.zero)} all-zero vectors.</strong>}
           </figcaption>
         </figure>
