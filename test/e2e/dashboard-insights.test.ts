@@ -52,6 +52,13 @@ function plantedRecords(): { id: string; text: string; metadata: { topic: string
   return out;
 }
 
+/** Fill the drift form's four seq bounds, compare, and wait for `verdict`. */
+async function compare(bounds: [string, string, string, string], verdict: string): Promise<void> {
+  for (const [i, label] of ['Baseline from (seq)', 'Baseline to (seq)', 'Window from (seq)', 'Window to (seq)'].entries()) await page.getByLabel(label).fill(bounds[i]);
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await page.waitForFunction((v) => document.querySelector('[data-testid="drift-verdict"]')?.textContent === v, verdict, { timeout: 30_000 });
+}
+
 /** At phone width the page, its cards and charts fit the screen: nothing scrolls sideways. */
 const fitsPhone = (name: string) => fitsPhoneOn(page, name, 'the Insights page', ['.card']);
 
@@ -135,20 +142,10 @@ describe('dashboard Insights page in Chromium', { skip: noChromium }, () => {
     assert.equal(await page.getByLabel('Window from (seq)').inputValue(), '207');
     assert.ok((await page.locator('li[data-test][data-drifting="true"]').count()) > 0, 'some test is drifting');
     // The same collection split within the first 200 writes (all four topics in turn): stable.
-    await page.getByLabel('Baseline from (seq)').fill('1');
-    await page.getByLabel('Baseline to (seq)').fill('100');
-    await page.getByLabel('Window from (seq)').fill('101');
-    await page.getByLabel('Window to (seq)').fill('200');
-    await page.getByRole('button', { name: 'Compare' }).click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="drift-verdict"]')?.textContent === 'stable', null, { timeout: 30_000 });
+    await compare(['1', '100', '101', '200'], 'stable');
 
     // Back to the default comparison for the pictures.
-    await page.getByLabel('Baseline from (seq)').fill('1');
-    await page.getByLabel('Baseline to (seq)').fill('206');
-    await page.getByLabel('Window from (seq)').fill('207');
-    await page.getByLabel('Window to (seq)').fill('412');
-    await page.getByRole('button', { name: 'Compare' }).click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="drift-verdict"]')?.textContent === 'drifted', null, { timeout: 30_000 });
+    await compare(['1', '206', '207', '412'], 'drifted');
     const path = await shot(page, 'insights');
     if (process.env.VECTRA_DOCS_IMAGES === '1') copyFileSync(path, join(REPO_ROOT, 'docs', 'insights.png'));
     await fitsPhone('insights');
