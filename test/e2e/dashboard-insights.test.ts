@@ -124,6 +124,15 @@ describe('dashboard Insights page in Chromium', { skip: noChromium }, () => {
     assert.equal(await page.getByTestId('map-record-id').textContent(), under);
     assert.equal(await page.locator('.map-selected text').textContent(), under);
     await shot(page, 'insights-map');
+
+    // UMAP instead of PCA: the same 412 records, laid out again, said so under the map.
+    const details = page.locator('details.options', { hasText: 'How this map was made' });
+    await page.getByLabel('Projection').selectOption('umap');
+    await details.getByText(/^UMAP \(umap-js/).waitFor({ state: 'attached', timeout: 60_000 });
+    assert.equal(await page.locator('svg.map circle[data-id]').count(), 412);
+    await shot(page, 'insights-umap');
+    await page.getByLabel('Projection').selectOption('pca');
+    await details.getByText(/^PCA \(ml-pca\)/).waitFor({ state: 'attached', timeout: 60_000 });
   });
 
   it('shows the health verdict with the duplicates as its reason, and drift of the second half', async () => {

@@ -54,7 +54,7 @@ export function ScatterMap({ points, selected, onPoint, label }: { points: Proje
       {chosen && (
         <g className="map-selected" pointerEvents="none">
           <circle cx={x(chosen.x)} cy={y(chosen.y)} r={r + 4} fill={clusterColour(chosen.cluster)} stroke="#1b1f2a" strokeWidth="2" />
-          <text x={labelX > MAP_W - 160 ? labelX - 10 : labelX + 10} y={y(chosen.y) - 8} textAnchor={labelX > MAP_W - 160 ? 'end' : 'start'} className="map-label">
+          <text x={labelX > MAP_W - 160 ? labelX - 10 : labelX + 10} y={Math.max(14, y(chosen.y) - 8)} textAnchor={labelX > MAP_W - 160 ? 'end' : 'start'} className="map-label">
             {chosen.id}
           </text>
         </g>

@@ -5,7 +5,7 @@
 import type { AnswerOf, BodyOf, Vectra } from '@vectra/client';
 import { scaleOrdinal } from 'd3-scale';
 import { schemeSet3, schemeTableau10 } from 'd3-scale-chromatic';
-import { ApiError, type Client } from './api';
+import { ApiError } from './api';
 import { followJob } from './jobs';
 import type { Job } from './types';
 
@@ -15,17 +15,8 @@ export type Drift = AnswerOf<'/v1/collections/{name}/drift', 'post'>;
 export type DriftBody = BodyOf<'/v1/collections/{name}/drift', 'post'>;
 export type DriftRange = DriftBody['baseline'];
 
-/** GET …/projection (written out: the route is newer than the client's generated types). */
-export interface ProjectionPoint {
-  id: string;
-  x: number;
-  y: number;
-  cluster?: number;
-}
-export interface Projection {
-  method: string;
-  points: ProjectionPoint[];
-}
+export type Projection = AnswerOf<'/v1/collections/{name}/projection', 'get'>;
+export type ProjectionPoint = Projection['points'][number];
 
 export type ProjectionMethod = 'pca' | 'umap';
 
@@ -63,10 +54,51 @@ export async function drift(vectra: Vectra, name: string, body: DriftBody): Prom
   return (await vectra.api.POST('/v1/collections/{name}/drift', { ...path(name), body })).data!;
 }
 
-export function projection(api: Client, name: string, opts: { method: ProjectionMethod; sample: number; clusters?: number }): Promise<Projection> {
-  const q = new URLSearchParams({ method: opts.method, sample: String(opts.sample) });
-  if (opts.clusters !== undefined) q.set('clusters', String(opts.clusters));
-  return api<Projection>('GET', `/v1/collections/${encodeURIComponent(name)}/projection?${q}`);
+export async function projection(vectra: Vectra, name: string, opts: { method: ProjectionMethod; sample: number; clusters?: number }): Promise<Projection> {
+  const query = { method: opts.method, sample: String(opts.sample), ...(opts.clusters === undefined ? {} : { clusters: String(opts.clusters) }) };
+  return (await vectra.api.GET('/v1/collections/{name}/projection', { params: { path: { name }, query } })).data!;
+}
+
+/**
+ * The map's clusters renamed to the cluster list's. The projection clusters its own sample (its
+ * cluster 0 the largest there), the list the whole collection, so the same group can carry
+ * another number in each. Each list cluster's nearest records that are on the map vote for the
+ * map cluster holding them; the best-supported pairs are matched one to one. A map cluster with
+ * no vote keeps its number when the list has not matched it elsewhere, else takes the next free one.
+ */
+export function alignClusters(points: readonly ProjectionPoint[], listed: readonly { id: number; nearest: readonly string[] }[]): Map<number, number> {
+  const onMap = new Map(points.map((p) => [p.id, p.cluster]));
+  const votes = new Map<string, { map: number; list: number; n: number }>();
+  for (const c of listed) {
+    for (const id of c.nearest) {
+      const m = onMap.get(id);
+      if (m === undefined) continue;
+      const key = `${m}:${c.id}`;
+      const v = votes.get(key) ?? { map: m, list: c.id, n: 0 };
+      v.n++;
+      votes.set(key, v);
+    }
+  }
+  const out = new Map<number, number>();
+  const taken = new Set<number>();
+  for (const v of [...votes.values()].sort((a, b) => b.n - a.n || a.map - b.map || a.list - b.list)) {
+    if (out.has(v.map) || taken.has(v.list)) continue;
+    out.set(v.map, v.list);
+    taken.add(v.list);
+  }
+  const mapIds = [...new Set(points.flatMap((p) => (p.cluster === undefined ? [] : [p.cluster])))].sort((a, b) => a - b);
+  let next = 0;
+  for (const m of mapIds) {
+    if (out.has(m)) continue;
+    let id = m;
+    if (taken.has(id)) {
+      while (taken.has(next)) next++;
+      id = next;
+    }
+    out.set(m, id);
+    taken.add(id);
+  }
+  return out;
 }
 
 /** The drift form: seq bounds or time bounds of each side, as typed. */

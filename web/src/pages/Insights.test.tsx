@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderSignedIn } from '../test-render';
 import { Insights } from './Insights';
-import { clusterColour, driftBody, driftDefaults, type Clustering, type Drift, type Health, type Projection } from '../lib/insights';
+import { alignClusters, clusterColour, driftBody, driftDefaults, type Clustering, type Drift, type Health, type Projection } from '../lib/insights';
 
 const COLL = { name: 'jobs', model: 'none', dimension: 16, metric: 'cosine', index: { type: 'flat' }, storage: 'f32', bytesPerVector: 64, createdAt: '2026-01-01T00:00:00Z', count: 600 };
 const EMPTY = { ...COLL, name: 'fresh', count: 0 };
@@ -25,14 +25,21 @@ const CLUSTERS: Clustering = {
   ],
 };
 
+/** The projection numbers its clusters its own way: its 0 is the list's 1, its 1 the list's 0 (the nearest records say so). */
 const POINTS: Projection = {
-  method: 'PCA of 6 sampled vectors',
+  method: 'pca',
+  details: 'PCA (ml-pca) of 6 randomly sampled unit vectors (cosine collection)',
+  total: 600,
+  sample: 6,
+  seed: 42,
+  explainedVariance: [0.61, 0.3],
+  clusters: { k: 3, method: "k-means (Lloyd's iterations) with k-means++ seeding on the 6 projected vectors", sizes: [2, 2, 2] },
   points: [
-    { id: 'r0', x: -1, y: 0, cluster: 0 },
-    { id: 'r1', x: 0, y: 1, cluster: 1 },
+    { id: 'r0', x: -1, y: 0, cluster: 1 },
+    { id: 'r1', x: 0, y: 1, cluster: 0 },
     { id: 'r2', x: 1, y: 0, cluster: 2 },
-    { id: 'r3', x: -1.2, y: 0.1, cluster: 0 },
-    { id: 'r4', x: 0.1, y: 1.1, cluster: 1 },
+    { id: 'r3', x: -1.2, y: 0.1, cluster: 1 },
+    { id: 'r4', x: 0.1, y: 1.1, cluster: 0 },
     { id: 'r5', x: 1.1, y: -0.1, cluster: 2 },
   ],
 };
@@ -127,7 +134,7 @@ describe('Insights page', () => {
     expect([...health.querySelectorAll('[data-outlier]')].map((li) => li.getAttribute('data-outlier'))).toEqual(['r222', 'r17']);
   });
 
-  it('lists the clusters largest first with their words and sizes, each in the colour its points have on the map', async () => {
+  it('lists the clusters largest first with their words and sizes, each in the colour its points have on the map (renamed by their nearest records)', async () => {
     const calls = fakeApi();
     page();
     const list = await screen.findByRole('list', { name: 'Clusters, largest first' });
@@ -150,7 +157,8 @@ describe('Insights page', () => {
       expect(swatch).toBe(clusterColour(id));
       colours.add(swatch);
       const dots = [...document.querySelectorAll(`svg.map circle[data-cluster="${id}"]`)];
-      expect(dots).toHaveLength(2);
+      // The map's points of this cluster are exactly its nearest records (the projection's other number notwithstanding).
+      expect(dots.map((d) => d.getAttribute('data-id')).sort()).toEqual(CLUSTERS.clusters.find((c) => c.id === id)!.nearest);
       for (const d of dots) expect(d.getAttribute('fill')).toBe(swatch);
     }
     expect(colours.size).toBe(3);
@@ -237,7 +245,7 @@ describe('Insights page', () => {
   });
 
   it('a projection without points (no vectors) says so instead of drawing an empty map', async () => {
-    fakeApi({ projection: [200, { method: 'PCA of 0 sampled vectors', points: [] }] });
+    fakeApi({ projection: [200, { ...POINTS, sample: 0, points: [], clusters: undefined }] });
     page();
     expect(await screen.findByText('No vectors to place on the map.')).toBeTruthy();
     expect(document.querySelector('svg.map')).toBeNull();
@@ -279,6 +287,21 @@ describe('Insights page', () => {
     expect(await within(await sectionShown('Drift')).findByText(/too few to compare/)).toBeTruthy();
     await screen.findByTestId('health-verdict');
     expect(calls.some((c) => c.path.endsWith('/drift'))).toBe(false);
+  });
+});
+
+describe('cluster numbers on the map', () => {
+  const pt = (id: string, cluster: number) => ({ id, x: 0, y: 0, cluster });
+  it("follow the list's by majority of each cluster's nearest records; a cluster without votes keeps its number, or the next free one", () => {
+    const points = [pt('a', 0), pt('b', 0), pt('c', 1), pt('d', 2), pt('e', 3)];
+    const listed = [
+      { id: 0, nearest: ['c', 'x'] },
+      { id: 1, nearest: ['a', 'b', 'd'] },
+      { id: 2, nearest: ['y'] },
+    ];
+    // Map 0 holds two of list 1's nearest; map 1 holds list 0's; map 2 (one vote for list 1, already matched) and map 3 have none left.
+    expect(Object.fromEntries(alignClusters(points, listed))).toEqual({ 0: 1, 1: 0, 2: 2, 3: 3 });
+    expect(Object.fromEntries(alignClusters(points, []))).toEqual({ 0: 0, 1: 1, 2: 2, 3: 3 });
   });
 });
 

@@ -5,7 +5,7 @@
  * health (verdict and reasons first, then the figures as charts); drift between two ranges of
  * writes (by default the first half of the seqs against the second).
  */
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useClient, useVectra } from '../session';
 import { useAction, useLoad } from '../lib/hooks';
@@ -16,6 +16,7 @@ import {
   HEALTH_MARKS,
   KS_FLOOR,
   MIN_DRIFT_SIDE,
+  alignClusters,
   cluster,
   clusterColour,
   drift,
@@ -129,7 +130,7 @@ function CollectionInsights({ collection }: { collection: Collection }) {
         ]}
       />
       <div className="grid2 insights-top">
-        <MapSection name={name} clusters={settled ? (clustering?.k ?? null) : undefined} selected={selected} onSelect={setSelected} />
+        <MapSection name={name} clustering={settled ? clustering : undefined} selected={selected} onSelect={setSelected} />
         <ClustersSection
           k={k}
           onK={setK}
@@ -150,18 +151,26 @@ function CollectionInsights({ collection }: { collection: Collection }) {
 }
 
 /**
- * The map: `clusters` is the k to colour by (null: no clustering to colour by; undefined: the
- * clustering is still running, and the map waits for it).
+ * The map, coloured by the clustering (undefined while it runs: the map waits for it; null when
+ * it failed: the map is drawn in one colour). The projection clusters its sample with the same
+ * k; its clusters are renamed to the list's (alignClusters), so a group has one colour in both.
  */
-function MapSection({ name, clusters, selected, onSelect }: { name: string; clusters: number | null | undefined; selected: string | null; onSelect(id: string): void }) {
-  const api = useClient();
+function MapSection({ name, clustering, selected, onSelect }: { name: string; clustering: Clustering | null | undefined; selected: string | null; onSelect(id: string): void }) {
+  const vectra = useVectra();
   const [method, setMethod] = useState<ProjectionMethod>('pca');
   const [sample, setSample] = useState('1000');
-  const map = useLoad(() => (clusters === undefined ? Promise.resolve(null) : projection(api, name, { method, sample: Number(sample), clusters: clusters ?? undefined })), [api, name, method, sample, clusters]);
-  const points = map.data?.points;
+  const k = clustering?.k;
+  const map = useLoad(() => (clustering === undefined ? Promise.resolve(null) : projection(vectra, name, { method, sample: Number(sample), clusters: k })), [vectra, name, method, sample, clustering === undefined, k]);
+  const points = useMemo(() => {
+    const raw = map.data?.points;
+    if (!raw || !clustering) return raw;
+    const renamed = alignClusters(raw, clustering.clusters);
+    return raw.map((p) => (p.cluster === undefined ? p : { ...p, cluster: renamed.get(p.cluster) }));
+  }, [map.data, clustering]);
   const groups = new Map<number, number>();
   for (const p of points ?? []) if (p.cluster !== undefined) groups.set(p.cluster, (groups.get(p.cluster) ?? 0) + 1);
-  const waiting = clusters === undefined || map.loading;
+  const waiting = clustering === undefined || map.loading;
+  const variance = map.data?.explainedVariance;
   return (
     <section className="card" aria-labelledby="map-h">
       <h2 id="map-h">Map</h2>
@@ -176,18 +185,19 @@ function MapSection({ name, clusters, selected, onSelect }: { name: string; clus
       <ErrorNote error={map.error} />
       {waiting && !map.error && (
         <p role="status" className="muted">
-          {clusters === undefined ? 'Clustering, to colour the map…' : `Projecting with ${method === 'umap' ? 'UMAP' : 'PCA'}…`}
+          {clustering === undefined ? 'Clustering, to colour the map…' : `Projecting with ${method === 'umap' ? 'UMAP' : 'PCA'}…`}
         </p>
       )}
-      {points && !map.error && (
+      {points && map.data && !map.error && (
         <div aria-busy={map.loading}>
           {points.length === 0 ? (
             <p className="empty">No vectors to place on the map.</p>
           ) : (
             <>
-              <ScatterMap points={points} selected={selected} onPoint={onSelect} label={`${points.length} records projected to two dimensions (${map.data!.method}), ${groups.size ? `coloured by ${groups.size} clusters` : 'not clustered'}`} />
+              <ScatterMap points={points} selected={selected} onPoint={onSelect} label={`${points.length} of ${map.data.total} records projected to two dimensions by ${map.data.method.toUpperCase()}, ${groups.size ? `coloured by ${groups.size} clusters` : 'not clustered'}`} />
               <p className="muted map-note" data-testid="map-count">
-                {count(points.length)} points · {map.data!.method}
+                {count(points.length)} points of {count(map.data.total)}
+                {variance && ` · x explains ${percent(variance[0])} of the variance, y ${percent(variance[1])}`}
               </p>
               {groups.size > 0 && (
                 <ul className="legend" aria-label="Clusters on the map">
@@ -200,6 +210,12 @@ function MapSection({ name, clusters, selected, onSelect }: { name: string; clus
                     ))}
                 </ul>
               )}
+              <details className="options">
+                <summary>How this map was made</summary>
+                <p className="muted">
+                  {map.data.details}.{map.data.clusters && ` Colours: ${map.data.clusters.method}, numbered as in the cluster list by the records nearest each centre.`}
+                </p>
+              </details>
             </>
           )}
         </div>
