@@ -41,6 +41,8 @@ export const ERROR_CODES = [
   'MODEL_UNAVAILABLE',
   'BENCHMARK_RUNNING',
   'JOB_NOT_FOUND',
+  // insights: a recorded search that the collection's ring does not hold (never recorded, or dropped as newer ones came)
+  'SEARCH_NOT_FOUND',
   'BENCHMARK_DATA_MISSING',
   // document uploads: files that cannot be read as documents
   'UNSUPPORTED_FILE_TYPE',

@@ -16,6 +16,9 @@ import { EmbeddingService } from './services/embedding.js';
 import { IngestService } from './services/ingest.js';
 import { Jobs } from './services/jobs.js';
 import { InsightsService } from './services/insights/insights.js';
+import { FeedbackStore } from './services/feedback.js';
+import { SearchRecorder } from './services/insights/recording.js';
+import { SearchRecordings } from './services/insights/replay.js';
 import { QdrantService } from './services/qdrant/service.js';
 import { RecordService } from './services/records.js';
 import { SearchService } from './services/search.js';
@@ -113,7 +116,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log: { warn: (o, msg) => hookLog.warn(o, msg), error: (o, msg) => hookLog.error(o, msg) },
     userAgent: 'Vectra-Webhooks/1 (+https://www.standardwebhooks.com)',
   });
-  const search = new SearchService(collections, embedding, modelSetup.rerankers);
+  const feedback = new FeedbackStore(config.dataDir);
+  
+  collections.onDrop.push((tenantId, name) => search.forgetFeedback(tenantId, name));
+  const recordLog = logger.child({ component: 'recordings' });
+  const recorder = new SearchRecorder((o, msg) => recordLog.warn(o, msg));
+  const search = new SearchService(collections, embedding, modelSetup.rerankers, recorder, feedback);
   const conversations = new ConversationStore(config.dataDir);
   // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
   const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
@@ -131,6 +139,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     documents,
     search,
     insights: new InsightsService(collections, jobs, config.limits.insightsJobThreshold),
+    recordings: new SearchRecordings(collections, search, recorder),
     qdrant: new QdrantService(collections, { maxBatch: config.limits.maxBatch, maxK: config.limits.maxK }),
     chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
     conversations,
@@ -165,10 +174,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await ready.catch(() => undefined);
         await jobs.close();
         await webhooks.close();
+        // Recorded searches still in memory are written while their collections are open.
+        recorder.close();
         await spaces.close();
         await modelSetup.close();
         accounts.close();
         conversations.close();
+        feedback.close();
         logger.info('stopped');
         clearInterval(flushTimer);
         process.off('exit', flushAtExit);

@@ -36,6 +36,7 @@ import searchRoutes from './routes/search.js';
 import statsRoutes from './routes/stats.js';
 import webhookRoutes from './routes/webhooks.js';
 import insightsRoutes from './routes/insights.js';
+import recordingRoutes from './routes/recordings.js';
 import { KeyOut } from './schemas/accounts.js';
 import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
@@ -136,6 +137,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   await documentUploadRoutes(app, services);
   searchRoutes(app, services);
   insightsRoutes(app, services);
+  recordingRoutes(app, services);
   chatRoutes(app, services);
   chatCompletionRoutes(app, services);
   modelRoutes(app, services);

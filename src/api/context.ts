@@ -13,6 +13,7 @@ import type { IngestService } from '../services/ingest.js';
 import type { QdrantService } from '../services/qdrant/service.js';
 import type { Jobs } from '../services/jobs.js';
 import type { InsightsService } from '../services/insights/insights.js';
+import type { SearchRecordings } from '../services/insights/replay.js';
 import type { RecordService } from '../services/records.js';
 import type { SearchService } from '../services/search.js';
 import type { ServerStats } from '../services/stats.js';
@@ -38,6 +39,8 @@ export interface Services {
   search: SearchService;
   /** Clustering, embedding health and drift of collections' vectors (src/services/insights/). */
   insights: InsightsService;
+  /** Recorded searches per collection (opt in) and their replay (src/services/insights/replay.ts). */
+  recordings: SearchRecordings;
   /** The Qdrant-compatible REST subset under /qdrant (src/api/qdrant/). */
   qdrant: QdrantService;
   /** Answers grounded on collections (src/rag/chat.ts) and the stored conversations. */

@@ -15,3 +15,4 @@ export { HnswIndex } from './hnsw-index.js';
 export type { VectorIndex, Neighbours } from './vector-index.js';
 export type { EngineLogger } from './logger.js';
 export * from './types.js';
+export { SearchTrace, NO_TRACE, GRAPH_WORK_NOTE, type TraceStage, type TraceSide, type StageTime, type PlanTrace, type FilterEstimate, type WideningRound, type GraphWork } from './search-trace.js';

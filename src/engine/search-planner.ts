@@ -11,6 +11,7 @@ import { ftsQuery } from './keyword.js';
 import type { LiveIndex } from './live-index.js';
 import { fromNeighbours, mergeTail, rankRows, type Ranked } from './ranking.js';
 import type { HighlightMarks, RecordStore } from './record-store.js';
+import { graphWork, NO_TRACE, type SearchTrace } from './search-trace.js';
 import type { CollectionConfig, KeywordRequest, Metadata, SearchHit, SearchRequest, SearchResult } from './types.js';
 import { toVector } from './validation.js';
 import type { Neighbours } from './vector-index.js';
@@ -59,27 +60,39 @@ export class SearchPlanner {
     private readonly filterLimits: FilterLimits,
   ) {}
 
-  /** Vector search: the plan for this request, run, and its hits. */
+  /** Vector search: the plan for this request, run, and its hits. With `req.trace`, what it did (search-trace.ts). */
   search(req: SearchRequest): SearchResult {
     const q = this.prepare(req);
+    const t = req.trace ?? NO_TRACE;
     const index = this.live.index;
     let plan: SearchResult['plan'];
     let ranked: Ranked;
     if (q.node !== null) {
-      [plan, ranked] = this.filteredSearch(q, q.node, req.exact ?? false);
+      [plan, ranked] = this.filteredSearch(q, q.node, req.exact ?? false, t);
     } else if ((index.kind === 'binary' || index.kind === 'pq') && !req.exact) {
       plan = index.kind;
       const { want } = this.graphCandidates(q.k, q.ef);
-      ranked = this.graphRank(q.query, q.k, index.search(q.query, want, want));
+      const s = t.start();
+      const found = index.search(q.query, want, want);
+      t.end('scan', s, found.labels.length);
+      ranked = this.graphRank(q.query, q.k, found, t);
+      t.setPlan({ plan, reason: `no filter; storage "${this.config.storage}": a scan of every record's compressed code, the best ${want} then rescored with their full vectors` });
     } else if (req.exact || index.kind === 'flat') {
       plan = 'exact';
+      const s = t.start();
       ranked = index.kind === 'flat' ? fromNeighbours(this.config, index.search(q.query, q.k, q.k)) : this.exactScan(q.query, q.k, null);
+      t.end('scan', s, ranked.labels.length);
+      t.setPlan({ plan, reason: req.exact ? 'no filter; "exact": true asked for every record to be compared' : 'no filter; the index is flat (no graph): every record is compared' });
     } else {
       plan = 'hnsw';
       const { want, breadth } = this.graphCandidates(q.k, q.ef);
-      ranked = this.withTail(q.query, q.k, this.graphRank(q.query, q.k, index.search(q.query, want, breadth)));
+      const s = t.start();
+      const found = index.search(q.query, want, breadth);
+      t.end('graph', s, found.labels.length);
+      ranked = this.withTail(q.query, q.k, this.graphRank(q.query, q.k, found, t), t);
+      if (t.on) t.setPlan({ plan, reason: `no filter: a walk of the HNSW graph keeping ${breadth} candidates (ef)`, graph: graphWork(1, breadth, found.labels.length) });
     }
-    return { plan, hits: this.hits(ranked, req) };
+    return { plan, hits: this.hits(ranked, req, t) };
   }
 
   /**
@@ -90,7 +103,8 @@ export class SearchPlanner {
    */
   searchBatched(req: SearchRequest): Promise<SearchResult> {
     try {
-      if (req.filter !== undefined || req.exact || this.live.index.kind !== 'hnsw') return Promise.resolve(this.search(req));
+      // An explained search runs on its own, so that its timings are its own.
+      if (req.filter !== undefined || req.exact || req.trace?.on || this.live.index.kind !== 'hnsw') return Promise.resolve(this.search(req));
       const { query, k, ef } = this.prepare(req);
       return new Promise<SearchResult>((resolve, reject) => {
         this.pending.push({ query, k, ...this.graphCandidates(k, ef), req, resolve, reject });
@@ -105,13 +119,24 @@ export class SearchPlanner {
   keywordSearch(req: KeywordRequest): SearchResult {
     this.live.assertOpen();
     checkK(req.k);
+    const t = req.trace ?? NO_TRACE;
     const node = req.filter === undefined ? null : parseFilter(req.filter, this.filterLimits);
     const match = ftsQuery(req.text);
-    if (match === null) return { plan: 'keyword', hits: [] };
+    if (match === null) {
+      t.setPlan({ plan: 'keyword', reason: 'the text has no word to match: nothing was searched' });
+      return { plan: 'keyword', hits: [] };
+    }
     const sql = compileSql(node);
+    let s = t.start();
     const ranked = this.store.keywordMatches(match, { sql: sql.where, params: sql.params }, req.k);
-    const hits = this.hits(ranked, req);
-    if (req.highlight) attachSnippets(this.store, hits, ranked.labels, match, req.highlight);
+    t.end('keyword', s, ranked.labels.length);
+    t.setPlan({ plan: 'keyword', reason: `BM25 over the records' text (SQLite FTS5)${node === null ? '' : ', the filter applied in the same SQL query'}` });
+    const hits = this.hits(ranked, req, t);
+    if (req.highlight) {
+      s = t.start();
+      attachSnippets(this.store, hits, ranked.labels, match, req.highlight);
+      t.end('highlight', s);
+    }
     return { plan: 'keyword', hits };
   }
 
@@ -142,14 +167,28 @@ export class SearchPlanner {
    * answered by an exact scan over the matches; a broad one by walking the graph, checking
    * candidates against the filter and widening until k of them pass.
    */
-  private filteredSearch({ query, k, ef }: Query, node: FilterNode, exact: boolean): [SearchResult['plan'], Ranked] {
+  private filteredSearch({ query, k, ef }: Query, node: FilterNode, exact: boolean, t: SearchTrace): [SearchResult['plan'], Ranked] {
     const { index, tail, count } = this.live;
     const sql = compileSql(node);
     const where = { sql: sql.where, params: sql.params };
-    if (exact || index.kind === 'flat') return ['exact-filtered', this.exactScan(query, k, where)];
+    let s = t.start();
+    if (exact || index.kind === 'flat') {
+      const ranked = this.exactScan(query, k, where);
+      t.end('scan', s, ranked.labels.length);
+      t.setPlan({ plan: 'exact-filtered', reason: exact ? '"exact": true asked for every record matching the filter to be compared' : 'the index is flat (no graph): every record matching the filter is compared' });
+      return ['exact-filtered', ranked];
+    }
     const threshold = Math.max(k, Math.min(5000, Math.max(1000, Math.round(count * 0.02))));
     const matches = this.store.matchingLabels(sql.where, sql.params, threshold + 1);
-    if (matches.length <= threshold) return ['exact-filtered', rankRows(this.config.metric, query, k, this.store.vectors(matches))];
+    t.end('filter', s, matches.length);
+    const estimate = t.on ? { matches: matches.length, exact: matches.length <= threshold, threshold, rule: 'max(k, min(5000, max(1000, 2 % of the records)))', total: count, selectivity: count === 0 ? 0 : matches.length / count } : undefined;
+    if (matches.length <= threshold) {
+      s = t.start();
+      const ranked = rankRows(this.config.metric, query, k, this.store.vectors(matches));
+      t.end('scan', s, ranked.labels.length);
+      t.setPlan({ plan: 'exact-filtered', reason: `the filter matches ${matches.length} of ${count} records, no more than the threshold ${threshold}: an exact scan of the matches, cheaper than a graph walk and exact`, filter: estimate });
+      return ['exact-filtered', ranked];
+    }
 
     const predicate = compilePredicate(node);
     const checked = new Set<number>();
@@ -158,13 +197,19 @@ export class SearchPlanner {
     // the filtered answer is as good as an unfiltered one.
     const want = Math.max(ef, k * RESCORE_FACTOR[this.config.storage]);
     let breadth = want;
+    const rounds: { breadth: number; found: number; checked: number; passed: number }[] = [];
     for (;;) {
+      s = t.start();
       const found = index.search(query, breadth, breadth);
+      t.end('graph', s, found.labels.length);
+      s = t.start();
       const fresh = found.labels.filter((l) => !checked.has(l));
       for (const row of this.store.metadataAndVectors(fresh)) {
         if (predicate(JSON.parse(row.metadata) as Metadata, this.live.idOf.get(row.label))) passed.push(row);
       }
       fresh.forEach((l) => checked.add(l));
+      t.end('filter', s, passed.length);
+      if (t.on) rounds.push({ breadth, found: found.labels.length, checked: checked.size, passed: passed.length });
       const exhausted = found.labels.length < breadth || breadth >= count;
       if (passed.length >= want || exhausted) break;
       // Widen by the pass rate seen so far (at least 2×, at most 16× per round).
@@ -175,27 +220,61 @@ export class SearchPlanner {
     // Records not yet in the graph: SQLite applies the filter to them (through the fields
     // index) rather than this thread parsing every waiting record's metadata.
     if (tail.size() > 0) {
+      s = t.start();
+      const before = passed.length;
       const inTail = { sql: `label IN (SELECT value FROM json_each(?)) AND (${sql.where})`, params: [JSON.stringify(tail.labels()), ...sql.params] };
       for (const row of this.store.iterateVectors(inTail)) passed.push(row);
+      t.end('tail', s, passed.length - before);
     }
-    if (passed.length < k) return ['exact-filtered', this.exactScan(query, k, where)];
-    return [index.kind === 'hnsw' ? 'hnsw-filtered' : `${index.kind}-filtered`, rankRows(this.config.metric, query, k, passed)];
+    const walked = t.on
+      ? `the filter matches more than ${threshold} of ${count} records (counting stopped at ${threshold + 1}): a walk of the ${index.kind === 'hnsw' ? 'HNSW graph' : `${index.kind} codes`} checking each candidate against the filter, widened until ${want} passed or every record was reached`
+      : '';
+    const last = rounds[rounds.length - 1];
+    const work = t.on && index.kind === 'hnsw' ? { graph: graphWork(rounds.length, last.breadth, last.found) } : {};
+    if (passed.length < k) {
+      s = t.start();
+      const ranked = this.exactScan(query, k, where);
+      t.end('scan', s, ranked.labels.length);
+      t.setPlan({ plan: 'exact-filtered', reason: `${walked}; only ${passed.length} of the ${k} needed passed, so the matches were scanned exactly instead`, filter: estimate, rounds, ...work });
+      return ['exact-filtered', ranked];
+    }
+    const plan = index.kind === 'hnsw' ? 'hnsw-filtered' : (`${index.kind}-filtered` as const);
+    s = t.start();
+    const ranked = rankRows(this.config.metric, query, k, passed);
+    t.end('rescore', s, ranked.labels.length);
+    t.setPlan({ plan, reason: walked, filter: estimate, rounds, ...work });
+    return [plan, ranked];
   }
 
   /** Graph candidates → top k (rescored from SQLite when the index stores compressed vectors). */
-  private graphRank(query: Float32Array, k: number, found: Neighbours): Ranked {
+  private graphRank(query: Float32Array, k: number, found: Neighbours, t: SearchTrace = NO_TRACE): Ranked {
     const { index, tail, count } = this.live;
-    const ranked = index.exactDistances ? fromNeighbours(this.config, found) : rankRows(this.config.metric, query, k, this.store.vectors(found.labels));
+    let ranked: Ranked;
+    if (index.exactDistances) ranked = fromNeighbours(this.config, found);
+    else {
+      const s = t.start();
+      ranked = rankRows(this.config.metric, query, k, this.store.vectors(found.labels));
+      t.end('rescore', s, Math.min(k, ranked.labels.length));
+    }
     // A graph can fail to reach some nodes; never answer fewer than k when k exist.
-    if (ranked.labels.length < Math.min(k, count - tail.size())) return this.exactScan(query, k, null);
+    if (ranked.labels.length < Math.min(k, count - tail.size())) {
+      t.note(`the graph returned ${ranked.labels.length} of the ${k} asked for: every record was scanned exactly instead`);
+      const s = t.start();
+      const scanned = this.exactScan(query, k, null);
+      t.end('scan', s, scanned.labels.length);
+      return scanned;
+    }
     return { labels: ranked.labels.slice(0, k), scores: ranked.scores.slice(0, k) };
   }
 
   /** The graph's answer merged with an exact ranking of the records not yet in it. */
-  private withTail(query: Float32Array, k: number, graph: Ranked): Ranked {
+  private withTail(query: Float32Array, k: number, graph: Ranked, t: SearchTrace = NO_TRACE): Ranked {
     const { tail } = this.live;
     if (tail.size() === 0) return graph;
-    return mergeTail(this.config.metric, k, graph, fromNeighbours(this.config, tail.search(query, k)));
+    const s = t.start();
+    const merged = mergeTail(this.config.metric, k, graph, fromNeighbours(this.config, tail.search(query, k)));
+    t.end('tail', s, tail.size());
+    return merged;
   }
 
   /** How many graph candidates a plain search takes (`want`) and explores (`breadth`). */
@@ -212,8 +291,11 @@ export class SearchPlanner {
     return rankRows(this.config.metric, query, k, this.store.iterateVectors(where ?? undefined));
   }
 
-  private hits(ranked: Ranked, req: { include?: 'id' | 'payload'; includeVector?: boolean }): SearchHit[] {
-    return materialize(this.store, this.live.idOf, ranked, req.include ?? 'payload', req.includeVector ?? false);
+  private hits(ranked: Ranked, req: { include?: 'id' | 'payload'; includeVector?: boolean }, t: SearchTrace = NO_TRACE): SearchHit[] {
+    const s = t.start();
+    const hits = materialize(this.store, this.live.idOf, ranked, req.include ?? 'payload', req.includeVector ?? false);
+    t.end('fetch', s, hits.length);
+    return hits;
   }
 
   private prepare(req: SearchRequest): Query {

@@ -1,4 +1,5 @@
 import type { Filter } from './filter.js';
+import type { SearchTrace } from './search-trace.js';
 
 export type { Metric } from '../vector/math.js';
 import type { Metric } from '../vector/math.js';
@@ -78,6 +79,8 @@ export interface SearchRequest {
   /** What to fetch for each hit: just the id, or id + text + metadata. */
   include?: 'id' | 'payload';
   includeVector?: boolean;
+  /** Filled with what the search did (plan and why, stages, candidates): search-trace.ts. */
+  trace?: SearchTrace;
 }
 
 export type SearchPlan = 'hnsw' | 'hnsw-filtered' | 'binary' | 'binary-filtered' | 'pq' | 'pq-filtered' | 'exact' | 'exact-filtered' | 'keyword';
@@ -91,6 +94,7 @@ export interface KeywordRequest {
   includeVector?: boolean;
   /** Add a snippet of each hit's text with the matched terms between these marks. */
   highlight?: { pre: string; post: string };
+  trace?: SearchTrace;
 }
 
 export interface SearchHit {

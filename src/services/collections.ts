@@ -64,6 +64,9 @@ export class CollectionService {
     private readonly bus?: EventBus,
   ) {}
 
+  /** Called after a collection is dropped: what is kept beside it (feedback, recordings) goes too. */
+  readonly onDrop: ((tenantId: string, name: string) => void)[] = [];
+
   async create(tenantId: string, input: CreateCollectionInput): Promise<CollectionView> {
     const { model, dimension } = await this.embedding.modelForNew(input.model, input.dimension);
     if (dimension > this.maxDimension) throw new VectraError('INVALID_COLLECTION_CONFIG', `dimension must be at most ${this.maxDimension}`);
@@ -107,6 +110,7 @@ export class CollectionService {
 
   async drop(tenantId: string, name: string): Promise<void> {
     await this.spaces.of(tenantId).drop(name);
+    for (const f of this.onDrop) f(tenantId, name);
     this.bus?.publish(tenantId, 'collection.deleted', { collection: name });
   }
 }

@@ -3,17 +3,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { client, errorCode, register, testServer } from '../support/server.js';
+import { JOBS } from '../support/job-ads.js';
 
 let api: ReturnType<typeof client>;
-
-const JOBS = [
-  { id: 'warehouse', text: 'Warehouse job paying $15 per hour, forklift certificate a plus', metadata: { city: 'Austin', wage: 15 } },
-  { id: 'barista', text: 'Barista at a coffee shop, $14 per hour plus tips', metadata: { city: 'Austin', wage: 14 } },
-  { id: 'cook', text: 'Line cook, twelve dollars an hour', metadata: { city: 'Boston', wage: 12 } },
-  { id: 'engineer', text: 'Senior engineer, annual salary 150k', metadata: { city: 'Austin', wage: 75 } },
-  { id: 'forklift', text: 'Forklift operator wanted, night shift', metadata: { city: 'Boston', wage: 18 } },
-  { id: 'cat', text: 'The cat sat on the mat', metadata: { city: 'Paris' } },
-];
 
 before(async () => {
   const url = (await testServer({ VECTRA_RATE_LIMIT: '1000000' })).url;

@@ -404,16 +404,36 @@ const SHAPES: Shape[] = [
       mode: fc.constantFrom('dense', 'keyword', 'hybrid'),
       fusion: fc.oneof(fc.constantFrom('rrf', 'weighted'), shaped({ type: fc.constant('rrf'), k: fc.integer({ min: 0, max: 100 }), weights: shaped({ dense: fc.double({ min: 0, max: 2, noNaN: true }), keyword: fc.double({ min: 0, max: 2, noNaN: true }) }) }, ['type']), shaped({ type: fc.constant('weighted'), alpha: fc.double({ min: 0, max: 1, noNaN: true }) }, ['type'])),
       candidates: fc.integer({ min: 1, max: 200 }),
-      rerank: fc.oneof(shaped({ type: fc.constant('mmr'), lambda: fc.double({ min: 0, max: 1, noNaN: true }) }, ['type']), shaped({ type: fc.constant('cross-encoder'), model: fc.oneof(fc.constantFrom('none'), oddString) }, ['type'])),
+      rerank: fc.oneof(
+        shaped({ type: fc.constant('mmr'), lambda: fc.double({ min: 0, max: 1, noNaN: true }) }, ['type']),
+        shaped({ type: fc.constant('cross-encoder'), model: fc.oneof(fc.constantFrom('none'), oddString) }, ['type']),
+        shaped({ type: fc.constant('feedback'), weight: fc.double({ min: -0.5, max: 1.5, noNaN: true }), minSimilarity: fc.double({ min: -0.5, max: 1.5, noNaN: true }) }, ['type']),
+      ),
+      temperature: fc.oneof(fc.constant(0), fc.double({ min: -1, max: 200, noNaN: true })),
+      seed: fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer()),
       parse: fc.oneof(fc.boolean(), shaped({ aliases: fc.dictionary(oddString, fc.array(oddString, { maxLength: 3 }), { maxKeys: 3 }) })),
       group: shaped({ by: fc.constant('document'), size: fc.integer({ min: 1, max: 20 }) }, ['by']),
       highlight: fc.oneof(fc.boolean(), shaped({ pre: oddString, post: oddString }, ['pre', 'post'])),
       return: fc.constantFrom('object', 'id'),
       includeVector: fc.boolean(),
       exact: fc.boolean(),
+      explain: fc.boolean(),
       }),
     ).map(([q, rest]) => ({ ...(q as object), ...(rest as object) })),
     weight: 12,
+  },
+  {
+    method: 'POST',
+    route: '/v1/collections/:name/feedback',
+    path: collPath('/feedback'),
+    body: fc.tuple(
+      fc.oneof(shaped({ query: fc.oneof(fc.lorem({ maxCount: 6 }), oddString) }, ['query']), shaped({ vector: vector4 }, ['vector'])),
+      shaped(
+        { id: recordId, signal: fc.oneof(fc.constantFrom('click', 'dwell', 'bookmark', 'skip'), oddString), value: fc.double({ min: -10, max: 100_000, noNaN: true }), user: oddString },
+        ['id', 'signal'],
+      ),
+    ).map(([q, rest]) => ({ ...(q as object), ...(rest as object) })),
+    weight: 3,
   },
   { method: 'GET', route: '/v1/models', path: fc.constant('/v1/models'), weight: 1 },
   { method: 'POST', route: '/v1/embed', path: fc.constant('/v1/embed'), body: shaped({ texts: fc.array(oddString, { maxLength: 5 }), model: fc.oneof(fc.constantFrom('glove-100d-v2', 'none'), oddString) }), weight: 3 },
@@ -537,6 +557,29 @@ const SHAPES: Shape[] = [
       },
       ['baseline', 'window'],
     ),
+    weight: 1,
+  },
+  // Recorded searches and their replay (the ids are small integers: the recording of vec is turned on at times).
+  {
+    method: 'PUT',
+    route: '/v1/collections/:name/recording',
+    path: collPath('/recording'),
+    body: shaped({ enabled: fc.boolean(), size: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: -5, max: 20_000 })) }),
+    weight: 1,
+  },
+  { method: 'GET', route: '/v1/collections/:name/recording', path: collPath('/recording'), weight: 0.5 },
+  {
+    method: 'GET',
+    route: '/v1/collections/:name/searches',
+    path: fc.tuple(segment, fc.constantFrom('', '?limit=1', '?limit=10000', '?limit=0', '?limit=10001', '?limit=x', '?vectors=true', '?vectors=1', '?x=1')).map(([n, q]) => `/v1/collections/${n}/searches${q}`),
+    weight: 1,
+  },
+  { method: 'DELETE', route: '/v1/collections/:name/searches', path: collPath('/searches'), weight: 0.2 },
+  {
+    method: 'POST',
+    route: '/v1/collections/:name/searches/:id/replay',
+    path: fc.tuple(segment, fc.oneof(fc.constantFrom('1', '2', '3', '10', '0', '-1', '01', '1e3', '99999999999999999999'), oddString.map((x) => enc(x)))).map(([n, id]) => `/v1/collections/${n}/searches/${id}/replay`),
+    body: shaped({ explain: fc.boolean() }),
     weight: 1,
   },
   { method: 'GET', route: '/v1/jobs', path: fc.constant('/v1/jobs'), weight: 1 },
@@ -838,6 +881,9 @@ describe(`fuzzing every route (${TOTAL} requests, seed ${SEED})`, () => {
       }
       await api('POST', '/v1/collections/vec/records', { records: Array.from({ length: 50 }, (_, i) => ({ id: `r${i}`, vector: [i, 1, 0, -i].map((x) => x / 50), metadata: { city: i % 2 ? 'Austin' : 'Paris', wage: i } })) });
       await api('POST', '/v1/collections/txt/documents', { id: 'doc', text: 'Hourly wage not less than $13 in Austin. '.repeat(100), metadata: { city: 'Austin' } });
+      // Searches of vec are recorded (the fuzzer turns it off and on too): replays find some.
+      await api('PUT', '/v1/collections/vec/recording', { enabled: true, size: 50 });
+      await api('POST', '/v1/collections/vec/search', { vector: [1, 0, 0, 0], k: 3, filter: { city: 'Austin' } });
     };
     await restore();
     const job = await api('POST', '/v1/collections/vec/imports', undefined, { raw: '{"id":"j1","vector":[1,0,0,0]}\n', headers: { 'content-type': 'application/x-ndjson' } });

@@ -28,6 +28,8 @@ interface Ids {
   docs: string;
   doc: string;
   job: string;
+  /** A search recorded in A's `coll`. */
+  search: string;
   keyId: string;
   hook: string;
   conv: string;
@@ -79,9 +81,15 @@ const CASES: Record<string, Case> = {
   'GET /v1/collections/:name/documents/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.docs}/documents/${x.doc}` }) },
   'DELETE /v1/collections/:name/documents/:id': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.docs}/documents/${x.doc}` }) },
   'POST /v1/collections/:name/search': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/search`, body: { vector: V4, k: 10, includeVector: true } }) },
+  'POST /v1/collections/:name/feedback': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/feedback`, body: { vector: V4, id: x.rec, signal: 'bookmark', user: 'mallory' } }) },
   'POST /v1/collections/:name/clusters': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/clusters`, body: { k: 2 } }) },
   'GET /v1/collections/:name/health': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/health` }) },
   'POST /v1/collections/:name/drift': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/drift`, body: { baseline: { toSeq: 1 }, window: { fromSeq: 2 } } }) },
+  'PUT /v1/collections/:name/recording': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/recording`, body: { enabled: false } }) },
+  'GET /v1/collections/:name/recording': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/recording` }) },
+  'GET /v1/collections/:name/searches': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/searches?vectors=true` }) },
+  'DELETE /v1/collections/:name/searches': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/searches` }) },
+  'POST /v1/collections/:name/searches/:id/replay': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/searches/${x.search}/replay`, body: {} }) },
   'GET /v1/jobs': { scope: 'read', probe: () => ({ path: '/v1/jobs' }) },
   'GET /v1/jobs/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}` }) },
   'POST /v1/jobs/:id/cancel': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}/cancel` }) },
@@ -237,6 +245,8 @@ async function snapshotOfA(): Promise<string> {
     asA('GET', { path: '/v1/jobs' }),
     asA('GET', { path: '/v1/webhooks' }),
     asA('GET', { path: '/v1/conversations' }),
+    asA('GET', { path: `/v1/collections/${x.coll}/recording` }),
+    asA('GET', { path: `/v1/collections/${x.coll}/searches?vectors=true` }),
   ]);
   const keyList = (await asA('GET', { path: '/v1/keys' })).body.keys.map((k: { id: string; scopes: string[]; revokedAt: unknown }) => [k.id, k.scopes, k.revokedAt]);
   const colls = parts[0].body.collections.map((c: { name: string }) => c.name).sort();
@@ -269,7 +279,7 @@ before(async () => {
   const b = await register(s.url, 'tenant-bravo-91c2');
   [tenantA, tenantB, keyA, keyB] = [a.tenantId, b.tenantId, a.key, b.key];
   allKeys.push(keyA, keyB);
-  x = { coll: 'alpha-vault', rec: 'alpha-rec-1', point: '0a1fa000-7f3e-4c2d-9b8a-0000a1fa0001', docs: 'alpha-docs', doc: 'alpha-manual', job: '', keyId: '', hook: '', conv: '' };
+  x = { coll: 'alpha-vault', rec: 'alpha-rec-1', point: '0a1fa000-7f3e-4c2d-9b8a-0000a1fa0001', docs: 'alpha-docs', doc: 'alpha-manual', job: '', search: '', keyId: '', hook: '', conv: '' };
   const ok = (r: Answer, status = 200) => assert.equal(r.status, status, JSON.stringify(r.body));
   ok(await asA('POST', { path: '/v1/collections', body: { name: x.coll, model: 'none', dimension: 4 } }), 201);
   ok(await asA('POST', { path: '/v1/collections', body: { name: 'shared', model: 'none', dimension: 4 } }), 201);
@@ -282,6 +292,10 @@ before(async () => {
   // A point of A's with a Qdrant id, written through /qdrant.
   ok(await send('PUT', { path: `/qdrant/collections/${x.coll}/points`, body: { points: [{ id: x.point, vector: [0, 0, 0, 1], payload: { owner: 'alpha', code: 'launch-code-7731' } }] } }, { 'api-key': keyA }));
   ok(await asA('POST', { path: '/v1/collections/shared/records', body: { records } }));
+  // A recorded search of A's (the answer holds A's ids).
+  ok(await asA('PUT', { path: `/v1/collections/${x.coll}/recording`, body: { enabled: true } }));
+  ok(await asA('POST', { path: `/v1/collections/${x.coll}/search`, body: { vector: [1, 0, 0, 0], k: 2, filter: { code: 'launch-code-7731' } } }));
+  x.search = (await asA('GET', { path: `/v1/collections/${x.coll}/searches` })).body.searches[0].id;
   ok(await asA('POST', { path: `/v1/collections/${x.docs}/documents`, body: { id: x.doc, text: 'The vault opens at dawn. Only alpha staff may enter.', metadata: { owner: 'alpha' } } }));
   const job = await asA('POST', { path: `/v1/collections/${x.coll}/imports`, ndjson: `${JSON.stringify({ id: 'alpha-imported', vector: [0, 0, 1, 0], metadata: { code: 'launch-code-7731' } })}\n` });
   ok(job, 202);
@@ -454,7 +468,7 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
     `${tenantA}%2F${name}`,
   ];
   const idTricks = (id: string) => [id.toUpperCase(), `${id}%00`, `..%2F${id}`, `%2e%2e%2F%2e%2e%2F${id}`, `..%2F..%2F${tenantA}%2F${x.coll}%2F${id}`, '%2e%2e%2F%2e%2e%2Fsystem.db', `${id}%20`];
-  const allowedCodes = new Set(['COLLECTION_NOT_FOUND', 'RECORD_NOT_FOUND', 'JOB_NOT_FOUND', 'KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'CONVERSATION_NOT_FOUND']);
+  const allowedCodes = new Set(['COLLECTION_NOT_FOUND', 'RECORD_NOT_FOUND', 'JOB_NOT_FOUND', 'KEY_NOT_FOUND', 'WEBHOOK_NOT_FOUND', 'CONVERSATION_NOT_FOUND', 'SEARCH_NOT_FOUND']);
 
   it('every owned route, with A’s names and ids and path tricks on them → 404 or 400, never 403, never A’s data', async () => {
     const before = await snapshotOfA();
@@ -469,6 +483,10 @@ describe('cross-tenant: B gets 404 for all of A, sees nothing of A, changes noth
         // In B's own collection of the same name as A's: A's ids are not there.
         variants.push({ ...x, coll: 'shared', docs: 'alpha-docs-b' });
         for (const id of [...idTricks(x.rec), ...idTricks(x.point)]) variants.push({ ...x, coll: 'shared', docs: 'alpha-docs-b', rec: id, doc: id.replace(x.rec, x.doc), point: id });
+      }
+      if (route.includes(':name/searches/:id')) {
+        // B's own collection of the same name as A's: A's recorded search is not there.
+        for (const id of [x.search, ...idTricks(x.search)]) variants.push({ ...x, coll: 'shared', search: id });
       }
       if (route.includes('/v1/jobs/:id') || route.includes('/v1/keys/:id') || route.includes('/v1/webhooks/:id') || route.includes('/v1/conversations/:id')) {
         const own = route.includes('jobs') ? x.job : route.includes('keys') ? x.keyId : route.includes('webhooks') ? x.hook : x.conv;

@@ -2860,6 +2860,13 @@ export interface paths {
                             type: "cross-encoder";
                             /** @description a reranker from GET /v1/models (rerankers) */
                             model: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "feedback";
+                            /** @description most a boost can move a result, as a share of the candidates' relevance range (default 0.5) */
+                            weight?: number;
+                            /** @description cosine from which an earlier query counts as similar (default 0.8) */
+                            minSimilarity?: number;
                         };
                         /** @description read numeric and date constraints ("not less than $13", "after March 2024") from text into a filter */
                         parse?: boolean | {
@@ -2883,6 +2890,12 @@ export interface paths {
                         includeVector?: boolean;
                         /** @description exact search, bypassing the graph */
                         exact?: boolean;
+                        /** @description sample the k results from the candidates with probability softmax(score / temperature), in draw order; 0 (default) = the ranking itself */
+                        temperature?: number;
+                        /** @description with temperature: the same seed, data and body give the same results (default: random, returned as "seed") */
+                        seed?: number;
+                        /** @description add "explain": the plan and why, each stage's time and candidates, the graph's work (docs/insights.md) */
+                        explain?: boolean;
                     };
                 };
             };
@@ -2908,6 +2921,8 @@ export interface paths {
                                     dense?: number;
                                     keyword?: number;
                                     rerank?: number;
+                                    /** @description rerank "feedback": the boost from users' signals, −1 … 1 */
+                                    feedback?: number;
                                 };
                                 ranks?: {
                                     dense?: number;
@@ -2930,6 +2945,8 @@ export interface paths {
                                 dense: string;
                                 keyword: string;
                             };
+                            /** @description with temperature: the seed the results were drawn with */
+                            seed?: number;
                             parsed?: {
                                 query: string;
                                 filter: {
@@ -2946,6 +2963,150 @@ export interface paths {
                                     text: string;
                                     reason: string;
                                 }[];
+                            };
+                            explain?: {
+                                plan: string;
+                                /** @description why this plan, with the figures that decided it */
+                                reason: string;
+                                /** @description the filter's selectivity estimate */
+                                filter?: {
+                                    /** @description matches counted (through the fields index); when not exact, counting stopped here */
+                                    matches: number;
+                                    exact: boolean;
+                                    /** @description up to this many matches are scanned exactly; more: the graph is walked */
+                                    threshold: number;
+                                    rule: string;
+                                    /** @description records in the collection */
+                                    total: number;
+                                    /** @description matches / total (a lower bound when not exact) */
+                                    selectivity: number;
+                                };
+                                /** @description a filtered graph walk: each widening round */
+                                rounds?: {
+                                    breadth: number;
+                                    found: number;
+                                    checked: number;
+                                    passed: number;
+                                }[];
+                                graph?: {
+                                    searches: number;
+                                    /** @description candidates kept while walking (ef), last search */
+                                    breadth: number;
+                                    returned: number;
+                                    /**
+                                     * @description not exposed by usearch's JavaScript binding
+                                     * @enum {object|null}
+                                     */
+                                    visited: never | null;
+                                    /**
+                                     * @description not exposed by usearch's JavaScript binding
+                                     * @enum {object|null}
+                                     */
+                                    distances: never | null;
+                                    note: string;
+                                };
+                                notes?: string[];
+                                /** @description hybrid: how each side ran */
+                                sides?: {
+                                    dense?: {
+                                        plan: string;
+                                        /** @description why this plan, with the figures that decided it */
+                                        reason: string;
+                                        /** @description the filter's selectivity estimate */
+                                        filter?: {
+                                            /** @description matches counted (through the fields index); when not exact, counting stopped here */
+                                            matches: number;
+                                            exact: boolean;
+                                            /** @description up to this many matches are scanned exactly; more: the graph is walked */
+                                            threshold: number;
+                                            rule: string;
+                                            /** @description records in the collection */
+                                            total: number;
+                                            /** @description matches / total (a lower bound when not exact) */
+                                            selectivity: number;
+                                        };
+                                        /** @description a filtered graph walk: each widening round */
+                                        rounds?: {
+                                            breadth: number;
+                                            found: number;
+                                            checked: number;
+                                            passed: number;
+                                        }[];
+                                        graph?: {
+                                            searches: number;
+                                            /** @description candidates kept while walking (ef), last search */
+                                            breadth: number;
+                                            returned: number;
+                                            /**
+                                             * @description not exposed by usearch's JavaScript binding
+                                             * @enum {object|null}
+                                             */
+                                            visited: never | null;
+                                            /**
+                                             * @description not exposed by usearch's JavaScript binding
+                                             * @enum {object|null}
+                                             */
+                                            distances: never | null;
+                                            note: string;
+                                        };
+                                        notes?: string[];
+                                    };
+                                    keyword?: {
+                                        plan: string;
+                                        /** @description why this plan, with the figures that decided it */
+                                        reason: string;
+                                        /** @description the filter's selectivity estimate */
+                                        filter?: {
+                                            /** @description matches counted (through the fields index); when not exact, counting stopped here */
+                                            matches: number;
+                                            exact: boolean;
+                                            /** @description up to this many matches are scanned exactly; more: the graph is walked */
+                                            threshold: number;
+                                            rule: string;
+                                            /** @description records in the collection */
+                                            total: number;
+                                            /** @description matches / total (a lower bound when not exact) */
+                                            selectivity: number;
+                                        };
+                                        /** @description a filtered graph walk: each widening round */
+                                        rounds?: {
+                                            breadth: number;
+                                            found: number;
+                                            checked: number;
+                                            passed: number;
+                                        }[];
+                                        graph?: {
+                                            searches: number;
+                                            /** @description candidates kept while walking (ef), last search */
+                                            breadth: number;
+                                            returned: number;
+                                            /**
+                                             * @description not exposed by usearch's JavaScript binding
+                                             * @enum {object|null}
+                                             */
+                                            visited: never | null;
+                                            /**
+                                             * @description not exposed by usearch's JavaScript binding
+                                             * @enum {object|null}
+                                             */
+                                            distances: never | null;
+                                            note: string;
+                                        };
+                                        notes?: string[];
+                                    };
+                                };
+                                /** @description the stages that ran, in the order they first ran */
+                                stages: {
+                                    /** @description parse | embed | filter | graph | scan | tail | rescore | keyword | fetch | fusion | rerank | highlight | group */
+                                    stage: string;
+                                    /** @description hybrid: dense or keyword */
+                                    side?: string;
+                                    /** @description summed over every time the stage ran */
+                                    ms: number;
+                                    /** @description what the stage passed on (the last time it ran) */
+                                    candidates?: number;
+                                }[];
+                                total_ms: number;
                             };
                         };
                     };
@@ -2988,6 +3149,90 @@ export interface paths {
                 };
                 /** @description Every non-2xx answer */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collections/{name}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record what a user did with a search result (click, dwell, bookmark, skip), for rerank "feedback"
+         * @description Signals weigh click 0.5, bookmark 1, dwell min(1, seconds / 30), skip −0.5. Each user (the API key, or "user" under it) counts once per result: its newest signal for a query replaces the earlier one. A search with rerank {"type": "feedback"} boosts its candidates by tanh(Σ users / 3) × users / (users + 1) × weight, over queries with cosine ≥ minSimilarity to its own.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the search text the result was found for */
+                        query?: string;
+                        vector?: number[] | string;
+                        /** @description the result the user acted on */
+                        id: string;
+                        signal: "click" | "dwell" | "bookmark" | "skip";
+                        /** @description dwell: seconds spent on the result (default 30 = a full positive signal) */
+                        value?: number;
+                        /** @description who acted, under this API key: each user counts once per result */
+                        user?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3726,6 +3971,586 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/collections/{name}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The collection's search recording: on or off, its size, how many searches it holds */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            size: number;
+                            /** @description searches kept now */
+                            recorded: number;
+                            oldest: string | null;
+                            newest: string | null;
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        /**
+         * Turn recording of the collection's searches on or off, or resize its ring
+         * @description Recorded: each search's body, result ids and scores, plan and time, in a ring of `size` (1–10000, default 1000) kept in the collection's directory (searches.db): it survives restarts and goes with the collection. Searches are written in batches, at most a second after they ran. Turning it off keeps what was recorded.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description record the collection's searches from now on (false: stop; what was recorded stays) */
+                        enabled?: boolean;
+                        /** @description the most searches kept, 1–10000 (default 1000); older ones are dropped as new ones come */
+                        size?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            size: number;
+                            /** @description searches kept now */
+                            recorded: number;
+                            oldest: string | null;
+                            newest: string | null;
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collections/{name}/searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recorded searches, newest first: body, result ids and scores, plan, time */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description searches listed, newest first, 1–10000 (default 100) */
+                    limit?: string;
+                    /** @description list query vectors in full (default: only those of up to 16 components) */
+                    vectors?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            searches: {
+                                /** @description pass to …/searches/{id}/replay */
+                                id: string;
+                                /** @description the search body as sent (without "explain") */
+                                request: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description the query vector's dimension, when it was left out of request (over 16 components; ?vectors=true lists it; replay uses it) */
+                                vectorElided?: number;
+                                at: string;
+                                plan: string;
+                                results: {
+                                    id: string;
+                                    score: number;
+                                }[];
+                                took_ms: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Forget every recorded search of the collection (recording stays on or off) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collections/{name}/searches/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a recorded search again on today's data and show what changed
+         * @description The recorded body runs as it was sent (not recorded itself). `diff`: ids added and removed, moved (rank from → to), and score changes; `overlap`: shared ids over the longer answer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description explain today's run */
+                        explain?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description pass to …/searches/{id}/replay */
+                            id: string;
+                            /** @description the search body as sent (without "explain") */
+                            request: {
+                                [key: string]: unknown;
+                            };
+                            /** @description the query vector's dimension, when it was left out of request (over 16 components; ?vectors=true lists it; replay uses it) */
+                            vectorElided?: number;
+                            /** @description the recorded answer */
+                            then: {
+                                at: string;
+                                plan: string;
+                                took_ms: number;
+                                results: {
+                                    id: string;
+                                    score: number;
+                                }[];
+                            };
+                            /** @description the same body on today's data */
+                            now: {
+                                at: string;
+                                plan: string;
+                                took_ms: number;
+                                results: {
+                                    id: string;
+                                    score: number;
+                                }[];
+                                explain?: {
+                                    plan: string;
+                                    /** @description why this plan, with the figures that decided it */
+                                    reason: string;
+                                    /** @description the filter's selectivity estimate */
+                                    filter?: {
+                                        /** @description matches counted (through the fields index); when not exact, counting stopped here */
+                                        matches: number;
+                                        exact: boolean;
+                                        /** @description up to this many matches are scanned exactly; more: the graph is walked */
+                                        threshold: number;
+                                        rule: string;
+                                        /** @description records in the collection */
+                                        total: number;
+                                        /** @description matches / total (a lower bound when not exact) */
+                                        selectivity: number;
+                                    };
+                                    /** @description a filtered graph walk: each widening round */
+                                    rounds?: {
+                                        breadth: number;
+                                        found: number;
+                                        checked: number;
+                                        passed: number;
+                                    }[];
+                                    graph?: {
+                                        searches: number;
+                                        /** @description candidates kept while walking (ef), last search */
+                                        breadth: number;
+                                        returned: number;
+                                        /**
+                                         * @description not exposed by usearch's JavaScript binding
+                                         * @enum {object|null}
+                                         */
+                                        visited: never | null;
+                                        /**
+                                         * @description not exposed by usearch's JavaScript binding
+                                         * @enum {object|null}
+                                         */
+                                        distances: never | null;
+                                        note: string;
+                                    };
+                                    notes?: string[];
+                                    /** @description hybrid: how each side ran */
+                                    sides?: {
+                                        dense?: {
+                                            plan: string;
+                                            /** @description why this plan, with the figures that decided it */
+                                            reason: string;
+                                            /** @description the filter's selectivity estimate */
+                                            filter?: {
+                                                /** @description matches counted (through the fields index); when not exact, counting stopped here */
+                                                matches: number;
+                                                exact: boolean;
+                                                /** @description up to this many matches are scanned exactly; more: the graph is walked */
+                                                threshold: number;
+                                                rule: string;
+                                                /** @description records in the collection */
+                                                total: number;
+                                                /** @description matches / total (a lower bound when not exact) */
+                                                selectivity: number;
+                                            };
+                                            /** @description a filtered graph walk: each widening round */
+                                            rounds?: {
+                                                breadth: number;
+                                                found: number;
+                                                checked: number;
+                                                passed: number;
+                                            }[];
+                                            graph?: {
+                                                searches: number;
+                                                /** @description candidates kept while walking (ef), last search */
+                                                breadth: number;
+                                                returned: number;
+                                                /**
+                                                 * @description not exposed by usearch's JavaScript binding
+                                                 * @enum {object|null}
+                                                 */
+                                                visited: never | null;
+                                                /**
+                                                 * @description not exposed by usearch's JavaScript binding
+                                                 * @enum {object|null}
+                                                 */
+                                                distances: never | null;
+                                                note: string;
+                                            };
+                                            notes?: string[];
+                                        };
+                                        keyword?: {
+                                            plan: string;
+                                            /** @description why this plan, with the figures that decided it */
+                                            reason: string;
+                                            /** @description the filter's selectivity estimate */
+                                            filter?: {
+                                                /** @description matches counted (through the fields index); when not exact, counting stopped here */
+                                                matches: number;
+                                                exact: boolean;
+                                                /** @description up to this many matches are scanned exactly; more: the graph is walked */
+                                                threshold: number;
+                                                rule: string;
+                                                /** @description records in the collection */
+                                                total: number;
+                                                /** @description matches / total (a lower bound when not exact) */
+                                                selectivity: number;
+                                            };
+                                            /** @description a filtered graph walk: each widening round */
+                                            rounds?: {
+                                                breadth: number;
+                                                found: number;
+                                                checked: number;
+                                                passed: number;
+                                            }[];
+                                            graph?: {
+                                                searches: number;
+                                                /** @description candidates kept while walking (ef), last search */
+                                                breadth: number;
+                                                returned: number;
+                                                /**
+                                                 * @description not exposed by usearch's JavaScript binding
+                                                 * @enum {object|null}
+                                                 */
+                                                visited: never | null;
+                                                /**
+                                                 * @description not exposed by usearch's JavaScript binding
+                                                 * @enum {object|null}
+                                                 */
+                                                distances: never | null;
+                                                note: string;
+                                            };
+                                            notes?: string[];
+                                        };
+                                    };
+                                    /** @description the stages that ran, in the order they first ran */
+                                    stages: {
+                                        /** @description parse | embed | filter | graph | scan | tail | rescore | keyword | fetch | fusion | rerank | highlight | group */
+                                        stage: string;
+                                        /** @description hybrid: dense or keyword */
+                                        side?: string;
+                                        /** @description summed over every time the stage ran */
+                                        ms: number;
+                                        /** @description what the stage passed on (the last time it ran) */
+                                        candidates?: number;
+                                    }[];
+                                    total_ms: number;
+                                };
+                            };
+                            diff: {
+                                /** @description in today's answer only: its rank and score now */
+                                added: {
+                                    id: string;
+                                    rank: number;
+                                    score: number;
+                                }[];
+                                /** @description in the recorded answer only: its rank and score then */
+                                removed: {
+                                    id: string;
+                                    rank: number;
+                                    score: number;
+                                }[];
+                                /** @description in both, at another rank (1-based) */
+                                moved: {
+                                    id: string;
+                                    from: number;
+                                    to: number;
+                                }[];
+                                /** @description in both, the score changed by more than 1e-6 */
+                                scoreChanges: {
+                                    id: string;
+                                    from: number;
+                                    to: number;
+                                    delta: number;
+                                }[];
+                            };
+                            /** @description ids in both answers / the longer answer's length (1 when both are empty) */
+                            overlap: number;
+                            /** @description the same ids, order and scores */
+                            unchanged: boolean;
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/llms": {
         parameters: {
             query?: never;
@@ -3837,6 +4662,13 @@ export interface paths {
                             type: "cross-encoder";
                             /** @description a reranker from GET /v1/models (rerankers) */
                             model: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "feedback";
+                            /** @description most a boost can move a result, as a share of the candidates' relevance range (default 0.5) */
+                            weight?: number;
+                            /** @description cosine from which an earlier query counts as similar (default 0.8) */
+                            minSimilarity?: number;
                         };
                         /** @description an id from GET /v1/llms (default: the configured default, else extractive) */
                         llm?: string;
@@ -4183,6 +5015,13 @@ export interface paths {
                             type: "cross-encoder";
                             /** @description a reranker from GET /v1/models (rerankers) */
                             model: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "feedback";
+                            /** @description most a boost can move a result, as a share of the candidates' relevance range (default 0.5) */
+                            weight?: number;
+                            /** @description cosine from which an earlier query counts as similar (default 0.8) */
+                            minSimilarity?: number;
                         };
                         /** @description Vectra: an id from GET /v1/llms (default: the configured default) */
                         llm?: string;
