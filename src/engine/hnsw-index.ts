@@ -85,6 +85,8 @@ export class HnswIndex implements VectorIndex {
   readonly exactDistances: boolean;
   private index: UsearchIndex;
   private readonly bytesPerVector: number;
+  /** Bytes the index accounts a node: its vector, ~2·M links of 4 bytes at the base layer, usearch's header. */
+  readonly bytesPerNode: number;
 
   /**
    * `insertThreads`: threads for batch inserts, 0 = every core. The default, 1, keeps every
@@ -96,6 +98,7 @@ export class HnswIndex implements VectorIndex {
   constructor(private readonly config: CollectionConfig, private readonly insertThreads = DEFAULT_INSERT_THREADS) {
     this.exactDistances = config.storage === 'f32';
     this.bytesPerVector = vectorBytes(config);
+    this.bytesPerNode = this.bytesPerVector + 2 * (config.index as HnswConfig).m * 4 + 16;
     this.index = this.fresh();
   }
 
@@ -228,8 +231,6 @@ export class HnswIndex implements VectorIndex {
   }
 
   memoryBytes(): number {
-    const h = this.config.index as HnswConfig;
-    // Vectors plus ~2·M links of 4 bytes at the base layer, and usearch's per-node header.
-    return this.index.capacity() * (this.bytesPerVector + 2 * h.m * 4 + 16);
+    return this.index.capacity() * this.bytesPerNode;
   }
 }

@@ -8,17 +8,21 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CANCELLED, type BuildRequest, type SnapshotMeta } from './snapshot.js';
 
-// Built, this module is .js and so is the worker. Run from source through tsx (tests,
-// benchmarks), it is .ts: worker threads do not inherit tsx's loader on Node 20, so a
-// small bootstrap registers it before importing the worker.
-const EXT = extname(fileURLToPath(import.meta.url));
-const WORKER_URL = new URL(`./index-build-worker${EXT}`, import.meta.url);
-
-function spawnWorker(workerData: unknown): Worker {
-  if (EXT !== '.ts') return new Worker(WORKER_URL, { workerData });
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+/**
+ * A worker thread running the module `name` that sits beside `moduleUrl` (the caller's
+ * import.meta.url). Built, the caller is .js and so is the worker. Run from source through tsx
+ * (tests, benchmarks), it is .ts: worker threads do not inherit tsx's loader on Node 20, so a
+ * small bootstrap registers it before importing the worker.
+ */
+export function spawnModuleWorker(moduleUrl: string, name: string, workerData: unknown, transferList: ArrayBuffer[] = []): Worker {
+  const ext = extname(fileURLToPath(moduleUrl));
+  const url = new URL(`./${name}${ext}`, moduleUrl);
+  if (ext !== '.ts') return new Worker(url, { workerData, transferList });
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(boot, { eval: true, workerData, transferList });
 }
+
+const spawnWorker = (workerData: unknown): Worker => spawnModuleWorker(import.meta.url, 'index-build-worker', workerData);
 
 /** Builds running at once, at most. */
 const LIMIT = 2;

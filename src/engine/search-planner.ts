@@ -25,7 +25,7 @@ export const MAX_K = 10000;
  * on 20k GloVe is 0.96 (cosine) / 0.95 (dot); with 20·k it was 0.87 / 0.88
  * (test/engine/binary-storage.test.ts).
  */
-const RESCORE_FACTOR = { f32: 1, f16: 1, i8: 2, binary: 50, pq: 50 } as const;
+export const RESCORE_FACTOR = { f32: 1, f16: 1, i8: 2, binary: 50, pq: 50 } as const;
 
 interface Query {
   query: Float32Array;

@@ -7,6 +7,7 @@ import { Collections } from './pages/Collections';
 import { Records } from './pages/Records';
 import { Search } from './pages/Search';
 import { Chat } from './pages/Chat';
+import { Insights } from './pages/Insights';
 import { Models } from './pages/Models';
 import { Keys } from './pages/Keys';
 import { Metrics } from './pages/Metrics';
@@ -17,6 +18,7 @@ const PAGES = [
   { to: '/collections', label: 'Collections' },
   { to: '/search', label: 'Search' },
   { to: '/chat', label: 'Chat' },
+  { to: '/insights', label: 'Insights' },
   { to: '/activity', label: 'Activity' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/models', label: 'Models' },
@@ -75,6 +77,7 @@ export function App() {
           <Route path="/collections/:name" element={<Records />} />
           <Route path="/search" element={<Search />} />
           <Route path="/chat" element={<Chat />} />
+          <Route path="/insights" element={<Insights />} />
           <Route path="/activity" element={<Activity />} />
           <Route path="/webhooks" element={<Webhooks />} />
           <Route path="/models" element={<Models />} />

@@ -3761,6 +3761,266 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/collections/{name}/projection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A 2-D map of the collection: a random sample projected by PCA or UMAP, optionally coloured by k-means clusters
+         * @description PCA (ml-pca; explainedVariance gives each axis's share of the variance) or UMAP (umap-js, seeded), on unit vectors for cosine collections, run in a worker thread. ?clusters=k or auto adds each point's k-means cluster (0 = the largest). The same seed, data and query give the same points.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description "pca" (default) or "umap" */
+                    method?: string;
+                    /** @description points, drawn at random: pca 3–10000 (default 2000), umap 3–5000 (default 1000) */
+                    sample?: string;
+                    /** @description random seed of the sample, the clusters and UMAP (default 42) */
+                    seed?: string;
+                    /** @description colour the points by k-means clusters of the sample: k (2–100) or "auto" (best silhouette) */
+                    clusters?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            method: "pca" | "umap";
+                            /** @description how the map was made, in words */
+                            details: string;
+                            /** @description records in the collection */
+                            total: number;
+                            /** @description points projected */
+                            sample: number;
+                            seed: number;
+                            /** @description pca: the share of the total variance along x and along y */
+                            explainedVariance?: number[];
+                            clusters?: {
+                                k: number;
+                                method: string;
+                                /** @description points per cluster; cluster 0 is the largest */
+                                sizes: number[];
+                                silhouettes?: {
+                                    k: number;
+                                    silhouette: number;
+                                }[];
+                            };
+                            points: {
+                                id: string;
+                                x: number;
+                                y: number;
+                                cluster?: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/collections/{name}/advice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommended index, vector storage and ef, measured on a sample of the collection's own vectors
+         * @description Builds temporary in-memory indexes (hnsw f32/f16/i8, a binary scan, exact flat) over a random sample (default 5000), finds for each the smallest ef reaching recall@10 0.95 and 0.99 against an exact search with held-out sampled vectors as queries, and recommends the least memory among those reaching 0.95 whose estimated search time is within 3× of the fastest. Memory and time are extrapolated to the full collection and say so. Under 1000 records: exact search.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description vectors the temporary indexes hold, 100–20000 (default 5000), drawn at random */
+                    sample?: string;
+                    /** @description held-out sampled vectors used as queries, 10–1000 (default 200) */
+                    queries?: string;
+                    /** @description random seed of the sample (default 42) */
+                    seed?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description 1–64 of A–Z a–z 0–9 _ - */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recommendation: {
+                                index: "hnsw" | "flat";
+                                storage: "f32" | "f16" | "i8" | "binary" | "pq";
+                                ef: number | null;
+                                /** @description recall@10 measured on the sample at that ef */
+                                expectedRecall: number;
+                                /** @description the index's own accounting per vector */
+                                bytesPerVector: number;
+                                /** @description bytesPerVector × the collection's count (an extrapolation) */
+                                estimatedBytes: number;
+                                /** @description the collection settings (POST /v1/collections) that apply it */
+                                config: {
+                                    index: {
+                                        type: "hnsw" | "flat";
+                                        m?: number;
+                                        efConstruction?: number;
+                                        efSearch?: number;
+                                    };
+                                    storage: "f32" | "f16" | "i8" | "binary" | "pq";
+                                };
+                            };
+                            reasons: string[];
+                            collection: {
+                                count: number;
+                                dimension: number;
+                                metric: string;
+                                index: string;
+                                storage: "f32" | "f16" | "i8" | "binary" | "pq";
+                                efSearch: number | null;
+                            };
+                            sample: {
+                                vectors: number;
+                                queries: number;
+                                queriesFrom: string;
+                                k: number;
+                                seed: number;
+                            };
+                            candidates: {
+                                index: "hnsw" | "flat";
+                                storage: "f32" | "f16" | "i8" | "binary" | "pq";
+                                efFor95: number | null;
+                                efFor99: number | null;
+                                recallAt: {
+                                    /** @description graph breadth (hnsw) or candidates rescored (binary) */
+                                    ef: number;
+                                    /** @description recall@10 against an exact search */
+                                    recall: number;
+                                    /** @description mean µs per search at the sample size */
+                                    usPerQuery: number;
+                                }[];
+                                bytesPerVector: number;
+                                estimatedBytes: number;
+                                buildMs: number;
+                            }[];
+                            notMeasured: {
+                                storage: "f32" | "f16" | "i8" | "binary" | "pq";
+                                reason: string;
+                            }[];
+                            method: string;
+                            tookMs: number;
+                        };
+                    };
+                };
+                /** @description Every non-2xx answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every non-2xx answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/collections/{name}/recording": {
         parameters: {
             query?: never;

@@ -1,9 +1,9 @@
-/** Insights into a collection's vectors: clustering, embedding health, drift (docs/insights.md). Reads only. */
+/** Insights into a collection's vectors: clustering, embedding health, drift, a 2-D map, index advice (docs/insights.md). Reads only. */
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';
 import { JobOut } from '../schemas/jobs.js';
-import { ClustersBody, ClustersOut, DriftBody, DriftOut, HealthOut, HealthQuery } from '../schemas/insights.js';
+import { AdviceOut, AdviceQuery, ClustersBody, ClustersOut, DriftBody, DriftOut, HealthOut, HealthQuery, ProjectionOut, ProjectionQuery } from '../schemas/insights.js';
 import { Type } from '@fastify/type-provider-typebox';
 
 export default function insightsRoutes(app: App, services: Services): void {
@@ -67,5 +67,54 @@ export default function insightsRoutes(app: App, services: Services): void {
       },
     },
     async (req) => services.insights.drift(tenantOf(req), req.params.name, req.body),
+  );
+
+  app.get(
+    '/v1/collections/:name/projection',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['insights'],
+        summary: 'A 2-D map of the collection: a random sample projected by PCA or UMAP, optionally coloured by k-means clusters',
+        description:
+          'PCA (ml-pca; explainedVariance gives each axis\'s share of the variance) or UMAP (umap-js, seeded), on unit vectors for cosine collections, run in a worker thread. ' +
+          '?clusters=k or auto adds each point\'s k-means cluster (0 = the largest). The same seed, data and query give the same points.',
+        params: CollectionParams,
+        querystring: ProjectionQuery,
+        response: { 200: ProjectionOut, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const { method, sample, seed, clusters } = req.query;
+      return services.insights.projection(tenantOf(req), req.params.name, {
+        method: method as 'pca' | 'umap' | undefined,
+        sample: sample === undefined ? undefined : Number(sample),
+        seed: seed === undefined ? undefined : Number(seed),
+        clusters: clusters === undefined ? undefined : clusters === 'auto' ? 'auto' : Number(clusters),
+      });
+    },
+  );
+
+  app.get(
+    '/v1/collections/:name/advice',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['insights'],
+        summary: 'Recommended index, vector storage and ef, measured on a sample of the collection\'s own vectors',
+        description:
+          'Builds temporary in-memory indexes (hnsw f32/f16/i8, a binary scan, exact flat) over a random sample (default 5000), finds for each the smallest ef reaching recall@10 0.95 and 0.99 ' +
+          'against an exact search with held-out sampled vectors as queries, and recommends the least memory among those reaching 0.95 whose estimated search time is within 3× of the fastest. ' +
+          'Memory and time are extrapolated to the full collection and say so. Under 1000 records: exact search.',
+        params: CollectionParams,
+        querystring: AdviceQuery,
+        response: { 200: AdviceOut, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      const { sample, queries, seed } = req.query;
+      return services.insights.advice(tenantOf(req), req.params.name, { sample: num(sample), queries: num(queries), seed: num(seed) });
+    },
   );
 }

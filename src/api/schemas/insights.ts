@@ -106,3 +106,78 @@ export const DriftOut = Type.Object({
   baseline: Side,
   window: Side,
 });
+
+export const ProjectionQuery = Type.Object(
+  {
+    method: Type.Optional(Type.String({ description: '"pca" (default) or "umap"' })),
+    sample: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'points, drawn at random: pca 3–10000 (default 2000), umap 3–5000 (default 1000)' })),
+    seed: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'random seed of the sample, the clusters and UMAP (default 42)' })),
+    clusters: Type.Optional(Type.String({ pattern: '^([0-9]{1,9}|auto)$', description: 'colour the points by k-means clusters of the sample: k (2–100) or "auto" (best silhouette)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ProjectionOut = Type.Object({
+  method: Type.Union([Type.Literal('pca'), Type.Literal('umap')]),
+  details: Type.String({ description: 'how the map was made, in words' }),
+  total: Type.Integer({ description: 'records in the collection' }),
+  sample: Type.Integer({ description: 'points projected' }),
+  seed: Type.Integer(),
+  explainedVariance: Type.Optional(Type.Array(Type.Number(), { description: 'pca: the share of the total variance along x and along y' })),
+  clusters: Type.Optional(
+    Type.Object({
+      k: Type.Integer(),
+      method: Type.String(),
+      sizes: Type.Array(Type.Integer(), { description: 'points per cluster; cluster 0 is the largest' }),
+      silhouettes: Type.Optional(Type.Array(Type.Object({ k: Type.Integer(), silhouette: Type.Number() }))),
+    }),
+  ),
+  points: Type.Array(Type.Object({ id: Type.String(), x: Type.Number(), y: Type.Number(), cluster: Type.Optional(Type.Integer()) })),
+});
+
+export const AdviceQuery = Type.Object(
+  {
+    sample: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'vectors the temporary indexes hold, 100–20000 (default 5000), drawn at random' })),
+    queries: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'held-out sampled vectors used as queries, 10–1000 (default 200)' })),
+    seed: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'random seed of the sample (default 42)' })),
+  },
+  { additionalProperties: false },
+);
+
+const Storage = Type.Union([Type.Literal('f32'), Type.Literal('f16'), Type.Literal('i8'), Type.Literal('binary'), Type.Literal('pq')]);
+const IndexKind = Type.Union([Type.Literal('hnsw'), Type.Literal('flat')]);
+const RecallPoint = Type.Object({
+  ef: Type.Integer({ description: 'graph breadth (hnsw) or candidates rescored (binary)' }),
+  recall: Type.Number({ description: 'recall@10 against an exact search' }),
+  usPerQuery: Type.Number({ description: 'mean µs per search at the sample size' }),
+});
+
+export const AdviceOut = Type.Object({
+  recommendation: Type.Object({
+    index: IndexKind,
+    storage: Storage,
+    ef: Type.Union([Type.Integer(), Type.Null()]),
+    expectedRecall: Type.Number({ description: 'recall@10 measured on the sample at that ef' }),
+    bytesPerVector: Type.Integer({ description: "the index's own accounting per vector" }),
+    estimatedBytes: Type.Number({ description: 'bytesPerVector × the collection\'s count (an extrapolation)' }),
+    config: Type.Object({ index: Type.Object({ type: IndexKind, m: Type.Optional(Type.Integer()), efConstruction: Type.Optional(Type.Integer()), efSearch: Type.Optional(Type.Integer()) }), storage: Storage }, { description: 'the collection settings (POST /v1/collections) that apply it' }),
+  }),
+  reasons: Type.Array(Type.String()),
+  collection: Type.Object({ count: Type.Integer(), dimension: Type.Integer(), metric: Type.String(), index: Type.String(), storage: Storage, efSearch: Type.Union([Type.Integer(), Type.Null()]) }),
+  sample: Type.Object({ vectors: Type.Integer(), queries: Type.Integer(), queriesFrom: Type.String(), k: Type.Integer(), seed: Type.Integer() }),
+  candidates: Type.Array(
+    Type.Object({
+      index: IndexKind,
+      storage: Storage,
+      efFor95: Type.Union([Type.Integer(), Type.Null()]),
+      efFor99: Type.Union([Type.Integer(), Type.Null()]),
+      recallAt: Type.Array(RecallPoint),
+      bytesPerVector: Type.Integer(),
+      estimatedBytes: Type.Number(),
+      buildMs: Type.Integer(),
+    }),
+  ),
+  notMeasured: Type.Array(Type.Object({ storage: Storage, reason: Type.String() })),
+  method: Type.String(),
+  tookMs: Type.Integer(),
+});

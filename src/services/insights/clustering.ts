@@ -4,8 +4,8 @@
  */
 import type { Collection } from '../../engine/index.js';
 import { mulberry32 } from '../../random.js';
-import { chooseK, kmeans, nearestCentroid } from './kmeans.js';
-import { sampleIndices } from './math.js';
+import { chooseK, kmeans, nearestCentroid, type KMeansFit } from './kmeans.js';
+import { sampleIndices, type Rng } from './math.js';
 import { pause, readTexts, readVectors } from './read.js';
 import { countTerms, distinctiveTerms } from './terms.js';
 
@@ -54,26 +54,25 @@ const TERM_TEXTS = 3000;
 const NEAREST = 5;
 export const DEFAULT_SEED = 42;
 
-export async function clusterCollection(
-  c: Collection,
-  ids: readonly string[],
-  req: ClusterRequest,
-  progress: (done: number, total: number) => void = () => undefined,
-): Promise<ClusterAnswer> {
-  const seed = req.seed ?? DEFAULT_SEED;
-  const rng = mulberry32(seed);
-  const cosine = c.config.metric === 'cosine';
-  const n = ids.length;
-  const fitIds = sampleIndices(n, Math.min(n, req.sample ?? DEFAULT_SAMPLE), rng).map((i) => ids[i]);
-  const fitted = await readVectors(c, fitIds, cosine);
-  const data = fitted.vectors;
-  const m = data.length;
-  const total = n + m; // progress: reading the sample, then assigning every vector
-  progress(m, total);
+export interface ClusterFit {
+  k: number;
+  fit: KMeansFit;
+  /** When k was chosen: each candidate's mean silhouette. */
+  silhouettes?: { k: number; silhouette: number }[];
+  /** How k was chosen, in words (empty when given). */
+  choice: string;
+  miniBatch: boolean;
+}
 
-  let k = req.k;
+/**
+ * k-means on `data` (already sampled and, for cosine, unit length): k given, or the best mean
+ * silhouette over 2…AUTO_K_MAX; Lloyd up to MINI_BATCH_ABOVE vectors, mini-batch above.
+ */
+export async function fitClusters(data: readonly Float32Array[], given: number | undefined, rng: Rng): Promise<ClusterFit> {
+  const m = data.length;
+  let k = given;
   let choice = '';
-  let silhouettes: ClusterAnswer['silhouettes'];
+  let silhouettes: ClusterFit['silhouettes'];
   if (k === undefined) {
     const to = Math.max(2, Math.min(AUTO_K_MAX, Math.floor(m / 2)));
     const chosen = await chooseK(data.slice(0, AUTO_K_FIT), { from: 2, to }, rng, { silhouetteSample: AUTO_K_SCORE, pause });
@@ -91,6 +90,27 @@ export async function clusterCollection(
     miniBatch: miniBatch ? { size: MINI_BATCH_SIZE, iterations: Math.min(500, Math.max(100, Math.ceil((5 * m) / MINI_BATCH_SIZE))) } : undefined,
     pause,
   });
+  return { k, fit, silhouettes, choice, miniBatch };
+}
+
+export async function clusterCollection(
+  c: Collection,
+  ids: readonly string[],
+  req: ClusterRequest,
+  progress: (done: number, total: number) => void = () => undefined,
+): Promise<ClusterAnswer> {
+  const seed = req.seed ?? DEFAULT_SEED;
+  const rng = mulberry32(seed);
+  const cosine = c.config.metric === 'cosine';
+  const n = ids.length;
+  const fitIds = sampleIndices(n, Math.min(n, req.sample ?? DEFAULT_SAMPLE), rng).map((i) => ids[i]);
+  const fitted = await readVectors(c, fitIds, cosine);
+  const data = fitted.vectors;
+  const m = data.length;
+  const total = n + m; // progress: reading the sample, then assigning every vector
+  progress(m, total);
+
+  const { k, fit, silhouettes, choice, miniBatch } = await fitClusters(data, req.k, rng);
   const { centroids } = fit;
 
   // Every selected vector to its nearest centre; the few nearest of each centre kept.

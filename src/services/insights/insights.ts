@@ -12,6 +12,8 @@ import { sampleIndices } from './math.js';
 import { readVectors } from './read.js';
 import { healthOf, MAX_HEALTH_SAMPLE, type HealthAnswer } from './health-scan.js';
 import { clusterCollection, MAX_CLUSTERS, MAX_SAMPLE, type ClusterAnswer, type ClusterRequest } from './clustering.js';
+import { MIN_PROJECTION_POINTS, PROJECTION_SAMPLE, projectCollection, type ProjectionAnswer, type ProjectionRequest } from './projection.js';
+import { ADVICE_QUERIES, ADVICE_SAMPLE, adviseCollection, type AdviceAnswer, type AdviceOptions, type AdviceRequest } from './advice.js';
 
 /** Records by their last write: a seq range and/or a time range (ISO 8601), bounds inclusive. */
 export interface WriteRange {
@@ -119,5 +121,34 @@ export class InsightsService {
       baseline: { records: sides.baseline.length, sampled: a.length },
       window: { records: sides.window.length, sampled: b.length },
     };
+  }
+
+  /** A 2-D map of a sample of the collection (PCA or UMAP), optionally coloured by k-means clusters. */
+  async projection(tenantId: string, name: string, req: ProjectionRequest): Promise<ProjectionAnswer> {
+    const method = req.method ?? 'pca';
+    if (method !== 'pca' && method !== 'umap') throw new VectraError('INVALID_ARGUMENT', `method must be "pca" or "umap" (got ${JSON.stringify(method)})`);
+    const max = PROJECTION_SAMPLE[method].max;
+    if (req.sample !== undefined && (!Number.isInteger(req.sample) || req.sample < MIN_PROJECTION_POINTS || req.sample > max)) {
+      throw new VectraError('INVALID_ARGUMENT', `sample must be an integer from ${MIN_PROJECTION_POINTS} to ${max} for method "${method}"`);
+    }
+    if (req.clusters !== undefined && req.clusters !== 'auto' && (!Number.isInteger(req.clusters) || req.clusters < 2 || req.clusters > MAX_CLUSTERS)) {
+      throw new VectraError('INVALID_ARGUMENT', `clusters must be an integer from 2 to ${MAX_CLUSTERS}, or "auto"`);
+    }
+    const c = this.collections.get(tenantId, name);
+    const n = c.count();
+    if (n < MIN_PROJECTION_POINTS) throw new VectraError('INVALID_ARGUMENT', `collection "${name}" has ${n} record${n === 1 ? '' : 's'}; a projection needs at least ${MIN_PROJECTION_POINTS}`);
+    return projectCollection(c, { ...req, method });
+  }
+
+  /** Index, storage and ef for this collection, measured on a sample of its vectors. `opts.queries`: recorded query vectors, when there are. */
+  async advice(tenantId: string, name: string, req: AdviceRequest, opts: AdviceOptions = {}): Promise<AdviceAnswer> {
+    const within = (v: number | undefined, field: string, r: { min: number; max: number }) => {
+      if (v !== undefined && (!Number.isInteger(v) || v < r.min || v > r.max)) throw new VectraError('INVALID_ARGUMENT', `${field} must be an integer from ${r.min} to ${r.max}`);
+    };
+    within(req.sample, 'sample', ADVICE_SAMPLE);
+    within(req.queries, 'queries', ADVICE_QUERIES);
+    const c = this.collections.get(tenantId, name);
+    if (c.count() === 0) throw new VectraError('INVALID_ARGUMENT', `collection "${name}" is empty; advice is measured on its vectors, so add some first`);
+    return adviseCollection(c, req, opts);
   }
 }
