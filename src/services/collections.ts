@@ -1,9 +1,10 @@
 import { VectraError } from '../errors.js';
-import type { Collection, CollectionConfigInput, Metric, StorageType } from '../engine/index.js';
+import type { Collection, CollectionConfigInput, Metric, RecordInput, StorageType } from '../engine/index.js';
 import { vectorBytes } from '../engine/collection-config.js';
 import { modelOf, type EmbeddingService } from './embedding.js';
 import type { EventBus } from '../realtime/bus.js';
 import type { TenantSpaces } from './tenant-spaces.js';
+import { localWrites, type CatalogWrites, type RecordWrites, type RemoveTarget } from './writes.js';
 
 export interface CreateCollectionInput {
   name: string;
@@ -67,6 +68,36 @@ export class CollectionService {
   /** Called after a collection is dropped: what is kept beside it (feedback, recordings) goes too. */
   readonly onDrop: ((tenantId: string, name: string) => void)[] = [];
 
+  private writes: RecordWrites = localWrites;
+  private catalog: CatalogWrites | null = null;
+
+  /** Scale-out: records and collections are written to the system of record (src/cluster/). */
+  useCluster(writes: RecordWrites, catalog: CatalogWrites): void {
+    this.writes = writes;
+    this.catalog = catalog;
+  }
+
+  // Writes: every service writes records through these (src/services/writes.ts).
+  upsert(tenantId: string, name: string, records: RecordInput[]) {
+    return this.writes.upsert(tenantId, name, this.get(tenantId, name), records);
+  }
+
+  upsertEach(tenantId: string, name: string, records: RecordInput[], where: (i: number) => string) {
+    return this.writes.upsertEach(tenantId, name, this.get(tenantId, name), records, where);
+  }
+
+  delete(tenantId: string, name: string, ids: string[]) {
+    return this.writes.delete(tenantId, name, this.get(tenantId, name), ids);
+  }
+
+  deleteWhere(tenantId: string, name: string, filter: Record<string, unknown>) {
+    return this.writes.deleteWhere(tenantId, name, this.get(tenantId, name), filter);
+  }
+
+  replace(tenantId: string, name: string, records: RecordInput[], remove: RemoveTarget) {
+    return this.writes.replace(tenantId, name, this.get(tenantId, name), records, remove);
+  }
+
   async create(tenantId: string, input: CreateCollectionInput): Promise<CollectionView> {
     const { model, dimension } = await this.embedding.modelForNew(input.model, input.dimension);
     if (dimension > this.maxDimension) throw new VectraError('INVALID_COLLECTION_CONFIG', `dimension must be at most ${this.maxDimension}`);
@@ -78,7 +109,7 @@ export class CollectionService {
       pq: input.pq,
       attributes: { model, createdAt: new Date().toISOString() },
     };
-    const c = await this.spaces.of(tenantId).create(input.name, config);
+    const c = this.catalog ? await this.catalog.create(tenantId, input.name, config) : await this.spaces.of(tenantId).create(input.name, config);
     // A collection that embeds text will soon need its model: load it now, in the background.
     void this.embedding.warm([c]);
     const view = viewOf(input.name, c, true);
@@ -109,7 +140,8 @@ export class CollectionService {
   }
 
   async drop(tenantId: string, name: string): Promise<void> {
-    await this.spaces.of(tenantId).drop(name);
+    if (this.catalog) await this.catalog.drop(tenantId, name);
+    else await this.spaces.of(tenantId).drop(name);
     for (const f of this.onDrop) f(tenantId, name);
     this.bus?.publish(tenantId, 'collection.deleted', { collection: name });
   }

@@ -169,7 +169,7 @@ export class DocumentService {
     watch?.check();
     // One transaction: the new chunks, and every other chunk of the document (an older, longer
     // version's) deleted. A crash or a failure leaves the old version whole, never a mix.
-    const { ids } = this.collections.get(tenantId, name).replace(records, { filter: { _document: id } });
+    const { ids } = await this.collections.replace(tenantId, name, records, { filter: { _document: id } });
     return { id, chunks: chunks.length, ids };
   }
 
@@ -191,8 +191,8 @@ export class DocumentService {
     return { id, metadata, chunks: found.sort((a, b) => a.chunk - b.chunk) };
   }
 
-  delete(tenantId: string, name: string, id: string): number {
-    const n = this.collections.get(tenantId, name).deleteWhere({ _document: id });
+  async delete(tenantId: string, name: string, id: string): Promise<number> {
+    const { deleted: n } = await this.collections.deleteWhere(tenantId, name, { _document: id });
     if (n === 0) throw new VectraError('RECORD_NOT_FOUND', `document "${id}" does not exist in collection "${name}"`);
     return n;
   }

@@ -147,7 +147,7 @@ export class IngestService {
     const ready = pending.filter((p) => !results[p.at].error);
     if (ready.length > 0) {
       try {
-        const outcome = this.collections.get(tenantId, name).upsertEach(ready.map((p) => p.record as unknown as RecordInput), (i) => `line ${results[ready[i].at].line}`);
+        const outcome = await this.collections.upsertEach(tenantId, name, ready.map((p) => p.record as unknown as RecordInput), (i) => `line ${results[ready[i].at].line}`);
         outcome.forEach((o, i) => {
           if ('error' in o) results[ready[i].at].error = errorOf(o.error);
           else results[ready[i].at].id = o.id;

@@ -42,7 +42,7 @@ export class RecordService {
     const c = this.collections.get(tenantId, name);
     const inputs = await this.withVectors(c, records);
     // The collection may have been dropped while we embedded: get() again.
-    const { ids, seq } = this.collections.get(tenantId, name).upsert(inputs);
+    const { ids, seq } = await this.collections.upsert(tenantId, name, inputs);
     return { ids, upserted: ids.length, seq };
   }
 
@@ -53,17 +53,15 @@ export class RecordService {
   }
 
   /** Delete one record; the collection's seq after the delete. */
-  delete(tenantId: string, name: string, id: string): { seq: number } {
-    const c = this.collections.get(tenantId, name);
-    if (c.delete([id]) === 0) throw new VectraError('RECORD_NOT_FOUND', `record "${id}" does not exist in collection "${name}"`);
-    return { seq: c.seq };
+  async delete(tenantId: string, name: string, id: string): Promise<{ seq: number }> {
+    const { deleted, seq } = await this.collections.delete(tenantId, name, [id]);
+    if (deleted === 0) throw new VectraError('RECORD_NOT_FOUND', `record "${id}" does not exist in collection "${name}"`);
+    return { seq };
   }
 
-  deleteMany(tenantId: string, name: string, ids: string[] | undefined, filter: Record<string, unknown> | undefined): { deleted: number; seq: number } {
+  deleteMany(tenantId: string, name: string, ids: string[] | undefined, filter: Record<string, unknown> | undefined): Promise<{ deleted: number; seq: number }> {
     if ((ids === undefined) === (filter === undefined)) throw new VectraError('INVALID_ARGUMENT', 'give exactly one of "ids" or "filter"');
-    const c = this.collections.get(tenantId, name);
-    const deleted = ids !== undefined ? c.delete(ids) : c.deleteWhere(filter!);
-    return { deleted, seq: c.seq };
+    return ids !== undefined ? this.collections.delete(tenantId, name, ids) : this.collections.deleteWhere(tenantId, name, filter!);
   }
 
   /** A page of the collection's change feed (see Collection.changes). */

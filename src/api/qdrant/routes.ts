@@ -39,14 +39,14 @@ function routes(app: App, services: Services): void {
 
   // Points: writes
   const body = (kind: Parameters<typeof bodyOf>[0]) => ({ ...onCollection, body: bodyOf(kind) });
-  app.put('/collections/:name/points', { config: write, schema: body('upsert') }, async (req, reply) => ok(reply, points.upsert(tenantOf(req), req.params.name, req.body)));
-  app.post('/collections/:name/points/delete', { config: write, schema: body('selector') }, async (req, reply) => ok(reply, points.delete(tenantOf(req), req.params.name, req.body)));
-  app.post('/collections/:name/points/payload', { config: write, schema: body('setPayload') }, async (req, reply) => ok(reply, points.setPayload(tenantOf(req), req.params.name, req.body)));
-  app.put('/collections/:name/points/payload', { config: write, schema: body('setPayload') }, async (req, reply) => ok(reply, points.overwritePayload(tenantOf(req), req.params.name, req.body)));
-  app.post('/collections/:name/points/payload/delete', { config: write, schema: body('deletePayload') }, async (req, reply) => ok(reply, points.deletePayload(tenantOf(req), req.params.name, req.body)));
-  app.post('/collections/:name/points/payload/clear', { config: write, schema: body('selector') }, async (req, reply) => ok(reply, points.clearPayload(tenantOf(req), req.params.name, req.body)));
-  app.put('/collections/:name/points/vectors', { config: write, schema: body('updateVectors') }, async (req, reply) => ok(reply, points.updateVectors(tenantOf(req), req.params.name, req.body)));
-  app.post('/collections/:name/points/batch', { config: write, schema: body('batch') }, async (req, reply) => ok(reply, points.batch(tenantOf(req), req.params.name, req.body)));
+  app.put('/collections/:name/points', { config: write, schema: body('upsert') }, async (req, reply) => ok(reply, await points.upsert(tenantOf(req), req.params.name, req.body)));
+  app.post('/collections/:name/points/delete', { config: write, schema: body('selector') }, async (req, reply) => ok(reply, await points.delete(tenantOf(req), req.params.name, req.body)));
+  app.post('/collections/:name/points/payload', { config: write, schema: body('setPayload') }, async (req, reply) => ok(reply, await points.setPayload(tenantOf(req), req.params.name, req.body)));
+  app.put('/collections/:name/points/payload', { config: write, schema: body('setPayload') }, async (req, reply) => ok(reply, await points.overwritePayload(tenantOf(req), req.params.name, req.body)));
+  app.post('/collections/:name/points/payload/delete', { config: write, schema: body('deletePayload') }, async (req, reply) => ok(reply, await points.deletePayload(tenantOf(req), req.params.name, req.body)));
+  app.post('/collections/:name/points/payload/clear', { config: write, schema: body('selector') }, async (req, reply) => ok(reply, await points.clearPayload(tenantOf(req), req.params.name, req.body)));
+  app.put('/collections/:name/points/vectors', { config: write, schema: body('updateVectors') }, async (req, reply) => ok(reply, await points.updateVectors(tenantOf(req), req.params.name, req.body)));
+  app.post('/collections/:name/points/batch', { config: write, schema: body('batch') }, async (req, reply) => ok(reply, await points.batch(tenantOf(req), req.params.name, req.body)));
 
   // Points: reads
   app.post('/collections/:name/points', { config: read, schema: body('retrieve') }, async (req, reply) => ok(reply, points.retrieve(tenantOf(req), req.params.name, req.body)));

@@ -39,6 +39,6 @@ export default function documentRoutes(app: App, services: Services): void {
       config: { scope: 'write' },
       schema: { tags: ['documents'], summary: 'Delete a document and all its chunks', params: DocumentParams, response: { 200: DeletedOut, ...errorResponses(401, 403, 404) } },
     },
-    async (req) => ({ deleted: services.documents.delete(tenantOf(req), req.params.name, req.params.id) }),
+    async (req) => ({ deleted: await services.documents.delete(tenantOf(req), req.params.name, req.params.id) }),
   );
 }

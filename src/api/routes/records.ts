@@ -70,7 +70,7 @@ export default function recordRoutes(app: App, services: Services): void {
     '/v1/collections/:name/records/:id',
     { config: { scope: 'write' }, schema: { tags: ['records'], summary: 'Delete a record', params: RecordParams, response: { ...errorResponses(401, 403, 404) } } },
     async (req, reply) => {
-      const { seq } = services.records.delete(tenantOf(req), req.params.name, req.params.id);
+      const { seq } = await services.records.delete(tenantOf(req), req.params.name, req.params.id);
       return reply.code(204).header(SEQ_HEADER, seq).send();
     },
   );
@@ -88,7 +88,7 @@ export default function recordRoutes(app: App, services: Services): void {
       },
     },
     async (req, reply) => {
-      const out = services.records.deleteMany(tenantOf(req), req.params.name, req.body.ids, req.body.filter);
+      const out = await services.records.deleteMany(tenantOf(req), req.params.name, req.body.ids, req.body.filter);
       reply.header(SEQ_HEADER, out.seq);
       return out;
     },

@@ -64,7 +64,7 @@ export class QdrantPoints {
   // ------------------------------------------------------------------ writes
 
   /** PUT /points: `{points: [...]}` or `{batch: {ids, vectors, payloads}}`. */
-  upsert(tenantId: string, name: string, body: Body, at = ''): UpdateResult {
+  async upsert(tenantId: string, name: string, body: Body, at = ''): Promise<UpdateResult> {
     refuse(body, { ...SHARDING, update_filter: 'update_filter (conditional updates)' }, at);
     const points = this.pointsIn(body, at);
     const c = this.collection(tenantId, name);
@@ -74,7 +74,7 @@ export class QdrantPoints {
     const last = new Map(points.map((p, i) => [p.id, i]));
     const kept = points.filter((p, i) => last.get(p.id) === i && (mode === 'upsert' || (c.get(p.id) !== null) === (mode === 'update_only')));
     const records: RecordInput[] = kept.map((p) => ({ id: p.id, vector: p.vector as number[], metadata: p.payload }));
-    return updateResult(this.write(c, records, `${at}points`));
+    return updateResult(await this.write(tenantId, name, c, records, `${at}points`));
   }
 
   private pointsIn(body: Body, at: string): PointIn[] {
@@ -106,22 +106,20 @@ export class QdrantPoints {
   }
 
   /** One atomic write of whole records; the collection's seq after it. */
-  private write(c: Collection, records: RecordInput[], at: string): number {
+  private async write(tenantId: string, name: string, c: Collection, records: RecordInput[], at: string): Promise<number> {
     if (records.length === 0) return c.seq;
     try {
-      return c.upsert(records).seq;
+      return (await this.collections.upsert(tenantId, name, records)).seq;
     } catch (e) {
       throw inQdrantTerms(e, at);
     }
   }
 
   /** POST /points/delete: `{points: [...]}` or `{filter}` (a filter matching everything deletes everything, as in Qdrant). */
-  delete(tenantId: string, name: string, body: Body, at = ''): UpdateResult {
+  async delete(tenantId: string, name: string, body: Body, at = ''): Promise<UpdateResult> {
     const sel = this.selector(body, at);
-    const c = this.collection(tenantId, name);
-    if (sel.ids) c.delete(sel.ids);
-    else c.deleteWhere(sel.filter ?? EVERY_RECORD);
-    return updateResult(c.seq);
+    const { seq } = sel.ids ? await this.collections.delete(tenantId, name, sel.ids) : await this.collections.deleteWhere(tenantId, name, sel.filter ?? EVERY_RECORD);
+    return updateResult(seq);
   }
 
   /** A points selector: ids, or a (translated) filter; undefined filter = every point. */
@@ -152,15 +150,15 @@ export class QdrantPoints {
   }
 
   /** Rewrite the payloads of the selected points (vector and text kept). */
-  private rewritePayloads(tenantId: string, name: string, body: Body, at: string, change: (p: Payload) => Payload): UpdateResult {
+  private async rewritePayloads(tenantId: string, name: string, body: Body, at: string, change: (p: Payload) => Payload): Promise<UpdateResult> {
     const sel = this.selector(body, at, true);
     const c = this.collection(tenantId, name);
     const records = this.selected(c, sel).map((r) => ({ id: r.id, vector: r.vector!, text: r.text, metadata: change(r.metadata) }));
-    return updateResult(this.write(c, records, `${at}points`));
+    return updateResult(await this.write(tenantId, name, c, records, `${at}points`));
   }
 
   /** POST /points/payload: merge keys into the payloads (at `key`, a dotted path, if given). */
-  setPayload(tenantId: string, name: string, body: Body, at = ''): UpdateResult {
+  async setPayload(tenantId: string, name: string, body: Body, at = ''): Promise<UpdateResult> {
     const key = given(body.key) ? body.key : undefined;
     if (key !== undefined && typeof key !== 'string') badInput(`${at}key`, 'expected a payload key');
     mergePayload({}, body.payload, key, `${at}payload`);
@@ -168,25 +166,25 @@ export class QdrantPoints {
   }
 
   /** PUT /points/payload: replace the payloads. */
-  overwritePayload(tenantId: string, name: string, body: Body, at = ''): UpdateResult {
+  async overwritePayload(tenantId: string, name: string, body: Body, at = ''): Promise<UpdateResult> {
     refuse(body, { key: 'key (overwrite at a nested path)' }, at);
     const payload = overwritePayload(body.payload, `${at}payload`);
     return this.rewritePayloads(tenantId, name, body, at, () => payload);
   }
 
   /** POST /points/payload/delete: remove keys (dotted paths) from the payloads. */
-  deletePayload(tenantId: string, name: string, body: Body, at = ''): UpdateResult {
+  async deletePayload(tenantId: string, name: string, body: Body, at = ''): Promise<UpdateResult> {
     deletePayloadKeys({}, body.keys, `${at}keys`);
     return this.rewritePayloads(tenantId, name, body, at, (p) => deletePayloadKeys(p, body.keys));
   }
 
   /** POST /points/payload/clear: empty the payloads. */
-  clearPayload(tenantId: string, name: string, body: Body, at = ''): UpdateResult {
+  async clearPayload(tenantId: string, name: string, body: Body, at = ''): Promise<UpdateResult> {
     return this.rewritePayloads(tenantId, name, body, at, () => ({}));
   }
 
   /** PUT /points/vectors: new vectors for existing points (payloads kept). */
-  updateVectors(tenantId: string, name: string, body: Body, at = ''): UpdateResult {
+  async updateVectors(tenantId: string, name: string, body: Body, at = ''): Promise<UpdateResult> {
     refuse(body, { ...SHARDING, update_filter: 'update_filter (conditional updates)' }, at);
     if (!Array.isArray(body.points)) badInput(`${at}points`, 'expected an array of {"id", "vector"}');
     if (body.points.length > this.maxBatch) badInput(`${at}points`, `at most ${this.maxBatch} points per request (VECTRA_MAX_BATCH)`);
@@ -200,14 +198,14 @@ export class QdrantPoints {
       if (!r) throw new VectraError('RECORD_NOT_FOUND', `No point with id ${JSON.stringify(toPointId(id))} found`);
       return { id, vector, text: r.text, metadata: r.metadata };
     });
-    return updateResult(this.write(c, records, `${at}points`));
+    return updateResult(await this.write(tenantId, name, c, records, `${at}points`));
   }
 
   /** POST /points/batch: the operations in order, each as its own request would run. */
-  batch(tenantId: string, name: string, body: Body): UpdateResult[] {
+  async batch(tenantId: string, name: string, body: Body): Promise<UpdateResult[]> {
     refuse(body, SHARDING);
     if (!Array.isArray(body.operations)) badInput('operations', 'expected an array of operations');
-    const ops: Record<string, [BodyKind, (b: Body, at: string) => UpdateResult]> = {
+    const ops: Record<string, [BodyKind, (b: Body, at: string) => Promise<UpdateResult>]> = {
       upsert: ['upsert', (b, at) => this.upsert(tenantId, name, b, at)],
       delete: ['selector', (b, at) => this.delete(tenantId, name, b, at)],
       set_payload: ['setPayload', (b, at) => this.setPayload(tenantId, name, b, at)],
@@ -226,7 +224,9 @@ export class QdrantPoints {
       const opBody = onlyFields(op[kind], fields, `${at}.${kind}.`);
       return () => run(opBody, `${at}.${kind}.`);
     });
-    return steps.map((step) => step());
+    const out: UpdateResult[] = [];
+    for (const step of steps) out.push(await step());
+    return out;
   }
 
   /**

@@ -1,0 +1,52 @@
+/**
+ * Where writes go. Embedded (the default): straight into the local engine. Scale-out
+ * (src/cluster/): into PostgreSQL, the system of record, then applied to this node's replica
+ * before the answer. Services write through this seam only, so both modes share every
+ * validation, embedding and answer shape above it.
+ */
+import type { Collection, CollectionConfigInput, RecordInput } from '../engine/index.js';
+import type { ApiKeyInfo, Scope, Tenant } from './accounts.js';
+
+export type RemoveTarget = { filter: Record<string, unknown> } | { ids: string[] };
+
+export interface RecordWrites {
+  upsert(tenantId: string, name: string, c: Collection, records: RecordInput[]): Promise<{ ids: string[]; inserted: number; updated: number; seq: number }>;
+  /** Each record validated on its own (`where(i)` names it in its error); the valid ones stored together. */
+  upsertEach(tenantId: string, name: string, c: Collection, records: RecordInput[], where: (i: number) => string): Promise<({ id: string } | { error: Error })[]>;
+  delete(tenantId: string, name: string, c: Collection, ids: string[]): Promise<{ deleted: number; seq: number }>;
+  deleteWhere(tenantId: string, name: string, c: Collection, filter: Record<string, unknown>): Promise<{ deleted: number; seq: number }>;
+  /** Upsert `records` and delete what `remove` selects that is not among them, atomically. */
+  replace(tenantId: string, name: string, c: Collection, records: RecordInput[], remove: RemoveTarget): Promise<{ ids: string[]; inserted: number; updated: number; deleted: number; seq: number }>;
+}
+
+export interface CatalogWrites {
+  create(tenantId: string, name: string, config: CollectionConfigInput): Promise<Collection>;
+  drop(tenantId: string, name: string): Promise<void>;
+}
+
+export interface AccountWrites {
+  register(name: string): Promise<{ tenant: Tenant; apiKey: string; key: ApiKeyInfo }>;
+  createKey(tenantId: string, name: string, scopes: Scope[], expiresAt: string | null): Promise<{ apiKey: string; key: ApiKeyInfo }>;
+  revokeKey(tenantId: string | null, keyId: string): Promise<void>;
+}
+
+/** The embedded mode: the local engine is the system of record. */
+export const localWrites: RecordWrites = {
+  async upsert(_t, _n, c, records) {
+    return c.upsert(records);
+  },
+  async upsertEach(_t, _n, c, records, where) {
+    return c.upsertEach(records, where);
+  },
+  async delete(_t, _n, c, ids) {
+    const deleted = c.delete(ids);
+    return { deleted, seq: c.seq };
+  },
+  async deleteWhere(_t, _n, c, filter) {
+    const deleted = c.deleteWhere(filter);
+    return { deleted, seq: c.seq };
+  },
+  async replace(_t, _n, c, records, remove) {
+    return c.replace(records, remove);
+  },
+};
