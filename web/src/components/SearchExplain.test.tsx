@@ -67,10 +67,10 @@ describe('explain timeline', () => {
     expect(within(dense as HTMLElement).getByTestId('explain-graph').textContent).toMatch(/^Graph: 1 search, the last 200 wide \(ef\), returning 6 candidates\. Nodes visited and distances computed: not known\./);
     expect(document.querySelector('.explain-side[data-side="keyword"]')!.textContent).toBe("Keyword side: plan keywordBM25 over the records' text (SQLite FTS5)");
     expect(screen.getByTestId('explain-total').textContent).toBe('Total 25.041 ms, from the request reaching the search service to this explanation.');
-    // The stage table, side column included.
+    // The stage table, each stage with its side.
     const rows = [...screen.getByTestId('stages').querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent!.trim()));
-    expect(rows[2]).toEqual(['embed', 'dense', '22.969 ms', '91.73 %', '—']);
-    expect(rows[6]).toEqual(['fusion', 'both', '0.177 ms', '0.71 %', '6']);
+    expect(rows[2]).toEqual(['embed dense', '22.969 ms', '91.73 %', '—']);
+    expect(rows[6]).toEqual(['fusion both', '0.177 ms', '0.71 %', '6']);
   });
 
   it('a filtered walk: one lane, the selectivity estimate (at least), the widening rounds, the graph work', () => {
@@ -101,7 +101,8 @@ describe('explain timeline', () => {
       ['2', '924', '924', '924', '235'],
     ]);
     expect(screen.getByTestId('explain-graph').textContent).toMatch(/^Graph: 2 searches, the last 924 wide \(ef\), returning 924 candidates\./);
-    expect(screen.queryByRole('columnheader', { name: 'Side' })).toBeNull();
+    expect(screen.getByRole('columnheader', { name: 'Stage' })).toBeTruthy();
+    expect(document.querySelector('.stage-side')).toBeNull();
   });
 
   it('an exact scan of few matches: the selectivity counted exactly, no rounds and no graph', () => {

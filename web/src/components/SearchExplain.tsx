@@ -10,6 +10,8 @@ import { ms, segmentTitle, stageColour, timeline } from '../lib/timeline';
 const BAR_HEIGHT = 26;
 /** Below this share of the width a segment's name would not fit: its title and the table say it. */
 const LABEL_MIN_PCT = 6;
+/** Below this share, not on a phone either (styles.css hides `.narrow` labels there). */
+const LABEL_PHONE_PCT = 18;
 const LANE_NAMES: Record<string, string> = { dense: 'Dense', keyword: 'Keyword', shared: 'Both', search: 'Search' };
 const SIDE_NAMES: Record<string, string> = { dense: 'Dense side', keyword: 'Keyword side' };
 
@@ -44,7 +46,7 @@ export function SearchExplain({ explain }: { explain: Explain }) {
                   <title>{segmentTitle(s)}</title>
                   <rect x="0" y="0" width="100%" height={BAR_HEIGHT} fill={stageColour(s.stage)} className="segment" />
                   {s.widthPct >= LABEL_MIN_PCT && (
-                    <text x="50%" y={BAR_HEIGHT / 2} dominantBaseline="central" textAnchor="middle" className="segment-label">
+                    <text x="50%" y={BAR_HEIGHT / 2} dominantBaseline="central" textAnchor="middle" className={s.widthPct < LABEL_PHONE_PCT ? 'segment-label narrow' : 'segment-label'}>
                       {s.stage}
                     </text>
                   )}
@@ -61,13 +63,12 @@ export function SearchExplain({ explain }: { explain: Explain }) {
           </span>
         </div>
       </div>
-      <div className="table-wrap">
+      <div className="table-wrap explain-table">
         <table data-testid="stages">
           <caption>Stages in the order they first ran: time summed over every run, candidates passed on the last time</caption>
           <thead>
             <tr>
-              <th scope="col">Stage</th>
-              {hybrid && <th scope="col">Side</th>}
+              <th scope="col">{hybrid ? 'Stage, side' : 'Stage'}</th>
               <th scope="col" className="num">Time</th>
               <th scope="col" className="num">Of total</th>
               <th scope="col" className="num">Candidates</th>
@@ -81,8 +82,8 @@ export function SearchExplain({ explain }: { explain: Explain }) {
                     <rect width="12" height="12" rx="2" fill={stageColour(s.stage)} />
                   </svg>{' '}
                   {s.stage}
+                  {hybrid && <span className="stage-side muted"> {s.side ?? 'both'}</span>}
                 </th>
-                {hybrid && <td>{s.side ?? 'both'}</td>}
                 <td className="num">{ms(s.ms)}</td>
                 <td className="num">{explain.total_ms > 0 ? percent(s.ms / explain.total_ms) : '—'}</td>
                 <td className="num">{s.candidates === undefined ? '—' : n(s.candidates)}</td>
@@ -123,7 +124,7 @@ function PlanFacts({ plan }: { plan: PlanExplain }) {
         </p>
       )}
       {rounds && rounds.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap explain-table">
           <table data-testid="explain-rounds">
             <caption>Widening rounds of the filtered graph walk (checked and passed: so far)</caption>
             <thead>
