@@ -43,7 +43,7 @@ export const SEARCH_FORM: SearchForm = {
   temperature: '', seed: '', explain: false, group: false, groupSize: '3', ef: '', exact: false,
 };
 
-/** The server's bounds (src/api/schemas/search.ts): temperature ≤ MAX_TEMPERATURE, a seed is a uint32. */
+/** The server's bounds: MAX_TEMPERATURE in src/services/sampling.ts, a seed is a uint32 (src/api/schemas/search.ts). */
 export const MAX_TEMPERATURE = 100;
 export const MAX_SEED = 4_294_967_295;
 
