@@ -2,7 +2,7 @@
  * The search form's options area: what the API can do beyond a plain query (docs/search.md),
  * folded away until wanted, each option saying what it does. The summary names those turned on.
  */
-import { optionsOn, type SearchForm } from '../lib/search-body';
+import { MAX_SEED, MAX_TEMPERATURE, optionsOn, type SearchForm } from '../lib/search-body';
 import type { Reranker } from '../lib/types';
 import { CheckField, NumberField, SelectField, type Choice } from './Fields';
 
@@ -14,6 +14,7 @@ export function SearchOptions({ form, set, rerankers }: { form: SearchForm; set<
   ];
   // The cross-encoder needs a reranker model: offered when the server lists one.
   if (rerankers.length > 0) rerank.push({ value: 'cross-encoder', hint: 'a model reads the query with each hit’s text and reorders them: slower, often better' });
+  rerank.push({ value: 'feedback', hint: 'boosts what users chose (POST …/feedback: clicks, bookmarks, dwell, skips) for similar queries, within the candidates found' });
   return (
     <details className="options" data-testid="search-options">
       <summary>
@@ -38,8 +39,28 @@ export function SearchOptions({ form, set, rerankers }: { form: SearchForm; set<
             ]}
           />
         )}
+        {form.rerank === 'feedback' && (
+          <>
+            <NumberField label="Feedback weight" value={form.feedbackWeight} onChange={set('feedbackWeight')} min={0} max={1} step="any" placeholder="0.5" hint="the most a boost moves a result, as a share of the candidates’ relevance range" />
+            <NumberField label="Similar from (cosine)" value={form.feedbackSimilarity} onChange={set('feedbackSimilarity')} min={0} max={1} step="any" placeholder="0.8" hint="an earlier query this close to this one counts" />
+          </>
+        )}
+        <NumberField
+          label="Temperature"
+          value={form.temperature}
+          onChange={set('temperature')}
+          min={0}
+          max={MAX_TEMPERATURE}
+          step="any"
+          placeholder="0: the ranking"
+          hint="samples the k results from the candidates by softmax(score / temperature), in draw order: for cosine, 0.01–0.1 varies the tail, 1 is near uniform"
+        />
+        {form.temperature.trim() !== '' && Number(form.temperature) > 0 && (
+          <NumberField label="Seed" value={form.seed} onChange={set('seed')} min={0} max={MAX_SEED} step={1} placeholder="random" hint="the same seed, data and query draw the same results; the answer says the seed it used" />
+        )}
         <CheckField label="Group by document" checked={form.group} onChange={set('group')} hint="one result per document (chunks of the same text), with its best chunks" />
         {form.group && <NumberField label="Chunks per document" value={form.groupSize} onChange={set('groupSize')} min={1} max={20} />}
+        <CheckField label="Explain" checked={form.explain} onChange={set('explain')} hint="shows under the results how the search ran: the plan and why, a timeline of its stages with their times and candidates, the filter’s selectivity, the graph’s work" />
       </div>
     </details>
   );

@@ -48,6 +48,36 @@ describe('search body', () => {
   it('names the options turned on', () => {
     expect(optionsOn(form)).toEqual([]);
     expect(optionsOn({ ...form, parse: true, rerank: 'mmr', ef: '10' })).toEqual(['parse', 'rerank: mmr', 'ef']);
+    expect(optionsOn({ ...form, rerank: 'feedback', temperature: '0.1', explain: true })).toEqual(['rerank: feedback', 'temperature', 'explain']);
+    // A temperature of 0 is the ranking itself: not an option turned on.
+    expect(optionsOn({ ...form, temperature: '0' })).toEqual([]);
+  });
+  it('sends explain, temperature with its seed, and feedback reranking as the API names them', () => {
+    expect(searchBody({ ...form, explain: true }).body).toEqual({ text: 'coffee', k: 10, explain: true });
+    expect(searchBody({ ...form, temperature: '0.1' }).body).toEqual({ text: 'coffee', k: 10, temperature: 0.1 });
+    expect(searchBody({ ...form, temperature: '0.1', seed: '4294967295' }).body).toEqual({ text: 'coffee', k: 10, temperature: 0.1, seed: 4294967295 });
+    // At 0 nothing is sampled: neither the temperature nor a seed typed earlier is sent.
+    expect(searchBody({ ...form, temperature: '0', seed: '7' }).body).toEqual({ text: 'coffee', k: 10 });
+    expect(searchBody({ ...form, rerank: 'feedback' }).body).toEqual({ text: 'coffee', k: 10, rerank: { type: 'feedback' } });
+    expect(searchBody({ ...form, rerank: 'feedback', feedbackWeight: '0.8', feedbackSimilarity: '0.6' }).body).toEqual({ text: 'coffee', k: 10, rerank: { type: 'feedback', weight: 0.8, minSimilarity: 0.6 } });
+    // Feedback is kept per query vector: a vector query can use it (unlike the cross-encoder).
+    expect(searchBody({ ...form, by: 'vector', query: '[1, 0]', rerank: 'feedback', temperature: '2', seed: '0', explain: true }).body).toEqual({
+      vector: [1, 0], k: 10, rerank: { type: 'feedback' }, temperature: 2, seed: 0, explain: true,
+    });
+    // Feedback options left from an earlier choice are not sent with another reranker.
+    expect(searchBody({ ...form, rerank: 'mmr', lambda: '0.5', feedbackWeight: '0.9' }).body).toEqual({ text: 'coffee', k: 10, rerank: { type: 'mmr', lambda: 0.5 } });
+  });
+  it('refuses a temperature, seed or feedback setting the API would refuse, saying why', () => {
+    expect(searchBody({ ...form, temperature: '-1' }).error).toBe('temperature must be between 0 and 100');
+    expect(searchBody({ ...form, temperature: '101' }).error).toBe('temperature must be between 0 and 100');
+    expect(searchBody({ ...form, temperature: 'hot' }).error).toBe('temperature must be between 0 and 100');
+    expect(searchBody({ ...form, temperature: '0.1', seed: '1.5' }).error).toBe('seed must be a whole number from 0 to 4,294,967,295');
+    expect(searchBody({ ...form, temperature: '0.1', seed: '4294967296' }).error).toBe('seed must be a whole number from 0 to 4,294,967,295');
+    expect(searchBody({ ...form, temperature: '0.1', rerank: 'mmr' }).error).toBe('temperature samples by score and MMR picks by variety: use one of them');
+    expect(searchBody({ ...form, temperature: '0.1', group: true }).error).toBe('temperature and grouping by document do not combine yet: turn one off');
+    expect(searchBody({ ...form, rerank: 'feedback', feedbackWeight: '2' }).error).toBe('feedback weight must be between 0 and 1');
+    expect(searchBody({ ...form, rerank: 'feedback', feedbackSimilarity: '-0.1' }).error).toBe('similar from must be between 0 and 1');
+    expect(searchBody({ ...form, rerank: 'feedback', group: true }).error).toMatch(/^grouping by document and reranking do not combine/);
   });
 });
 
@@ -82,6 +112,11 @@ describe('copy as curl', () => {
     expect(cmd).toContain('Bearer $VECTRA_API_KEY');
     expect(cmd).toContain(`-d '{"text":"it'\\''s"}'`);
     expect(shellQuote("a'b")).toBe(`'a'\\''b'`);
+  });
+  it('carries the body the form builds, explain, temperature, seed and feedback included', () => {
+    const built = searchBody({ ...form, explain: true, temperature: '0.1', seed: '42', rerank: 'feedback' });
+    const cmd = curlCommand('http://127.0.0.1:8080', 'POST', '/v1/collections/jobs/search', built.body);
+    expect(cmd).toContain(`-d '{"text":"coffee","k":10,"rerank":{"type":"feedback"},"temperature":0.1,"seed":42,"explain":true}'`);
   });
 });
 

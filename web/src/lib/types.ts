@@ -49,12 +49,43 @@ export interface ParsedQuery {
   unmatched: { text: string; reason: string }[];
 }
 
+/** One stage of an explained search (docs/insights.md, "Explain and replay"). */
+export interface ExplainStage {
+  stage: string;
+  /** Hybrid: the side that ran it (dense, keyword); none for the stages both share. */
+  side?: string;
+  /** Summed over every time the stage ran. */
+  ms: number;
+  /** What it passed on, the last time it ran. */
+  candidates?: number;
+}
+
+/** How one plan ran: the plan and why, the filter's selectivity, a widening walk's rounds, the graph's work. */
+export interface PlanExplain {
+  plan: string;
+  reason: string;
+  filter?: { matches: number; exact: boolean; threshold: number; rule: string; total: number; selectivity: number };
+  rounds?: { breadth: number; found: number; checked: number; passed: number }[];
+  graph?: { searches: number; breadth: number; returned: number; visited: number | null; distances: number | null; note: string };
+  notes?: string[];
+}
+
+/** With `explain: true`. */
+export interface SearchExplain extends PlanExplain {
+  sides?: { dense?: PlanExplain; keyword?: PlanExplain };
+  stages: ExplainStage[];
+  total_ms: number;
+}
+
 export interface SearchAnswer {
   results: SearchHit[];
   took_ms: number;
   plan: string;
   plans?: { dense: string; keyword: string };
   parsed?: ParsedQuery;
+  /** With a temperature: the seed the results were drawn with (send it back to draw the same). */
+  seed?: number;
+  explain?: SearchExplain;
 }
 
 export type Job = Client.Job;

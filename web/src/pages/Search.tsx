@@ -1,4 +1,4 @@
-/** Search playground: text or vector, dense / keyword / hybrid, filter, k, return, the API's options; scores, latency, copy as curl. */
+/** Search playground: text or vector, dense / keyword / hybrid, filter, k, return, the API's options; scores, latency, the explain timeline, copy as curl. */
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { SearchQuery } from '@vectra/client';
@@ -14,6 +14,7 @@ import { FormEnd } from '../components/Form';
 import { NumberField, SelectField, TextArea, type Choice } from '../components/Fields';
 import { SearchOptions } from '../components/SearchOptions';
 import { SearchResults } from '../components/SearchResults';
+import { SearchExplain } from '../components/SearchExplain';
 
 const MODES: Choice[] = [
   { value: 'dense', hint: 'by meaning: the nearest vectors' },
@@ -103,6 +104,21 @@ export function Search() {
       )}
       <ErrorNote error={searching.error} />
       {answer && <SearchResults {...answer} />}
+      {answer?.result.seed !== undefined && (
+        <p className="row" data-testid="seed">
+          <span>
+            Drawn at a temperature with seed <code>{answer.result.seed}</code>: the same seed draws the same results.
+          </span>
+          {form.seed.trim() === String(answer.result.seed) ? (
+            <span className="muted">(pinned)</span>
+          ) : (
+            <button type="button" onClick={() => set('seed')(String(answer.result.seed))}>
+              Pin this seed
+            </button>
+          )}
+        </p>
+      )}
+      {answer?.result.explain && <SearchExplain explain={answer.result.explain} />}
     </>
   );
 }

@@ -6,6 +6,7 @@ import { Records } from './Records';
 import { Search } from './Search';
 import { Models } from './Models';
 import type { SearchAnswer } from '../lib/types';
+import { FILTERED_WALK, HYBRID } from '../lib/explain-fixtures';
 
 type Route_ = (url: URL, body: unknown) => [number, unknown] | undefined;
 
@@ -165,7 +166,7 @@ describe('Search', () => {
     const sent = searchPage(() => ok({ results: [{ id: 'a', score: 0.9 }, { id: 'b', score: 0.95 }] }));
     fireEvent.click(await screen.findByText('Options'));
     const rerank = screen.getByLabelText('Rerank') as HTMLSelectElement;
-    expect([...rerank.options].map((o) => o.value)).toEqual(['none', 'mmr']);
+    expect([...rerank.options].map((o) => o.value)).toEqual(['none', 'mmr', 'feedback']);
     fireEvent.change(rerank, { target: { value: 'mmr' } });
     fireEvent.change(screen.getByLabelText('MMR lambda'), { target: { value: '0.3' } });
     fireEvent.change(screen.getByLabelText('ef (search breadth)'), { target: { value: '80' } });
@@ -177,6 +178,53 @@ describe('Search', () => {
     await screen.findByRole('heading', { name: 'Results' });
     expect(sent()[0]).toEqual({ text: 'coffee', k: 10, rerank: { type: 'mmr', lambda: 0.3 }, ef: 80, exact: true });
     expect(screen.getByText(/In MMR order/).textContent).toMatch(/need not descend/);
+  });
+
+  it('Explain: sends explain, shows the timeline under the results, and the curl preview carries it', async () => {
+    const sent = searchPage((body) => [200, body.mode === 'hybrid' ? HYBRID : FILTERED_WALK]);
+    fireEvent.click(await screen.findByText('Options'));
+    fireEvent.click(screen.getByLabelText('Explain'));
+    expect(screen.getByTestId('search-options').querySelector('summary')!.textContent).toBe('Options · on: explain');
+    fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'hybrid' } });
+    await run('forklift operator');
+    expect(sent()[0]).toEqual({ text: 'forklift operator', k: 10, mode: 'hybrid', explain: true });
+    expect(screen.getByTestId('curl').textContent).toContain(`-d '{"text":"forklift operator","k":10,"mode":"hybrid","explain":true}'`);
+    // Under the results: the lanes of a hybrid search, the reason, the total.
+    const explain = screen.getByTestId('explain');
+    expect(screen.getByRole('heading', { name: 'Results' }).compareDocumentPosition(explain) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect([...explain.querySelectorAll('[data-lane]')].map((l) => l.getAttribute('data-lane'))).toEqual(['dense', 'keyword', 'shared']);
+    expect(screen.getByTestId('explain-reason').textContent).toMatch(/^Plan hybrid: a dense and a keyword search/);
+    expect(screen.getByTestId('explain-total').textContent).toMatch(/^Total 25\.041 ms/);
+
+    // Turned off: not sent, and the next answer shows no timeline.
+    fireEvent.click(screen.getByLabelText('Explain'));
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await waitFor(() => expect(sent()).toHaveLength(2));
+    expect(sent()[1].explain).toBeUndefined();
+  });
+
+  it('temperature: sends it with a seed only when asked, shows the seed drawn with, and pins it for the next search', async () => {
+    const sent = searchPage((body) => ok({ results: [{ id: 'j5', score: 0.49, ranks: { dense: 4 } }], seed: (body.seed as number | undefined) ?? 3141592653 }));
+    fireEvent.click(await screen.findByText('Options'));
+    expect(screen.queryByLabelText('Seed')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Temperature'), { target: { value: '0.1' } });
+    fireEvent.change(screen.getByLabelText('Rerank'), { target: { value: 'feedback' } });
+    fireEvent.change(screen.getByLabelText('Feedback weight'), { target: { value: '0.8' } });
+    await run('coffee job');
+    expect(sent()[0]).toEqual({ text: 'coffee job', k: 10, rerank: { type: 'feedback', weight: 0.8 }, temperature: 0.1 });
+    expect(screen.getByTestId('seed').textContent).toContain('seed 3141592653');
+    fireEvent.click(screen.getByRole('button', { name: 'Pin this seed' }));
+    expect((screen.getByLabelText('Seed') as HTMLInputElement).value).toBe('3141592653');
+    expect(screen.getByTestId('seed').textContent).toContain('(pinned)');
+    expect(screen.getByTestId('curl').textContent).toContain('"temperature":0.1,"seed":3141592653');
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await waitFor(() => expect(sent()).toHaveLength(2));
+    expect(sent()[1]).toEqual({ text: 'coffee job', k: 10, rerank: { type: 'feedback', weight: 0.8 }, temperature: 0.1, seed: 3141592653 });
+    // MMR does not sample: the page says so before sending anything.
+    fireEvent.change(screen.getByLabelText('Rerank'), { target: { value: 'mmr' } });
+    fireEvent.submit(screen.getByRole('form', { name: 'Search' }));
+    await screen.findByText('temperature samples by score and MMR picks by variety: use one of them');
+    expect(sent()).toHaveLength(2);
   });
 
   it('a failed search shows its error, not the previous results under it', async () => {
