@@ -82,6 +82,8 @@ const CASES: Record<string, Case> = {
   'POST /v1/collections/:name/clusters': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/clusters`, body: { k: 2 } }) },
   'GET /v1/collections/:name/health': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/health` }) },
   'POST /v1/collections/:name/drift': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/drift`, body: { baseline: { toSeq: 1 }, window: { fromSeq: 2 } } }) },
+  'GET /v1/collections/:name/projection': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/projection?sample=3` }) },
+  'GET /v1/collections/:name/advice': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/advice` }) },
   'GET /v1/jobs': { scope: 'read', probe: () => ({ path: '/v1/jobs' }) },
   'GET /v1/jobs/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}` }) },
   'POST /v1/jobs/:id/cancel': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}/cancel` }) },
