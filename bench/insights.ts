@@ -100,7 +100,16 @@ async function measure(what: string, method: string, path: string, body: unknown
   return { what, ms, rssMiB: (peakRss - before.rss) / MiB, heapMiB: (peakHeap - before.heapUsed) / MiB, blockMs: loop.max / 1e6, note: note(answer) };
 }
 
-const rows: Row[] = [];
+/** The longest event-loop block while nothing is asked for: the background level (snapshots, GC) the rows below include. */
+async function idle(ms: number): Promise<Row> {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  await new Promise((r) => setTimeout(r, ms));
+  loop.disable();
+  return { what: `idle ${ms / 1000} s (no request)`, ms, rssMiB: 0, heapMiB: 0, blockMs: loop.max / 1e6, note: 'the background level' };
+}
+
+const rows: Row[] = [await idle(3000)];
 rows.push(await measure(`clusters, k ${K}`, 'POST', '/v1/collections/glove/clusters', { k: K }, (a) => `${a.sample} fitted, ${a.total} assigned; largest cluster ${a.clusters[0].size}`));
 rows.push(await measure('clusters, k automatic', 'POST', '/v1/collections/glove/clusters', {}, (a) => `k ${a.k} chosen (silhouette ${Math.max(...a.silhouettes.map((s: { silhouette: number }) => s.silhouette)).toFixed(3)})`));
 rows.push(await measure('clusters, k 100', 'POST', '/v1/collections/glove/clusters', { k: 100 }, (a) => `${a.sample} fitted`));
