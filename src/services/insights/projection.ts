@@ -52,6 +52,7 @@ function inWorker(job: ProjectionJob): Promise<Projected> {
   const run = () =>
     new Promise<Projected>((resolve, reject) => {
       const w = spawnModuleWorker(import.meta.url, 'projection-worker', job, [job.data.buffer as ArrayBuffer]);
+      w.unref(); // a projection in flight does not hold a closing server open
       w.once('message', (m: { ok: boolean; error?: string } & Projected) => {
         if (m.ok) resolve({ x: m.x, y: m.y, explainedVariance: m.explainedVariance });
         else reject(new Error(`projection failed: ${m.error}`));
