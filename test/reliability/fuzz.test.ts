@@ -588,6 +588,21 @@ const SHAPES: Shape[] = [
     body: shaped({ explain: fc.boolean() }),
     weight: 1,
   },
+  // The 2-D map (a worker thread per request: rarer) and index advice (small collections: an exact scan only).
+  {
+    method: 'GET',
+    route: '/v1/collections/:name/projection',
+    path: fc
+      .tuple(segment, fc.constantFrom('', '?method=pca', '?method=umap&sample=20', '?method=tsne', '?sample=3', '?sample=2', '?sample=99999999', '?clusters=3', '?clusters=auto', '?clusters=0', '?clusters=x', '?seed=7&method=umap&sample=30&clusters=2', '?method='))
+      .map(([n, q]) => `/v1/collections/${n}/projection${q}`),
+    weight: 0.3,
+  },
+  {
+    method: 'GET',
+    route: '/v1/collections/:name/advice',
+    path: fc.tuple(segment, fc.constantFrom('', '?sample=100', '?sample=5', '?sample=x', '?queries=10', '?queries=0', '?queries=99999', '?seed=3', '?ef=10')).map(([n, q]) => `/v1/collections/${n}/advice${q}`),
+    weight: 0.5,
+  },
   { method: 'GET', route: '/v1/jobs', path: fc.constant('/v1/jobs'), weight: 1 },
   { method: 'GET', route: '/v1/jobs/:id', path: jobId.map((id) => `/v1/jobs/${id}`), weight: 1 },
   { method: 'POST', route: '/v1/jobs/:id/cancel', path: jobId.map((id) => `/v1/jobs/${id}/cancel`), weight: 1 },

@@ -90,6 +90,8 @@ const CASES: Record<string, Case> = {
   'GET /v1/collections/:name/searches': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/searches?vectors=true` }) },
   'DELETE /v1/collections/:name/searches': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/searches` }) },
   'POST /v1/collections/:name/searches/:id/replay': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/searches/${x.search}/replay`, body: {} }) },
+  'GET /v1/collections/:name/projection': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/projection?sample=3` }) },
+  'GET /v1/collections/:name/advice': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/collections/${x.coll}/advice` }) },
   'GET /v1/jobs': { scope: 'read', probe: () => ({ path: '/v1/jobs' }) },
   'GET /v1/jobs/:id': { scope: 'read', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}` }) },
   'POST /v1/jobs/:id/cancel': { scope: 'write', owned: true, probe: (x) => ({ path: `/v1/jobs/${x.job}/cancel` }) },

@@ -26,13 +26,29 @@ describe('insights: clustering', () => {
     const a = await kmeans(planted.vectors, { k: 5, rng: mulberry32(9) });
     const b = await kmeans(planted.vectors, { k: 5, rng: mulberry32(9) });
     assert.deepEqual([...a.labels], [...b.labels]);
-    assert.deepEqual(kmeansPlusPlus(planted.vectors, 5, mulberry32(3)), kmeansPlusPlus(planted.vectors, 5, mulberry32(3)));
+    assert.deepEqual(await kmeansPlusPlus(planted.vectors, 5, mulberry32(3)), await kmeansPlusPlus(planted.vectors, 5, mulberry32(3)));
   });
 
-  it('k-means++ seeds land in distinct planted clusters far more often than not', () => {
+  it('long seeding, assignment and silhouette loops give the event loop turns, with the same answer as without', async () => {
+    const p = plantedClusters(8, 500, 64, 12);
+    let pauses = 0;
+    const pause = () => {
+      pauses++;
+      return new Promise<void>((r) => setImmediate(r));
+    };
+    const seeded = await kmeansPlusPlus(p.vectors, 60, mulberry32(1), pause);
+    assert.ok(pauses > 0, 'k-means++ over 4000 × 64 at k 60 never paused');
+    assert.deepEqual(seeded, await kmeansPlusPlus(p.vectors, 60, mulberry32(1)));
+    pauses = 0;
+    const s = await silhouette(p.vectors.slice(0, 2000), p.labels.slice(0, 2000), 8, pause);
+    assert.ok(pauses > 0);
+    assert.equal(s, await silhouette(p.vectors.slice(0, 2000), p.labels.slice(0, 2000), 8));
+  });
+
+  it('k-means++ seeds land in distinct planted clusters far more often than not', async () => {
     let distinct = 0;
     for (let s = 0; s < 20; s++) {
-      const seeds = kmeansPlusPlus(planted.vectors, 5, mulberry32(100 + s));
+      const seeds = await kmeansPlusPlus(planted.vectors, 5, mulberry32(100 + s));
       const owners = new Set(seeds.map((c) => planted.labels[planted.vectors.findIndex((v) => v.every((x, j) => x === c[j]))]));
       if (owners.size === 5) distinct++;
     }
@@ -45,7 +61,7 @@ describe('insights: clustering', () => {
       const chosen = await chooseK(p.vectors, { from: 2, to: 10 }, mulberry32(5), { silhouetteSample: 400 });
       assert.equal(chosen.k, k, JSON.stringify(chosen.scores));
     }
-    const s = silhouette(planted.vectors.slice(0, 300), planted.labels.slice(0, 300), 5);
+    const s = await silhouette(planted.vectors.slice(0, 300), planted.labels.slice(0, 300), 5);
     assert.ok(s > 0.8, `silhouette ${s}`);
   });
 

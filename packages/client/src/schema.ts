@@ -3884,12 +3884,12 @@ export interface paths {
         };
         /**
          * Recommended index, vector storage and ef, measured on a sample of the collection's own vectors
-         * @description Builds temporary in-memory indexes (hnsw f32/f16/i8, a binary scan, exact flat) over a random sample (default 5000), finds for each the smallest ef reaching recall@10 0.95 and 0.99 against an exact search with held-out sampled vectors as queries, and recommends the least memory among those reaching 0.95 whose estimated search time is within 3× of the fastest. Memory and time are extrapolated to the full collection and say so. Under 1000 records: exact search.
+         * @description Builds temporary in-memory indexes (hnsw f32/f16/i8, a binary scan, exact flat) over a random sample (default 5000, fewer for long vectors), finds for each the smallest ef reaching recall@10 0.95 and 0.99 against an exact search with held-out sampled vectors as queries, and recommends the least memory among those reaching 0.95 whose estimated search time is within 3× of the fastest. Memory and time are extrapolated to the full collection and say so. Under 1000 records: exact search.
          */
         get: {
             parameters: {
                 query?: {
-                    /** @description vectors the temporary indexes hold, 100–20000 (default 5000), drawn at random */
+                    /** @description vectors the temporary indexes hold, 100–20000 (default 5000, or 2,000,000 / dimension if fewer), drawn at random */
                     sample?: string;
                     /** @description held-out sampled vectors used as queries, 10–1000 (default 200) */
                     queries?: string;

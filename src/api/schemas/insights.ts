@@ -137,7 +137,7 @@ export const ProjectionOut = Type.Object({
 
 export const AdviceQuery = Type.Object(
   {
-    sample: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'vectors the temporary indexes hold, 100–20000 (default 5000), drawn at random' })),
+    sample: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'vectors the temporary indexes hold, 100–20000 (default 5000, or 2,000,000 / dimension if fewer), drawn at random' })),
     queries: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'held-out sampled vectors used as queries, 10–1000 (default 200)' })),
     seed: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'random seed of the sample (default 42)' })),
   },

@@ -14,10 +14,26 @@ export const ADVICE_K = 10;
 export const RECALL_TARGETS = [0.95, 0.99] as const;
 /** Graph search breadths tried, smallest first (each must be ≥ k). */
 const EF_LADDER = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048];
-/** Vectors added to a temporary index per native call, between turns of the event loop. */
-const ADD_BATCH = 500;
-/** Queries answered between turns of the event loop. */
-const QUERY_BATCH = 25;
+/**
+ * Vectors added to a temporary index per native call, between turns of the event loop: adapted
+ * so that a call takes about ADD_SLICE_MS (a graph insert costs ~0.1 ms at 100-d, several at
+ * 1536-d with efConstruction 200), from ADD_FIRST.
+ */
+const ADD_SLICE_MS = 10;
+const ADD_FIRST = 8;
+/** The longest run of queries between turns of the event loop. */
+const QUERY_SLICE_MS = 10;
+
+/** `await due()` after each unit of work: pauses once QUERY_SLICE_MS have passed since the last pause. */
+function slices(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    if (performance.now() - last < QUERY_SLICE_MS) return undefined;
+    return pause().then(() => {
+      last = performance.now();
+    });
+  };
+}
 
 export interface TrialSetup {
   metric: Metric;
@@ -48,18 +64,24 @@ export interface Trial {
 /** The exact top k of each query (labels are positions in `base`). */
 export async function exactNeighbours(oracle: FlatIndex, queries: readonly Float32Array[], k: number): Promise<Set<number>[]> {
   const out: Set<number>[] = [];
+  const due = slices();
   for (let i = 0; i < queries.length; i++) {
     out.push(new Set(oracle.search(queries[i], k).labels));
-    if (i % QUERY_BATCH === QUERY_BATCH - 1) await pause();
+    await due();
   }
   return out;
 }
 
 async function fill(index: VectorIndex, base: Float32Array, n: number, d: number): Promise<number> {
   const t = performance.now();
-  for (let from = 0; from < n; from += ADD_BATCH) {
-    const to = Math.min(n, from + ADD_BATCH);
+  let batch = ADD_FIRST;
+  for (let from = 0; from < n; ) {
+    const to = Math.min(n, from + batch);
+    const s = performance.now();
     index.add(Array.from({ length: to - from }, (_, i) => from + i), base.subarray(from * d, to * d));
+    const took = performance.now() - s;
+    batch = Math.max(8, Math.min(4096, Math.round((batch * ADD_SLICE_MS) / Math.max(took, 0.5))));
+    from = to;
     await pause();
   }
   return performance.now() - t;
@@ -93,6 +115,7 @@ async function measureAt(
   const sign = higherIsBetter(setup.metric) ? -1 : 1;
   let hits = 0;
   const times = new Float64Array(queries.length);
+  const due = slices();
   for (let qi = 0; qi < queries.length; qi++) {
     const q = queries[qi];
     const t = performance.now();
@@ -106,7 +129,7 @@ async function measureAt(
     times[qi] = performance.now() - t;
     const exact = truth[qi];
     for (const l of labels.slice(0, k)) if (exact.has(l)) hits++;
-    if (qi % QUERY_BATCH === QUERY_BATCH - 1) await pause();
+    await due();
   }
   const possible = truth.reduce((s, t) => s + t.size, 0);
   times.sort();

@@ -61,6 +61,15 @@ export interface AdviceAnswer {
 }
 
 export const ADVICE_SAMPLE = { default: 5000, min: 100, max: 20_000 } as const;
+/**
+ * The default sample shrinks for long vectors so the answer comes in seconds: at most this many
+ * floats (5000 × 768-d took 8 s on our 2-core machine, most of it building the three graphs).
+ */
+const DEFAULT_SAMPLE_FLOATS = 2_000_000;
+
+export function defaultAdviceSample(dimension: number): number {
+  return Math.max(ADVICE_SAMPLE.min, Math.min(ADVICE_SAMPLE.default, Math.floor(DEFAULT_SAMPLE_FLOATS / dimension)));
+}
 export const ADVICE_QUERIES = { default: 200, min: 10, max: 1000 } as const;
 /** Below this many records an exact scan is recommended without building graphs. */
 export const EXACT_BELOW = 1000;
@@ -94,7 +103,7 @@ export async function adviseCollection(c: Collection, req: AdviceRequest, opts: 
   const small = ids.length < EXACT_BELOW;
   // A small collection is scanned whole; its queries are its own vectors (only the time is measured).
   const qWanted = recorded || small ? 0 : Math.min(req.queries ?? ADVICE_QUERIES.default, Math.floor(ids.length / 5));
-  const baseWanted = Math.min(req.sample ?? ADVICE_SAMPLE.default, ids.length - qWanted);
+  const baseWanted = Math.min(req.sample ?? defaultAdviceSample(d), ids.length - qWanted);
   const picked = sampleIndices(ids.length, qWanted + baseWanted, rng).map((i) => ids[i]);
   const cosine = metric === 'cosine';
   const held = await readVectors(c, picked.slice(0, qWanted), cosine);
@@ -166,6 +175,9 @@ export async function adviseCollection(c: Collection, req: AdviceRequest, opts: 
     reasons.push(`it was the least memory among the candidates reaching 0.95 whose estimated search time at full size is within ${SLOWER_ALLOWED}× of the fastest (${(fastest / 1000).toFixed(2)} ms)`);
     for (const r of reached) if (!eligible.includes(r)) reasons.push(`${name(r.cand)} reaches 0.95 with ${r.cand.bytesPerVector} bytes per vector, but its estimated search time at full size (${(r.us / 1000).toFixed(2)} ms) is over ${SLOWER_ALLOWED}× the fastest`);
     for (const cand of candidates) if (!reached.some((r) => r.cand === cand)) reasons.push(`${name(cand)} did not reach 0.95 at any breadth tried (best ${Math.max(...cand.recallAt.map((p) => p.recall)).toFixed(3)})`);
+    if (pick.index === 'hnsw' && total > n) {
+      reasons.push(`the ef is measured on a graph of ${n} vectors: a graph of all ${total.toLocaleString('en-US')} needs more breadth for the same recall, so start there, measure, and raise it (or ask again with a larger sample)`);
+    }
     if (pick.index === 'hnsw' && pick.efFor99 !== null) reasons.push(`for recall 0.99, ${name(pick)} needs ef ${pick.efFor99}`);
   }
   const hnsw = pick.index === 'hnsw';

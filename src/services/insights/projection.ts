@@ -9,7 +9,7 @@ import { mulberry32 } from '../../random.js';
 import { fitClusters } from './clustering.js';
 import { sampleIndices } from './math.js';
 import type { Projected } from './project2d.js';
-import { UMAP_EPOCHS, UMAP_NEIGHBOURS } from './project2d.js';
+import { pcaSketchDims, UMAP_EPOCHS, umapNeighbours } from './project2d.js';
 import type { ProjectionJob } from './projection-worker.js';
 import { readVectors } from './read.js';
 
@@ -52,6 +52,7 @@ function inWorker(job: ProjectionJob): Promise<Projected> {
   const run = () =>
     new Promise<Projected>((resolve, reject) => {
       const w = spawnModuleWorker(import.meta.url, 'projection-worker', job, [job.data.buffer as ArrayBuffer]);
+      w.unref(); // a projection in flight does not hold a closing server open
       w.once('message', (m: { ok: boolean; error?: string } & Projected) => {
         if (m.ok) resolve({ x: m.x, y: m.y, explainedVariance: m.explainedVariance });
         else reject(new Error(`projection failed: ${m.error}`));
@@ -102,8 +103,8 @@ export async function projectCollection(c: Collection, req: ProjectionRequest): 
   const space = cosine ? 'unit vectors (cosine collection)' : 'vectors';
   const details =
     method === 'pca'
-      ? `PCA (ml-pca) of ${n} randomly sampled ${space}${d > 16 ? ', computed in their dominant 16-dimensional subspace (randomized range finder, 4 power iterations)' : ''}; x and y are the first two principal components`
-      : `UMAP (umap-js, ${UMAP_NEIGHBOURS} neighbours from an exact graph, ${UMAP_EPOCHS} epochs, seed ${seed}) of ${n} randomly sampled ${space}; distances on the map are meaningful locally, not globally`;
+      ? `PCA (ml-pca) of ${n} randomly sampled ${space}${pcaSketchDims(n, d) < d ? `, computed in their dominant ${pcaSketchDims(n, d)}-dimensional subspace (randomized range finder, 4 power iterations)` : ''}; x and y are the first two principal components`
+      : `UMAP (umap-js, ${umapNeighbours(n)} nearest neighbours from an HNSW graph, ${UMAP_EPOCHS} epochs, seed ${seed}) of ${n} randomly sampled ${space}; distances on the map are meaningful locally, not globally`;
   return {
     method,
     details,
