@@ -40,6 +40,12 @@ export interface Config {
   /** Who may scrape GET /metrics (server-wide figures): anyone, or callers with the admin token. */
   metrics: 'open' | 'admin';
   adminToken: string | null;
+  /** Scale-out (docs/scale-out.md): PostgreSQL as the system of record; null = the embedded single-process mode. */
+  databaseUrl: string | null;
+  /** Scale-out: Redis for what nodes share at a high rate (rate limits); null = each node on its own. */
+  redisUrl: string | null;
+  /** This node's name in the cluster (default: host:port and a random suffix). */
+  nodeId: string | null;
   limits: {
     rateLimitPerMinute: number;
     bodyLimitBytes: number;
@@ -129,6 +135,9 @@ export const ENV = {
   registration: 'VECTRA_REGISTRATION',
   metrics: 'VECTRA_METRICS',
   adminToken: 'VECTRA_ADMIN_TOKEN',
+  databaseUrl: 'VECTRA_DATABASE_URL',
+  redisUrl: 'VECTRA_REDIS_URL',
+  nodeId: 'VECTRA_NODE_ID',
   rateLimitPerMinute: 'VECTRA_RATE_LIMIT',
   bodyLimitBytes: 'VECTRA_BODY_LIMIT',
   maxBatch: 'VECTRA_MAX_BATCH',
@@ -215,6 +224,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (downloads !== 'on' && downloads !== 'off') throw new ConfigError(`${ENV.modelDownloads}=${downloads}: expected "on" or "off"`);
   const allowPrivate = get('webhookAllowPrivate') || 'false';
   if (allowPrivate !== 'true' && allowPrivate !== 'false') throw new ConfigError(`${ENV.webhookAllowPrivate}=${allowPrivate}: expected "true" or "false"`);
+  const databaseUrl = get('databaseUrl') || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError(`${ENV.databaseUrl}: expected a postgres:// or postgresql:// URL`);
+  const redisUrl = get('redisUrl') || null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`${ENV.redisUrl}: expected a redis:// or rediss:// URL`);
+  if (redisUrl !== null && databaseUrl === null) throw new ConfigError(`${ENV.redisUrl} is for the scale-out mode: set ${ENV.databaseUrl} too`);
   const hub = get('modelHub') || DEFAULT_HUB_URL;
   if (!/^https?:\/\/[^/\s]+/.test(hub)) throw new ConfigError(`${ENV.modelHub}=${hub}: expected an http(s) URL such as ${DEFAULT_HUB_URL}`);
   return {
@@ -234,6 +248,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     registration,
     metrics,
     adminToken,
+    databaseUrl,
+    redisUrl,
+    nodeId: get('nodeId') || null,
     synchronous: sync,
     deferredIndexing: deferred === 'on',
     buildThreads: int('buildThreads', availableParallelism(), 1, 256),

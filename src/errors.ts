@@ -51,6 +51,9 @@ export const ERROR_CODES = [
   'ARCHIVE_TOO_LARGE',
   'EMPTY_FILE',
   'NO_EXTRACTABLE_TEXT',
+  // scale-out: PostgreSQL (the system of record) out of reach; a replica not at the asked seq in time
+  'DATABASE_UNAVAILABLE',
+  'REPLICA_BEHIND',
   // the disk (src/engine/disk.ts)
   'STORAGE_FULL',
   'STORAGE_READ_ONLY',
@@ -74,4 +77,9 @@ export class VectraError extends Error {
 
 export function isVectraError(e: unknown): e is VectraError {
   return e instanceof VectraError;
+}
+
+/** What the scale-out mode does not serve yet (docs/scale-out.md, "Not yet"): a 400 saying what to use instead. */
+export function notInScaleOut(what: string): VectraError {
+  return new VectraError('INVALID_ARGUMENT', `${what}: not available in the scale-out mode yet (VECTRA_DATABASE_URL is set); poll GET /v1/collections/{name}/changes, whose seqs are the same on every node`);
 }

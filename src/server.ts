@@ -2,6 +2,8 @@
  * Assemble the service: system database, tenant spaces, models, HTTP app. `close()` stops
  * accepting, lets in-flight requests finish, then saves index snapshots and closes files.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import pino from 'pino';
 import { buildApp, REQUEST_LOG_MESSAGE } from './api/app.js';
 import type { App, Services } from './api/context.js';
@@ -17,6 +19,8 @@ import { IngestService } from './services/ingest.js';
 import { Jobs } from './services/jobs.js';
 import { InsightsService } from './services/insights/insights.js';
 import { FeedbackStore } from './services/feedback.js';
+import { ClusterNode } from './cluster/node.js';
+import { localAccountWrites, type AccountWrites } from './services/writes.js';
 import { SearchRecorder } from './services/insights/recording.js';
 import { SearchRecordings } from './services/insights/replay.js';
 import { QdrantService } from './services/qdrant/service.js';
@@ -41,6 +45,9 @@ export interface RunningServer {
   ready: Promise<void>;
   close(): Promise<void>;
 }
+
+/** How long a search asking for `consistency: "strong"` or `minSeq` waits for this node's replica (then 503 REPLICA_BEHIND). */
+const CONSISTENCY_WAIT_MS = 10_000;
 
 export async function startServer(config: Config): Promise<RunningServer> {
   // Request lines (~200 bytes each) are written 4 KB at a time — one write(2) per ~20 requests
@@ -101,6 +108,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   const embedding = new EmbeddingService(models, modelSetup.rerankers);
   const collections = new CollectionService(spaces, embedding, config.limits.maxDimension, bus);
+  // Scale-out (docs/scale-out.md): PostgreSQL is the system of record, this node serves replicas.
+  const cluster = config.databaseUrl
+    ? new ClusterNode({
+        url: config.databaseUrl,
+        nodeId: config.nodeId ?? `${hostname()}:${config.port}:${randomUUID().slice(0, 8)}`,
+        dataDir: config.dataDir,
+        accounts,
+        spaces,
+        log: logger.child({ component: 'cluster' }),
+      })
+    : null;
+  if (cluster) collections.useCluster(cluster.writes, cluster.catalog, cluster.feed);
+  const accountWrites: AccountWrites = cluster?.accountWrites ?? localAccountWrites(accounts);
   const ingest = new IngestService(collections, embedding);
   const jobLog = logger.child({ component: 'jobs' });
   const documents = new DocumentService(collections, embedding);
@@ -123,6 +143,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const recordLog = logger.child({ component: 'recordings' });
   const recorder = new SearchRecorder((o, msg) => recordLog.warn(o, msg));
   const search = new SearchService(collections, embedding, modelSetup.rerankers, recorder, feedback, new QueryExpander(embedding, modelSetup.thesaurus));
+  if (cluster) {
+    search.useConsistency(async (tenantId, name, _c, want) => {
+      if (want.strong) await cluster.current(tenantId, name, CONSISTENCY_WAIT_MS);
+      if (want.minSeq !== undefined) await cluster.waitFor(tenantId, name, want.minSeq, CONSISTENCY_WAIT_MS);
+    });
+  }
   const conversations = new ConversationStore(config.dataDir);
   // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
   const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
@@ -146,6 +172,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     conversations,
     webhooks,
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),
+    accountWrites,
+    cluster,
     isReady: () => loaded,
   };
   const app = await buildApp(services, logger);
@@ -154,7 +182,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // Models load when first needed; those the existing collections use are loaded before ready.
-  const opened = spaces.openAll(accounts.tenants().map((t) => t.id));
+  // Scale-out: the node catches up with PostgreSQL (accounts, collections, every replica) first.
+  const caughtUp = cluster ? cluster.start() : Promise.resolve();
+  const opened = caughtUp.then(() => spaces.openAll(accounts.tenants().map((t) => t.id)));
   const ready = opened.then(() => embedding.warm(spaces.all().flatMap((db) => db.collections().map(([, c]) => c)))).then(() => {
     loaded = true;
     // Jobs interrupted by the last stop go on where they stopped.
@@ -177,6 +207,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await webhooks.close();
         // Recorded searches still in memory are written while their collections are open.
         recorder.close();
+        await cluster?.close();
         await spaces.close();
         await modelSetup.close();
         accounts.close();

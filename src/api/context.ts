@@ -1,3 +1,5 @@
+import type { AccountWrites } from '../services/writes.js';
+import type { ClusterNode } from '../cluster/node.js';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
@@ -50,6 +52,10 @@ export interface Services {
   stats: ServerStats;
   /** Webhooks: CRUD, the outbox and its delivery worker (src/realtime/webhooks/). */
   webhooks: WebhookService;
+  /** Registration and keys: into system.db, or (scale-out) PostgreSQL first (src/services/writes.ts). */
+  accountWrites: AccountWrites;
+  /** The scale-out node (src/cluster/node.ts), or null in the embedded mode. */
+  cluster: ClusterNode | null;
   /** True once collections and the default model are loaded. */
   isReady(): boolean;
 }

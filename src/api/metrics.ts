@@ -109,6 +109,21 @@ export function registerMetrics(app: App, services: Services): { registry: clien
     },
     failed: (llm) => llmFailures.inc({ llm }),
   });
+  const { cluster } = services;
+  if (cluster) {
+    gauge('vectra_cluster_database_up', 'Whether PostgreSQL answered this node\'s last poll (1) or not (0)', () => (cluster.databaseUp ? 1 : 0));
+    gauge('vectra_cluster_replicas', 'Collections this node holds a replica of', () => cluster.replicaStats().length);
+    gauge('vectra_cluster_replica_lag_changes', 'Changes committed in PostgreSQL that this node has heard of and not yet applied, summed over its replicas', () =>
+      cluster.replicaStats().reduce((n, r) => n + Math.max(0, r.known - Math.max(r.applied, 0)), 0),
+    );
+    const applyLag = new client.Histogram({
+      name: 'vectra_cluster_apply_lag_seconds',
+      help: 'Seconds from a change\'s write (in PostgreSQL) to its being applied to this node\'s replica',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    cluster.onApplied = (ms) => applyLag.observe(ms / 1000);
+  }
   gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => stats.embedWorkers());
 
   const observe: ObserveRequest = (route, method, status, seconds, tenantId) => {

@@ -46,7 +46,7 @@ function configFrom(o: Record<string, string | undefined>): Config {
       maxFilterDepth: o.maxFilterDepth, requestTimeoutMs: o.requestTimeoutMs, synchronous: o.synchronous, deferredIndexing: o.deferredIndexing, buildThreads: o.buildThreads,
       maxImportBytes: o.maxImportBytes, maxUploadBytes: o.maxUploadBytes, uploadSyncBytes: o.uploadSyncBytes,
       modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelHub: o.modelHub, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
-      wordnetDir: o.wordnetDir, dashboardDir: o.dashboardDir,
+      wordnetDir: o.wordnetDir, dashboardDir: o.dashboardDir, databaseUrl: o.databaseUrl, redisUrl: o.redisUrl, nodeId: o.nodeId,
     });
   } catch (e) {
     fail(e);
@@ -72,6 +72,9 @@ modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--dashboard-dir <dir|off>', 'the built dashboard served at / (default web/dist), or off').env(ENV.dashboardDir))
   .addOption(new Option('--registration <mode>', 'open | admin').env(ENV.registration))
   .addOption(new Option('--metrics <mode>', 'who may scrape /metrics: open | admin (the admin token)').env(ENV.metrics))
+  .addOption(new Option('--database-url <url>', 'scale-out: PostgreSQL as the system of record (postgres://…)').env(ENV.databaseUrl))
+  .addOption(new Option('--redis-url <url>', 'scale-out: Redis shared by the nodes (redis://…)').env(ENV.redisUrl))
+  .addOption(new Option('--node-id <id>', "scale-out: this node's name").env(ENV.nodeId))
   .addOption(new Option('--rate-limit <n>', 'requests per minute per API key').env(ENV.rateLimitPerMinute))
   .addOption(new Option('--body-limit <bytes>', 'largest request body').env(ENV.bodyLimitBytes))
   .addOption(new Option('--max-batch <n>', 'most records per upsert').env(ENV.maxBatch))

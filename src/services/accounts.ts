@@ -41,7 +41,7 @@ export interface Principal {
   scopes: Set<Scope>;
 }
 
-interface KeyRow {
+export interface KeyRow {
   id: string;
   tenant_id: string;
   name: string;
@@ -77,6 +77,34 @@ function base62(bytes: Buffer): string {
   return out.padStart(43, '0');
 }
 
+/** A new key (shown once) and its row: validated, not stored. */
+export function prepareKey(tenantId: string, name: string, scopes: Scope[], expiresAt: string | null): { apiKey: string; row: KeyRow } {
+  const uniq = [...new Set(scopes)];
+  if (uniq.length === 0 || uniq.some((s) => !SCOPES.includes(s))) throw new VectraError('INVALID_ARGUMENT', 'scopes must be a non-empty list of "read", "write", "admin"');
+  let expires: number | null = null;
+  if (expiresAt !== null) {
+    expires = Date.parse(expiresAt);
+    if (Number.isNaN(expires)) throw new VectraError('INVALID_ARGUMENT', `expiresAt "${expiresAt}" is not an ISO 8601 date-time`);
+    if (expires <= Date.now()) throw new VectraError('INVALID_ARGUMENT', 'expiresAt must be in the future');
+  }
+  const apiKey = newApiKey();
+  return {
+    apiKey,
+    row: {
+      id: randomUUID(),
+      tenant_id: tenantId,
+      name,
+      prefix: apiKey.slice(0, PREFIX_LENGTH),
+      hash: sha256(apiKey),
+      scopes: JSON.stringify(uniq),
+      created_at: Date.now(),
+      last_used_at: null,
+      expires_at: expires,
+      revoked_at: null,
+    },
+  };
+}
+
 export function newApiKey(): string {
   return `vk_${base62(randomBytes(32))}`;
 }
@@ -87,7 +115,7 @@ function sha256(s: string): Buffer {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function toInfo(r: KeyRow): ApiKeyInfo {
+export function toInfo(r: KeyRow): ApiKeyInfo {
   return {
     id: r.id,
     name: r.name,
@@ -167,31 +195,27 @@ export class Accounts {
 
   createKey(tenantId: string, name: string, scopes: Scope[], expiresAt: string | null): { apiKey: string; key: ApiKeyInfo } {
     if (!this.db.prepare('SELECT 1 FROM tenants WHERE id = ?').get(tenantId)) throw new VectraError('INVALID_ARGUMENT', `tenant ${tenantId} does not exist`);
-    const uniq = [...new Set(scopes)];
-    if (uniq.length === 0 || uniq.some((s) => !SCOPES.includes(s))) throw new VectraError('INVALID_ARGUMENT', 'scopes must be a non-empty list of "read", "write", "admin"');
-    let expires: number | null = null;
-    if (expiresAt !== null) {
-      expires = Date.parse(expiresAt);
-      if (Number.isNaN(expires)) throw new VectraError('INVALID_ARGUMENT', `expiresAt "${expiresAt}" is not an ISO 8601 date-time`);
-      if (expires <= Date.now()) throw new VectraError('INVALID_ARGUMENT', 'expiresAt must be in the future');
-    }
-    const apiKey = newApiKey();
-    const row: KeyRow = {
-      id: randomUUID(),
-      tenant_id: tenantId,
-      name,
-      prefix: apiKey.slice(0, PREFIX_LENGTH),
-      hash: sha256(apiKey),
-      scopes: JSON.stringify(uniq),
-      created_at: Date.now(),
-      last_used_at: null,
-      expires_at: expires,
-      revoked_at: null,
-    };
+    const { apiKey, row } = prepareKey(tenantId, name, scopes, expiresAt);
     this.db
       .prepare('INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(row.id, row.tenant_id, row.name, row.prefix, row.hash, row.scopes, row.created_at, row.expires_at);
     return { apiKey, key: toInfo(row) };
+  }
+
+  /** Scale-out: store a tenant as the system of record holds it (the local mirror). */
+  applyTenant(t: { id: string; name: string; created_at: number }): void {
+    this.db.prepare('INSERT OR REPLACE INTO tenants (id, name, created_at) VALUES (?, ?, ?)').run(t.id, t.name, t.created_at);
+  }
+
+  /** Scale-out: store a key as the system of record holds it; a revocation takes effect at the next request. */
+  applyKey(r: Omit<KeyRow, 'last_used_at'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, scopes = excluded.scopes, expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`,
+      )
+      .run(r.id, r.tenant_id, r.name, r.prefix, r.hash, r.scopes, r.created_at, r.expires_at, r.revoked_at);
+    this.cache.clear();
   }
 
   listKeys(tenantId: string): ApiKeyInfo[] {

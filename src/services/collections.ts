@@ -4,7 +4,7 @@ import { vectorBytes } from '../engine/collection-config.js';
 import { modelOf, type EmbeddingService } from './embedding.js';
 import type { EventBus } from '../realtime/bus.js';
 import type { TenantSpaces } from './tenant-spaces.js';
-import { localWrites, type CatalogWrites, type RecordWrites, type RemoveTarget } from './writes.js';
+import { localFeed, localWrites, type CatalogWrites, type FeedSource, type RecordWrites, type RemoveTarget } from './writes.js';
 
 export interface CreateCollectionInput {
   name: string;
@@ -70,11 +70,22 @@ export class CollectionService {
 
   private writes: RecordWrites = localWrites;
   private catalog: CatalogWrites | null = null;
+  private feed: FeedSource = localFeed;
 
-  /** Scale-out: records and collections are written to the system of record (src/cluster/). */
-  useCluster(writes: RecordWrites, catalog: CatalogWrites): void {
+  /** Scale-out: records and collections are written to the system of record (src/cluster/), whose feed GET …/changes reads. */
+  useCluster(writes: RecordWrites, catalog: CatalogWrites, feed: FeedSource): void {
     this.writes = writes;
     this.catalog = catalog;
+    this.feed = feed;
+  }
+
+  /** Whether the scale-out mode is on (the realtime streams follow the local feed, so they are refused there). */
+  get clustered(): boolean {
+    return this.catalog !== null;
+  }
+
+  changes(tenantId: string, name: string, since: number, limit: number | undefined, includeRecord: boolean) {
+    return this.feed.changes(tenantId, name, this.get(tenantId, name), since, limit, includeRecord);
   }
 
   // Writes: every service writes records through these (src/services/writes.ts).

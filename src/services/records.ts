@@ -65,8 +65,8 @@ export class RecordService {
   }
 
   /** A page of the collection's change feed (see Collection.changes). */
-  changes(tenantId: string, name: string, since: number, limit: number | undefined, includeRecord: boolean): ChangePage {
-    return this.collections.get(tenantId, name).changes(since, limit, { includeRecord });
+  changes(tenantId: string, name: string, since: number, limit: number | undefined, includeRecord: boolean): Promise<ChangePage> {
+    return this.collections.changes(tenantId, name, since, limit, includeRecord);
   }
 
   list(tenantId: string, name: string, opts: { limit?: number; cursor?: string; filter?: string; includeVector?: boolean }) {

@@ -47,6 +47,18 @@ export type SearchBody = {
   explain?: boolean;
   /** Query expansion (expansion.ts). */
   expand?: ExpandSpec;
+  /** Scale-out: "strong" waits until this node has applied every write committed before the request. */
+  consistency?: 'eventual' | 'strong';
+  /** Scale-out: wait until this node has applied the collection up to this seq (a write answer's). */
+  minSeq?: number;
+};
+
+/** How a search waits for its node to be as current as it asks (scale-out; the embedded mode is always current). */
+export type Consistency = (tenantId: string, name: string, c: Collection, want: { strong: boolean; minSeq?: number }) => Promise<void>;
+
+/** The embedded mode: the local collection is the truth; a seq it has not reached was never given out. */
+export const localConsistency: Consistency = async (_t, name, c, want) => {
+  if (want.minSeq !== undefined && want.minSeq > c.seq) throw new VectraError('INVALID_ARGUMENT', `minSeq ${want.minSeq} is ahead of collection "${name}"'s latest seq ${c.seq}`);
 };
 
 /** What a search did (`explain: true`): docs/insights.md, "Explain and replay". */
@@ -155,11 +167,22 @@ export class SearchService {
   }
 
   /** `record: false`: not recorded even when the collection records its searches (a replay). */
+  private consistency: Consistency = localConsistency;
+
+  /** Scale-out: searches asking for `consistency`/`minSeq` wait on the cluster node. */
+  useConsistency(fn: Consistency): void {
+    this.consistency = fn;
+  }
+
   async search(tenantId: string, name: string, request: SearchBody, opts: { record?: boolean } = {}): Promise<SearchAnswer> {
     const started = performance.now();
     const mode = request.mode ?? 'dense';
     checkInputs(mode, request);
-    const c = this.collections.get(tenantId, name);
+    let c = this.collections.get(tenantId, name);
+    if (request.consistency === 'strong' || request.minSeq !== undefined) {
+      await this.consistency(tenantId, name, c, { strong: request.consistency === 'strong', minSeq: request.minSeq });
+      c = this.collections.get(tenantId, name);
+    }
     const t = request.explain ? new SearchTrace() : NO_TRACE;
     let body = request;
     let parsed: ParsedQuery | undefined;

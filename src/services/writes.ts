@@ -4,8 +4,8 @@
  * before the answer. Services write through this seam only, so both modes share every
  * validation, embedding and answer shape above it.
  */
-import type { Collection, CollectionConfigInput, RecordInput } from '../engine/index.js';
-import type { ApiKeyInfo, Scope, Tenant } from './accounts.js';
+import type { ChangePage, Collection, CollectionConfigInput, RecordInput } from '../engine/index.js';
+import type { Accounts, ApiKeyInfo, Scope, Tenant } from './accounts.js';
 
 export type RemoveTarget = { filter: Record<string, unknown> } | { ids: string[] };
 
@@ -18,6 +18,17 @@ export interface RecordWrites {
   /** Upsert `records` and delete what `remove` selects that is not among them, atomically. */
   replace(tenantId: string, name: string, c: Collection, records: RecordInput[], remove: RemoveTarget): Promise<{ ids: string[]; inserted: number; updated: number; deleted: number; seq: number }>;
 }
+
+/** Where GET …/changes reads the feed: the local collection's, or (scale-out) PostgreSQL's. */
+export interface FeedSource {
+  changes(tenantId: string, name: string, c: Collection, since: number, limit: number | undefined, includeRecord: boolean): Promise<ChangePage>;
+}
+
+export const localFeed: FeedSource = {
+  async changes(_t, _n, c, since, limit, includeRecord) {
+    return c.changes(since, limit, { includeRecord });
+  },
+};
 
 export interface CatalogWrites {
   create(tenantId: string, name: string, config: CollectionConfigInput): Promise<Collection>;
@@ -50,3 +61,12 @@ export const localWrites: RecordWrites = {
     return c.replace(records, remove);
   },
 };
+
+/** The embedded mode's accounts: system.db is the system of record. */
+export function localAccountWrites(accounts: Accounts): AccountWrites {
+  return {
+    register: async (name) => accounts.register(name),
+    createKey: async (tenantId, name, scopes, expiresAt) => accounts.createKey(tenantId, name, scopes, expiresAt),
+    revokeKey: async (tenantId, keyId) => accounts.revokeKey(tenantId, keyId),
+  };
+}

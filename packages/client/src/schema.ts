@@ -2921,6 +2921,10 @@ export interface paths {
                         temperature?: number;
                         /** @description with temperature: the same seed, data and body give the same results (default: random, returned as "seed") */
                         seed?: number;
+                        /** @description scale-out: "strong" answers from every write committed before the request (this node waits for its replica); default "eventual" */
+                        consistency?: "eventual" | "strong";
+                        /** @description scale-out: answer once this node has applied the collection up to this seq (a write answer's "seq") */
+                        minSeq?: number;
                         /** @description add "explain": the plan and why, each stage's time and candidates, the graph's work (docs/insights.md) */
                         explain?: boolean;
                     };

@@ -21,7 +21,7 @@ export default function accountRoutes(app: App, services: Services): void {
       if (services.config.registration === 'admin') {
         requireAdminToken(req, services.config.adminToken, 'registration', 'set VECTRA_ADMIN_TOKEN (then send it as X-Admin-Token), or VECTRA_REGISTRATION=open');
       }
-      const { tenant, apiKey } = services.accounts.register(req.body.name);
+      const { tenant, apiKey } = await services.accountWrites.register(req.body.name);
       services.collections.openTenant(tenant.id);
       return reply.code(201).send({ tenant: { id: tenant.id, name: tenant.name }, apiKey });
     },
@@ -51,7 +51,7 @@ export default function accountRoutes(app: App, services: Services): void {
       // A key can hand out only what it has: an admin-only key cannot mint a read/write key.
       const lacking = (req.body.scopes as Scope[]).filter((scope) => !req.principal?.scopes.has(scope));
       if (lacking.length > 0) throw new HttpError('INSUFFICIENT_SCOPE', `this API key cannot create a key with scopes it does not have itself (${lacking.map((x) => `"${x}"`).join(', ')})`);
-      const { apiKey, key } = services.accounts.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
+      const { apiKey, key } = await services.accountWrites.createKey(tenantOf(req), req.body.name, req.body.scopes as Scope[], req.body.expiresAt ?? null);
       return reply.code(201).send({ ...key, apiKey });
     },
   );
@@ -63,7 +63,7 @@ export default function accountRoutes(app: App, services: Services): void {
       schema: { tags: ['accounts'], summary: 'Revoke an API key (effective at once)', params: KeyParams, response: { ...errorResponses(401, 403, 404) } },
     },
     async (req, reply) => {
-      services.accounts.revokeKey(tenantOf(req), req.params.id);
+      await services.accountWrites.revokeKey(tenantOf(req), req.params.id);
       return reply.code(204).send();
     },
   );

@@ -7,7 +7,7 @@ import { HttpError } from '../error-codes.js';
 import { drainedOrClosed } from '../stream-body.js';
 import type { StreamBudget } from '../stream-budget.js';
 import type { App, Services } from '../context.js';
-import { VectraError } from '../../errors.js';
+import { notInScaleOut, VectraError } from '../../errors.js';
 import { followChanges } from '../../realtime/follow.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';
 import { ChangesOut, ChangesQuery, EventStatsOut, StreamQuery } from '../schemas/realtime.js';
@@ -37,7 +37,7 @@ export default function changeRoutes(app: App, services: Services, budget: Strea
     },
     async (req) => {
       const q = req.query;
-      return services.records.changes(tenantOf(req), req.params.name, Number(q.since ?? 0), q.limit === undefined ? undefined : Number(q.limit), q.include === 'record');
+      return await services.records.changes(tenantOf(req), req.params.name, Number(q.since ?? 0), q.limit === undefined ? undefined : Number(q.limit), q.include === 'record');
     },
   );
 
@@ -60,6 +60,7 @@ export default function changeRoutes(app: App, services: Services, budget: Strea
       const key = presentedKey(req)!;
       const { name } = req.params;
       const collection = services.collections.get(tenantId, name);
+      if (services.collections.clustered) throw notInScaleOut('the change stream (SSE)');
       const lastEventId = req.headers['last-event-id'];
       let since = collection.seq;
       if (typeof lastEventId === 'string' && lastEventId !== '') {

@@ -4,7 +4,7 @@
  * re-pointing one "read" too: a webhook sends record ids and collection settings wherever it
  * points, which a write-only key may not read itself.
  */
-import { VectraError } from '../../errors.js';
+import { notInScaleOut, VectraError } from '../../errors.js';
 import { alsoScope, tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { errorResponses } from '../schemas/common.js';
@@ -22,7 +22,10 @@ export default function webhookRoutes(app: App, services: Services): void {
       preValidation: alsoScope('read'),
       schema: { tags: TAGS, summary: 'Register a webhook (its signing secret is shown only in this answer; needs the read scope too)', body: CreateWebhookBody, response: { 201: CreatedWebhookOut, ...errorResponses(400, 401, 403, 409) } },
     },
-    async (req, reply) => reply.code(201).send(await hooks.create(tenantOf(req), req.body)),
+    async (req, reply) => {
+      if (services.collections.clustered) throw notInScaleOut('webhooks');
+      return reply.code(201).send(await hooks.create(tenantOf(req), req.body));
+    },
   );
 
   app.get(

@@ -23,6 +23,7 @@ import type { WebSocket } from 'ws';
 import { HTTP_STATUS, HttpError, isCodedError, type ApiErrorCode } from '../error-codes.js';
 import { presentedKey } from '../auth.js';
 import { send, validationMessage } from '../errors.js';
+import { notInScaleOut } from '../../errors.js';
 import { COLLECTION_NAME_PATTERN as COLLECTION, errorResponses } from '../schemas/common.js';
 import type { App, Services } from '../context.js';
 import { SEQ_HEADER } from './records.js';
@@ -217,6 +218,7 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
       const subscribe = async (id: RequestId, p: Principal, name: string, body: Record<string, unknown>) => {
         if (!p.scopes.has('read')) throw new WsRequestError('INSUFFICIENT_SCOPE', 'this API key lacks the "read" scope needed here');
         if (subscriptions.has(name)) throw new WsRequestError('INVALID_ARGUMENT', `already subscribed to "${name}"; unsubscribe first to start again from another seq`);
+        if (services.collections.clustered) throw new WsRequestError('INVALID_ARGUMENT', notInScaleOut('subscribing to changes').message);
         const since = body.since;
         if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)) throw new WsRequestError('INVALID_ARGUMENT', 'body.since must be an integer ≥ 0');
         const include = body.include;

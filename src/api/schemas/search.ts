@@ -78,6 +78,12 @@ export const searchBody = (limits: Limits) =>
         Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE, description: 'sample the k results from the candidates with probability softmax(score / temperature), in draw order; 0 (default) = the ranking itself' }),
       ),
       seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'with temperature: the same seed, data and body give the same results (default: random, returned as "seed")' })),
+      consistency: Type.Optional(
+        Type.Union([Type.Literal('eventual'), Type.Literal('strong')], {
+          description: 'scale-out: "strong" answers from every write committed before the request (this node waits for its replica); default "eventual"',
+        }),
+      ),
+      minSeq: Type.Optional(Type.Integer({ minimum: 0, description: 'scale-out: answer once this node has applied the collection up to this seq (a write answer\'s "seq")' })),
       explain: Type.Optional(Type.Boolean({ description: 'add "explain": the plan and why, each stage\'s time and candidates, the graph\'s work (docs/insights.md)' })),
     },
     { additionalProperties: false },

@@ -1,0 +1,451 @@
+/**
+ * A node of the scale-out mode (docs/scale-out.md). PostgreSQL holds the truth — accounts,
+ * collections, records, the change feed — and this node serves from local replicas of it,
+ * which it can rebuild at any time:
+ *
+ * - accounts: mirrored into the local system.db (keys checked there, per request, as in the
+ *   embedded mode), caught up on every `vectra_accounts` notification and every second;
+ * - collections: created and dropped locally as PostgreSQL's `collections` says (catalog);
+ * - records: each collection a Replica following PostgreSQL's feed (`vectra_changes`
+ *   notifications wake it, the table is the truth, a poll every second catches what a lost
+ *   notification missed).
+ *
+ * Writes go to PostgreSQL first (one transaction, seq from the collection's locked row); the
+ * answer waits until this node's replica has applied them, so a client reads its own writes
+ * on the node it wrote to, and the seq it got lets it ask any other node for as much.
+ */
+import { randomUUID } from 'node:crypto';
+import { resolveConfig, COLLECTION_NAME, prepareRecord, type Change, type Collection, type CollectionConfigInput, type PreparedRecord, type RecordInput } from '../engine/index.js';
+import { VectraError, isVectraError } from '../errors.js';
+import { prepareKey, SCOPES, type Accounts, type KeyRow, type Scope, type Tenant } from '../services/accounts.js';
+import type { TenantSpaces } from '../services/tenant-spaces.js';
+import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites, RemoveTarget } from '../services/writes.js';
+import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool } from './pg.js';
+import { CHANGES_CHANNEL, RecordLog } from './record-log.js';
+import { Replica, ReplicaState } from './replica.js';
+
+const ACCOUNTS_CHANNEL = 'vectra_accounts';
+const CATALOG_CHANNEL = 'vectra_catalog';
+const POLL_MS = 1000;
+/** How long a write waits for this node's replica to apply it before answering anyway. */
+const APPLY_WAIT_MS = 30_000;
+
+export interface ClusterLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ClusterOptions {
+  url: string;
+  nodeId: string;
+  dataDir: string;
+  accounts: Accounts;
+  spaces: TenantSpaces;
+  log: ClusterLog;
+}
+
+export class ClusterNode {
+  readonly pool: Pool;
+  readonly log: RecordLog;
+  private readonly state: ReplicaState;
+  private readonly listener: Listener;
+  private readonly replicas = new Map<string, Replica>();
+  private poll: NodeJS.Timeout | null = null;
+  private catalogRun: Promise<void> | null = null;
+  private catalogAgain = false;
+  private accountsRun: Promise<void> | null = null;
+  private closed = false;
+  /** True once accounts, catalog and every replica were caught up with what was committed when the node started. */
+  ready = false;
+  /** Whether PostgreSQL answered the last poll. */
+  databaseUp = false;
+  /** Told of each change applied here, `ms` after it was written (/metrics sets it). */
+  onApplied: ((ms: number) => void) | null = null;
+
+  constructor(private readonly o: ClusterOptions) {
+    this.pool = openPool(o.url, (e) => o.log.warn({ err: e.message }, 'PostgreSQL connection lost'));
+    this.log = new RecordLog(this.pool);
+    this.state = new ReplicaState(o.dataDir);
+    this.listener = new Listener(
+      o.url,
+      [CHANGES_CHANNEL, ACCOUNTS_CHANNEL, CATALOG_CHANNEL],
+      (channel, payload) => this.notified(channel, payload),
+      () => void this.tick(),
+      (msg, err) => o.log.warn({ err }, msg),
+    );
+  }
+
+  private key(tenant: string, name: string): string {
+    return `${tenant}\u0000${name}`;
+  }
+
+  /**
+   * Migrate, then catch up with PostgreSQL (retrying while it is out of reach); resolves once
+   * this node is current. Requests are served meanwhile from whatever the local replicas hold.
+   */
+  async start(): Promise<void> {
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+      if (this.closed) return;
+      try {
+        await migrate(this.pool);
+        await this.listener.start();
+        await this.heartbeat();
+        break;
+      } catch (e) {
+        if (!unreachable(e)) throw e;
+        this.o.log.warn({ err: (e as Error).message }, 'PostgreSQL not reachable yet; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    await this.syncAccounts();
+    await this.syncCatalog();
+    await Promise.all([...this.replicas.values()].map((r) => r.catchUp()));
+    this.databaseUp = true;
+    this.ready = true;
+    this.poll = setInterval(() => void this.tick(), POLL_MS);
+    this.poll.unref();
+  }
+
+  /** Every second: accounts, catalog and every replica's head (what a lost notification missed), and the heartbeat. */
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.heartbeat();
+      await this.syncAccounts();
+      await this.syncCatalog();
+      for (const h of await this.log.heads()) this.replicas.get(this.key(h.tenant, h.name))?.nudge(h.seq);
+      if (!this.databaseUp) this.o.log.info({}, 'PostgreSQL reachable again');
+      this.databaseUp = true;
+    } catch (e) {
+      if (this.databaseUp) this.o.log.warn({ err: (e as Error).message }, 'PostgreSQL not reachable: serving reads from the local replicas, refusing writes');
+      this.databaseUp = false;
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const now = Date.now();
+    await this.pool.query('INSERT INTO nodes (id, url, started_at, heartbeat_at) VALUES ($1, NULL, $2, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = $2', [this.o.nodeId, now]);
+  }
+
+  private notified(channel: string, payload: string): void {
+    if (channel === CHANGES_CHANNEL) {
+      try {
+        const [tenant, name, seq] = JSON.parse(payload) as [string, string, number];
+        this.replicas.get(this.key(tenant, name))?.nudge(seq);
+      } catch {
+        // Not ours: ignore.
+      }
+    } else if (channel === ACCOUNTS_CHANNEL) void this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts catch-up failed'));
+    else if (channel === CATALOG_CHANNEL) void this.syncCatalog().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'catalog catch-up failed'));
+  }
+
+  // ------------------------------------------------------------------ accounts
+
+  /** Tenants and keys changed since the last version applied here, into the local mirror. */
+  syncAccounts(): Promise<void> {
+    this.accountsRun ??= (async () => {
+      try {
+        const since = this.state.meta('accounts');
+        const tenants = await query<{ id: string; name: string; created_at: string; version: string }>(this.pool, 'SELECT id, name, created_at, version FROM tenants WHERE version > $1 ORDER BY version', [since]);
+        const keys = await query<Omit<KeyRow, 'created_at' | 'expires_at' | 'revoked_at' | 'last_used_at'> & { created_at: string; expires_at: string | null; revoked_at: string | null; version: string }>(
+          this.pool,
+          'SELECT id, tenant_id, name, prefix, hash, scopes, created_at, expires_at, revoked_at, version FROM api_keys WHERE version > $1 ORDER BY version',
+          [since],
+        );
+        let top = since;
+        for (const t of tenants) {
+          this.o.accounts.applyTenant({ id: t.id, name: t.name, created_at: Number(t.created_at) });
+          this.o.spaces.of(t.id);
+          top = Math.max(top, Number(t.version));
+        }
+        for (const k of keys) {
+          this.o.accounts.applyKey({ ...k, created_at: Number(k.created_at), expires_at: k.expires_at === null ? null : Number(k.expires_at), revoked_at: k.revoked_at === null ? null : Number(k.revoked_at) });
+          top = Math.max(top, Number(k.version));
+        }
+        if (top > since) this.state.setMeta('accounts', top);
+      } finally {
+        this.accountsRun = null;
+      }
+    })();
+    return this.accountsRun;
+  }
+
+  readonly accountWrites: AccountWrites = {
+    register: async (name) => {
+      const tenant: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };
+      const { apiKey, row } = prepareKey(tenant.id, 'default', [...SCOPES], null);
+      await inTransaction(this.pool, async (c) => {
+        await c.query('INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)', [tenant.id, name, Date.parse(tenant.createdAt)]);
+        await insertKey(c, row);
+        await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, tenant.id]);
+      });
+      await this.syncAccounts();
+      return { tenant, apiKey, key: this.o.accounts.listKeys(tenant.id).find((k) => k.id === row.id)! };
+    },
+    createKey: async (tenantId, name, scopes: Scope[], expiresAt) => {
+      const { apiKey, row } = prepareKey(tenantId, name, scopes, expiresAt);
+      await inTransaction(this.pool, async (c) => {
+        if ((await c.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId])).rows.length === 0) throw new VectraError('INVALID_ARGUMENT', `tenant ${tenantId} does not exist`);
+        await insertKey(c, row);
+        await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, tenantId]);
+      });
+      await this.syncAccounts();
+      return { apiKey, key: this.o.accounts.listKeys(tenantId).find((k) => k.id === row.id)! };
+    },
+    revokeKey: async (tenantId, keyId) => {
+      await inTransaction(this.pool, async (c) => {
+        const done = await c.query(
+          `UPDATE api_keys SET revoked_at = $1, version = nextval('account_versions') WHERE id = $2 AND revoked_at IS NULL ${tenantId === null ? '' : 'AND tenant_id = $3'}`,
+          tenantId === null ? [Date.now(), keyId] : [Date.now(), keyId, tenantId],
+        );
+        if (done.rowCount === 0) {
+          const found = await c.query<{ tenant_id: string }>('SELECT tenant_id FROM api_keys WHERE id = $1', [keyId]);
+          if (found.rows.length === 0 || (tenantId !== null && found.rows[0].tenant_id !== tenantId)) throw new VectraError('KEY_NOT_FOUND', `API key ${keyId} does not exist`);
+        }
+        await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, keyId]);
+      });
+      await this.syncAccounts();
+    },
+  };
+
+  // ------------------------------------------------------------------ catalog
+
+  /** Local collections made to match PostgreSQL's: created, dropped (or rebuilt: another instance of the name), replicas started. */
+  syncCatalog(): Promise<void> {
+    if (this.catalogRun) {
+      this.catalogAgain = true;
+      return this.catalogRun;
+    }
+    this.catalogRun = (async () => {
+      try {
+        do {
+          this.catalogAgain = false;
+          await this.syncCatalogOnce();
+        } while (this.catalogAgain && !this.closed);
+      } finally {
+        this.catalogRun = null;
+      }
+    })();
+    return this.catalogRun;
+  }
+
+  private async syncCatalogOnce(): Promise<void> {
+    const rows = await query<{ tenant_id: string; name: string; instance: string; config: CollectionConfigInput; seq: string }>(this.pool, 'SELECT tenant_id, name, instance, config, seq FROM collections');
+    const wanted = new Map(rows.map((r) => [this.key(r.tenant_id, r.name), r]));
+    // Gone from PostgreSQL, or another instance of the name: drop here.
+    for (const db of this.o.spaces.all()) {
+      const tenant = tenantOfDb(db.root);
+      for (const name of db.names()) {
+        const row = wanted.get(this.key(tenant, name));
+        const instance = this.localInstance(tenant, name);
+        if (!row || (instance !== null && instance !== row.instance)) await this.dropLocal(tenant, name);
+      }
+    }
+    for (const r of rows) {
+      const k = this.key(r.tenant_id, r.name);
+      const space = this.o.spaces.of(r.tenant_id);
+      await space.ready;
+      let applied = this.state.applied(r.tenant_id, r.name, r.instance);
+      if (space.has(r.name) && applied === null) {
+        // A local copy without a cursor (replica.db lost): start it again from empty.
+        await this.dropLocal(r.tenant_id, r.name);
+      }
+      if (!space.has(r.name)) {
+        await space.create(r.name, { ...r.config, attributes: { ...(r.config.attributes ?? {}), instance: r.instance } });
+        applied = null;
+      }
+      let replica = this.replicas.get(k);
+      if (!replica) {
+        replica = new Replica(r.tenant_id, r.name, r.instance, this.log, () => this.o.spaces.of(r.tenant_id).get(r.name), this.state, {
+          lag: (ms) => this.onApplied?.(ms),
+          error: (e) => this.replicaError(r.tenant_id, r.name, e),
+        }, applied);
+        this.replicas.set(k, replica);
+      }
+      replica.nudge(Number(r.seq));
+    }
+  }
+
+  private replicaError(tenant: string, name: string, e: unknown): void {
+    if (isVectraError(e) && (e.code === 'COLLECTION_NOT_FOUND' || e.code === 'COLLECTION_CLOSED')) return;
+    this.o.log.warn({ tenant, collection: name, err: (e as Error).message }, 'replica catch-up failed; retrying at the next poll');
+  }
+
+  private localInstance(tenant: string, name: string): string | null {
+    try {
+      const v = this.o.spaces.of(tenant).get(name).config.attributes.instance;
+      return typeof v === 'string' ? v : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async dropLocal(tenant: string, name: string): Promise<void> {
+    const k = this.key(tenant, name);
+    const r = this.replicas.get(k);
+    if (r) {
+      r.close(new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`));
+      this.replicas.delete(k);
+      await r.settled();
+    }
+    this.state.forget(tenant, name);
+    const space = this.o.spaces.of(tenant);
+    if (space.has(name)) await space.drop(name).catch((e) => this.o.log.warn({ tenant, collection: name, err: (e as Error).message }, 'local replica drop failed'));
+  }
+
+  readonly catalog: CatalogWrites = {
+    create: async (tenantId, name, config) => {
+      if (!COLLECTION_NAME.test(name)) throw new VectraError('INVALID_ARGUMENT', 'collection name must be 1-64 characters of letters, digits, "_" or "-"');
+      resolveConfig(config);
+      const instance = randomUUID();
+      await inTransaction(this.pool, async (c) => {
+        const res = await c.query('INSERT INTO collections (tenant_id, name, instance, config, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [tenantId, name, instance, JSON.stringify(config), Date.now()]);
+        if (res.rowCount === 0) throw new VectraError('COLLECTION_EXISTS', `collection "${name}" already exists; pick another name or delete it first`);
+        await c.query('SELECT pg_notify($1, $2)', [CATALOG_CHANNEL, JSON.stringify([tenantId, name])]);
+      });
+      await this.syncCatalog();
+      return this.o.spaces.of(tenantId).get(name);
+    },
+    drop: async (tenantId, name) => {
+      await inTransaction(this.pool, async (c) => {
+        const res = await c.query('DELETE FROM collections WHERE tenant_id = $1 AND name = $2', [tenantId, name]);
+        if (res.rowCount === 0) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+        await c.query('DELETE FROM records WHERE tenant_id = $1 AND collection = $2', [tenantId, name]);
+        await c.query('DELETE FROM changes WHERE tenant_id = $1 AND collection = $2', [tenantId, name]);
+        await c.query('SELECT pg_notify($1, $2)', [CATALOG_CHANNEL, JSON.stringify([tenantId, name])]);
+      });
+      await this.syncCatalog();
+    },
+  };
+
+  // ------------------------------------------------------------------ records
+
+  private replica(tenant: string, name: string): Replica {
+    const r = this.replicas.get(this.key(tenant, name));
+    if (!r) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+    return r;
+  }
+
+  /** Wait until this node has applied everything up to `seq` of the collection (REPLICA_BEHIND after `timeoutMs`). */
+  async waitFor(tenant: string, name: string, seq: number, timeoutMs: number): Promise<void> {
+    await this.replica(tenant, name).waitFor(seq, timeoutMs);
+  }
+
+  /** Wait until this node has applied everything committed before now. */
+  async current(tenant: string, name: string, timeoutMs: number): Promise<void> {
+    const head = await this.log.head(tenant, name);
+    if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+    await this.waitFor(tenant, name, head, timeoutMs);
+  }
+
+  private async commit(tenant: string, name: string, upserts: PreparedRecord[], removes: string[]) {
+    const w = await this.log.write(tenant, name, upserts, removes);
+    // Read-your-writes on this node: answer once the replica has it (it is committed either way).
+    await this.waitFor(tenant, name, w.seq, APPLY_WAIT_MS).catch((e) => {
+      if (!isVectraError(e) || e.code !== 'REPLICA_BEHIND') throw e;
+    });
+    return w;
+  }
+
+  readonly writes: RecordWrites = {
+    upsert: async (tenant, name, c, records) => {
+      const prepared = prepareAll(c, records);
+      const w = await this.commit(tenant, name, prepared, []);
+      return { ids: prepared.map((r) => r.id), inserted: w.inserted, updated: w.updated, seq: w.seq };
+    },
+    upsertEach: async (tenant, name, c, records, where) => {
+      const valid: PreparedRecord[] = [];
+      const out = records.map((r, i) => {
+        try {
+          const p = prepareRecord(r, c.config.dimension, where(i));
+          valid.push(p);
+          return { id: p.id };
+        } catch (e) {
+          if (!isVectraError(e)) throw e;
+          return { error: e };
+        }
+      });
+      if (valid.length > 0) await this.commit(tenant, name, valid, []);
+      return out;
+    },
+    delete: async (tenant, name, _c, ids) => {
+      const w = await this.commit(tenant, name, [], ids);
+      return { deleted: w.deleted.length, seq: w.seq };
+    },
+    deleteWhere: async (tenant, name, c, filter) => {
+      // The filter runs on this node's replica, made current first: it selects what was
+      // committed before the request (a record written meanwhile may be missed, never a wrong one).
+      await this.current(tenant, name, APPLY_WAIT_MS);
+      if (Object.keys(filter).length === 0) throw new VectraError('INVALID_FILTER', 'filter: an empty filter would delete every record; drop the collection instead');
+      const w = await this.commit(tenant, name, [], c.idsWhere({ filter }));
+      return { deleted: w.deleted.length, seq: w.seq };
+    },
+    replace: async (tenant, name, c, records, remove: RemoveTarget) => {
+      const prepared = prepareAll(c, records);
+      let removes: string[];
+      if ('ids' in remove) removes = remove.ids;
+      else {
+        await this.current(tenant, name, APPLY_WAIT_MS);
+        removes = c.idsWhere({ filter: remove.filter });
+      }
+      const w = await this.commit(tenant, name, prepared, removes);
+      return { ids: prepared.map((r) => r.id), inserted: w.inserted, updated: w.updated, deleted: w.deleted.length, seq: w.seq };
+    },
+  };
+
+  /** GET …/changes: PostgreSQL's feed, the same seqs on every node; `include=record` from this node's replica once it has the page. */
+  readonly feed: FeedSource = {
+    changes: async (tenant, name, c, since, limit = 100, includeRecord) => {
+      if (!Number.isSafeInteger(since) || since < 0) throw new VectraError('INVALID_ARGUMENT', 'since must be an integer ≥ 0 (a seq from a write answer or a previous page)');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 10000');
+      const head = await this.log.head(tenant, name);
+      if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+      if (since > head) throw new VectraError('INVALID_ARGUMENT', `since ${since} is ahead of the collection's latest seq ${head}`);
+      const rows = await this.log.changesSince(tenant, name, since, limit);
+      if (includeRecord && rows.length > 0) await this.waitFor(tenant, name, rows[rows.length - 1].seq, APPLY_WAIT_MS);
+      const changes = rows.map((r): Change => ({ seq: r.seq, op: r.op, id: r.id, at: new Date(r.at).toISOString(), ...(includeRecord ? { record: c.get(r.id) } : {}) }));
+      return { changes, nextSince: changes.length > 0 ? changes[changes.length - 1].seq : since, latestSeq: head };
+    },
+  };
+
+  /** Per replica: applied seq and how far behind the newest seq heard of. */
+  replicaStats(): { tenant: string; collection: string; applied: number; known: number }[] {
+    return [...this.replicas.values()].map((r) => ({ tenant: r.tenant, collection: r.name, applied: r.applied, known: r.known }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+    await this.listener.close();
+    for (const r of this.replicas.values()) r.close(new VectraError('COLLECTION_CLOSED', 'the server is stopping'));
+    await Promise.all([...this.replicas.values()].map((r) => r.settled()));
+    await this.catalogRun?.catch(() => undefined);
+    await this.accountsRun?.catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+    this.state.close();
+  }
+}
+
+function prepareAll(c: Collection, records: RecordInput[]): PreparedRecord[] {
+  if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
+  return records.map((r, i) => prepareRecord(r, c.config.dimension, `records[${i}]`));
+}
+
+async function insertKey(c: import('./pg.js').PoolClient, row: KeyRow): Promise<void> {
+  await c.query('INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+    row.id,
+    row.tenant_id,
+    row.name,
+    row.prefix,
+    row.hash,
+    row.scopes,
+    row.created_at,
+    row.expires_at,
+  ]);
+}
+
+/** DATA_DIR/tenants/<id> → id. */
+function tenantOfDb(root: string): string {
+  return root.split(/[\\/]/).pop()!;
+}

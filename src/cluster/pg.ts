@@ -1,0 +1,190 @@
+/**
+ * PostgreSQL for the scale-out mode (docs/scale-out.md): the pool, the versioned migrations
+ * (applied at start under an advisory lock, so nodes starting at once apply each exactly
+ * once), and a LISTEN connection that reconnects by itself.
+ */
+import pg from 'pg';
+import { VectraError } from '../errors.js';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/** Migrations, in order; a migration is never edited once released, only followed by another. */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'system of record: accounts, collections, records, change feed, nodes',
+    sql: `
+      CREATE SEQUENCE account_versions;
+      CREATE TABLE tenants (id text PRIMARY KEY, name text NOT NULL, created_at bigint NOT NULL, version bigint NOT NULL DEFAULT nextval('account_versions'));
+      CREATE TABLE api_keys (
+        id text PRIMARY KEY, tenant_id text NOT NULL REFERENCES tenants(id), name text NOT NULL, prefix text NOT NULL, hash bytea NOT NULL,
+        scopes text NOT NULL, created_at bigint NOT NULL, expires_at bigint, revoked_at bigint,
+        version bigint NOT NULL DEFAULT nextval('account_versions'));
+      CREATE INDEX api_keys_version ON api_keys(version);
+      CREATE INDEX tenants_version ON tenants(version);
+      CREATE TABLE collections (
+        tenant_id text NOT NULL, name text NOT NULL, instance text NOT NULL, config jsonb NOT NULL,
+        seq bigint NOT NULL DEFAULT 0, created_at bigint NOT NULL, PRIMARY KEY (tenant_id, name));
+      CREATE TABLE records (
+        tenant_id text NOT NULL, collection text NOT NULL, id text NOT NULL, vector bytea NOT NULL, text text,
+        metadata jsonb NOT NULL, seq bigint NOT NULL, updated_at bigint NOT NULL,
+        PRIMARY KEY (tenant_id, collection, id));
+      CREATE TABLE changes (
+        tenant_id text NOT NULL, collection text NOT NULL, seq bigint NOT NULL, tx bigint NOT NULL, op text NOT NULL,
+        id text NOT NULL, at bigint NOT NULL, PRIMARY KEY (tenant_id, collection, seq));
+      CREATE TABLE nodes (id text PRIMARY KEY, url text, started_at bigint NOT NULL, heartbeat_at bigint NOT NULL);
+    `,
+  },
+];
+
+const MIGRATION_LOCK = 0x76656374; // "vect"
+
+export function openPool(url: string, onError: (e: Error) => void, max = 10): Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+  // An idle client losing its server (PostgreSQL restarted) is reported here, not thrown.
+  pool.on('error', onError);
+  return pool;
+}
+
+/** Apply the migrations not yet applied, one transaction each, holding the advisory lock. */
+export async function migrate(pool: Pool): Promise<number[]> {
+  const c = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const done = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await c.query('BEGIN');
+      try {
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await c.query('COMMIT');
+        applied.push(m.version);
+      } catch (e) {
+        await c.query('ROLLBACK');
+        throw e;
+      }
+    }
+  } finally {
+    await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    c.release();
+  }
+  return applied;
+}
+
+/** Whether an error means PostgreSQL cannot be reached (down, restarting, refusing), as opposed to a query's own error. */
+export function unreachable(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  if (err?.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|57P01|57P02|57P03|08000|08001|08003|08004|08006|53300)$/.test(err.code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(err?.message ?? '');
+}
+
+/** Run `work` in a transaction; PostgreSQL out of reach → 503 DATABASE_UNAVAILABLE (nothing was written). */
+export async function inTransaction<T>(pool: Pool, work: (c: PoolClient) => Promise<T>): Promise<T> {
+  let c: PoolClient;
+  try {
+    c = await pool.connect();
+  } catch (e) {
+    throw unavailable(e);
+  }
+  try {
+    await c.query('BEGIN');
+    const out = await work(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw unreachable(e) ? unavailable(e) : e;
+  } finally {
+    c.release();
+  }
+}
+
+/** A read; PostgreSQL out of reach → 503 DATABASE_UNAVAILABLE. */
+export async function query<R extends pg.QueryResultRow>(pool: Pool, sql: string, params: unknown[] = []): Promise<R[]> {
+  try {
+    return (await pool.query<R>(sql, params)).rows;
+  } catch (e) {
+    throw unreachable(e) ? unavailable(e) : e;
+  }
+}
+
+export function unavailable(e: unknown): VectraError {
+  if (e instanceof VectraError) return e;
+  return new VectraError('DATABASE_UNAVAILABLE', `the database (PostgreSQL) cannot be reached (${(e as Error).message}); nothing was written: retry when it is back`);
+}
+
+/**
+ * A dedicated connection LISTENing on channels; on loss it reconnects with backoff (up to 5 s)
+ * and calls `onReconnect` — notifications sent meanwhile are lost, so listeners catch up from
+ * the tables then.
+ */
+export class Listener {
+  private client: pg.Client | null = null;
+  private closed = false;
+  private delay = 100;
+  connected = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly channels: string[],
+    private readonly onNotify: (channel: string, payload: string) => void,
+    private readonly onReconnect: () => void,
+    private readonly log: (msg: string, err?: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000 });
+    client.on('notification', (n) => this.onNotify(n.channel, n.payload ?? ''));
+    client.on('error', (e) => this.lost(client, e));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    await client.connect();
+    for (const ch of this.channels) await client.query(`LISTEN ${ch}`);
+    this.client = client;
+    this.connected = true;
+    this.delay = 100;
+  }
+
+  private lost(client: pg.Client, e: Error): void {
+    if (this.client !== client && this.client !== null) return;
+    this.client = null;
+    if (this.closed) return;
+    if (this.connected) this.log('lost the LISTEN connection to PostgreSQL; reconnecting', e.message);
+    this.connected = false;
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    client.end().catch(() => undefined);
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.closed) return;
+    const wait = this.delay;
+    this.delay = Math.min(this.delay * 2, 5000);
+    setTimeout(() => {
+      this.connect().then(
+        () => {
+          this.log('LISTEN connection to PostgreSQL back');
+          this.onReconnect();
+        },
+        () => this.retry(),
+      );
+    }, wait).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.client;
+    this.client = null;
+    this.connected = false;
+    if (c) await c.end().catch(() => undefined);
+  }
+}

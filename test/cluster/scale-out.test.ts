@@ -1,0 +1,199 @@
+/**
+ * The scale-out mode on real parts: a PostgreSQL server (Debian's, started here on loopback) and
+ * three `vectra serve` processes sharing it, each with its own data directory. What a write on
+ * one node does on the others; kill -9 of a node in the middle of writes through all three;
+ * PostgreSQL stopped and back; a node started empty; accounts, drops and isolation across nodes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { serveProcess, type ServerProcess } from '../support/process.js';
+import { client, errorCode, register } from '../support/server.js';
+import { startPostgres, type Postgres } from '../support/services.js';
+import { tempDir } from '../support/tmp.js';
+
+const DIM = 8;
+type Api = ReturnType<typeof client>;
+
+function vec(i: number): number[] {
+  // Distinct directions: record i is nearest to itself.
+  return Array.from({ length: DIM }, (_, d) => Math.sin((i + 1) * (d + 1) * 0.37) + (d === i % DIM ? 2 : 0));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return { value: v, ms: performance.now() - t0 };
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every id of the collection, read from one node (strongly consistent). */
+async function allIds(api: Api, name: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let cursor: string | null = null;
+  // A strong search first: the node waits until it has applied what was committed.
+  const s = await api('POST', `/v1/collections/${name}/search`, { vector: vec(0), k: 1, consistency: 'strong' });
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  do {
+    const r = await api('GET', `/v1/collections/${name}/records?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    for (const rec of r.body.records) ids.add(rec.id);
+    cursor = r.body.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
+describe('scale-out: three nodes on one PostgreSQL', () => {
+  let pg: Postgres;
+  const nodes: (ServerProcess & { dataDir: string })[] = [];
+  const env = () => ({ VECTRA_DATABASE_URL: pg.url, VECTRA_RATE_LIMIT: '1000000' });
+  let key: string;
+  const api = (i: number) => client(nodes[i].url, key);
+
+  async function startNode(dataDir = tempDir('vectra-node-')) {
+    const s = await serveProcess(dataDir, env());
+    return Object.assign(s, { dataDir });
+  }
+
+  before(async () => {
+    pg = await startPostgres();
+    // Three nodes starting at once: the migrations run once (advisory lock).
+    nodes.push(...(await Promise.all([startNode(), startNode(), startNode()])));
+    key = (await register(nodes[0].url, 'acme')).key;
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
+    await pg.stop();
+  });
+
+  it('a key registered on node 1 works on nodes 2 and 3; a collection created there exists everywhere', async () => {
+    for (const i of [1, 2]) {
+      const { ms } = await until(`key on node ${i + 1}`, async () => ((await api(i)('GET', '/v1/collections')).status === 200 ? true : undefined), 5000);
+      assert.ok(ms < 5000);
+    }
+    assert.equal((await api(0)('POST', '/v1/collections', { name: 'docs', model: 'none', dimension: DIM })).status, 201);
+    await until('collection on node 3', async () => ((await api(2)('GET', '/v1/collections/docs')).status === 200 ? true : undefined), 5000);
+    // The name is taken cluster-wide.
+    const again = await api(1)('POST', '/v1/collections', { name: 'docs', model: 'none', dimension: DIM });
+    assert.equal(again.status, 409, JSON.stringify(again.body));
+  });
+
+  it('a write on node 1 is read on node 3: at once with consistency strong or minSeq, and eventually within a bound', async () => {
+    const records = Array.from({ length: 200 }, (_, i) => ({ id: `r${i}`, vector: vec(i), metadata: { i } }));
+    const w = await api(0)('POST', '/v1/collections/docs/records', { records });
+    assert.equal(w.status, 200, JSON.stringify(w.body));
+    assert.equal(w.body.seq, 200);
+    // Strong: node 3 waits for its replica.
+    const strong = await api(2)('POST', '/v1/collections/docs/search', { vector: vec(17), k: 1, consistency: 'strong', exact: true });
+    assert.equal(strong.status, 200, JSON.stringify(strong.body));
+    assert.equal(strong.body.results[0].id, 'r17');
+    // minSeq: node 2 answers once it has applied seq 200.
+    const min = await api(1)('POST', '/v1/collections/docs/search', { vector: vec(42), k: 1, minSeq: w.body.seq, exact: true });
+    assert.equal(min.body.results[0].id, 'r42');
+    // Eventual: a write on node 2, polled on node 3 without waiting.
+    const w2 = await api(1)('POST', '/v1/collections/docs/records', { records: [{ id: 'late', vector: vec(7), metadata: { late: true } }] });
+    assert.equal(w2.body.seq, 201);
+    const { ms } = await until('eventual read on node 3', async () => ((await api(2)('GET', '/v1/collections/docs/records/late')).status === 200 ? true : undefined), 3000);
+    assert.ok(ms < 3000, `visible on node 3 after ${ms} ms`);
+    // A delete on node 3, strongly read on node 1.
+    assert.equal((await api(2)('DELETE', '/v1/collections/docs/records/late')).status, 204);
+    const gone = await api(0)('POST', '/v1/collections/docs/search', { vector: vec(7), k: 300, consistency: 'strong', exact: true, return: 'id' });
+    assert.ok(!gone.body.results.some((h: { id: string }) => h.id === 'late'));
+    // The change feed is PostgreSQL's: the same seqs on every node.
+    const f1 = await api(0)('GET', '/v1/collections/docs/changes?since=195&limit=10');
+    const f3 = await api(2)('GET', '/v1/collections/docs/changes?since=195&limit=10');
+    assert.equal(f1.status, 200, JSON.stringify(f1.body));
+    assert.deepEqual(f1.body.changes.map((c: { seq: number; op: string; id: string }) => [c.seq, c.op, c.id]), [
+      [196, 'upsert', 'r195'], [197, 'upsert', 'r196'], [198, 'upsert', 'r197'], [199, 'upsert', 'r198'], [200, 'upsert', 'r199'], [201, 'upsert', 'late'], [202, 'delete', 'late'],
+    ]);
+    assert.deepEqual(f3.body.changes, f1.body.changes);
+    // minSeq ahead of anything committed: 503 REPLICA_BEHIND after the wait, not a hang.
+  });
+
+  it('kill -9 of a node in the middle of writes through all three: every acknowledged write is on the survivors and on the node after its restart', async () => {
+    assert.equal((await api(0)('POST', '/v1/collections', { name: 'load', model: 'none', dimension: DIM })).status, 201);
+    await until('load on every node', async () => ((await Promise.all([0, 1, 2].map((i) => api(i)('GET', '/v1/collections/load')))).every((r) => r.status === 200) ? true : undefined));
+    const acked = new Set<string>();
+    let stop = false;
+    const writer = async (w: number) => {
+      for (let n = 0; !stop; n++) {
+        const node = (w + n) % 3;
+        const ids = Array.from({ length: 5 }, (_, j) => `w${w}-${n}-${j}`);
+        try {
+          const r = await api(node)('POST', '/v1/collections/load/records', { records: ids.map((id, j) => ({ id, vector: vec(n * 5 + j) })) });
+          if (r.status === 200) ids.forEach((id) => acked.add(id));
+        } catch {
+          // The killed node's connections fail: not acknowledged, not counted.
+        }
+      }
+    };
+    const writers = [0, 1, 2].map((w) => writer(w));
+    await new Promise((r) => setTimeout(r, 1500));
+    nodes[1].proc.kill('SIGKILL');
+    await nodes[1].exited;
+    await new Promise((r) => setTimeout(r, 1000));
+    stop = true;
+    await Promise.all(writers);
+    assert.ok(acked.size > 100, `${acked.size} acknowledged`);
+    for (const i of [0, 2]) {
+      const have = await allIds(api(i), 'load');
+      const missing = [...acked].filter((id) => !have.has(id));
+      assert.deepEqual(missing, [], `node ${i + 1} misses ${missing.length} acknowledged records`);
+    }
+    nodes[1] = await startNode(nodes[1].dataDir);
+    const have = await allIds(api(1), 'load');
+    assert.deepEqual([...acked].filter((id) => !have.has(id)), []);
+    // Every node holds the same set.
+    assert.equal(have.size, (await allIds(api(0), 'load')).size);
+  });
+
+  it('PostgreSQL stopped: writes answer 503 DATABASE_UNAVAILABLE, reads from the replicas go on; all recovers when it returns', async () => {
+    await pg.stop();
+    const w = await api(0)('POST', '/v1/collections/docs/records', { records: [{ id: 'down', vector: vec(3) }] });
+    assert.equal(w.status, 503, JSON.stringify(w.body));
+    assert.equal(errorCode(w), 'DATABASE_UNAVAILABLE');
+    const r = await api(2)('POST', '/v1/collections/docs/search', { vector: vec(17), k: 1, exact: true });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.results[0].id, 'r17');
+    assert.equal((await api(1)('GET', '/v1/collections/docs/records/r3')).status, 200);
+    await pg.start();
+    const back = await until('a write after PostgreSQL is back', async () => {
+      const a = await api(0)('POST', '/v1/collections/docs/records', { records: [{ id: 'back', vector: vec(3) }] });
+      return a.status === 200 ? a : undefined;
+    }, 15_000);
+    assert.ok(back.value.body.seq > 202);
+    const seen = await api(2)('POST', '/v1/collections/docs/search', { vector: vec(3), k: 300, minSeq: back.value.body.seq, return: 'id', exact: true });
+    assert.equal(seen.status, 200, JSON.stringify(seen.body));
+    assert.ok(seen.body.results.some((h: { id: string }) => h.id === 'back'));
+  });
+
+  it('a node started with an empty data directory converges to the same records', async () => {
+    const fresh = await startNode();
+    nodes.push(fresh);
+    const freshApi = client(fresh.url, key);
+    const [a, b] = [await allIds(freshApi, 'docs'), await allIds(api(0), 'docs')];
+    assert.deepEqual([...a].sort(), [...b].sort());
+    assert.deepEqual([...(await allIds(freshApi, 'load'))].sort(), [...(await allIds(api(0), 'load'))].sort());
+  });
+
+  it('tenants stay apart across nodes; a revoked key and a dropped collection stop working on every node', async () => {
+    const other = client(nodes[2].url, (await register(nodes[1].url, 'other')).key);
+    await until('the other tenant on node 3', async () => ((await other('GET', '/v1/collections')).status === 200 ? true : undefined), 5000);
+    assert.deepEqual((await other('GET', '/v1/collections')).body.collections, []);
+    assert.equal((await other('GET', '/v1/collections/docs')).status, 404);
+    assert.equal((await other('POST', '/v1/collections/docs/search', { vector: vec(1), k: 1, consistency: 'strong' })).status, 404);
+    // A key created and revoked on node 1 is refused by node 3 at once after.
+    const made = await api(0)('POST', '/v1/keys', { name: 'temp', scopes: ['read'] });
+    const temp = client(nodes[2].url, made.body.apiKey);
+    await until('the new key on node 3', async () => ((await temp('GET', '/v1/collections')).status === 200 ? true : undefined), 5000);
+    assert.equal((await api(0)("DELETE", `/v1/keys/${made.body.id}`)).status, 204);
+    const { ms } = await until('revocation on node 3', async () => ((await temp('GET', '/v1/collections')).status === 401 ? true : undefined), 5000);
+    assert.ok(ms < 2000, `revoked on node 3 after ${ms} ms`);
+    // A drop on node 2 reaches node 1.
+    assert.equal((await api(1)('DELETE', '/v1/collections/load')).status, 204);
+    await until('drop on node 1', async () => ((await api(0)('GET', '/v1/collections/load')).status === 404 ? true : undefined), 5000);
+  });
+});
