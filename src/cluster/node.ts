@@ -20,11 +20,13 @@ import { VectraError, isVectraError } from '../errors.js';
 import { prepareKey, SCOPES, type Accounts, type KeyRow, type Scope, type Tenant } from '../services/accounts.js';
 import type { TenantSpaces } from '../services/tenant-spaces.js';
 import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites, RemoveTarget } from '../services/writes.js';
-import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool } from './pg.js';
+import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool, type PoolClient } from './pg.js';
 import { CHANGES_CHANNEL, RecordLog } from './record-log.js';
 import { Replica, ReplicaState } from './replica.js';
 
 const ACCOUNTS_CHANNEL = 'vectra_accounts';
+/** Advisory lock id serializing accounts writes ("acct"). */
+const ACCOUNTS_LOCK = 0x61636374;
 const CATALOG_CHANNEL = 'vectra_catalog';
 const POLL_MS = 1000;
 /** How long a write waits for this node's replica to apply it before answering anyway. */
@@ -55,6 +57,7 @@ export class ClusterNode {
   private catalogRun: Promise<void> | null = null;
   private catalogAgain = false;
   private accountsRun: Promise<void> | null = null;
+  private accountsAgain = false;
   private closed = false;
   /** True once accounts, catalog and every replica were caught up with what was committed when the node started. */
   ready = false;
@@ -144,26 +147,17 @@ export class ClusterNode {
 
   /** Tenants and keys changed since the last version applied here, into the local mirror. */
   syncAccounts(): Promise<void> {
-    this.accountsRun ??= (async () => {
+    // A run already under way may have read before the change that asks for this one: run again after it.
+    if (this.accountsRun) {
+      this.accountsAgain = true;
+      return this.accountsRun;
+    }
+    this.accountsRun = (async () => {
       try {
-        const since = this.state.meta('accounts');
-        const tenants = await query<{ id: string; name: string; created_at: string; version: string }>(this.pool, 'SELECT id, name, created_at, version FROM tenants WHERE version > $1 ORDER BY version', [since]);
-        const keys = await query<Omit<KeyRow, 'created_at' | 'expires_at' | 'revoked_at' | 'last_used_at'> & { created_at: string; expires_at: string | null; revoked_at: string | null; version: string }>(
-          this.pool,
-          'SELECT id, tenant_id, name, prefix, hash, scopes, created_at, expires_at, revoked_at, version FROM api_keys WHERE version > $1 ORDER BY version',
-          [since],
-        );
-        let top = since;
-        for (const t of tenants) {
-          this.o.accounts.applyTenant({ id: t.id, name: t.name, created_at: Number(t.created_at) });
-          this.o.spaces.of(t.id);
-          top = Math.max(top, Number(t.version));
-        }
-        for (const k of keys) {
-          this.o.accounts.applyKey({ ...k, created_at: Number(k.created_at), expires_at: k.expires_at === null ? null : Number(k.expires_at), revoked_at: k.revoked_at === null ? null : Number(k.revoked_at) });
-          top = Math.max(top, Number(k.version));
-        }
-        if (top > since) this.state.setMeta('accounts', top);
+        do {
+          this.accountsAgain = false;
+          await this.syncAccountsOnce();
+        } while (this.accountsAgain && !this.closed);
       } finally {
         this.accountsRun = null;
       }
@@ -171,11 +165,45 @@ export class ClusterNode {
     return this.accountsRun;
   }
 
+  /**
+   * Rows whose version is above the last applied. Versions are drawn inside the writing
+   * transaction after it takes ACCOUNTS_LOCK (accountsTx), so they commit in their order: a row
+   * with a smaller version can never appear after a larger one was read.
+   */
+  private async syncAccountsOnce(): Promise<void> {
+    const since = this.state.meta('accounts');
+    const tenants = await query<{ id: string; name: string; created_at: string; version: string }>(this.pool, 'SELECT id, name, created_at, version FROM tenants WHERE version > $1 ORDER BY version', [since]);
+    const keys = await query<Omit<KeyRow, 'created_at' | 'expires_at' | 'revoked_at' | 'last_used_at'> & { created_at: string; expires_at: string | null; revoked_at: string | null; version: string }>(
+      this.pool,
+      'SELECT id, tenant_id, name, prefix, hash, scopes, created_at, expires_at, revoked_at, version FROM api_keys WHERE version > $1 ORDER BY version',
+      [since],
+    );
+    let top = since;
+    for (const t of tenants) {
+      this.o.accounts.applyTenant({ id: t.id, name: t.name, created_at: Number(t.created_at) });
+      this.o.spaces.of(t.id);
+      top = Math.max(top, Number(t.version));
+    }
+    for (const k of keys) {
+      this.o.accounts.applyKey({ ...k, created_at: Number(k.created_at), expires_at: k.expires_at === null ? null : Number(k.expires_at), revoked_at: k.revoked_at === null ? null : Number(k.revoked_at) });
+      top = Math.max(top, Number(k.version));
+    }
+    if (top > since) this.state.setMeta('accounts', top);
+  }
+
+  /** An accounts write: serialized cluster-wide by a transaction-scoped advisory lock, so versions commit in order. */
+  private accountsTx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [ACCOUNTS_LOCK]);
+      return work(c);
+    });
+  }
+
   readonly accountWrites: AccountWrites = {
     register: async (name) => {
       const tenant: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };
       const { apiKey, row } = prepareKey(tenant.id, 'default', [...SCOPES], null);
-      await inTransaction(this.pool, async (c) => {
+      await this.accountsTx(async (c) => {
         await c.query('INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)', [tenant.id, name, Date.parse(tenant.createdAt)]);
         await insertKey(c, row);
         await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, tenant.id]);
@@ -185,7 +213,7 @@ export class ClusterNode {
     },
     createKey: async (tenantId, name, scopes: Scope[], expiresAt) => {
       const { apiKey, row } = prepareKey(tenantId, name, scopes, expiresAt);
-      await inTransaction(this.pool, async (c) => {
+      await this.accountsTx(async (c) => {
         if ((await c.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId])).rows.length === 0) throw new VectraError('INVALID_ARGUMENT', `tenant ${tenantId} does not exist`);
         await insertKey(c, row);
         await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, tenantId]);
@@ -194,7 +222,7 @@ export class ClusterNode {
       return { apiKey, key: this.o.accounts.listKeys(tenantId).find((k) => k.id === row.id)! };
     },
     revokeKey: async (tenantId, keyId) => {
-      await inTransaction(this.pool, async (c) => {
+      await this.accountsTx(async (c) => {
         const done = await c.query(
           `UPDATE api_keys SET revoked_at = $1, version = nextval('account_versions') WHERE id = $2 AND revoked_at IS NULL ${tenantId === null ? '' : 'AND tenant_id = $3'}`,
           tenantId === null ? [Date.now(), keyId] : [Date.now(), keyId, tenantId],
@@ -432,7 +460,7 @@ function prepareAll(c: Collection, records: RecordInput[]): PreparedRecord[] {
   return records.map((r, i) => prepareRecord(r, c.config.dimension, `records[${i}]`));
 }
 
-async function insertKey(c: import('./pg.js').PoolClient, row: KeyRow): Promise<void> {
+async function insertKey(c: PoolClient, row: KeyRow): Promise<void> {
   await c.query('INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
     row.id,
     row.tenant_id,
