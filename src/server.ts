@@ -14,7 +14,8 @@ import { DEFAULT_FILTER_LIMITS } from './engine/filter.js';
 import { Accounts } from './services/accounts.js';
 import { CollectionService } from './services/collections.js';
 import { DocumentService } from './services/documents.js';
-import { EmbeddingService } from './services/embedding.js';
+import { EmbeddingService, isZeroVector } from './services/embedding.js';
+import { toVector } from './engine/validation.js';
 import { IngestService } from './services/ingest.js';
 import { Jobs } from './services/jobs.js';
 import { InsightsService } from './services/insights/insights.js';
@@ -149,6 +150,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
       if (want.minSeq !== undefined) await cluster.waitFor(tenantId, name, want.minSeq, CONSISTENCY_WAIT_MS);
     });
   }
+  const recordings = new SearchRecordings(collections, search, recorder);
+  const insights = new InsightsService(collections, jobs, config.limits.insightsJobThreshold);
+  // Index advice measures recall on the collection's own recorded queries when it has them.
+  insights.useQueryLog(async (tenantId, name, c, limit) => {
+    const out: Float32Array[] = [];
+    for (const r of recordings.recent(tenantId, name, 1000)) {
+      if (out.length >= limit) break;
+      const b = r.request;
+      if (b.mode === 'keyword') continue;
+      if (b.vector !== undefined) out.push(toVector(b.vector, c.config.dimension, 'recorded query'));
+      else if (b.text !== undefined) {
+        const v = await embedding.embedQuery(c, b.text).catch(() => null);
+        if (v && !isZeroVector(v)) out.push(v);
+      }
+    }
+    return out;
+  });
   const conversations = new ConversationStore(config.dataDir);
   // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
   const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
@@ -165,8 +183,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     jobs,
     documents,
     search,
-    insights: new InsightsService(collections, jobs, config.limits.insightsJobThreshold),
-    recordings: new SearchRecordings(collections, search, recorder),
+    insights,
+    recordings,
     qdrant: new QdrantService(collections, { maxBatch: config.limits.maxBatch, maxK: config.limits.maxK }),
     chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
     conversations,

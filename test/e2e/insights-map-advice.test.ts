@@ -190,6 +190,25 @@ describe('insights: index advice over HTTP', () => {
     assert.ok(a.notMeasured.some((n: { storage: string }) => n.storage === 'pq'));
   });
 
+  it("with searches recorded, recall is measured on the collection's own queries (fewer than 20: held-out vectors)", async () => {
+    await load(api, 'logged', base);
+    assert.equal((await api('PUT', '/v1/collections/logged/recording', { enabled: true })).status, 200);
+    for (const q of queries.slice(0, 10)) assert.equal((await api('POST', '/v1/collections/logged/search', { vector: [...q], k: 10, return: 'id' })).status, 200);
+    const few = await api('GET', '/v1/collections/logged/advice?sample=2000&queries=100');
+    assert.equal(few.status, 200, JSON.stringify(few.body));
+    assert.equal(few.body.sample.queriesFrom, 'held-out sampled vectors');
+    for (const q of queries.slice(10, 40)) assert.equal((await api('POST', '/v1/collections/logged/search', { vector: [...q], k: 10, return: 'id' })).status, 200);
+    // Keyword searches have no vector: not part of the mix.
+    assert.equal((await api('POST', '/v1/collections/logged/search', { text: 'anything', mode: 'keyword', return: 'id' })).status, 200);
+    const logged = await api('GET', '/v1/collections/logged/advice?sample=2000&queries=100');
+    assert.equal(logged.status, 200, JSON.stringify(logged.body));
+    assert.equal(logged.body.sample.queriesFrom, 'recorded searches');
+    assert.equal(logged.body.sample.queries, 40);
+    // `queries` caps how many recorded ones are used.
+    const capped = await api('GET', '/v1/collections/logged/advice?sample=2000&queries=25');
+    assert.equal(capped.body.sample.queries, 25);
+  });
+
   it('a collection under 1000 records is told to use exact search, with the reason', async () => {
     const r = await api('GET', '/v1/collections/tiny/advice');
     assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -3,6 +3,7 @@
  * only; long work yields the event loop between chunks, and a clustering over more vectors
  * than the configured threshold runs as a background job (src/services/jobs.ts).
  */
+import type { Collection } from '../../engine/index.js';
 import { VectraError } from '../../errors.js';
 import type { CollectionService } from '../collections.js';
 import type { Jobs, JobView } from '../jobs.js';
@@ -54,6 +55,12 @@ function rangeOf(side: string, r: WriteRange): { seq: { from?: number; to?: numb
   if (updatedAt.from !== undefined && updatedAt.to !== undefined && updatedAt.from > updatedAt.to) throw new VectraError('INVALID_ARGUMENT', `${side}: "from" is after "to"`);
   return { seq: { from: r.fromSeq, to: r.toSeq }, updatedAt };
 }
+
+/** A collection's recorded query vectors, newest first, at most `limit`. */
+export type QueryLog = (tenantId: string, name: string, c: Collection, limit: number) => Promise<Float32Array[]>;
+
+/** Fewer recorded searches than this are too few to measure recall on: held-out vectors are used instead. */
+export const MIN_RECORDED_QUERIES = 20;
 
 export class InsightsService {
   constructor(
@@ -140,7 +147,18 @@ export class InsightsService {
     return projectCollection(c, { ...req, method });
   }
 
-  /** Index, storage and ef for this collection, measured on a sample of its vectors. `opts.queries`: recorded query vectors, when there are. */
+  private queryLog: QueryLog | null = null;
+
+  /** Where advice finds a collection's recorded query vectors (the search recordings). */
+  useQueryLog(log: QueryLog): void {
+    this.queryLog = log;
+  }
+
+  /**
+   * Index, storage and ef for this collection, measured on a sample of its vectors. The queries:
+   * `opts.queries` when given; else the collection's recorded searches (their vectors, at least
+   * MIN_RECORDED_QUERIES of them); else held-out sampled vectors.
+   */
   async advice(tenantId: string, name: string, req: AdviceRequest, opts: AdviceOptions = {}): Promise<AdviceAnswer> {
     const within = (v: number | undefined, field: string, r: { min: number; max: number }) => {
       if (v !== undefined && (!Number.isInteger(v) || v < r.min || v > r.max)) throw new VectraError('INVALID_ARGUMENT', `${field} must be an integer from ${r.min} to ${r.max}`);
@@ -149,6 +167,10 @@ export class InsightsService {
     within(req.queries, 'queries', ADVICE_QUERIES);
     const c = this.collections.get(tenantId, name);
     if (c.count() === 0) throw new VectraError('INVALID_ARGUMENT', `collection "${name}" is empty; advice is measured on its vectors, so add some first`);
+    if (opts.queries === undefined && this.queryLog) {
+      const recorded = await this.queryLog(tenantId, name, c, req.queries ?? ADVICE_QUERIES.default);
+      if (recorded.length >= MIN_RECORDED_QUERIES) opts = { ...opts, queries: recorded };
+    }
     return adviseCollection(c, req, opts);
   }
 }
