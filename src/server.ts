@@ -34,7 +34,8 @@ import { WebhookService } from './services/webhooks.js';
 import { EventBus } from './realtime/bus.js';
 import { ChatService, type CachedAnswer } from './rag/chat.js';
 import { SemanticCache } from './rag/semantic-cache.js';
-import { ConversationStore } from './rag/conversations.js';
+import { ConversationStore, type Conversations } from './rag/conversations.js';
+import { PgConversations } from './cluster/conversations.js';
 import { LlmRegistry, RemoteLlm } from './rag/llm.js';
 
 export interface RunningServer {
@@ -167,7 +168,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
     return out;
   });
-  const conversations = new ConversationStore(config.dataDir);
+  // Scale-out: conversations in PostgreSQL, so a conversation goes on on whichever node answers.
+  const conversations: Conversations = cluster ? new PgConversations(cluster.pool) : new ConversationStore(config.dataDir);
   // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
   const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
   let loaded = false;

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { EventBus } from '../realtime/bus.js';
 import type { ChatService } from '../rag/chat.js';
-import type { ConversationStore } from '../rag/conversations.js';
+import type { Conversations } from '../rag/conversations.js';
 import type { ModelBench } from '../embed/benchmark.js';
 import type { Accounts, Principal, Scope } from '../services/accounts.js';
 import type { CollectionService } from '../services/collections.js';
@@ -47,7 +47,7 @@ export interface Services {
   qdrant: QdrantService;
   /** Answers grounded on collections (src/rag/chat.ts) and the stored conversations. */
   chat: ChatService;
-  conversations: ConversationStore;
+  conversations: Conversations;
   /** Data figures: totals across tenants for /metrics, one tenant's own for GET /v1/stats. */
   stats: ServerStats;
   /** Webhooks: CRUD, the outbox and its delivery worker (src/realtime/webhooks/). */

@@ -36,6 +36,16 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TABLE nodes (id text PRIMARY KEY, url text, started_at bigint NOT NULL, heartbeat_at bigint NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'conversations',
+    sql: `
+      CREATE TABLE conversations (id text PRIMARY KEY, tenant_id text NOT NULL, title text NOT NULL, created_at bigint NOT NULL, updated_at bigint NOT NULL);
+      CREATE INDEX conversations_tenant ON conversations(tenant_id, updated_at);
+      CREATE TABLE messages (conversation_id text NOT NULL, pos int NOT NULL, role text NOT NULL, content text NOT NULL, citations text, created_at bigint NOT NULL,
+        PRIMARY KEY (conversation_id, pos));
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x76656374; // "vect"

@@ -10,7 +10,7 @@ import type { CollectionService } from '../services/collections.js';
 import type { EmbeddingService } from '../services/embedding.js';
 import { NO_MODEL, modelOf } from '../services/embedding.js';
 import type { AnswerHit, SearchBody, SearchService } from '../services/search.js';
-import type { ConversationStore, Role } from './conversations.js';
+import type { Conversations, Role } from './conversations.js';
 import { contentWords, extractiveAnswer, NOT_IN_SOURCES, type Passage } from './extractive.js';
 import { EXTRACTIVE, type Llm, type LlmMessage, LlmRegistry } from './llm.js';
 import { buildPrompt, citedNumbers, estimateTokens } from './prompt.js';
@@ -113,7 +113,7 @@ export class ChatService {
     private readonly collections: CollectionService,
     private readonly search: SearchService,
     private readonly embedding: EmbeddingService,
-    private readonly conversations: ConversationStore,
+    private readonly conversations: Conversations,
     private readonly cache: SemanticCache<CachedAnswer> | null = null,
     readonly llms: LlmRegistry = new LlmRegistry([]),
   ) {}
@@ -144,7 +144,7 @@ export class ChatService {
     if (last.role !== 'user') throw new VectraError('INVALID_ARGUMENT', 'the last message must be the user\'s question (role "user")');
     if (last.content.trim() === '') throw new VectraError('INVALID_ARGUMENT', 'the question (the last message) is empty');
     // The conversation must be the tenant's before anything is searched.
-    const history = req.conversationId ? this.conversations.messages(tenantId, req.conversationId).map((m) => ({ role: m.role, content: m.content })) : [];
+    const history = req.conversationId ? (await this.conversations.messages(tenantId, req.conversationId)).map((m) => ({ role: m.role, content: m.content })) : [];
     const cols = [...new Set(names)].map((n) => ({ name: n, c: this.collections.get(tenantId, n) }));
     const noModel = cols.find(({ c }) => modelOf(c) === NO_MODEL);
     if (noModel) throw new VectraError('INVALID_ARGUMENT', `collection "${noModel.name}" has no text model ("none"): chat searches by the question's text, so it needs a collection created with a model`);
@@ -153,7 +153,7 @@ export class ChatService {
     const system = conversation.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
     const query = condensedQuery(conversation);
     const k = req.k ?? 5;
-    const store = (answerText: string, citations: Citation[]) =>
+    const store = async (answerText: string, citations: Citation[]) =>
       opts.store === false ? '' : this.conversations.append(tenantId, req.conversationId ?? null, [...(req.conversationId ? [last] : req.messages), { role: 'assistant', content: answerText, citations }]);
     // The cache answers standalone questions only (a follow-up depends on what came before), by
     // the vector of the question in the first collection's model, keyed by the collections'
@@ -169,7 +169,7 @@ export class ChatService {
       onEvent({ type: 'citations', citations: hit.citations });
       onEvent({ type: 'delta', text: hit.answer });
       // Nothing was read or written to answer it this time.
-      const answer: ChatAnswer = { ...hit, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false }, conversationId: store(hit.answer, hit.citations), cached: true };
+      const answer: ChatAnswer = { ...hit, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false }, conversationId: await store(hit.answer, hit.citations), cached: true };
       onEvent({ type: 'done', answer });
       return answer;
     }
@@ -181,7 +181,7 @@ export class ChatService {
     const generated = llm
       ? await this.generate(llm, req, last.content, conversation.slice(0, -1), system, citationsAll, onEvent, opts.signal)
       : await this.extract(withModel, last.content, query, citationsAll, onEvent);
-    const answer: ChatAnswer = { ...generated, conversationId: store(generated.answer, generated.citations), llm: llmId, cached: false, query };
+    const answer: ChatAnswer = { ...generated, conversationId: await store(generated.answer, generated.citations), llm: llmId, cached: false, query };
     // An answer cut at the token limit is not one to serve again.
     if (qv && answer.finishReason === 'stop') this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations: answer.citations, llm: llmId, query, grounded: answer.grounded, usage: answer.usage, finishReason: answer.finishReason });
     onEvent({ type: 'done', answer });

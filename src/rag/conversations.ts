@@ -26,7 +26,24 @@ export interface ConversationSummary {
   updatedAt: string;
 }
 
-export class ConversationStore {
+/** Where conversations are kept: DATA_DIR/chat.db (ConversationStore), or PostgreSQL in the scale-out mode (src/cluster/conversations.ts). */
+export interface Conversations {
+  /** The stored messages of a conversation (CONVERSATION_NOT_FOUND unless the tenant's). */
+  messages(tenantId: string, id: string): Promise<StoredMessage[]>;
+  /** Append a turn (one transaction), or start a conversation (id null) titled by its first user message; its id. */
+  append(tenantId: string, id: string | null, messages: { role: Role; content: string; citations?: unknown[] }[]): Promise<string>;
+  list(tenantId: string, limit?: number): Promise<ConversationSummary[]>;
+  get(tenantId: string, id: string): Promise<ConversationSummary & { messageList: StoredMessage[] }>;
+  delete(tenantId: string, id: string): Promise<void>;
+  close(): void;
+}
+
+/** A new conversation's id and title. */
+export function newConversation(messages: { role: Role; content: string }[]): { id: string; title: string } {
+  return { id: `conv_${randomBytes(9).toString('base64url')}`, title: (messages.find((m) => m.role === 'user')?.content ?? 'conversation').slice(0, 120) };
+}
+
+export class ConversationStore implements Conversations {
   private readonly db: Database.Database;
 
   constructor(dataDir: string) {
@@ -50,7 +67,11 @@ export class ConversationStore {
   }
 
   /** The stored messages of a conversation (CONVERSATION_NOT_FOUND unless the tenant's). */
-  messages(tenantId: string, id: string): StoredMessage[] {
+  async messages(tenantId: string, id: string): Promise<StoredMessage[]> {
+    return this.messagesNow(tenantId, id);
+  }
+
+  private messagesNow(tenantId: string, id: string): StoredMessage[] {
     this.owned(tenantId, id);
     const rows = this.db.prepare('SELECT role, content, citations, created_at FROM messages WHERE conversation_id = ? ORDER BY pos').all(id) as { role: Role; content: string; citations: string | null; created_at: number }[];
     return rows.map((r) => ({ role: r.role, content: r.content, ...(r.citations ? { citations: JSON.parse(r.citations) as unknown[] } : {}), createdAt: new Date(r.created_at).toISOString() }));
@@ -60,14 +81,14 @@ export class ConversationStore {
    * Append messages to a conversation, or start one (id null) titled by its first user
    * message; returns its id. One transaction: a turn is stored whole or not at all.
    */
-  append(tenantId: string, id: string | null, messages: { role: Role; content: string; citations?: unknown[] }[]): string {
+  async append(tenantId: string, id: string | null, messages: { role: Role; content: string; citations?: unknown[] }[]): Promise<string> {
     const now = Date.now();
     return this.db.transaction(() => {
       let cid = id;
       if (cid === null) {
-        cid = `conv_${randomBytes(9).toString('base64url')}`;
-        const first = messages.find((m) => m.role === 'user')?.content ?? 'conversation';
-        this.db.prepare('INSERT INTO conversations (id, tenant_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(cid, tenantId, first.slice(0, 120), now, now);
+        const fresh = newConversation(messages);
+        cid = fresh.id;
+        this.db.prepare('INSERT INTO conversations (id, tenant_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(cid, tenantId, fresh.title, now, now);
       } else {
         this.owned(tenantId, cid);
         this.db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, cid);
@@ -79,20 +100,20 @@ export class ConversationStore {
     })();
   }
 
-  list(tenantId: string, limit = 100): ConversationSummary[] {
+  async list(tenantId: string, limit = 100): Promise<ConversationSummary[]> {
     const rows = this.db
       .prepare('SELECT c.id, c.title, c.created_at, c.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS n FROM conversations c WHERE tenant_id = ? ORDER BY updated_at DESC LIMIT ?')
       .all(tenantId, limit) as { id: string; title: string; created_at: number; updated_at: number; n: number }[];
     return rows.map((r) => ({ id: r.id, title: r.title, messages: r.n, createdAt: new Date(r.created_at).toISOString(), updatedAt: new Date(r.updated_at).toISOString() }));
   }
 
-  get(tenantId: string, id: string): ConversationSummary & { messageList: StoredMessage[] } {
+  async get(tenantId: string, id: string): Promise<ConversationSummary & { messageList: StoredMessage[] }> {
     const row = this.owned(tenantId, id);
-    const messageList = this.messages(tenantId, id);
+    const messageList = this.messagesNow(tenantId, id);
     return { id: row.id, title: row.title, messages: messageList.length, createdAt: new Date(row.created_at).toISOString(), updatedAt: new Date(row.updated_at).toISOString(), messageList };
   }
 
-  delete(tenantId: string, id: string): void {
+  async delete(tenantId: string, id: string): Promise<void> {
     this.owned(tenantId, id);
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM messages WHERE conversation_id = ?').run(id);

@@ -179,6 +179,32 @@ describe('scale-out: three nodes on one PostgreSQL', () => {
     assert.deepEqual([...(await allIds(freshApi, 'load'))].sort(), [...(await allIds(api(0), 'load'))].sort());
   });
 
+  it('a conversation started on one node goes on on another (chat without an LLM: extractive answers)', async () => {
+    assert.equal((await api(0)('POST', '/v1/collections', { name: 'kb' })).status, 201);
+    await until('kb on every node', async () => ((await Promise.all([0, 1, 2].map((i) => api(i)('GET', '/v1/collections/kb')))).every((r) => r.status === 200) ? true : undefined));
+    const w = await api(0)('POST', '/v1/collections/kb/records', {
+      records: [
+        { id: 'espresso', text: 'Espresso is brewed by forcing hot water through finely ground coffee.' },
+        { id: 'tea', text: 'Green tea is steeped in water below boiling.' },
+      ],
+    });
+    assert.equal(w.status, 200, JSON.stringify(w.body));
+    await api(1)('POST', '/v1/collections/kb/search', { text: 'coffee', k: 1, minSeq: w.body.seq });
+    const first = await api(1)('POST', '/v1/chat', { collection: 'kb', messages: [{ role: 'user', content: 'How is espresso brewed?' }] });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const id = first.body.conversationId;
+    const next = await api(2)('POST', '/v1/chat', { collection: 'kb', conversationId: id, messages: [{ role: 'user', content: 'And green tea?' }] });
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(next.body.conversationId, id);
+    const got = await api(0)('GET', `/v1/conversations/${id}`);
+    assert.equal(got.status, 200, JSON.stringify(got.body));
+    assert.deepEqual(got.body.messages.map((m: { role: string }) => m.role), ['user', 'assistant', 'user', 'assistant']);
+    assert.equal((await api(0)('GET', '/v1/conversations')).body.conversations[0].id, id);
+    assert.equal((await client(nodes[0].url, (await register(nodes[0].url, 'stranger')).key)('GET', `/v1/conversations/${id}`)).status, 404);
+    assert.equal((await api(2)('DELETE', `/v1/conversations/${id}`)).status, 204);
+    assert.equal((await api(1)('GET', `/v1/conversations/${id}`)).status, 404);
+  });
+
   it('tenants stay apart across nodes; a revoked key and a dropped collection stop working on every node', async () => {
     const other = client(nodes[2].url, (await register(nodes[1].url, 'other')).key);
     await until('the other tenant on node 3', async () => ((await other('GET', '/v1/collections')).status === 200 ? true : undefined), 5000);

@@ -38,14 +38,14 @@ export default function chatRoutes(app: App, services: Services): void {
   app.get(
     '/v1/conversations',
     { config: { scope: 'read' }, schema: { tags: ['chat'], summary: 'Your conversations, the latest first', response: { 200: ConversationListOut, ...errorResponses(401, 403) } } },
-    async (req) => ({ conversations: services.conversations.list(tenantOf(req)) }),
+    async (req) => ({ conversations: await services.conversations.list(tenantOf(req)) }),
   );
 
   app.get(
     '/v1/conversations/:id',
     { config: { scope: 'read' }, schema: { tags: ['chat'], summary: 'One conversation with its messages and their citations', params: ConversationParams, response: { 200: ConversationOut, ...errorResponses(401, 403, 404) } } },
     async (req) => {
-      const { messageList, ...summary } = services.conversations.get(tenantOf(req), req.params.id);
+      const { messageList, ...summary } = await services.conversations.get(tenantOf(req), req.params.id);
       return { ...summary, messages: messageList };
     },
   );
@@ -54,7 +54,7 @@ export default function chatRoutes(app: App, services: Services): void {
     '/v1/conversations/:id',
     { config: { scope: 'write' }, schema: { tags: ['chat'], summary: 'Delete a conversation', params: ConversationParams, response: errorResponses(401, 403, 404) } },
     async (req, reply) => {
-      services.conversations.delete(tenantOf(req), req.params.id);
+      await services.conversations.delete(tenantOf(req), req.params.id);
       return reply.code(204).send();
     },
   );
