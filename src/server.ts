@@ -36,6 +36,7 @@ import { ChatService, type CachedAnswer } from './rag/chat.js';
 import { SemanticCache } from './rag/semantic-cache.js';
 import { ConversationStore, type Conversations } from './rag/conversations.js';
 import { PgConversations } from './cluster/conversations.js';
+import { PgJobDirectory } from './cluster/jobs.js';
 import { LlmRegistry, RemoteLlm } from './rag/llm.js';
 
 export interface RunningServer {
@@ -129,6 +130,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const jobs = new Jobs(config.dataDir, ingest, documents, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
     bus.publish(tenantId, job.status === 'done' ? 'job.completed' : 'job.failed', { job }),
   );
+  // Scale-out: every node's jobs are seen from every node (a job runs where it was taken).
+  if (cluster) jobs.useDirectory(new PgJobDirectory(cluster.pool, cluster.nodeId));
   const hookLog = logger.child({ component: 'webhooks' });
   const webhooks = new WebhookService({
     dataDir: config.dataDir,

@@ -66,6 +66,10 @@ export class ClusterNode {
   /** Told of each change applied here, `ms` after it was written (/metrics sets it). */
   onApplied: ((ms: number) => void) | null = null;
 
+  get nodeId(): string {
+    return this.o.nodeId;
+  }
+
   constructor(private readonly o: ClusterOptions) {
     this.pool = openPool(o.url, (e) => o.log.warn({ err: e.message }, 'PostgreSQL connection lost'));
     this.log = new RecordLog(this.pool);

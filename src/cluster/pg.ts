@@ -46,6 +46,16 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         PRIMARY KEY (conversation_id, pos));
     `,
   },
+  {
+    version: 3,
+    name: 'jobs seen from every node',
+    sql: `
+      CREATE TABLE jobs (id text PRIMARY KEY, tenant_id text NOT NULL, node_id text NOT NULL, view text NOT NULL, created_at bigint NOT NULL, updated_at bigint NOT NULL,
+        cancel_requested boolean NOT NULL DEFAULT false);
+      CREATE INDEX jobs_tenant ON jobs(tenant_id, created_at);
+      CREATE INDEX jobs_cancel ON jobs(node_id) WHERE cancel_requested;
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x76656374; // "vect"

@@ -120,7 +120,27 @@ interface JobRow {
 const MAX_ERROR_SAMPLES = 100;
 export const IMPORT_BATCH = 500;
 
+/**
+ * Scale-out: where every node's jobs are seen (src/cluster/jobs.ts). A job runs on the node that
+ * took it (its file is on that node's disk); its view is published there, so GET /v1/jobs on
+ * any node finds it, and a cancel asked of another node reaches it.
+ */
+export interface JobDirectory {
+  publish(tenantId: string, job: JobView): Promise<void>;
+  get(tenantId: string, id: string): Promise<JobView | null>;
+  list(tenantId: string, limit: number): Promise<JobView[]>;
+  /** Ask the job's node to cancel it; its last published view, or null if there is no such job. */
+  requestCancel(tenantId: string, id: string): Promise<JobView | null>;
+  /** Ids of this node's jobs whose cancel was asked elsewhere. */
+  cancelRequests(): Promise<string[]>;
+}
+
+/** How often a node publishes its running jobs' progress and takes cancel requests (scale-out). */
+const PUBLISH_MS = 500;
+
 export class Jobs {
+  private directory: JobDirectory | null = null;
+  private publisher: NodeJS.Timeout | null = null;
   private readonly db: Database.Database;
   private readonly dir: string;
   /** One queue per job type. */
@@ -202,6 +222,7 @@ export class Jobs {
     }
     this.db.prepare('INSERT INTO jobs (id, tenant_id, collection, status, total, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, tenantId, collection, 'queued', lines, Date.now());
     this.enqueue(id, 'import');
+    this.publish(id);
     return this.get(tenantId, id);
   }
 
@@ -231,7 +252,57 @@ export class Jobs {
     const params: DocumentParams = { document: docId, title: upload.title, metadata: upload.metadata, chunk: upload.chunk, filename, mimetype, bytes: bytes.length };
     this.db.prepare("INSERT INTO jobs (id, tenant_id, collection, status, total, created_at, type, params) VALUES (?, ?, ?, 'queued', 0, ?, 'document', ?)").run(id, tenantId, collection, Date.now(), JSON.stringify(params));
     this.enqueue(id, 'document');
+    this.publish(id);
     return this.get(tenantId, id);
+  }
+
+  /** Scale-out: publish this node's jobs where every node sees them (see JobDirectory). */
+  useDirectory(directory: JobDirectory): void {
+    this.directory = directory;
+    this.publisher = setInterval(() => void this.publishRunning(), PUBLISH_MS);
+    this.publisher.unref();
+  }
+
+  private publish(id: string): void {
+    const r = this.directory && this.row(id);
+    if (!r) return;
+    this.directory!.publish(r.tenant_id, view(r, this.live.get(id))).catch((e: Error) => this.log.error({ job: id, err: e.message }, 'job not published to the cluster'));
+  }
+
+  private async publishRunning(): Promise<void> {
+    if (!this.directory || this.stopping || !this.db.open) return;
+    try {
+      for (const id of await this.directory.cancelRequests()) {
+        const r = this.row(id);
+        if (r) this.cancel(r.tenant_id, id);
+      }
+      const rows = this.db.prepare("SELECT id FROM jobs WHERE status IN ('queued', 'running')").all() as { id: string }[];
+      for (const { id } of rows) this.publish(id);
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'jobs not published to the cluster');
+    }
+  }
+
+  /** A job of this tenant on any node (scale-out), else as `get`. */
+  async find(tenantId: string, id: string): Promise<JobView> {
+    const r = this.row(id);
+    if (r || !this.directory) return this.get(tenantId, id);
+    const found = await this.directory.get(tenantId, id);
+    if (!found) throw new VectraError('JOB_NOT_FOUND', `job "${id}" does not exist`);
+    return found;
+  }
+
+  /** The tenant's newest jobs, on every node (scale-out), else as `list`. */
+  async listAll(tenantId: string): Promise<JobView[]> {
+    return this.directory ? this.directory.list(tenantId, 100) : this.list(tenantId);
+  }
+
+  /** Cancel a job of this node, or ask its node to (scale-out). */
+  async cancelAny(tenantId: string, id: string): Promise<JobView> {
+    if (this.row(id) || !this.directory) return this.cancel(tenantId, id);
+    const found = await this.directory.requestCancel(tenantId, id);
+    if (!found) throw new VectraError('JOB_NOT_FOUND', `job "${id}" does not exist`);
+    return found;
   }
 
   /** Another tenant's job is not found, exactly like a job that does not exist. */
@@ -252,6 +323,7 @@ export class Jobs {
     if (r.status === 'queued' || r.status === 'running') {
       this.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(Date.now(), id);
       if (!this.running.has(id)) rmSync(this.file(id, r.type), { force: true });
+      this.publish(id);
     }
     return this.get(tenantId, id);
   }
@@ -267,6 +339,7 @@ export class Jobs {
     const id = newJobId();
     this.db.prepare("INSERT INTO jobs (id, tenant_id, collection, status, total, created_at, type, params) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)").run(id, tenantId, collection, total, Date.now(), type, JSON.stringify(params));
     this.enqueue(id, type);
+    this.publish(id);
     return this.get(tenantId, id);
   }
 
@@ -300,6 +373,7 @@ export class Jobs {
     rmSync(this.file(id, type), { force: true });
     const row = this.row(id);
     if (ended && row) this.onFinished(row.tenant_id, view(row));
+    this.publish(id);
   }
 
   private async runImport(start: JobRow): Promise<void> {
@@ -411,6 +485,7 @@ export class Jobs {
   /** Stop: an import after its current batch (it commits), a document at its next page or batch; they go on at the next start. */
   async close(): Promise<void> {
     this.stopping = true;
+    if (this.publisher) clearInterval(this.publisher);
     await Promise.all(this.lanes.values());
     if (this.db.open) this.db.close();
   }

@@ -205,6 +205,39 @@ describe('scale-out: three nodes on one PostgreSQL', () => {
     assert.equal((await api(1)('GET', `/v1/conversations/${id}`)).status, 404);
   });
 
+  it('a job taken by node 1 is followed and cancelled from the other nodes', async () => {
+    assert.equal((await api(0)('POST', '/v1/collections', { name: 'bulk', model: 'none', dimension: DIM })).status, 201);
+    await until('bulk on every node', async () => ((await Promise.all([0, 1, 2].map((i) => api(i)('GET', '/v1/collections/bulk')))).every((r) => r.status === 200) ? true : undefined));
+    const ndjson = (n: number, tag: string) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `${tag}${i}`, vector: vec(i) })).join('\n') + '\n';
+    const post = (node: number, body: string) =>
+      fetch(`${nodes[node].url}/v1/collections/bulk/imports`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
+    const small = await post(0, ndjson(1200, 's'));
+    assert.equal(small.status, 202);
+    const job = ((await small.json()) as { job: { id: string } }).job;
+    // Node 3 sees it, to the end.
+    const done = await until('the job done, seen from node 3', async () => {
+      const r = await api(2)('GET', `/v1/jobs/${job.id}`);
+      return r.status === 200 && r.body.status === 'done' ? r.body : undefined;
+    }, 20_000);
+    assert.equal(done.value.upserted, 1200);
+    assert.ok((await api(1)('GET', '/v1/jobs')).body.jobs.some((j: { id: string }) => j.id === job.id));
+    // Another tenant does not see it.
+    const stranger = client(nodes[1].url, (await register(nodes[1].url, 'outsider')).key);
+    assert.equal((await stranger('GET', `/v1/jobs/${job.id}`)).status, 404);
+    // A large import on node 1, cancelled from node 2: it stops, what it imported stays.
+    const big = await post(0, ndjson(60_000, 'b'));
+    assert.equal(big.status, 202);
+    const bigJob = ((await big.json()) as { job: { id: string } }).job;
+    const asked = await api(1)('POST', `/v1/jobs/${bigJob.id}/cancel`);
+    assert.equal(asked.status, 200, JSON.stringify(asked.body));
+    const cancelled = await until('cancelled, seen from node 3', async () => {
+      const r = await api(2)('GET', `/v1/jobs/${bigJob.id}`);
+      return r.body.status === 'cancelled' ? r.body : undefined;
+    }, 10_000);
+    assert.ok(cancelled.value.done < 60_000, JSON.stringify(cancelled.value));
+    assert.equal((await api(1)('POST', '/v1/jobs/job_nope/cancel')).status, 404);
+  });
+
   it('tenants stay apart across nodes; a revoked key and a dropped collection stop working on every node', async () => {
     const other = client(nodes[2].url, (await register(nodes[1].url, 'other')).key);
     await until('the other tenant on node 3', async () => ((await other('GET', '/v1/collections')).status === 200 ? true : undefined), 5000);
