@@ -20,7 +20,7 @@ import { IngestService } from './services/ingest.js';
 import { Jobs } from './services/jobs.js';
 import { InsightsService } from './services/insights/insights.js';
 import { FeedbackStore } from './services/feedback.js';
-import { ClusterNode } from './cluster/node.js';
+import type { ClusterNode } from './cluster/node.js';
 import { localAccountWrites, type AccountWrites } from './services/writes.js';
 import { SearchRecorder } from './services/insights/recording.js';
 import { SearchRecordings } from './services/insights/replay.js';
@@ -35,8 +35,6 @@ import { EventBus } from './realtime/bus.js';
 import { ChatService, type CachedAnswer } from './rag/chat.js';
 import { SemanticCache } from './rag/semantic-cache.js';
 import { ConversationStore, type Conversations } from './rag/conversations.js';
-import { PgConversations } from './cluster/conversations.js';
-import { PgJobDirectory } from './cluster/jobs.js';
 import { LlmRegistry, RemoteLlm } from './rag/llm.js';
 
 export interface RunningServer {
@@ -47,6 +45,11 @@ export interface RunningServer {
   /** Resolves when collections and the models they use are loaded. */
   ready: Promise<void>;
   close(): Promise<void>;
+}
+
+async function loadClusterParts() {
+  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }] = await Promise.all([import('./cluster/node.js'), import('./cluster/conversations.js'), import('./cluster/jobs.js')]);
+  return { ClusterNode, PgConversations, PgJobDirectory };
 }
 
 /** How long a search asking for `consistency: "strong"` or `minSeq` waits for this node's replica (then 503 REPLICA_BEHIND). */
@@ -112,8 +115,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const embedding = new EmbeddingService(models, modelSetup.rerankers);
   const collections = new CollectionService(spaces, embedding, config.limits.maxDimension, bus);
   // Scale-out (docs/scale-out.md): PostgreSQL is the system of record, this node serves replicas.
-  const cluster = config.databaseUrl
-    ? new ClusterNode({
+  // Loaded only in that mode: the embedded mode never loads the PostgreSQL driver.
+  const clusterParts = config.databaseUrl ? await loadClusterParts() : null;
+  const cluster = clusterParts && config.databaseUrl
+    ? new clusterParts.ClusterNode({
         url: config.databaseUrl,
         nodeId: config.nodeId ?? `${hostname()}:${config.port}:${randomUUID().slice(0, 8)}`,
         dataDir: config.dataDir,
@@ -131,7 +136,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     bus.publish(tenantId, job.status === 'done' ? 'job.completed' : 'job.failed', { job }),
   );
   // Scale-out: every node's jobs are seen from every node (a job runs where it was taken).
-  if (cluster) jobs.useDirectory(new PgJobDirectory(cluster.pool, cluster.nodeId));
+  if (cluster) jobs.useDirectory(new clusterParts!.PgJobDirectory(cluster.pool, cluster.nodeId));
   const hookLog = logger.child({ component: 'webhooks' });
   const webhooks = new WebhookService({
     dataDir: config.dataDir,
@@ -151,7 +156,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (cluster) {
     search.useConsistency(async (tenantId, name, _c, want) => {
       if (want.strong) await cluster.current(tenantId, name, CONSISTENCY_WAIT_MS);
-      if (want.minSeq !== undefined) await cluster.waitFor(tenantId, name, want.minSeq, CONSISTENCY_WAIT_MS);
+      if (want.minSeq !== undefined) await cluster.atLeast(tenantId, name, want.minSeq, CONSISTENCY_WAIT_MS);
     });
   }
   const recordings = new SearchRecordings(collections, search, recorder);
@@ -172,7 +177,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     return out;
   });
   // Scale-out: conversations in PostgreSQL, so a conversation goes on on whichever node answers.
-  const conversations: Conversations = cluster ? new PgConversations(cluster.pool) : new ConversationStore(config.dataDir);
+  const conversations: Conversations = cluster ? new clusterParts!.PgConversations(cluster.pool) : new ConversationStore(config.dataDir);
   // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
   const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
   let loaded = false;
@@ -206,7 +211,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // Models load when first needed; those the existing collections use are loaded before ready.
   // Scale-out: the node catches up with PostgreSQL (accounts, collections, every replica) first.
-  const caughtUp = cluster ? cluster.start() : Promise.resolve();
+  const caughtUp = cluster
+    ? spaces.openAll(accounts.tenants().map((t) => t.id)).then(() => {
+        cluster.assertNoLocalData();
+        return cluster.start();
+      })
+    : Promise.resolve();
   const opened = caughtUp.then(() => spaces.openAll(accounts.tenants().map((t) => t.id)));
   const ready = opened.then(() => embedding.warm(spaces.all().flatMap((db) => db.collections().map(([, c]) => c)))).then(() => {
     loaded = true;
@@ -216,6 +226,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     webhooks.start();
     logger.info({ url }, 'ready');
   });
+  // Scale-out: a node that cannot take its place (a data directory of the embedded mode, a
+  // database refusing its credentials) says why and stops, rather than answering 503 forever.
+  if (cluster) {
+    ready.catch((e: Error) => {
+      logger.fatal({ err: e.message }, 'this node cannot join the cluster');
+      flushAtExit();
+      process.exit(1);
+    });
+  }
   let closing: Promise<void> | null = null;
   return {
     app,

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolveConfig, COLLECTION_NAME, prepareRecord, type Change, type Collection, type CollectionConfigInput, type PreparedRecord, type RecordInput } from '../engine/index.js';
 import { VectraError, isVectraError } from '../errors.js';
-import { prepareKey, SCOPES, type Accounts, type KeyRow, type Scope, type Tenant } from '../services/accounts.js';
+import { prepareKey, SCOPES, toInfo, type Accounts, type KeyRow, type Scope, type Tenant } from '../services/accounts.js';
 import type { TenantSpaces } from '../services/tenant-spaces.js';
 import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites, RemoveTarget } from '../services/writes.js';
 import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool, type PoolClient } from './pg.js';
@@ -105,28 +105,77 @@ export class ClusterNode {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
-    await this.syncAccounts();
-    await this.syncCatalog();
-    await Promise.all([...this.replicas.values()].map((r) => r.catchUp()));
-    this.databaseUp = true;
-    this.ready = true;
+    // From here on the poll keeps the node in step, whatever the first catch-up meets.
     this.poll = setInterval(() => void this.tick(), POLL_MS);
     this.poll.unref();
+    for (let delay = 250; !this.closed; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await this.syncAccounts();
+        await this.syncCatalog();
+        // A replica whose collection went away meanwhile does not hold up readiness.
+        await Promise.all([...this.replicas.values()].map((r) => r.catchUp().catch((e) => this.replicaError(r.tenant, r.name, e))));
+        break;
+      } catch (e) {
+        if (!unreachable(e) && !(isVectraError(e) && e.code === 'DATABASE_UNAVAILABLE')) throw e;
+        this.o.log.warn({ err: (e as Error).message }, 'catching up with PostgreSQL failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    this.databaseUp = true;
+    this.ready = true;
+  }
+
+  /**
+   * Collections in the data directory that the cluster did not create (an embedded mode's):
+   * the scale-out mode would drop them as unknown to PostgreSQL, so it refuses to start there.
+   */
+  assertNoLocalData(): void {
+    for (const db of this.o.spaces.all()) {
+      for (const name of db.names()) {
+        if (this.localInstance(tenantOfDb(db.root), name) === null) {
+          throw new VectraError(
+            'INVALID_ARGUMENT',
+            `the data directory ${this.o.dataDir} holds collection "${name}" of the embedded mode; the scale-out mode serves replicas of PostgreSQL and would drop it: start each node on an empty data directory, and load your data through the API (e.g. vectra import)`,
+          );
+        }
+      }
+    }
   }
 
   /** Every second: accounts, catalog and every replica's head (what a lost notification missed), and the heartbeat. */
+  private ticking = false;
+
   private async tick(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.ticking) return;
+    this.ticking = true;
     try {
-      await this.heartbeat();
-      await this.syncAccounts();
-      await this.syncCatalog();
-      for (const h of await this.log.heads()) this.replicas.get(this.key(h.tenant, h.name))?.nudge(h.seq);
-      if (!this.databaseUp) this.o.log.info({}, 'PostgreSQL reachable again');
-      this.databaseUp = true;
-    } catch (e) {
-      if (this.databaseUp) this.o.log.warn({ err: (e as Error).message }, 'PostgreSQL not reachable: serving reads from the local replicas, refusing writes');
-      this.databaseUp = false;
+      try {
+        await this.heartbeat();
+        if (!this.databaseUp) this.o.log.info({}, 'PostgreSQL reachable again');
+        this.databaseUp = true;
+      } catch (e) {
+        if (this.databaseUp) this.o.log.warn({ err: (e as Error).message }, 'PostgreSQL not reachable: serving reads from the local replicas, refusing writes');
+        this.databaseUp = false;
+        return;
+      }
+      // Each step on its own: one failing (a local disk error, one collection) stops no other.
+      await this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts catch-up failed'));
+      await this.syncCatalog().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'catalog catch-up failed'));
+      const heads = await this.log.heads().catch(() => []);
+      for (const h of heads) {
+        const r = this.replicas.get(this.key(h.tenant, h.name));
+        if (!r || r.instance !== h.instance) continue;
+        // A cursor ahead of the database (restored from a backup, a failover that lost commits): load again.
+        if (r.applied > h.seq) {
+          this.o.log.warn({ tenant: h.tenant, collection: h.name, applied: r.applied, head: h.seq }, 'replica ahead of PostgreSQL; reloading it');
+          await this.dropLocal(h.tenant, h.name).catch(() => undefined);
+          this.catalogAgain = true;
+          continue;
+        }
+        r.nudge(h.seq);
+      }
+    } finally {
+      this.ticking = false;
     }
   }
 
@@ -176,12 +225,16 @@ export class ClusterNode {
    */
   private async syncAccountsOnce(): Promise<void> {
     const since = this.state.meta('accounts');
-    const tenants = await query<{ id: string; name: string; created_at: string; version: string }>(this.pool, 'SELECT id, name, created_at, version FROM tenants WHERE version > $1 ORDER BY version', [since]);
-    const keys = await query<Omit<KeyRow, 'created_at' | 'expires_at' | 'revoked_at' | 'last_used_at'> & { created_at: string; expires_at: string | null; revoked_at: string | null; version: string }>(
-      this.pool,
-      'SELECT id, tenant_id, name, prefix, hash, scopes, created_at, expires_at, revoked_at, version FROM api_keys WHERE version > $1 ORDER BY version',
-      [since],
-    );
+    // Both read in one snapshot: a key is never seen without its tenant.
+    const { tenants, keys } = await inTransaction(this.pool, async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const t = await c.query<{ id: string; name: string; created_at: string; version: string }>('SELECT id, name, created_at, version FROM tenants WHERE version > $1 ORDER BY version', [since]);
+      const k = await c.query<Omit<KeyRow, 'created_at' | 'expires_at' | 'revoked_at' | 'last_used_at'> & { created_at: string; expires_at: string | null; revoked_at: string | null; version: string }>(
+        'SELECT id, tenant_id, name, prefix, hash, scopes, created_at, expires_at, revoked_at, version FROM api_keys WHERE version > $1 ORDER BY version',
+        [since],
+      );
+      return { tenants: t.rows, keys: k.rows };
+    });
     let top = since;
     for (const t of tenants) {
       this.o.accounts.applyTenant({ id: t.id, name: t.name, created_at: Number(t.created_at) });
@@ -196,11 +249,18 @@ export class ClusterNode {
   }
 
   /** An accounts write: serialized cluster-wide by a transaction-scoped advisory lock, so versions commit in order. */
-  private accountsTx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1)', [ACCOUNTS_LOCK]);
-      return work(c);
-    });
+  private async accountsTx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
+    try {
+      return await inTransaction(this.pool, async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock($1)', [ACCOUNTS_LOCK]);
+        return work(c);
+      });
+    } catch (e) {
+      // PostgreSQL refuses NUL and unpaired surrogates in text: a 400, not a 500.
+      const code = (e as { code?: string }).code;
+      if (code === '22021' || code === '22P05') throw new VectraError('INVALID_ARGUMENT', 'names cannot hold the NUL character (\\u0000) or an unpaired surrogate in the scale-out mode: remove it');
+      throw e;
+    }
   }
 
   readonly accountWrites: AccountWrites = {
@@ -212,8 +272,8 @@ export class ClusterNode {
         await insertKey(c, row);
         await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, tenant.id]);
       });
-      await this.syncAccounts();
-      return { tenant, apiKey, key: this.o.accounts.listKeys(tenant.id).find((k) => k.id === row.id)! };
+      await this.afterAccountsCommit();
+      return { tenant, apiKey, key: toInfo(row) };
     },
     createKey: async (tenantId, name, scopes: Scope[], expiresAt) => {
       const { apiKey, row } = prepareKey(tenantId, name, scopes, expiresAt);
@@ -222,8 +282,8 @@ export class ClusterNode {
         await insertKey(c, row);
         await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, tenantId]);
       });
-      await this.syncAccounts();
-      return { apiKey, key: this.o.accounts.listKeys(tenantId).find((k) => k.id === row.id)! };
+      await this.afterAccountsCommit();
+      return { apiKey, key: toInfo(row) };
     },
     revokeKey: async (tenantId, keyId) => {
       await this.accountsTx(async (c) => {
@@ -237,9 +297,14 @@ export class ClusterNode {
         }
         await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, keyId]);
       });
-      await this.syncAccounts();
+      await this.afterAccountsCommit();
     },
   };
+
+  /** Committed: bring this node's mirror up to it; a failure here is the poll's to repair, not the caller's (the write stands). */
+  private async afterAccountsCommit(): Promise<void> {
+    await this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts mirror behind after a committed write; the poll catches up'));
+  }
 
   // ------------------------------------------------------------------ catalog
 
@@ -271,32 +336,41 @@ export class ClusterNode {
       for (const name of db.names()) {
         const row = wanted.get(this.key(tenant, name));
         const instance = this.localInstance(tenant, name);
-        if (!row || (instance !== null && instance !== row.instance)) await this.dropLocal(tenant, name);
+        // Only what the cluster created here (it has an instance) is ever dropped here.
+        if (instance !== null && (!row || instance !== row.instance)) await this.dropLocal(tenant, name);
       }
     }
     for (const r of rows) {
-      const k = this.key(r.tenant_id, r.name);
-      const space = this.o.spaces.of(r.tenant_id);
-      await space.ready;
-      let applied = this.state.applied(r.tenant_id, r.name, r.instance);
-      if (space.has(r.name) && applied === null) {
-        // A local copy without a cursor (replica.db lost): start it again from empty.
-        await this.dropLocal(r.tenant_id, r.name);
-      }
-      if (!space.has(r.name)) {
-        await space.create(r.name, { ...r.config, attributes: { ...(r.config.attributes ?? {}), instance: r.instance } });
-        applied = null;
-      }
-      let replica = this.replicas.get(k);
-      if (!replica) {
-        replica = new Replica(r.tenant_id, r.name, r.instance, this.log, () => this.o.spaces.of(r.tenant_id).get(r.name), this.state, {
-          lag: (ms) => this.onApplied?.(ms),
-          error: (e) => this.replicaError(r.tenant_id, r.name, e),
-        }, applied);
-        this.replicas.set(k, replica);
-      }
-      replica.nudge(Number(r.seq));
+      // One collection failing here (a local disk error) stops no other.
+      await this.syncOne(r).catch((e) => this.o.log.warn({ tenant: r.tenant_id, collection: r.name, err: (e as Error).message }, 'local replica not set up; retrying at the next poll'));
     }
+  }
+
+  private async syncOne(r: { tenant_id: string; name: string; instance: string; config: CollectionConfigInput; seq: string }): Promise<void> {
+    const k = this.key(r.tenant_id, r.name);
+    const space = this.o.spaces.of(r.tenant_id);
+    await space.ready;
+    let applied = this.state.applied(r.tenant_id, r.name, r.instance);
+    const existing = this.replicas.get(k);
+    if (existing && existing.instance === r.instance && !existing.closed) {
+      // Known here (perhaps still in its first load): only tell it the head.
+      existing.nudge(Number(r.seq));
+      return;
+    }
+    if (space.has(r.name) && applied === null) {
+      // A local copy without a cursor (replica.db lost): start it again from empty.
+      await this.dropLocal(r.tenant_id, r.name);
+    }
+    if (!space.has(r.name)) {
+      await space.create(r.name, { ...r.config, attributes: { ...(r.config.attributes ?? {}), instance: r.instance } });
+      applied = null;
+    }
+    const replica = new Replica(r.tenant_id, r.name, r.instance, this.log, () => this.o.spaces.of(r.tenant_id).get(r.name), this.state, {
+      lag: (ms) => this.onApplied?.(ms),
+      error: (e) => this.replicaError(r.tenant_id, r.name, e),
+    }, applied);
+    this.replicas.set(k, replica);
+    replica.nudge(Number(r.seq));
   }
 
   private replicaError(tenant: string, name: string, e: unknown): void {
@@ -366,24 +440,47 @@ export class ClusterNode {
 
   /** Wait until this node has applied everything committed before now. */
   async current(tenant: string, name: string, timeoutMs: number): Promise<void> {
-    const head = await this.log.head(tenant, name);
+    const head = await this.log.headOf(tenant, name);
     if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
-    await this.waitFor(tenant, name, head, timeoutMs);
+    if (this.replica(tenant, name).instance !== head.instance) {
+      this.catalogAgain = true;
+      void this.syncCatalog().catch(() => undefined);
+      throw new VectraError('COLLECTION_LOADING', `collection "${name}" was dropped and created again; this node is loading the new one: retry shortly`);
+    }
+    await this.waitFor(tenant, name, head.seq, timeoutMs);
   }
 
-  private async commit(tenant: string, name: string, upserts: PreparedRecord[], removes: string[]) {
-    const w = await this.log.write(tenant, name, upserts, removes);
-    // Read-your-writes on this node: answer once the replica has it (it is committed either way).
+  /** A search's `minSeq`: a seq the collection has not reached is a mistake (400), as in the embedded mode. */
+  async atLeast(tenant: string, name: string, seq: number, timeoutMs: number): Promise<void> {
+    const r = this.replica(tenant, name);
+    if (r.applied >= seq) return;
+    const head = await this.log.headOf(tenant, name);
+    if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+    if (head.instance === r.instance && seq > head.seq) throw new VectraError('INVALID_ARGUMENT', `minSeq ${seq} is ahead of collection "${name}"'s latest seq ${head.seq}`);
+    await this.waitFor(tenant, name, seq, timeoutMs);
+  }
+
+  private async commit(tenant: string, name: string, c: Collection, upserts: PreparedRecord[], removes: string[], removeUpTo?: number) {
+    const instance = c.config.attributes.instance;
+    const w = await this.log.write(tenant, name, upserts, removes, { instance: typeof instance === 'string' ? instance : undefined, removeUpTo });
+    // Committed: the answer is a success whatever follows. Read-your-writes on this node: it is
+    // sent once the replica has applied the write, or after APPLY_WAIT_MS if it has not.
     await this.waitFor(tenant, name, w.seq, APPLY_WAIT_MS).catch((e) => {
-      if (!isVectraError(e) || e.code !== 'REPLICA_BEHIND') throw e;
+      if (!isVectraError(e) || e.code !== 'REPLICA_BEHIND') this.o.log.warn({ tenant, collection: name, seq: w.seq, err: (e as Error).message }, 'committed write not yet applied here');
     });
     return w;
+  }
+
+  /** The replica made current (everything committed before now), and the seq it is at: what a filter on it selects. */
+  private async currentAt(tenant: string, name: string): Promise<number> {
+    await this.current(tenant, name, APPLY_WAIT_MS);
+    return this.replica(tenant, name).applied;
   }
 
   readonly writes: RecordWrites = {
     upsert: async (tenant, name, c, records) => {
       const prepared = prepareAll(c, records);
-      const w = await this.commit(tenant, name, prepared, []);
+      const w = await this.commit(tenant, name, c, prepared, []);
       return { ids: prepared.map((r) => r.id), inserted: w.inserted, updated: w.updated, seq: w.seq };
     },
     upsertEach: async (tenant, name, c, records, where) => {
@@ -398,30 +495,32 @@ export class ClusterNode {
           return { error: e };
         }
       });
-      if (valid.length > 0) await this.commit(tenant, name, valid, []);
+      if (valid.length > 0) await this.commit(tenant, name, c, valid, []);
       return out;
     },
-    delete: async (tenant, name, _c, ids) => {
-      const w = await this.commit(tenant, name, [], ids);
+    delete: async (tenant, name, c, ids) => {
+      const w = await this.commit(tenant, name, c, [], ids);
       return { deleted: w.deleted.length, seq: w.seq };
     },
     deleteWhere: async (tenant, name, c, filter) => {
       // The filter runs on this node's replica, made current first: it selects what was
-      // committed before the request (a record written meanwhile may be missed, never a wrong one).
-      await this.current(tenant, name, APPLY_WAIT_MS);
+      // committed before the request; only records unchanged since are deleted (one rewritten
+      // meanwhile may no longer match; one written meanwhile may be missed).
       if (Object.keys(filter).length === 0) throw new VectraError('INVALID_FILTER', 'filter: an empty filter would delete every record; drop the collection instead');
-      const w = await this.commit(tenant, name, [], c.idsWhere({ filter }));
+      const at = await this.currentAt(tenant, name);
+      const w = await this.commit(tenant, name, c, [], c.idsWhere({ filter }), at);
       return { deleted: w.deleted.length, seq: w.seq };
     },
     replace: async (tenant, name, c, records, remove: RemoveTarget) => {
       const prepared = prepareAll(c, records);
       let removes: string[];
+      let at: number | undefined;
       if ('ids' in remove) removes = remove.ids;
       else {
-        await this.current(tenant, name, APPLY_WAIT_MS);
+        at = await this.currentAt(tenant, name);
         removes = c.idsWhere({ filter: remove.filter });
       }
-      const w = await this.commit(tenant, name, prepared, removes);
+      const w = await this.commit(tenant, name, c, prepared, removes, at);
       return { ids: prepared.map((r) => r.id), inserted: w.inserted, updated: w.updated, deleted: w.deleted.length, seq: w.seq };
     },
   };

@@ -60,8 +60,20 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
 
 const MIGRATION_LOCK = 0x76656374; // "vect"
 
+/** A statement running longer is cancelled by PostgreSQL; a query waiting longer for its answer (a half-open connection) fails here. */
+const STATEMENT_TIMEOUT_MS = 30_000;
+const QUERY_TIMEOUT_MS = 35_000;
+
 export function openPool(url: string, onError: (e: Error) => void, max = 10): Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+  });
   // An idle client losing its server (PostgreSQL restarted) is reported here, not thrown.
   pool.on('error', onError);
   return pool;
@@ -70,6 +82,8 @@ export function openPool(url: string, onError: (e: Error) => void, max = 10): Po
 /** Apply the migrations not yet applied, one transaction each, holding the advisory lock. */
 export async function migrate(pool: Pool): Promise<number[]> {
   const c = await pool.connect();
+  const onError = () => undefined; // a lost connection fails the next query here; it must not be an uncaught 'error'
+  c.on('error', onError);
   const applied: number[] = [];
   try {
     await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -90,7 +104,8 @@ export async function migrate(pool: Pool): Promise<number[]> {
     }
   } finally {
     await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    c.release();
+    c.off('error', onError);
+    c.release(true);
   }
   return applied;
 }
@@ -110,16 +125,27 @@ export async function inTransaction<T>(pool: Pool, work: (c: PoolClient) => Prom
   } catch (e) {
     throw unavailable(e);
   }
+  // A checked-out client has no error listener of the pool's: without this one, PostgreSQL
+  // dropping the connection mid-transaction (a restart) would be an uncaught exception.
+  let broken: Error | undefined;
+  const onError = (e: Error) => (broken = e);
+  c.on('error', onError);
+  let committing = false;
   try {
     await c.query('BEGIN');
     const out = await work(c);
+    committing = true;
     await c.query('COMMIT');
     return out;
   } catch (e) {
-    await c.query('ROLLBACK').catch(() => undefined);
+    if (!committing) await c.query('ROLLBACK').catch(() => undefined);
+    if (committing && unreachable(e)) throw new VectraError('DATABASE_UNAVAILABLE', `the connection to PostgreSQL was lost while committing (${(e as Error).message}): the write may or may not have been stored; read it back, or retry it (writes by id are idempotent)`);
+    broken ??= unreachable(e) ? (e as Error) : undefined;
     throw unreachable(e) ? unavailable(e) : e;
   } finally {
-    c.release();
+    c.off('error', onError);
+    // A broken client is destroyed rather than returned to the pool.
+    c.release(broken);
   }
 }
 
@@ -146,6 +172,7 @@ export class Listener {
   private client: pg.Client | null = null;
   private closed = false;
   private delay = 100;
+  private retrying = false;
   connected = false;
 
   constructor(
@@ -156,46 +183,72 @@ export class Listener {
     private readonly log: (msg: string, err?: string) => void,
   ) {}
 
+  /** Connect; on failure, keep trying in the background (one chain of attempts, never more). */
   async start(): Promise<void> {
-    await this.connect();
+    try {
+      await this.connect();
+    } catch (e) {
+      this.log('LISTEN connection to PostgreSQL failed; retrying', (e as Error).message);
+      this.retry();
+    }
   }
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000, keepAlive: true });
+    // This client is the current one from now on: its errors and end are the ones that count.
+    this.client = client;
     client.on('notification', (n) => this.onNotify(n.channel, n.payload ?? ''));
     client.on('error', (e) => this.lost(client, e));
     client.on('end', () => this.lost(client, new Error('connection ended')));
-    await client.connect();
-    for (const ch of this.channels) await client.query(`LISTEN ${ch}`);
-    this.client = client;
+    try {
+      await client.connect();
+      for (const ch of this.channels) await client.query(`LISTEN ${ch}`);
+    } catch (e) {
+      if (this.client === client) this.client = null;
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      throw e;
+    }
+    if (this.client !== client || this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.connected = true;
     this.delay = 100;
   }
 
   private lost(client: pg.Client, e: Error): void {
-    if (this.client !== client && this.client !== null) return;
+    if (this.client !== client) return;
     this.client = null;
-    if (this.closed) return;
-    if (this.connected) this.log('lost the LISTEN connection to PostgreSQL; reconnecting', e.message);
-    this.connected = false;
     client.removeAllListeners();
     client.on('error', () => undefined);
     client.end().catch(() => undefined);
+    if (this.closed) return;
+    if (this.connected) this.log('lost the LISTEN connection to PostgreSQL; reconnecting', e.message);
+    this.connected = false;
     this.retry();
   }
 
   private retry(): void {
-    if (this.closed) return;
+    if (this.closed || this.retrying) return;
+    this.retrying = true;
     const wait = this.delay;
     this.delay = Math.min(this.delay * 2, 5000);
     setTimeout(() => {
       this.connect().then(
         () => {
-          this.log('LISTEN connection to PostgreSQL back');
-          this.onReconnect();
+          this.retrying = false;
+          if (this.connected) {
+            this.log('LISTEN connection to PostgreSQL back');
+            this.onReconnect();
+          }
         },
-        () => this.retry(),
+        () => {
+          this.retrying = false;
+          this.retry();
+        },
       );
     }, wait).unref();
   }
@@ -205,6 +258,10 @@ export class Listener {
     const c = this.client;
     this.client = null;
     this.connected = false;
-    if (c) await c.end().catch(() => undefined);
+    if (c) {
+      c.removeAllListeners();
+      c.on('error', () => undefined);
+      await c.end().catch(() => undefined);
+    }
   }
 }

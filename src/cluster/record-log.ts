@@ -12,6 +12,16 @@ import { inTransaction, query, type Pool, type PoolClient } from './pg.js';
 
 export const CHANGES_CHANNEL = 'vectra_changes';
 
+export interface WriteOptions {
+  /** The collection's instance the write was validated against: another one (dropped and created again) is refused. */
+  instance?: string;
+  /**
+   * Delete only records not changed after this seq: ids selected by a filter on a replica at
+   * that seq, so that a record rewritten since (which may no longer match) is kept.
+   */
+  removeUpTo?: number;
+}
+
 export interface LogWrite {
   seq: number;
   inserted: number;
@@ -51,7 +61,7 @@ export function vectorOf(b: Buffer): Float32Array {
 function refusedCharacters(e: unknown): VectraError | null {
   const code = (e as { code?: string }).code;
   if (code === '22P05' || code === '22021' || code === '22P02') {
-    return new VectraError('INVALID_RECORD', 'text and metadata strings cannot hold the NUL character (\\u0000) in the scale-out mode (PostgreSQL stores them): remove it');
+    return new VectraError('INVALID_RECORD', 'text and metadata strings cannot hold the NUL character (\\u0000) or an unpaired surrogate (\\ud800–\\udfff alone) in the scale-out mode (PostgreSQL stores them): remove it');
   }
   return null;
 }
@@ -63,7 +73,8 @@ export class RecordLog {
    * Upsert `upserts` (already validated; an id twice counts once, at its last occurrence) and
    * delete `removes` (ids; those among the upserts are kept), in one transaction.
    */
-  async write(tenant: string, collection: string, upserts: PreparedRecord[], removes: string[], now = Date.now()): Promise<LogWrite> {
+  async write(tenant: string, collection: string, upserts: PreparedRecord[], removes: string[], opts: WriteOptions = {}): Promise<LogWrite> {
+    const now = Date.now();
     const last = new Map<string, PreparedRecord>();
     for (const r of upserts) {
       last.delete(r.id);
@@ -74,7 +85,7 @@ export class RecordLog {
     const rm = [...new Set(removes)].filter((id) => !kept.has(id));
     try {
       return await inTransaction(this.pool, async (c) => {
-        const base = await lockSeq(c, tenant, collection);
+        const base = await lockSeq(c, tenant, collection, opts.instance);
         if (ups.length === 0 && rm.length === 0) return { seq: base, inserted: 0, updated: 0, deleted: [] };
         let seq = base;
         let inserted = 0;
@@ -93,7 +104,14 @@ export class RecordLog {
         }
         let deleted: string[] = [];
         if (rm.length > 0) {
-          const gone = new Set((await c.query<{ id: string }>('DELETE FROM records WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3::text[]) RETURNING id', [tenant, collection, rm])).rows.map((r) => r.id));
+          const gone = new Set(
+            (
+              await c.query<{ id: string }>(
+                `DELETE FROM records WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3::text[]) ${opts.removeUpTo === undefined ? '' : 'AND seq <= $4'} RETURNING id`,
+                opts.removeUpTo === undefined ? [tenant, collection, rm] : [tenant, collection, rm, opts.removeUpTo],
+              )
+            ).rows.map((r) => r.id),
+          );
           deleted = rm.filter((id) => gone.has(id));
           if (deleted.length > 0) {
             const seqs = deleted.map(() => ++seq);
@@ -147,14 +165,22 @@ export class RecordLog {
 
   /** One collection's committed seq, or null when it does not exist. */
   async head(tenant: string, collection: string): Promise<number | null> {
-    const rows = await query<{ seq: string }>(this.pool, 'SELECT seq FROM collections WHERE tenant_id = $1 AND name = $2', [tenant, collection]);
-    return rows.length ? Number(rows[0].seq) : null;
+    return (await this.headOf(tenant, collection))?.seq ?? null;
+  }
+
+  /** One collection's committed seq and instance, or null when it does not exist. */
+  async headOf(tenant: string, collection: string): Promise<{ seq: number; instance: string } | null> {
+    const rows = await query<{ seq: string; instance: string }>(this.pool, 'SELECT seq, instance FROM collections WHERE tenant_id = $1 AND name = $2', [tenant, collection]);
+    return rows.length ? { seq: Number(rows[0].seq), instance: rows[0].instance } : null;
   }
 }
 
-async function lockSeq(c: PoolClient, tenant: string, collection: string): Promise<number> {
-  const r = await c.query<{ seq: string }>('SELECT seq FROM collections WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [tenant, collection]);
+async function lockSeq(c: PoolClient, tenant: string, collection: string, instance: string | undefined): Promise<number> {
+  const r = await c.query<{ seq: string; instance: string }>('SELECT seq, instance FROM collections WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [tenant, collection]);
   if (r.rows.length === 0) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${collection}" does not exist`);
+  if (instance !== undefined && r.rows[0].instance !== instance) {
+    throw new VectraError('COLLECTION_LOADING', `collection "${collection}" was dropped and created again meanwhile; this node is still loading the new one: retry shortly`);
+  }
   return Number(r.rows[0].seq);
 }
 

@@ -77,7 +77,7 @@ export class Replica {
   private running: Promise<void> | null = null;
   private again = false;
   private waiters: Waiter[] = [];
-  private closed = false;
+  closed = false;
 
   constructor(
     readonly tenant: string,
@@ -104,10 +104,14 @@ export class Replica {
     if (this.applied < this.known || !this.loaded) void this.catchUp().catch((e) => this.hooks.error(e));
   }
 
-  /** Resolves once every change up to `seq` is applied here; REPLICA_BEHIND after `timeoutMs`. */
+  /**
+   * Resolves once every change up to `seq` is applied here; REPLICA_BEHIND after `timeoutMs`.
+   * (`seq` is what a caller asks for, not what was committed: it does not move `known`.)
+   */
   waitFor(seq: number, timeoutMs: number): Promise<void> {
     if (this.applied >= seq) return Promise.resolve();
-    this.nudge(seq);
+    if (this.closed) return Promise.reject(new VectraError('COLLECTION_LOADING', `collection "${this.name}" is being reloaded on this node: retry shortly`));
+    void this.catchUp().catch((e) => this.hooks.error(e));
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = {
         seq,
@@ -169,10 +173,17 @@ export class Replica {
     if (deletes.length > 0) c.delete(deletes);
   }
 
+  /** The head read by the first attempt at the full load: a retry loads over what the failed one left, then replays from here. */
+  private loadBase: number | null = null;
+
   /** No cursor: the seq committed now, every record as it is, then the feed from that seq. */
   private async fullLoad(): Promise<void> {
-    const head = await this.log.head(this.tenant, this.name);
-    if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${this.name}" is gone from the database`);
+    const now = await this.log.headOf(this.tenant, this.name);
+    if (now === null || now.instance !== this.instance) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${this.name}" is gone from the database`);
+    // A retry keeps the first attempt's head: records that attempt loaded and that were deleted
+    // since are deleted again by the feed replayed from there.
+    this.loadBase ??= now.seq;
+    const head = this.loadBase;
     const c = this.local();
     let after: string | null = null;
     for (;;) {
@@ -184,6 +195,7 @@ export class Replica {
     }
     // Records deleted while the pages were read come back out as the feed after `head` is applied.
     this.setApplied(head);
+    this.loadBase = null;
     if (head > this.known) this.known = head;
   }
 

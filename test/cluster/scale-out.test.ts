@@ -9,6 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { serveProcess, type ServerProcess } from '../support/process.js';
 import { client, errorCode, register } from '../support/server.js';
 import { startPostgres, type Postgres } from '../support/services.js';
+import { spawnServer } from '../support/spawn-server.js';
+import { MODEL_CACHE } from '../support/server.js';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 import { tempDir } from '../support/tmp.js';
 
 const DIM = 8;
@@ -170,6 +175,80 @@ describe('scale-out: three nodes on one PostgreSQL', () => {
     assert.ok(seen.body.results.some((h: { id: string }) => h.id === 'back'));
   });
 
+  it('PostgreSQL restarted in the middle of writes through all three: no node goes down, acknowledged writes stay, writes resume', async () => {
+    const acked = new Set<string>();
+    let stop = false;
+    let answered = 0;
+    const writer = async (w: number) => {
+      for (let n = 0; !stop; n++) {
+        const id = `pgr-${w}-${n}`;
+        const r = await api(n % 3)('POST', '/v1/collections/docs/records', { records: [{ id, vector: vec(n) }] });
+        answered++;
+        if (r.status === 200) acked.add(id);
+        else assert.ok([503].includes(r.status), `${r.status} ${JSON.stringify(r.body)}`);
+      }
+    };
+    const writers = [0, 1].map((w) => writer(w));
+    await new Promise((r) => setTimeout(r, 500));
+    await pg.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    await pg.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    stop = true;
+    await Promise.all(writers);
+    for (const n of nodes) assert.equal(n.proc.exitCode, null, 'a node exited');
+    // Writes work again on every node, and every acknowledged one is there.
+    for (const i of [0, 1, 2]) {
+      const r = await until(`a write on node ${i + 1}`, async () => {
+        const a = await api(i)('POST', '/v1/collections/docs/records', { records: [{ id: `after-${i}`, vector: vec(i) }] });
+        return a.status === 200 ? a : undefined;
+      }, 15_000);
+      assert.ok(r.value.body.seq > 0);
+    }
+    const have = await allIds(api(2), 'docs');
+    assert.deepEqual([...acked].filter((id) => !have.has(id)), []);
+    assert.ok(answered > 10);
+  });
+
+  it('a collection dropped and created again with another dimension: no replica gets stuck, writes land in the new one', async () => {
+    assert.equal((await api(0)('POST', '/v1/collections', { name: 'again', model: 'none', dimension: DIM })).status, 201);
+    await until('again on every node', async () => ((await Promise.all([0, 1, 2].map((i) => api(i)('GET', '/v1/collections/again')))).every((r) => r.status === 200) ? true : undefined));
+    assert.equal((await api(1)('POST', '/v1/collections/again/records', { records: [{ id: 'old', vector: vec(1) }] })).status, 200);
+    assert.equal((await api(0)('DELETE', '/v1/collections/again')).status, 204);
+    assert.equal((await api(0)('POST', '/v1/collections', { name: 'again', model: 'none', dimension: 4 })).status, 201);
+    // Node 2 may not know yet: its write is refused (dropped: 404, or the new one loading: 503) or lands in the new one — never in the old.
+    const racing = await api(1)('POST', '/v1/collections/again/records', { records: [{ id: 'racer', vector: vec(2) }] });
+    assert.ok([200, 400, 404, 503].includes(racing.status), `${racing.status} ${JSON.stringify(racing.body)}`);
+    const w = await until('a 4-d write through node 2', async () => {
+      const r = await api(1)('POST', '/v1/collections/again/records', { records: [{ id: 'new', vector: [1, 0, 0, 0] }] });
+      return r.status === 200 ? r : undefined;
+    }, 10_000);
+    for (const i of [0, 1, 2]) {
+      const r = await api(i)('POST', '/v1/collections/again/search', { vector: [1, 0, 0, 0], k: 10, minSeq: w.value.body.seq, return: 'id' });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body.results.map((h: { id: string }) => h.id), ['new']);
+    }
+    // A minSeq the collection has not reached is a mistake, as in one process.
+    const ahead = await api(2)('POST', '/v1/collections/again/search', { vector: [1, 0, 0, 0], k: 1, minSeq: w.value.body.seq + 1000 });
+    assert.equal(ahead.status, 400, JSON.stringify(ahead.body));
+  });
+
+  it('a node refuses to start over a data directory of the embedded mode (it would drop that data), saying why', async () => {
+    const dir = tempDir('vectra-legacy-');
+    const single = await serveProcess(dir, { VECTRA_RATE_LIMIT: '1000000' });
+    const k = (await register(single.url, 'legacy')).key;
+    assert.equal((await client(single.url, k)('POST', '/v1/collections', { name: 'mine', model: 'none', dimension: DIM })).status, 201);
+    await single.stop();
+    const node = await spawnServer({ cli: CLI, nodeArgs: ['--import', 'tsx'], dataDir: dir, modelCache: MODEL_CACHE, args: ['--log-level', 'info'], env: env(), keepOutput: true });
+    const exit = await node.exited;
+    assert.equal(exit.code, 1);
+    assert.match(node.output(), /holds collection \\"mine\\" of the embedded mode/);
+    // Nothing was dropped: the embedded server still has its collection.
+    const again = await serveProcess(dir, { VECTRA_RATE_LIMIT: '1000000' });
+    assert.equal((await client(again.url, k)('GET', '/v1/collections/mine')).status, 200);
+    await again.stop();
+  });
+
   it('a node started with an empty data directory converges to the same records', async () => {
     const fresh = await startNode();
     nodes.push(fresh);
@@ -213,7 +292,7 @@ describe('scale-out: three nodes on one PostgreSQL', () => {
       fetch(`${nodes[node].url}/v1/collections/bulk/imports`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
     const small = await post(0, ndjson(1200, 's'));
     assert.equal(small.status, 202);
-    const job = ((await small.json()) as { job: { id: string } }).job;
+    const job = (await small.json()) as { id: string };
     // Node 3 sees it, to the end.
     const done = await until('the job done, seen from node 3', async () => {
       const r = await api(2)('GET', `/v1/jobs/${job.id}`);
@@ -227,7 +306,7 @@ describe('scale-out: three nodes on one PostgreSQL', () => {
     // A large import on node 1, cancelled from node 2: it stops, what it imported stays.
     const big = await post(0, ndjson(60_000, 'b'));
     assert.equal(big.status, 202);
-    const bigJob = ((await big.json()) as { job: { id: string } }).job;
+    const bigJob = (await big.json()) as { id: string };
     const asked = await api(1)('POST', `/v1/jobs/${bigJob.id}/cancel`);
     assert.equal(asked.status, 200, JSON.stringify(asked.body));
     const cancelled = await until('cancelled, seen from node 3', async () => {
