@@ -20,6 +20,7 @@ import { Jobs } from './services/jobs.js';
 import { InsightsService } from './services/insights/insights.js';
 import { FeedbackStore } from './services/feedback.js';
 import { ClusterNode } from './cluster/node.js';
+import { SharedRedis } from './cluster/redis.js';
 import { localAccountWrites, type AccountWrites } from './services/writes.js';
 import { SearchRecorder } from './services/insights/recording.js';
 import { SearchRecordings } from './services/insights/replay.js';
@@ -119,6 +120,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         log: logger.child({ component: 'cluster' }),
       })
     : null;
+  // Redis (optional): rate limits counted across the nodes; nothing durable is kept there.
+  const redis = config.redisUrl ? new SharedRedis(config.redisUrl, logger.child({ component: 'redis' })) : null;
   if (cluster) collections.useCluster(cluster.writes, cluster.catalog, cluster.feed);
   const accountWrites: AccountWrites = cluster?.accountWrites ?? localAccountWrites(accounts);
   const ingest = new IngestService(collections, embedding);
@@ -174,6 +177,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),
     accountWrites,
     cluster,
+    redis,
     isReady: () => loaded,
   };
   const app = await buildApp(services, logger);
@@ -208,6 +212,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         // Recorded searches still in memory are written while their collections are open.
         recorder.close();
         await cluster?.close();
+        await redis?.close();
         await spaces.close();
         await modelSetup.close();
         accounts.close();
