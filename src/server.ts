@@ -48,8 +48,13 @@ export interface RunningServer {
 }
 
 async function loadClusterParts() {
-  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }] = await Promise.all([import('./cluster/node.js'), import('./cluster/conversations.js'), import('./cluster/jobs.js')]);
-  return { ClusterNode, PgConversations, PgJobDirectory };
+  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }, { SharedRedis }] = await Promise.all([
+    import('./cluster/node.js'),
+    import('./cluster/conversations.js'),
+    import('./cluster/jobs.js'),
+    import('./cluster/redis.js'),
+  ]);
+  return { ClusterNode, PgConversations, PgJobDirectory, SharedRedis };
 }
 
 /** How long a search asking for `consistency: "strong"` or `minSeq` waits for this node's replica (then 503 REPLICA_BEHIND). */
@@ -127,6 +132,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         log: logger.child({ component: 'cluster' }),
       })
     : null;
+  // Redis (optional): rate limits counted across the nodes; nothing durable is kept there.
+  const redis = config.redisUrl && clusterParts ? new clusterParts.SharedRedis(config.redisUrl, logger.child({ component: 'redis' })) : null;
   if (cluster) collections.useCluster(cluster.writes, cluster.catalog, cluster.feed);
   const accountWrites: AccountWrites = cluster?.accountWrites ?? localAccountWrites(accounts);
   const ingest = new IngestService(collections, embedding);
@@ -202,6 +209,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),
     accountWrites,
     cluster,
+    redis,
     isReady: () => loaded,
   };
   const app = await buildApp(services, logger);
@@ -250,6 +258,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         // Recorded searches still in memory are written while their collections are open.
         recorder.close();
         await cluster?.close();
+        await redis?.close();
         await spaces.close();
         await modelSetup.close();
         accounts.close();

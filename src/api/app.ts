@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { sharedRateLimitStore } from '../cluster/rate-limit-store.js';
 import { registerAuth } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import type { App, Services } from './context.js';
@@ -100,6 +101,8 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   await app.register(rateLimit, {
     max: services.config.limits.rateLimitPerMinute,
     timeWindow: 60_000,
+    // Scale-out with Redis: counted across the nodes; this node's own count while Redis is away.
+    ...(services.redis ? { store: sharedRateLimitStore(services.redis) } : {}),
     // Per API key, by the id of the key that authenticated (auth runs first: its hook is the
     // app's, the limiter's is the route's), so writing the same key differently ("bearer",
     // extra spaces, X-API-Key) does not buy a fresh budget. Public routes: per IP.

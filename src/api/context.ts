@@ -1,5 +1,6 @@
 import type { AccountWrites } from '../services/writes.js';
 import type { ClusterNode } from '../cluster/node.js';
+import type { SharedRedis } from '../cluster/redis.js';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
@@ -56,6 +57,8 @@ export interface Services {
   accountWrites: AccountWrites;
   /** The scale-out node (src/cluster/node.ts), or null in the embedded mode. */
   cluster: ClusterNode | null;
+  /** Scale-out: Redis shared by the nodes (src/cluster/redis.ts), or null without VECTRA_REDIS_URL. */
+  redis: SharedRedis | null;
   /** True once collections and the default model are loaded. */
   isReady(): boolean;
 }

@@ -124,6 +124,8 @@ export function registerMetrics(app: App, services: Services): { registry: clien
     });
     cluster.onApplied = (ms) => applyLag.observe(ms / 1000);
   }
+  const { redis } = services;
+  if (redis) gauge('vectra_cluster_redis_up', 'Whether this node counts rate limits in Redis now (1) or on its own because Redis is unreachable (0)', () => (redis.up ? 1 : 0));
   gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => stats.embedWorkers());
 
   const observe: ObserveRequest = (route, method, status, seconds, tenantId) => {

@@ -128,6 +128,10 @@ export interface Redis {
   port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections open and answers nothing (a hung server). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
 }
 
 /** A Redis server on a free loopback port, no persistence. */
@@ -153,6 +157,12 @@ export async function startRedis(): Promise<Redis> {
         p.once('exit', () => resolve());
         p.kill('SIGTERM');
       });
+    },
+    pause() {
+      proc?.kill('SIGSTOP');
+    },
+    resume() {
+      proc?.kill('SIGCONT');
     },
   };
 }
