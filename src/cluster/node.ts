@@ -21,6 +21,7 @@ import { prepareKey, SCOPES, type Accounts, type KeyRow, type Scope, type Tenant
 import type { TenantSpaces } from '../services/tenant-spaces.js';
 import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites, RemoveTarget } from '../services/writes.js';
 import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool } from './pg.js';
+import { LiveFeed } from './live-feed.js';
 import { CHANGES_CHANNEL, RecordLog } from './record-log.js';
 import { Replica, ReplicaState } from './replica.js';
 
@@ -51,6 +52,8 @@ export class ClusterNode {
   private readonly state: ReplicaState;
   private readonly listener: Listener;
   private readonly replicas = new Map<string, Replica>();
+  /** The change streams following collections here, woken by the commits this node hears of. */
+  private readonly live = new LiveFeed((t, n, c, since, limit, include) => this.feed.changes(t, n, c, since, limit, include));
   private poll: NodeJS.Timeout | null = null;
   private catalogRun: Promise<void> | null = null;
   private catalogAgain = false;
@@ -114,7 +117,7 @@ export class ClusterNode {
       await this.heartbeat();
       await this.syncAccounts();
       await this.syncCatalog();
-      for (const h of await this.log.heads()) this.replicas.get(this.key(h.tenant, h.name))?.nudge(h.seq);
+      for (const h of await this.log.heads()) this.heard(h.tenant, h.name, h.seq);
       if (!this.databaseUp) this.o.log.info({}, 'PostgreSQL reachable again');
       this.databaseUp = true;
     } catch (e) {
@@ -132,12 +135,18 @@ export class ClusterNode {
     if (channel === CHANGES_CHANNEL) {
       try {
         const [tenant, name, seq] = JSON.parse(payload) as [string, string, number];
-        this.replicas.get(this.key(tenant, name))?.nudge(seq);
+        this.heard(tenant, name, seq);
       } catch {
         // Not ours: ignore.
       }
     } else if (channel === ACCOUNTS_CHANNEL) void this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts catch-up failed'));
     else if (channel === CATALOG_CHANNEL) void this.syncCatalog().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'catalog catch-up failed'));
+  }
+
+  /** A committed seq of a collection, heard of: its replica catches up, its streams wake. */
+  private heard(tenant: string, name: string, seq: number): void {
+    this.replicas.get(this.key(tenant, name))?.nudge(seq);
+    this.live.heard(tenant, name, seq);
   }
 
   // ------------------------------------------------------------------ accounts
@@ -263,7 +272,7 @@ export class ClusterNode {
         }, applied);
         this.replicas.set(k, replica);
       }
-      replica.nudge(Number(r.seq));
+      this.heard(r.tenant_id, r.name, Number(r.seq));
     }
   }
 
@@ -291,6 +300,7 @@ export class ClusterNode {
     }
     this.state.forget(tenant, name);
     const space = this.o.spaces.of(tenant);
+    this.live.gone(tenant, name);
     if (space.has(name)) await space.drop(name).catch((e) => this.o.log.warn({ tenant, collection: name, err: (e as Error).message }, 'local replica drop failed'));
   }
 
@@ -341,6 +351,7 @@ export class ClusterNode {
 
   private async commit(tenant: string, name: string, upserts: PreparedRecord[], removes: string[]) {
     const w = await this.log.write(tenant, name, upserts, removes);
+    this.live.heard(tenant, name, w.seq);
     // Read-your-writes on this node: answer once the replica has it (it is committed either way).
     await this.waitFor(tenant, name, w.seq, APPLY_WAIT_MS).catch((e) => {
       if (!isVectraError(e) || e.code !== 'REPLICA_BEHIND') throw e;
@@ -394,19 +405,26 @@ export class ClusterNode {
     },
   };
 
-  /** GET …/changes: PostgreSQL's feed, the same seqs on every node; `include=record` from this node's replica once it has the page. */
+  /**
+   * GET …/changes and the streams (SSE, WebSocket subscribe): PostgreSQL's feed, the same seqs
+   * on every node; `include=record` from this node's replica once it has the page.
+   */
   readonly feed: FeedSource = {
     changes: async (tenant, name, c, since, limit = 100, includeRecord) => {
       if (!Number.isSafeInteger(since) || since < 0) throw new VectraError('INVALID_ARGUMENT', 'since must be an integer ≥ 0 (a seq from a write answer or a previous page)');
       if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 10000');
-      const head = await this.log.head(tenant, name);
-      if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+      const at = await this.log.headOf(tenant, name);
+      if (at === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+      // Dropped and created again, and this node still holds the old one: not its feed.
+      if (at.instance !== c.config.attributes.instance) throw new VectraError('REPLICA_BEHIND', `collection "${name}" was created again and this node has not caught up with it yet: retry in a moment`);
+      const head = at.seq;
       if (since > head) throw new VectraError('INVALID_ARGUMENT', `since ${since} is ahead of the collection's latest seq ${head}`);
       const rows = await this.log.changesSince(tenant, name, since, limit);
       if (includeRecord && rows.length > 0) await this.waitFor(tenant, name, rows[rows.length - 1].seq, APPLY_WAIT_MS);
       const changes = rows.map((r): Change => ({ seq: r.seq, op: r.op, id: r.id, at: new Date(r.at).toISOString(), ...(includeRecord ? { record: c.get(r.id) } : {}) }));
       return { changes, nextSince: changes.length > 0 ? changes[changes.length - 1].seq : since, latestSeq: head };
     },
+    follow: (tenant, name, c) => this.live.source(tenant, name, c),
   };
 
   /** Per replica: applied seq and how far behind the newest seq heard of. */

@@ -147,8 +147,13 @@ export class RecordLog {
 
   /** One collection's committed seq, or null when it does not exist. */
   async head(tenant: string, collection: string): Promise<number | null> {
-    const rows = await query<{ seq: string }>(this.pool, 'SELECT seq FROM collections WHERE tenant_id = $1 AND name = $2', [tenant, collection]);
-    return rows.length ? Number(rows[0].seq) : null;
+    return (await this.headOf(tenant, collection))?.seq ?? null;
+  }
+
+  /** One collection's committed seq and instance (which creation of the name), or null when it does not exist. */
+  async headOf(tenant: string, collection: string): Promise<{ seq: number; instance: string } | null> {
+    const rows = await query<{ seq: string; instance: string }>(this.pool, 'SELECT seq, instance FROM collections WHERE tenant_id = $1 AND name = $2', [tenant, collection]);
+    return rows.length ? { seq: Number(rows[0].seq), instance: rows[0].instance } : null;
   }
 }
 
