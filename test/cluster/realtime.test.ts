@@ -128,7 +128,9 @@ describe('scale-out: SSE and WebSocket subscriptions follow PostgreSQL’s feed 
     // Writes land meanwhile; the client comes back elsewhere, where it stopped.
     await new Promise((r) => setTimeout(r, 200));
     const second = open(0, 'resume', '', { 'last-event-id': String(lastSeen) });
-    const last = await writes;
+    await writes;
+    // And some more once the client is back, whatever the pace of the first ones.
+    const last = await writeLoad('resume', [1], 3);
     assert.ok(last > lastSeen + 10, `the writes went on after the drop (${lastSeen} → ${last})`);
     await second.until(reached(second, last));
     second.stop();
@@ -234,7 +236,8 @@ describe('scale-out: SSE and WebSocket subscriptions follow PostgreSQL’s feed 
     await s.status;
     const seen = delivered(s);
     const again = open(2, 'kill', '', { 'last-event-id': String(seen.at(-1)!.seq) });
-    const last = await writes;
+    await writes;
+    const last = await writeLoad('kill', [0], 3);
     assert.ok(last > seen.at(-1)!.seq, 'writes went on after the kill');
     await again.until(reached(again, last));
     again.stop();
