@@ -21,6 +21,7 @@ import { prepareKey, SCOPES, toInfo, type Accounts, type KeyRow, type Scope, typ
 import type { TenantSpaces } from '../services/tenant-spaces.js';
 import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites, RemoveTarget } from '../services/writes.js';
 import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool, type PoolClient } from './pg.js';
+import { LiveFeed } from './live-feed.js';
 import { CHANGES_CHANNEL, RecordLog } from './record-log.js';
 import { Replica, ReplicaState } from './replica.js';
 
@@ -53,6 +54,8 @@ export class ClusterNode {
   private readonly state: ReplicaState;
   private readonly listener: Listener;
   private readonly replicas = new Map<string, Replica>();
+  /** The change streams following collections here, woken by the commits this node hears of. */
+  private readonly live = new LiveFeed((t, n, c, since, limit, include) => this.feed.changes(t, n, c, since, limit, include));
   private poll: NodeJS.Timeout | null = null;
   private catalogRun: Promise<void> | null = null;
   private catalogAgain = false;
@@ -172,7 +175,7 @@ export class ClusterNode {
           this.catalogAgain = true;
           continue;
         }
-        r.nudge(h.seq);
+        this.heard(h.tenant, h.name, h.seq);
       }
     } finally {
       this.ticking = false;
@@ -188,12 +191,18 @@ export class ClusterNode {
     if (channel === CHANGES_CHANNEL) {
       try {
         const [tenant, name, seq] = JSON.parse(payload) as [string, string, number];
-        this.replicas.get(this.key(tenant, name))?.nudge(seq);
+        this.heard(tenant, name, seq);
       } catch {
         // Not ours: ignore.
       }
     } else if (channel === ACCOUNTS_CHANNEL) void this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts catch-up failed'));
     else if (channel === CATALOG_CHANNEL) void this.syncCatalog().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'catalog catch-up failed'));
+  }
+
+  /** A committed seq of a collection, heard of: its replica catches up, its streams wake. */
+  private heard(tenant: string, name: string, seq: number): void {
+    this.replicas.get(this.key(tenant, name))?.nudge(seq);
+    this.live.heard(tenant, name, seq);
   }
 
   // ------------------------------------------------------------------ accounts
@@ -354,7 +363,7 @@ export class ClusterNode {
     const existing = this.replicas.get(k);
     if (existing && existing.instance === r.instance && !existing.closed) {
       // Known here (perhaps still in its first load): only tell it the head.
-      existing.nudge(Number(r.seq));
+      this.heard(r.tenant_id, r.name, Number(r.seq));
       return;
     }
     if (space.has(r.name) && applied === null) {
@@ -370,7 +379,7 @@ export class ClusterNode {
       error: (e) => this.replicaError(r.tenant_id, r.name, e),
     }, applied);
     this.replicas.set(k, replica);
-    replica.nudge(Number(r.seq));
+    this.heard(r.tenant_id, r.name, Number(r.seq));
   }
 
   private replicaError(tenant: string, name: string, e: unknown): void {
@@ -397,6 +406,7 @@ export class ClusterNode {
     }
     this.state.forget(tenant, name);
     const space = this.o.spaces.of(tenant);
+    this.live.gone(tenant, name);
     if (space.has(name)) await space.drop(name).catch((e) => this.o.log.warn({ tenant, collection: name, err: (e as Error).message }, 'local replica drop failed'));
   }
 
@@ -463,6 +473,7 @@ export class ClusterNode {
   private async commit(tenant: string, name: string, c: Collection, upserts: PreparedRecord[], removes: string[], removeUpTo?: number) {
     const instance = c.config.attributes.instance;
     const w = await this.log.write(tenant, name, upserts, removes, { instance: typeof instance === 'string' ? instance : undefined, removeUpTo });
+    this.live.heard(tenant, name, w.seq);
     // Committed: the answer is a success whatever follows. Read-your-writes on this node: it is
     // sent once the replica has applied the write, or after APPLY_WAIT_MS if it has not.
     await this.waitFor(tenant, name, w.seq, APPLY_WAIT_MS).catch((e) => {
@@ -525,19 +536,26 @@ export class ClusterNode {
     },
   };
 
-  /** GET …/changes: PostgreSQL's feed, the same seqs on every node; `include=record` from this node's replica once it has the page. */
+  /**
+   * GET …/changes and the streams (SSE, WebSocket subscribe): PostgreSQL's feed, the same seqs
+   * on every node; `include=record` from this node's replica once it has the page.
+   */
   readonly feed: FeedSource = {
     changes: async (tenant, name, c, since, limit = 100, includeRecord) => {
       if (!Number.isSafeInteger(since) || since < 0) throw new VectraError('INVALID_ARGUMENT', 'since must be an integer ≥ 0 (a seq from a write answer or a previous page)');
       if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 10000');
-      const head = await this.log.head(tenant, name);
-      if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+      const at = await this.log.headOf(tenant, name);
+      if (at === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
+      // Dropped and created again, and this node still holds the old one: not its feed.
+      if (at.instance !== c.config.attributes.instance) throw new VectraError('REPLICA_BEHIND', `collection "${name}" was created again and this node has not caught up with it yet: retry in a moment`);
+      const head = at.seq;
       if (since > head) throw new VectraError('INVALID_ARGUMENT', `since ${since} is ahead of the collection's latest seq ${head}`);
       const rows = await this.log.changesSince(tenant, name, since, limit);
       if (includeRecord && rows.length > 0) await this.waitFor(tenant, name, rows[rows.length - 1].seq, APPLY_WAIT_MS);
       const changes = rows.map((r): Change => ({ seq: r.seq, op: r.op, id: r.id, at: new Date(r.at).toISOString(), ...(includeRecord ? { record: c.get(r.id) } : {}) }));
       return { changes, nextSince: changes.length > 0 ? changes[changes.length - 1].seq : since, latestSeq: head };
     },
+    follow: (tenant, name, c) => this.live.source(tenant, name, c),
   };
 
   /** Per replica: applied seq and how far behind the newest seq heard of. */

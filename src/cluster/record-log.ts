@@ -168,7 +168,7 @@ export class RecordLog {
     return (await this.headOf(tenant, collection))?.seq ?? null;
   }
 
-  /** One collection's committed seq and instance, or null when it does not exist. */
+  /** One collection's committed seq and instance (which creation of the name), or null when it does not exist. */
   async headOf(tenant: string, collection: string): Promise<{ seq: number; instance: string } | null> {
     const rows = await query<{ seq: string; instance: string }>(this.pool, 'SELECT seq, instance FROM collections WHERE tenant_id = $1 AND name = $2', [tenant, collection]);
     return rows.length ? { seq: Number(rows[0].seq), instance: rows[0].instance } : null;

@@ -5,6 +5,9 @@
  * costs no memory: the next page is read only after `deliver` has taken the previous one
  * (its promise resolving is the backpressure), and a reader that falls behind the retention
  * gets CHANGES_EXPIRED, never a silent gap.
+ *
+ * In the scale-out mode (docs/scale-out.md) a `source` replaces both: pages are PostgreSQL's
+ * feed (the same seqs on every node) and the node wakes the reader when it hears of a commit.
  */
 import { VectraError } from '../errors.js';
 import type { Change, ChangePage, Collection } from '../engine/index.js';
@@ -36,6 +39,17 @@ function readPage(c: Collection, since: number, limit: number, includeRecord: bo
   return page;
 }
 
+/** Where a follower reads pages and what wakes it, when not the local collection and the bus (the scale-out mode). */
+export interface FollowSource {
+  read(since: number, limit: number, includeRecord: boolean): Promise<ChangePage>;
+  /** Calls `more` whenever the collection may have changes a read begun before did not see (or is gone); returns the unsubscribe. */
+  watch(more: () => void): () => void;
+}
+
+/** Errors after which a `source` is read again (PostgreSQL out of reach, the replica behind) rather than the feed ended. */
+const TRANSIENT = new Set(['DATABASE_UNAVAILABLE', 'REPLICA_BEHIND']);
+const RETRY_MS = [500, 1000, 2000, 5000];
+
 export interface FollowOptions {
   bus: EventBus;
   tenantId: string;
@@ -52,6 +66,8 @@ export interface FollowOptions {
   heartbeat?: () => void;
   heartbeatMs?: number;
   signal: AbortSignal;
+  /** The scale-out mode's feed and wake-ups; absent, the local collection's feed and the event bus. */
+  source?: FollowSource;
 }
 
 /**
@@ -67,15 +83,10 @@ export async function followChanges(o: FollowOptions): Promise<void> {
     wake?.();
   };
   // Subscribed before the first read: a write between the read and the wait still wakes us.
-  const sub = o.bus.subscribe(
-    o.tenantId,
-    ['record.*', 'collection.deleted'],
-    (e) => {
-      if (e.data.collection === o.name) poke();
-    },
-    { maxQueue: 1000, overflow: 'skip' },
-  );
+  const unwatch = o.source ? o.source.watch(poke) : subscribeBus(o, poke);
   o.signal.addEventListener('abort', poke, { once: true });
+  let failures = 0;
+  let retry: NodeJS.Timeout | null = null;
   try {
     while (!o.signal.aborted) {
       if (!dirty) {
@@ -93,10 +104,18 @@ export async function followChanges(o: FollowOptions): Promise<void> {
       dirty = false;
       let page;
       try {
-        page = readPage(o.collection, cursor, o.pageSize ?? 500, o.includeRecord ?? false);
+        page = o.source ? await o.source.read(cursor, o.pageSize ?? 500, o.includeRecord ?? false) : readPage(o.collection, cursor, o.pageSize ?? 500, o.includeRecord ?? false);
+        failures = 0;
       } catch (e) {
         if (e instanceof VectraError && (e.code === 'COLLECTION_CLOSED' || e.code === 'COLLECTION_NOT_FOUND')) {
           throw new VectraError('COLLECTION_NOT_FOUND', `collection "${o.name}" was deleted; the feed has ended`);
+        }
+        // Scale-out: PostgreSQL away or this node's replica behind — the stream stays open
+        // (heartbeats go on) and reads again from its cursor, rather than ending.
+        if (o.source && e instanceof VectraError && TRANSIENT.has(e.code)) {
+          if (retry) clearTimeout(retry);
+          retry = setTimeout(poke, RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]);
+          continue;
         }
         throw e;
       }
@@ -109,7 +128,20 @@ export async function followChanges(o: FollowOptions): Promise<void> {
       dirty = true;
     }
   } finally {
-    sub.close();
+    if (retry) clearTimeout(retry);
+    unwatch();
     o.signal.removeEventListener('abort', poke);
   }
+}
+
+function subscribeBus(o: FollowOptions, poke: () => void): () => void {
+  const sub = o.bus.subscribe(
+    o.tenantId,
+    ['record.*', 'collection.deleted'],
+    (e) => {
+      if (e.data.collection === o.name) poke();
+    },
+    { maxQueue: 1000, overflow: 'skip' },
+  );
+  return () => sub.close();
 }

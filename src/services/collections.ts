@@ -79,13 +79,32 @@ export class CollectionService {
     this.feed = feed;
   }
 
-  /** Whether the scale-out mode is on (the realtime streams follow the local feed, so they are refused there). */
+  /** Whether the scale-out mode is on (webhooks follow the local feed, so they are refused there). */
   get clustered(): boolean {
     return this.catalog !== null;
   }
 
   changes(tenantId: string, name: string, since: number, limit: number | undefined, includeRecord: boolean) {
     return this.feed.changes(tenantId, name, this.get(tenantId, name), since, limit, includeRecord);
+  }
+
+  /**
+   * Where a stream of the feed starts: `since` when given (refused when ahead of the feed or
+   * behind its retention, before the stream begins), else the feed's latest seq.
+   */
+  async streamStart(tenantId: string, name: string, since: number | undefined): Promise<{ since: number; latestSeq: number }> {
+    const c = this.get(tenantId, name);
+    if (!this.feed.follow) {
+      const from = since ?? c.seq;
+      return { since: from, latestSeq: c.changes(from, 1).latestSeq };
+    }
+    const { latestSeq } = await this.feed.changes(tenantId, name, c, since ?? 0, 1, false);
+    return { since: since ?? latestSeq, latestSeq };
+  }
+
+  /** What followChanges reads and is woken by in the scale-out mode (PostgreSQL's feed); undefined: the local feed and the bus. */
+  followSource(tenantId: string, name: string) {
+    return this.feed.follow?.(tenantId, name, this.get(tenantId, name));
   }
 
   // Writes: every service writes records through these (src/services/writes.ts).

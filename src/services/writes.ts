@@ -5,6 +5,7 @@
  * validation, embedding and answer shape above it.
  */
 import type { ChangePage, Collection, CollectionConfigInput, RecordInput } from '../engine/index.js';
+import type { FollowSource } from '../realtime/follow.js';
 import type { Accounts, ApiKeyInfo, Scope, Tenant } from './accounts.js';
 
 export type RemoveTarget = { filter: Record<string, unknown> } | { ids: string[] };
@@ -22,6 +23,8 @@ export interface RecordWrites {
 /** Where GET …/changes reads the feed: the local collection's, or (scale-out) PostgreSQL's. */
 export interface FeedSource {
   changes(tenantId: string, name: string, c: Collection, since: number, limit: number | undefined, includeRecord: boolean): Promise<ChangePage>;
+  /** What the streams (SSE, WebSocket subscribe) read and are woken by; absent: the local collection and the event bus. */
+  follow?(tenantId: string, name: string, c: Collection): FollowSource;
 }
 
 export const localFeed: FeedSource = {

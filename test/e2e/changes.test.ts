@@ -8,57 +8,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connect } from 'node:net';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { serveProcess } from '../support/process.js';
+import { stream } from '../support/sse.js';
 import { call, register, testServer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 
 const vec = (i: number) => [Math.cos(i), Math.sin(i), 1];
-
-/** An SSE stream read with fetch; collects events until stopped. */
-function stream(url: string, key: string, headers: Record<string, string> = {}) {
-  const events: EventSourceMessage[] = [];
-  const comments: string[] = [];
-  const ctl = new AbortController();
-  let waiters: (() => void)[] = [];
-  const status = (async () => {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: ctl.signal }).catch(() => null);
-    if (!res) return { status: 0, body: null }; // stopped before the answer came
-    if (res.status !== 200) return { status: res.status, body: await res.json() };
-    const parser = createParser({
-      onEvent: (e) => {
-        events.push(e);
-        waiters.forEach((w) => w());
-      },
-      onComment: (c) => comments.push(c),
-    });
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
-    } catch {
-      // aborted
-    }
-    waiters.forEach((w) => w());
-    return { status: 200, body: null, contentType: res.headers.get('content-type') };
-  })();
-  return {
-    events,
-    comments,
-    status,
-    stop: () => ctl.abort(),
-    async until(test: () => boolean, ms = 20_000): Promise<void> {
-      const end = Date.now() + ms;
-      while (!test()) {
-        if (Date.now() > end) throw new Error(`stream: condition not met in ${ms} ms; ${events.length} events, last ${JSON.stringify(events.at(-1))}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 200);
-        });
-        waiters = [];
-      }
-    },
-  };
-}
 
 describe('change feed over HTTP', () => {
   it('pages in seq order with nextSince, include=record, and clear errors', async () => {

@@ -7,7 +7,7 @@ import { HttpError } from '../error-codes.js';
 import { drainedOrClosed } from '../stream-body.js';
 import type { StreamBudget } from '../stream-budget.js';
 import type { App, Services } from '../context.js';
-import { notInScaleOut, VectraError } from '../../errors.js';
+import { VectraError } from '../../errors.js';
 import { followChanges } from '../../realtime/follow.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';
 import { ChangesOut, ChangesQuery, EventStatsOut, StreamQuery } from '../schemas/realtime.js';
@@ -60,15 +60,15 @@ export default function changeRoutes(app: App, services: Services, budget: Strea
       const key = presentedKey(req)!;
       const { name } = req.params;
       const collection = services.collections.get(tenantId, name);
-      if (services.collections.clustered) throw notInScaleOut('the change stream (SSE)');
       const lastEventId = req.headers['last-event-id'];
-      let since = collection.seq;
+      let asked: number | undefined;
       if (typeof lastEventId === 'string' && lastEventId !== '') {
         if (!/^[0-9]{1,15}$/.test(lastEventId)) throw new VectraError('INVALID_ARGUMENT', 'Last-Event-ID must be a seq from this stream (a whole number)');
-        since = Number(lastEventId);
-      } else if (req.query.since !== undefined) since = Number(req.query.since);
+        asked = Number(lastEventId);
+      } else if (req.query.since !== undefined) asked = Number(req.query.since);
       // Refuse an expired or impossible start as a plain HTTP error, before the stream begins.
-      collection.changes(since, 1);
+      // Without a start: the feed's latest seq (PostgreSQL's in the scale-out mode).
+      const { since } = await services.collections.streamStart(tenantId, name, asked);
       const includeRecord = req.query.include === 'record';
       // HEAD (served by this GET handler): the stream's headers and nothing more. Node sends no
       // body for HEAD, and flushes the headers only with one or at the end: a stream started
@@ -122,6 +122,7 @@ export default function changeRoutes(app: App, services: Services, budget: Strea
           tenantId,
           name,
           collection,
+          source: services.collections.followSource(tenantId, name),
           since,
           includeRecord,
           signal: stop.signal,

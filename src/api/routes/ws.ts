@@ -23,7 +23,6 @@ import type { WebSocket } from 'ws';
 import { HTTP_STATUS, HttpError, isCodedError, type ApiErrorCode } from '../error-codes.js';
 import { presentedKey } from '../auth.js';
 import { send, validationMessage } from '../errors.js';
-import { notInScaleOut } from '../../errors.js';
 import { COLLECTION_NAME_PATTERN as COLLECTION, errorResponses } from '../schemas/common.js';
 import type { App, Services } from '../context.js';
 import { SEQ_HEADER } from './records.js';
@@ -218,25 +217,32 @@ export default async function wsRoutes(app: App, services: Services, observe: Ob
       const subscribe = async (id: RequestId, p: Principal, name: string, body: Record<string, unknown>) => {
         if (!p.scopes.has('read')) throw new WsRequestError('INSUFFICIENT_SCOPE', 'this API key lacks the "read" scope needed here');
         if (subscriptions.has(name)) throw new WsRequestError('INVALID_ARGUMENT', `already subscribed to "${name}"; unsubscribe first to start again from another seq`);
-        if (services.collections.clustered) throw new WsRequestError('INVALID_ARGUMENT', notInScaleOut('subscribing to changes').message);
         const since = body.since;
         if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)) throw new WsRequestError('INVALID_ARGUMENT', 'body.since must be an integer ≥ 0');
         const include = body.include;
         if (include !== undefined && include !== 'record') throw new WsRequestError('INVALID_ARGUMENT', 'body.include may only be "record"');
         for (const k of Object.keys(body)) if (k !== 'since' && k !== 'include') throw new WsRequestError('INVALID_ARGUMENT', `body has an unknown field "${k}" (subscribe takes "since" and "include")`);
         const collection = services.collections.get(p.tenantId, name);
-        const from = since ?? collection.seq;
-        // Expired or ahead: refused now, as an answer to this request.
-        const head = collection.changes(from, 1);
+        // Taken before the start is read (PostgreSQL's, in the scale-out mode): a second
+        // subscribe meanwhile is refused above rather than starting a second follower.
         const stop = new AbortController();
         subscriptions.set(name, stop);
-        await send({ id, ok: true, result: { collection: name, since: from, latestSeq: head.latestSeq } });
+        let start: { since: number; latestSeq: number };
+        try {
+          // Expired or ahead: refused now, as an answer to this request.
+          start = await services.collections.streamStart(p.tenantId, name, since);
+        } catch (e) {
+          if (subscriptions.get(name) === stop) subscriptions.delete(name);
+          throw e;
+        }
+        await send({ id, ok: true, result: { collection: name, since: start.since, latestSeq: start.latestSeq } });
         followChanges({
           bus: services.bus,
           tenantId: p.tenantId,
           name,
           collection,
-          since: from,
+          source: services.collections.followSource(p.tenantId, name),
+          since: start.since,
           includeRecord: include === 'record',
           signal: stop.signal,
           deliver: async (changes) => {
