@@ -1,5 +1,5 @@
 /**
- * npm run bench:insights-explain -- [--n 100000] [--dim 100] [--queries 200] [--rounds 5]
+ * npm run bench:insights-explain -- [--n 100000] [--dim 100] [--queries 200] [--rounds 5] [--only 'keyword|dense, broad']
  *
  * What `explain: true` costs a search: the same queries with and without it, in one run, in
  * process through the search service of a real server (HTTP only to set up), so the figure is
@@ -20,7 +20,7 @@ import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
 import { mulberry32 } from '../src/random.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string' }, dim: { type: 'string' }, queries: { type: 'string' }, rounds: { type: 'string' } } });
+const { values } = parseArgs({ options: { n: { type: 'string' }, dim: { type: 'string' }, queries: { type: 'string' }, rounds: { type: 'string' }, only: { type: 'string' } } });
 const N = Number(values.n ?? 100_000);
 const DIM = Number(values.dim ?? 100);
 const QUERIES = Number(values.queries ?? 200);
@@ -68,7 +68,7 @@ async function meanMs(body: (q: (typeof queries)[number]) => Record<string, unkn
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 process.stdout.write('| mode | off ms/search | explain ms/search | ratio |\n|---|---|---|---|\n');
-for (const [name, body] of modes) {
+for (const [name, body] of modes.filter(([m]) => values.only === undefined || values.only.split('|').some((o) => m.startsWith(o)))) {
   await meanMs(body, false); // warm-up
   await meanMs(body, true);
   const off: number[] = [];
