@@ -17,17 +17,16 @@
 import { randomUUID } from 'node:crypto';
 import { resolveConfig, COLLECTION_NAME, prepareRecord, type Change, type Collection, type CollectionConfigInput, type PreparedRecord, type RecordInput } from '../engine/index.js';
 import { VectraError, isVectraError } from '../errors.js';
-import { prepareKey, SCOPES, toInfo, type Accounts, type KeyRow, type Scope, type Tenant } from '../services/accounts.js';
+import type { Accounts } from '../services/accounts.js';
 import type { TenantSpaces } from '../services/tenant-spaces.js';
 import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites, RemoveTarget } from '../services/writes.js';
-import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool, type PoolClient } from './pg.js';
+import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool } from './pg.js';
 import { LiveFeed } from './live-feed.js';
 import { CHANGES_CHANNEL, RecordLog } from './record-log.js';
+import { ACCOUNTS_CHANNEL, AccountsMirror } from './accounts.js';
+import { CoalescedRun } from './coalesce.js';
 import { Replica, ReplicaState } from './replica.js';
 
-const ACCOUNTS_CHANNEL = 'vectra_accounts';
-/** Advisory lock id serializing accounts writes ("acct"). */
-const ACCOUNTS_LOCK = 0x61636374;
 const CATALOG_CHANNEL = 'vectra_catalog';
 const POLL_MS = 1000;
 /** How long a write waits for this node's replica to apply it before answering anyway. */
@@ -52,15 +51,15 @@ export class ClusterNode {
   readonly pool: Pool;
   readonly log: RecordLog;
   private readonly state: ReplicaState;
+  private readonly accountsMirror: AccountsMirror;
+  /** Registration and keys: PostgreSQL first, then this node's mirror (accounts.ts). */
+  readonly accountWrites: AccountWrites;
   private readonly listener: Listener;
   private readonly replicas = new Map<string, Replica>();
   /** The change streams following collections here, woken by the commits this node hears of. */
   private readonly live = new LiveFeed((t, n, c, since, limit, include) => this.feed.changes(t, n, c, since, limit, include));
   private poll: NodeJS.Timeout | null = null;
-  private catalogRun: Promise<void> | null = null;
-  private catalogAgain = false;
-  private accountsRun: Promise<void> | null = null;
-  private accountsAgain = false;
+  private readonly catalogRuns = new CoalescedRun(() => this.syncCatalogOnce(), () => this.closed);
   private closed = false;
   /** True once accounts, catalog and every replica were caught up with what was committed when the node started. */
   ready = false;
@@ -77,6 +76,8 @@ export class ClusterNode {
     this.pool = openPool(o.url, (e) => o.log.warn({ err: e.message }, 'PostgreSQL connection lost'));
     this.log = new RecordLog(this.pool);
     this.state = new ReplicaState(o.dataDir);
+    this.accountsMirror = new AccountsMirror({ pool: this.pool, state: this.state, accounts: o.accounts, spaces: o.spaces, log: o.log, stopped: () => this.closed });
+    this.accountWrites = this.accountsMirror.writes;
     this.listener = new Listener(
       o.url,
       [CHANGES_CHANNEL, ACCOUNTS_CHANNEL, CATALOG_CHANNEL],
@@ -172,7 +173,7 @@ export class ClusterNode {
         if (r.applied > h.seq) {
           this.o.log.warn({ tenant: h.tenant, collection: h.name, applied: r.applied, head: h.seq }, 'replica ahead of PostgreSQL; reloading it');
           await this.dropLocal(h.tenant, h.name).catch(() => undefined);
-          this.catalogAgain = true;
+          this.catalogRuns.request();
           continue;
         }
         this.heard(h.tenant, h.name, h.seq);
@@ -205,135 +206,16 @@ export class ClusterNode {
     this.live.heard(tenant, name, seq);
   }
 
-  // ------------------------------------------------------------------ accounts
-
   /** Tenants and keys changed since the last version applied here, into the local mirror. */
   syncAccounts(): Promise<void> {
-    // A run already under way may have read before the change that asks for this one: run again after it.
-    if (this.accountsRun) {
-      this.accountsAgain = true;
-      return this.accountsRun;
-    }
-    this.accountsRun = (async () => {
-      try {
-        do {
-          this.accountsAgain = false;
-          await this.syncAccountsOnce();
-        } while (this.accountsAgain && !this.closed);
-      } finally {
-        this.accountsRun = null;
-      }
-    })();
-    return this.accountsRun;
-  }
-
-  /**
-   * Rows whose version is above the last applied. Versions are drawn inside the writing
-   * transaction after it takes ACCOUNTS_LOCK (accountsTx), so they commit in their order: a row
-   * with a smaller version can never appear after a larger one was read.
-   */
-  private async syncAccountsOnce(): Promise<void> {
-    const since = this.state.meta('accounts');
-    // Both read in one snapshot: a key is never seen without its tenant.
-    const { tenants, keys } = await inTransaction(this.pool, async (c) => {
-      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const t = await c.query<{ id: string; name: string; created_at: string; version: string }>('SELECT id, name, created_at, version FROM tenants WHERE version > $1 ORDER BY version', [since]);
-      const k = await c.query<Omit<KeyRow, 'created_at' | 'expires_at' | 'revoked_at' | 'last_used_at'> & { created_at: string; expires_at: string | null; revoked_at: string | null; version: string }>(
-        'SELECT id, tenant_id, name, prefix, hash, scopes, created_at, expires_at, revoked_at, version FROM api_keys WHERE version > $1 ORDER BY version',
-        [since],
-      );
-      return { tenants: t.rows, keys: k.rows };
-    });
-    let top = since;
-    for (const t of tenants) {
-      this.o.accounts.applyTenant({ id: t.id, name: t.name, created_at: Number(t.created_at) });
-      this.o.spaces.of(t.id);
-      top = Math.max(top, Number(t.version));
-    }
-    for (const k of keys) {
-      this.o.accounts.applyKey({ ...k, created_at: Number(k.created_at), expires_at: k.expires_at === null ? null : Number(k.expires_at), revoked_at: k.revoked_at === null ? null : Number(k.revoked_at) });
-      top = Math.max(top, Number(k.version));
-    }
-    if (top > since) this.state.setMeta('accounts', top);
-  }
-
-  /** An accounts write: serialized cluster-wide by a transaction-scoped advisory lock, so versions commit in order. */
-  private async accountsTx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
-    try {
-      return await inTransaction(this.pool, async (c) => {
-        await c.query('SELECT pg_advisory_xact_lock($1)', [ACCOUNTS_LOCK]);
-        return work(c);
-      });
-    } catch (e) {
-      // PostgreSQL refuses NUL and unpaired surrogates in text: a 400, not a 500.
-      const code = (e as { code?: string }).code;
-      if (code === '22021' || code === '22P05') throw new VectraError('INVALID_ARGUMENT', 'names cannot hold the NUL character (\\u0000) or an unpaired surrogate in the scale-out mode: remove it');
-      throw e;
-    }
-  }
-
-  readonly accountWrites: AccountWrites = {
-    register: async (name) => {
-      const tenant: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };
-      const { apiKey, row } = prepareKey(tenant.id, 'default', [...SCOPES], null);
-      await this.accountsTx(async (c) => {
-        await c.query('INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)', [tenant.id, name, Date.parse(tenant.createdAt)]);
-        await insertKey(c, row);
-        await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, tenant.id]);
-      });
-      await this.afterAccountsCommit();
-      return { tenant, apiKey, key: toInfo(row) };
-    },
-    createKey: async (tenantId, name, scopes: Scope[], expiresAt) => {
-      const { apiKey, row } = prepareKey(tenantId, name, scopes, expiresAt);
-      await this.accountsTx(async (c) => {
-        if ((await c.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId])).rows.length === 0) throw new VectraError('INVALID_ARGUMENT', `tenant ${tenantId} does not exist`);
-        await insertKey(c, row);
-        await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, tenantId]);
-      });
-      await this.afterAccountsCommit();
-      return { apiKey, key: toInfo(row) };
-    },
-    revokeKey: async (tenantId, keyId) => {
-      await this.accountsTx(async (c) => {
-        const done = await c.query(
-          `UPDATE api_keys SET revoked_at = $1, version = nextval('account_versions') WHERE id = $2 AND revoked_at IS NULL ${tenantId === null ? '' : 'AND tenant_id = $3'}`,
-          tenantId === null ? [Date.now(), keyId] : [Date.now(), keyId, tenantId],
-        );
-        if (done.rowCount === 0) {
-          const found = await c.query<{ tenant_id: string }>('SELECT tenant_id FROM api_keys WHERE id = $1', [keyId]);
-          if (found.rows.length === 0 || (tenantId !== null && found.rows[0].tenant_id !== tenantId)) throw new VectraError('KEY_NOT_FOUND', `API key ${keyId} does not exist`);
-        }
-        await c.query('SELECT pg_notify($1, $2)', [ACCOUNTS_CHANNEL, keyId]);
-      });
-      await this.afterAccountsCommit();
-    },
-  };
-
-  /** Committed: bring this node's mirror up to it; a failure here is the poll's to repair, not the caller's (the write stands). */
-  private async afterAccountsCommit(): Promise<void> {
-    await this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts mirror behind after a committed write; the poll catches up'));
+    return this.accountsMirror.sync();
   }
 
   // ------------------------------------------------------------------ catalog
 
   /** Local collections made to match PostgreSQL's: created, dropped (or rebuilt: another instance of the name), replicas started. */
   syncCatalog(): Promise<void> {
-    if (this.catalogRun) {
-      this.catalogAgain = true;
-      return this.catalogRun;
-    }
-    this.catalogRun = (async () => {
-      try {
-        do {
-          this.catalogAgain = false;
-          await this.syncCatalogOnce();
-        } while (this.catalogAgain && !this.closed);
-      } finally {
-        this.catalogRun = null;
-      }
-    })();
-    return this.catalogRun;
+    return this.catalogRuns.run();
   }
 
   private async syncCatalogOnce(): Promise<void> {
@@ -453,7 +335,7 @@ export class ClusterNode {
     const head = await this.log.headOf(tenant, name);
     if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
     if (this.replica(tenant, name).instance !== head.instance) {
-      this.catalogAgain = true;
+      this.catalogRuns.request();
       void this.syncCatalog().catch(() => undefined);
       throw new VectraError('COLLECTION_LOADING', `collection "${name}" was dropped and created again; this node is loading the new one: retry shortly`);
     }
@@ -569,8 +451,8 @@ export class ClusterNode {
     await this.listener.close();
     for (const r of this.replicas.values()) r.close(new VectraError('COLLECTION_CLOSED', 'the server is stopping'));
     await Promise.all([...this.replicas.values()].map((r) => r.settled()));
-    await this.catalogRun?.catch(() => undefined);
-    await this.accountsRun?.catch(() => undefined);
+    await this.catalogRuns.settled();
+    await this.accountsMirror.settled();
     await this.pool.end().catch(() => undefined);
     this.state.close();
   }
@@ -579,19 +461,6 @@ export class ClusterNode {
 function prepareAll(c: Collection, records: RecordInput[]): PreparedRecord[] {
   if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
   return records.map((r, i) => prepareRecord(r, c.config.dimension, `records[${i}]`));
-}
-
-async function insertKey(c: PoolClient, row: KeyRow): Promise<void> {
-  await c.query('INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-    row.id,
-    row.tenant_id,
-    row.name,
-    row.prefix,
-    row.hash,
-    row.scopes,
-    row.created_at,
-    row.expires_at,
-  ]);
 }
 
 /** DATA_DIR/tenants/<id> → id. */

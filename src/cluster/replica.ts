@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Collection, RecordInput } from '../engine/index.js';
 import { VectraError } from '../errors.js';
 import type { RecordLog } from './record-log.js';
+import { CoalescedRun } from './coalesce.js';
 
 const PAGE = 1000;
 
@@ -74,8 +75,7 @@ export class Replica {
   applied: number;
   /** The newest committed seq this node has heard of. */
   known: number;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly runs = new CoalescedRun(() => this.catchUpOnce(), () => this.closed);
   private waiters: Waiter[] = [];
   closed = false;
 
@@ -128,31 +128,21 @@ export class Replica {
 
   /** Apply what PostgreSQL has beyond `applied` (a full load first when there is no cursor); one run at a time. */
   catchUp(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+    return this.runs.run();
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    if (!this.loaded) await this.fullLoad();
+    for (;;) {
+      if (this.closed) return;
+      const page = await this.log.changesSince(this.tenant, this.name, this.applied, PAGE);
+      if (page.length === 0) return;
+      this.apply(page);
+      this.setApplied(page[page.length - 1].seq);
+      const now = Date.now();
+      for (const ch of page) this.hooks.lag(now - ch.at);
+      if (page.length < PAGE) return;
     }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          if (!this.loaded) await this.fullLoad();
-          for (;;) {
-            if (this.closed) return;
-            const page = await this.log.changesSince(this.tenant, this.name, this.applied, PAGE);
-            if (page.length === 0) break;
-            this.apply(page);
-            this.setApplied(page[page.length - 1].seq);
-            const now = Date.now();
-            for (const ch of page) this.hooks.lag(now - ch.at);
-            if (page.length < PAGE) break;
-          }
-        } while (this.again && !this.closed);
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
   }
 
   /** A page of changes → the records' current states: upserted where they exist, deleted where not. */
@@ -222,6 +212,6 @@ export class Replica {
   }
 
   async settled(): Promise<void> {
-    await this.running?.catch(() => undefined);
+    await this.runs.settled();
   }
 }

@@ -15,6 +15,15 @@ process.on('exit', () => {
   for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 });
 
+/** Signal a server to stop and wait for its exit (nothing to do when it is not running). */
+async function stopProcess(p: ChildProcess | null, signal: NodeJS.Signals): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill(signal);
+  });
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -109,14 +118,7 @@ export async function startPostgres(): Promise<Postgres> {
     port,
     dataDir,
     start,
-    async stop() {
-      const p = proc;
-      if (!p || p.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        p.once('exit', () => resolve());
-        p.kill('SIGINT');
-      });
-    },
+    stop: () => stopProcess(proc, 'SIGINT'),
     kill() {
       proc?.kill('SIGKILL');
     },
@@ -150,14 +152,7 @@ export async function startRedis(): Promise<Redis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     start,
-    async stop() {
-      const p = proc;
-      if (!p || p.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        p.once('exit', () => resolve());
-        p.kill('SIGTERM');
-      });
-    },
+    stop: () => stopProcess(proc, 'SIGTERM'),
     pause() {
       proc?.kill('SIGSTOP');
     },
