@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { VectraError } from '../errors.js';
 import { MAX_K, NO_TRACE, SearchTrace, type Collection, type PlanTrace, type SearchHit, type SearchPlan, type StageTime } from '../engine/index.js';
 import { toVector } from '../engine/validation.js';
+import { instanceOf } from '../realtime/webhooks/pump.js';
 import { higherIsBetter } from '../vector/math.js';
 import type { Reranker } from '../embed/rerank.js';
 import type { CollectionService } from './collections.js';
@@ -358,7 +359,7 @@ interface Where {
 
 function feedbackScope(tenant: string, collection: string, c: Collection): FeedbackScope {
   // A collection dropped and created again under the same name starts with no feedback.
-  return { tenant, collection, instance: String(c.config.attributes.createdAt ?? '') };
+  return { tenant, collection, instance: instanceOf(c) };
 }
 
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
