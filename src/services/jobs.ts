@@ -222,7 +222,7 @@ export class Jobs {
     }
     this.db.prepare('INSERT INTO jobs (id, tenant_id, collection, status, total, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, tenantId, collection, 'queued', lines, Date.now());
     this.enqueue(id, 'import');
-    this.publish(id);
+    await this.publish(id);
     return this.get(tenantId, id);
   }
 
@@ -252,7 +252,7 @@ export class Jobs {
     const params: DocumentParams = { document: docId, title: upload.title, metadata: upload.metadata, chunk: upload.chunk, filename, mimetype, bytes: bytes.length };
     this.db.prepare("INSERT INTO jobs (id, tenant_id, collection, status, total, created_at, type, params) VALUES (?, ?, ?, 'queued', 0, ?, 'document', ?)").run(id, tenantId, collection, Date.now(), JSON.stringify(params));
     this.enqueue(id, 'document');
-    this.publish(id);
+    await this.publish(id);
     return this.get(tenantId, id);
   }
 
@@ -263,10 +263,15 @@ export class Jobs {
     this.publisher.unref();
   }
 
-  private publish(id: string): void {
+  /**
+   * Publish a job's view (scale-out). Creation awaits it, so a job answered with 202 is already
+   * visible (and cancellable) from every node; progress updates are not awaited. A failure is
+   * logged: the job runs anyway and the next half-second publish retries.
+   */
+  private publish(id: string): Promise<void> {
     const r = this.directory && this.row(id);
-    if (!r) return;
-    this.directory!.publish(r.tenant_id, view(r, this.live.get(id))).catch((e: Error) => this.log.error({ job: id, err: e.message }, 'job not published to the cluster'));
+    if (!r) return Promise.resolve();
+    return this.directory!.publish(r.tenant_id, view(r, this.live.get(id))).catch((e: Error) => this.log.error({ job: id, err: e.message }, 'job not published to the cluster'));
   }
 
   private async publishRunning(): Promise<void> {
@@ -277,7 +282,7 @@ export class Jobs {
         if (r) this.cancel(r.tenant_id, id);
       }
       const rows = this.db.prepare("SELECT id FROM jobs WHERE status IN ('queued', 'running')").all() as { id: string }[];
-      for (const { id } of rows) this.publish(id);
+      for (const { id } of rows) void this.publish(id);
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'jobs not published to the cluster');
     }
@@ -323,7 +328,7 @@ export class Jobs {
     if (r.status === 'queued' || r.status === 'running') {
       this.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(Date.now(), id);
       if (!this.running.has(id)) rmSync(this.file(id, r.type), { force: true });
-      this.publish(id);
+      void this.publish(id);
     }
     return this.get(tenantId, id);
   }
@@ -334,12 +339,12 @@ export class Jobs {
   }
 
   /** Queue a task of a registered type; `params` (JSON) are what its runner gets. */
-  createTask(tenantId: string, collection: string, type: TaskType, params: unknown, total: number): JobView {
+  async createTask(tenantId: string, collection: string, type: TaskType, params: unknown, total: number): Promise<JobView> {
     if (!this.runners.has(type)) throw new Error(`no runner for ${type} jobs`);
     const id = newJobId();
     this.db.prepare("INSERT INTO jobs (id, tenant_id, collection, status, total, created_at, type, params) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)").run(id, tenantId, collection, total, Date.now(), type, JSON.stringify(params));
     this.enqueue(id, type);
-    this.publish(id);
+    await this.publish(id);
     return this.get(tenantId, id);
   }
 
@@ -373,7 +378,7 @@ export class Jobs {
     rmSync(this.file(id, type), { force: true });
     const row = this.row(id);
     if (ended && row) this.onFinished(row.tenant_id, view(row));
-    this.publish(id);
+    void this.publish(id);
   }
 
   private async runImport(start: JobRow): Promise<void> {

@@ -89,7 +89,7 @@ export class InsightsService {
       throw new VectraError('INVALID_ARGUMENT', `${req.filter ? 'the filter selects' : 'the collection has'} ${ids.length} record${ids.length === 1 ? '' : 's'}; clustering into ${need} needs at least ${need}`);
     }
     if (req.sample !== undefined && req.k !== undefined && req.sample < req.k) throw new VectraError('INVALID_ARGUMENT', `sample (${req.sample}) must be at least k (${req.k})`);
-    if (ids.length > this.jobThreshold) return { job: this.jobs.createTask(tenantId, name, 'clusters', req, ids.length) };
+    if (ids.length > this.jobThreshold) return { job: await this.jobs.createTask(tenantId, name, 'clusters', req, ids.length) };
     return clusterCollection(c, ids, req);
   }
 
