@@ -46,6 +46,10 @@ export interface Config {
   redisUrl: string | null;
   /** This node's name in the cluster (default: host:port and a random suffix). */
   nodeId: string | null;
+  /** Scale-out placement: how many nodes serve each collection; null = every node serves every collection. */
+  replicas: number | null;
+  /** Scale-out: the URL other nodes forward requests to this one at (default http://host:port as bound). */
+  advertiseUrl: string | null;
   limits: {
     rateLimitPerMinute: number;
     bodyLimitBytes: number;
@@ -138,6 +142,8 @@ export const ENV = {
   databaseUrl: 'VECTRA_DATABASE_URL',
   redisUrl: 'VECTRA_REDIS_URL',
   nodeId: 'VECTRA_NODE_ID',
+  replicas: 'VECTRA_REPLICAS',
+  advertiseUrl: 'VECTRA_ADVERTISE_URL',
   rateLimitPerMinute: 'VECTRA_RATE_LIMIT',
   bodyLimitBytes: 'VECTRA_BODY_LIMIT',
   maxBatch: 'VECTRA_MAX_BATCH',
@@ -229,6 +235,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const redisUrl = get('redisUrl') || null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`${ENV.redisUrl}: expected a redis:// or rediss:// URL`);
   if (redisUrl !== null && databaseUrl === null) throw new ConfigError(`${ENV.redisUrl} is for the scale-out mode: set ${ENV.databaseUrl} too`);
+  const replicas = get('replicas') ? int('replicas', 0, 1, 64) : null;
+  if (replicas !== null && databaseUrl === null) throw new ConfigError(`${ENV.replicas} is for the scale-out mode: set ${ENV.databaseUrl} too`);
+  const advertiseUrl = get('advertiseUrl') || null;
+  if (advertiseUrl !== null && !/^https?:\/\/[^/\s]+\/?$/.test(advertiseUrl)) throw new ConfigError(`${ENV.advertiseUrl}=${advertiseUrl}: expected http(s)://host:port, the address other nodes reach this one at`);
   const hub = get('modelHub') || DEFAULT_HUB_URL;
   if (!/^https?:\/\/[^/\s]+/.test(hub)) throw new ConfigError(`${ENV.modelHub}=${hub}: expected an http(s) URL such as ${DEFAULT_HUB_URL}`);
   return {
@@ -251,6 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     databaseUrl,
     redisUrl,
     nodeId: get('nodeId') || null,
+    replicas,
+    advertiseUrl: advertiseUrl?.replace(/\/$/, '') ?? null,
     synchronous: sync,
     deferredIndexing: deferred === 'on',
     buildThreads: int('buildThreads', availableParallelism(), 1, 256),

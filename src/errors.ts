@@ -54,6 +54,8 @@ export const ERROR_CODES = [
   // scale-out: PostgreSQL (the system of record) out of reach; a replica not at the asked seq in time
   'DATABASE_UNAVAILABLE',
   'REPLICA_BEHIND',
+  // scale-out placement: the node holding a collection did not answer a forwarded request
+  'NODE_UNREACHABLE',
   // the disk (src/engine/disk.ts)
   'STORAGE_FULL',
   'STORAGE_READ_ONLY',

@@ -127,6 +127,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         url: config.databaseUrl,
         nodeId: config.nodeId ?? `${hostname()}:${config.port}:${randomUUID().slice(0, 8)}`,
         dataDir: config.dataDir,
+        replicas: config.replicas,
+        advertiseUrl: config.advertiseUrl,
         accounts,
         spaces,
         log: logger.child({ component: 'cluster' }),
@@ -134,7 +136,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     : null;
   // Redis (optional): rate limits counted across the nodes; nothing durable is kept there.
   const redis = config.redisUrl && clusterParts ? new clusterParts.SharedRedis(config.redisUrl, logger.child({ component: 'redis' })) : null;
-  if (cluster) collections.useCluster(cluster.writes, cluster.catalog, cluster.feed);
+  if (cluster) collections.useCluster(cluster.writes, cluster.catalog, cluster.feed, cluster.placement ? cluster : null);
   const accountWrites: AccountWrites = cluster?.accountWrites ?? localAccountWrites(accounts);
   const ingest = new IngestService(collections, embedding);
   const jobLog = logger.child({ component: 'jobs' });
@@ -219,6 +221,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // Models load when first needed; those the existing collections use are loaded before ready.
   // Scale-out: the node catches up with PostgreSQL (accounts, collections, every replica) first.
+  if (cluster) {
+    cluster.advertise(url);
+    if (config.replicas && !config.advertiseUrl && /^(0\.0\.0\.0|::)$/.test(config.host)) {
+      logger.warn({ url }, 'VECTRA_REPLICAS with a wildcard bind address: set VECTRA_ADVERTISE_URL to the address other nodes reach this one at');
+    }
+  }
   const caughtUp = cluster
     ? spaces.openAll(accounts.tenants().map((t) => t.id)).then(() => {
         cluster.assertNoLocalData();

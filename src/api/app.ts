@@ -38,6 +38,7 @@ import statsRoutes from './routes/stats.js';
 import webhookRoutes from './routes/webhooks.js';
 import insightsRoutes from './routes/insights.js';
 import recordingRoutes from './routes/recordings.js';
+import { registerForwarding } from './forward.js';
 import { KeyOut } from './schemas/accounts.js';
 import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
@@ -119,6 +120,8 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
   app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], (_req, payload, done) => done(null, payload));
   registerAuth(app, services);
   const { registry: metrics, traffic, observe } = registerMetrics(app, services);
+  // Scale-out placement: requests about collections held elsewhere go there (after auth, before the rate limit).
+  registerForwarding(app, services, metrics);
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
       { tenant: req.principal?.tenantId, route: req.routeOptions.url ?? 'unmatched', method: req.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },

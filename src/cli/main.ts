@@ -47,6 +47,7 @@ function configFrom(o: Record<string, string | undefined>): Config {
       maxImportBytes: o.maxImportBytes, maxUploadBytes: o.maxUploadBytes, uploadSyncBytes: o.uploadSyncBytes,
       modelsDir: o.modelsDir, modelDownloads: o.modelDownloads, modelHub: o.modelHub, modelsConfig: o.modelsConfig, defaultModel: o.defaultModel, embedThreads: o.embedThreads,
       wordnetDir: o.wordnetDir, dashboardDir: o.dashboardDir, databaseUrl: o.databaseUrl, redisUrl: o.redisUrl, nodeId: o.nodeId,
+      replicas: o.replicas, advertiseUrl: o.advertiseUrl,
     });
   } catch (e) {
     fail(e);
@@ -75,6 +76,8 @@ modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--database-url <url>', 'scale-out: PostgreSQL as the system of record (postgres://…)').env(ENV.databaseUrl))
   .addOption(new Option('--redis-url <url>', 'scale-out: Redis shared by the nodes (redis://…)').env(ENV.redisUrl))
   .addOption(new Option('--node-id <id>', "scale-out: this node's name").env(ENV.nodeId))
+  .addOption(new Option('--replicas <n>', 'scale-out: nodes serving each collection (default: every node serves every one)').env(ENV.replicas))
+  .addOption(new Option('--advertise-url <url>', 'scale-out: the URL other nodes forward requests to (default http://host:port)').env(ENV.advertiseUrl))
   .addOption(new Option('--rate-limit <n>', 'requests per minute per API key').env(ENV.rateLimitPerMinute))
   .addOption(new Option('--body-limit <bytes>', 'largest request body').env(ENV.bodyLimitBytes))
   .addOption(new Option('--max-batch <n>', 'most records per upsert').env(ENV.maxBatch))

@@ -26,11 +26,16 @@ import { CHANGES_CHANNEL, RecordLog } from './record-log.js';
 import { ACCOUNTS_CHANNEL, AccountsMirror } from './accounts.js';
 import { CoalescedRun } from './coalesce.js';
 import { Replica, ReplicaState } from './replica.js';
+import { Placement, type Held, type NodeAddress } from './placement.js';
 
 const CATALOG_CHANNEL = 'vectra_catalog';
 const POLL_MS = 1000;
 /** How long a write waits for this node's replica to apply it before answering anyway. */
 const APPLY_WAIT_MS = 30_000;
+/** Placement: a replica this node no longer owns is dropped once its owners have held it loaded this long. */
+const HANDOFF_GRACE_MS = 10_000;
+/** Placement: a collection loaded here on demand (chat, WebSocket) is let go after this long unused. */
+const ADOPT_IDLE_MS = 5 * 60_000;
 
 export interface ClusterLog {
   info(obj: object, msg: string): void;
@@ -42,6 +47,10 @@ export interface ClusterOptions {
   url: string;
   nodeId: string;
   dataDir: string;
+  /** Nodes serving each collection (VECTRA_REPLICAS); null: every node serves every collection. */
+  replicas: number | null;
+  /** Where the other nodes reach this one (forwarded requests); else the address it listens at (see advertise). */
+  advertiseUrl: string | null;
   accounts: Accounts;
   spaces: TenantSpaces;
   log: ClusterLog;
@@ -65,6 +74,16 @@ export class ClusterNode {
   ready = false;
   /** Whether PostgreSQL answered the last poll. */
   databaseUp = false;
+  /** VECTRA_REPLICAS: who serves what (null: every node serves every collection). */
+  readonly placement: Placement | null;
+  /** Placement: collections held here without being owned (created here, or asked for by chat or a WebSocket) → last use. */
+  private readonly adopted = new Map<string, number>();
+  /** Placement: collections being created by this node (held here until their owners have them). */
+  private readonly creating = new Set<string>();
+  /** Placement: replicas not owned here whose owners hold them → since when. */
+  private readonly releasable = new Map<string, number>();
+  /** PostgreSQL's catalog as of the last sync. */
+  private catalogRows = new Map<string, CatalogRow>();
   /** Told of each change applied here, `ms` after it was written (/metrics sets it). */
   onApplied: ((ms: number) => void) | null = null;
 
@@ -78,6 +97,7 @@ export class ClusterNode {
     this.state = new ReplicaState(o.dataDir);
     this.accountsMirror = new AccountsMirror({ pool: this.pool, state: this.state, accounts: o.accounts, spaces: o.spaces, log: o.log, stopped: () => this.closed });
     this.accountWrites = this.accountsMirror.writes;
+    this.placement = o.replicas ? new Placement(this.pool, { id: o.nodeId, url: o.advertiseUrl ?? '' }, o.replicas) : null;
     this.listener = new Listener(
       o.url,
       [CHANGES_CHANNEL, ACCOUNTS_CHANNEL, CATALOG_CHANNEL],
@@ -91,6 +111,11 @@ export class ClusterNode {
     return `${tenant}\u0000${name}`;
   }
 
+  /** The address this node listens at, known once it does: the one other nodes forward to unless VECTRA_ADVERTISE_URL says otherwise. */
+  advertise(listening: string): void {
+    if (this.placement && !this.o.advertiseUrl) this.placement.self.url = listening;
+  }
+
   /**
    * Migrate, then catch up with PostgreSQL (retrying while it is out of reach); resolves once
    * this node is current. Requests are served meanwhile from whatever the local replicas hold.
@@ -102,6 +127,8 @@ export class ClusterNode {
         await migrate(this.pool);
         await this.listener.start();
         await this.heartbeat();
+        // What a previous run of this node published is not what it holds now.
+        if (this.placement) await this.pool.query('DELETE FROM placements WHERE node_id = $1', [this.o.nodeId]);
         break;
       } catch (e) {
         if (!unreachable(e)) throw e;
@@ -115,6 +142,7 @@ export class ClusterNode {
     for (let delay = 250; !this.closed; delay = Math.min(delay * 2, 5000)) {
       try {
         await this.syncAccounts();
+        await this.placement?.refresh();
         await this.syncCatalog();
         // A replica whose collection went away meanwhile does not hold up readiness.
         await Promise.all([...this.replicas.values()].map((r) => r.catchUp().catch((e) => this.replicaError(r.tenant, r.name, e))));
@@ -164,7 +192,9 @@ export class ClusterNode {
       }
       // Each step on its own: one failing (a local disk error, one collection) stops no other.
       await this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts catch-up failed'));
+      await this.placement?.refresh().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'placement not refreshed'));
       await this.syncCatalog().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'catalog catch-up failed'));
+      await this.placement?.publish(this.held()).catch((e) => this.o.log.warn({ err: (e as Error).message }, 'placement not published'));
       const heads = await this.log.heads().catch(() => []);
       for (const h of heads) {
         const r = this.replicas.get(this.key(h.tenant, h.name));
@@ -185,7 +215,7 @@ export class ClusterNode {
 
   private async heartbeat(): Promise<void> {
     const now = Date.now();
-    await this.pool.query('INSERT INTO nodes (id, url, started_at, heartbeat_at) VALUES ($1, NULL, $2, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = $2', [this.o.nodeId, now]);
+    await this.pool.query('INSERT INTO nodes (id, url, started_at, heartbeat_at) VALUES ($1, $3, $2, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = $2, url = $3', [this.o.nodeId, now, this.placement?.self.url || null]);
   }
 
   private notified(channel: string, payload: string): void {
@@ -219,8 +249,9 @@ export class ClusterNode {
   }
 
   private async syncCatalogOnce(): Promise<void> {
-    const rows = await query<{ tenant_id: string; name: string; instance: string; config: CollectionConfigInput; seq: string }>(this.pool, 'SELECT tenant_id, name, instance, config, seq FROM collections');
+    const rows = await query<CatalogRow>(this.pool, 'SELECT tenant_id, name, instance, config, seq FROM collections');
     const wanted = new Map(rows.map((r) => [this.key(r.tenant_id, r.name), r]));
+    this.catalogRows = wanted;
     // Gone from PostgreSQL, or another instance of the name: drop here.
     for (const db of this.o.spaces.all()) {
       const tenant = tenantOfDb(db.root);
@@ -232,12 +263,42 @@ export class ClusterNode {
       }
     }
     for (const r of rows) {
+      if (!this.serves(r.tenant_id, r.name)) {
+        await this.maybeRelease(r);
+        continue;
+      }
+      this.releasable.delete(this.key(r.tenant_id, r.name));
       // One collection failing here (a local disk error) stops no other.
       await this.syncOne(r).catch((e) => this.o.log.warn({ tenant: r.tenant_id, collection: r.name, err: (e as Error).message }, 'local replica not set up; retrying at the next poll'));
     }
   }
 
-  private async syncOne(r: { tenant_id: string; name: string; instance: string; config: CollectionConfigInput; seq: string }): Promise<void> {
+  /** Whether this node should hold a replica of the collection (placement: owned, or adopted and used lately). */
+  private serves(tenant: string, name: string): boolean {
+    if (!this.placement) return true;
+    const k = this.key(tenant, name);
+    const used = this.adopted.get(k);
+    if (used !== undefined && Date.now() - used > ADOPT_IDLE_MS) this.adopted.delete(k);
+    return this.placement.owns(tenant, name) || this.adopted.has(k) || (this.creating.has(k) && !this.replicas.has(k));
+  }
+
+  /** A replica held here but owned elsewhere: dropped once its owners have held it loaded for HANDOFF_GRACE_MS. */
+  private async maybeRelease(r: CatalogRow): Promise<void> {
+    const k = this.key(r.tenant_id, r.name);
+    if (!this.replicas.has(k)) return;
+    if (!this.placement!.handedOff(r.tenant_id, r.name, r.instance)) {
+      this.releasable.delete(k);
+      return;
+    }
+    const since = this.releasable.get(k) ?? Date.now();
+    this.releasable.set(k, since);
+    if (Date.now() - since < HANDOFF_GRACE_MS) return;
+    this.o.log.info({ tenant: r.tenant_id, collection: r.name }, 'replica handed off to its owners; dropping it here');
+    this.releasable.delete(k);
+    await this.dropLocal(r.tenant_id, r.name);
+  }
+
+  private async syncOne(r: CatalogRow): Promise<void> {
     const k = this.key(r.tenant_id, r.name);
     const space = this.o.spaces.of(r.tenant_id);
     await space.ready;
@@ -280,6 +341,7 @@ export class ClusterNode {
 
   private async dropLocal(tenant: string, name: string): Promise<void> {
     const k = this.key(tenant, name);
+    this.adopted.delete(k);
     const r = this.replicas.get(k);
     if (r) {
       r.close(new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`));
@@ -297,12 +359,15 @@ export class ClusterNode {
       if (!COLLECTION_NAME.test(name)) throw new VectraError('INVALID_ARGUMENT', 'collection name must be 1-64 characters of letters, digits, "_" or "-"');
       resolveConfig(config);
       const instance = randomUUID();
+      // Placement: held here too until its owners have it loaded (maybeRelease), so that the answer can describe it.
+      const k = this.key(tenantId, name);
+      this.creating.add(k);
       await inTransaction(this.pool, async (c) => {
         const res = await c.query('INSERT INTO collections (tenant_id, name, instance, config, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [tenantId, name, instance, JSON.stringify(config), Date.now()]);
         if (res.rowCount === 0) throw new VectraError('COLLECTION_EXISTS', `collection "${name}" already exists; pick another name or delete it first`);
         await c.query('SELECT pg_notify($1, $2)', [CATALOG_CHANNEL, JSON.stringify([tenantId, name])]);
       });
-      await this.syncCatalog();
+      await this.syncCatalog().finally(() => this.creating.delete(k));
       return this.o.spaces.of(tenantId).get(name);
     },
     drop: async (tenantId, name) => {
@@ -440,6 +505,78 @@ export class ClusterNode {
     follow: (tenant, name, c) => this.live.source(tenant, name, c),
   };
 
+  // ------------------------------------------------------------------ placement
+
+  /** What this node holds, for the placements table. */
+  private held(): Held[] {
+    return [...this.replicas.values()].map((r) => {
+      let stats: Held['stats'] = null;
+      if (r.loaded && !r.closed) {
+        try {
+          const s = this.o.spaces.of(r.tenant).get(r.name).stats();
+          stats = { count: s.count, diskBytes: s.diskBytes, unindexed: s.unindexed };
+        } catch {
+          // dropped meanwhile
+        }
+      }
+      return { tenant: r.tenant, name: r.name, instance: r.instance, loaded: r.loaded && !r.closed, applied: Math.max(r.applied, 0), stats };
+    });
+  }
+
+  /**
+   * Placement: the node to forward a request about this collection to, or null to serve it
+   * here (this node holds it loaded, or no other node can: see Placement.elsewhere).
+   */
+  forwardTarget(tenant: string, name: string): NodeAddress | null {
+    if (!this.placement) return null;
+    const r = this.replicas.get(this.key(tenant, name));
+    if (r && r.loaded && !r.closed) {
+      this.touch(tenant, name);
+      return null;
+    }
+    return this.placement.elsewhere(tenant, name);
+  }
+
+  /** Placement: a node holding all of these collections loaded when this one does not (chat over several), or null. */
+  holderOfAll(tenant: string, names: string[]): NodeAddress | null {
+    if (!this.placement) return null;
+    if (names.every((n) => this.replicas.get(this.key(tenant, n))?.loaded)) return null;
+    return this.placement.holdingAll(tenant, names);
+  }
+
+  private touch(tenant: string, name: string): void {
+    const k = this.key(tenant, name);
+    if (this.adopted.has(k)) this.adopted.set(k, Date.now());
+  }
+
+  /**
+   * Placement: every use of a local collection passes here. A replica still in its first load
+   * answers COLLECTION_LOADING (503) instead of partial results; a collection that exists but is
+   * placed elsewhere is loaded here on demand (what chat and WebSocket actions reach) and
+   * answers COLLECTION_LOADING until it is; anything else is COLLECTION_NOT_FOUND as usual.
+   */
+  readonly gate = (tenant: string, name: string, found: boolean): void => {
+    const k = this.key(tenant, name);
+    const r = this.replicas.get(k);
+    if (found && (!r || r.loaded)) {
+      this.touch(tenant, name);
+      return;
+    }
+    if (!found && !this.catalogRows.has(k)) return;
+    this.adopted.set(k, Date.now());
+    this.catalogRuns.request();
+    void this.syncCatalog().catch(() => undefined);
+    throw new VectraError('COLLECTION_LOADING', `collection "${name}" is being loaded onto this node (it is served by others under VECTRA_REPLICAS): retry in a few seconds`);
+  };
+
+  /** Placement: the tenant's collections in PostgreSQL's catalog, with a holder's counts for those not held here. */
+  catalogOf(tenant: string): { name: string; config: CollectionConfigInput; instance: string; stats: Held['stats'] }[] {
+    return [...this.catalogRows.values()]
+      .filter((r) => r.tenant_id === tenant)
+      .map((r) => ({ name: r.name, config: r.config, instance: r.instance, stats: this.placement?.statsOf(tenant, r.name, r.instance) ?? null }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /** Per replica: applied seq and how far behind the newest seq heard of. */
   replicaStats(): { tenant: string; collection: string; applied: number; known: number }[] {
     return [...this.replicas.values()].map((r) => ({ tenant: r.tenant, collection: r.name, applied: r.applied, known: r.known }));
@@ -456,6 +593,14 @@ export class ClusterNode {
     await this.pool.end().catch(() => undefined);
     this.state.close();
   }
+}
+
+interface CatalogRow {
+  tenant_id: string;
+  name: string;
+  instance: string;
+  config: CollectionConfigInput;
+  seq: string;
 }
 
 function prepareAll(c: Collection, records: RecordInput[]): PreparedRecord[] {

@@ -56,6 +56,16 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX jobs_cancel ON jobs(node_id) WHERE cancel_requested;
     `,
   },
+  {
+    version: 7,
+    name: 'placement: which node holds which replica',
+    sql: `
+      CREATE TABLE placements (node_id text NOT NULL, tenant_id text NOT NULL, collection text NOT NULL, instance text NOT NULL,
+        loaded boolean NOT NULL, applied bigint NOT NULL, stats jsonb, updated_at bigint NOT NULL,
+        PRIMARY KEY (node_id, tenant_id, collection));
+      CREATE INDEX placements_collection ON placements(tenant_id, collection);
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x76656374; // "vect"

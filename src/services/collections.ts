@@ -1,10 +1,10 @@
 import { VectraError } from '../errors.js';
-import type { Collection, CollectionConfigInput, Metric, RecordInput, StorageType } from '../engine/index.js';
-import { vectorBytes } from '../engine/collection-config.js';
-import { modelOf, type EmbeddingService } from './embedding.js';
+import type { Collection, CollectionConfig, CollectionConfigInput, Metric, RecordInput, StorageType } from '../engine/index.js';
+import { resolveConfig, vectorBytes } from '../engine/collection-config.js';
+import { NO_MODEL, type EmbeddingService } from './embedding.js';
 import type { EventBus } from '../realtime/bus.js';
 import type { TenantSpaces } from './tenant-spaces.js';
-import { localFeed, localWrites, type CatalogWrites, type FeedSource, type RecordWrites, type RemoveTarget } from './writes.js';
+import { localFeed, localWrites, type CatalogWrites, type FeedSource, type PlacementView, type RecordWrites, type RemoveTarget } from './writes.js';
 
 export interface CreateCollectionInput {
   name: string;
@@ -35,10 +35,14 @@ export interface CollectionView {
 }
 
 export function viewOf(name: string, c: Collection, detailed = false): CollectionView {
-  const cfg = c.config;
+  return viewOfConfig(name, c.config, detailed ? c.stats() : undefined);
+}
+
+/** A collection's view from its configuration and, for the detailed view, its counts. */
+function viewOfConfig(name: string, cfg: CollectionConfig, s?: { count: number; diskBytes: number; unindexed: number; pqTrainedOn?: number | null }): CollectionView {
   const view: CollectionView = {
     name,
-    model: modelOf(c),
+    model: String(cfg.attributes.model ?? NO_MODEL),
     dimension: cfg.dimension,
     metric: cfg.metric,
     index: cfg.index,
@@ -47,8 +51,7 @@ export function viewOf(name: string, c: Collection, detailed = false): Collectio
     createdAt: String(cfg.attributes.createdAt ?? ''),
   };
   if (cfg.pq) view.pq = { ...cfg.pq };
-  if (detailed) {
-    const s = c.stats();
+  if (s) {
     if (view.pq) view.pq.trainedOn = s.pqTrainedOn ?? 0;
     view.count = s.count;
     view.diskBytes = s.diskBytes;
@@ -73,11 +76,14 @@ export class CollectionService {
   private feed: FeedSource = localFeed;
 
   /** Scale-out: records and collections are written to the system of record (src/cluster/), whose feed GET …/changes reads. */
-  useCluster(writes: RecordWrites, catalog: CatalogWrites, feed: FeedSource): void {
+  useCluster(writes: RecordWrites, catalog: CatalogWrites, feed: FeedSource, placement: PlacementView | null = null): void {
     this.writes = writes;
     this.catalog = catalog;
     this.feed = feed;
+    this.placement = placement;
   }
+
+  private placement: PlacementView | null = null;
 
   /** Whether the scale-out mode is on (webhooks follow the local feed, so they are refused there). */
   get clustered(): boolean {
@@ -148,11 +154,25 @@ export class CollectionService {
   }
 
   list(tenantId: string): CollectionView[] {
+    if (this.placement) {
+      // Placement: this node holds some of them; the catalog lists all, with a holder's counts.
+      const space = this.spaces.of(tenantId);
+      return this.placement.catalogOf(tenantId).map((r) => (space.has(r.name) ? viewOf(r.name, space.get(r.name), true) : viewOfConfig(r.name, resolveConfig(r.config), r.stats ?? undefined)));
+    }
     return this.spaces.of(tenantId).collections().map(([name, c]) => viewOf(name, c, true));
   }
 
   get(tenantId: string, name: string): Collection {
-    return this.spaces.of(tenantId).get(name);
+    if (!this.placement) return this.spaces.of(tenantId).get(name);
+    let c: Collection;
+    try {
+      c = this.spaces.of(tenantId).get(name);
+    } catch (e) {
+      if ((e as VectraError).code === 'COLLECTION_NOT_FOUND') this.placement.gate(tenantId, name, false);
+      throw e;
+    }
+    this.placement.gate(tenantId, name, true);
+    return c;
   }
 
   /** COLLECTION_NOT_FOUND unless the tenant has this collection: for a route to answer 404 before a body streams. */

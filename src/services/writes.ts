@@ -38,6 +38,14 @@ export interface CatalogWrites {
   drop(tenantId: string, name: string): Promise<void>;
 }
 
+/** Scale-out placement (VECTRA_REPLICAS): not every node holds every collection. */
+export interface PlacementView {
+  /** Every lookup of a local collection (`found`: whether this node has it); throws COLLECTION_LOADING while it is loaded here. */
+  gate(tenantId: string, name: string, found: boolean): void;
+  /** The tenant's collections in the system of record, with a holder's counts for those not held here. */
+  catalogOf(tenantId: string): { name: string; config: CollectionConfigInput; stats: { count: number; diskBytes: number; unindexed: number } | null }[];
+}
+
 export interface AccountWrites {
   register(name: string): Promise<{ tenant: Tenant; apiKey: string; key: ApiKeyInfo }>;
   createKey(tenantId: string, name: string, scopes: Scope[], expiresAt: string | null): Promise<{ apiKey: string; key: ApiKeyInfo }>;

@@ -1,0 +1,123 @@
+/**
+ * Scale-out placement (VECTRA_REPLICAS, docs/scale-out.md#placement): a request about a
+ * collection this node does not hold goes, as it came, to a node that does.
+ *
+ * - Routes under /v1/collections/:name and /qdrant/collections/:name are forwarded from an
+ *   onRequest hook, after the key was checked here and before the body is read: the body streams
+ *   through, and so does the answer (SSE included). The other node checks the key again — it is
+ *   the same key, so the same tenant: forwarding never widens what a key reaches.
+ * - Chat (/v1/chat, /v1/chat/completions) names its collections in the body: forwarded after
+ *   parsing to a node holding all of them, if one does; else this node loads them on demand
+ *   (COLLECTION_LOADING until it has them).
+ * - A forwarded request carries its hop count; past MAX_HOPS it is served where it lands, so
+ *   placement tables that disagree for a moment never make a loop.
+ * - Rate limits count where the request is served (the forwarding node's limiter runs after
+ *   this hook, so it never sees a forwarded request).
+ */
+import { request, Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+import type { NodeAddress } from '../cluster/placement.js';
+import type { App, Services } from './context.js';
+import { VectraError } from '../errors.js';
+import { REQUEST_LOG_MESSAGE } from './options.js';
+
+export const HOPS_HEADER = 'x-vectra-forwarded';
+const MAX_HOPS = 2;
+const CONNECT_TIMEOUT_MS = 3000;
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'];
+const COLLECTION_ROUTE = /^\/(v1|qdrant)\/collections\/:name(\/|$)/;
+const CHAT_ROUTES = new Set(['/v1/chat', '/v1/chat/completions']);
+
+export function registerForwarding(app: App, services: Services, registry: Registry): void {
+  const cluster = services.cluster;
+  if (!cluster?.placement) return;
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const forwarded = new Counter({
+    name: 'vectra_cluster_forwarded_requests_total',
+    help: 'Requests this node forwarded to the node holding their collection (VECTRA_REPLICAS), by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const hops = (req: FastifyRequest) => Number(req.headers[HOPS_HEADER]) || 0;
+
+  app.addHook('onRequest', async (req, reply) => {
+    const name = (req.params as { name?: unknown } | undefined)?.name;
+    if (!req.principal || typeof name !== 'string' || !COLLECTION_ROUTE.test(req.routeOptions.url ?? '') || hops(req) >= MAX_HOPS) return;
+    const target = cluster.forwardTarget(req.principal.tenantId, name);
+    if (target) return forward(req, reply, target, null);
+  });
+
+  app.addHook('preHandler', async (req, reply) => {
+    if (!req.principal || !CHAT_ROUTES.has(req.routeOptions.url ?? '') || hops(req) >= MAX_HOPS) return;
+    const names = chatCollections(req.body);
+    if (names.length === 0) return;
+    const target = cluster.holderOfAll(req.principal.tenantId, names);
+    if (target) return forward(req, reply, target, Buffer.from(JSON.stringify(req.body)));
+  });
+
+  /**
+   * Send the request to `target` and, once its answer begins, hand this connection to it.
+   * `body`: the parsed body again (chat), else the raw body streams through unread.
+   */
+  async function forward(req: FastifyRequest, reply: FastifyReply, target: NodeAddress, body: Buffer | null): Promise<FastifyReply> {
+    const headers: OutgoingHttpHeaders = strip(req.headers);
+    headers[HOPS_HEADER] = String(hops(req) + 1);
+    headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.ip].filter(Boolean).join(', ');
+    if (body) {
+      headers['content-length'] = String(body.length);
+      headers['content-type'] = 'application/json';
+    }
+    const out = request(`${target.url}${req.url}`, { method: req.method, headers, agent });
+    const connectTimer = setTimeout(() => out.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    out.once('socket', (s) => (s.connecting ? s.once('connect', () => clearTimeout(connectTimer)) : clearTimeout(connectTimer)));
+    // The caller going away ends the forwarded request too.
+    // (The response's close, not the request's: a request closes once its body is read.)
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) out.destroy();
+    });
+    if (body) out.end(body);
+    else req.raw.pipe(out);
+    const started = performance.now();
+    let answer;
+    try {
+      answer = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        out.once('response', resolve);
+        out.once('error', reject);
+      });
+    } catch (e) {
+      clearTimeout(connectTimer);
+      forwarded.inc({ outcome: 'unreachable' });
+      reply.header('retry-after', '1');
+      throw new VectraError('NODE_UNREACHABLE', `the node serving collection(s) of this request (${target.id}) did not answer (${(e as Error).message}); retry in a moment: placement moves the collection when a node is gone`);
+    }
+    forwarded.inc({ outcome: 'forwarded' });
+    reply.hijack();
+    reply.raw.writeHead(answer.statusCode ?? 502, strip(answer.headers));
+    answer.pipe(reply.raw);
+    answer.once('error', () => reply.raw.destroy());
+    reply.raw.once('finish', () => {
+      req.log.info(
+        { tenant: req.principal?.tenantId, route: req.routeOptions.url, method: req.method, status: answer.statusCode, ms: Math.round((performance.now() - started) * 100) / 100, forwardedTo: target.id },
+        REQUEST_LOG_MESSAGE,
+      );
+    });
+    return reply;
+  }
+}
+
+function strip(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = { ...headers };
+  for (const h of HOP_BY_HOP) delete out[h];
+  return out;
+}
+
+/** The collections a chat body names (`collection`, `collections`, or the completions model `rag:a,b`). */
+function chatCollections(body: unknown): string[] {
+  const b = (body ?? {}) as { collection?: unknown; collections?: unknown; model?: unknown };
+  const names = new Set<string>();
+  if (typeof b.collection === 'string') names.add(b.collection);
+  if (Array.isArray(b.collections)) for (const n of b.collections) if (typeof n === 'string') names.add(n);
+  if (typeof b.model === 'string' && b.model.startsWith('rag:')) for (const n of b.model.slice(4).split(',')) if (n.trim()) names.add(n.trim());
+  return [...names];
+}
