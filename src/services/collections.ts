@@ -79,7 +79,7 @@ export class CollectionService {
     this.feed = feed;
   }
 
-  /** Whether the scale-out mode is on (webhooks follow the local feed, so they are refused there). */
+  /** Whether the scale-out mode is on. */
   get clustered(): boolean {
     return this.catalog !== null;
   }

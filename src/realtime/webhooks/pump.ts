@@ -15,11 +15,12 @@
  */
 import type { ChangeRow, Collection } from '../../engine/index.js';
 import { matchesAny, type EventBus, type Subscription, type VectraEvent } from '../bus.js';
+import type { CursorStart, WebhookPump } from './outbox.js';
 import type { NewDelivery, Webhook, WebhookStore } from './store.js';
 
 /** Ids per record event: a larger write becomes several events. */
 export const MAX_IDS_PER_EVENT = 1000;
-const PAGE = 2000;
+export const PAGE = 2000;
 
 export interface FeedSource {
   /** The tenant's loaded collections, by name. */
@@ -47,7 +48,7 @@ export function wants(w: Webhook, type: string, collection: string | null): bool
   return w.collections === null || collection === null || w.collections.includes(collection);
 }
 
-export class FeedPump {
+export class FeedPump implements WebhookPump {
   private readonly subs = new Map<string, Subscription>();
   /** Tenants with work: the collections named, or all of them (null). */
   private readonly dirty = new Map<string, Set<string> | null>();
@@ -70,27 +71,16 @@ export class FeedPump {
      * record changes are counted in missedChanges), so a receiver slower than the writes
      * cannot fill the disk with an outbox that grows without bound.
      */
-    private readonly maxPending = Number.POSITIVE_INFINITY,
-  ) {}
-
-  /** The webhooks whose outbox is full (see maxPending), said once in the log each time one fills. */
-  private full(hooks: readonly Webhook[]): Set<string> {
-    const out = new Set<string>();
-    for (const w of hooks) {
-      if (this.store.pendingCount(w.id) < this.maxPending) {
-        this.warnedFull.delete(w.id);
-        continue;
-      }
-      out.add(w.id);
-      if (!this.warnedFull.has(w.id)) {
-        this.warnedFull.add(w.id);
-        this.log.warn({ tenant: w.tenantId, webhook: w.id, pending: this.maxPending }, 'webhook has the most pending deliveries allowed: new events are not queued for it (counted as missed) until its receiver catches up');
-      }
-    }
-    return out;
+    maxPending = Number.POSITIVE_INFINITY,
+  ) {
+    this.limit = new PendingLimit(maxPending, log);
   }
 
-  private readonly warnedFull = new Set<string>();
+  private full(hooks: readonly Webhook[]): Set<string> {
+    return this.limit.full(hooks, (id) => this.store.pendingCount(id));
+  }
+
+  private readonly limit: PendingLimit;
 
   /** Catch up every collection of every tenant with webhooks from the stored cursors; then follow. */
   start(): void {
@@ -100,6 +90,10 @@ export class FeedPump {
     this.sweep = setInterval(() => {
       for (const t of this.subs.keys()) this.wake(t);
     }, this.sweepMs).unref();
+  }
+
+  heads(tenantId: string): CursorStart[] {
+    return this.source.collections(tenantId).map(([name, c]) => ({ collection: name, instance: instanceOf(c), seq: c.seq }));
   }
 
   /** Follow a tenant's events (called for each tenant that has a webhook) and catch it up. */
@@ -133,12 +127,10 @@ export class FeedPump {
       const now = this.source.collections(e.tenantId).find(([n]) => n === collection);
       this.store.dropCursors(e.tenantId, collection, now ? instanceOf(now[1]) : null);
     }
-    const full = this.full(this.store.activeWebhooks(e.tenantId));
-    const hooks = this.store.activeWebhooks(e.tenantId).filter((w) => wants(w, e.type, collection) && !full.has(w.id));
-    if (hooks.length === 0) return;
-    const body = JSON.stringify({ type: e.type, timestamp: e.timestamp, data: e.data });
+    const deliveries = eventDeliveries(e, collection, this.store.activeWebhooks(e.tenantId), (hooks) => this.full(hooks));
+    if (deliveries.length === 0) return;
     try {
-      this.store.enqueue(hooks.map((w) => ({ webhookId: w.id, tenantId: e.tenantId, event: e.type, body })));
+      this.store.enqueue(deliveries);
       this.onEnqueued();
     } catch (err) {
       this.log.error({ err: (err as Error).message, tenant: e.tenantId, type: e.type }, 'webhook event not queued');
@@ -197,30 +189,9 @@ export class FeedPump {
     }
     const rows = page.changes;
     if (rows.length === 0) return false;
-    let end = rows.length;
-    if (rows.length === PAGE) {
-      // The last write may go on in the next page: hold it back unless it fills the page alone.
-      let i = end;
-      while (i > 0 && rows[i - 1].tx === rows[end - 1].tx) i--;
-      if (i > 0) end = i;
-    }
-    const deliveries: NewDelivery[] = [];
-    const full = this.full(hooks);
-    const missed = new Map<string, number>();
-    for (const ev of writeEvents(name, rows.slice(0, end))) {
-      let body: string | null = null;
-      for (const w of hooks) {
-        if (!wants(w, ev.type, name) || w.createdAt > ev.at) continue;
-        if (full.has(w.id)) {
-          missed.set(w.id, (missed.get(w.id) ?? 0) + ev.data.ids.length);
-          continue;
-        }
-        body ??= JSON.stringify({ type: ev.type, timestamp: new Date(ev.at).toISOString(), data: ev.data });
-        deliveries.push({ webhookId: w.id, tenantId, event: ev.type, body });
-      }
-    }
+    const { seq, deliveries, missed } = planPage(tenantId, name, rows, PAGE, hooks, this.full(hooks));
     for (const [id, n] of missed) this.store.recordMissed([id], n, Date.now());
-    this.store.commitFeedPage(tenantId, name, instance, rows[end - 1].seq, deliveries);
+    this.store.commitFeedPage(tenantId, name, instance, seq, deliveries);
     if (deliveries.length > 0) this.onEnqueued();
     return rows.length === PAGE;
   }
@@ -257,4 +228,72 @@ export function writeEvents(collection: string, rows: readonly ChangeRow[]): Wri
     cur.data.seq = r.seq;
   }
   return out;
+}
+
+/**
+ * The pending-deliveries cap of each webhook (see maxPending): which of them are full, said once
+ * in the log each time one fills.
+ */
+export class PendingLimit {
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly maxPending: number,
+    private readonly log: PumpLog,
+  ) {}
+
+  full(hooks: readonly Webhook[], pending: (webhookId: string) => number): Set<string> {
+    const out = new Set<string>();
+    for (const w of hooks) {
+      if (pending(w.id) < this.maxPending) {
+        this.warned.delete(w.id);
+        continue;
+      }
+      out.add(w.id);
+      if (!this.warned.has(w.id)) {
+        this.warned.add(w.id);
+        this.log.warn({ tenant: w.tenantId, webhook: w.id, pending: this.maxPending }, 'webhook has the most pending deliveries allowed: new events are not queued for it (counted as missed) until its receiver catches up');
+      }
+    }
+    return out;
+  }
+}
+
+/** The deliveries of a bus event (not a record change) to the tenant's webhooks that want it and have room. */
+export function eventDeliveries(e: VectraEvent, collection: string | null, active: readonly Webhook[], full: (hooks: readonly Webhook[]) => Set<string>): NewDelivery[] {
+  const hooks = active.filter((w) => wants(w, e.type, collection));
+  if (hooks.length === 0) return [];
+  const room = full(hooks);
+  const body = JSON.stringify({ type: e.type, timestamp: e.timestamp, data: e.data });
+  return hooks.filter((w) => !room.has(w.id)).map((w) => ({ webhookId: w.id, tenantId: e.tenantId, event: e.type, body }));
+}
+
+/**
+ * A page of a collection's feed (after the cursor) turned into deliveries: one event per write,
+ * to each webhook that wants it and existed when it was written; a full webhook's share counted
+ * as missed. `seq`: where the cursor moves — the page's end, less its last write when the page
+ * is full and that write may go on in the next page (unless it fills the page alone).
+ */
+export function planPage(tenantId: string, name: string, rows: readonly ChangeRow[], pageSize: number, hooks: readonly Webhook[], full: ReadonlySet<string>): { seq: number; deliveries: NewDelivery[]; missed: Map<string, number> } {
+  let end = rows.length;
+  if (rows.length === pageSize) {
+    let i = end;
+    while (i > 0 && rows[i - 1].tx === rows[end - 1].tx) i--;
+    if (i > 0) end = i;
+  }
+  const deliveries: NewDelivery[] = [];
+  const missed = new Map<string, number>();
+  for (const ev of writeEvents(name, rows.slice(0, end))) {
+    let body: string | null = null;
+    for (const w of hooks) {
+      if (!wants(w, ev.type, name) || w.createdAt > ev.at) continue;
+      if (full.has(w.id)) {
+        missed.set(w.id, (missed.get(w.id) ?? 0) + ev.data.ids.length);
+        continue;
+      }
+      body ??= JSON.stringify({ type: ev.type, timestamp: new Date(ev.at).toISOString(), data: ev.data });
+      deliveries.push({ webhookId: w.id, tenantId, event: ev.type, body });
+    }
+  }
+  return { seq: rows[end - 1].seq, deliveries, missed };
 }

@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import type { CursorStart, WebhookOutbox } from './outbox.js';
 
 export type WebhookStatus = 'active' | 'disabled';
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -53,6 +54,8 @@ export interface Delivery {
   nextAttemptAt: number | null;
   createdAt: number;
   deliveredAt: number | null;
+  /** The lease under which a worker of a shared outbox sends it (PostgreSQL's; none in SQLite). */
+  claim?: string;
 }
 
 export interface NewDelivery {
@@ -135,7 +138,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
 /** A delivery's id, also its `webhook-id` header: unique, stable across its retries. */
 export const newMessageId = (): string => `msg_${randomBytes(12).toString('base64url')}`;
 
-export class WebhookStore {
+export class WebhookStore implements WebhookOutbox {
   private readonly db: Database.Database;
 
   constructor(dataDir: string) {
@@ -176,14 +179,16 @@ export class WebhookStore {
     }
   }
 
-  /** Insert a webhook and start cursors (where none exist) at the given seqs, together. */
-  insertWebhook(w: Webhook, cursors: { collection: string; instance: string; seq: number }[]): void {
+  /** Insert a webhook and start cursors (where none exist) at the given seqs, together; false when the tenant has `maxPerTenant` already. */
+  insertWebhook(w: Webhook, cursors: CursorStart[], maxPerTenant = Number.POSITIVE_INFINITY): boolean {
     const insertCursor = this.db.prepare('INSERT OR IGNORE INTO cursors (tenant_id, collection, instance, seq) VALUES (?, ?, ?, ?)');
-    this.durably(() => {
+    return this.durably(() => {
+      if (this.count(w.tenantId) >= maxPerTenant) return false;
       this.db
         .prepare('INSERT INTO webhooks (id, tenant_id, url, events, collections, description, secret, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(w.id, w.tenantId, w.url, JSON.stringify(w.events), w.collections === null ? null : JSON.stringify(w.collections), w.description, w.secret, w.status, w.createdAt);
       for (const c of cursors) insertCursor.run(w.tenantId, c.collection, c.instance, c.seq);
+      return true;
     });
   }
 
@@ -303,6 +308,13 @@ export class WebhookStore {
   dueOf(webhookId: string, now: number, limit: number): Delivery[] {
     const rows = this.db.prepare("SELECT * FROM deliveries WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, n LIMIT ?").all(webhookId, now, limit);
     return (rows as DeliveryRow[]).map(toDelivery);
+  }
+
+  /** Nothing to lease here (one worker): the due ones not in flight. */
+  claimDue(webhookId: string, now: number, n: number, inflight: ReadonlySet<string>): Delivery[] {
+    return this.dueOf(webhookId, now, n + inflight.size)
+      .filter((d) => !inflight.has(d.id))
+      .slice(0, n);
   }
 
   /** When the next pending delivery of an active webhook falls due (null: none pending). */
