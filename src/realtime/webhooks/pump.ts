@@ -36,7 +36,7 @@ export interface PumpLog {
 export const instanceOf = (c: Collection): string => String(c.config.attributes.createdAt ?? '');
 
 /** The collection an event is about, when it is about one. */
-function collectionOf(e: VectraEvent): string | null {
+export function collectionOf(e: VectraEvent): string | null {
   if (typeof e.data.collection === 'string') return e.data.collection;
   const job = e.data.job as { collection?: unknown } | undefined;
   return typeof job?.collection === 'string' ? job.collection : null;
