@@ -19,7 +19,7 @@
 import type { ChangeRow } from '../engine/index.js';
 import type { EventBus, Subscription, VectraEvent } from '../realtime/bus.js';
 import type { CursorStart, WebhookPump } from '../realtime/webhooks/outbox.js';
-import { collectionOf, eventDeliveries, PAGE, PendingLimit, planPage, wants, type PumpLog } from '../realtime/webhooks/pump.js';
+import { collectionOf, eventDeliveries, PAGE, PendingLimit, planPage, TenantQueue, wants, type PumpLog } from '../realtime/webhooks/pump.js';
 import type { Webhook } from '../realtime/webhooks/store.js';
 import { inTransaction, query, type Pool } from './pg.js';
 import { activeWebhooks, insertDeliveries, pendingCounts, PgWebhookStore } from './webhook-store.js';
@@ -39,14 +39,13 @@ export interface PgPumpOptions {
 
 export class PgFeedPump implements WebhookPump {
   private readonly subs = new Map<string, Subscription>();
-  private readonly dirty = new Map<string, Set<string> | null>();
+  private readonly queue: TenantQueue;
   /** The newest seq heard of per collection: a poll repeating it wakes nothing. */
   private readonly heardSeq = new Map<string, number>();
   /** Collections left to another node's lock, looked at again after pollMs (in case that node died). */
   private readonly retrying = new Set<string>();
   private readonly limit: PendingLimit;
   private readonly timers: NodeJS.Timeout[] = [];
-  private running = false;
   private closed = false;
 
   constructor(
@@ -58,6 +57,7 @@ export class PgFeedPump implements WebhookPump {
     private readonly o: PgPumpOptions,
   ) {
     this.limit = new PendingLimit(o.maxPending, log);
+    this.queue = new TenantQueue((t, names) => this.pumpTenant(t, names), o.delayMs, log);
   }
 
   start(): void {
@@ -98,14 +98,7 @@ export class PgFeedPump implements WebhookPump {
   }
 
   wake(tenantId: string, collection?: string): void {
-    if (this.closed) return;
-    const cur = this.dirty.get(tenantId);
-    if (collection === undefined || cur === null) this.dirty.set(tenantId, null);
-    else this.dirty.set(tenantId, (cur ?? new Set()).add(collection));
-    if (!this.running) {
-      this.running = true;
-      setTimeout(() => void this.run(), this.o.delayMs).unref();
-    }
+    if (!this.closed) this.queue.mark(tenantId, collection);
   }
 
   async heads(tenantId: string): Promise<CursorStart[]> {
@@ -128,25 +121,14 @@ export class PgFeedPump implements WebhookPump {
     }
   }
 
-  private async run(): Promise<void> {
-    try {
-      while (!this.closed && this.dirty.size > 0) {
-        const [tenantId, names] = this.dirty.entries().next().value as [string, Set<string> | null];
-        this.dirty.delete(tenantId);
-        for (const { collection, instance } of await this.heads(tenantId)) {
-          if (names !== null && !names.has(collection)) continue;
-          try {
-            while (!this.closed && (await this.pumpPage(tenantId, collection, instance)));
-          } catch (err) {
-            this.log.error({ err: (err as Error).message, tenant: tenantId, collection }, 'webhook feed pump failed; retrying at the next sweep');
-          }
-        }
+  private async pumpTenant(tenantId: string, names: ReadonlySet<string> | null): Promise<void> {
+    for (const { collection, instance } of await this.heads(tenantId)) {
+      if (names !== null && !names.has(collection)) continue;
+      try {
+        while (!this.closed && (await this.pumpPage(tenantId, collection, instance)));
+      } catch (err) {
+        this.log.error({ err: (err as Error).message, tenant: tenantId, collection }, 'webhook feed pump failed; retrying at the next sweep');
       }
-    } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'webhook feed pump failed; retrying at the next sweep');
-    } finally {
-      this.running = false;
-      if (!this.closed && this.dirty.size > 0) this.wake(this.dirty.keys().next().value as string);
     }
   }
 
@@ -213,7 +195,7 @@ export class PgFeedPump implements WebhookPump {
     for (const t of this.timers) clearInterval(t);
     for (const s of this.subs.values()) s.close();
     this.subs.clear();
-    this.dirty.clear();
+    this.queue.close();
   }
 }
 

@@ -13,78 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CursorStart, WebhookOutbox } from '../realtime/webhooks/outbox.js';
-import { newMessageId, type Delivery, type DeliveryStats, type DeliveryStatus, type NewDelivery, type Webhook, type WebhookPatch, type WebhookStatus } from '../realtime/webhooks/store.js';
+import { newMessageId, toDelivery, toWebhook, type Delivery, type DeliveryRow, type DeliveryStats, type DeliveryStatus, type NewDelivery, type Webhook, type WebhookPatch, type WebhookRow } from '../realtime/webhooks/store.js';
 import { inTransaction, query, type Pool, type PoolClient } from './pg.js';
 
 type Db = Pick<PoolClient, 'query'>;
-type Big = string | number;
-
-interface WebhookRow {
-  id: string;
-  tenant_id: string;
-  url: string;
-  events: string[];
-  collections: string[] | null;
-  description: string | null;
-  secret: string;
-  status: WebhookStatus;
-  created_at: Big;
-  consecutive_failures: number;
-  disabled_reason: string | null;
-  missed_changes: Big;
-  last_missed_at: Big | null;
-}
-
-interface DeliveryRow {
-  id: string;
-  webhook_id: string;
-  tenant_id: string;
-  event: string;
-  body: string;
-  status: DeliveryStatus;
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  next_attempt_at: Big | null;
-  created_at: Big;
-  delivered_at: Big | null;
-  claim: string | null;
-}
-
-const num = (v: Big | null): number | null => (v === null ? null : Number(v));
-
-export const toWebhook = (r: WebhookRow): Webhook => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  url: r.url,
-  events: r.events,
-  collections: r.collections,
-  description: r.description,
-  secret: r.secret,
-  status: r.status,
-  createdAt: Number(r.created_at),
-  consecutiveFailures: r.consecutive_failures,
-  disabledReason: r.disabled_reason,
-  missedChanges: Number(r.missed_changes),
-  lastMissedAt: num(r.last_missed_at),
-});
-
-const toDelivery = (r: DeliveryRow): Delivery => ({
-  id: r.id,
-  webhookId: r.webhook_id,
-  tenantId: r.tenant_id,
-  event: r.event,
-  body: r.body,
-  status: r.status,
-  attempts: r.attempts,
-  lastStatusCode: r.last_status_code,
-  lastError: r.last_error,
-  nextAttemptAt: num(r.next_attempt_at),
-  createdAt: Number(r.created_at),
-  deliveredAt: num(r.delivered_at),
-  ...(r.claim !== null && { claim: r.claim }),
-});
-
 /** Queue deliveries, due at `now`, in the caller's transaction (or alone); returns their ids. */
 export async function insertDeliveries(db: Db, deliveries: NewDelivery[], now: number): Promise<string[]> {
   if (deliveries.length === 0) return [];
@@ -238,11 +170,12 @@ export class PgWebhookStore implements WebhookOutbox {
   }
 
   async nextDueAt(): Promise<number | null> {
-    const rows = await query<{ at: Big | null }>(
+    const rows = await query<{ at: string | null }>(
       this.pool,
       `SELECT min(d.next_attempt_at) AS at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.status = 'pending' AND w.status = 'active'`,
     );
-    return num(rows[0]?.at ?? null);
+    const at = rows[0]?.at ?? null;
+    return at === null ? null : Number(at);
   }
 
   async markDelivered(d: Delivery, statusCode: number, now = Date.now()): Promise<void> {

@@ -16,16 +16,11 @@ import { serveProcess, type ServerProcess } from '../support/process.js';
 import { client, errorCode, register } from '../support/server.js';
 import { startPostgres, type Postgres } from '../support/services.js';
 import { tempDir } from '../support/tmp.js';
+import { QUICK_WEBHOOKS_ENV } from '../support/webhook-receiver.js';
 
 const DIM = 4;
 const ENV = {
-  VECTRA_RATE_LIMIT: '1000000',
-  VECTRA_WEBHOOK_ALLOW_PRIVATE: 'true',
-  VECTRA_WEBHOOK_RETRY_BASE_MS: '50',
-  VECTRA_WEBHOOK_RETRY_MAX_MS: '300',
-  VECTRA_WEBHOOK_MAX_ATTEMPTS: '100',
-  VECTRA_WEBHOOK_DISABLE_AFTER: '0',
-  VECTRA_WEBHOOK_POLL_MS: '100',
+  ...QUICK_WEBHOOKS_ENV,
   // A delivery is leased for this + 5 s to the node sending it.
   VECTRA_WEBHOOK_TIMEOUT_MS: '1000',
 };

@@ -51,8 +51,7 @@ export function wants(w: Webhook, type: string, collection: string | null): bool
 export class FeedPump implements WebhookPump {
   private readonly subs = new Map<string, Subscription>();
   /** Tenants with work: the collections named, or all of them (null). */
-  private readonly dirty = new Map<string, Set<string> | null>();
-  private running = false;
+  private readonly queue: TenantQueue;
   private closed = false;
   private sweep: NodeJS.Timeout | null = null;
 
@@ -65,7 +64,7 @@ export class FeedPump implements WebhookPump {
     private readonly onEnqueued: () => void,
     private readonly sweepMs: number,
     /** Wait this long after a wake-up before reading: a burst of writes becomes one transaction. */
-    private readonly delayMs = 0,
+    delayMs = 0,
     /**
      * Pending deliveries a webhook may have: past it, new events are not queued for it (its
      * record changes are counted in missedChanges), so a receiver slower than the writes
@@ -74,6 +73,7 @@ export class FeedPump implements WebhookPump {
     maxPending = Number.POSITIVE_INFINITY,
   ) {
     this.limit = new PendingLimit(maxPending, log);
+    this.queue = new TenantQueue((t, names) => this.pumpTenant(t, names), delayMs, log);
   }
 
   private full(hooks: readonly Webhook[]): Set<string> {
@@ -107,15 +107,7 @@ export class FeedPump implements WebhookPump {
 
   /** Look at a tenant's collection (or all of them) for changes past its cursor. */
   wake(tenantId: string, collection?: string): void {
-    if (this.closed) return;
-    const cur = this.dirty.get(tenantId);
-    if (collection === undefined || cur === null) this.dirty.set(tenantId, null);
-    else this.dirty.set(tenantId, (cur ?? new Set()).add(collection));
-    if (!this.running) {
-      this.running = true;
-      if (this.delayMs > 0) setTimeout(() => void this.run(), this.delayMs).unref();
-      else setImmediate(() => void this.run());
-    }
+    if (!this.closed) this.queue.mark(tenantId, collection);
   }
 
   private onEvent(e: VectraEvent): void {
@@ -137,28 +129,16 @@ export class FeedPump implements WebhookPump {
     }
   }
 
-  private async run(): Promise<void> {
-    try {
-      while (!this.closed && this.dirty.size > 0) {
-        const [tenantId, names] = this.dirty.entries().next().value as [string, Set<string> | null];
-        this.dirty.delete(tenantId);
-        for (const [name, c] of this.source.collections(tenantId)) {
-          if (names !== null && !names.has(name)) continue;
-          try {
-            // A page at a time, yielding between pages: a large backlog does not stall requests.
-            while (!this.closed && this.pumpPage(tenantId, name, c)) await new Promise((r) => setImmediate(r));
-          } catch (err) {
-            // A collection dropped mid-read ends its feed; anything else is retried by the sweep.
-            if (!/CLOSED|NOT_FOUND/.test(String((err as { code?: unknown }).code))) this.log.error({ err: (err as Error).message, tenant: tenantId, collection: name }, 'webhook feed pump failed');
-          }
-        }
+  private async pumpTenant(tenantId: string, names: ReadonlySet<string> | null): Promise<void> {
+    for (const [name, c] of this.source.collections(tenantId)) {
+      if (names !== null && !names.has(name)) continue;
+      try {
+        // A page at a time, yielding between pages: a large backlog does not stall requests.
+        while (!this.closed && this.pumpPage(tenantId, name, c)) await new Promise((r) => setImmediate(r));
+      } catch (err) {
+        // A collection dropped mid-read ends its feed; anything else is retried by the sweep.
+        if (!/CLOSED|NOT_FOUND/.test(String((err as { code?: unknown }).code))) this.log.error({ err: (err as Error).message, tenant: tenantId, collection: name }, 'webhook feed pump failed');
       }
-    } catch (err) {
-      // Never an unhandled rejection (it would end the process): the sweep tries again.
-      this.log.error({ err: (err as Error).message }, 'webhook feed pump failed');
-    } finally {
-      this.running = false;
-      if (!this.closed && this.dirty.size > 0) this.wake(this.dirty.keys().next().value as string);
     }
   }
 
@@ -201,7 +181,7 @@ export class FeedPump implements WebhookPump {
     if (this.sweep) clearInterval(this.sweep);
     for (const s of this.subs.values()) s.close();
     this.subs.clear();
-    this.dirty.clear();
+    this.queue.close();
   }
 }
 
@@ -296,4 +276,54 @@ export function planPage(tenantId: string, name: string, rows: readonly ChangeRo
     }
   }
   return { seq: rows[end - 1].seq, deliveries, missed };
+}
+
+/**
+ * The tenants (and collections) a pump has to look at, worked through one at a time: a wake-up
+ * during a run is taken up by that run, and a burst of wake-ups makes one run after `delayMs`.
+ */
+export class TenantQueue {
+  /** Per tenant: the collections named, or all of them (null). */
+  private readonly dirty = new Map<string, Set<string> | null>();
+  private running = false;
+  private closed = false;
+
+  constructor(
+    private readonly work: (tenantId: string, names: ReadonlySet<string> | null) => Promise<void>,
+    private readonly delayMs: number,
+    private readonly log: PumpLog,
+  ) {}
+
+  mark(tenantId: string, collection?: string): void {
+    if (this.closed) return;
+    const cur = this.dirty.get(tenantId);
+    if (collection === undefined || cur === null) this.dirty.set(tenantId, null);
+    else this.dirty.set(tenantId, (cur ?? new Set()).add(collection));
+    if (!this.running) {
+      this.running = true;
+      if (this.delayMs > 0) setTimeout(() => void this.run(), this.delayMs).unref();
+      else setImmediate(() => void this.run());
+    }
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.closed && this.dirty.size > 0) {
+        const [tenantId, names] = this.dirty.entries().next().value as [string, Set<string> | null];
+        this.dirty.delete(tenantId);
+        await this.work(tenantId, names);
+      }
+    } catch (err) {
+      // Never an unhandled rejection (it would end the process): the sweep tries again.
+      this.log.error({ err: (err as Error).message }, 'webhook feed pump failed');
+    } finally {
+      this.running = false;
+      if (!this.closed && this.dirty.size > 0) this.mark(this.dirty.keys().next().value as string);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.dirty.clear();
+  }
 }

@@ -73,23 +73,31 @@ export interface DeliveryStats {
 
 export type WebhookPatch = Partial<Pick<Webhook, 'url' | 'events' | 'collections' | 'description' | 'status'>>;
 
-interface WebhookRow {
+/** A stored number: SQLite gives numbers, PostgreSQL's bigint strings. */
+type Big = number | string;
+const num = (v: Big | null): number | null => (v === null ? null : Number(v));
+/** A stored JSON list: text in SQLite, parsed jsonb from PostgreSQL. */
+const list = (v: string | string[]): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : v);
+
+/** A webhook's row, in SQLite or PostgreSQL (src/cluster/webhook-store.ts). */
+export interface WebhookRow {
   id: string;
   tenant_id: string;
   url: string;
-  events: string;
-  collections: string | null;
+  events: string | string[];
+  collections: string | string[] | null;
   description: string | null;
   secret: string;
   status: WebhookStatus;
-  created_at: number;
+  created_at: Big;
   consecutive_failures: number;
   disabled_reason: string | null;
-  missed_changes: number;
-  last_missed_at: number | null;
+  missed_changes: Big;
+  last_missed_at: Big | null;
 }
 
-interface DeliveryRow {
+/** A delivery's row, in SQLite or PostgreSQL (which has its lease's `claim`). */
+export interface DeliveryRow {
   id: string;
   webhook_id: string;
   tenant_id: string;
@@ -99,28 +107,29 @@ interface DeliveryRow {
   attempts: number;
   last_status_code: number | null;
   last_error: string | null;
-  next_attempt_at: number | null;
-  created_at: number;
-  delivered_at: number | null;
+  next_attempt_at: Big | null;
+  created_at: Big;
+  delivered_at: Big | null;
+  claim?: string | null;
 }
 
-const toWebhook = (r: WebhookRow): Webhook => ({
+export const toWebhook = (r: WebhookRow): Webhook => ({
   id: r.id,
   tenantId: r.tenant_id,
   url: r.url,
-  events: JSON.parse(r.events) as string[],
-  collections: r.collections === null ? null : (JSON.parse(r.collections) as string[]),
+  events: list(r.events),
+  collections: r.collections === null ? null : list(r.collections),
   description: r.description,
   secret: r.secret,
   status: r.status,
-  createdAt: r.created_at,
+  createdAt: Number(r.created_at),
   consecutiveFailures: r.consecutive_failures,
   disabledReason: r.disabled_reason,
-  missedChanges: r.missed_changes,
-  lastMissedAt: r.last_missed_at,
+  missedChanges: Number(r.missed_changes),
+  lastMissedAt: num(r.last_missed_at),
 });
 
-const toDelivery = (r: DeliveryRow): Delivery => ({
+export const toDelivery = (r: DeliveryRow): Delivery => ({
   id: r.id,
   webhookId: r.webhook_id,
   tenantId: r.tenant_id,
@@ -130,9 +139,10 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   attempts: r.attempts,
   lastStatusCode: r.last_status_code,
   lastError: r.last_error,
-  nextAttemptAt: r.next_attempt_at,
-  createdAt: r.created_at,
-  deliveredAt: r.delivered_at,
+  nextAttemptAt: num(r.next_attempt_at),
+  createdAt: Number(r.created_at),
+  deliveredAt: num(r.delivered_at),
+  ...(typeof r.claim === 'string' && { claim: r.claim }),
 });
 
 /** A delivery's id, also its `webhook-id` header: unique, stable across its retries. */
