@@ -48,13 +48,14 @@ export interface RunningServer {
 }
 
 async function loadClusterParts() {
-  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }, { SharedRedis }] = await Promise.all([
+  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }, { SharedRedis }, { clusterWebhooks }] = await Promise.all([
     import('./cluster/node.js'),
     import('./cluster/conversations.js'),
     import('./cluster/jobs.js'),
     import('./cluster/redis.js'),
+    import('./cluster/webhook-pump.js'),
   ]);
-  return { ClusterNode, PgConversations, PgJobDirectory, SharedRedis };
+  return { ClusterNode, PgConversations, PgJobDirectory, SharedRedis, clusterWebhooks };
 }
 
 /** How long a search asking for `consistency: "strong"` or `minSeq` waits for this node's replica (then 503 REPLICA_BEHIND). */
@@ -147,14 +148,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Scale-out: every node's jobs are seen from every node (a job runs where it was taken).
   if (cluster) jobs.useDirectory(new clusterParts!.PgJobDirectory(cluster.pool, cluster.nodeId));
   const hookLog = logger.child({ component: 'webhooks' });
+  const hookLogger = { warn: (o: object, msg: string) => hookLog.warn(o, msg), error: (o: object, msg: string) => hookLog.error(o, msg) };
   const webhooks = new WebhookService({
     dataDir: config.dataDir,
     settings: config.realtime.webhooks,
     allowPrivate: config.realtime.webhookAllowPrivate,
     bus,
     source: { collections: (tenantId) => spaces.of(tenantId).collections() },
-    log: { warn: (o, msg) => hookLog.warn(o, msg), error: (o, msg) => hookLog.error(o, msg) },
+    log: hookLogger,
     userAgent: 'Vectra-Webhooks/1 (+https://www.standardwebhooks.com)',
+    // Scale-out: webhooks and their outbox in PostgreSQL, shared by the nodes.
+    outbox: cluster ? clusterParts!.clusterWebhooks(cluster, bus, config.realtime.webhooks, hookLogger) : undefined,
   });
   const feedback = new FeedbackStore(config.dataDir);
   

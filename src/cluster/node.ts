@@ -86,6 +86,8 @@ export class ClusterNode {
   private catalogRows = new Map<string, CatalogRow>();
   /** Told of each change applied here, `ms` after it was written (/metrics sets it). */
   onApplied: ((ms: number) => void) | null = null;
+  /** Told of each commit heard of (NOTIFY, this node's writes, the poll): the webhook pump. */
+  readonly onCommit: ((tenant: string, name: string, seq: number) => void)[] = [];
 
   get nodeId(): string {
     return this.o.nodeId;
@@ -234,6 +236,7 @@ export class ClusterNode {
   private heard(tenant: string, name: string, seq: number): void {
     this.replicas.get(this.key(tenant, name))?.nudge(seq);
     this.live.heard(tenant, name, seq);
+    for (const f of this.onCommit) f(tenant, name, seq);
   }
 
   /** Tenants and keys changed since the last version applied here, into the local mirror. */
@@ -421,6 +424,7 @@ export class ClusterNode {
     const instance = c.config.attributes.instance;
     const w = await this.log.write(tenant, name, upserts, removes, { instance: typeof instance === 'string' ? instance : undefined, removeUpTo });
     this.live.heard(tenant, name, w.seq);
+    for (const f of this.onCommit) f(tenant, name, w.seq);
     // Committed: the answer is a success whatever follows. Read-your-writes on this node: it is
     // sent once the replica has applied the write, or after APPLY_WAIT_MS if it has not.
     await this.waitFor(tenant, name, w.seq, APPLY_WAIT_MS).catch((e) => {

@@ -57,6 +57,28 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
+    version: 4,
+    name: 'webhooks and their delivery outbox, shared by the nodes',
+    sql: `
+      CREATE TABLE webhooks (
+        id text PRIMARY KEY, tenant_id text NOT NULL, url text NOT NULL, events jsonb NOT NULL, collections jsonb, description text,
+        secret text NOT NULL, status text NOT NULL, created_at bigint NOT NULL, consecutive_failures int NOT NULL DEFAULT 0,
+        disabled_reason text, missed_changes bigint NOT NULL DEFAULT 0, last_missed_at bigint);
+      CREATE INDEX webhooks_tenant ON webhooks(tenant_id, created_at);
+      CREATE TABLE webhook_deliveries (
+        n bigserial PRIMARY KEY, id text NOT NULL UNIQUE, webhook_id text NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        tenant_id text NOT NULL, event text NOT NULL, body text NOT NULL, status text NOT NULL, attempts int NOT NULL DEFAULT 0,
+        last_status_code int, last_error text, next_attempt_at bigint, claim text, created_at bigint NOT NULL, delivered_at bigint);
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries(webhook_id, next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX webhook_deliveries_next ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, n);
+      CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(created_at) WHERE status <> 'pending';
+      CREATE TABLE webhook_cursors (
+        tenant_id text NOT NULL, collection text NOT NULL, instance text NOT NULL, seq bigint NOT NULL,
+        PRIMARY KEY (tenant_id, collection, instance));
+    `,
+  },
+  {
     version: 7,
     name: 'placement: which node holds which replica',
     sql: `

@@ -85,7 +85,7 @@ export class CollectionService {
 
   private placement: PlacementView | null = null;
 
-  /** Whether the scale-out mode is on (webhooks follow the local feed, so they are refused there). */
+  /** Whether the scale-out mode is on. */
   get clustered(): boolean {
     return this.catalog !== null;
   }

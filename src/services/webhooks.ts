@@ -8,7 +8,8 @@ import { VectraError } from '../errors.js';
 import type { WebhookSettings } from '../config.js';
 import { patternProblem, type EventBus } from '../realtime/bus.js';
 import { Dispatcher, type DispatchLog } from '../realtime/webhooks/dispatcher.js';
-import { FeedPump, instanceOf, type FeedSource } from '../realtime/webhooks/pump.js';
+import type { WebhookOutbox, WebhookPump } from '../realtime/webhooks/outbox.js';
+import { FeedPump, type FeedSource } from '../realtime/webhooks/pump.js';
 import { newSecret } from '../realtime/webhooks/signature.js';
 import { WebhookStore, type Delivery, type DeliveryStatus, type Webhook, type WebhookStatus } from '../realtime/webhooks/store.js';
 import { checkWebhookUrl, type Resolver } from '../realtime/webhooks/url-guard.js';
@@ -72,6 +73,11 @@ export interface WebhookServiceOptions {
   /** Tests: the DNS answers the URL check and the connect-time guard see. */
   resolve?: Resolver;
   lookup?: AttemptOptions['lookup'];
+  /**
+   * The scale-out mode's outbox and pump (PostgreSQL, shared by every node: src/cluster/); the
+   * default is DATA_DIR/webhooks.db and the local feeds. `onEnqueued` wakes this node's worker.
+   */
+  outbox?: (onEnqueued: () => void) => { store: WebhookOutbox; pump: WebhookPump };
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -103,13 +109,19 @@ function checkEvents(events: string[]): string[] {
 }
 
 export class WebhookService {
-  private readonly store: WebhookStore;
-  private readonly pump: FeedPump;
+  private readonly store: WebhookOutbox;
+  private readonly pump: WebhookPump;
   private readonly worker: Dispatcher;
   private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: WebhookServiceOptions) {
-    this.store = new WebhookStore(o.dataDir);
+    const poke = () => this.worker.poke();
+    if (o.outbox) ({ store: this.store, pump: this.pump } = o.outbox(poke));
+    else {
+      const store = new WebhookStore(o.dataDir);
+      this.store = store;
+      this.pump = new FeedPump(store, o.bus, o.source, o.log, poke, o.settings.pollMs * 10, o.settings.pumpDelayMs, o.settings.maxPending);
+    }
     this.worker = new Dispatcher(
       this.store,
       { ...o.settings, allowPrivate: o.allowPrivate, userAgent: o.userAgent },
@@ -117,24 +129,26 @@ export class WebhookService {
       (w) => o.bus.publish(w.tenantId, 'webhook.disabled', { webhookId: w.id, url: w.url, reason: w.disabledReason, consecutiveFailures: w.consecutiveFailures }),
       o.lookup,
     );
-    this.pump = new FeedPump(this.store, o.bus, o.source, o.log, () => this.worker.poke(), o.settings.pollMs * 10, o.settings.pumpDelayMs, o.settings.maxPending);
   }
 
   /** Catch up the change feeds from the stored cursors and resume pending deliveries. */
   start(): void {
     this.pump.start();
     this.worker.start();
-    const prune = () => this.store.prune(Date.now() - this.o.settings.deliveryRetentionMs);
-    prune();
-    this.pruneTimer = setInterval(prune, 3_600_000).unref();
+    const prune = () =>
+      Promise.resolve()
+        .then(() => this.store.prune(Date.now() - this.o.settings.deliveryRetentionMs))
+        .catch((err: Error) => this.o.log.warn({ err: err.message }, 'finished webhook deliveries not pruned; retrying in an hour'));
+    void prune();
+    this.pruneTimer = setInterval(() => void prune(), 3_600_000).unref();
   }
 
   private checkUrl(url: string): Promise<URL> {
     return checkWebhookUrl(url, { allowPrivate: this.o.allowPrivate, resolve: this.o.resolve });
   }
 
-  private found(tenantId: string, id: string): Webhook {
-    const w = this.store.webhook(tenantId, id);
+  private async found(tenantId: string, id: string): Promise<Webhook> {
+    const w = await this.store.webhook(tenantId, id);
     if (!w) throw new VectraError('WEBHOOK_NOT_FOUND', `webhook "${id}" not found (GET /v1/webhooks lists yours)`);
     return w;
   }
@@ -142,9 +156,7 @@ export class WebhookService {
   async create(tenantId: string, input: WebhookInput): Promise<WebhookView & { secret: string }> {
     const events = checkEvents(input.events);
     await this.checkUrl(input.url);
-    // Counted after the (asynchronous) URL check, right before the insert: concurrent creates cannot overshoot.
     const max = this.o.settings.maxPerTenant;
-    if (this.store.count(tenantId) >= max) throw new VectraError('WEBHOOK_LIMIT_REACHED', `a tenant may have at most ${max} webhooks; delete one first (the limit is VECTRA_WEBHOOK_MAX_PER_TENANT)`);
     const w: Webhook = {
       id: `wh_${randomBytes(12).toString('base64url')}`,
       tenantId,
@@ -160,33 +172,35 @@ export class WebhookService {
       missedChanges: 0,
       lastMissedAt: null,
     };
-    // Cursors of the existing collections start at their head, in the same transaction: the
-    // webhook gets the writes made after it, and the pump need not read older history.
-    const cursors = this.o.source.collections(tenantId).map(([name, c]) => ({ collection: name, instance: instanceOf(c), seq: c.seq }));
-    this.store.insertWebhook(w, cursors);
+    // Cursors of the existing collections start at their head, with the webhook: it gets the
+    // writes made after it, and the pump need not read older history. The limit is counted in
+    // the same transaction, after the (asynchronous) URL check: concurrent creates cannot overshoot.
+    if (!(await this.store.insertWebhook(w, await this.pump.heads(tenantId), max))) {
+      throw new VectraError('WEBHOOK_LIMIT_REACHED', `a tenant may have at most ${max} webhooks; delete one first (the limit is VECTRA_WEBHOOK_MAX_PER_TENANT)`);
+    }
     this.pump.watch(tenantId);
     return { ...viewOf(w), secret: w.secret };
   }
 
   /** Every webhook with its delivery counts (a dashboard polls this: no request per webhook). */
-  list(tenantId: string): WebhookDetail[] {
-    return this.store.webhooks(tenantId).map((w) => this.detail(w));
+  async list(tenantId: string): Promise<WebhookDetail[]> {
+    return Promise.all((await this.store.webhooks(tenantId)).map((w) => this.detail(w)));
   }
 
-  get(tenantId: string, id: string): WebhookDetail {
-    return this.detail(this.found(tenantId, id));
+  async get(tenantId: string, id: string): Promise<WebhookDetail> {
+    return this.detail(await this.found(tenantId, id));
   }
 
-  private detail(w: Webhook): WebhookDetail {
-    const s = this.store.stats(w.id);
+  private async detail(w: Webhook): Promise<WebhookDetail> {
+    const s = await this.store.stats(w.id);
     return { ...viewOf(w), stats: { ...s, consecutiveFailures: w.consecutiveFailures, missedChanges: w.missedChanges, lastMissedAt: iso(w.lastMissedAt) } };
   }
 
   async update(tenantId: string, id: string, patch: WebhookPatchInput): Promise<WebhookDetail> {
-    this.found(tenantId, id);
+    await this.found(tenantId, id);
     const events = patch.events === undefined ? undefined : checkEvents(patch.events);
     if (patch.url !== undefined) await this.checkUrl(patch.url);
-    const next = this.store.update(tenantId, id, {
+    const next = await this.store.update(tenantId, id, {
       ...(patch.url !== undefined && { url: patch.url }),
       ...(events !== undefined && { events }),
       ...(patch.collections !== undefined && { collections: patch.collections === null ? null : [...new Set(patch.collections)] }),
@@ -199,22 +213,22 @@ export class WebhookService {
     return this.get(tenantId, id);
   }
 
-  remove(tenantId: string, id: string): void {
-    if (!this.store.delete(tenantId, id)) throw new VectraError('WEBHOOK_NOT_FOUND', `webhook "${id}" not found (GET /v1/webhooks lists yours)`);
+  async remove(tenantId: string, id: string): Promise<void> {
+    if (!(await this.store.delete(tenantId, id))) throw new VectraError('WEBHOOK_NOT_FOUND', `webhook "${id}" not found (GET /v1/webhooks lists yours)`);
   }
 
-  deliveries(tenantId: string, id: string, limit: number, status?: DeliveryStatus): DeliveryView[] {
-    const w = this.found(tenantId, id);
-    return this.store.deliveries(w.id, limit, status).map(deliveryView);
+  async deliveries(tenantId: string, id: string, limit: number, status?: DeliveryStatus): Promise<DeliveryView[]> {
+    const w = await this.found(tenantId, id);
+    return (await this.store.deliveries(w.id, limit, status)).map(deliveryView);
   }
 
   /** Queue a webhook.test event for this webhook alone; returns the delivery. */
-  test(tenantId: string, id: string): DeliveryView {
-    const w = this.found(tenantId, id);
+  async test(tenantId: string, id: string): Promise<DeliveryView> {
+    const w = await this.found(tenantId, id);
     const body = JSON.stringify({ type: 'webhook.test', timestamp: new Date().toISOString(), data: { webhookId: w.id, message: 'a test event sent by POST /v1/webhooks/{id}/test' } });
-    const [deliveryId] = this.store.enqueue([{ webhookId: w.id, tenantId, event: 'webhook.test', body }]);
+    const [deliveryId] = await this.store.enqueue([{ webhookId: w.id, tenantId, event: 'webhook.test', body }]);
     this.worker.poke();
-    return deliveryView(this.store.delivery(deliveryId)!);
+    return deliveryView((await this.store.delivery(deliveryId))!);
   }
 
   /** Stop the pump and the worker (attempts in flight stay pending), then close the outbox. */
@@ -222,6 +236,6 @@ export class WebhookService {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.pump.close();
     await this.worker.close();
-    this.store.close();
+    await this.store.close();
   }
 }

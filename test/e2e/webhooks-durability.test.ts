@@ -11,17 +11,9 @@ import { Webhook } from 'standardwebhooks';
 import { serveProcess } from '../support/process.js';
 import { client, register } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
-import { webhookReceiver } from '../support/webhook-receiver.js';
+import { QUICK_WEBHOOKS_ENV, webhookReceiver } from '../support/webhook-receiver.js';
 
-const ENV = {
-  VECTRA_WEBHOOK_ALLOW_PRIVATE: 'true',
-  VECTRA_WEBHOOK_RETRY_BASE_MS: '50',
-  VECTRA_WEBHOOK_RETRY_MAX_MS: '300',
-  VECTRA_WEBHOOK_MAX_ATTEMPTS: '100',
-  VECTRA_WEBHOOK_DISABLE_AFTER: '0',
-  VECTRA_WEBHOOK_POLL_MS: '100',
-  VECTRA_RATE_LIMIT: '1000000',
-};
+const ENV = QUICK_WEBHOOKS_ENV;
 
 const receivers: { close(): Promise<void> }[] = [];
 // A failed assertion must not leave a receiver listening (it would keep the test file alive).

@@ -2,6 +2,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { localHttp } from './net.js';
 
+/** Webhook settings for tests: private URLs allowed, retries within 50–300 ms, never disabled, the outbox looked at every 100 ms. */
+export const QUICK_WEBHOOKS_ENV = {
+  VECTRA_WEBHOOK_ALLOW_PRIVATE: 'true',
+  VECTRA_WEBHOOK_RETRY_BASE_MS: '50',
+  VECTRA_WEBHOOK_RETRY_MAX_MS: '300',
+  VECTRA_WEBHOOK_MAX_ATTEMPTS: '100',
+  VECTRA_WEBHOOK_DISABLE_AFTER: '0',
+  VECTRA_WEBHOOK_POLL_MS: '100',
+  VECTRA_RATE_LIMIT: '1000000',
+};
+
 export interface Received {
   headers: IncomingHttpHeaders;
   body: string;

@@ -4,7 +4,7 @@
  * re-pointing one "read" too: a webhook sends record ids and collection settings wherever it
  * points, which a write-only key may not read itself.
  */
-import { notInScaleOut, VectraError } from '../../errors.js';
+import { VectraError } from '../../errors.js';
 import { alsoScope, tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { errorResponses } from '../schemas/common.js';
@@ -22,16 +22,13 @@ export default function webhookRoutes(app: App, services: Services): void {
       preValidation: alsoScope('read'),
       schema: { tags: TAGS, summary: 'Register a webhook (its signing secret is shown only in this answer; needs the read scope too)', body: CreateWebhookBody, response: { 201: CreatedWebhookOut, ...errorResponses(400, 401, 403, 409) } },
     },
-    async (req, reply) => {
-      if (services.collections.clustered) throw notInScaleOut('webhooks');
-      return reply.code(201).send(await hooks.create(tenantOf(req), req.body));
-    },
+    async (req, reply) => reply.code(201).send(await hooks.create(tenantOf(req), req.body)),
   );
 
   app.get(
     '/v1/webhooks',
     { config: { scope: 'read' }, schema: { tags: TAGS, summary: "This tenant's webhooks", response: { 200: WebhookListOut, ...errorResponses(401, 403) } } },
-    async (req) => ({ webhooks: hooks.list(tenantOf(req)) }),
+    async (req) => ({ webhooks: await hooks.list(tenantOf(req)) }),
   );
 
   app.get(
@@ -60,7 +57,7 @@ export default function webhookRoutes(app: App, services: Services): void {
     '/v1/webhooks/:id',
     { config: { scope: 'write' }, schema: { tags: TAGS, summary: 'Delete a webhook and its pending deliveries', params: WebhookParams, response: errorResponses(401, 403, 404) } },
     async (req, reply) => {
-      hooks.remove(tenantOf(req), req.params.id);
+      await hooks.remove(tenantOf(req), req.params.id);
       return reply.code(204).send();
     },
   );
@@ -74,7 +71,7 @@ export default function webhookRoutes(app: App, services: Services): void {
     async (req) => {
       const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
       if (limit < 1 || limit > 500) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 500');
-      return { deliveries: hooks.deliveries(tenantOf(req), req.params.id, limit, req.query.status) };
+      return { deliveries: await hooks.deliveries(tenantOf(req), req.params.id, limit, req.query.status) };
     },
   );
 
@@ -84,6 +81,6 @@ export default function webhookRoutes(app: App, services: Services): void {
       config: { scope: 'write' },
       schema: { tags: TAGS, summary: 'Queue a webhook.test event for this webhook alone', params: WebhookParams, response: { 202: DeliveryOut, ...errorResponses(401, 403, 404) } },
     },
-    async (req, reply) => reply.code(202).send(hooks.test(tenantOf(req), req.params.id)),
+    async (req, reply) => reply.code(202).send(await hooks.test(tenantOf(req), req.params.id)),
   );
 }

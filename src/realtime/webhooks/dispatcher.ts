@@ -1,6 +1,7 @@
 /**
- * The delivery worker. Due deliveries are picked from SQLite (so what was pending before a
- * restart or a kill -9 is simply due again), sent with bounded concurrency (in all and per
+ * The delivery worker. Due deliveries are picked from the outbox (SQLite, or PostgreSQL in the
+ * scale-out mode, where each is leased to the one node sending it: see outbox.ts), so what was
+ * pending before a restart or a kill -9 is simply due again; they are sent with bounded concurrency (in all and per
  * webhook), and their outcome written back: a 2xx delivers; anything else is retried after
  * an exponential backoff with full jitter (or the receiver's Retry-After, capped), until
  * `maxAttempts`; then the delivery has failed. `disableAfter` failed deliveries in a row
@@ -14,7 +15,8 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { WebhookSettings } from '../../config.js';
 import { postOnce, type AttemptOptions, type AttemptResult } from './attempt.js';
 import { signedHeaders } from './signature.js';
-import type { Delivery, Webhook, WebhookStore } from './store.js';
+import type { WebhookOutbox } from './outbox.js';
+import type { Delivery, Webhook } from './store.js';
 
 /** The worker's settings (see WebhookSettings in src/config.ts), and how to connect. */
 export type DispatchSettings = Pick<WebhookSettings, 'timeoutMs' | 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts' | 'disableAfter' | 'concurrency' | 'concurrencyPerWebhook' | 'pollMs'> & {
@@ -52,10 +54,13 @@ export class Dispatcher {
   private readonly perTenant = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
+  /** A look at the outbox is under way (its answers may be asynchronous); `again`: poked meanwhile. */
+  private ticking = false;
+  private again = false;
   private closed = true;
 
   constructor(
-    private readonly store: WebhookStore,
+    private readonly store: WebhookOutbox,
     private readonly s: DispatchSettings,
     private readonly log: DispatchLog,
     private readonly onDisabled: (w: Webhook) => void,
@@ -84,39 +89,54 @@ export class Dispatcher {
 
   private tick(): void {
     if (this.closed) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    void this.scan().finally(() => {
+      this.ticking = false;
+      if (this.again) {
+        this.again = false;
+        this.poke();
+      }
+    });
+  }
+
+  private async scan(): Promise<void> {
     const now = Date.now();
+    let delay = this.s.pollMs;
     try {
       let free = this.s.concurrency - this.inflight.size;
       if (free > 0) {
-        for (const webhook of this.store.dueWebhooks(now)) {
+        for (const webhook of await this.store.dueWebhooks(now)) {
+          if (this.closed) return;
           const busy = this.perWebhook.get(webhook.id) ?? 0;
           const tenantRoom = this.tenantCap() - (this.perTenant.get(webhook.tenantId) ?? 0);
           const slots = Math.min(free, this.s.concurrencyPerWebhook - busy, tenantRoom);
           if (slots <= 0) continue;
-          // Those in flight are still pending (and due): ask for enough to skip past them.
-          for (const delivery of this.store.dueOf(webhook.id, now, busy + slots)) {
-            if (free === 0 || (this.perWebhook.get(webhook.id) ?? 0) >= this.s.concurrencyPerWebhook) break;
-            if ((this.perTenant.get(webhook.tenantId) ?? 0) >= this.tenantCap()) break;
-            if (this.inflight.has(delivery.id)) continue;
+          for (const delivery of await this.store.claimDue(webhook.id, now, slots, new Set(this.inflight.keys()))) {
+            // Closed meanwhile: a claimed delivery stays pending (its lease ends; it is sent again).
+            if (this.closed) return;
             this.launch(delivery, webhook);
             free--;
           }
-          if (free === 0) break;
+          if (free <= 0) break;
         }
       }
       // Sleep until the next delivery falls due. Those due now are in flight or wait for a
       // webhook's free slot: a finishing attempt pokes the worker.
-      const next = this.store.nextDueAt();
-      const delay = next === null || next <= now ? this.s.pollMs : Math.min(next - now, this.s.pollMs);
-      this.timer = setTimeout(() => this.tick(), delay);
-      this.timer.unref();
+      const next = await this.store.nextDueAt();
+      if (next !== null && next > now) delay = Math.min(next - now, this.s.pollMs);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'webhook worker failed to read the outbox; retrying');
-      this.timer = setTimeout(() => this.tick(), this.s.pollMs);
-      this.timer.unref();
     }
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), delay);
+    this.timer.unref();
   }
 
   private launch(d: Delivery, w: Webhook): void {
@@ -125,8 +145,8 @@ export class Dispatcher {
     this.perTenant.set(w.tenantId, (this.perTenant.get(w.tenantId) ?? 0) + 1);
     const headers = signedHeaders(w.secret, d.id, d.body);
     const done = postOnce(w.url, d.body, headers, { timeoutMs: this.s.timeoutMs, allowPrivate: this.s.allowPrivate, userAgent: this.s.userAgent, lookup: this.lookup, signal: abort.signal, agents: this.agents })
-      .then((r) => {
-        if (!this.closed) this.record(d, w, r);
+      .then(async (r) => {
+        if (!this.closed) await this.record(d, w, r);
       })
       .catch((err: Error) => this.log.error({ err: err.message, delivery: d.id }, 'webhook attempt failed unexpectedly'))
       .finally(() => {
@@ -142,12 +162,12 @@ export class Dispatcher {
     this.inflight.set(d.id, { webhookId: w.id, abort, done });
   }
 
-  private record(d: Delivery, w: Webhook, r: AttemptResult): void {
-    if (r.ok) return this.store.markDelivered(d, r.statusCode!);
+  private async record(d: Delivery, w: Webhook, r: AttemptResult): Promise<void> {
+    if (r.ok) return void (await this.store.markDelivered(d, r.statusCode!));
     const attempts = d.attempts + 1;
     const error = r.error ?? 'failed';
     if (attempts >= this.s.maxAttempts) {
-      const disabled = this.store.markFailed(d, r.statusCode, error, this.s.disableAfter);
+      const disabled = await this.store.markFailed(d, r.statusCode, error, this.s.disableAfter);
       this.log.warn({ tenant: w.tenantId, webhook: w.id, delivery: d.id, attempts, error }, 'webhook delivery failed for good');
       if (disabled) {
         this.log.warn({ tenant: w.tenantId, webhook: w.id, reason: disabled.disabledReason }, 'webhook disabled');
@@ -156,7 +176,7 @@ export class Dispatcher {
       return;
     }
     const wait = r.retryAfterMs !== null ? Math.min(r.retryAfterMs, this.s.retryMaxMs) : backoffMs(attempts, this.s.retryBaseMs, this.s.retryMaxMs);
-    this.store.markRetry(d, r.statusCode, error, Date.now() + wait);
+    await this.store.markRetry(d, r.statusCode, error, Date.now() + wait);
   }
 
   /** Stop: no new attempts; those in flight are abandoned and stay pending. */

@@ -15,11 +15,12 @@
  */
 import type { ChangeRow, Collection } from '../../engine/index.js';
 import { matchesAny, type EventBus, type Subscription, type VectraEvent } from '../bus.js';
+import type { CursorStart, WebhookPump } from './outbox.js';
 import type { NewDelivery, Webhook, WebhookStore } from './store.js';
 
 /** Ids per record event: a larger write becomes several events. */
 export const MAX_IDS_PER_EVENT = 1000;
-const PAGE = 2000;
+export const PAGE = 2000;
 
 export interface FeedSource {
   /** The tenant's loaded collections, by name. */
@@ -35,7 +36,7 @@ export interface PumpLog {
 export const instanceOf = (c: Collection): string => String(c.config.attributes.createdAt ?? '');
 
 /** The collection an event is about, when it is about one. */
-function collectionOf(e: VectraEvent): string | null {
+export function collectionOf(e: VectraEvent): string | null {
   if (typeof e.data.collection === 'string') return e.data.collection;
   const job = e.data.job as { collection?: unknown } | undefined;
   return typeof job?.collection === 'string' ? job.collection : null;
@@ -47,11 +48,10 @@ export function wants(w: Webhook, type: string, collection: string | null): bool
   return w.collections === null || collection === null || w.collections.includes(collection);
 }
 
-export class FeedPump {
+export class FeedPump implements WebhookPump {
   private readonly subs = new Map<string, Subscription>();
   /** Tenants with work: the collections named, or all of them (null). */
-  private readonly dirty = new Map<string, Set<string> | null>();
-  private running = false;
+  private readonly queue: TenantQueue;
   private closed = false;
   private sweep: NodeJS.Timeout | null = null;
 
@@ -64,33 +64,23 @@ export class FeedPump {
     private readonly onEnqueued: () => void,
     private readonly sweepMs: number,
     /** Wait this long after a wake-up before reading: a burst of writes becomes one transaction. */
-    private readonly delayMs = 0,
+    delayMs = 0,
     /**
      * Pending deliveries a webhook may have: past it, new events are not queued for it (its
      * record changes are counted in missedChanges), so a receiver slower than the writes
      * cannot fill the disk with an outbox that grows without bound.
      */
-    private readonly maxPending = Number.POSITIVE_INFINITY,
-  ) {}
-
-  /** The webhooks whose outbox is full (see maxPending), said once in the log each time one fills. */
-  private full(hooks: readonly Webhook[]): Set<string> {
-    const out = new Set<string>();
-    for (const w of hooks) {
-      if (this.store.pendingCount(w.id) < this.maxPending) {
-        this.warnedFull.delete(w.id);
-        continue;
-      }
-      out.add(w.id);
-      if (!this.warnedFull.has(w.id)) {
-        this.warnedFull.add(w.id);
-        this.log.warn({ tenant: w.tenantId, webhook: w.id, pending: this.maxPending }, 'webhook has the most pending deliveries allowed: new events are not queued for it (counted as missed) until its receiver catches up');
-      }
-    }
-    return out;
+    maxPending = Number.POSITIVE_INFINITY,
+  ) {
+    this.limit = new PendingLimit(maxPending, log);
+    this.queue = new TenantQueue((t, names) => this.pumpTenant(t, names), delayMs, log);
   }
 
-  private readonly warnedFull = new Set<string>();
+  private full(hooks: readonly Webhook[]): Set<string> {
+    return this.limit.full(hooks, (id) => this.store.pendingCount(id));
+  }
+
+  private readonly limit: PendingLimit;
 
   /** Catch up every collection of every tenant with webhooks from the stored cursors; then follow. */
   start(): void {
@@ -100,6 +90,10 @@ export class FeedPump {
     this.sweep = setInterval(() => {
       for (const t of this.subs.keys()) this.wake(t);
     }, this.sweepMs).unref();
+  }
+
+  heads(tenantId: string): CursorStart[] {
+    return this.source.collections(tenantId).map(([name, c]) => ({ collection: name, instance: instanceOf(c), seq: c.seq }));
   }
 
   /** Follow a tenant's events (called for each tenant that has a webhook) and catch it up. */
@@ -113,15 +107,7 @@ export class FeedPump {
 
   /** Look at a tenant's collection (or all of them) for changes past its cursor. */
   wake(tenantId: string, collection?: string): void {
-    if (this.closed) return;
-    const cur = this.dirty.get(tenantId);
-    if (collection === undefined || cur === null) this.dirty.set(tenantId, null);
-    else this.dirty.set(tenantId, (cur ?? new Set()).add(collection));
-    if (!this.running) {
-      this.running = true;
-      if (this.delayMs > 0) setTimeout(() => void this.run(), this.delayMs).unref();
-      else setImmediate(() => void this.run());
-    }
+    if (!this.closed) this.queue.mark(tenantId, collection);
   }
 
   private onEvent(e: VectraEvent): void {
@@ -133,40 +119,26 @@ export class FeedPump {
       const now = this.source.collections(e.tenantId).find(([n]) => n === collection);
       this.store.dropCursors(e.tenantId, collection, now ? instanceOf(now[1]) : null);
     }
-    const full = this.full(this.store.activeWebhooks(e.tenantId));
-    const hooks = this.store.activeWebhooks(e.tenantId).filter((w) => wants(w, e.type, collection) && !full.has(w.id));
-    if (hooks.length === 0) return;
-    const body = JSON.stringify({ type: e.type, timestamp: e.timestamp, data: e.data });
+    const deliveries = eventDeliveries(e, collection, this.store.activeWebhooks(e.tenantId), (hooks) => this.full(hooks));
+    if (deliveries.length === 0) return;
     try {
-      this.store.enqueue(hooks.map((w) => ({ webhookId: w.id, tenantId: e.tenantId, event: e.type, body })));
+      this.store.enqueue(deliveries);
       this.onEnqueued();
     } catch (err) {
       this.log.error({ err: (err as Error).message, tenant: e.tenantId, type: e.type }, 'webhook event not queued');
     }
   }
 
-  private async run(): Promise<void> {
-    try {
-      while (!this.closed && this.dirty.size > 0) {
-        const [tenantId, names] = this.dirty.entries().next().value as [string, Set<string> | null];
-        this.dirty.delete(tenantId);
-        for (const [name, c] of this.source.collections(tenantId)) {
-          if (names !== null && !names.has(name)) continue;
-          try {
-            // A page at a time, yielding between pages: a large backlog does not stall requests.
-            while (!this.closed && this.pumpPage(tenantId, name, c)) await new Promise((r) => setImmediate(r));
-          } catch (err) {
-            // A collection dropped mid-read ends its feed; anything else is retried by the sweep.
-            if (!/CLOSED|NOT_FOUND/.test(String((err as { code?: unknown }).code))) this.log.error({ err: (err as Error).message, tenant: tenantId, collection: name }, 'webhook feed pump failed');
-          }
-        }
+  private async pumpTenant(tenantId: string, names: ReadonlySet<string> | null): Promise<void> {
+    for (const [name, c] of this.source.collections(tenantId)) {
+      if (names !== null && !names.has(name)) continue;
+      try {
+        // A page at a time, yielding between pages: a large backlog does not stall requests.
+        while (!this.closed && this.pumpPage(tenantId, name, c)) await new Promise((r) => setImmediate(r));
+      } catch (err) {
+        // A collection dropped mid-read ends its feed; anything else is retried by the sweep.
+        if (!/CLOSED|NOT_FOUND/.test(String((err as { code?: unknown }).code))) this.log.error({ err: (err as Error).message, tenant: tenantId, collection: name }, 'webhook feed pump failed');
       }
-    } catch (err) {
-      // Never an unhandled rejection (it would end the process): the sweep tries again.
-      this.log.error({ err: (err as Error).message }, 'webhook feed pump failed');
-    } finally {
-      this.running = false;
-      if (!this.closed && this.dirty.size > 0) this.wake(this.dirty.keys().next().value as string);
     }
   }
 
@@ -197,30 +169,9 @@ export class FeedPump {
     }
     const rows = page.changes;
     if (rows.length === 0) return false;
-    let end = rows.length;
-    if (rows.length === PAGE) {
-      // The last write may go on in the next page: hold it back unless it fills the page alone.
-      let i = end;
-      while (i > 0 && rows[i - 1].tx === rows[end - 1].tx) i--;
-      if (i > 0) end = i;
-    }
-    const deliveries: NewDelivery[] = [];
-    const full = this.full(hooks);
-    const missed = new Map<string, number>();
-    for (const ev of writeEvents(name, rows.slice(0, end))) {
-      let body: string | null = null;
-      for (const w of hooks) {
-        if (!wants(w, ev.type, name) || w.createdAt > ev.at) continue;
-        if (full.has(w.id)) {
-          missed.set(w.id, (missed.get(w.id) ?? 0) + ev.data.ids.length);
-          continue;
-        }
-        body ??= JSON.stringify({ type: ev.type, timestamp: new Date(ev.at).toISOString(), data: ev.data });
-        deliveries.push({ webhookId: w.id, tenantId, event: ev.type, body });
-      }
-    }
+    const { seq, deliveries, missed } = planPage(tenantId, name, rows, PAGE, hooks, this.full(hooks));
     for (const [id, n] of missed) this.store.recordMissed([id], n, Date.now());
-    this.store.commitFeedPage(tenantId, name, instance, rows[end - 1].seq, deliveries);
+    this.store.commitFeedPage(tenantId, name, instance, seq, deliveries);
     if (deliveries.length > 0) this.onEnqueued();
     return rows.length === PAGE;
   }
@@ -230,7 +181,7 @@ export class FeedPump {
     if (this.sweep) clearInterval(this.sweep);
     for (const s of this.subs.values()) s.close();
     this.subs.clear();
-    this.dirty.clear();
+    this.queue.close();
   }
 }
 
@@ -257,4 +208,122 @@ export function writeEvents(collection: string, rows: readonly ChangeRow[]): Wri
     cur.data.seq = r.seq;
   }
   return out;
+}
+
+/**
+ * The pending-deliveries cap of each webhook (see maxPending): which of them are full, said once
+ * in the log each time one fills.
+ */
+export class PendingLimit {
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly maxPending: number,
+    private readonly log: PumpLog,
+  ) {}
+
+  full(hooks: readonly Webhook[], pending: (webhookId: string) => number): Set<string> {
+    const out = new Set<string>();
+    for (const w of hooks) {
+      if (pending(w.id) < this.maxPending) {
+        this.warned.delete(w.id);
+        continue;
+      }
+      out.add(w.id);
+      if (!this.warned.has(w.id)) {
+        this.warned.add(w.id);
+        this.log.warn({ tenant: w.tenantId, webhook: w.id, pending: this.maxPending }, 'webhook has the most pending deliveries allowed: new events are not queued for it (counted as missed) until its receiver catches up');
+      }
+    }
+    return out;
+  }
+}
+
+/** The deliveries of a bus event (not a record change) to the tenant's webhooks that want it and have room. */
+export function eventDeliveries(e: VectraEvent, collection: string | null, active: readonly Webhook[], full: (hooks: readonly Webhook[]) => Set<string>): NewDelivery[] {
+  const hooks = active.filter((w) => wants(w, e.type, collection));
+  if (hooks.length === 0) return [];
+  const room = full(hooks);
+  const body = JSON.stringify({ type: e.type, timestamp: e.timestamp, data: e.data });
+  return hooks.filter((w) => !room.has(w.id)).map((w) => ({ webhookId: w.id, tenantId: e.tenantId, event: e.type, body }));
+}
+
+/**
+ * A page of a collection's feed (after the cursor) turned into deliveries: one event per write,
+ * to each webhook that wants it and existed when it was written; a full webhook's share counted
+ * as missed. `seq`: where the cursor moves — the page's end, less its last write when the page
+ * is full and that write may go on in the next page (unless it fills the page alone).
+ */
+export function planPage(tenantId: string, name: string, rows: readonly ChangeRow[], pageSize: number, hooks: readonly Webhook[], full: ReadonlySet<string>): { seq: number; deliveries: NewDelivery[]; missed: Map<string, number> } {
+  let end = rows.length;
+  if (rows.length === pageSize) {
+    let i = end;
+    while (i > 0 && rows[i - 1].tx === rows[end - 1].tx) i--;
+    if (i > 0) end = i;
+  }
+  const deliveries: NewDelivery[] = [];
+  const missed = new Map<string, number>();
+  for (const ev of writeEvents(name, rows.slice(0, end))) {
+    let body: string | null = null;
+    for (const w of hooks) {
+      if (!wants(w, ev.type, name) || w.createdAt > ev.at) continue;
+      if (full.has(w.id)) {
+        missed.set(w.id, (missed.get(w.id) ?? 0) + ev.data.ids.length);
+        continue;
+      }
+      body ??= JSON.stringify({ type: ev.type, timestamp: new Date(ev.at).toISOString(), data: ev.data });
+      deliveries.push({ webhookId: w.id, tenantId, event: ev.type, body });
+    }
+  }
+  return { seq: rows[end - 1].seq, deliveries, missed };
+}
+
+/**
+ * The tenants (and collections) a pump has to look at, worked through one at a time: a wake-up
+ * during a run is taken up by that run, and a burst of wake-ups makes one run after `delayMs`.
+ */
+export class TenantQueue {
+  /** Per tenant: the collections named, or all of them (null). */
+  private readonly dirty = new Map<string, Set<string> | null>();
+  private running = false;
+  private closed = false;
+
+  constructor(
+    private readonly work: (tenantId: string, names: ReadonlySet<string> | null) => Promise<void>,
+    private readonly delayMs: number,
+    private readonly log: PumpLog,
+  ) {}
+
+  mark(tenantId: string, collection?: string): void {
+    if (this.closed) return;
+    const cur = this.dirty.get(tenantId);
+    if (collection === undefined || cur === null) this.dirty.set(tenantId, null);
+    else this.dirty.set(tenantId, (cur ?? new Set()).add(collection));
+    if (!this.running) {
+      this.running = true;
+      if (this.delayMs > 0) setTimeout(() => void this.run(), this.delayMs).unref();
+      else setImmediate(() => void this.run());
+    }
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.closed && this.dirty.size > 0) {
+        const [tenantId, names] = this.dirty.entries().next().value as [string, Set<string> | null];
+        this.dirty.delete(tenantId);
+        await this.work(tenantId, names);
+      }
+    } catch (err) {
+      // Never an unhandled rejection (it would end the process): the sweep tries again.
+      this.log.error({ err: (err as Error).message }, 'webhook feed pump failed');
+    } finally {
+      this.running = false;
+      if (!this.closed && this.dirty.size > 0) this.mark(this.dirty.keys().next().value as string);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.dirty.clear();
+  }
 }

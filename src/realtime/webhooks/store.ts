@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import type { CursorStart, WebhookOutbox } from './outbox.js';
 
 export type WebhookStatus = 'active' | 'disabled';
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -53,6 +54,8 @@ export interface Delivery {
   nextAttemptAt: number | null;
   createdAt: number;
   deliveredAt: number | null;
+  /** The lease under which a worker of a shared outbox sends it (PostgreSQL's; none in SQLite). */
+  claim?: string;
 }
 
 export interface NewDelivery {
@@ -70,23 +73,31 @@ export interface DeliveryStats {
 
 export type WebhookPatch = Partial<Pick<Webhook, 'url' | 'events' | 'collections' | 'description' | 'status'>>;
 
-interface WebhookRow {
+/** A stored number: SQLite gives numbers, PostgreSQL's bigint strings. */
+type Big = number | string;
+const num = (v: Big | null): number | null => (v === null ? null : Number(v));
+/** A stored JSON list: text in SQLite, parsed jsonb from PostgreSQL. */
+const list = (v: string | string[]): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : v);
+
+/** A webhook's row, in SQLite or PostgreSQL (src/cluster/webhook-store.ts). */
+export interface WebhookRow {
   id: string;
   tenant_id: string;
   url: string;
-  events: string;
-  collections: string | null;
+  events: string | string[];
+  collections: string | string[] | null;
   description: string | null;
   secret: string;
   status: WebhookStatus;
-  created_at: number;
+  created_at: Big;
   consecutive_failures: number;
   disabled_reason: string | null;
-  missed_changes: number;
-  last_missed_at: number | null;
+  missed_changes: Big;
+  last_missed_at: Big | null;
 }
 
-interface DeliveryRow {
+/** A delivery's row, in SQLite or PostgreSQL (which has its lease's `claim`). */
+export interface DeliveryRow {
   id: string;
   webhook_id: string;
   tenant_id: string;
@@ -96,28 +107,29 @@ interface DeliveryRow {
   attempts: number;
   last_status_code: number | null;
   last_error: string | null;
-  next_attempt_at: number | null;
-  created_at: number;
-  delivered_at: number | null;
+  next_attempt_at: Big | null;
+  created_at: Big;
+  delivered_at: Big | null;
+  claim?: string | null;
 }
 
-const toWebhook = (r: WebhookRow): Webhook => ({
+export const toWebhook = (r: WebhookRow): Webhook => ({
   id: r.id,
   tenantId: r.tenant_id,
   url: r.url,
-  events: JSON.parse(r.events) as string[],
-  collections: r.collections === null ? null : (JSON.parse(r.collections) as string[]),
+  events: list(r.events),
+  collections: r.collections === null ? null : list(r.collections),
   description: r.description,
   secret: r.secret,
   status: r.status,
-  createdAt: r.created_at,
+  createdAt: Number(r.created_at),
   consecutiveFailures: r.consecutive_failures,
   disabledReason: r.disabled_reason,
-  missedChanges: r.missed_changes,
-  lastMissedAt: r.last_missed_at,
+  missedChanges: Number(r.missed_changes),
+  lastMissedAt: num(r.last_missed_at),
 });
 
-const toDelivery = (r: DeliveryRow): Delivery => ({
+export const toDelivery = (r: DeliveryRow): Delivery => ({
   id: r.id,
   webhookId: r.webhook_id,
   tenantId: r.tenant_id,
@@ -127,15 +139,16 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   attempts: r.attempts,
   lastStatusCode: r.last_status_code,
   lastError: r.last_error,
-  nextAttemptAt: r.next_attempt_at,
-  createdAt: r.created_at,
-  deliveredAt: r.delivered_at,
+  nextAttemptAt: num(r.next_attempt_at),
+  createdAt: Number(r.created_at),
+  deliveredAt: num(r.delivered_at),
+  ...(typeof r.claim === 'string' && { claim: r.claim }),
 });
 
 /** A delivery's id, also its `webhook-id` header: unique, stable across its retries. */
 export const newMessageId = (): string => `msg_${randomBytes(12).toString('base64url')}`;
 
-export class WebhookStore {
+export class WebhookStore implements WebhookOutbox {
   private readonly db: Database.Database;
 
   constructor(dataDir: string) {
@@ -176,14 +189,16 @@ export class WebhookStore {
     }
   }
 
-  /** Insert a webhook and start cursors (where none exist) at the given seqs, together. */
-  insertWebhook(w: Webhook, cursors: { collection: string; instance: string; seq: number }[]): void {
+  /** Insert a webhook and start cursors (where none exist) at the given seqs, together; false when the tenant has `maxPerTenant` already. */
+  insertWebhook(w: Webhook, cursors: CursorStart[], maxPerTenant = Number.POSITIVE_INFINITY): boolean {
     const insertCursor = this.db.prepare('INSERT OR IGNORE INTO cursors (tenant_id, collection, instance, seq) VALUES (?, ?, ?, ?)');
-    this.durably(() => {
+    return this.durably(() => {
+      if (this.count(w.tenantId) >= maxPerTenant) return false;
       this.db
         .prepare('INSERT INTO webhooks (id, tenant_id, url, events, collections, description, secret, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(w.id, w.tenantId, w.url, JSON.stringify(w.events), w.collections === null ? null : JSON.stringify(w.collections), w.description, w.secret, w.status, w.createdAt);
       for (const c of cursors) insertCursor.run(w.tenantId, c.collection, c.instance, c.seq);
+      return true;
     });
   }
 
@@ -303,6 +318,13 @@ export class WebhookStore {
   dueOf(webhookId: string, now: number, limit: number): Delivery[] {
     const rows = this.db.prepare("SELECT * FROM deliveries WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, n LIMIT ?").all(webhookId, now, limit);
     return (rows as DeliveryRow[]).map(toDelivery);
+  }
+
+  /** Nothing to lease here (one worker): the due ones not in flight. */
+  claimDue(webhookId: string, now: number, n: number, inflight: ReadonlySet<string>): Delivery[] {
+    return this.dueOf(webhookId, now, n + inflight.size)
+      .filter((d) => !inflight.has(d.id))
+      .slice(0, n);
   }
 
   /** When the next pending delivery of an active webhook falls due (null: none pending). */
