@@ -48,13 +48,13 @@ export interface RunningServer {
 }
 
 async function loadClusterParts() {
-  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }, { SharedRedis }] = await Promise.all([
+  const [{ ClusterNode }, { PgConversations }, { PgJobQueue }, { SharedRedis }] = await Promise.all([
     import('./cluster/node.js'),
     import('./cluster/conversations.js'),
     import('./cluster/jobs.js'),
     import('./cluster/redis.js'),
   ]);
-  return { ClusterNode, PgConversations, PgJobDirectory, SharedRedis };
+  return { ClusterNode, PgConversations, PgJobQueue, SharedRedis };
 }
 
 /** How long a search asking for `consistency: "strong"` or `minSeq` waits for this node's replica (then 503 REPLICA_BEHIND). */
@@ -142,8 +142,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const jobs = new Jobs(config.dataDir, ingest, documents, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
     bus.publish(tenantId, job.status === 'done' ? 'job.completed' : 'job.failed', { job }),
   );
-  // Scale-out: every node's jobs are seen from every node (a job runs where it was taken).
-  if (cluster) jobs.useDirectory(new clusterParts!.PgJobDirectory(cluster.pool, cluster.nodeId));
+  // Scale-out: jobs and their uploads in PostgreSQL, run by whichever node claims them (src/cluster/jobs.ts).
+  if (cluster) jobs.useQueue(new clusterParts!.PgJobQueue(cluster.pool, cluster.nodeId, jobLog));
   const hookLog = logger.child({ component: 'webhooks' });
   const webhooks = new WebhookService({
     dataDir: config.dataDir,
