@@ -137,3 +137,11 @@ export function view(r: JobRow, live?: LiveProgress): JobView {
     result,
   };
 }
+
+/** A new job's row, queued (scale-out: as first stored in PostgreSQL). */
+export function newRow(id: string, tenantId: string, collection: string, type: JobType, total: number, params: unknown): JobRow {
+  return {
+    id, tenant_id: tenantId, collection, status: 'queued', total, done: 0, done_bytes: 0, upserted: 0, errors: 0, error_samples: '[]', error: null,
+    created_at: Date.now(), started_at: null, finished_at: null, run_started_at: null, run_start_done: 0, type, params: params === null ? null : JSON.stringify(params), result: null,
+  };
+}

@@ -26,7 +26,7 @@ import Database from 'better-sqlite3';
 import { VectraError } from '../errors.js';
 import type { DocumentService, DocumentUpload, UploadResult } from './documents.js';
 import { LineCounter, ndjsonLines, MAX_LINE_BYTES, type IngestService, type Line, type LineResult } from './ingest.js';
-import { view, type DocumentParams, type JobRow, type JobStatus, type JobType, type JobView, type LiveProgress, type TaskRunner, type TaskType } from './job-view.js';
+import { newRow, view, type DocumentParams, type JobRow, type JobStatus, type JobType, type JobView, type LiveProgress, type TaskRunner, type TaskType } from './job-view.js';
 
 export type { JobStatus, JobType, JobView, TaskRunner, TaskType } from './job-view.js';
 
@@ -380,6 +380,9 @@ export class Jobs {
       const flush = async () => {
         // Records without an id get one from the job and line: a re-run batch rewrites them.
         const results = await this.ingest.upsertLines(start.tenant_id, start.collection, batch, (line) => `${id}-${line}`);
+        // Scale-out: a batch PostgreSQL did not take is not its lines' fault; the job pauses and runs it again.
+        const lost = this.shared && results.find((r) => r.error?.code === 'DATABASE_UNAVAILABLE');
+        if (lost) throw new VectraError('DATABASE_UNAVAILABLE', lost.error!.message);
         for (const r of results) {
           if (r.error) {
             errors++;
@@ -488,12 +491,3 @@ export class Jobs {
 const newJobId = () => `job_${randomBytes(9).toString('base64url')}`;
 const notFound = (id: string) => new VectraError('JOB_NOT_FOUND', `job "${id}" does not exist`);
 const emptyUpload = () => new VectraError('INVALID_ARGUMENT', 'the upload is empty: send one JSON record per line');
-
-/** A new job's row, queued (scale-out: as first stored in PostgreSQL). */
-function newRow(id: string, tenantId: string, collection: string, type: JobType, total: number, params: unknown): JobRow {
-  return {
-    id, tenant_id: tenantId, collection, status: 'queued', total, done: 0, done_bytes: 0, upserted: 0, errors: 0, error_samples: '[]', error: null,
-    created_at: Date.now(), started_at: null, finished_at: null, run_started_at: null, run_start_done: 0, type, params: params === null ? null : JSON.stringify(params), result: null,
-  };
-}
-

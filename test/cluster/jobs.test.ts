@@ -29,9 +29,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 /** An NDJSON import of `n` lines; every third record has no id (it gets "<job id>-<line>"). */
 const ndjson = (n: number, tag: string) => Array.from({ length: n }, (_, i) => JSON.stringify(i % 3 === 2 ? { vector: vec(i), metadata: { i } } : { id: `${tag}${i}`, vector: vec(i), metadata: { i } })).join('\n') + '\n';
 
+async function connectTo(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
+}
+
 describe('scale-out jobs: run by any node, taken over when their node dies', () => {
   let pgServer: Postgres;
-  let db: pg.Client;
+  /** A client of the test's own, to look at `jobs` and `job_files`; connected again after a restart of PostgreSQL. */
+  let db: pg.Client | null = null;
   const nodes: (ServerProcess & { dataDir: string })[] = [];
   let key: string;
   const api = (i: number) => client(nodes[i].url, key);
@@ -41,14 +49,14 @@ describe('scale-out jobs: run by any node, taken over when their node dies', () 
   const claimers = (job: string) => nodes.flatMap((n, i) => n.output().split('\n').filter((l) => l.includes('"job claimed"') && l.includes(`"job":"${job}"`)).map(() => i));
   const importTo = (node: number, collection: string, body: string, k = key) =>
     fetch(`${nodes[node].url}/v1/collections/${collection}/imports`, { method: 'POST', headers: { authorization: `Bearer ${k}`, 'content-type': 'application/x-ndjson' }, body });
-  const jobRow = async (id: string) => (await db.query('SELECT status, owner, claims, (SELECT count(*)::int FROM job_files WHERE job_id = $1) AS parts FROM jobs WHERE id = $1', [id])).rows[0];
+  const jobRow = async (id: string) => (await db!.query('SELECT status, owner, claims, (SELECT count(*)::int FROM job_files WHERE job_id = $1) AS parts FROM jobs WHERE id = $1', [id])).rows[0];
+
+  const connect = () => connectTo(pgServer.url);
 
   before(async () => {
     pgServer = await startPostgres();
     nodes.push(...(await Promise.all([startNode(), startNode(), startNode()])));
-    db = new pg.Client({ connectionString: pgServer.url });
-    db.on('error', () => undefined);
-    await db.connect();
+    db = await connect();
     key = (await register(nodes[0].url, 'acme')).key;
     await until('the key on every node', async () => ((await Promise.all([1, 2].map((i) => api(i)('GET', '/v1/collections')))).every((r) => r.status === 200) ? true : undefined));
     for (const [name, model] of [['bulk', 'none'], ['many', 'none'], ['kb', undefined]] as const) {
@@ -170,6 +178,34 @@ describe('scale-out jobs: run by any node, taken over when their node dies', () 
     const s = await api(2)('POST', '/v1/collections/many/search', { vector: vec(0), k: 1, consistency: 'strong' });
     assert.equal(s.status, 200);
     assert.equal((await api(2)('GET', '/v1/collections/many')).body.count, 6 * N);
+  });
+
+  it('PostgreSQL restarted under a running import: the job is not failed, it is claimed again and finishes, every record once', async () => {
+    const N = 20_000;
+    const res = await importTo(1, 'bulk', ndjson(N, 'p'));
+    assert.equal(res.status, 202);
+    const job = ((await res.json()) as { id: string }).id;
+    await until('the import under way', async () => {
+      const r = await api(0)('GET', `/v1/jobs/${job}`);
+      return r.body.status === 'running' && r.body.done >= 1000 ? true : undefined;
+    }, 60_000);
+    await db!.end().catch(() => undefined);
+    await pgServer.stop();
+    await new Promise((r) => setTimeout(r, 2000));
+    await pgServer.start();
+    db = await connect();
+    const done = await until('done after PostgreSQL came back', async () => {
+      const r = await api(2)('GET', `/v1/jobs/${job}`).catch(() => null);
+      return r?.status === 200 && ['done', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+    }, 120_000);
+    assert.equal(done.status, 'done', JSON.stringify(done));
+    assert.equal(done.done, N);
+    assert.equal(claimers(job).length, 2, `claims by nodes ${claimers(job)}`);
+    assert.deepEqual(await jobRow(job), { status: 'done', owner: null, claims: 2, parts: 0 });
+    await api(0)('POST', '/v1/collections/bulk/search', { vector: vec(0), k: 1, consistency: 'strong' });
+    const count = (await api(0)('GET', '/v1/collections/bulk')).body.count as number;
+    // 20,000 from the first test, 20,000 here: each record once.
+    assert.equal(count, 2 * N);
   });
 
   it('cancel from any node: a queued job at once, a running one by its node; cancelled jobs stay cancelled; other tenants see nothing', async () => {
