@@ -48,14 +48,14 @@ export interface RunningServer {
 }
 
 async function loadClusterParts() {
-  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }, { SharedRedis }, { clusterWebhooks }] = await Promise.all([
+  const [{ ClusterNode }, { PgConversations }, { PgJobQueue }, { SharedRedis }, { clusterWebhooks }] = await Promise.all([
     import('./cluster/node.js'),
     import('./cluster/conversations.js'),
     import('./cluster/jobs.js'),
     import('./cluster/redis.js'),
     import('./cluster/webhook-pump.js'),
   ]);
-  return { ClusterNode, PgConversations, PgJobDirectory, SharedRedis, clusterWebhooks };
+  return { ClusterNode, PgConversations, PgJobQueue, SharedRedis, clusterWebhooks };
 }
 
 /** How long a search asking for `consistency: "strong"` or `minSeq` waits for this node's replica (then 503 REPLICA_BEHIND). */
@@ -145,8 +145,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const jobs = new Jobs(config.dataDir, ingest, documents, { error: (o, msg) => jobLog.error(o, msg) }, (tenantId, job) =>
     bus.publish(tenantId, job.status === 'done' ? 'job.completed' : 'job.failed', { job }),
   );
-  // Scale-out: every node's jobs are seen from every node (a job runs where it was taken).
-  if (cluster) jobs.useDirectory(new clusterParts!.PgJobDirectory(cluster.pool, cluster.nodeId));
+  // Scale-out: jobs and their uploads in PostgreSQL, run by whichever node claims them (src/cluster/jobs.ts).
+  if (cluster) jobs.useQueue(new clusterParts!.PgJobQueue(cluster.pool, cluster.nodeId, jobLog));
   const hookLog = logger.child({ component: 'webhooks' });
   const hookLogger = { warn: (o: object, msg: string) => hookLog.warn(o, msg), error: (o: object, msg: string) => hookLog.error(o, msg) };
   const webhooks = new WebhookService({

@@ -79,6 +79,23 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
+    version: 5,
+    name: 'jobs run by any node: the queue and the uploads in PostgreSQL',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN status text, ADD COLUMN type text, ADD COLUMN state text, ADD COLUMN payload_bytes bigint,
+        ADD COLUMN owner text, ADD COLUMN lease_until bigint, ADD COLUMN progress bigint NOT NULL DEFAULT 0, ADD COLUMN claims int NOT NULL DEFAULT 0;
+      UPDATE jobs SET status = view::jsonb->>'status', type = view::jsonb->>'type';
+      -- Jobs of version 3 still open have their upload on their node's disk, which no node reads any more.
+      UPDATE jobs SET status = 'failed', view = jsonb_set(jsonb_set(view::jsonb, '{status}', '"failed"'), '{error}',
+        '{"code": "INTERNAL", "message": "this job was taken before the upgrade that runs jobs on any node, and its upload was left on its node: upload it again"}')::text
+        WHERE status IN ('queued', 'running');
+      ALTER TABLE jobs ALTER COLUMN status SET NOT NULL, ALTER COLUMN type SET NOT NULL;
+      CREATE INDEX jobs_open ON jobs(created_at) WHERE status IN ('queued', 'running');
+      CREATE INDEX jobs_owner ON jobs(owner) WHERE cancel_requested AND status IN ('queued', 'running');
+      CREATE TABLE job_files (job_id text NOT NULL, part int NOT NULL, data bytea NOT NULL, PRIMARY KEY (job_id, part));
+    `,
+  },
+  {
     version: 7,
     name: 'placement: which node holds which replica',
     sql: `

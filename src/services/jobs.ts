@@ -12,135 +12,72 @@
  *   chunked and embedded, then stored in one write (Collection.replace), so a job that fails,
  *   is cancelled or is cut by a crash stores nothing; one cut by a stop or a crash starts over.
  *   Its progress (pages parsed, chunks embedded) is live, in memory.
+ *
+ * Scale-out (useQueue): the jobs and their uploads are kept in PostgreSQL instead, and this node
+ * runs those it claims there (SharedJobQueue) — the same runs, on a local copy of the upload.
  */
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VectraError } from '../errors.js';
-import type { Metadata } from '../engine/index.js';
-import type { DocumentService, DocumentUpload, UploadProgress, UploadResult } from './documents.js';
-import type { ClusterAnswer } from './insights/clustering.js';
+import type { DocumentService, DocumentUpload, UploadResult } from './documents.js';
 import { LineCounter, ndjsonLines, MAX_LINE_BYTES, type IngestService, type Line, type LineResult } from './ingest.js';
+import { newRow, view, type DocumentParams, type JobRow, type JobStatus, type JobType, type JobView, type LiveProgress, type TaskRunner, type TaskType } from './job-view.js';
 
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-export type JobType = 'import' | 'document' | 'clusters';
-
-/** Job types run by a registered runner (analysis tasks: a clustering too large to answer at once). */
-export type TaskType = Exclude<JobType, 'import' | 'document'>;
-
-/**
- * Runs a task: `progress(done, total)` as it goes; `cancelled()` says when to stop (then any
- * answer is dropped). What it returns is the job's `result`. A task's progress is not saved:
- * after a restart it runs again from the start.
- */
-export type TaskRunner = (
-  tenantId: string,
-  collection: string,
-  params: unknown,
-  ctl: { progress: (done: number, total: number) => void; cancelled: () => boolean },
-) => Promise<unknown>;
-
-export interface JobView {
-  id: string;
-  type: JobType;
-  collection: string;
-  status: JobStatus;
-  /** Imports: lines in the upload (blank ones included), and lines processed so far. Documents: chunks to embed (0 until the file is read), and chunks embedded. */
-  total: number;
-  done: number;
-  upserted: number;
-  errors: number;
-  /** The first errors, by line. */
-  errorSamples: LineResult[];
-  /** Lines per second while running; seconds left at that rate. */
-  rate: number | null;
-  etaSeconds: number | null;
-  error: { code: string; message: string } | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Documents only: the document's id (given, or chosen when the upload was accepted). */
-  document?: string;
-  /** Documents only, while running: reading the file, or embedding its chunks. */
-  stage?: UploadProgress['stage'] | null;
-  /** Documents only: a PDF's pages read so far, of its pages (null until known, and for other formats). */
-  pages?: { done: number; total: number } | null;
-  /** Documents, once done: what was stored, as the synchronous upload answers it; tasks: their answer (clusters: as a direct request answers). */
-  result?: UploadResult | ClusterAnswer | null;
-}
-
-/** What a document job was given with its file. */
-interface DocumentParams {
-  document: string;
-  title?: string;
-  metadata?: Metadata;
-  chunk?: DocumentUpload['chunk'];
-  filename?: string;
-  mimetype?: string;
-  /** The file's size, checked when it is read back. */
-  bytes: number;
-}
-
-/** A running document job's progress, and when its embedding began (for the rate). */
-interface LiveProgress {
-  stage: UploadProgress['stage'];
-  pages: { done: number; total: number } | null;
-  chunks: { done: number; total: number } | null;
-  embeddingSince: number | null;
-}
+export type { JobStatus, JobType, JobView, TaskRunner, TaskType } from './job-view.js';
 
 /** Thrown by a job's check when it must stop: cancelled, or the server is stopping. */
 class JobStopped extends Error {}
-
-interface JobRow {
-  id: string;
-  tenant_id: string;
-  collection: string;
-  status: JobStatus;
-  total: number;
-  done: number;
-  done_bytes: number;
-  upserted: number;
-  errors: number;
-  error_samples: string;
-  error: string | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  run_started_at: number | null;
-  run_start_done: number;
-  type: JobType;
-  params: string | null;
-  result: string | null;
-}
 
 const MAX_ERROR_SAMPLES = 100;
 export const IMPORT_BATCH = 500;
 
 /**
- * Scale-out: where every node's jobs are seen (src/cluster/jobs.ts). A job runs on the node that
- * took it (its file is on that node's disk); its view is published there, so GET /v1/jobs on
- * any node finds it, and a cancel asked of another node reaches it.
+ * Scale-out (src/cluster/job-queue.ts): jobs and their uploads kept in PostgreSQL, each run by
+ * the node that claims it, under a lease this node renews; another node takes it over when
+ * the lease runs out. This node's jobs.db and imports/ then hold only the jobs it runs.
  */
-export interface JobDirectory {
-  publish(tenantId: string, job: JobView): Promise<void>;
+export interface SharedJobQueue {
+  /**
+   * Store a new job with its upload, committed before it returns (the 202's promise). The
+   * upload is stored as it is read; `describe`, called once it is all read, gives the job's
+   * first row, or throws to refuse it (then nothing is stored).
+   */
+  submit(id: string, tenantId: string, upload: AsyncIterable<Buffer> | null, describe: () => JobRow): Promise<JobView>;
+  /** Save a job this node runs (its row and view; a final status ends it and removes its upload). False: this node no longer holds it — stop running it. */
+  save(row: JobRow, job: JobView): Promise<boolean>;
   get(tenantId: string, id: string): Promise<JobView | null>;
   list(tenantId: string, limit: number): Promise<JobView[]>;
-  /** Ask the job's node to cancel it; its last published view, or null if there is no such job. */
-  requestCancel(tenantId: string, id: string): Promise<JobView | null>;
-  /** Ids of this node's jobs whose cancel was asked elsewhere. */
-  cancelRequests(): Promise<string[]>;
+  /** Cancel (a job nobody runs at once; a running one by its node, within a second); null if there is no such job. */
+  cancel(tenantId: string, id: string): Promise<JobView | null>;
+  /** Whether a job's failure is a passing one (PostgreSQL out of reach): then it is left to be claimed again, not failed. */
+  passing(e: unknown): boolean;
+  /** Start claiming jobs for `host`. */
+  start(host: JobHost): void;
+  close(): Promise<void>;
 }
 
-/** How often a node publishes its running jobs' progress and takes cancel requests (scale-out). */
-const PUBLISH_MS = 500;
+/** What the shared queue asks of this node's Jobs. */
+export interface JobHost {
+  /** The jobs this node runs or has queued, as they are now. */
+  held(): { row: JobRow; job: JobView }[];
+  /** The types of job this node would start now (nothing of that type queued or running here). */
+  idleTypes(): JobType[];
+  /** Run a job claimed by this node: its row as last saved, its upload (null for tasks). */
+  adopt(row: JobRow, upload: AsyncIterable<Buffer> | null): Promise<void>;
+  /** Stop running a job here without ending it (another node holds it now). */
+  abandon(id: string): void;
+  /** Cancel a job this node holds (asked on another node); its view, or null if it is not here. */
+  cancelHeld(id: string): JobView | null;
+}
 
 export class Jobs {
-  private directory: JobDirectory | null = null;
-  private publisher: NodeJS.Timeout | null = null;
+  /** Scale-out: the queue in PostgreSQL (see SharedJobQueue); null in the embedded mode. */
+  private shared: SharedJobQueue | null = null;
   private readonly db: Database.Database;
   private readonly dir: string;
   /** One queue per job type. */
@@ -187,8 +124,17 @@ export class Jobs {
     return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
   }
 
-  /** Resume what was queued or running when the server last stopped. */
+  /** Resume what was queued or running when the server last stopped (scale-out: claim jobs from the shared queue). */
   resumeAll(): void {
+    if (this.shared) {
+      // What this node ran before it stopped is in PostgreSQL, claimed again from there.
+      for (const r of this.db.prepare("SELECT id, type FROM jobs WHERE status IN ('queued', 'running')").all() as { id: string; type: JobType }[]) {
+        rmSync(this.file(r.id, r.type), { force: true });
+        this.db.prepare('DELETE FROM jobs WHERE id = ?').run(r.id);
+      }
+      this.shared.start(this.host);
+      return;
+    }
     const rows = this.db.prepare("SELECT id, type FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at").all() as { id: string; type: JobType }[];
     for (const r of rows) this.enqueue(r.id, r.type);
   }
@@ -196,6 +142,19 @@ export class Jobs {
   /** Save an upload (read as it arrives; the caller bounds its size) and queue its import. */
   async create(tenantId: string, collection: string, body: AsyncIterable<Buffer>): Promise<JobView> {
     const id = newJobId();
+    if (this.shared) {
+      const counter = new LineCounter();
+      const counted = (async function* () {
+        for await (const chunk of body) {
+          counter.add(chunk);
+          yield chunk;
+        }
+      })();
+      return this.shared.submit(id, tenantId, counted, () => {
+        if (counter.lines === 0) throw emptyUpload();
+        return newRow(id, tenantId, collection, 'import', counter.lines, null);
+      });
+    }
     const path = this.file(id, 'import');
     const out = createWriteStream(path, { flags: 'wx' });
     // A write error (disk full) may come while we wait for the client: keep it, throw it below.
@@ -218,11 +177,10 @@ export class Jobs {
     const lines = counter.lines;
     if (lines === 0) {
       rmSync(path, { force: true });
-      throw new VectraError('INVALID_ARGUMENT', 'the upload is empty: send one JSON record per line');
+      throw emptyUpload();
     }
     this.db.prepare('INSERT INTO jobs (id, tenant_id, collection, status, total, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, tenantId, collection, 'queued', lines, Date.now());
     this.enqueue(id, 'import');
-    await this.publish(id);
     return this.get(tenantId, id);
   }
 
@@ -235,6 +193,8 @@ export class Jobs {
     const id = newJobId();
     const path = this.file(id, 'document');
     const { bytes, filename, mimetype } = upload.file;
+    const params: DocumentParams = { document: docId, title: upload.title, metadata: upload.metadata, chunk: upload.chunk, filename, mimetype, bytes: bytes.length };
+    if (this.shared) return this.shared.submit(id, tenantId, (async function* () { yield bytes; })(), () => newRow(id, tenantId, collection, 'document', 0, params));
     try {
       const out = await open(path, 'wx');
       try {
@@ -249,71 +209,96 @@ export class Jobs {
       rmSync(path, { force: true });
       throw e;
     }
-    const params: DocumentParams = { document: docId, title: upload.title, metadata: upload.metadata, chunk: upload.chunk, filename, mimetype, bytes: bytes.length };
     this.db.prepare("INSERT INTO jobs (id, tenant_id, collection, status, total, created_at, type, params) VALUES (?, ?, ?, 'queued', 0, ?, 'document', ?)").run(id, tenantId, collection, Date.now(), JSON.stringify(params));
     this.enqueue(id, 'document');
-    await this.publish(id);
     return this.get(tenantId, id);
   }
 
-  /** Scale-out: publish this node's jobs where every node sees them (see JobDirectory). */
-  useDirectory(directory: JobDirectory): void {
-    this.directory = directory;
-    this.publisher = setInterval(() => void this.publishRunning(), PUBLISH_MS);
-    this.publisher.unref();
+  /** Scale-out: jobs kept and claimed in PostgreSQL (src/cluster/job-queue.ts); before resumeAll(). */
+  useQueue(queue: SharedJobQueue): void {
+    this.shared = queue;
   }
 
-  /**
-   * Publish a job's view (scale-out). Creation awaits it, so a job answered with 202 is already
-   * visible (and cancellable) from every node; progress updates are not awaited. A failure is
-   * logged: the job runs anyway and the next half-second publish retries.
-   */
-  private publish(id: string): Promise<void> {
-    const r = this.directory && this.row(id);
-    if (!r) return Promise.resolve();
-    return this.directory!.publish(r.tenant_id, view(r, this.live.get(id))).catch((e: Error) => this.log.error({ job: id, err: e.message }, 'job not published to the cluster'));
-  }
-
-  private async publishRunning(): Promise<void> {
-    if (!this.directory || this.stopping || !this.db.open) return;
-    try {
-      for (const id of await this.directory.cancelRequests()) {
-        const r = this.row(id);
-        if (r) this.cancel(r.tenant_id, id);
+  /** What the shared queue sees of this node's jobs, and how it hands it one (scale-out). */
+  private readonly host: JobHost = {
+    held: () => (this.db.open ? (this.db.prepare("SELECT * FROM jobs WHERE status IN ('queued', 'running')").all() as JobRow[]) : []).map((row) => ({ row, job: view(row, this.live.get(row.id)) })),
+    idleTypes: () => {
+      if (this.stopping || !this.db.open) return [];
+      const busy = new Set((this.db.prepare("SELECT DISTINCT type FROM jobs WHERE status IN ('queued', 'running')").all() as { type: JobType }[]).map((r) => r.type));
+      return (['import', 'document', ...this.runners.keys()] as JobType[]).filter((t) => !busy.has(t));
+    },
+    adopt: async (row, upload) => {
+      // Held from now on (its lease renewed with the others) while its upload is copied here.
+      this.db.prepare('INSERT OR REPLACE INTO jobs (id, tenant_id, collection, status, total, done, done_bytes, upserted, errors, error_samples, error, created_at, started_at, finished_at, run_started_at, run_start_done, type, params, result) VALUES (@id, @tenant_id, @collection, @status, @total, @done, @done_bytes, @upserted, @errors, @error_samples, @error, @created_at, @started_at, @finished_at, @run_started_at, @run_start_done, @type, @params, @result)').run(row);
+      try {
+        if (upload) await pipeline(upload, createWriteStream(this.file(row.id, row.type)));
+      } catch (e) {
+        this.host.abandon(row.id);
+        throw e;
       }
-      const rows = this.db.prepare("SELECT id FROM jobs WHERE status IN ('queued', 'running')").all() as { id: string }[];
-      for (const { id } of rows) void this.publish(id);
+      this.enqueue(row.id, row.type);
+    },
+    abandon: (id) => {
+      const r = this.row(id);
+      if (!r || (r.status !== 'queued' && r.status !== 'running')) return;
+      // Not an end: the job goes on elsewhere. Its local copy stops (the run sees it is no longer running).
+      this.db.prepare("UPDATE jobs SET status = 'cancelled' WHERE id = ?").run(id);
+      if (!this.running.has(id)) rmSync(this.file(id, r.type), { force: true });
+    },
+    cancelHeld: (id) => {
+      const r = this.row(id);
+      return r ? this.cancel(r.tenant_id, id) : null;
+    },
+  };
+
+  /** Scale-out: save a job's row and view in the shared queue; false when this node no longer holds it (it is then abandoned here). */
+  private async saveShared(id: string): Promise<boolean> {
+    const r = this.shared && this.row(id);
+    if (!r) return true;
+    try {
+      if (await this.shared!.save(r, view(r, this.live.get(id)))) return true;
+      this.host.abandon(id);
+      return false;
     } catch (e) {
-      this.log.error({ err: (e as Error).message }, 'jobs not published to the cluster');
+      // Saved again by the queue's next heartbeat (an end: retried until it is stored).
+      this.log.error({ job: id, err: (e as Error).message }, 'job not saved to the cluster');
+      return true;
     }
   }
 
-  /** A job of this tenant on any node (scale-out), else as `get`. */
+  /** Why a job stopped without an end: the server is stopping, or (scale-out) PostgreSQL is out of reach — it goes on when claimed again. */
+  private interrupted(id: string, e: unknown): boolean {
+    if (this.stopping) return true;
+    if (!this.shared?.passing(e)) return false;
+    this.host.abandon(id);
+    return true;
+  }
+
+  /** A job of this tenant: on any node (scale-out), else as `get`. */
   async find(tenantId: string, id: string): Promise<JobView> {
-    const r = this.row(id);
-    if (r || !this.directory) return this.get(tenantId, id);
-    const found = await this.directory.get(tenantId, id);
-    if (!found) throw new VectraError('JOB_NOT_FOUND', `job "${id}" does not exist`);
+    if (!this.shared) return this.get(tenantId, id);
+    const found = await this.shared.get(tenantId, id);
+    if (!found) throw notFound(id);
     return found;
   }
 
-  /** The tenant's newest jobs, on every node (scale-out), else as `list`. */
+  /** The tenant's newest jobs: on every node (scale-out), else as `list`. */
   async listAll(tenantId: string): Promise<JobView[]> {
-    return this.directory ? this.directory.list(tenantId, 100) : this.list(tenantId);
+    return this.shared ? this.shared.list(tenantId, 100) : this.list(tenantId);
   }
 
-  /** Cancel a job of this node, or ask its node to (scale-out). */
+  /** Cancel a job (scale-out: wherever it runs). */
   async cancelAny(tenantId: string, id: string): Promise<JobView> {
-    if (this.row(id) || !this.directory) return this.cancel(tenantId, id);
-    const found = await this.directory.requestCancel(tenantId, id);
-    if (!found) throw new VectraError('JOB_NOT_FOUND', `job "${id}" does not exist`);
+    if (!this.shared) return this.cancel(tenantId, id);
+    const found = await this.shared.cancel(tenantId, id);
+    if (!found) throw notFound(id);
     return found;
   }
 
   /** Another tenant's job is not found, exactly like a job that does not exist. */
   get(tenantId: string, id: string): JobView {
     const r = this.row(id);
-    if (!r || r.tenant_id !== tenantId) throw new VectraError('JOB_NOT_FOUND', `job "${id}" does not exist`);
+    if (!r || r.tenant_id !== tenantId) throw notFound(id);
     return view(r, this.live.get(id));
   }
 
@@ -324,11 +309,11 @@ export class Jobs {
   /** Stop a queued or running job: an import after its current batch (what it imported stays), a document before it stores anything. */
   cancel(tenantId: string, id: string): JobView {
     const r = this.row(id);
-    if (!r || r.tenant_id !== tenantId) throw new VectraError('JOB_NOT_FOUND', `job "${id}" does not exist`);
+    if (!r || r.tenant_id !== tenantId) throw notFound(id);
     if (r.status === 'queued' || r.status === 'running') {
       this.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(Date.now(), id);
       if (!this.running.has(id)) rmSync(this.file(id, r.type), { force: true });
-      void this.publish(id);
+      void this.saveShared(id);
     }
     return this.get(tenantId, id);
   }
@@ -342,9 +327,9 @@ export class Jobs {
   async createTask(tenantId: string, collection: string, type: TaskType, params: unknown, total: number): Promise<JobView> {
     if (!this.runners.has(type)) throw new Error(`no runner for ${type} jobs`);
     const id = newJobId();
+    if (this.shared) return this.shared.submit(id, tenantId, null, () => newRow(id, tenantId, collection, type, total, params));
     this.db.prepare("INSERT INTO jobs (id, tenant_id, collection, status, total, created_at, type, params) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)").run(id, tenantId, collection, total, Date.now(), type, JSON.stringify(params));
     this.enqueue(id, type);
-    await this.publish(id);
     return this.get(tenantId, id);
   }
 
@@ -363,6 +348,8 @@ export class Jobs {
       await (start.type === 'document' ? this.runDocument(start) : start.type === 'import' ? this.runImport(start) : this.runTask(start));
     } finally {
       this.running.delete(id);
+      // Scale-out: the local copy of a job's upload goes once it stops here (the job, if not ended, goes on from PostgreSQL's).
+      if (this.shared) rmSync(this.file(id, start.type), { force: true });
     }
   }
 
@@ -378,7 +365,7 @@ export class Jobs {
     rmSync(this.file(id, type), { force: true });
     const row = this.row(id);
     if (ended && row) this.onFinished(row.tenant_id, view(row));
-    void this.publish(id);
+    void this.saveShared(id);
   }
 
   private async runImport(start: JobRow): Promise<void> {
@@ -393,6 +380,9 @@ export class Jobs {
       const flush = async () => {
         // Records without an id get one from the job and line: a re-run batch rewrites them.
         const results = await this.ingest.upsertLines(start.tenant_id, start.collection, batch, (line) => `${id}-${line}`);
+        // Scale-out: a batch PostgreSQL did not take is not its lines' fault; the job pauses and runs it again.
+        const lost = this.shared && results.find((r) => r.error?.code === 'DATABASE_UNAVAILABLE');
+        if (lost) throw new VectraError('DATABASE_UNAVAILABLE', lost.error!.message);
         for (const r of results) {
           if (r.error) {
             errors++;
@@ -403,6 +393,8 @@ export class Jobs {
         done = lastLine.line;
         save.run(done, lastLine.end ?? 0, upserted, errors, JSON.stringify(samples), id);
         batch = [];
+        // Scale-out: the progress in PostgreSQL too, where the node that takes the job over resumes.
+        if (this.shared) await this.saveShared(id);
       };
       for await (const l of lines) {
         batch.push(l);
@@ -425,7 +417,7 @@ export class Jobs {
       this.db.prepare('UPDATE jobs SET done = total WHERE id = ?').run(id);
       finish('done', null);
     } catch (e) {
-      if (this.stopping) return; // resumed on the next start
+      if (this.interrupted(id, e)) return; // resumed on the next start (scale-out: by the node that claims it)
       const err = e instanceof VectraError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: 'the import stopped on a server error; lines before "done" are imported' };
       if (!(e instanceof VectraError)) this.log.error({ job: id, err: (e as Error).message }, 'import job failed');
       finish('failed', err);
@@ -454,7 +446,7 @@ export class Jobs {
       });
       this.finish(id, 'document', 'done', null, { total: result.chunks, done: result.chunks, upserted: result.chunks, result });
     } catch (e) {
-      if (this.stopping) return; // starts over on the next start: nothing was stored
+      if (this.interrupted(id, e)) return; // starts over on the next start (or claim): nothing was stored
       if (e instanceof JobStopped) {
         rmSync(this.file(id, 'document'), { force: true }); // cancelled
         return;
@@ -480,7 +472,7 @@ export class Jobs {
       if (cancelled()) return; // cancelled, or resumed on the next start
       this.finish(id, start.type, 'done', null, { result });
     } catch (e) {
-      if (this.stopping) return;
+      if (this.interrupted(id, e)) return;
       const err = e instanceof VectraError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: `the ${start.type} job stopped on a server error` };
       if (!(e instanceof VectraError)) this.log.error({ job: id, err: (e as Error).message }, `${start.type} job failed`);
       this.finish(id, start.type, 'failed', err);
@@ -490,49 +482,12 @@ export class Jobs {
   /** Stop: an import after its current batch (it commits), a document at its next page or batch; they go on at the next start. */
   async close(): Promise<void> {
     this.stopping = true;
-    if (this.publisher) clearInterval(this.publisher);
+    await this.shared?.close();
     await Promise.all(this.lanes.values());
     if (this.db.open) this.db.close();
   }
 }
 
 const newJobId = () => `job_${randomBytes(9).toString('base64url')}`;
-
-function view(r: JobRow, live?: LiveProgress): JobView {
-  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-  let rate: number | null = null;
-  let eta: number | null = null;
-  let { total, done } = r;
-  if (r.status === 'running' && r.type === 'import' && r.run_started_at !== null) {
-    const seconds = (Date.now() - r.run_started_at) / 1000;
-    if (seconds > 0 && r.done > r.run_start_done) {
-      rate = Math.round((r.done - r.run_start_done) / seconds);
-      eta = Math.round((r.total - r.done) / rate);
-    }
-  }
-  if (r.status === 'running' && live?.chunks) {
-    ({ total, done } = live.chunks);
-    const seconds = live.embeddingSince === null ? 0 : (Date.now() - live.embeddingSince) / 1000;
-    if (seconds > 0 && done > 0) {
-      rate = Math.round(done / seconds);
-      eta = rate > 0 ? Math.round((total - done) / rate) : null;
-    }
-  }
-  const job: JobView = {
-    id: r.id, type: r.type, collection: r.collection, status: r.status, total, done, upserted: r.upserted, errors: r.errors,
-    errorSamples: JSON.parse(r.error_samples) as LineResult[], rate, etaSeconds: eta,
-    error: r.error === null ? null : (JSON.parse(r.error) as { code: string; message: string }),
-    createdAt: iso(r.created_at)!, startedAt: iso(r.started_at), finishedAt: iso(r.finished_at),
-  };
-  if (r.type !== 'document') return r.type === 'import' ? job : { ...job, result: r.result === null ? null : (JSON.parse(r.result) as ClusterAnswer) };
-  const params = JSON.parse(r.params ?? '{}') as DocumentParams;
-  const result = r.result === null ? null : (JSON.parse(r.result) as UploadResult);
-  const running = r.status === 'running' && live !== undefined;
-  return {
-    ...job,
-    document: params.document,
-    stage: running ? live.stage : null,
-    pages: running ? live.pages : result?.pages !== undefined ? { done: result.pages, total: result.pages } : null,
-    result,
-  };
-}
+const notFound = (id: string) => new VectraError('JOB_NOT_FOUND', `job "${id}" does not exist`);
+const emptyUpload = () => new VectraError('INVALID_ARGUMENT', 'the upload is empty: send one JSON record per line');
