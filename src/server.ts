@@ -48,13 +48,14 @@ export interface RunningServer {
 }
 
 async function loadClusterParts() {
-  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }, { SharedRedis }] = await Promise.all([
+  const [{ ClusterNode }, { PgConversations }, { PgJobDirectory }, { SharedRedis }, { RedisSemanticCache }] = await Promise.all([
     import('./cluster/node.js'),
     import('./cluster/conversations.js'),
     import('./cluster/jobs.js'),
     import('./cluster/redis.js'),
+    import('./cluster/chat-cache.js'),
   ]);
-  return { ClusterNode, PgConversations, PgJobDirectory, SharedRedis };
+  return { ClusterNode, PgConversations, PgJobDirectory, SharedRedis, RedisSemanticCache };
 }
 
 /** How long a search asking for `consistency: "strong"` or `minSeq` waits for this node's replica (then 503 REPLICA_BEHIND). */
@@ -132,7 +133,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         log: logger.child({ component: 'cluster' }),
       })
     : null;
-  // Redis (optional): rate limits counted across the nodes; nothing durable is kept there.
+  // Redis (optional): rate limits counted across the nodes, the chat's semantic cache; nothing durable is kept there.
   const redis = config.redisUrl && clusterParts ? new clusterParts.SharedRedis(config.redisUrl, logger.child({ component: 'redis' })) : null;
   if (cluster) collections.useCluster(cluster.writes, cluster.catalog, cluster.feed);
   const accountWrites: AccountWrites = cluster?.accountWrites ?? localAccountWrites(accounts);
@@ -185,8 +186,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   // Scale-out: conversations in PostgreSQL, so a conversation goes on on whichever node answers.
   const conversations: Conversations = cluster ? new clusterParts!.PgConversations(cluster.pool) : new ConversationStore(config.dataDir);
-  // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
-  const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
+  // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off; with Redis it is shared by the nodes.
+  const chatCache = config.chatCache.maxEntries > 0 ? (redis ? new clusterParts!.RedisSemanticCache<CachedAnswer>(redis, config.chatCache) : new SemanticCache<CachedAnswer>(config.chatCache)) : null;
+  const chat = new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm));
+  // Scale-out: a collection's state in the cache's key is its replica's PostgreSQL seq, the same on every node.
+  if (cluster) chat.useCollectionState((tenantId, name) => cluster.cacheState(tenantId, name));
   let loaded = false;
   const services: Services = {
     config,
@@ -203,7 +207,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     insights,
     recordings,
     qdrant: new QdrantService(collections, { maxBatch: config.limits.maxBatch, maxK: config.limits.maxK }),
-    chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
+    chat,
     conversations,
     webhooks,
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),

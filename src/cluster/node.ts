@@ -440,6 +440,16 @@ export class ClusterNode {
     follow: (tenant, name, c) => this.live.source(tenant, name, c),
   };
 
+  /**
+   * A collection's state in the chat cache's key: its instance and the PostgreSQL seq its replica
+   * has applied (the same on every node for the same data); null while the replica (re)loads.
+   */
+  cacheState(tenant: string, name: string): [string, number] | null {
+    const r = this.replicas.get(this.key(tenant, name));
+    const at = r?.stableAt ?? null;
+    return r && at !== null ? [r.instance, at] : null;
+  }
+
   /** Per replica: applied seq and how far behind the newest seq heard of. */
   replicaStats(): { tenant: string; collection: string; applied: number; known: number }[] {
     return [...this.replicas.values()].map((r) => ({ tenant: r.tenant, collection: r.name, applied: r.applied, known: r.known }));

@@ -98,6 +98,26 @@ export class Replica {
     return this.applied >= 0;
   }
 
+  /** True while a loaded replica is loaded again whole (it fell behind the feed's retention). */
+  private reloading = false;
+  /**
+   * Whether the local records are exactly PostgreSQL's at `applied`: the last page read reached
+   * the end of the feed. A page brings each record as it is *now*, so a full page (more to read)
+   * may bring some as of later seqs; a page short of PAGE was read in one snapshot whose last
+   * change is `applied`, so every record it did not bring was already at its state then.
+   */
+  private exact = false;
+
+  /**
+   * The seq whose data the local records are exactly, or null (loading, or part of a page
+   * ahead of it). The same on every node for the same data. Changes are applied, and the cursor
+   * moved, with no wait between: two reads with the same answer saw the same records between
+   * them (what the chat cache keys its answers by).
+   */
+  get stableAt(): number | null {
+    return this.loaded && this.exact && !this.reloading ? this.applied : null;
+  }
+
   /** Hear of a committed seq (a notification, a poll, a write of this node): catch up in the background. */
   nudge(seq: number): void {
     if (seq > this.known) this.known = seq;
@@ -136,8 +156,12 @@ export class Replica {
     for (;;) {
       if (this.closed) return;
       const page = await this.log.changesSince(this.tenant, this.name, this.applied, PAGE);
-      if (page.length === 0) return;
+      if (page.length === 0) {
+        this.exact = true;
+        return;
+      }
       this.apply(page);
+      this.exact = page.length < PAGE;
       this.setApplied(page[page.length - 1].seq);
       const now = Date.now();
       for (const ch of page) this.hooks.lag(now - ch.at);
