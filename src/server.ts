@@ -131,6 +131,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         accounts,
         spaces,
         log: logger.child({ component: 'cluster' }),
+        changeRetention: config.changeRetention,
       })
     : null;
   // Redis (optional): rate limits counted across the nodes, the chat's semantic cache; nothing durable is kept there.

@@ -56,6 +56,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX jobs_cancel ON jobs(node_id) WHERE cancel_requested;
     `,
   },
+  {
+    version: 6,
+    name: 'change feed retention: each collection\'s floor (the last seq let go)',
+    sql: `ALTER TABLE collections ADD COLUMN changes_floor bigint NOT NULL DEFAULT 0;`,
+  },
 ];
 
 const MIGRATION_LOCK = 0x76656374; // "vect"

@@ -68,6 +68,8 @@ export interface ReplicaHooks {
   /** A change was applied `ms` after it was written (commit time to applied here). */
   lag(ms: number): void;
   error(err: unknown): void;
+  /** Told when the replica, at `applied`, finds the feed kept only after `floor` and loads the collection again. */
+  reloading?(applied: number, floor: number): void;
 }
 
 export class Replica {
@@ -155,7 +157,13 @@ export class Replica {
     if (!this.loaded) await this.fullLoad();
     for (;;) {
       if (this.closed) return;
-      const page = await this.log.changesSince(this.tenant, this.name, this.applied, PAGE);
+      const { changes: page, floor } = await this.log.changesAfter(this.tenant, this.name, this.applied, PAGE);
+      // Changes this replica needs were let go by the retention: the page would skip them (a
+      // record deleted among them would stay here). Load the collection whole again instead.
+      if (floor !== null && this.applied < floor) {
+        await this.reload(floor);
+        continue;
+      }
       if (page.length === 0) {
         this.exact = true;
         return;
@@ -190,8 +198,30 @@ export class Replica {
   /** The head read by the first attempt at the full load: a retry loads over what the failed one left, then replays from here. */
   private loadBase: number | null = null;
 
-  /** No cursor: the seq committed now, every record as it is, then the feed from that seq. */
-  private async fullLoad(): Promise<void> {
+  /**
+   * Fallen behind the retention (`applied` < `floor`): every record loaded again over the local
+   * ones, and those it did not rewrite — gone from PostgreSQL — deleted, then the feed from the
+   * load's head. Meanwhile the replica serves what it holds (no `stableAt`); `applied` stays
+   * where it was until the load is done, so a reader waiting for a seq still waits.
+   */
+  private async reload(floor: number): Promise<void> {
+    if (!this.reloading) this.hooks.reloading?.(this.applied, floor);
+    // Until a reload completes (a failed one is tried again at the next catch-up), the local records are of no one seq.
+    this.reloading = true;
+    this.exact = false;
+    // Each attempt on its own: what it does not rewrite is gone (records an earlier attempt
+    // loaded, and that were deleted since, included).
+    await this.fullLoad(this.local().seq);
+    this.reloading = false;
+  }
+
+  /**
+   * No cursor: the seq committed now, every record as it is, then the feed from that seq. A
+   * reload (`staleUpTo`: the local seq before it) then deletes the local records the load did
+   * not write — every record it read got a later local seq —: those were not in PostgreSQL when
+   * their page was read (one inserted after that has a seq after `head`: the feed brings it).
+   */
+  private async fullLoad(staleUpTo?: number): Promise<void> {
     const now = await this.log.headOf(this.tenant, this.name);
     if (now === null || now.instance !== this.instance) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${this.name}" is gone from the database`);
     // A retry keeps the first attempt's head: records that attempt loaded and that were deleted
@@ -207,7 +237,12 @@ export class Replica {
       after = rows[rows.length - 1].id;
       if (this.closed) return;
     }
+    if (staleUpTo !== undefined) {
+      const stale = c.idsWhere({ seq: { to: staleUpTo } });
+      if (stale.length > 0) c.delete(stale);
+    }
     // Records deleted while the pages were read come back out as the feed after `head` is applied.
+    this.exact = false;
     this.setApplied(head);
     this.loadBase = null;
     if (head > this.known) this.known = head;
