@@ -48,14 +48,15 @@ export interface RunningServer {
 }
 
 async function loadClusterParts() {
-  const [{ ClusterNode }, { PgConversations }, { PgJobQueue }, { SharedRedis }, { clusterWebhooks }] = await Promise.all([
+  const [{ ClusterNode }, { PgConversations }, { PgJobQueue }, { SharedRedis }, { clusterWebhooks }, { RedisSemanticCache }] = await Promise.all([
     import('./cluster/node.js'),
     import('./cluster/conversations.js'),
     import('./cluster/jobs.js'),
     import('./cluster/redis.js'),
     import('./cluster/webhook-pump.js'),
+    import('./cluster/chat-cache.js'),
   ]);
-  return { ClusterNode, PgConversations, PgJobQueue, SharedRedis, clusterWebhooks };
+  return { ClusterNode, PgConversations, PgJobQueue, SharedRedis, clusterWebhooks, RedisSemanticCache };
 }
 
 /** How long a search asking for `consistency: "strong"` or `minSeq` waits for this node's replica (then 503 REPLICA_BEHIND). */
@@ -133,9 +134,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
         accounts,
         spaces,
         log: logger.child({ component: 'cluster' }),
+        changeRetention: config.changeRetention,
       })
     : null;
-  // Redis (optional): rate limits counted across the nodes; nothing durable is kept there.
+  // Redis (optional): rate limits counted across the nodes, the chat's semantic cache; nothing durable is kept there.
   const redis = config.redisUrl && clusterParts ? new clusterParts.SharedRedis(config.redisUrl, logger.child({ component: 'redis' })) : null;
   if (cluster) collections.useCluster(cluster.writes, cluster.catalog, cluster.feed, cluster.placement ? cluster : null);
   const accountWrites: AccountWrites = cluster?.accountWrites ?? localAccountWrites(accounts);
@@ -191,8 +193,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   // Scale-out: conversations in PostgreSQL, so a conversation goes on on whichever node answers.
   const conversations: Conversations = cluster ? new clusterParts!.PgConversations(cluster.pool) : new ConversationStore(config.dataDir);
-  // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off.
-  const chatCache = config.chatCache.maxEntries > 0 ? new SemanticCache<CachedAnswer>(config.chatCache) : null;
+  // VECTRA_CHAT_CACHE_ENTRIES=0 turns the semantic cache off; with Redis it is shared by the nodes.
+  const chatCache = config.chatCache.maxEntries > 0 ? (redis ? new clusterParts!.RedisSemanticCache<CachedAnswer>(redis, config.chatCache) : new SemanticCache<CachedAnswer>(config.chatCache)) : null;
+  const chat = new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm));
+  // Scale-out: a collection's state in the cache's key is its replica's PostgreSQL seq, the same on every node.
+  if (cluster) chat.useCollectionState((tenantId, name) => cluster.cacheState(tenantId, name));
   let loaded = false;
   const services: Services = {
     config,
@@ -209,7 +214,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     insights,
     recordings,
     qdrant: new QdrantService(collections, { maxBatch: config.limits.maxBatch, maxK: config.limits.maxK }),
-    chat: new ChatService(collections, search, embedding, conversations, chatCache, new LlmRegistry(modelSetup.llms.map((l) => new RemoteLlm(l)), modelSetup.defaultLlm)),
+    chat,
     conversations,
     webhooks,
     stats: new ServerStats(accounts, spaces, () => modelSetup.pool.workers()),

@@ -91,7 +91,8 @@ export function registerMetrics(app: App, services: Services): { registry: clien
   const cache = () => services.chat.cacheStats() ?? { hits: 0, misses: 0, entries: 0 };
   gauge('vectra_chat_cache_hits', 'Chat answers served from the semantic cache since the start', () => cache().hits);
   gauge('vectra_chat_cache_lookups', 'Chat questions looked up in the semantic cache since the start', () => cache().hits + cache().misses);
-  gauge('vectra_chat_cache_entries', 'Answers held by the semantic cache', () => cache().entries);
+  // Shared in Redis (scale-out): held there for every node, not counted here.
+  if (services.chat.cacheStats()?.entries !== null) gauge('vectra_chat_cache_entries', 'Answers held by the semantic cache', () => cache().entries ?? 0);
   // Per LLM (server-wide; ids come from the config file, not from tenants).
   const llmAnswers = new client.Counter({ name: 'vectra_llm_answers_total', help: 'Answers an LLM completed', labelNames: ['llm'] as const, registers: [registry] });
   const llmFailures = new client.Counter({ name: 'vectra_llm_failures_total', help: 'LLM answers that failed (unreachable, refused, broken mid-answer)', labelNames: ['llm'] as const, registers: [registry] });
@@ -125,7 +126,7 @@ export function registerMetrics(app: App, services: Services): { registry: clien
     cluster.onApplied = (ms) => applyLag.observe(ms / 1000);
   }
   const { redis } = services;
-  if (redis) gauge('vectra_cluster_redis_up', 'Whether this node counts rate limits in Redis now (1) or on its own because Redis is unreachable (0)', () => (redis.up ? 1 : 0));
+  if (redis) gauge('vectra_cluster_redis_up', 'Whether this node uses Redis now (1: rate limits and the chat cache shared) or not because Redis is unreachable (0: rate limits its own, no chat cache)', () => (redis.up ? 1 : 0));
   gauge('vectra_embed_workers', 'Embedding worker threads running (they start when a model is first needed)', () => stats.embedWorkers());
 
   const observe: ObserveRequest = (route, method, status, seconds, tenantId) => {

@@ -15,7 +15,7 @@
  * on the node it wrote to, and the seq it got lets it ask any other node for as much.
  */
 import { randomUUID } from 'node:crypto';
-import { resolveConfig, COLLECTION_NAME, prepareRecord, type Change, type Collection, type CollectionConfigInput, type PreparedRecord, type RecordInput } from '../engine/index.js';
+import { changesExpired, resolveConfig, COLLECTION_NAME, DEFAULT_CHANGE_RETENTION, prepareRecord, type Change, type ChangeRetention, type Collection, type CollectionConfigInput, type PreparedRecord, type RecordInput } from '../engine/index.js';
 import { VectraError, isVectraError } from '../errors.js';
 import type { Accounts } from '../services/accounts.js';
 import type { TenantSpaces } from '../services/tenant-spaces.js';
@@ -27,6 +27,7 @@ import { ACCOUNTS_CHANNEL, AccountsMirror } from './accounts.js';
 import { CoalescedRun } from './coalesce.js';
 import { Replica, ReplicaState } from './replica.js';
 import { Placement, type Held, type NodeAddress } from './placement.js';
+import { ChangeRetentionRunner } from './retention.js';
 
 const CATALOG_CHANNEL = 'vectra_catalog';
 const POLL_MS = 1000;
@@ -54,6 +55,8 @@ export interface ClusterOptions {
   accounts: Accounts;
   spaces: TenantSpaces;
   log: ClusterLog;
+  /** The change feed's retention (the embedded mode's rule), applied in PostgreSQL by one node at a time. */
+  changeRetention?: ChangeRetention;
 }
 
 export class ClusterNode {
@@ -64,6 +67,7 @@ export class ClusterNode {
   /** Registration and keys: PostgreSQL first, then this node's mirror (accounts.ts). */
   readonly accountWrites: AccountWrites;
   private readonly listener: Listener;
+  private readonly retention: ChangeRetentionRunner;
   private readonly replicas = new Map<string, Replica>();
   /** The change streams following collections here, woken by the commits this node hears of. */
   private readonly live = new LiveFeed((t, n, c, since, limit, include) => this.feed.changes(t, n, c, since, limit, include));
@@ -100,6 +104,7 @@ export class ClusterNode {
     this.accountsMirror = new AccountsMirror({ pool: this.pool, state: this.state, accounts: o.accounts, spaces: o.spaces, log: o.log, stopped: () => this.closed });
     this.accountWrites = this.accountsMirror.writes;
     this.placement = o.replicas ? new Placement(this.pool, { id: o.nodeId, url: o.advertiseUrl ?? '' }, o.replicas) : null;
+    this.retention = new ChangeRetentionRunner(this.pool, o.changeRetention ?? DEFAULT_CHANGE_RETENTION, o.log);
     this.listener = new Listener(
       o.url,
       [CHANGES_CHANNEL, ACCOUNTS_CHANNEL, CATALOG_CHANNEL],
@@ -157,6 +162,7 @@ export class ClusterNode {
     }
     this.databaseUp = true;
     this.ready = true;
+    this.retention.start();
   }
 
   /**
@@ -323,6 +329,7 @@ export class ClusterNode {
     const replica = new Replica(r.tenant_id, r.name, r.instance, this.log, () => this.o.spaces.of(r.tenant_id).get(r.name), this.state, {
       lag: (ms) => this.onApplied?.(ms),
       error: (e) => this.replicaError(r.tenant_id, r.name, e),
+      reloading: (at, floor) => this.o.log.warn({ tenant: r.tenant_id, collection: r.name, applied: at, floor }, 'replica behind the change feed retention (the changes it needs were let go); loading it whole again'),
     }, applied);
     this.replicas.set(k, replica);
     this.heard(r.tenant_id, r.name, Number(r.seq));
@@ -501,7 +508,9 @@ export class ClusterNode {
       if (at.instance !== c.config.attributes.instance) throw new VectraError('REPLICA_BEHIND', `collection "${name}" was created again and this node has not caught up with it yet: retry in a moment`);
       const head = at.seq;
       if (since > head) throw new VectraError('INVALID_ARGUMENT', `since ${since} is ahead of the collection's latest seq ${head}`);
-      const rows = await this.log.changesSince(tenant, name, since, limit);
+      const { changes: rows, floor } = await this.log.changesAfter(tenant, name, since, limit);
+      // Behind the retention (the floor is read after the page: a prune meanwhile is seen), as in the embedded mode.
+      if (floor !== null && since < floor) throw changesExpired(since, floor + 1);
       if (includeRecord && rows.length > 0) await this.waitFor(tenant, name, rows[rows.length - 1].seq, APPLY_WAIT_MS);
       const changes = rows.map((r): Change => ({ seq: r.seq, op: r.op, id: r.id, at: new Date(r.at).toISOString(), ...(includeRecord ? { record: c.get(r.id) } : {}) }));
       return { changes, nextSince: changes.length > 0 ? changes[changes.length - 1].seq : since, latestSeq: head };
@@ -581,6 +590,16 @@ export class ClusterNode {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /**
+   * A collection's state in the chat cache's key: its instance and the PostgreSQL seq its replica
+   * has applied (the same on every node for the same data); null while the replica (re)loads.
+   */
+  cacheState(tenant: string, name: string): [string, number] | null {
+    const r = this.replicas.get(this.key(tenant, name));
+    const at = r?.stableAt ?? null;
+    return r && at !== null ? [r.instance, at] : null;
+  }
+
   /** Per replica: applied seq and how far behind the newest seq heard of. */
   replicaStats(): { tenant: string; collection: string; applied: number; known: number }[] {
     return [...this.replicas.values()].map((r) => ({ tenant: r.tenant, collection: r.name, applied: r.applied, known: r.known }));
@@ -590,6 +609,7 @@ export class ClusterNode {
     this.closed = true;
     if (this.poll) clearInterval(this.poll);
     await this.listener.close();
+    await this.retention.close();
     for (const r of this.replicas.values()) r.close(new VectraError('COLLECTION_CLOSED', 'the server is stopping'));
     await Promise.all([...this.replicas.values()].map((r) => r.settled()));
     await this.catalogRuns.settled();

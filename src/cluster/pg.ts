@@ -96,6 +96,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
+    version: 6,
+    name: 'change feed retention: each collection\'s floor (the last seq let go)',
+    sql: `ALTER TABLE collections ADD COLUMN changes_floor bigint NOT NULL DEFAULT 0;`,
+  },
+  {
     version: 7,
     name: 'placement: which node holds which replica',
     sql: `

@@ -147,6 +147,18 @@ export class RecordLog {
     }));
   }
 
+  /**
+   * Changes after `since` (as changesSince) and the collection's retention floor, read after
+   * them: every change after the floor is kept, so `since` below it means some were let go
+   * (retention.ts) — read after the page, the floor cannot miss a prune that cut the page.
+   * Floor null: the collection is gone.
+   */
+  async changesAfter(tenant: string, collection: string, since: number, limit: number): Promise<{ changes: LoggedChange[]; floor: number | null }> {
+    const changes = await this.changesSince(tenant, collection, since, limit);
+    const rows = await query<{ changes_floor: string }>(this.pool, 'SELECT changes_floor FROM collections WHERE tenant_id = $1 AND name = $2', [tenant, collection]);
+    return { changes, floor: rows.length ? Number(rows[0].changes_floor) : null };
+  }
+
   /** A page of the collection's records by id (keyset), for a replica's full load. */
   async recordsAfter(tenant: string, collection: string, afterId: string | null, limit: number): Promise<{ id: string; vector: Float32Array; text: string | null; metadata: Metadata }[]> {
     const rows = await query<{ id: string; vector: Buffer; text: string | null; metadata: string }>(

@@ -1,9 +1,9 @@
 /**
  * Redis for the scale-out mode (docs/scale-out.md, "Redis"): what the nodes share at a high
- * rate and may lose — today the rate-limit counters. Redis holds nothing durable here, so
- * when it is unreachable the node goes on without it (each user falls back to a node-local
- * equivalent) and never waits for it: commands are not queued while disconnected
- * (`enableOfflineQueue: false`, one attempt each), a command unanswered within
+ * rate and may lose — the rate-limit counters and the chat's semantic cache. Redis holds
+ * nothing durable here, so when it is unreachable the node goes on without it (rate limits
+ * fall back to the node's own counts, the chat to no cache) and never waits for it: commands
+ * are not queued while disconnected (`enableOfflineQueue: false`, one attempt each), a command unanswered within
  * COMMAND_TIMEOUT_MS fails, and after a failure the node stops asking Redis until a PING
  * (every HEALTH_MS) is answered again — so a hung server costs the requests in flight when
  * it hung one short wait, not every request one. The client reconnects by itself (backoff up
@@ -76,8 +76,8 @@ export class SharedRedis {
 
   private report(up: boolean): void {
     if (this.reported === up) return;
-    if (up) this.log.info({}, this.reported === null ? 'Redis connected: rate limits are counted across the nodes' : 'Redis reachable again: rate limits are counted across the nodes');
-    else this.log.warn({ err: this.lastError || 'connection closed' }, 'Redis not reachable: rate limits are counted on this node alone until it returns');
+    if (up) this.log.info({}, this.reported === null ? 'Redis connected: rate limits and the chat cache are shared by the nodes' : 'Redis reachable again: rate limits and the chat cache are shared by the nodes');
+    else this.log.warn({ err: this.lastError || 'connection closed' }, 'Redis not reachable: rate limits are counted on this node alone, and the chat cache is not used, until it returns');
     this.reported = up;
   }
 

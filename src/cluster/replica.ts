@@ -68,6 +68,8 @@ export interface ReplicaHooks {
   /** A change was applied `ms` after it was written (commit time to applied here). */
   lag(ms: number): void;
   error(err: unknown): void;
+  /** Told when the replica, at `applied`, finds the feed kept only after `floor` and loads the collection again. */
+  reloading?(applied: number, floor: number): void;
 }
 
 export class Replica {
@@ -96,6 +98,26 @@ export class Replica {
   /** Whether this replica still needs its full load (it has no cursor). */
   get loaded(): boolean {
     return this.applied >= 0;
+  }
+
+  /** True while a loaded replica is loaded again whole (it fell behind the feed's retention). */
+  private reloading = false;
+  /**
+   * Whether the local records are exactly PostgreSQL's at `applied`: the last page read reached
+   * the end of the feed. A page brings each record as it is *now*, so a full page (more to read)
+   * may bring some as of later seqs; a page short of PAGE was read in one snapshot whose last
+   * change is `applied`, so every record it did not bring was already at its state then.
+   */
+  private exact = false;
+
+  /**
+   * The seq whose data the local records are exactly, or null (loading, or part of a page
+   * ahead of it). The same on every node for the same data. Changes are applied, and the cursor
+   * moved, with no wait between: two reads with the same answer saw the same records between
+   * them (what the chat cache keys its answers by).
+   */
+  get stableAt(): number | null {
+    return this.loaded && this.exact && !this.reloading ? this.applied : null;
   }
 
   /** Hear of a committed seq (a notification, a poll, a write of this node): catch up in the background. */
@@ -135,9 +157,19 @@ export class Replica {
     if (!this.loaded) await this.fullLoad();
     for (;;) {
       if (this.closed) return;
-      const page = await this.log.changesSince(this.tenant, this.name, this.applied, PAGE);
-      if (page.length === 0) return;
+      const { changes: page, floor } = await this.log.changesAfter(this.tenant, this.name, this.applied, PAGE);
+      // Changes this replica needs were let go by the retention: the page would skip them (a
+      // record deleted among them would stay here). Load the collection whole again instead.
+      if (floor !== null && this.applied < floor) {
+        await this.reload(floor);
+        continue;
+      }
+      if (page.length === 0) {
+        this.exact = true;
+        return;
+      }
       this.apply(page);
+      this.exact = page.length < PAGE;
       this.setApplied(page[page.length - 1].seq);
       const now = Date.now();
       for (const ch of page) this.hooks.lag(now - ch.at);
@@ -166,8 +198,30 @@ export class Replica {
   /** The head read by the first attempt at the full load: a retry loads over what the failed one left, then replays from here. */
   private loadBase: number | null = null;
 
-  /** No cursor: the seq committed now, every record as it is, then the feed from that seq. */
-  private async fullLoad(): Promise<void> {
+  /**
+   * Fallen behind the retention (`applied` < `floor`): every record loaded again over the local
+   * ones, and those it did not rewrite — gone from PostgreSQL — deleted, then the feed from the
+   * load's head. Meanwhile the replica serves what it holds (no `stableAt`); `applied` stays
+   * where it was until the load is done, so a reader waiting for a seq still waits.
+   */
+  private async reload(floor: number): Promise<void> {
+    if (!this.reloading) this.hooks.reloading?.(this.applied, floor);
+    // Until a reload completes (a failed one is tried again at the next catch-up), the local records are of no one seq.
+    this.reloading = true;
+    this.exact = false;
+    // Each attempt on its own: what it does not rewrite is gone (records an earlier attempt
+    // loaded, and that were deleted since, included).
+    await this.fullLoad(this.local().seq);
+    this.reloading = false;
+  }
+
+  /**
+   * No cursor: the seq committed now, every record as it is, then the feed from that seq. A
+   * reload (`staleUpTo`: the local seq before it) then deletes the local records the load did
+   * not write — every record it read got a later local seq —: those were not in PostgreSQL when
+   * their page was read (one inserted after that has a seq after `head`: the feed brings it).
+   */
+  private async fullLoad(staleUpTo?: number): Promise<void> {
     const now = await this.log.headOf(this.tenant, this.name);
     if (now === null || now.instance !== this.instance) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${this.name}" is gone from the database`);
     // A retry keeps the first attempt's head: records that attempt loaded and that were deleted
@@ -183,7 +237,12 @@ export class Replica {
       after = rows[rows.length - 1].id;
       if (this.closed) return;
     }
+    if (staleUpTo !== undefined) {
+      const stale = c.idsWhere({ seq: { to: staleUpTo } });
+      if (stale.length > 0) c.delete(stale);
+    }
     // Records deleted while the pages were read come back out as the feed after `head` is applied.
+    this.exact = false;
     this.setApplied(head);
     this.loadBase = null;
     if (head > this.known) this.known = head;

@@ -326,7 +326,7 @@ export class Collection {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 10000');
     const { changes, oldest, latest } = this.store.changes(since, limit);
     if (since < oldest - 1 && since < latest) {
-      throw new VectraError('CHANGES_EXPIRED', `changes after seq ${since} are no longer kept: the oldest kept is seq ${oldest}; read the current records (GET …/records) and follow the feed from since=${oldest - 1}`, { oldestSeq: oldest });
+      throw changesExpired(since, oldest);
     }
     if (since > latest) throw new VectraError('INVALID_ARGUMENT', `since ${since} is ahead of the collection's latest seq ${latest}`);
     const rows = opts.includeRecord ? this.store.rowsByIds([...new Set(changes.map((c) => c.id))]) : null;
@@ -520,4 +520,9 @@ export class Collection {
     await this.keeper.stop();
     this.store.close();
   }
+}
+
+/** A reader asked for changes the retention let go: 410, naming the oldest seq still kept (the scale-out mode's feed answers the same). */
+export function changesExpired(since: number, oldest: number): VectraError {
+  return new VectraError('CHANGES_EXPIRED', `changes after seq ${since} are no longer kept: the oldest kept is seq ${oldest}; read the current records (GET …/records) and follow the feed from since=${oldest - 1}`, { oldestSeq: oldest });
 }

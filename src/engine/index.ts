@@ -1,6 +1,6 @@
 /** Vectra's storage engine, usable as an embedded library: no HTTP, no tenants. */
 export { Database, COLLECTION_NAME, type DatabaseOptions } from './database.js';
-export { Collection, MAX_K, MAX_TAIL, SYNC_INDEX_LIMIT, type Change, type ChangeBatch, type ChangePage, type CollectionOptions, type CollectionStats, type ListOptions } from './collection.js';
+export { Collection, changesExpired, MAX_K, MAX_TAIL, SYNC_INDEX_LIMIT, type Change, type ChangeBatch, type ChangePage, type CollectionOptions, type CollectionStats, type ListOptions } from './collection.js';
 export type { IndexBuilt } from './index-keeper.js';
 export { DEFAULT_CHANGE_RETENTION, type ChangeOp, type ChangeRetention, type ChangeRow, type PreparedRecord } from './record-store.js';
 export { prepareRecord } from './validation.js';

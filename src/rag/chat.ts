@@ -14,7 +14,18 @@ import type { Conversations, Role } from './conversations.js';
 import { contentWords, extractiveAnswer, NOT_IN_SOURCES, type Passage } from './extractive.js';
 import { EXTRACTIVE, type Llm, type LlmMessage, LlmRegistry } from './llm.js';
 import { buildPrompt, citedNumbers, estimateTokens } from './prompt.js';
-import type { SemanticCache } from './semantic-cache.js';
+import type { AnswerCache } from './semantic-cache.js';
+import type { Collection } from '../engine/index.js';
+
+/**
+ * A collection's state in the semantic cache's key: any write must change it, and the same data
+ * must give the same state wherever the cache is shared. Null: no state to name now (a replica
+ * loading), so nothing is cached.
+ */
+export type CollectionState = (tenantId: string, name: string, c: Collection) => unknown;
+
+/** The embedded mode's: the collection's creation and its seq. */
+const localState: CollectionState = (_t, _n, c) => [c.config.attributes.createdAt ?? '', c.seq];
 
 /** What the semantic cache keeps of an answer: all but the conversation it went to. */
 export type CachedAnswer = Omit<ChatAnswer, 'conversationId' | 'cached'>;
@@ -114,19 +125,25 @@ export class ChatService {
     private readonly search: SearchService,
     private readonly embedding: EmbeddingService,
     private readonly conversations: Conversations,
-    private readonly cache: SemanticCache<CachedAnswer> | null = null,
+    private readonly cache: AnswerCache<CachedAnswer> | null = null,
     readonly llms: LlmRegistry = new LlmRegistry([]),
   ) {}
 
   private llmObserver: LlmObserver | null = null;
+  private stateOf: CollectionState = localState;
+
+  /** How a collection's state is named in the cache's key (the scale-out mode: its replica's PostgreSQL seq). */
+  useCollectionState(f: CollectionState): void {
+    this.stateOf = f;
+  }
 
   /** Who is told of LLM answers and failures (/metrics). */
   observeLlms(o: LlmObserver): void {
     this.llmObserver = o;
   }
 
-  /** The semantic cache's lookups so far, for /metrics (server-wide; null when it is off). */
-  cacheStats(): { hits: number; misses: number; entries: number } | null {
+  /** The semantic cache's lookups so far, for /metrics (this process's; null when it is off; entries null when shared). */
+  cacheStats(): { hits: number; misses: number; entries: number | null } | null {
     return this.cache ? { hits: this.cache.hits, misses: this.cache.misses, entries: this.cache.size() } : null;
   }
 
@@ -156,15 +173,22 @@ export class ChatService {
     const store = async (answerText: string, citations: Citation[]) =>
       opts.store === false ? '' : this.conversations.append(tenantId, req.conversationId ?? null, [...(req.conversationId ? [last] : req.messages), { role: 'assistant', content: answerText, citations }]);
     // The cache answers standalone questions only (a follow-up depends on what came before), by
-    // the vector of the question in the first collection's model, keyed by the collections'
-    // state (name, instance, seq: any write invalidates) and everything else the answer depends on.
+    // the vector of the question in the first collection's model.
     const withModel = cols.find(({ c }) => modelOf(c) !== NO_MODEL);
     // An LLM reads the conversation too: only its answers to a first question are shared.
     const earlierTurns = conversation.slice(0, -1).some((m) => m.role !== 'system');
     const cacheable = this.cache !== null && req.cache !== false && query === last.content && withModel !== undefined && !(llm && earlierTurns);
-    const state = JSON.stringify([cols.map(({ name, c }) => [name, c.config.attributes.createdAt ?? '', c.seq]), k, req.filter ?? null, req.mode ?? 'hybrid', req.rerank ?? null, llmId, system, req.temperature ?? null, req.maxTokens ?? null]);
-    const qv = cacheable ? await this.embedding.embedQuery(withModel.c, query) : null;
-    const hit = qv ? this.cache!.get(tenantId, state, qv) : null;
+    // The key: every collection's state (name, creation, seq: any write invalidates) and everything
+    // else the answer depends on. Read again after the search: an answer is stored only under the
+    // state it was searched in.
+    const stateNow = (): string | null => {
+      const states = cols.map(({ name, c }) => [name, this.stateOf(tenantId, name, c)]);
+      if (states.some(([, st]) => st === null)) return null;
+      return JSON.stringify([states, k, req.filter ?? null, req.mode ?? 'hybrid', req.rerank ?? null, llmId, system, req.temperature ?? null, req.maxTokens ?? null]);
+    };
+    const state = cacheable ? stateNow() : null;
+    const qv = state !== null ? await this.embedding.embedQuery(withModel!.c, query) : null;
+    const hit = qv ? await this.cache!.get(tenantId, state!, qv) : null;
     if (hit) {
       onEvent({ type: 'citations', citations: hit.citations });
       onEvent({ type: 'delta', text: hit.answer });
@@ -176,6 +200,9 @@ export class ChatService {
     const rankings = await Promise.all(
       cols.map(async ({ name }) => ({ name, hits: (await this.search.search(tenantId, name, { text: query, k, filter: req.filter, mode: req.mode ?? 'hybrid', ...(req.rerank ? { rerank: req.rerank } : {}) })).results })),
     );
+    // A collection changed during the search (a write, a replica applying one): the passages may
+    // be of either state, so the answer is not stored under either.
+    const searchedIn = qv && stateNow() === state ? state : null;
     const passages = mergeRankings(rankings, k);
     const citationsAll: Citation[] = passages.map((p, i) => citationOf(i + 1, p.collection, p.hit));
     const generated = llm
@@ -183,7 +210,7 @@ export class ChatService {
       : await this.extract(withModel, last.content, query, citationsAll, onEvent);
     const answer: ChatAnswer = { ...generated, conversationId: await store(generated.answer, generated.citations), llm: llmId, cached: false, query };
     // An answer cut at the token limit is not one to serve again.
-    if (qv && answer.finishReason === 'stop') this.cache!.set(tenantId, state, qv, { answer: answer.answer, citations: answer.citations, llm: llmId, query, grounded: answer.grounded, usage: answer.usage, finishReason: answer.finishReason });
+    if (qv && searchedIn !== null && answer.finishReason === 'stop') await this.cache!.set(tenantId, searchedIn, qv, { answer: answer.answer, citations: answer.citations, llm: llmId, query, grounded: answer.grounded, usage: answer.usage, finishReason: answer.finishReason });
     onEvent({ type: 'done', answer });
     return answer;
   }

@@ -11,6 +11,20 @@
  */
 import { dot, norm } from '../vector/math.js';
 
+/**
+ * What chat asks of a semantic cache: this one (per process) or, in the scale-out mode with
+ * Redis, the shared one (src/cluster/chat-cache.ts). A lookup that cannot be made is a miss.
+ */
+export interface AnswerCache<T> {
+  get(tenantId: string, state: string, vector: Float32Array): T | null | Promise<T | null>;
+  set(tenantId: string, state: string, vector: Float32Array, value: T): void | Promise<void>;
+  /** Lookups answered from the cache, and not, by this process since its start. */
+  readonly hits: number;
+  readonly misses: number;
+  /** Entries held, over every tenant; null when not known here (a shared cache). */
+  size(): number | null;
+}
+
 export interface SemanticCacheOptions {
   /** Cosine at or above which two questions are the same question (default 0.95). */
   threshold: number;
@@ -26,7 +40,7 @@ interface Entry<T> {
   at: number;
 }
 
-export class SemanticCache<T> {
+export class SemanticCache<T> implements AnswerCache<T> {
   private readonly byTenant = new Map<string, Entry<T>[]>();
   hits = 0;
   misses = 0;

@@ -12,21 +12,13 @@ import { serveProcess, type ServerProcess } from '../support/process.js';
 import { call, errorCode, register } from '../support/server.js';
 import { startPostgres, startRedis, type Postgres, type Redis } from '../support/services.js';
 import { tempDir } from '../support/tmp.js';
+import { until } from '../support/until.js';
 
 /** Requests per minute per key. */
 const N = 10;
 /** A request must answer within this while Redis is hung or down (the command timeout is 250 ms; the rest is a loaded 2-core machine's slack). */
 const BOUND_MS = 1500;
 const HANG_MS = 5000;
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
-  const t0 = performance.now();
-  while (!(await probe())) {
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return performance.now() - t0;
-}
 
 describe('scale-out: rate limits in Redis, shared by two nodes', () => {
   let pg: Postgres;
