@@ -88,6 +88,9 @@ export function registerForwarding(app: App, services: Services, registry: Regis
     } catch (e) {
       clearTimeout(connectTimer);
       forwarded.inc({ outcome: 'unreachable' });
+      // Never connected (refused, timed out): nothing reached it; it is taken for gone until it beats again.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || /no connection within/.test((e as Error).message)) cluster!.placement!.suspect(target.id);
       reply.header('retry-after', '1');
       throw new VectraError('NODE_UNREACHABLE', `the node serving collection(s) of this request (${target.id}) did not answer (${(e as Error).message}); retry in a moment: placement moves the collection when a node is gone`);
     }

@@ -164,8 +164,13 @@ export class PgJobQueue implements SharedJobQueue {
     return job;
   }
 
+  /**
+   * Errors that end a run but not the job: it is let go and claimed again. PostgreSQL out of
+   * reach; or (VECTRA_REPLICAS) the job's collection is held elsewhere and is being loaded onto
+   * this node, or is being reloaded here.
+   */
   passing(e: unknown): boolean {
-    return unreachable(e) || (isVectraError(e) && e.code === 'DATABASE_UNAVAILABLE');
+    return unreachable(e) || (isVectraError(e) && (e.code === 'DATABASE_UNAVAILABLE' || e.code === 'COLLECTION_LOADING'));
   }
 
   start(host: JobHost): void {

@@ -35,8 +35,12 @@ const POLL_MS = 1000;
 const APPLY_WAIT_MS = 30_000;
 /** Placement: a replica this node no longer owns is dropped once its owners have held it loaded this long. */
 const HANDOFF_GRACE_MS = 10_000;
-/** Placement: a collection loaded here on demand (chat, WebSocket) is let go after this long unused. */
-const ADOPT_IDLE_MS = 5 * 60_000;
+/**
+ * Placement: a collection loaded here on demand (chat over collections no node holds together,
+ * WebSocket actions, a request past the hop limit) is let go, once its owners hold it, after
+ * this long unused.
+ */
+const ADOPT_IDLE_MS = 30_000;
 
 export interface ClusterLog {
   info(obj: object, msg: string): void;
@@ -576,7 +580,8 @@ export class ClusterNode {
       return;
     }
     if (!found && !this.catalogRows.has(k)) return;
-    this.adopted.set(k, Date.now());
+    // Owned here: the catalog sync is creating or loading it. Else hold it on demand (a while).
+    if (!this.placement?.owns(tenant, name)) this.adopted.set(k, Date.now());
     this.catalogRuns.request();
     void this.syncCatalog().catch(() => undefined);
     throw new VectraError('COLLECTION_LOADING', `collection "${name}" is being loaded onto this node (it is served by others under VECTRA_REPLICAS): retry in a few seconds`);

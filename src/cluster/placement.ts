@@ -45,6 +45,8 @@ interface HolderRow {
 export class Placement {
   private live: NodeAddress[] = [];
   private holders = new Map<string, HolderRow[]>();
+  /** Nodes this one failed to connect to → when. */
+  private readonly suspects = new Map<string, number>();
 
   constructor(
     private readonly pool: Pool,
@@ -61,8 +63,10 @@ export class Placement {
   /** Live nodes and who holds what, from PostgreSQL. */
   async refresh(now = Date.now()): Promise<void> {
     const since = now - NODE_TIMEOUT_MS;
-    const nodes = await query<{ id: string; url: string | null }>(this.pool, 'SELECT id, url FROM nodes WHERE heartbeat_at > $1 ORDER BY id', [since]);
-    const live = nodes.filter((n) => n.url !== null && n.id !== this.self.id).map((n) => ({ id: n.id, url: n.url! }));
+    const nodes = await query<{ id: string; url: string | null; heartbeat_at: string }>(this.pool, 'SELECT id, url, heartbeat_at FROM nodes WHERE heartbeat_at > $1 ORDER BY id', [since]);
+    // A node this one could not connect to is left out until it beats again after that.
+    for (const n of nodes) if ((this.suspects.get(n.id) ?? Infinity) < Number(n.heartbeat_at)) this.suspects.delete(n.id);
+    const live = nodes.filter((n) => n.url !== null && n.id !== this.self.id && !this.suspects.has(n.id)).map((n) => ({ id: n.id, url: n.url! }));
     live.push(this.self);
     const rows = await query<HolderRow>(
       this.pool,
@@ -78,6 +82,16 @@ export class Placement {
     this.holders = holders;
     // What nodes gone for a minute had published is of no use to anyone.
     await query(this.pool, 'DELETE FROM placements WHERE node_id IN (SELECT id FROM nodes WHERE heartbeat_at < $1)', [now - 60_000]);
+  }
+
+  /**
+   * A connection to this node was refused or timed out: take it for gone at once (its collections
+   * go to their next owners) rather than at its heartbeat's timeout, until it beats again.
+   */
+  suspect(id: string, now = Date.now()): void {
+    if (id === this.self.id) return;
+    this.suspects.set(id, now);
+    this.live = this.live.filter((n) => n.id !== id);
   }
 
   /** The live nodes (this one included), by id. */
