@@ -44,8 +44,13 @@ export function registerForwarding(app: App, services: Services, registry: Regis
   app.addHook('onRequest', async (req, reply) => {
     const name = (req.params as { name?: unknown } | undefined)?.name;
     if (!req.principal || typeof name !== 'string' || !COLLECTION_ROUTE.test(req.routeOptions.url ?? '') || hops(req) >= MAX_HOPS) return;
-    const target = cluster.forwardTarget(req.principal.tenantId, name);
-    if (target) return forward(req, reply, target, null);
+    const tenant = req.principal.tenantId;
+    // A read whose holder refused the connection goes to the next one (or is served here): nothing of it was sent.
+    for (let attempt = 0, target = cluster.forwardTarget(tenant, name); target; attempt++, target = cluster.forwardTarget(tenant, name)) {
+      const retry = attempt === 0 && (req.method === 'GET' || req.method === 'HEAD');
+      const answered = await forward(req, reply, target, null, retry);
+      if (answered) return answered;
+    }
   });
 
   app.addHook('preHandler', async (req, reply) => {
@@ -53,14 +58,16 @@ export function registerForwarding(app: App, services: Services, registry: Regis
     const names = chatCollections(req.body);
     if (names.length === 0) return;
     const target = cluster.holderOfAll(req.principal.tenantId, names);
-    if (target) return forward(req, reply, target, Buffer.from(JSON.stringify(req.body)));
+    if (target) return forward(req, reply, target, Buffer.from(JSON.stringify(req.body)), false);
   });
 
   /**
    * Send the request to `target` and, once its answer begins, hand this connection to it.
-   * `body`: the parsed body again (chat), else the raw body streams through unread.
+   * `body`: the parsed body again (chat), else the raw body streams through unread. `retry`:
+   * a connection refused returns null (the target is suspected; the caller picks another)
+   * instead of answering NODE_UNREACHABLE.
    */
-  async function forward(req: FastifyRequest, reply: FastifyReply, target: NodeAddress, body: Buffer | null): Promise<FastifyReply> {
+  async function forward(req: FastifyRequest, reply: FastifyReply, target: NodeAddress, body: Buffer | null, retry: boolean): Promise<FastifyReply | null> {
     const headers: OutgoingHttpHeaders = strip(req.headers);
     headers[HOPS_HEADER] = String(hops(req) + 1);
     headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.ip].filter(Boolean).join(', ');
@@ -77,6 +84,8 @@ export function registerForwarding(app: App, services: Services, registry: Regis
       if (!reply.raw.writableFinished) out.destroy();
     });
     if (body) out.end(body);
+    // (A GET has no body to stream: ended at once, so that a second attempt is not left waiting for one.)
+    else if (req.method === 'GET' || req.method === 'HEAD') out.end();
     else req.raw.pipe(out);
     const started = performance.now();
     let answer;
@@ -90,7 +99,10 @@ export function registerForwarding(app: App, services: Services, registry: Regis
       forwarded.inc({ outcome: 'unreachable' });
       // Never connected (refused, timed out): nothing reached it; it is taken for gone until it beats again.
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || /no connection within/.test((e as Error).message)) cluster!.placement!.suspect(target.id);
+      if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || /no connection within/.test((e as Error).message)) {
+        cluster!.placement!.suspect(target.id);
+        if (retry) return null;
+      }
       reply.header('retry-after', '1');
       throw new VectraError('NODE_UNREACHABLE', `the node serving collection(s) of this request (${target.id}) did not answer (${(e as Error).message}); retry in a moment: placement moves the collection when a node is gone`);
     }

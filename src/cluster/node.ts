@@ -10,16 +10,16 @@
  *   notifications wake it, the table is the truth, a poll every second catches what a lost
  *   notification missed).
  *
- * Writes go to PostgreSQL first (one transaction, seq from the collection's locked row); the
+ * Writes (records.ts) go to PostgreSQL first (one transaction, seq from the collection's locked row); the
  * answer waits until this node's replica has applied them, so a client reads its own writes
  * on the node it wrote to, and the seq it got lets it ask any other node for as much.
  */
 import { randomUUID } from 'node:crypto';
-import { changesExpired, resolveConfig, COLLECTION_NAME, DEFAULT_CHANGE_RETENTION, prepareRecord, type Change, type ChangeRetention, type Collection, type CollectionConfigInput, type PreparedRecord, type RecordInput } from '../engine/index.js';
+import { resolveConfig, COLLECTION_NAME, DEFAULT_CHANGE_RETENTION, type ChangeRetention, type CollectionConfigInput } from '../engine/index.js';
 import { VectraError, isVectraError } from '../errors.js';
 import type { Accounts } from '../services/accounts.js';
 import type { TenantSpaces } from '../services/tenant-spaces.js';
-import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites, RemoveTarget } from '../services/writes.js';
+import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites } from '../services/writes.js';
 import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool } from './pg.js';
 import { LiveFeed } from './live-feed.js';
 import { CHANGES_CHANNEL, RecordLog } from './record-log.js';
@@ -28,11 +28,10 @@ import { CoalescedRun } from './coalesce.js';
 import { Replica, ReplicaState } from './replica.js';
 import { Placement, type Held, type NodeAddress } from './placement.js';
 import { ChangeRetentionRunner } from './retention.js';
+import { ClusterRecords } from './records.js';
 
 const CATALOG_CHANNEL = 'vectra_catalog';
 const POLL_MS = 1000;
-/** How long a write waits for this node's replica to apply it before answering anyway. */
-const APPLY_WAIT_MS = 30_000;
 /** Placement: a replica this node no longer owns is dropped once its owners have held it loaded this long. */
 const HANDOFF_GRACE_MS = 10_000;
 /**
@@ -92,6 +91,10 @@ export class ClusterNode {
   private readonly releasable = new Map<string, number>();
   /** PostgreSQL's catalog as of the last sync. */
   private catalogRows = new Map<string, CatalogRow>();
+  /** Writes, consistency and the feed (records.ts). */
+  private readonly records: ClusterRecords;
+  readonly writes: RecordWrites;
+  readonly feed: FeedSource;
   /** Told of each change applied here, `ms` after it was written (/metrics sets it). */
   onApplied: ((ms: number) => void) | null = null;
   /** Told of each commit heard of (NOTIFY, this node's writes, the poll): the webhook pump. */
@@ -107,6 +110,19 @@ export class ClusterNode {
     this.state = new ReplicaState(o.dataDir);
     this.accountsMirror = new AccountsMirror({ pool: this.pool, state: this.state, accounts: o.accounts, spaces: o.spaces, log: o.log, stopped: () => this.closed });
     this.accountWrites = this.accountsMirror.writes;
+    this.records = new ClusterRecords({
+      log: this.log,
+      live: this.live,
+      replica: (t, n) => this.replica(t, n),
+      stale: () => {
+        this.catalogRuns.request();
+        void this.syncCatalog().catch(() => undefined);
+      },
+      onCommit: this.onCommit,
+      logger: o.log,
+    });
+    this.writes = this.records.writes;
+    this.feed = this.records.feed;
     this.placement = o.replicas ? new Placement(this.pool, { id: o.nodeId, url: o.advertiseUrl ?? '' }, o.replicas) : null;
     this.retention = new ChangeRetentionRunner(this.pool, o.changeRetention ?? DEFAULT_CHANGE_RETENTION, o.log);
     this.listener = new Listener(
@@ -405,122 +421,19 @@ export class ClusterNode {
   }
 
   /** Wait until this node has applied everything up to `seq` of the collection (REPLICA_BEHIND after `timeoutMs`). */
-  async waitFor(tenant: string, name: string, seq: number, timeoutMs: number): Promise<void> {
-    await this.replica(tenant, name).waitFor(seq, timeoutMs);
+  waitFor(tenant: string, name: string, seq: number, timeoutMs: number): Promise<void> {
+    return this.records.waitFor(tenant, name, seq, timeoutMs);
   }
 
   /** Wait until this node has applied everything committed before now. */
-  async current(tenant: string, name: string, timeoutMs: number): Promise<void> {
-    const head = await this.log.headOf(tenant, name);
-    if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
-    if (this.replica(tenant, name).instance !== head.instance) {
-      this.catalogRuns.request();
-      void this.syncCatalog().catch(() => undefined);
-      throw new VectraError('COLLECTION_LOADING', `collection "${name}" was dropped and created again; this node is loading the new one: retry shortly`);
-    }
-    await this.waitFor(tenant, name, head.seq, timeoutMs);
+  current(tenant: string, name: string, timeoutMs: number): Promise<void> {
+    return this.records.current(tenant, name, timeoutMs);
   }
 
   /** A search's `minSeq`: a seq the collection has not reached is a mistake (400), as in the embedded mode. */
-  async atLeast(tenant: string, name: string, seq: number, timeoutMs: number): Promise<void> {
-    const r = this.replica(tenant, name);
-    if (r.applied >= seq) return;
-    const head = await this.log.headOf(tenant, name);
-    if (head === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
-    if (head.instance === r.instance && seq > head.seq) throw new VectraError('INVALID_ARGUMENT', `minSeq ${seq} is ahead of collection "${name}"'s latest seq ${head.seq}`);
-    await this.waitFor(tenant, name, seq, timeoutMs);
+  atLeast(tenant: string, name: string, seq: number, timeoutMs: number): Promise<void> {
+    return this.records.atLeast(tenant, name, seq, timeoutMs);
   }
-
-  private async commit(tenant: string, name: string, c: Collection, upserts: PreparedRecord[], removes: string[], removeUpTo?: number) {
-    const instance = c.config.attributes.instance;
-    const w = await this.log.write(tenant, name, upserts, removes, { instance: typeof instance === 'string' ? instance : undefined, removeUpTo });
-    this.live.heard(tenant, name, w.seq);
-    for (const f of this.onCommit) f(tenant, name, w.seq);
-    // Committed: the answer is a success whatever follows. Read-your-writes on this node: it is
-    // sent once the replica has applied the write, or after APPLY_WAIT_MS if it has not.
-    await this.waitFor(tenant, name, w.seq, APPLY_WAIT_MS).catch((e) => {
-      if (!isVectraError(e) || e.code !== 'REPLICA_BEHIND') this.o.log.warn({ tenant, collection: name, seq: w.seq, err: (e as Error).message }, 'committed write not yet applied here');
-    });
-    return w;
-  }
-
-  /** The replica made current (everything committed before now), and the seq it is at: what a filter on it selects. */
-  private async currentAt(tenant: string, name: string): Promise<number> {
-    await this.current(tenant, name, APPLY_WAIT_MS);
-    return this.replica(tenant, name).applied;
-  }
-
-  readonly writes: RecordWrites = {
-    upsert: async (tenant, name, c, records) => {
-      const prepared = prepareAll(c, records);
-      const w = await this.commit(tenant, name, c, prepared, []);
-      return { ids: prepared.map((r) => r.id), inserted: w.inserted, updated: w.updated, seq: w.seq };
-    },
-    upsertEach: async (tenant, name, c, records, where) => {
-      const valid: PreparedRecord[] = [];
-      const out = records.map((r, i) => {
-        try {
-          const p = prepareRecord(r, c.config.dimension, where(i));
-          valid.push(p);
-          return { id: p.id };
-        } catch (e) {
-          if (!isVectraError(e)) throw e;
-          return { error: e };
-        }
-      });
-      if (valid.length > 0) await this.commit(tenant, name, c, valid, []);
-      return out;
-    },
-    delete: async (tenant, name, c, ids) => {
-      const w = await this.commit(tenant, name, c, [], ids);
-      return { deleted: w.deleted.length, seq: w.seq };
-    },
-    deleteWhere: async (tenant, name, c, filter) => {
-      // The filter runs on this node's replica, made current first: it selects what was
-      // committed before the request; only records unchanged since are deleted (one rewritten
-      // meanwhile may no longer match; one written meanwhile may be missed).
-      if (Object.keys(filter).length === 0) throw new VectraError('INVALID_FILTER', 'filter: an empty filter would delete every record; drop the collection instead');
-      const at = await this.currentAt(tenant, name);
-      const w = await this.commit(tenant, name, c, [], c.idsWhere({ filter }), at);
-      return { deleted: w.deleted.length, seq: w.seq };
-    },
-    replace: async (tenant, name, c, records, remove: RemoveTarget) => {
-      const prepared = prepareAll(c, records);
-      let removes: string[];
-      let at: number | undefined;
-      if ('ids' in remove) removes = remove.ids;
-      else {
-        at = await this.currentAt(tenant, name);
-        removes = c.idsWhere({ filter: remove.filter });
-      }
-      const w = await this.commit(tenant, name, c, prepared, removes, at);
-      return { ids: prepared.map((r) => r.id), inserted: w.inserted, updated: w.updated, deleted: w.deleted.length, seq: w.seq };
-    },
-  };
-
-  /**
-   * GET …/changes and the streams (SSE, WebSocket subscribe): PostgreSQL's feed, the same seqs
-   * on every node; `include=record` from this node's replica once it has the page.
-   */
-  readonly feed: FeedSource = {
-    changes: async (tenant, name, c, since, limit = 100, includeRecord) => {
-      if (!Number.isSafeInteger(since) || since < 0) throw new VectraError('INVALID_ARGUMENT', 'since must be an integer ≥ 0 (a seq from a write answer or a previous page)');
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new VectraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 10000');
-      const at = await this.log.headOf(tenant, name);
-      if (at === null) throw new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`);
-      // Dropped and created again, and this node still holds the old one: not its feed.
-      if (at.instance !== c.config.attributes.instance) throw new VectraError('REPLICA_BEHIND', `collection "${name}" was created again and this node has not caught up with it yet: retry in a moment`);
-      const head = at.seq;
-      if (since > head) throw new VectraError('INVALID_ARGUMENT', `since ${since} is ahead of the collection's latest seq ${head}`);
-      const { changes: rows, floor } = await this.log.changesAfter(tenant, name, since, limit);
-      // Behind the retention (the floor is read after the page: a prune meanwhile is seen), as in the embedded mode.
-      if (floor !== null && since < floor) throw changesExpired(since, floor + 1);
-      if (includeRecord && rows.length > 0) await this.waitFor(tenant, name, rows[rows.length - 1].seq, APPLY_WAIT_MS);
-      const changes = rows.map((r): Change => ({ seq: r.seq, op: r.op, id: r.id, at: new Date(r.at).toISOString(), ...(includeRecord ? { record: c.get(r.id) } : {}) }));
-      return { changes, nextSince: changes.length > 0 ? changes[changes.length - 1].seq : since, latestSeq: head };
-    },
-    follow: (tenant, name, c) => this.live.source(tenant, name, c),
-  };
 
   // ------------------------------------------------------------------ placement
 
@@ -632,10 +545,6 @@ interface CatalogRow {
   seq: string;
 }
 
-function prepareAll(c: Collection, records: RecordInput[]): PreparedRecord[] {
-  if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
-  return records.map((r, i) => prepareRecord(r, c.config.dimension, `records[${i}]`));
-}
 
 /** DATA_DIR/tenants/<id> → id. */
 function tenantOfDb(root: string): string {
