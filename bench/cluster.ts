@@ -12,7 +12,11 @@
  * 3. search QPS with 1 and 3 nodes: `n` vectors, 8 clients round-robin over the nodes, exact
  *    k 10 searches for `seconds`; QPS and server CPU per search (every node's user + system
  *    time from /proc ÷ searches). On a 2-core machine the nodes share the same 2 cores: read
- *    the CPU per search, not the QPS, to see what more machines would give.
+ *    the CPU per search, not the QPS, to see what more machines would give;
+ * 4. placement's forwarding (VECTRA_REPLICAS=1, two nodes): the same searches sent to the
+ *    node holding the collection and to the one that forwards them: latency at 1 client, QPS at
+ *    8, server CPU per search on each node.
+ * `--part writes|lag-search|placement` runs one part (default: all).
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,7 +24,9 @@ import { startPostgres } from '../test/support/services.js';
 import { tempDir } from '../test/support/tmp.js';
 import { serveProcess, type ServerProcess } from './lib/server.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, n: { type: 'string' }, clients: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, n: { type: 'string' }, clients: { type: 'string' }, part: { type: 'string' } } });
+const PART = values.part ?? 'all';
+const runs = (part: string) => PART === 'all' || PART === part;
 const SECONDS = Number(values.seconds ?? 10);
 const N = Number(values.n ?? 20_000);
 const CLIENTS = Number(values.clients ?? 4);
@@ -50,10 +56,10 @@ interface Topology {
   stop(): Promise<void>;
 }
 
-async function topology(name: string, nodes: number, databaseUrl: string | null): Promise<Topology> {
+async function topology(name: string, nodes: number, databaseUrl: string | null, extra: (i: number) => Record<string, string> = () => ({})): Promise<Topology> {
   const dirs = Array.from({ length: nodes }, () => tempDir('vectra-bench-cluster-'));
   const env: Record<string, string> = { VECTRA_RATE_LIMIT: '10000000', ...(databaseUrl ? { VECTRA_DATABASE_URL: databaseUrl } : {}) };
-  const procs = await Promise.all(dirs.map((d) => serveProcess(d, [], [], undefined, env)));
+  const procs = await Promise.all(dirs.map((d, i) => serveProcess(d, [], [], undefined, { ...env, ...extra(i) })));
   for (const p of procs) while ((await fetch(`${p.url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
   const reg = await fetch(`${procs[0].url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench-${name}` }) });
   const key = ((await reg.json()) as { apiKey: string }).apiKey;
@@ -94,11 +100,70 @@ async function writeLoad(t: Topology, collection: string, batch: number, seconds
   return records / ((performance.now() - t0) / 1000);
 }
 
+/** Two nodes, VECTRA_REPLICAS=1: searches sent to the holder vs to the node that forwards them. */
+async function forwarding(databaseUrl: string): Promise<string[]> {
+  const t = await topology('placed', 2, databaseUrl, (i) => ({ VECTRA_REPLICAS: '1', VECTRA_NODE_ID: `bench-n${i + 1}` }));
+  const out: string[] = [];
+  try {
+    // Both nodes see each other before the collection is placed.
+    await new Promise((r) => setTimeout(r, 2500));
+    await call(t.nodes[0].url, t.key, 'POST', '/v1/collections', { name: 'p', model: 'none', dimension: DIM });
+    for (let i = 0; i < N; i += 1000) {
+      const r = await call(t.nodes[0].url, t.key, 'POST', '/v1/collections/p/records', { records: Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ id: `p-${i + j}`, vector: vector() })) });
+      if (r.status !== 200) throw new Error(`fill: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    // Wait until exactly one node holds it, indexed (the creator lets go once the owner has it).
+    const holderOf = async () => {
+      const held = await Promise.all(t.nodes.map(async (n) => Number(/vectra_cluster_replicas (\d+)/.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1] ?? 0)));
+      return held[0] + held[1] === 1 ? held.indexOf(1) : -1;
+    };
+    let holder = -1;
+    while ((holder = await holderOf()) < 0) await new Promise((r) => setTimeout(r, 250));
+    const [h, f] = [t.nodes[holder], t.nodes[1 - holder]];
+    while (((await call(h.url, t.key, 'GET', '/v1/collections/p')).body.unindexed ?? 1) > 0) await new Promise((r) => setTimeout(r, 200));
+    out.push(`\n### Placement: a search forwarded by the node that does not hold the collection (${N.toLocaleString('en-US')} × 100-d, k 10, VECTRA_REPLICAS=1, 2 nodes)\n`);
+    out.push('| sent to | p50 / p99 ms (1 client) | searches/s (8 clients) | CPU per search: holder | CPU per search: forwarder |');
+    out.push('|---|---:|---:|---:|---:|');
+    for (const [label, target] of [['the holder', h], ['the other node (forwarded)', f], ['the holder', h], ['the other node (forwarded)', f]] as const) {
+      const lat: number[] = [];
+      for (let i = 0; i < 500; i++) {
+        const t0 = performance.now();
+        const r = await call(target.url, t.key, 'POST', '/v1/collections/p/search', { vector: vector(), k: 10, return: 'id' });
+        if (r.status !== 200) throw new Error(`search: ${r.status} ${JSON.stringify(r.body)}`);
+        lat.push(performance.now() - t0);
+      }
+      let done = 0;
+      let stop = false;
+      const cpu0 = [cpuSeconds(h.proc.pid!), cpuSeconds(f.proc.pid!)];
+      const t0 = performance.now();
+      const clients = Array.from({ length: 8 }, async () => {
+        while (!stop) {
+          const r = await call(target.url, t.key, 'POST', '/v1/collections/p/search', { vector: vector(), k: 10, return: 'id' });
+          if (r.status !== 200) throw new Error(`search: ${r.status} ${JSON.stringify(r.body)}`);
+          done++;
+        }
+      });
+      await new Promise((r) => setTimeout(r, SECONDS * 1000));
+      stop = true;
+      await Promise.all(clients);
+      const secs = (performance.now() - t0) / 1000;
+      const cpuH = cpuSeconds(h.proc.pid!) - cpu0[0];
+      const cpuF = cpuSeconds(f.proc.pid!) - cpu0[1];
+      out.push(`| ${label} | ${pct(lat, 50).toFixed(2)} / ${pct(lat, 99).toFixed(2)} | ${Math.round(done / secs).toLocaleString('en-US')} | ${((cpuH / done) * 1000).toFixed(3)} ms | ${((cpuF / done) * 1000).toFixed(3)} ms |`);
+      console.error(out[out.length - 1]);
+    }
+  } finally {
+    await t.stop();
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const pg = await startPostgres();
   const out: string[] = [];
   try {
     // ------------------------------------------------------------ 1. writes
+    if (runs('writes')) {
     out.push(`\n### Writes: ${CLIENTS} clients, ${SECONDS} s each, 100-d vectors\n`);
     out.push('| topology | batch 100: records/s | batch 1: records/s |');
     out.push('|---|---:|---:|');
@@ -117,8 +182,10 @@ async function main(): Promise<void> {
       console.error(out[out.length - 1]);
       await t.stop();
     }
+    }
 
     // ------------------------------------------------------------ 2. lag, 3. search
+    if (runs('lag-search')) {
     const t = await topology('three', 3, pg.url);
     const [n1, n2, n3] = t.nodes;
     await call(n1.url, t.key, 'POST', '/v1/collections', { name: 's', model: 'none', dimension: DIM });
@@ -170,7 +237,7 @@ async function main(): Promise<void> {
         for (let i = 0; !stop; i++) {
           const n = serving[(c + i) % serving.length];
           const r = await call(n.url, t.key, 'POST', '/v1/collections/s/search', { vector: vector(), k: 10, return: 'id' });
-          if (r.status !== 200) throw new Error(`search: ${r.status}`);
+          if (r.status !== 200) throw new Error(`search: ${r.status} ${JSON.stringify(r.body)}`);
           done++;
         }
       };
@@ -183,6 +250,10 @@ async function main(): Promise<void> {
       out.push(`| ${serving.length} | ${Math.round(done / secs).toLocaleString('en-US')} | ${((cpu / done) * 1000).toFixed(3)} ms |`);
     }
     await t.stop();
+    }
+
+    // ------------------------------------------------------------ 4. placement: forwarding
+    if (runs('placement')) out.push(...(await forwarding(pg.url)));
   } finally {
     await pg.stop();
   }

@@ -48,8 +48,7 @@ export function registerForwarding(app: App, services: Services, registry: Regis
     // A read whose holder refused the connection goes to the next one (or is served here): nothing of it was sent.
     for (let attempt = 0, target = cluster.forwardTarget(tenant, name); target; attempt++, target = cluster.forwardTarget(tenant, name)) {
       const retry = attempt === 0 && (req.method === 'GET' || req.method === 'HEAD');
-      const answered = await forward(req, reply, target, null, retry);
-      if (answered) return answered;
+      if (await forward(req, reply, target, null, retry)) return reply;
     }
   });
 
@@ -58,16 +57,18 @@ export function registerForwarding(app: App, services: Services, registry: Regis
     const names = chatCollections(req.body);
     if (names.length === 0) return;
     const target = cluster.holderOfAll(req.principal.tenantId, names);
-    if (target) return forward(req, reply, target, Buffer.from(JSON.stringify(req.body)), false);
+    if (target && (await forward(req, reply, target, Buffer.from(JSON.stringify(req.body)), false))) return reply;
   });
 
   /**
    * Send the request to `target` and, once its answer begins, hand this connection to it.
    * `body`: the parsed body again (chat), else the raw body streams through unread. `retry`:
-   * a connection refused returns null (the target is suspected; the caller picks another)
-   * instead of answering NODE_UNREACHABLE.
+   * a connection refused returns false (the target is suspected; the caller picks another)
+   * instead of answering NODE_UNREACHABLE. True once the answer is on its way. (Not the reply
+   * itself: a Fastify reply is a thenable, so an async function returning it resolves to
+   * undefined once it is sent — which made every forwarded request go out twice.)
    */
-  async function forward(req: FastifyRequest, reply: FastifyReply, target: NodeAddress, body: Buffer | null, retry: boolean): Promise<FastifyReply | null> {
+  async function forward(req: FastifyRequest, reply: FastifyReply, target: NodeAddress, body: Buffer | null, retry: boolean): Promise<boolean> {
     const headers: OutgoingHttpHeaders = strip(req.headers);
     headers[HOPS_HEADER] = String(hops(req) + 1);
     headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.ip].filter(Boolean).join(', ');
@@ -76,8 +77,18 @@ export function registerForwarding(app: App, services: Services, registry: Regis
       headers['content-type'] = 'application/json';
     }
     const out = request(`${target.url}${req.url}`, { method: req.method, headers, agent });
-    const connectTimer = setTimeout(() => out.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
-    out.once('socket', (s) => (s.connecting ? s.once('connect', () => clearTimeout(connectTimer)) : clearTimeout(connectTimer)));
+    // The check runs after the I/O phase (setImmediate): a loop stalled past the timeout must not
+    // take a connection made meanwhile, whose callback has not run yet, for a failed one.
+    let socket: import('node:net').Socket | null = null;
+    const connectTimer = setTimeout(
+      () => setImmediate(() => (socket === null || socket.connecting) && out.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`))),
+      CONNECT_TIMEOUT_MS,
+    );
+    out.once('socket', (s) => {
+      socket = s;
+      if (s.connecting) s.once('connect', () => clearTimeout(connectTimer));
+      else clearTimeout(connectTimer);
+    });
     // The caller going away ends the forwarded request too.
     // (The response's close, not the request's: a request closes once its body is read.)
     reply.raw.once('close', () => {
@@ -101,7 +112,7 @@ export function registerForwarding(app: App, services: Services, registry: Regis
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || /no connection within/.test((e as Error).message)) {
         cluster!.placement!.suspect(target.id);
-        if (retry) return null;
+        if (retry) return false;
       }
       reply.header('retry-after', '1');
       throw new VectraError('NODE_UNREACHABLE', `the node serving collection(s) of this request (${target.id}) did not answer (${(e as Error).message}); retry in a moment: placement moves the collection when a node is gone`);
@@ -117,7 +128,7 @@ export function registerForwarding(app: App, services: Services, registry: Regis
         REQUEST_LOG_MESSAGE,
       );
     });
-    return reply;
+    return true;
   }
 }
 
