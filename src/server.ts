@@ -268,6 +268,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ready,
     close() {
       closing ??= (async () => {
+        // Placement: the other nodes stop forwarding here (they refresh every second) before this one stops answering.
+        if (cluster?.placement) {
+          await cluster.withdraw();
+          await new Promise((r) => setTimeout(r, 1200));
+        }
         await app.close();
         await ready.catch(() => undefined);
         await jobs.close();

@@ -14,15 +14,20 @@
  * - Rate limits count where the request is served (the forwarding node's limiter runs after
  *   this hook, so it never sees a forwarded request).
  */
-import { request, Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { NodeAddress } from '../cluster/placement.js';
 import type { App, Services } from './context.js';
 import { VectraError } from '../errors.js';
 import { REQUEST_LOG_MESSAGE } from './options.js';
+import { secretsEqual } from './auth.js';
+import { bodyArrived } from './timeouts.js';
 
 export const HOPS_HEADER = 'x-vectra-forwarded';
+/** The cluster's shared secret (PostgreSQL's cluster_secret): only with it is a hop count believed. */
+export const NODE_TOKEN_HEADER = 'x-vectra-node-token';
 const MAX_HOPS = 2;
 const CONNECT_TIMEOUT_MS = 3000;
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'];
@@ -32,14 +37,27 @@ const CHAT_ROUTES = new Set(['/v1/chat', '/v1/chat/completions']);
 export function registerForwarding(app: App, services: Services, registry: Registry): void {
   const cluster = services.cluster;
   if (!cluster?.placement) return;
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // No socket limit: a request waiting for a socket would look like a node that does not answer.
+  const agents = { http: new Agent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  app.addHook('onClose', async () => {
+    agents.http.destroy();
+    agents.https.destroy();
+  });
   const forwarded = new Counter({
     name: 'vectra_cluster_forwarded_requests_total',
     help: 'Requests this node forwarded to the node holding their collection (VECTRA_REPLICAS), by outcome',
     labelNames: ['outcome'],
     registers: [registry],
   });
-  const hops = (req: FastifyRequest) => Number(req.headers[HOPS_HEADER]) || 0;
+  /**
+   * The hops a request has made, as another node said; a client's own X-Vectra-Forwarded counts
+   * for nothing (it could otherwise skip forwarding and make any node load any collection).
+   */
+  const hops = (req: FastifyRequest) => {
+    const token = req.headers[NODE_TOKEN_HEADER];
+    const secret = cluster.forwardSecret;
+    return typeof token === 'string' && secret !== null && secretsEqual(token, secret) ? Number(req.headers[HOPS_HEADER]) || 0 : 0;
+  };
 
   app.addHook('onRequest', async (req, reply) => {
     const name = (req.params as { name?: unknown } | undefined)?.name;
@@ -69,25 +87,38 @@ export function registerForwarding(app: App, services: Services, registry: Regis
    * undefined once it is sent — which made every forwarded request go out twice.)
    */
   async function forward(req: FastifyRequest, reply: FastifyReply, target: NodeAddress, body: Buffer | null, retry: boolean): Promise<boolean> {
+    const secret = cluster!.forwardSecret;
+    if (secret === null) return false;
+    // The body now streams to the other node, which enforces its own deadline.
+    bodyArrived(req);
     const headers: OutgoingHttpHeaders = strip(req.headers);
     headers[HOPS_HEADER] = String(hops(req) + 1);
+    headers[NODE_TOKEN_HEADER] = secret;
     headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.ip].filter(Boolean).join(', ');
     if (body) {
       headers['content-length'] = String(body.length);
       headers['content-type'] = 'application/json';
     }
-    const out = request(`${target.url}${req.url}`, { method: req.method, headers, agent });
-    // The check runs after the I/O phase (setImmediate): a loop stalled past the timeout must not
-    // take a connection made meanwhile, whose callback has not run yet, for a failed one.
-    let socket: import('node:net').Socket | null = null;
-    const connectTimer = setTimeout(
-      () => setImmediate(() => (socket === null || socket.connecting) && out.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`))),
-      CONNECT_TIMEOUT_MS,
-    );
+    // The path as it came (req.raw.url), never re-parsed: a URL string would resolve "%2e%2e" and
+    // turn DELETE …/documents/%2e%2e into DELETE /v1/collections/a (the collection).
+    const to = new URL(target.url);
+    const secure = to.protocol === 'https:';
+    const out = (secure ? httpsRequest : httpRequest)({
+      protocol: to.protocol,
+      hostname: to.hostname,
+      port: to.port || (secure ? 443 : 80),
+      path: req.raw.url,
+      method: req.method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+    });
+    // Timed from the socket's assignment, checked after the I/O phase (setImmediate): a loop
+    // stalled past the timeout must not take a connection made meanwhile for a failed one.
+    let connectTimer: NodeJS.Timeout | undefined;
     out.once('socket', (s) => {
-      socket = s;
-      if (s.connecting) s.once('connect', () => clearTimeout(connectTimer));
-      else clearTimeout(connectTimer);
+      if (!s.connecting) return;
+      connectTimer = setTimeout(() => setImmediate(() => s.connecting && out.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`))), CONNECT_TIMEOUT_MS);
+      s.once('connect', () => clearTimeout(connectTimer));
     });
     // The caller going away ends the forwarded request too.
     // (The response's close, not the request's: a request closes once its body is read.)
@@ -101,7 +132,7 @@ export function registerForwarding(app: App, services: Services, registry: Regis
     const started = performance.now();
     let answer;
     try {
-      answer = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      answer = await new Promise<IncomingMessage>((resolve, reject) => {
         out.once('response', resolve);
         out.once('error', reject);
       });
@@ -110,10 +141,12 @@ export function registerForwarding(app: App, services: Services, registry: Regis
       forwarded.inc({ outcome: 'unreachable' });
       // Never connected (refused, timed out): nothing reached it; it is taken for gone until it beats again.
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || /no connection within/.test((e as Error).message)) {
+      if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || /no connection within/.test((e as Error).message)) {
         cluster!.placement!.suspect(target.id);
         if (retry) return false;
       }
+      // A kept-alive socket the other node had just closed: a read goes again on a new one.
+      if (retry && code === 'ECONNRESET' && out.reusedSocket) return false;
       reply.header('retry-after', '1');
       throw new VectraError('NODE_UNREACHABLE', `the node serving collection(s) of this request (${target.id}) did not answer (${(e as Error).message}); retry in a moment: placement moves the collection when a node is gone`);
     }

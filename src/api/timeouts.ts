@@ -17,8 +17,14 @@ declare module 'fastify' {
   }
 }
 
+const deadlines = new WeakMap<FastifyRequest, NodeJS.Timeout>();
+
+/** The body is no longer this node's to wait for (it streams on to another node: src/api/forward.ts). */
+export function bodyArrived(req: FastifyRequest): void {
+  clearTimeout(deadlines.get(req));
+}
+
 export function registerBodyDeadline(app: App, ms: number): void {
-  const deadlines = new WeakMap<FastifyRequest, NodeJS.Timeout>();
   app.addHook('onRequest', (req, reply, done) => {
     if (req.routeOptions.config.stream) return done();
     const timer = setTimeout(() => {

@@ -20,7 +20,7 @@ import { VectraError, isVectraError } from '../errors.js';
 import type { Accounts } from '../services/accounts.js';
 import type { TenantSpaces } from '../services/tenant-spaces.js';
 import type { AccountWrites, CatalogWrites, FeedSource, RecordWrites } from '../services/writes.js';
-import { inTransaction, Listener, migrate, openPool, query, unreachable, type Pool } from './pg.js';
+import { DB_NOW_MS, inTransaction, Listener, migrate, openPool, query, unreachable, type Pool } from './pg.js';
 import { LiveFeed } from './live-feed.js';
 import { CHANGES_CHANNEL, RecordLog } from './record-log.js';
 import { ACCOUNTS_CHANNEL, AccountsMirror } from './accounts.js';
@@ -87,6 +87,10 @@ export class ClusterNode {
   private readonly adopted = new Map<string, number>();
   /** Placement: collections being created by this node (held here until their owners have them). */
   private readonly creating = new Set<string>();
+  /** Placement: the cluster's shared secret that vouches for a forwarded request (null before start). */
+  forwardSecret: string | null = null;
+  /** Placement: left the tables at a graceful stop (no more heartbeats). */
+  private withdrawn = false;
   /** Placement: replicas not owned here whose owners hold them → since when. */
   private readonly releasable = new Map<string, number>();
   /** PostgreSQL's catalog as of the last sync. */
@@ -153,9 +157,12 @@ export class ClusterNode {
       try {
         await migrate(this.pool);
         await this.listener.start();
+        if (this.placement) {
+          // What a previous run of this node published is not what it holds now (gone before it beats again).
+          await this.pool.query('DELETE FROM placements WHERE node_id = $1', [this.o.nodeId]);
+          this.forwardSecret = (await query<{ secret: string }>(this.pool, 'SELECT secret FROM cluster_secret'))[0]?.secret ?? null;
+        }
         await this.heartbeat();
-        // What a previous run of this node published is not what it holds now.
-        if (this.placement) await this.pool.query('DELETE FROM placements WHERE node_id = $1', [this.o.nodeId]);
         break;
       } catch (e) {
         if (!unreachable(e)) throw e;
@@ -222,7 +229,7 @@ export class ClusterNode {
       await this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts catch-up failed'));
       await this.placement?.refresh().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'placement not refreshed'));
       await this.syncCatalog().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'catalog catch-up failed'));
-      await this.placement?.publish(this.held()).catch((e) => this.o.log.warn({ err: (e as Error).message }, 'placement not published'));
+      if (!this.withdrawn) await this.placement?.publish(this.held()).catch((e) => this.o.log.warn({ err: (e as Error).message }, 'placement not published'));
       const heads = await this.log.heads().catch(() => []);
       for (const h of heads) {
         const r = this.replicas.get(this.key(h.tenant, h.name));
@@ -241,9 +248,26 @@ export class ClusterNode {
     }
   }
 
+  /** This node is alive, by PostgreSQL's clock (placement compares heartbeats with it: nodes' clocks may differ). */
   private async heartbeat(): Promise<void> {
-    const now = Date.now();
-    await this.pool.query('INSERT INTO nodes (id, url, started_at, heartbeat_at) VALUES ($1, $3, $2, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = $2, url = $3', [this.o.nodeId, now, this.placement?.self.url || null]);
+    if (this.withdrawn) return;
+    await this.pool.query(
+      `INSERT INTO nodes (id, url, started_at, heartbeat_at) VALUES ($1, $2, ${DB_NOW_MS}, ${DB_NOW_MS}) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, url = excluded.url`,
+      [this.o.nodeId, this.placement?.self.url || null],
+    );
+  }
+
+  /**
+   * Placement, at a graceful stop: leave the node table and the holders now, so that the others
+   * stop forwarding here before the server stops answering (they see it within a second).
+   */
+  async withdraw(): Promise<void> {
+    if (!this.placement || this.withdrawn) return;
+    this.withdrawn = true;
+    await inTransaction(this.pool, async (c) => {
+      await c.query('DELETE FROM placements WHERE node_id = $1', [this.o.nodeId]);
+      await c.query('DELETE FROM nodes WHERE id = $1', [this.o.nodeId]);
+    }).catch((e) => this.o.log.warn({ err: (e as Error).message }, 'could not leave the placement tables; the others will see the heartbeat stop'));
   }
 
   private notified(channel: string, payload: string): void {
@@ -314,7 +338,11 @@ export class ClusterNode {
   /** A replica held here but owned elsewhere: dropped once its owners have held it loaded for HANDOFF_GRACE_MS. */
   private async maybeRelease(r: CatalogRow): Promise<void> {
     const k = this.key(r.tenant_id, r.name);
-    if (!this.replicas.has(k)) return;
+    if (!this.replicas.has(k)) {
+      // A copy left from before a restart, followed by nothing: stale, and never to be served.
+      if (this.o.spaces.of(r.tenant_id).has(r.name)) await this.dropLocal(r.tenant_id, r.name);
+      return;
+    }
     if (!this.placement!.handedOff(r.tenant_id, r.name, r.instance)) {
       this.releasable.delete(k);
       return;
@@ -449,7 +477,9 @@ export class ClusterNode {
           // dropped meanwhile
         }
       }
-      return { tenant: r.tenant, name: r.name, instance: r.instance, loaded: r.loaded && !r.closed, applied: Math.max(r.applied, 0), stats };
+      // Loaded = it has its data: after the node's start catch-up (a restarted node's replicas may be
+      // far behind until then), and once its own first load is done.
+      return { tenant: r.tenant, name: r.name, instance: r.instance, loaded: this.ready && r.loaded && !r.closed, applied: Math.max(r.applied, 0), stats };
     });
   }
 

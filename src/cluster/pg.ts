@@ -102,15 +102,20 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 7,
-    name: 'placement: which node holds which replica',
+    name: 'placement: which node holds which replica, and the secret nodes vouch for forwarded requests with',
     sql: `
       CREATE TABLE placements (node_id text NOT NULL, tenant_id text NOT NULL, collection text NOT NULL, instance text NOT NULL,
         loaded boolean NOT NULL, applied bigint NOT NULL, stats jsonb, updated_at bigint NOT NULL,
         PRIMARY KEY (node_id, tenant_id, collection));
       CREATE INDEX placements_collection ON placements(tenant_id, collection);
+      CREATE TABLE cluster_secret (id int PRIMARY KEY CHECK (id = 1), secret text NOT NULL);
+      INSERT INTO cluster_secret VALUES (1, encode(sha256((gen_random_uuid()::text || gen_random_uuid()::text || clock_timestamp()::text)::bytea), 'hex'));
     `,
   },
 ];
+
+/** PostgreSQL's clock in milliseconds, for what nodes compare (heartbeats): one clock for all. */
+export const DB_NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 
 const MIGRATION_LOCK = 0x76656374; // "vect"
 

@@ -13,7 +13,7 @@
  * Everything here is read from PostgreSQL once a second (refresh) and answered from memory.
  */
 import { createHash } from 'node:crypto';
-import { inTransaction, query, type Pool } from './pg.js';
+import { DB_NOW_MS, inTransaction, query, type Pool } from './pg.js';
 
 /** A node whose heartbeat is older than this is taken for dead. */
 export const NODE_TIMEOUT_MS = 5000;
@@ -45,8 +45,9 @@ interface HolderRow {
 export class Placement {
   private live: NodeAddress[] = [];
   private holders = new Map<string, HolderRow[]>();
-  /** Nodes this one failed to connect to → when. */
+  /** Nodes this one failed to connect to → when (PostgreSQL's clock, as of the last refresh). */
   private readonly suspects = new Map<string, number>();
+  private dbNow = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -60,8 +61,11 @@ export class Placement {
     return `${tenant}\u0000${name}`;
   }
 
-  /** Live nodes and who holds what, from PostgreSQL. */
-  async refresh(now = Date.now()): Promise<void> {
+  /** Live nodes and who holds what, from PostgreSQL (its clock: the heartbeats are by it too). */
+  async refresh(): Promise<void> {
+    const [{ now: dbNow }] = await query<{ now: string }>(this.pool, `SELECT ${DB_NOW_MS} AS now`);
+    const now = Number(dbNow);
+    this.dbNow = now;
     const since = now - NODE_TIMEOUT_MS;
     const nodes = await query<{ id: string; url: string | null; heartbeat_at: string }>(this.pool, 'SELECT id, url, heartbeat_at FROM nodes WHERE heartbeat_at > $1 ORDER BY id', [since]);
     // A node this one could not connect to is left out until it beats again after that.
@@ -88,9 +92,9 @@ export class Placement {
    * A connection to this node was refused or timed out: take it for gone at once (its collections
    * go to their next owners) rather than at its heartbeat's timeout, until it beats again.
    */
-  suspect(id: string, now = Date.now()): void {
+  suspect(id: string): void {
     if (id === this.self.id) return;
-    this.suspects.set(id, now);
+    this.suspects.set(id, this.dbNow);
     this.live = this.live.filter((n) => n.id !== id);
   }
 
@@ -137,14 +141,14 @@ export class Placement {
    * it, or it answers 404 for a collection that does not exist); null: nowhere but here.
    */
   elsewhere(tenant: string, name: string): NodeAddress | null {
-    const loaded = this.loadedElsewhere(tenant, name);
-    if (loaded.length > 0) {
-      const owners = new Set(this.owners(tenant, name).map((o) => o.id));
-      const preferred = loaded.filter((n) => owners.has(n.id));
-      const pool = preferred.length > 0 ? preferred : loaded;
-      return pool[Math.floor(Math.random() * pool.length)];
-    }
-    return this.owners(tenant, name).find((o) => o.id !== this.self.id) ?? null;
+    // Always the same node while nothing changes (the first loaded owner by rendezvous order,
+    // else the first loaded holder): a client's write and its next read land on one replica.
+    const loaded = new Map(this.loadedElsewhere(tenant, name).map((n) => [n.id, n]));
+    const owners = this.owners(tenant, name);
+    const owner = owners.find((o) => loaded.has(o.id));
+    if (owner) return loaded.get(owner.id)!;
+    if (loaded.size > 0) return [...loaded.values()].sort((a, b) => a.id.localeCompare(b.id))[0];
+    return owners.find((o) => o.id !== this.self.id) ?? null;
   }
 
   /** A live node holding loaded replicas of all these collections (chat over several), or null. */

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { request } from 'node:http';
 import pg from 'pg';
 import { serveProcess, type ServerProcess } from '../support/process.js';
 import { client, register } from '../support/server.js';
@@ -169,6 +170,41 @@ describe('scale-out placement: VECTRA_REPLICAS=1 over three nodes', () => {
       assert.equal(answer.value.status, 200, JSON.stringify(answer.value.body));
       assert.equal(answer.value.body.citations[0].id, 'espresso');
     }
+  });
+
+  it('a client cannot pass for a node, nor walk the forwarded path up with dot segments', async () => {
+    const h = await holders();
+    const name = names.find((n) => h.get(n)![0] !== nodes[0].id)!;
+    const counted = () => metric(0, 'vectra_cluster_forwarded_requests_total{outcome="forwarded"}');
+    const held = await metric(0, 'vectra_cluster_replicas');
+    const before = await counted();
+    // A hop count from a client (no node token) counts for nothing: still forwarded, nothing loaded here.
+    for (const hops of ['2', '9']) {
+      const r = await fetch(`${nodes[0].url}/v1/collections/${name}/search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-vectra-forwarded': hops, 'x-vectra-node-token': 'guess' },
+        body: JSON.stringify({ vector: vec(1), k: 1 }),
+      });
+      assert.equal(r.status, 200, await r.text());
+    }
+    assert.equal((await counted()) - before, 2);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await metric(0, 'vectra_cluster_replicas'), held);
+    // DELETE …/documents/%2e%2e is about a document named "..", here and on the node it is forwarded to:
+    // never DELETE /v1/collections/<name> (a URL resolved on the way would be).
+    // (Sent with node:http, path as written: fetch's URL parser would itself resolve %2e%2e.)
+    const status = await new Promise<number>((resolve, reject) => {
+      const u = new URL(nodes[0].url);
+      const r = request({ hostname: u.hostname, port: u.port, method: 'DELETE', path: `/v1/collections/${name}/documents/%2e%2e`, headers: { authorization: `Bearer ${key}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      r.on('error', reject);
+      r.end();
+    });
+    assert.ok(status === 404 || status === 204, String(status));
+    assert.equal((await api(1)('GET', `/v1/collections/${name}`)).status, 200);
+    assert.equal((await api(1)('GET', `/v1/collections/${name}/records/r${name.slice(1)}`)).status, 200);
   });
 
   it('another tenant reaches nothing through forwarding', async () => {

@@ -12,7 +12,9 @@ import { loadConfig } from '../../src/config.js';
 
 function placement(self: string, others: string[], replicas: number): Promise<Placement> {
   const pool = {
-    query: async (sql: string) => ({ rows: sql.includes('FROM nodes WHERE heartbeat_at') ? others.map((id) => ({ id, url: `http://${id}` })) : [] }),
+    query: async (sql: string) => ({
+      rows: sql.includes(' AS now') ? [{ now: '1000000' }] : sql.includes('FROM nodes WHERE heartbeat_at') ? others.map((id) => ({ id, url: `http://${id}`, heartbeat_at: '999999' })) : [],
+    }),
   } as unknown as Pool;
   const p = new Placement(pool, { id: self, url: `http://${self}` }, replicas);
   return p.refresh().then(() => p);
