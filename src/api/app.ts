@@ -3,7 +3,7 @@
  * resource, and a single error envelope. Thin: it parses, authorizes, calls services.
  */
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -38,7 +38,7 @@ import statsRoutes from './routes/stats.js';
 import webhookRoutes from './routes/webhooks.js';
 import insightsRoutes from './routes/insights.js';
 import recordingRoutes from './routes/recordings.js';
-import { registerForwarding } from './forward.js';
+import { countedElsewhere, registerForwarding } from './forward.js';
 import { KeyOut } from './schemas/accounts.js';
 import { CollectionOut } from './schemas/collections.js';
 import { ErrorBody } from './schemas/common.js';
@@ -108,6 +108,8 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
     // app's, the limiter's is the route's), so writing the same key differently ("bearer",
     // extra spaces, X-API-Key) does not buy a fresh budget. Public routes: per IP.
     keyGenerator: (req) => (req.principal ? `k:${req.principal.keyId}` : `ip:${req.ip}`),
+    // Placement: chat forwarded after parsing was counted by the node it reached first.
+    ...(services.cluster?.placement ? { allowList: (req: FastifyRequest) => countedElsewhere(req, services.cluster!) } : {}),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       code: 'RATE_LIMITED',

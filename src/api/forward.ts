@@ -19,6 +19,7 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { NodeAddress } from '../cluster/placement.js';
+import type { ClusterNode } from '../cluster/node.js';
 import type { App, Services } from './context.js';
 import { VectraError } from '../errors.js';
 import { REQUEST_LOG_MESSAGE } from './options.js';
@@ -28,6 +29,14 @@ import { bodyArrived } from './timeouts.js';
 export const HOPS_HEADER = 'x-vectra-forwarded';
 /** The cluster's shared secret (PostgreSQL's cluster_secret): only with it is a hop count believed. */
 export const NODE_TOKEN_HEADER = 'x-vectra-node-token';
+/** Set by a node that forwards a request its own rate limiter already counted (chat, forwarded after parsing). */
+const COUNTED_HEADER = 'x-vectra-counted';
+
+/** Whether another node of this cluster forwarded this request and already counted it against the key's rate limit. */
+export function countedElsewhere(req: FastifyRequest, cluster: ClusterNode): boolean {
+  const token = req.headers[NODE_TOKEN_HEADER];
+  return req.headers[COUNTED_HEADER] === '1' && typeof token === 'string' && cluster.forwardSecret !== null && secretsEqual(token, cluster.forwardSecret);
+}
 const MAX_HOPS = 2;
 const CONNECT_TIMEOUT_MS = 3000;
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'];
@@ -75,7 +84,7 @@ export function registerForwarding(app: App, services: Services, registry: Regis
     const names = chatCollections(req.body);
     if (names.length === 0) return;
     const target = cluster.holderOfAll(req.principal.tenantId, names);
-    if (target && (await forward(req, reply, target, Buffer.from(JSON.stringify(req.body)), false))) return reply;
+    if (target && (await forward(req, reply, target, Buffer.from(JSON.stringify(req.body)), false, true))) return reply;
   });
 
   /**
@@ -86,7 +95,7 @@ export function registerForwarding(app: App, services: Services, registry: Regis
    * itself: a Fastify reply is a thenable, so an async function returning it resolves to
    * undefined once it is sent — which made every forwarded request go out twice.)
    */
-  async function forward(req: FastifyRequest, reply: FastifyReply, target: NodeAddress, body: Buffer | null, retry: boolean): Promise<boolean> {
+  async function forward(req: FastifyRequest, reply: FastifyReply, target: NodeAddress, body: Buffer | null, retry: boolean, counted = false): Promise<boolean> {
     const secret = cluster!.forwardSecret;
     if (secret === null) return false;
     // The body now streams to the other node, which enforces its own deadline.
@@ -94,6 +103,8 @@ export function registerForwarding(app: App, services: Services, registry: Regis
     const headers: OutgoingHttpHeaders = strip(req.headers);
     headers[HOPS_HEADER] = String(hops(req) + 1);
     headers[NODE_TOKEN_HEADER] = secret;
+    if (counted) headers[COUNTED_HEADER] = '1';
+    else delete headers[COUNTED_HEADER];
     headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.ip].filter(Boolean).join(', ');
     if (body) {
       headers['content-length'] = String(body.length);
