@@ -34,8 +34,13 @@ const COUNTED_HEADER = 'x-vectra-counted';
 
 /** Whether another node of this cluster forwarded this request and already counted it against the key's rate limit. */
 export function countedElsewhere(req: FastifyRequest, cluster: ClusterNode): boolean {
+  return req.headers[COUNTED_HEADER] === '1' && vouched(req, cluster);
+}
+
+/** Whether the request carries the cluster's secret: sent by another node, not by a client. */
+function vouched(req: FastifyRequest, cluster: ClusterNode): boolean {
   const token = req.headers[NODE_TOKEN_HEADER];
-  return req.headers[COUNTED_HEADER] === '1' && typeof token === 'string' && cluster.forwardSecret !== null && secretsEqual(token, cluster.forwardSecret);
+  return typeof token === 'string' && cluster.forwardSecret !== null && secretsEqual(token, cluster.forwardSecret);
 }
 const MAX_HOPS = 2;
 const CONNECT_TIMEOUT_MS = 3000;
@@ -62,11 +67,7 @@ export function registerForwarding(app: App, services: Services, registry: Regis
    * The hops a request has made, as another node said; a client's own X-Vectra-Forwarded counts
    * for nothing (it could otherwise skip forwarding and make any node load any collection).
    */
-  const hops = (req: FastifyRequest) => {
-    const token = req.headers[NODE_TOKEN_HEADER];
-    const secret = cluster.forwardSecret;
-    return typeof token === 'string' && secret !== null && secretsEqual(token, secret) ? Number(req.headers[HOPS_HEADER]) || 0 : 0;
-  };
+  const hops = (req: FastifyRequest) => (vouched(req, cluster) ? Number(req.headers[HOPS_HEADER]) || 0 : 0);
 
   app.addHook('onRequest', async (req, reply) => {
     const name = (req.params as { name?: unknown } | undefined)?.name;
