@@ -12,19 +12,13 @@ import { serveProcess, type ServerProcess } from '../support/process.js';
 import { client, register } from '../support/server.js';
 import { startPostgres, type Postgres } from '../support/services.js';
 import { tempDir } from '../support/tmp.js';
+import { untilValue } from '../support/until.js';
+import { distinctVector } from '../support/vectors.js';
 
 const DIM = 8;
-const vec = (i: number) => Array.from({ length: DIM }, (_, d) => Math.sin((i + 1) * (d + 1) * 0.37) + (d === i % DIM ? 2 : 0));
+const vec = (i: number) => distinctVector(i, DIM);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => (await untilValue(what, probe, timeoutMs)).value;
 
 /** An NDJSON import of `n` lines; every third record has no id (it gets "<job id>-<line>"). */
 const ndjson = (n: number, tag: string) => Array.from({ length: n }, (_, i) => JSON.stringify(i % 3 === 2 ? { vector: vec(i), metadata: { i } } : { id: `${tag}${i}`, vector: vec(i), metadata: { i } })).join('\n') + '\n';

@@ -12,23 +12,15 @@ import { serveProcess, type ServerProcess } from '../support/process.js';
 import { client, register } from '../support/server.js';
 import { startPostgres, type Postgres } from '../support/services.js';
 import { tempDir } from '../support/tmp.js';
+import { untilValue } from '../support/until.js';
+import { distinctVector } from '../support/vectors.js';
 
 const DIM = 8;
 const COLLECTIONS = 24;
 
-function vec(i: number): number[] {
-  return Array.from({ length: DIM }, (_, d) => Math.sin((i + 1) * (d + 1) * 0.37) + (d === i % DIM ? 2 : 0));
-}
+const vec = (i: number) => distinctVector(i, DIM);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return { value: v, ms: performance.now() - t0 };
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) => untilValue(what, probe, timeoutMs);
 
 describe('scale-out placement: VECTRA_REPLICAS=1 over three nodes', () => {
   let db: Postgres;

@@ -15,24 +15,16 @@ import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 import { tempDir } from '../support/tmp.js';
+import { untilValue } from '../support/until.js';
+import { distinctVector } from '../support/vectors.js';
 
 const DIM = 8;
 type Api = ReturnType<typeof client>;
 
-function vec(i: number): number[] {
-  // Distinct directions: record i is nearest to itself.
-  return Array.from({ length: DIM }, (_, d) => Math.sin((i + 1) * (d + 1) * 0.37) + (d === i % DIM ? 2 : 0));
-}
+// Distinct directions: record i is nearest to itself.
+const vec = (i: number) => distinctVector(i, DIM);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return { value: v, ms: performance.now() - t0 };
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000) => untilValue(what, probe, timeoutMs, 20);
 
 /** Every id of the collection, read from one node (strongly consistent). */
 async function allIds(api: Api, name: string): Promise<Set<string>> {
