@@ -80,8 +80,3 @@ export class VectraError extends Error {
 export function isVectraError(e: unknown): e is VectraError {
   return e instanceof VectraError;
 }
-
-/** What the scale-out mode does not serve yet (docs/scale-out.md, "Not yet"): a 400 saying what to use instead. */
-export function notInScaleOut(what: string): VectraError {
-  return new VectraError('INVALID_ARGUMENT', `${what}: not available in the scale-out mode yet (VECTRA_DATABASE_URL is set); follow GET /v1/collections/{name}/changes/stream (or poll …/changes): their seqs are the same on every node`);
-}

@@ -85,11 +85,6 @@ export class CollectionService {
 
   private placement: PlacementView | null = null;
 
-  /** Whether the scale-out mode is on. */
-  get clustered(): boolean {
-    return this.catalog !== null;
-  }
-
   changes(tenantId: string, name: string, since: number, limit: number | undefined, includeRecord: boolean) {
     return this.feed.changes(tenantId, name, this.get(tenantId, name), since, limit, includeRecord);
   }
