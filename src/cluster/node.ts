@@ -118,10 +118,7 @@ export class ClusterNode {
       log: this.log,
       live: this.live,
       replica: (t, n) => this.replica(t, n),
-      stale: () => {
-        this.catalogRuns.request();
-        void this.syncCatalog().catch(() => undefined);
-      },
+      stale: () => this.resyncCatalog(),
       onCommit: this.onCommit,
       logger: o.log,
     });
@@ -299,6 +296,11 @@ export class ClusterNode {
   /** Local collections made to match PostgreSQL's: created, dropped (or rebuilt: another instance of the name), replicas started. */
   syncCatalog(): Promise<void> {
     return this.catalogRuns.run();
+  }
+
+  /** Sync the catalog in the background (again after a run under way: CoalescedRun.run), failures left to the poll. */
+  private resyncCatalog(): void {
+    void this.syncCatalog().catch(() => undefined);
   }
 
   private async syncCatalogOnce(): Promise<void> {
@@ -525,8 +527,7 @@ export class ClusterNode {
     if (!found && !this.catalogRows.has(k)) return;
     // Owned here: the catalog sync is creating or loading it. Else hold it on demand (a while).
     if (!this.placement?.owns(tenant, name)) this.adopted.set(k, Date.now());
-    this.catalogRuns.request();
-    void this.syncCatalog().catch(() => undefined);
+    this.resyncCatalog();
     throw new VectraError('COLLECTION_LOADING', `collection "${name}" is being loaded onto this node (it is served by others under VECTRA_REPLICAS): retry in a few seconds`);
   };
 
