@@ -155,13 +155,25 @@ export class PgJobQueue implements SharedJobQueue {
     return out?.job ?? null;
   }
 
-  /** End a job nobody runs (a cancel, or one that cannot run), within the caller's transaction. */
+  /**
+   * End a job nobody runs (a cancel, or one that cannot run), within the caller's transaction —
+   * only if it is still open: a job that ended meanwhile keeps its end (a cancelled job whose
+   * upload a late claimer then failed to copy stayed "failed" once), and its view is returned.
+   */
   private async end(c: PoolClient, row: JobRow, status: 'cancelled' | 'failed', error: { code: string; message: string } | null = null): Promise<JobView> {
     const ended: JobRow = { ...row, status, finished_at: Date.now(), error: error && JSON.stringify(error) };
     const job = view(ended);
-    await c.query(`UPDATE jobs SET status = $2, view = $3, state = $4, owner = NULL, lease_until = NULL, updated_at = $5 WHERE id = $1`, [row.id, status, JSON.stringify(job), JSON.stringify(ended), Date.now()]);
+    const done = await c.query(`UPDATE jobs SET status = $2, view = $3, state = $4, owner = NULL, lease_until = NULL, updated_at = $5 WHERE id = $1 AND status IN ${OPEN}`, [
+      row.id,
+      status,
+      JSON.stringify(job),
+      JSON.stringify(ended),
+      Date.now(),
+    ]);
     await c.query('DELETE FROM job_files WHERE job_id = $1', [row.id]);
-    return job;
+    if (done.rowCount) return job;
+    const kept = await c.query<{ view: string }>('SELECT view FROM jobs WHERE id = $1', [row.id]);
+    return JSON.parse(kept.rows[0].view) as JobView;
   }
 
   /**
