@@ -25,14 +25,40 @@ let trim: Trim | null | undefined;
 let gc: (() => void) | null | undefined;
 let later: NodeJS.Timeout | null = null;
 
-function loadTrim(): Trim | null {
+/** A function of glibc (through koffi), or null: not Linux, musl, or no prebuilt koffi here. */
+function libc<F>(signature: string): F | null {
   if (process.platform !== 'linux') return null;
   try {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    return koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as Trim;
+    return koffi.load('libc.so.6').func(signature) as F;
   } catch {
-    return null; // musl, or no prebuilt koffi for this platform
+    return null;
   }
+}
+
+function loadTrim(): Trim | null {
+  return libc<Trim>('int malloc_trim(size_t pad)');
+}
+
+/** mallopt's parameters (glibc's malloc.h). */
+const M_TRIM_THRESHOLD = -1;
+const M_MMAP_THRESHOLD = -3;
+const M_ARENA_MAX = -8;
+
+/**
+ * The server's malloc settings, for a process that lives long and frees big blocks: at most
+ * two arenas (glibc gives each thread that allocates — the build worker, usearch's insert
+ * threads, libuv's — an arena of its own, up to 8 a core, and a freed block stays in its
+ * arena), blocks from 1 MiB up mapped on their own (returned whole when freed; glibc's
+ * sliding threshold otherwise climbs to 32 MiB after the first big free), and the top of the
+ * heap given back past 1 MiB free. `vectra serve` calls it first thing; the engine embedded in
+ * someone else's process leaves their malloc alone. Measured in docs/benchmarks.md ("Resident
+ * memory"). False where it cannot be set (not glibc).
+ */
+export function tuneMallocForServer(): boolean {
+  const mallopt = libc<(param: number, value: number) => number>('int mallopt(int param, int value)');
+  if (mallopt === null) return false;
+  return [mallopt(M_ARENA_MAX, 2), mallopt(M_MMAP_THRESHOLD, 1 << 20), mallopt(M_TRIM_THRESHOLD, 1 << 20)].every((ok) => ok === 1);
 }
 
 function loadGc(): (() => void) | null {

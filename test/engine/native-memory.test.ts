@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { HnswIndex } from '../../src/engine/hnsw-index.js';
 import { resolveConfig } from '../../src/engine/collection-config.js';
 import { Collection } from '../../src/engine/index.js';
-import { releaseMemory } from '../../src/engine/native-memory.js';
+import { releaseMemory, tuneMallocForServer } from '../../src/engine/native-memory.js';
 import { rssBytes } from '../support/spawn-server.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
@@ -13,6 +13,10 @@ const linux = process.platform === 'linux';
 const rssMb = () => rssBytes('self') / 2 ** 20;
 
 describe('giving memory back', { skip: !linux && 'Linux only' }, () => {
+  it('the server’s malloc settings are all accepted by glibc (mallopt answers 1 for each)', () => {
+    assert.equal(tuneMallocForServer(), true);
+  });
+
   it('collects only when buffers hold a load’s worth (or when forced), and trims', () => {
     releaseMemory(true);
     assert.deepEqual(releaseMemory(), { collected: false, trimmed: true }, 'nothing worth a blocking collection');
