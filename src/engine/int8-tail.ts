@@ -194,8 +194,11 @@ export class Int8Tail extends FlatIndex {
     const l1 = codes.l1;
     // With A, B the int8 codes (each off by at most 0.5 from 127 × the float), in int8 units:
     // |127² a·b − A·B| ≤ 127 Σ|b|/2 + Σ|A|/2 — the query's slack plus the row's (l1 / 2). So a
-    // row can reach an exact score s only if A·B + querySlack + l1/2 ≥ 127² s.
-    const bar = (s: number) => SCALE * SCALE * (s - 1e-6) - querySlack;
+    // row can reach an exact score s only if A·B + querySlack + l1/2 ≥ 127² s. The kernel
+    // rounds 127 × a computed in float32 (off by up to 127 · 2⁻²⁴ more a component: at most
+    // 0.06 int8 units over Σ|b| ≤ √4096); 1e-4 of score (1.6 units) covers that and the sums'
+    // own rounding.
+    const bar = (s: number) => SCALE * SCALE * (s - 1e-4) - querySlack;
     // 1. The best `want` rows by int8 score, found among the rows scoring at least the want-th
     //    best of a sample of SAMPLE_ROWS (about want · n / SAMPLE_ROWS of them, selected with SIMD),
     //    rescored exactly: their k-th is (all but always) the k-th best overall.
