@@ -108,13 +108,12 @@ class Int8Rows {
    * and 127 · Σ|query| / 2: the query's share of the rounding bound, in the same units.
    */
   scores(query: Float32Array, n: number): { scores: Int32Array; querySlack: number } {
-    const q = new Int8Array(this.wasm.memory.buffer, 0, this.stride);
-    q.fill(0);
+    // Quantized like the rows, by the same kernel, into the query's place at 0 (the staged
+    // row's padding past the dimension is never written: zeros).
+    new Float32Array(this.wasm.memory.buffer, this.stageAt, this.dimension).set(query.subarray(0, this.dimension));
+    this.wasm.quantize(this.stageAt, 1, this.chunks, 0, this.stageL1At);
     let l1 = 0;
-    for (let j = 0; j < this.dimension; j++) {
-      q[j] = Math.max(-SCALE, Math.min(SCALE, Math.round(query[j] * SCALE)));
-      l1 += Math.abs(query[j]);
-    }
+    for (let j = 0; j < this.dimension; j++) l1 += Math.abs(query[j]);
     this.wasm.dots(this.rowsAt, n, this.chunks, 0, this.outAt);
     const scores = new Int32Array(this.wasm.memory.buffer, this.outAt, n + 4);
     scores.fill(-2147483648, n);
@@ -195,9 +194,9 @@ export class Int8Tail extends FlatIndex {
     // With A, B the int8 codes (each off by at most 0.5 from 127 × the float), in int8 units:
     // |127² a·b − A·B| ≤ 127 Σ|b|/2 + Σ|A|/2 — the query's slack plus the row's (l1 / 2). So a
     // row can reach an exact score s only if A·B + querySlack + l1/2 ≥ 127² s. The kernel
-    // rounds 127 × a computed in float32 (off by up to 127 · 2⁻²⁴ more a component: at most
-    // 0.06 int8 units over Σ|b| ≤ √4096); 1e-4 of score (1.6 units) covers that and the sums'
-    // own rounding.
+    // rounds 127 × a value computed in float32 (off by up to 127 · 2⁻²⁴ more a component: at
+    // most 0.06 int8 units for the rows' codes and as much for the query's, at 4,096
+    // dimensions); 1e-4 of score (1.6 units) covers that and the sums' own rounding.
     const bar = (s: number) => SCALE * SCALE * (s - 1e-4) - querySlack;
     // 1. The best `want` rows by int8 score, found among the rows scoring at least the want-th
     //    best of a sample of SAMPLE_ROWS (about want · n / SAMPLE_ROWS of them, selected with SIMD),

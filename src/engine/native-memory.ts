@@ -52,8 +52,8 @@ const M_ARENA_MAX = -8;
  * arena), blocks from 1 MiB up mapped on their own (returned whole when freed; glibc's
  * sliding threshold otherwise climbs to 32 MiB after the first big free), and the top of the
  * heap given back past 1 MiB free. `vectra serve` calls it first thing; the engine embedded in
- * someone else's process leaves their malloc alone. Measured in docs/benchmarks.md ("Resident
- * memory"). False where it cannot be set (not glibc).
+ * someone else's process leaves their malloc alone. Measured in docs/benchmarks.md ("An int8
+ * tail in WebAssembly, and the server's malloc settings"). False where it cannot be set (not glibc).
  */
 export function tuneMallocForServer(): boolean {
   const mallopt = libc<(param: number, value: number) => number>('int mallopt(int param, int value)');
