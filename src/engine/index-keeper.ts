@@ -86,7 +86,7 @@ export class IndexKeeper {
         if (pending <= (this.live.defers ? Math.max(MAX_TAIL, this.settings.syncReplayLimit) : this.settings.syncReplayLimit)) {
           const index = this.live.createIndex();
           index.load(join(this.dir, meta.file));
-          const rebuilt = this.live.adopt(index, meta.seq, meta.dead);
+          const rebuilt = this.live.adopt(index, meta.seq, meta.dead, meta.maxLabel);
           this.meta = meta;
           this.changes = rebuilt ? Math.max(pending, this.settings.snapshotEvery) : pending;
         } else {
@@ -185,11 +185,14 @@ export class IndexKeeper {
 
   /** Swap in an index built by a worker, bring it up to date and make it the snapshot. */
   private async adopt(built: Promise<SnapshotMeta>): Promise<void> {
-    const meta = await built;
+    this.adoptBuilt(await built);
+  }
+
+  private adoptBuilt(meta: SnapshotMeta): void {
     if (this.live.closed) return;
     const index = this.live.createIndex();
     index.load(join(this.dir, meta.file));
-    const rebuilt = this.live.adopt(index, meta.seq, meta.dead);
+    const rebuilt = this.live.adopt(index, meta.seq, meta.dead, meta.maxLabel);
     this.commit(meta);
     if (rebuilt) this.changes = Math.max(this.changes, this.settings.snapshotEvery);
   }
@@ -206,7 +209,7 @@ export class IndexKeeper {
   private saveNow(): void {
     const seq = this.store.currentSeq();
     const file = writeIndexFile(this.dir, this.live.index, seq);
-    this.commit({ format: 1, ...file, seq, fingerprint: this.fingerprint, count: this.live.index.size(), dead: this.live.dead });
+    this.commit({ format: 1, ...file, seq, fingerprint: this.fingerprint, count: this.live.index.size(), dead: this.live.dead, maxLabel: this.store.maxLabel() });
   }
 
   private maybeSnapshot(timer = false): void {
@@ -223,20 +226,26 @@ export class IndexKeeper {
   }
 
   private runBuild(compact: boolean): void {
-    const build = startIndexBuild(this.buildRequest(compact ? null : this.meta));
+    // With a tail, the built graph holds records the live one lacks: swap it in. Else the live
+    // graph has everything the build saved (written into it directly): only the snapshot is new.
+    const take = (meta: SnapshotMeta) => {
+      if (this.live.closed) return;
+      if (compact || this.live.tail.size() > 0) this.adoptBuilt(meta);
+      else {
+        this.live.assumeRemovals(meta.dead);
+        this.commit(meta);
+      }
+    };
+    // A long catch-up publishes what it has between its passes (buildSnapshot): taken at once.
+    // A compaction does not: the live graph holds everything, a partial one would not.
+    const build = startIndexBuild({ ...this.buildRequest(compact ? null : this.meta), publishes: !compact }, take);
     this.build = build;
     postponeMemoryRelease();
     const started = performance.now();
     let failed = false;
     this.buildDone = build.promise
-      .then(async (meta) => {
-        if (this.live.closed) return;
-        // With a tail, the built graph holds records the live one lacks: swap it in.
-        if (compact || this.live.tail.size() > 0) await this.adopt(Promise.resolve(meta));
-        else {
-          this.live.assumeRemovals(meta.dead);
-          this.commit(meta);
-        }
+      .then((meta) => {
+        take(meta);
         if (this.live.closed) return;
         try {
           this.onBuilt({ records: meta.count, seq: meta.seq, ms: Math.round(performance.now() - started), fromScratch: compact });

@@ -132,20 +132,26 @@ export class LiveIndex {
   }
 
   /**
-   * Make `index` — loaded from a snapshot covering `seq`, which had absorbed `dead` removals —
-   * the live one, brought up to the store's state: in the graph at once when there is little
-   * to do or indexing is not deferred, else removed from the graph and put in the tail. The
-   * live state changes only if this succeeds. A small graph that the catch-up wore past the
-   * removals it takes safely (a crash after many rewrites of the same records) is rebuilt on
-   * the spot, as `apply` does after a write: true, the saved snapshot should be replaced.
+   * Make `index` — loaded from a snapshot covering `seq`, which had absorbed `dead` removals and
+   * holds no label above `maxLabel` — the live one, brought up to the store's state: in the
+   * graph at once when there is little to do or indexing is not deferred, else removed from
+   * the graph and kept in (or put in) the tail. The live state changes only if the graph
+   * takes it. A small graph that the catch-up wore past the removals it takes safely (a crash
+   * after many rewrites of the same records) is rebuilt on the spot, as `apply` does after a
+   * write: true, the saved snapshot should be replaced.
    */
-  adopt(index: VectorIndex, seq: number, dead: number): boolean {
-    const tail = this.emptyTail();
+  adopt(index: VectorIndex, seq: number, dead: number, maxLabel = Number.MAX_SAFE_INTEGER): boolean {
+    let tail: FlatIndex;
     if (!this.defers || this.store.pendingSince(seq) <= SYNC_INDEX_LIMIT) {
       dead += replay(index, this.config, this.store, seq);
+      tail = this.emptyTail();
     } else {
-      const labels = this.carryTail(tail, seq);
-      dead += index.remove(this.store.tombstonesSince(seq)) + index.remove(labels);
+      const labels = this.store.changedLabelsSince(seq);
+      // Only labels given by then can be in the graph: a load's new records are not looked up
+      // (usearch takes ~3 µs a key to find one it does not hold: 270 ms for a 45,000-record tail).
+      const older = maxLabel >= Number.MAX_SAFE_INTEGER ? labels : labels.filter((l) => l <= maxLabel);
+      dead += index.remove(this.store.tombstonesSince(seq)) + index.remove(older);
+      tail = this.carryTail(labels, seq);
     }
     const old = this.current;
     this.current = index;
@@ -161,45 +167,30 @@ export class LiveIndex {
   }
 
   /**
-   * Fill `tail` with every record written after `seq`; returns their labels. A record the
-   * current tail holds is copied from it, already prepared: the tail always has the latest
-   * version of what it holds (a later write replaces or removes it). Only the others —
-   * written straight into the graph while nothing waited, or everything when the tail is
-   * mostly new (opening) — are read back from SQLite. Adopting a build with 88,000 records
-   * waiting used to read them all back, a 649 ms stall of the main thread
-   * (docs/benchmarks.md, "Against the targets of issue 18").
+   * The tail once a graph covering a seq is adopted: every record written after it (`labels`),
+   * its latest version. Mostly these wait in the current tail already: it keeps them and lets
+   * go of the others (now in the graph) — rebuilding it cost 4.5 µs a record, 200 ms for a
+   * 45,000-record tail on the main thread. What it lacks (written straight into the graph while
+   * nothing waited) is read from SQLite; when that is most of them (opening), a new tail is
+   * filled from SQLite in one pass.
    */
-  private carryTail(tail: FlatIndex, seq: number): number[] {
-    const labels = this.store.changedLabelsSince(seq);
+  private carryTail(labels: number[], seq: number): FlatIndex {
     const old = this.waiting;
     const missing = labels.filter((l) => !old.has(l));
     if (missing.length * 2 > labels.length) {
-      // Mostly not in the tail: one pass over SQLite, as before.
-      const read: number[] = [];
-      const vectors: Float32Array[] = [];
-      for (const row of this.store.changedSince(seq)) {
-        read.push(row.label);
-        vectors.push(blobToVector(row.vector));
-      }
-      this.toTail(tail, read, vectors);
-      return read;
+      const tail = this.emptyTail();
+      const rows = Array.from(this.store.changedSince(seq));
+      this.toTail(tail, rows.map((r) => r.label), rows.map((r) => blobToVector(r.vector)));
+      return tail;
     }
-    const d = this.config.dimension;
-    const matrix = new Float32Array(labels.length * d);
-    const order: number[] = [];
-    for (const l of labels) {
-      const v = old.vectorOf(l);
-      if (v === null) continue;
-      matrix.set(v, order.length * d);
-      order.push(l);
+    if (old.size() > labels.length - missing.length) {
+      const keep = new Set(labels);
+      old.remove(old.labels().filter((l) => !keep.has(l)));
     }
-    for (const row of this.store.vectors(missing)) {
-      matrix.set(prepareVector(this.config.metric, blobToVector(row.vector)), order.length * d);
-      order.push(row.label);
-    }
-    if (order.length !== labels.length) throw new VectraError('INTERNAL', `the tail lost track of ${labels.length - order.length} records written after seq ${seq}`);
-    tail.add(order, matrix.subarray(0, order.length * d));
-    return labels;
+    const rows = this.store.vectors(missing);
+    if (rows.length !== missing.length) throw new VectraError('INTERNAL', `the tail lost track of ${missing.length - rows.length} records written after seq ${seq}`);
+    this.toTail(old, rows.map((r) => r.label), rows.map((r) => blobToVector(r.vector)));
+    return old;
   }
 
   /** Replace the index with one built from every record in SQLite, on this thread. */

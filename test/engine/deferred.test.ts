@@ -104,6 +104,7 @@ describe('deferred indexing', () => {
     assert.equal(live.tail.size(), 3000);
     // A background build read SQLite here…
     const built = seqOf(store);
+    const maxLabel = store.maxLabel();
     const graph = createIndex(config, 1);
     const rows = [...store.changedSince(0)];
     graph.add(rows.map((r) => r.label), Float32Array.from(rows.flatMap((r) => Array.from(normalized(blobToVector(r.vector))))));
@@ -111,7 +112,8 @@ describe('deferred indexing', () => {
     write(records(3000, 4000));
     write([...Array.from({ length: 100 }, (_, k) => ({ id: `w${3500 + k}`, vector: row(g, 20000 + k) })), { id: 'w10', vector: row(g, 21000) }]);
     live.deleted(store.deleteLabels(['w3700', 'w20'].map((id) => store.labelOf(id)!)).deleted);
-    live.adopt(graph, built, 0);
+    // Labels given after the build (maxLabel) are not looked up in its graph; older ones are.
+    live.adopt(graph, built, 0, maxLabel);
     // The oracle: what SQLite says was written after the build, prepared for the metric.
     const expected = new Map([...store.changedSince(built)].map((r) => [r.label, normalized(blobToVector(r.vector))]));
     assert.equal(expected.size, 1000 - 1 + 1);
