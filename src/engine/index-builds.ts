@@ -53,36 +53,18 @@ export interface IndexBuild {
   cancel(): void;
 }
 
-/**
- * Start a build; `onProgress` is given each intermediate snapshot the build publishes (see
- * buildSnapshot) and must adopt it before returning — the build waits for it.
- */
-export function startIndexBuild(req: BuildRequest, onProgress?: (meta: SnapshotMeta) => void): IndexBuild {
+export function startIndexBuild(req: BuildRequest): IndexBuild {
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  // Bumped each time an intermediate snapshot was adopted (or refused): the worker waits on it.
-  const adopted = new Int32Array(new SharedArrayBuffer(4));
   let cancelled = false;
   const promise = (async () => {
     await slot();
     try {
       if (cancelled) throw new Error(CANCELLED);
-      const w = spawnWorker({ ...req, stop, adopted });
+      const w = spawnWorker({ ...req, stop });
       return await new Promise<SnapshotMeta>((resolve, reject) => {
-        w.on('message', (m: { ok?: boolean; meta?: SnapshotMeta; error?: string; progress?: SnapshotMeta }) => {
-          if (m.progress) {
-            try {
-              if (!cancelled) onProgress?.(m.progress);
-            } catch (e) {
-              // Not adopted: stop the build (its promise rejects; the collection retries later).
-              Atomics.store(stop, 0, 1);
-              reject(e);
-            } finally {
-              Atomics.add(adopted, 0, 1);
-              Atomics.notify(adopted, 0);
-            }
-          } else if (m.ok) resolve(m.meta!);
-          else reject(new Error(m.error));
-        });
+        w.once('message', (m: { ok: boolean; meta?: SnapshotMeta; error?: string }) =>
+          m.ok ? resolve(m.meta!) : reject(new Error(m.error)),
+        );
         w.once('error', reject);
         w.once('exit', (code) => reject(new Error(cancelled ? CANCELLED : `index build worker exited with code ${code}`)));
       });

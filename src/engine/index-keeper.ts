@@ -185,10 +185,7 @@ export class IndexKeeper {
 
   /** Swap in an index built by a worker, bring it up to date and make it the snapshot. */
   private async adopt(built: Promise<SnapshotMeta>): Promise<void> {
-    this.adoptBuilt(await built);
-  }
-
-  private adoptBuilt(meta: SnapshotMeta): void {
+    const meta = await built;
     if (this.live.closed) return;
     const index = this.live.createIndex();
     index.load(join(this.dir, meta.file));
@@ -226,26 +223,20 @@ export class IndexKeeper {
   }
 
   private runBuild(compact: boolean): void {
-    // With a tail, the built graph holds records the live one lacks: swap it in. Else the live
-    // graph has everything the build saved (written into it directly): only the snapshot is new.
-    const take = (meta: SnapshotMeta) => {
-      if (this.live.closed) return;
-      if (compact || this.live.tail.size() > 0) this.adoptBuilt(meta);
-      else {
-        this.live.assumeRemovals(meta.dead);
-        this.commit(meta);
-      }
-    };
-    // A long catch-up publishes what it has between its passes (buildSnapshot): taken at once.
-    // A compaction does not: the live graph holds everything, a partial one would not.
-    const build = startIndexBuild({ ...this.buildRequest(compact ? null : this.meta), publishes: !compact }, take);
+    const build = startIndexBuild(this.buildRequest(compact ? null : this.meta));
     this.build = build;
     postponeMemoryRelease();
     const started = performance.now();
     let failed = false;
     this.buildDone = build.promise
-      .then((meta) => {
-        take(meta);
+      .then(async (meta) => {
+        if (this.live.closed) return;
+        // With a tail, the built graph holds records the live one lacks: swap it in.
+        if (compact || this.live.tail.size() > 0) await this.adopt(Promise.resolve(meta));
+        else {
+          this.live.assumeRemovals(meta.dead);
+          this.commit(meta);
+        }
         if (this.live.closed) return;
         try {
           this.onBuilt({ records: meta.count, seq: meta.seq, ms: Math.round(performance.now() - started), fromScratch: compact });

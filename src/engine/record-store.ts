@@ -224,12 +224,11 @@ export class RecordStore {
       vectors: p('SELECT label, vector FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       metaVectors: p('SELECT label, vector, metadata FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       allVectors: p('SELECT label, vector FROM records'),
-      changedSince: p('SELECT label, vector FROM records WHERE seq > ? AND seq <= ? ORDER BY label'),
+      changedSince: p('SELECT label, vector FROM records WHERE seq > ? ORDER BY label'),
       changedLabelsSince: p('SELECT label FROM records WHERE seq > ? ORDER BY label').pluck(),
-      tombstonesSince: p('SELECT label FROM tombstones WHERE seq > ? AND seq <= ?'),
-      nthChangedSeq: p('SELECT seq FROM records WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?').pluck(),
+      tombstonesSince: p('SELECT label FROM tombstones WHERE seq > ?'),
       maxLabel: p("SELECT seq FROM sqlite_sequence WHERE name = 'records'").pluck(),
-      pendingCount: p('SELECT (SELECT COUNT(*) FROM records WHERE seq > ? AND seq <= ?) + (SELECT COUNT(*) FROM tombstones WHERE seq > ? AND seq <= ?) AS n'),
+      pendingCount: p('SELECT (SELECT COUNT(*) FROM records WHERE seq > ?) + (SELECT COUNT(*) FROM tombstones WHERE seq > ?) AS n'),
       pruneTombstones: opts.readonly ? p('SELECT 1') : p('DELETE FROM tombstones WHERE seq <= ?'),
     };
   }
@@ -509,13 +508,12 @@ export class RecordStore {
     return this.st.changedLabelsSince.all(seq) as number[];
   }
 
-  /** Records whose latest change is after `seq` (and at most `upTo`). */
-  changedSince(seq: number, upTo = Number.MAX_SAFE_INTEGER): IterableIterator<{ label: number; vector: Buffer }> {
-    return this.st.changedSince.iterate(seq, upTo) as IterableIterator<{ label: number; vector: Buffer }>;
+  changedSince(seq: number): IterableIterator<{ label: number; vector: Buffer }> {
+    return this.st.changedSince.iterate(seq) as IterableIterator<{ label: number; vector: Buffer }>;
   }
 
-  tombstonesSince(seq: number, upTo = Number.MAX_SAFE_INTEGER): number[] {
-    return (this.st.tombstonesSince.all(seq, upTo) as { label: number }[]).map((r) => r.label);
+  tombstonesSince(seq: number): number[] {
+    return (this.st.tombstonesSince.all(seq) as { label: number }[]).map((r) => r.label);
   }
 
   /** The highest label ever given (AUTOINCREMENT: labels are never reused), 0 if none. */
@@ -523,14 +521,8 @@ export class RecordStore {
     return (this.st.maxLabel.get() as number | undefined) ?? 0;
   }
 
-  /** The seq of the `n`-th record changed after `seq` (ascending), or the current seq if fewer have. */
-  nthChangeAfter(seq: number, n: number): number {
-    return (this.st.nthChangedSeq.get(seq, n - 1) as number | undefined) ?? this.currentSeq();
-  }
-
-  /** Records and tombstones changed after `seq` (and at most `upTo`). */
-  pendingSince(seq: number, upTo = Number.MAX_SAFE_INTEGER): number {
-    return (this.st.pendingCount.get(seq, upTo, seq, upTo) as { n: number }).n;
+  pendingSince(seq: number): number {
+    return (this.st.pendingCount.get(seq, seq) as { n: number }).n;
   }
 
   /** Tombstones at or below a committed snapshot's sequence are no longer needed. */

@@ -36,7 +36,7 @@ export interface SnapshotMeta {
   dead: number;
   /**
    * No label above this was given when the index was saved (the store's maxLabel): records
-   * written later with a higher label cannot be in it. Absent in older snapshots.
+   * written later, with higher labels, cannot be in it. Absent in older snapshots.
    */
   maxLabel?: number;
 }
@@ -220,16 +220,12 @@ export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, ro
 }
 
 /**
- * Bring `index` from `fromSeq` up to the store's current state (or to `upTo`): drop deleted
- * labels, (re)insert changed ones. Returns the number of removals the graph absorbed.
- *
- * Stopping at `upTo` below the current state leaves an index that, like a snapshot, covers
- * `upTo`: right for every record whose latest change is at most `upTo`; the others (changed
- * later) are what replaying from `upTo` — or a collection adopting it — removes and re-adds.
+ * Bring `index` from `fromSeq` up to the store's current state: drop deleted labels,
+ * (re)insert changed ones. Returns the number of removals the graph absorbed.
  */
-export function replay(index: VectorIndex, config: CollectionConfig, store: RecordStore, fromSeq: number, stop?: Int32Array, upTo?: number): number {
-  const dead = index.remove(store.tombstonesSince(fromSeq, upTo));
-  return dead + addRows(index, config, store.changedSince(fromSeq, upTo), stop);
+export function replay(index: VectorIndex, config: CollectionConfig, store: RecordStore, fromSeq: number, stop?: Int32Array): number {
+  const dead = index.remove(store.tombstonesSince(fromSeq));
+  return dead + addRows(index, config, store.changedSince(fromSeq), stop);
 }
 
 export interface BuildRequest {
@@ -239,128 +235,51 @@ export interface BuildRequest {
   fingerprint: string;
   /** Start from this snapshot (load + replay) rather than from scratch. */
   base: SnapshotMeta | null;
-  /** Insert threads (0 = every core); above 1, each pass ends with relinkUnreachable. */
+  /** Insert threads (0 = every core); above 1, the build ends with relinkUnreachable. */
   buildThreads: number;
   /** Set to non-zero (Atomics.store) to make the build stop at its next batch. */
   stop?: Int32Array;
-  /**
-   * Hand intermediate snapshots to the collection between passes (PUBLISH_EVERY). Not for
-   * compaction: the live graph already holds everything, a partial one would not.
-   */
-  publishes?: boolean;
 }
 
 /**
- * A build goes in passes, each at one consistent point and replaying a seq range holding at
- * most PASS_RECORDS changed records (see `replay`), until fewer than CATCH_UP_MIN changes remain unread:
- * records written during a long build do not wait for the next one, and the graph can be
- * published between passes. A 100k load built as a chain of builds, each covering what arrived
- * during the previous one, took 35 s to index; docs/benchmarks.md, "A build that keeps up".
+ * Build a snapshot from the record store at one consistent point: load `base` (if intact)
+ * and replay newer writes, or insert every record. Runs in a worker thread.
  */
-export const CATCH_UP_MIN = 1_000;
-export const PASS_RECORDS = 10_000;
-/** A build has at most this many passes (writers faster than the build do not keep it forever). */
-const MAX_PASSES = 1_000;
-/**
- * Between passes, a build that has inserted this many records since it last published (and at
- * least a quarter of its graph: each publish loads the whole graph on the main thread) saves
- * it and hands it to `publish`: the collection adopts it, its tail shrinks while the build
- * goes on.
- */
-export const PUBLISH_EVERY = 10_000;
-
-interface Built {
-  index: VectorIndex;
-  /** The seq the index covers (see `replay`). */
-  seq: number;
-  dead: number;
-  /** The store's maxLabel when the last pass read it. */
-  maxLabel: number;
-}
-
-/**
- * Inside a read transaction: replay the next range of changes into `b` (up to the seq of the
- * PASS_RECORDS-th record changed after `b.seq`). Past the removals a graph loads safely
- * (maxRemovals), the build starts over from the store. Returns the records replayed.
- */
-function pass(b: Built, req: BuildRequest, store: RecordStore, threads: number): number {
-  const upTo = store.nthChangeAfter(b.seq, PASS_RECORDS);
-  b.maxLabel = store.maxLabel();
-  const replayed = store.pendingSince(b.seq, upTo);
-  try {
-    b.dead += replay(b.index, req.config, store, b.seq, req.stop, upTo);
-  } catch (e) {
-    if ((e as Error).message === CANCELLED) throw e;
-    b.dead = Infinity; // the replay hit usearch's key-table limit: start over
-  }
-  b.seq = upTo;
-  if (b.dead === Infinity || pastRemovalLimit(b.index.kind, b.dead, b.index.size())) {
-    b.index.dispose?.();
-    Object.assign(b, fresh(req, store, threads));
-    return pass(b, req, store, threads);
-  }
-  return replayed;
-}
-
-/**
- * Inside a read transaction: after a multi-threaded build, relink the nodes of records changed
- * after `from` (up to what `b` covers) that a self-search does not find (relinkUnreachable).
- */
-function relink(b: Built, req: BuildRequest, store: RecordStore, threads: number, from: number): void {
-  if (threads !== 1 && b.index instanceof HnswIndex) b.dead += relinkUnreachable(b.index, req.config, store.changedSince(from, b.seq), req.stop);
-}
-
-/** An empty index to replay the store into from seq 0 (a PQ index trains its codebooks first). */
-function fresh(req: BuildRequest, store: RecordStore, threads: number): Built {
-  const index = createIndex(req.config, threads);
-  if (index instanceof PqIndex) trainFromStore(index, req.config, store, req.stop);
-  return { index, seq: 0, dead: 0, maxLabel: 0 };
-}
-
-function saveBuilt(b: Built, req: BuildRequest): SnapshotMeta {
-  throwIfStopped(req.stop);
-  const file = writeIndexFile(req.dir, b.index, b.seq);
-  return { format: 1, ...file, seq: b.seq, fingerprint: req.fingerprint, count: b.index.size(), dead: b.dead, maxLabel: b.maxLabel };
-}
-
-/**
- * Build a snapshot from the record store: load `base` (if intact) or start empty, then replay
- * the changes in passes (PASS_RECORDS each, every pass at one consistent point) until fewer
- * than CATCH_UP_MIN are left, handing intermediate snapshots to `publish` (PUBLISH_EVERY),
- * which returns once the collection has adopted them. Runs in a worker thread.
- *
- * Reachability (multi-threaded inserts, relinkUnreachable): everything the build inserted is
- * checked once, at the end — later concurrent inserts can cut the links of nodes relinked
- * before (100k GloVe rows in 10k-record passes: 36 nodes a self-search at ef 32 misses, 1 at
- * ef 200, when each pass is checked alone; 10 and 0 checked at the end, the f16 ties of
- * relinkUnreachable). A published graph may hold a few such nodes (0.04 %) until then.
- */
-export function buildSnapshot(req: BuildRequest, publish?: (meta: SnapshotMeta) => void): SnapshotMeta {
+export function buildSnapshot(req: BuildRequest): SnapshotMeta {
   const store = new RecordStore(req.dbFile, { readonly: true });
   try {
-    const threads = buildThreadsFor(req.config, req.buildThreads);
-    let b: Built | null = null;
-    if (req.base && snapshotProblem(req.dir, req.base, req.config) === null) {
-      const index = createIndex(req.config, threads);
-      index.load(join(req.dir, req.base.file));
-      b = { index, seq: req.base.seq, dead: req.base.dead, maxLabel: 0 };
-    }
-    b ??= store.readConsistent(() => fresh(req, store, threads));
-    let start = b.seq;
-    let unpublished = 0;
-    for (let n = 0; n < MAX_PASSES; n++) {
-      const before = b.index;
-      unpublished += store.readConsistent(() => pass(b, req, store, threads));
-      // Started over from the store (removals): everything is new again.
-      if (b.index !== before) start = 0;
-      if (store.pendingSince(b.seq) < CATCH_UP_MIN) break;
-      if (publish && req.publishes && unpublished >= Math.max(PUBLISH_EVERY, b.index.size() / 4)) {
-        publish(saveBuilt(b, req));
-        unpublished = 0;
+    return store.readConsistent(() => {
+      const seq = store.currentSeq();
+      const maxLabel = store.maxLabel();
+      const threads = buildThreadsFor(req.config, req.buildThreads);
+      let index = createIndex(req.config, threads);
+      let dead = 0;
+      let fromScratch = true;
+      if (req.base && snapshotProblem(req.dir, req.base, req.config) === null) {
+        try {
+          index.load(join(req.dir, req.base.file));
+          dead = req.base.dead + replay(index, req.config, store, req.base.seq, req.stop);
+          // Too many removals to save this one safely (maxRemovals): build from scratch instead.
+          fromScratch = pastRemovalLimit(index.kind, dead, index.size());
+        } catch (e) {
+          if ((e as Error).message === CANCELLED) throw e;
+          fromScratch = true; // the replay hit usearch's key-table limit: start over
+        }
       }
-    }
-    store.readConsistent(() => relink(b, req, store, threads, start));
-    return saveBuilt(b, req);
+      if (fromScratch) {
+        index = createIndex(req.config, threads);
+        dead = 0;
+        if (index instanceof PqIndex) trainFromStore(index, req.config, store, req.stop);
+        addRows(index, req.config, store.iterateVectors(), req.stop);
+      }
+      if (threads !== 1 && index instanceof HnswIndex) {
+        const rows = fromScratch ? store.iterateVectors() : store.changedSince(req.base!.seq);
+        dead += relinkUnreachable(index, req.config, rows, req.stop);
+      }
+      throwIfStopped(req.stop);
+      const file = writeIndexFile(req.dir, index, seq);
+      return { format: 1, ...file, seq, fingerprint: req.fingerprint, count: index.size(), dead, maxLabel };
+    });
   } finally {
     store.close();
   }
