@@ -18,6 +18,7 @@ import { HttpError } from './error-codes.js';
 import { registerMetrics } from './metrics.js';
 import { StreamBudget } from './stream-budget.js';
 import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
+import { lazyCompilersFactory } from './lazy-compilers.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
 import jobRoutes from './routes/jobs.js';
@@ -55,6 +56,8 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
     // Off: registerBodyDeadline enforces it per route (streams get an idle limit instead).
     requestTimeout: 0,
     ajv: { customOptions: { ...AJV_OPTIONS } },
+    // Fastify's own compilers, but each route's schemas compiled when it is first called.
+    schemaController: { compilersFactory: lazyCompilersFactory() as never },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // Fastify's own closing 503 is not in our error envelope: the hook below answers instead.
     return503OnClosing: false,

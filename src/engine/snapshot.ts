@@ -18,7 +18,7 @@ import { PQ_SAMPLE_MAX, PqIndex, pqTrainAt } from './pq-index.js';
 import { mulberry32 } from '../random.js';
 import { blobToVector, RecordStore } from './record-store.js';
 import type { CollectionConfig } from './types.js';
-import { prepareVector } from '../vector/math.js';
+import { prepareInto, prepareVector } from '../vector/math.js';
 import type { VectorIndex } from './vector-index.js';
 
 export const SNAPSHOT_META = 'snapshot.json';
@@ -131,7 +131,7 @@ function throwIfStopped(stop: Int32Array | undefined): void {
  * matrix a batch, fresh for each). Checks `stop` before each batch: a worker is never
  * terminated inside a native call.
  */
-function forEachBatch(config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop: Int32Array | undefined, each: (labels: number[], vectors: Float32Array) => void): void {
+export function forEachBatch(config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop: Int32Array | undefined, each: (labels: number[], vectors: Float32Array) => void): void {
   const d = config.dimension;
   let labels: number[] = [];
   let buf = new Float32Array(BATCH * d);
@@ -143,7 +143,7 @@ function forEachBatch(config: CollectionConfig, rows: Iterable<{ label: number; 
     buf = new Float32Array(BATCH * d);
   };
   for (const row of rows) {
-    buf.set(prepareVector(config.metric, blobToVector(row.vector)), labels.length * d);
+    prepareInto(config.metric, blobToVector(row.vector), buf, labels.length * d);
     labels.push(row.label);
     if (labels.length === BATCH) flush();
   }

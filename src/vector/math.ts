@@ -58,6 +58,17 @@ export function prepareVector(metric: Metric, v: Float32Array): Float32Array {
   return metric === 'cosine' ? normalized(v) : v;
 }
 
+/** `prepareVector(metric, v)` written into `out` at `offset`, without a copy of its own. */
+export function prepareInto(metric: Metric, v: Float32Array, out: Float32Array, offset: number): void {
+  if (metric !== 'cosine') {
+    out.set(v, offset);
+    return;
+  }
+  const n = norm(v);
+  if (n === 0) out.fill(0, offset, offset + v.length);
+  else for (let i = 0; i < v.length; i++) out[offset + i] = v[i] / n;
+}
+
 export function compareScores(metric: Metric): (a: number, b: number) => number {
   return higherIsBetter(metric) ? (a, b) => b - a : (a, b) => a - b;
 }
