@@ -93,7 +93,10 @@ describe('built-in GloVe models in the worker pool', () => {
     await v2.embed(texts.map((x) => `${x}.`), 'document');
     clearInterval(timer);
     console.log(`# event-loop gap ${longest.toFixed(0)} ms through the pool; ${inThread.toFixed(0)} ms in-thread`);
-    assert.ok(longest < inThread / 4, `longest event-loop gap ${longest.toFixed(0)} ms; in-thread work ${inThread.toFixed(0)} ms`);
+    // Half, not a quarter: the answer's 40,000 vectors arrive in one message and are copied on
+    // this thread, and on a slow, noisy hour that alone took 126 ms against 334 ms of in-thread
+    // work (a CI run, 2026-12-02). Work done in this thread would block it for all of it.
+    assert.ok(longest < inThread / 2, `longest event-loop gap ${longest.toFixed(0)} ms; in-thread work ${inThread.toFixed(0)} ms`);
 });
 
   it('the workers\' shared word vectors (frequent rows in memory, the rest read from the file) embed bit for bit as the in-memory ones', async () => {
