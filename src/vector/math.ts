@@ -14,11 +14,16 @@ export function norm(v: Float32Array): number {
 
 /** Unit-length copy; a zero vector stays zero (its cosine with anything is 0). */
 export function normalized(v: Float32Array): Float32Array {
-  const n = norm(v);
   const out = new Float32Array(v.length);
-  if (n === 0) return out;
-  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
+  normalizeInto(v, out, 0);
   return out;
+}
+
+/** `normalized(v)` written into `out` at `offset`. */
+function normalizeInto(v: Float32Array, out: Float32Array, offset: number): void {
+  const n = norm(v);
+  if (n === 0) out.fill(0, offset, offset + v.length);
+  else for (let i = 0; i < v.length; i++) out[offset + i] = v[i] / n;
 }
 
 export function dot(a: Float32Array, b: Float32Array, bOffset = 0): number {
@@ -60,13 +65,8 @@ export function prepareVector(metric: Metric, v: Float32Array): Float32Array {
 
 /** `prepareVector(metric, v)` written into `out` at `offset`, without a copy of its own. */
 export function prepareInto(metric: Metric, v: Float32Array, out: Float32Array, offset: number): void {
-  if (metric !== 'cosine') {
-    out.set(v, offset);
-    return;
-  }
-  const n = norm(v);
-  if (n === 0) out.fill(0, offset, offset + v.length);
-  else for (let i = 0; i < v.length; i++) out[offset + i] = v[i] / n;
+  if (metric === 'cosine') normalizeInto(v, out, offset);
+  else out.set(v, offset);
 }
 
 export function compareScores(metric: Metric): (a: number, b: number) => number {
