@@ -4,7 +4,7 @@
  * replica has applied them (read-your-writes); consistency on request (strong, minSeq); and
  * the change feed read from PostgreSQL, the same seqs on every node.
  */
-import { changesExpired, prepareRecord, type Change, type Collection, type PreparedRecord, type RecordInput } from '../engine/index.js';
+import { changesExpired, prepareAll, prepareEach, type Change, type Collection, type PreparedRecord, type RecordInput } from '../engine/index.js';
 import { VectraError, isVectraError } from '../errors.js';
 import type { FeedSource, RecordWrites, RemoveTarget } from '../services/writes.js';
 import type { LiveFeed } from './live-feed.js';
@@ -76,22 +76,12 @@ export class ClusterRecords {
 
   readonly writes: RecordWrites = {
     upsert: async (tenant, name, c, records) => {
-      const prepared = prepareAll(c, records);
+      const prepared = prepareAll(records, c.config.dimension);
       const w = await this.commit(tenant, name, c, prepared, []);
       return { ids: prepared.map((r) => r.id), inserted: w.inserted, updated: w.updated, seq: w.seq };
     },
     upsertEach: async (tenant, name, c, records, where) => {
-      const valid: PreparedRecord[] = [];
-      const out = records.map((r, i) => {
-        try {
-          const p = prepareRecord(r, c.config.dimension, where(i));
-          valid.push(p);
-          return { id: p.id };
-        } catch (e) {
-          if (!isVectraError(e)) throw e;
-          return { error: e };
-        }
-      });
+      const { valid, out } = prepareEach(records, c.config.dimension, where);
       if (valid.length > 0) await this.commit(tenant, name, c, valid, []);
       return out;
     },
@@ -109,7 +99,7 @@ export class ClusterRecords {
       return { deleted: w.deleted.length, seq: w.seq };
     },
     replace: async (tenant, name, c, records, remove: RemoveTarget) => {
-      const prepared = prepareAll(c, records);
+      const prepared = prepareAll(records, c.config.dimension);
       let removes: string[];
       let at: number | undefined;
       if ('ids' in remove) removes = remove.ids;
@@ -145,9 +135,4 @@ export class ClusterRecords {
     },
     follow: (tenant, name, c) => this.o.live.source(tenant, name, c),
   };
-}
-
-function prepareAll(c: Collection, records: RecordInput[]): PreparedRecord[] {
-  if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
-  return records.map((r, i) => prepareRecord(r, c.config.dimension, `records[${i}]`));
 }

@@ -1,9 +1,10 @@
 /**
  * A collection: records in SQLite (the truth), vectors in a live index (a cache of the truth,
  * snapshotted in the background). This file is the facade: lifecycle, writes, reads and stats.
- * The work is done by three parts it wires together, none of which calls back into it:
+ * The work is done by the parts it wires together, none of which calls back into it:
  *
- *   RecordStore    (record-store.ts)    SQLite: records, fields, tombstones, the change feed
+ *   CollectionWrites (collection-writes.ts)  a write: SQLite, then the live index, keeper, listener
+ *   RecordStore    (record-store.ts)    SQLite: records, fields, tombstones, the change feed (change-log.ts)
  *   LiveIndex      (live-index.ts)      the vector index, the tail not yet in it, label → id
  *   IndexKeeper    (index-keeper.ts)    load and catch-up, background builds, snapshots
  *   SearchPlanner  (search-planner.ts)  plan choice, graph/filtered/exact search, batching, hits
@@ -14,36 +15,27 @@
  */
 import { readdirSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isVectraError, VectraError } from '../errors.js';
+import { VectraError } from '../errors.js';
 import { probeDisk, storageError } from './disk.js';
 import { indexFingerprint, resolveConfig } from './collection-config.js';
 import { compileSql, DEFAULT_FILTER_LIMITS, FieldType, parseFilter, type FilterLimits } from './filter.js';
 import { rowToRecord } from './hits.js';
 import { DEFAULT_INSERT_THREADS } from './hnsw-index.js';
+import { CollectionWrites, type ChangeBatch } from './collection-writes.js';
 import { IndexKeeper, type IndexBuilt } from './index-keeper.js';
 import { LiveIndex } from './live-index.js';
 import { defaultLogger, type EngineLogger } from './logger.js';
 import { PqIndex } from './pq-index.js';
-import { blobToVector, RecordStore, type ChangeOp, type ChangeRetention, type ChangeRow, type HighlightMarks, type PreparedRecord, type RecordRow, type RemoveTarget } from './record-store.js';
+import type { ChangeOp, ChangeRetention, ChangeRow } from './change-log.js';
+import { blobToVector, RecordStore, type HighlightMarks, type RecordRow } from './record-store.js';
 import { SearchPlanner } from './search-planner.js';
 import type { CollectionConfig, CollectionConfigInput, KeywordRequest, RecordInput, SearchHit, SearchRequest, SearchResult, StoredRecord } from './types.js';
-import { prepareRecord } from './validation.js';
 
 export { MAX_K } from './search-planner.js';
 export { MAX_TAIL, SYNC_INDEX_LIMIT } from './live-index.js';
 
 export const DB_FILE = 'records.db';
-
-/** What one committed write changed: its records' ids, in the feed's order, and their sequence numbers. */
-export interface ChangeBatch {
-  op: ChangeOp;
-  ids: string[];
-  /** Sequence numbers fromSeq … seq, one per id. */
-  fromSeq: number;
-  seq: number;
-  /** Unix milliseconds of the commit. */
-  at: number;
-}
+export type { ChangeBatch };
 
 export interface Change {
   seq: number;
@@ -145,14 +137,13 @@ export class Collection {
   private readonly planner: SearchPlanner;
   private readonly filterLimits: FilterLimits;
   private readonly log: EngineLogger;
-  private readonly onChange: ((batch: ChangeBatch) => void) | undefined;
+  private readonly writes: CollectionWrites;
   private fieldsCache: { seq: number; fields: ComparableField[] } | null = null;
 
   private constructor(readonly dir: string, store: RecordStore, config: CollectionConfig, options: CollectionOptions) {
     this.store = store;
     this.config = config;
     this.log = options.logger ?? defaultLogger();
-    this.onChange = options.onChange;
     this.filterLimits = options.filterLimits ?? DEFAULT_FILTER_LIMITS;
     const insertThreads = options.insertThreads ?? DEFAULT_INSERT_THREADS;
     this.live = new LiveIndex(dir, config, store, { insertThreads, deferIndexing: options.deferIndexing ?? false }, this.log);
@@ -164,6 +155,7 @@ export class Collection {
       buildThreads: options.buildThreads ?? insertThreads,
     }, this.log, options.onIndexBuilt);
     this.planner = new SearchPlanner(config, store, this.live, this.filterLimits);
+    this.writes = new CollectionWrites({ dir, config, store, live: this.live, keeper: this.keeper, filterLimits: this.filterLimits, log: this.log, onChange: options.onChange });
   }
 
   /** Create a new collection in `dir` (which must not hold one). */
@@ -200,10 +192,7 @@ export class Collection {
   /** Atomic batch upsert by id: every record is stored, or none. */
   upsert(records: RecordInput[]): { ids: string[]; inserted: number; updated: number; seq: number } {
     this.live.assertOpen();
-    if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
-    const prepared = records.map((r, i) => prepareRecord(r, this.config.dimension, `records[${i}]`));
-    if (prepared.length === 0) return { ids: [], inserted: 0, updated: 0, seq: this.store.currentSeq() };
-    return { ids: prepared.map((r) => r.id), ...this.commitPrepared(prepared) };
+    return this.writes.upsert(records);
   }
 
   /**
@@ -212,34 +201,19 @@ export class Collection {
    */
   upsertEach(records: RecordInput[], where: (i: number) => string): ({ id: string } | { error: VectraError })[] {
     this.live.assertOpen();
-    const valid: PreparedRecord[] = [];
-    const out = records.map((r, i) => {
-      try {
-        const p = prepareRecord(r, this.config.dimension, where(i));
-        valid.push(p);
-        return { id: p.id };
-      } catch (e) {
-        if (!isVectraError(e)) throw e;
-        return { error: e };
-      }
-    });
-    if (valid.length > 0) this.commitPrepared(valid);
-    return out;
+    return this.writes.upsertEach(records, where);
   }
 
   /** Delete records by id; unknown ids are ignored. Returns how many were deleted. */
   delete(ids: string[]): number {
     this.live.assertOpen();
-    return this.deleteLabels(this.labelsOf(ids));
+    return this.writes.delete(ids);
   }
 
   /** Delete every record matching a metadata filter. */
   deleteWhere(filter: Record<string, unknown>): number {
     this.live.assertOpen();
-    const node = parseFilter(filter, this.filterLimits);
-    if (node === null) throw new VectraError('INVALID_FILTER', 'filter: an empty filter would delete every record; drop the collection instead');
-    const sql = compileSql(node);
-    return this.deleteLabels(this.store.matchingLabels(sql.where, sql.params, Number.MAX_SAFE_INTEGER));
+    return this.writes.deleteWhere(filter);
   }
 
   /**
@@ -250,50 +224,7 @@ export class Collection {
    */
   replace(records: RecordInput[], remove: { filter: Record<string, unknown> } | { ids: string[] }): { ids: string[]; inserted: number; updated: number; deleted: number; seq: number } {
     this.live.assertOpen();
-    if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
-    const prepared = records.map((r, i) => prepareRecord(r, this.config.dimension, `records[${i}]`));
-    let target: RemoveTarget;
-    if ('ids' in remove) target = { ids: remove.ids };
-    else {
-      const node = parseFilter(remove.filter, this.filterLimits);
-      if (node === null) throw new VectraError('INVALID_FILTER', 'filter: an empty filter would delete every other record; drop the collection instead');
-      const sql = compileSql(node);
-      target = { sql: sql.where, params: sql.params };
-    }
-    const { upserted: up, deleted: del } = this.store.replace(prepared, target);
-    // The live index follows what committed: the new versions in, then the others out.
-    const added = up.labels.length > 0 ? this.live.upserted(up) : { deferred: false, rebuilt: false };
-    const rebuilt = del.deleted.length > 0 && this.live.deleted(del.deleted);
-    this.keeper.changed(up.labels.length + del.deleted.length, { deferred: added.deferred, rebuilt: added.rebuilt || rebuilt });
-    this.announce('upsert', up.ids, up.seq);
-    this.announce('delete', del.ids, del.seq);
-    return { ids: prepared.map((r) => r.id), inserted: up.inserted, updated: up.updated, deleted: del.deleted.length, seq: del.seq };
-  }
-
-  /** One transaction for validated records, then the live index (graph now, or the tail) and the upkeep. */
-  private commitPrepared(prepared: PreparedRecord[]): { inserted: number; updated: number; seq: number } {
-    const res = this.store.upsert(prepared);
-    this.keeper.changed(res.labels.length, this.live.upserted(res));
-    this.announce('upsert', res.ids, res.seq);
-    return { inserted: res.inserted, updated: res.updated, seq: res.seq };
-  }
-
-  private deleteLabels(labels: number[]): number {
-    if (labels.length === 0) return 0;
-    const { deleted, ids, seq } = this.store.deleteLabels(labels);
-    if (deleted.length === 0) return 0;
-    this.keeper.changed(deleted.length, { rebuilt: this.live.deleted(deleted) });
-    this.announce('delete', ids, seq);
-    return deleted.length;
-  }
-
-  private announce(op: ChangeOp, ids: string[], seq: number): void {
-    if (!this.onChange || ids.length === 0) return;
-    try {
-      this.onChange({ op, ids, fromSeq: seq - ids.length + 1, seq, at: Date.now() });
-    } catch (e) {
-      this.log.error({ dir: this.dir, err: (e as Error).message }, 'change listener failed (the write is committed)');
-    }
+    return this.writes.replace(records, remove);
   }
 
   /**

@@ -2,8 +2,9 @@
 export { Database, COLLECTION_NAME, type DatabaseOptions } from './database.js';
 export { Collection, changesExpired, MAX_K, MAX_TAIL, SYNC_INDEX_LIMIT, type Change, type ChangeBatch, type ChangePage, type CollectionOptions, type CollectionStats, type ListOptions } from './collection.js';
 export type { IndexBuilt } from './index-keeper.js';
-export { DEFAULT_CHANGE_RETENTION, type ChangeOp, type ChangeRetention, type ChangeRow, type PreparedRecord } from './record-store.js';
-export { prepareRecord } from './validation.js';
+export { DEFAULT_CHANGE_RETENTION, type ChangeOp, type ChangeRetention, type ChangeRow } from './change-log.js';
+export type { PreparedRecord } from './record-store.js';
+export { prepareAll, prepareEach, prepareRecord } from './validation.js';
 export { resolveConfig, DEFAULT_HNSW, defaultPqM, vectorBytes } from './collection-config.js';
 export { createIndex } from './snapshot.js';
 export { RESCORE_FACTOR } from './search-planner.js';

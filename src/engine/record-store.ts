@@ -1,11 +1,12 @@
 /**
  * The source of truth: one SQLite file per collection in WAL mode. Every change (a record
  * upserted or deleted) takes the next sequence number, in the write's own transaction, and is
- * logged in `changes` — the collection's change feed. Vector index snapshots say which
+ * logged in `changes` — the collection's change feed (change-log.ts). Vector index snapshots say which
  * sequence they cover, and replay what came after from here (`records.seq`, `tombstones.seq`).
  */
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
+import { ChangeLog, DELETE, UPSERT, type ChangeRetention, type ChangeRow } from './change-log.js';
 import { flattenMetadata } from './filter.js';
 import type { CollectionConfig, Metadata } from './types.js';
 
@@ -31,15 +32,6 @@ CREATE TABLE IF NOT EXISTS fields (
 CREATE INDEX IF NOT EXISTS fields_label ON fields(label);
 CREATE TABLE IF NOT EXISTS tombstones (label INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones(seq);
-`;
-
-/**
- * The change feed: one row per upserted or deleted record, keyed by its sequence number.
- * `tx` is the sequence number of the write's first change (a write's changes share it);
- * op 1 = upsert, 2 = delete. Every change above the `changes_floor` setting is here.
- */
-const CHANGES_SCHEMA = `
-CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, tx INTEGER NOT NULL, op INTEGER NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL);
 `;
 
 /**
@@ -129,34 +121,6 @@ export function blobToVector(blob: Buffer): Float32Array {
   return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 }
 
-export type ChangeOp = 'upsert' | 'delete';
-
-export interface ChangeRow {
-  seq: number;
-  tx: number;
-  op: ChangeOp;
-  id: string;
-  /** Unix milliseconds of the write. */
-  at: number;
-}
-
-/** How long the change feed is kept: a change goes only when both say it may. */
-export interface ChangeRetention {
-  /** Keep at least the changes of this many milliseconds (default 7 days). */
-  minAgeMs: number;
-  /** Keep at least this many most recent changes (default 1,000,000). */
-  minCount: number;
-}
-
-export const DEFAULT_CHANGE_RETENTION: ChangeRetention = { minAgeMs: 7 * 24 * 3600_000, minCount: 1_000_000 };
-
-/** Changes written between two looks at what the retention lets go. */
-const PRUNE_EVERY = 4096;
-/** Most changes one look lets go: a lowered retention is applied over several writes, never in one long transaction. */
-const PRUNE_MAX = 50_000;
-
-const OPS: ChangeOp[] = ['upsert', 'upsert', 'delete'];
-
 export interface StoreOptions {
   readonly?: boolean;
   /** "full" fsyncs every commit (survives power loss); "normal" survives process crashes only. */
@@ -170,10 +134,7 @@ export class RecordStore {
   readonly db: Database.Database;
   private seq: number;
   private readonly st: Record<string, Statement>;
-  private readonly retention: ChangeRetention;
-  private readonly onPruneError: (e: Error) => void;
-  /** Changes written since the retention was last applied. */
-  private unpruned = PRUNE_EVERY;
+  private readonly log: ChangeLog;
 
   constructor(path: string, opts: StoreOptions = {}) {
     this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
@@ -187,10 +148,7 @@ export class RecordStore {
         const hadFts = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'records_fts'").get() !== undefined;
         this.db.exec(FTS_SCHEMA);
         if (!hadFts) this.db.exec("INSERT INTO records_fts (records_fts) VALUES ('rebuild')");
-        // Collections made before the change feed: it starts at their current sequence.
-        const hadChanges = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'changes'").get() !== undefined;
-        this.db.exec(CHANGES_SCHEMA);
-        if (!hadChanges) this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES ('changes_floor', COALESCE((SELECT value FROM settings WHERE key = 'seq'), '0'))").run();
+        ChangeLog.migrate(this.db);
       })();
     }
     this.db.pragma('busy_timeout = 5000');
@@ -199,8 +157,7 @@ export class RecordStore {
     // 12 MB of a 100k server's resident memory for no measurable speed: docs/benchmarks.md).
     this.db.pragma('cache_size = -4096');
     this.seq = Number(this.setting('seq') ?? 0);
-    this.retention = opts.changeRetention ?? DEFAULT_CHANGE_RETENTION;
-    this.onPruneError = opts.onPruneError ?? (() => undefined);
+    this.log = new ChangeLog(this.db, { readonly: opts.readonly ?? false, retention: opts.changeRetention, onPruneError: opts.onPruneError });
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
       setSetting: opts.readonly ? p('SELECT 1') : p('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -209,11 +166,6 @@ export class RecordStore {
       insert: opts.readonly ? p('SELECT 1') : p('INSERT INTO records (id, vector, text, metadata, seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       update: opts.readonly ? p('SELECT 1') : p('UPDATE records SET vector = ?, text = ?, metadata = ?, seq = ?, updated_at = ? WHERE label = ?'),
       delRecord: opts.readonly ? p('SELECT 1') : p('DELETE FROM records WHERE label = ? RETURNING id').pluck(),
-      logChange: opts.readonly ? p('SELECT 1') : p('INSERT INTO changes (seq, tx, op, id, at) VALUES (?, ?, ?, ?, ?)'),
-      changes: p('SELECT seq, tx, op, id, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
-      oldestChange: p('SELECT min(seq) FROM changes').pluck(),
-      pruneChanges: opts.readonly ? p('SELECT 1') : p('DELETE FROM changes WHERE seq <= ?'),
-      atOf: p('SELECT at FROM changes WHERE seq >= ? ORDER BY seq LIMIT 1').pluck(),
       byIds: p('SELECT label, id, text, metadata, created_at, updated_at FROM records WHERE id IN (SELECT value FROM json_each(?))'),
       delFields: opts.readonly ? p('SELECT 1') : p('DELETE FROM fields WHERE label = ?'),
       addField: opts.readonly ? p('SELECT 1') : p('INSERT OR IGNORE INTO fields (path, t, v, label) VALUES (?, ?, ?, ?)'),
@@ -266,7 +218,7 @@ export class RecordStore {
   upsert(records: PreparedRecord[]): WriteResult {
     const result = this.db.transaction(() => this.writeUpserts(lastOfEach(records), this.seq + 1, Date.now()))();
     this.seq = result.seq;
-    this.afterChanges(result.labels.length);
+    this.log.afterWrite(result.labels.length, this.seq);
     return result;
   }
 
@@ -274,7 +226,7 @@ export class RecordStore {
   deleteLabels(labels: number[]): DeleteResult {
     const result = this.db.transaction(() => this.writeDeletes(labels, this.seq + 1, this.seq, Date.now()))();
     this.seq = result.seq;
-    this.afterChanges(result.deleted.length);
+    this.log.afterWrite(result.deleted.length, this.seq);
     return result;
   }
 
@@ -296,7 +248,7 @@ export class RecordStore {
     });
     const result = run();
     this.seq = result.deleted.seq;
-    this.afterChanges(result.upserted.labels.length + result.deleted.deleted.length);
+    this.log.afterWrite(result.upserted.labels.length + result.deleted.deleted.length, this.seq);
     return result;
   }
 
@@ -321,7 +273,7 @@ export class RecordStore {
         inserted++;
       }
       for (const [path, t, v] of flattenMetadata(r.metadata)) this.st.addField.run(path, t, v, label);
-      this.st.logChange.run(seq, tx, 1, r.id, now);
+      this.log.log(seq, tx, UPSERT, r.id, now);
       labels.push(label);
     }
     if (records.length > 0) this.st.setSetting.run('seq', String(seq));
@@ -338,7 +290,7 @@ export class RecordStore {
       seq++;
       this.st.delFields.run(label);
       this.st.tombstone.run(label, seq);
-      this.st.logChange.run(seq, tx, 2, id, now);
+      this.log.log(seq, tx, DELETE, id, now);
       deleted.push(label);
       ids.push(id);
     }
@@ -346,77 +298,15 @@ export class RecordStore {
     return { seq, deleted, ids };
   }
 
-  /**
-   * The change feed after `since`, at most `limit` changes in sequence order. `oldest` is the
-   * first sequence number still kept: a reader whose `since` is below `oldest - 1` has missed
-   * changes the retention let go.
-   */
+  /** The change feed after `since`, at most `limit` changes (ChangeLog.read). */
   changes(since: number, limit: number): { changes: ChangeRow[]; oldest: number; latest: number } {
-    // One connection, used synchronously: no write lands between these statements.
-    const rows = this.st.changes.all(since, limit) as [number, number, number, string, number][];
-    return {
-      changes: rows.map(([seq, tx, op, id, at]) => ({ seq, tx, op: OPS[op], id, at })),
-      oldest: this.oldestChange(),
-      latest: this.seq,
-    };
+    return this.log.read(since, limit, this.seq);
   }
 
   /** The stored rows of these ids (those that exist), by id. */
   rowsByIds(ids: string[]): Map<string, RecordRow> {
     const rows = this.st.byIds.all(JSON.stringify(ids)) as RecordRow[];
     return new Map(rows.map((r) => [r.id, r]));
-  }
-
-  /** The first sequence number the feed still holds (latest + 1 when it holds none). */
-  oldestChange(): number {
-    const min = this.st.oldestChange.get() as number | null;
-    const floor = Number(this.setting('changes_floor') ?? 0);
-    return Math.max(min ?? this.seq + 1, floor + 1);
-  }
-
-  /**
-   * Apply the retention now and then: a change goes when it is older than `minAgeMs` and
-   * `minCount` newer ones exist. The write has committed: a prune that fails (a full disk) is
-   * reported, never thrown at the writer — the changes it meant to let go are simply kept.
-   */
-  private afterChanges(n: number): void {
-    this.unpruned += n;
-    if (this.unpruned < PRUNE_EVERY) return;
-    this.unpruned = 0;
-    try {
-      this.pruneChanges(Date.now());
-    } catch (e) {
-      this.onPruneError(e as Error);
-    }
-  }
-
-  /**
-   * Let go of the changes the retention no longer keeps (as of `now`), at most PRUNE_MAX at a
-   * time; how many went. The floor moves in the same transaction.
-   */
-  pruneChanges(now: number): number {
-    const floor = Number(this.setting('changes_floor') ?? 0);
-    const upTo = Math.min(this.seq - this.retention.minCount, floor + PRUNE_MAX);
-    if (upTo <= floor) return 0;
-    const before = now - this.retention.minAgeMs;
-    // Writes are timestamped in commit order, so `at` grows with seq: the last change older
-    // than `before` is found by bisection (about 20 lookups by key), not by scanning every
-    // younger change. A clock stepping back only shifts the cut by the step.
-    let lo = floor;
-    let hi = upTo;
-    while (lo < hi) {
-      const mid = lo + Math.ceil((hi - lo) / 2);
-      const at = this.st.atOf.get(mid) as number | undefined;
-      if (at !== undefined && at < before) lo = mid;
-      else hi = mid - 1;
-    }
-    const cut = lo;
-    if (cut <= floor) return 0;
-    return this.db.transaction(() => {
-      const gone = this.st.pruneChanges.run(cut).changes;
-      this.st.setSetting.run('changes_floor', String(cut));
-      return gone;
-    })();
   }
 
   labelOf(id: string): number | undefined {

@@ -1,6 +1,6 @@
 /** Validation of incoming records and query vectors: every error names the record and the field to fix. */
 import { randomUUID } from 'node:crypto';
-import { VectraError } from '../errors.js';
+import { isVectraError, VectraError } from '../errors.js';
 import type { PreparedRecord } from './record-store.js';
 import type { Metadata, RecordInput } from './types.js';
 
@@ -74,6 +74,31 @@ function fromBase64(value: string, dimension: number, where: string): Float32Arr
   const out = new Float32Array(dimension);
   for (let i = 0; i < dimension; i++) out[i] = bytes.readFloatLE(i * 4);
   return out;
+}
+
+/** A batch prepared whole: every record, or the error of the first bad one (`records[i]` named). */
+export function prepareAll(records: RecordInput[], dimension: number): PreparedRecord[] {
+  if (!Array.isArray(records)) throw new VectraError('INVALID_ARGUMENT', 'records must be an array');
+  return records.map((r, i) => prepareRecord(r, dimension, `records[${i}]`));
+}
+
+/**
+ * A batch prepared record by record (`where(i)` names each in its error): the valid ones to
+ * store, and per record its id or its error.
+ */
+export function prepareEach(records: RecordInput[], dimension: number, where: (i: number) => string): { valid: PreparedRecord[]; out: ({ id: string } | { error: VectraError })[] } {
+  const valid: PreparedRecord[] = [];
+  const out = records.map((r, i) => {
+    try {
+      const p = prepareRecord(r, dimension, where(i));
+      valid.push(p);
+      return { id: p.id };
+    } catch (e) {
+      if (!isVectraError(e)) throw e;
+      return { error: e };
+    }
+  });
+  return { valid, out };
 }
 
 /**
