@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino from 'pino';
 import { buildApp, REQUEST_LOG_MESSAGE } from './api/app.js';
+import { logDestination } from './log-destination.js';
 import type { App, Services } from './api/context.js';
 import type { Config } from './config.js';
 import { ModelBench } from './embed/benchmark.js';
@@ -63,13 +64,7 @@ async function loadClusterParts() {
 const CONSISTENCY_WAIT_MS = 10_000;
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  // Request lines (~200 bytes each) are written 4 KB at a time — one write(2) per ~20 requests
-  // instead of one each, which was 9 % of a search's main-thread time in a profile — and at the
-  // latest a second later, at close and at exit. Every other line (listening, ready, warnings,
-  // errors) is written at once.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  const flushLog = () => destination.flush();
-  const flushTimer = setInterval(flushLog, 1000).unref();
+  const { destination, flushNow: flushLog, stop: stopFlushing } = logDestination(1);
   const flushAtExit = () => {
     try {
       destination.flushSync();
@@ -287,7 +282,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         conversations.close();
         feedback.close();
         logger.info('stopped');
-        clearInterval(flushTimer);
+        stopFlushing();
         process.off('exit', flushAtExit);
         flushAtExit();
       })();
