@@ -1,28 +1,32 @@
 /**
- * npm run bench:restart [-- --n 100000]
+ * npm run bench:restart [-- --n 100000] [--root DIR]
  *
  * Ready after a crash: N GloVe 100-d vectors loaded over HTTP in batches of 1,000 (two requests
  * in flight), `kill -9` right after the last acknowledgement, then a restart over the same data
  * directory. Prints: the time from the new process's start to `/ready` answering 200, to its
  * first search, and the recall@10 and latency of the first 300 searches against the exact top 10
  * (held-out GloVe words as queries) — while the graph is still catching up — and whether every
- * acknowledged record is there. Prints Markdown.
+ * acknowledged record is there. Prints Markdown. `/ready` is polled on a port chosen before the
+ * restart, from the moment the process is spawned (not once its log says where it listens).
+ * `--root`: the build of another checkout (to compare commits in one run).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gloveData, groundTruth, queryWords, vec } from './lib/glove-data.js';
+import { gloveData, groundTruth, queryWords, ROOT, vec } from './lib/glove-data.js';
 import { poster, serveProcess, upsertAll } from './lib/server.js';
+import { freePort } from '../test/support/services.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string' } } });
+const { values } = parseArgs({ options: { n: { type: 'string' }, root: { type: 'string' } } });
+const root = values.root ?? ROOT;
 const n = Number(values.n ?? 100000);
 const g = gloveData();
 const queries = queryWords(g, 300);
 const truth = groundTruth(g, n, queries, 'cosine', 10);
 
 const dir = mkdtempSync(join(tmpdir(), 'vectra-restart-bench-'));
-let server = await serveProcess(dir);
+let server = await serveProcess(dir, [], [], root);
 let post = poster(server.url);
 const { apiKey } = await post('/v1/auth/register', { name: 'bench' });
 await post('/v1/collections', { name: 'c', model: 'none', dimension: 100 }, apiKey);
@@ -32,11 +36,18 @@ const loadSeconds = (performance.now() - t0) / 1000;
 server.proc.kill('SIGKILL');
 await server.exited;
 
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
 const started = performance.now();
-server = await serveProcess(dir);
-post = poster(server.url);
-while ((await fetch(`${server.url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 20));
+const spawning = serveProcess(dir, ['--port', String(port)], [], root);
+for (;;) {
+  const status = await fetch(`${url}/ready`).then((r) => r.status, () => 0);
+  if (status === 200) break;
+  await new Promise((r) => setTimeout(r, 20));
+}
 const readyMs = performance.now() - started;
+server = await spawning;
+post = poster(server.url);
 const times: number[] = [];
 let found = 0;
 let firstMs = 0;

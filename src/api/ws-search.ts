@@ -9,11 +9,10 @@
  * test/e2e/websocket.test.ts checks that both ways answer the same, errors included.
  */
 import type { FastifyError, FastifyRequest } from 'fastify';
-import { AjvCompiler } from '@fastify/ajv-compiler';
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { App, Services } from './context.js';
 import { HTTP_STATUS, isCodedError, type ApiErrorCode } from './error-codes.js';
 import { validationMessage } from './errors.js';
+import { schemaSerializer, schemaValidator } from './lazy-compilers.js';
 import type { ObserveRequest } from './metrics.js';
 import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
 import { SearchOut, searchBody } from './schemas/search.js';
@@ -27,11 +26,9 @@ export interface DirectAnswer {
   status: number;
 }
 
-/** A body validator compiled from a route's schema with Fastify's compiler and options. */
+/** A body validator compiled from a route's schema with Fastify's compiler and options (on its first call). */
 export function bodyValidator(schema: unknown): ((body: unknown) => boolean) & { errors?: FastifyError['validation'] } {
-  return AjvCompiler()({}, { customOptions: { ...AJV_OPTIONS }, plugins: [] })({ schema, method: 'POST', url: ROUTE, httpPart: 'body' }) as ((body: unknown) => boolean) & {
-    errors?: FastifyError['validation'];
-  };
+  return schemaValidator(schema, ROUTE, { ...AJV_OPTIONS }) as ((body: unknown) => boolean) & { errors?: FastifyError['validation'] };
 }
 
 /** The HTTP routes' rate limit for a WebSocket request: the message when it is exceeded. */
@@ -45,7 +42,7 @@ export function rateCheck(app: App): (principal: Principal, ip: string) => Promi
 
 export function directSearch(app: App, services: Services, observe: ObserveRequest) {
   const validate = bodyValidator(searchBody(services.config.limits));
-  const serialize = SerializerSelector()({}, {})({ schema: SearchOut, method: 'POST', url: ROUTE, httpStatus: '200' }) as (result: unknown) => string;
+  const serialize = schemaSerializer(SearchOut, ROUTE);
   const limited = rateCheck(app);
   const log = app.log;
 

@@ -30,7 +30,8 @@ export class DenseRows {
     this.columns = specs.map((s) => s.make(capacity * s.width));
   }
 
-  private reserve(min: number): void {
+  /** Room for `min` rows in all (grown by doubling when appends need it). */
+  reserve(min: number): void {
     if (min <= this.labels.length) return;
     const cap = Math.max(min, this.labels.length * 2);
     const labels = new Float64Array(cap);

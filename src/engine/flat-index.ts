@@ -23,6 +23,11 @@ export class FlatIndex extends ScannedIndex {
     this.rows.columns[0].set(vectors.subarray(0, labels.length * this.dimension), first * this.dimension);
   }
 
+  /** Room for `n` rows in all: a known number of adds then grows the storage once, not by doubling. */
+  reserve(n: number): void {
+    this.rows.reserve(n);
+  }
+
   /** The vector held for `label` (a view of the index's storage, valid until the next change), or null. */
   vectorOf(label: number): Float32Array | null {
     const slot = this.rows.slots.get(label);

@@ -136,8 +136,22 @@ export class Int8Tail extends FlatIndex {
   /** Set when the int8 copy could not grow: this tail scans float32 only from then on. */
   private noRoom = false;
 
+  /** Rows reserved (`reserve`): the int8 copy, made later, takes the same room at once. */
+  private room = 0;
+
   constructor(dimension: number) {
     super(dimension, 'cosine', 0);
+  }
+
+  override reserve(n: number): void {
+    super.reserve(n);
+    this.room = Math.max(this.room, n);
+    try {
+      this.codes?.reserve(n);
+    } catch {
+      this.codes = null;
+      this.noRoom = true;
+    }
   }
 
   override add(labels: number[], vectors: Float32Array): void {
@@ -147,6 +161,7 @@ export class Int8Tail extends FlatIndex {
       if (this.codes !== null) this.codes.set(first, vectors.subarray(0, labels.length * this.dimension));
       else if (this.rows.n >= INT8_MIN_ROWS && !this.noRoom) {
         const codes = new Int8Rows(this.dimension);
+        codes.reserve(Math.max(this.room, this.rows.n));
         codes.set(0, (this.rows.columns[0] as Float32Array).subarray(0, this.rows.n * this.dimension));
         this.codes = codes;
       }

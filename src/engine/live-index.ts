@@ -180,6 +180,7 @@ export class LiveIndex {
       // Opening: straight from SQLite into the tail, a batch at a time (a row-sized array or two
       // for each record made 100,000 of them cost 1.2 s, half of it garbage collection).
       const tail = this.emptyTail();
+      tail.reserve(labels.length);
       forEachBatch(this.config, this.store.changedSince(seq), undefined, (l, vectors) => tail.add(l, vectors));
       return tail;
     }

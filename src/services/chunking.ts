@@ -5,7 +5,11 @@
  * paragraphs before sentences before words. HTML is turned into Markdown-like text first
  * (html-to-text; scripts, styles and images dropped; headings kept as headings).
  */
-import { convert } from 'html-to-text';
+import { createRequire } from 'node:module';
+
+// Loaded on the first HTML document, not at the server's start (~70 ms); its CommonJS build, synchronously.
+let htmlModule: typeof import('html-to-text') | undefined;
+const htmlToTextModule = () => (htmlModule ??= createRequire(import.meta.url)('html-to-text') as typeof import('html-to-text'));
 
 export type DocumentFormat = 'text' | 'markdown' | 'html';
 
@@ -27,7 +31,7 @@ export interface Chunk {
 
 /** HTML → text with Markdown headings, so the Markdown splitter sees its sections. */
 export function htmlToText(html: string): string {
-  return convert(html, {
+  return htmlToTextModule().convert(html, {
     wordwrap: false,
     formatters: {
       mdHeading: (elem, walk, builder) => {

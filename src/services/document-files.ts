@@ -5,7 +5,6 @@
  * 4xx: a file this server cannot read is the caller's to fix, never a 500.
  */
 import { extname } from 'node:path';
-import mammoth from 'mammoth';
 import { getDocumentProxy } from 'unpdf';
 import { VectraError } from '../errors.js';
 import type { DocumentFormat } from './chunking.js';
@@ -119,6 +118,8 @@ async function docxHtml(bytes: Buffer): Promise<string> {
   checkZipExpansion(bytes, zipEntries(bytes), MAX_UNZIPPED_BYTES);
   try {
     // HTML keeps the headings (the chunker splits at them); images are dropped, not inlined as data URIs.
+    // Loaded on the first DOCX (~130 modules: not worth a server's start).
+    const { default: mammoth } = await import('mammoth');
     const r = await mammoth.convertToHtml({ buffer: bytes }, { convertImage: mammoth.images.imgElement(async () => ({ src: '' })) });
     return r.value;
   } catch (e) {

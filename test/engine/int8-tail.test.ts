@@ -39,7 +39,7 @@ function same(tail: Int8Tail, oracle: FlatIndex, query: Float32Array, k: number)
   if (!want.distances.some((_, i) => tied(want.distances, i))) assert.deepEqual(got.labels, want.labels);
 }
 
-test('the int8 tail answers exactly what the float32 scan answers, whatever the rows, removals and k', () => {
+test('the int8 tail answers exactly what the float32 scan answers, whatever the rows, removals, k and room reserved', () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 2 ** 31 }),
@@ -48,10 +48,14 @@ test('the int8 tail answers exactly what the float32 scan answers, whatever the 
       fc.constantFrom('random', 'near', 'copies') as fc.Arbitrary<'random' | 'near' | 'copies'>,
       fc.integer({ min: 1, max: 60 }),
       fc.integer({ min: 0, max: 2000 }),
-      (seed, n, d, kind, k, removals) => {
+      fc.constantFrom(0, 0.5, 1, 2),
+      (seed, n, d, kind, k, removals, room) => {
         const data = rows(seed, n, d, kind);
         const tail = new Int8Tail(d);
         const oracle = new FlatIndex(d, 'cosine', 0);
+        // Room taken before the rows come (as a collection opening with a known tail does): none, too little, exact, too much.
+        tail.reserve(Math.floor(n * room));
+        oracle.reserve(Math.floor(n * room));
         // In batches, as writes arrive; labels are not slots.
         for (let at = 0; at < n; at += 700) {
           const labels = Array.from({ length: Math.min(700, n - at) }, (_, i) => 10 + 3 * (at + i));
