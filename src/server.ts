@@ -87,7 +87,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     destination,
   );
   const accounts = new Accounts(config.dataDir);
-  const modelSetup = setupModels({
+  const modelSetup = await setupModels({
     cacheDir: config.modelCacheDir,
     modelsDir: config.modelsDir,
     allowDownload: config.modelDownloads,

@@ -56,9 +56,9 @@ function configFrom(o: Record<string, string | undefined>): Config {
 }
 
 /** The model registry as `vectra serve` would build it from the same flags. */
-function modelsFrom(config: Config): Models {
+async function modelsFrom(config: Config): Promise<Models> {
   try {
-    return setupModels({
+    return await setupModels({
       cacheDir: config.modelCacheDir, modelsDir: config.modelsDir, allowDownload: config.modelDownloads, hubUrl: config.modelHub,
       modelsConfig: config.modelsConfig, defaultModel: config.defaultModel, threads: config.embedThreads ?? undefined,
     });
@@ -181,7 +181,7 @@ const models = program.command('models').description('embedding models (run here
 modelFlags(models.command('list').description('the models this configuration offers'))
   .option('--json', 'print JSON')
   .action(async (o: Record<string, string | undefined> & { json?: boolean }) => {
-    const m = modelsFrom(configFrom(o));
+    const m = await modelsFrom(configFrom(o));
     const rows = await Promise.all(
       m.registry.list().map(async (x) => ({ id: x.id, provider: x.provider, dimension: x.dimension, default: x.id === m.registry.defaultId, ...(await x.availability()), description: x.description })),
     );
@@ -202,7 +202,7 @@ modelFlags(models.command('bench').description('throughput and retrieval quality
   .option('--json', 'print JSON')
   .action(async (o: Record<string, string | undefined> & { json?: boolean }) => {
     const config = configFrom(o);
-    const m = modelsFrom(config);
+    const m = await modelsFrom(config);
     const bench = new ModelBench(m.registry, m.pool, config.wordnetDir);
     let report;
     try {

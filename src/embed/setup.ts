@@ -13,7 +13,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
-import { Value } from 'typebox/value';
 import { ConfigError, DEFAULT_HUB_URL } from '../config.js';
 import { BuiltinGloveModel, GloveSource } from './builtin.js';
 import { ONNX_CATALOG, ONNX_DEFAULTS, OnnxModel, type OnnxPlacement } from './onnx.js';
@@ -118,7 +117,9 @@ export interface ModelSetupOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function readModelsFile(path: string): ModelsFile {
+export async function readModelsFile(path: string): Promise<ModelsFile> {
+  // typebox/value is ~680 modules: loaded only when there is a file to check, not at every start.
+  const { Value } = await import('typebox/value');
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -145,13 +146,13 @@ export interface Models {
   close(): Promise<void>;
 }
 
-export function setupModels(o: ModelSetupOptions): Models {
+export async function setupModels(o: ModelSetupOptions): Promise<Models> {
   const pool = new EmbedPool({ threads: o.threads });
   const source = new GloveSource(o.cacheDir, pool);
   const builtins = SIF_RECIPES.map((r) => new BuiltinGloveModel(r, source, pool));
   const placement: OnnxPlacement = { modelsDir: o.modelsDir, cacheDir: join(o.cacheDir, 'hub'), allowDownload: o.allowDownload, hubUrl: o.hubUrl ?? DEFAULT_HUB_URL };
   const models: EmbeddingModel[] = [...builtins, ...Object.entries(ONNX_CATALOG).map(([id, e]) => new OnnxModel(id, e, placement, pool))];
-  const file = o.modelsConfig ? readModelsFile(o.modelsConfig) : null;
+  const file = o.modelsConfig ? await readModelsFile(o.modelsConfig) : null;
   const rerankers = new Map(Object.entries(RERANK_CATALOG).map(([id, e]) => [id, new Reranker(id, e, placement, pool)]));
   for (const m of file?.models ?? []) {
     if (models.some((x) => x.id === m.id) || rerankers.has(m.id)) throw new ConfigError(`models config: model id "${m.id}" is already taken`);

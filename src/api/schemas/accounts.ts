@@ -1,5 +1,5 @@
 /** Registration and API keys. */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 
 export const KeyOut = Type.Object(
   {

@@ -1,5 +1,5 @@
 /** Chat: grounded answers with citations, LLMs, conversations. */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { CollectionName } from './common.js';
 import { Rerank } from './search.js';
 

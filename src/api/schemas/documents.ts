@@ -1,5 +1,5 @@
 /** Documents: long texts stored as chunk records. */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { CollectionName, Metadata } from './common.js';
 
 const DocId = Type.String({ minLength: 1, maxLength: 200 });

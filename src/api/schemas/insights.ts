@@ -1,5 +1,5 @@
 /** Insights: clustering, embedding health and drift of a collection's vectors (docs/insights.md). */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { Metadata } from './common.js';
 
 export const ClustersBody = Type.Object(

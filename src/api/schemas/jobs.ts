@@ -1,5 +1,5 @@
 /** Background jobs: NDJSON imports, and large document uploads. */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { DocumentUploadedOut } from './documents.js';
 import { ClustersOut } from './insights.js';
 

@@ -1,5 +1,5 @@
 /** Realtime: the change feed and event stats. */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 
 const SeqString = Type.String({ pattern: '^[0-9]{1,15}$', description: 'a sequence number' });
 

@@ -1,5 +1,5 @@
 /** Recorded searches and their replay (docs/insights.md, "Explain and replay"). */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { CollectionName } from './common.js';
 import { SearchExplainOut } from './search.js';
 

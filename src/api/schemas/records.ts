@@ -1,5 +1,5 @@
 /** Records: upsert, list, get, delete. */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { CollectionName, Metadata, vectorOf, type Limits } from './common.js';
 
 export const StoredRecordOut = Type.Object(

@@ -1,5 +1,5 @@
 /** A tenant's own figures (GET /v1/stats). */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 
 export const StatsOut = Type.Object({
   collections: Type.Integer({ description: "this tenant's collections" }),
