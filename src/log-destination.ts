@@ -19,6 +19,8 @@ export function logDestination(dest: number | string, minLength = 4096, everyMs 
   // sonic-boom's flush does nothing while a write is in flight, and the lines after it then
   // waited for the timer: "listening on" and "ready" came up to a second late after a start
   // that held the thread (opening a collection). Such a line goes out once that write is done.
+  // (When nothing was in flight, the second flush writes nothing: one empty write a line that
+  // is not a request's — sonic-boom does not say whether a write is in flight.)
   let urgent = false;
   destination.on('drain', () => {
     if (!urgent) return;

@@ -1,6 +1,6 @@
 /**
  * The change feed's retention in PostgreSQL (docs/scale-out.md, "Change retention"): the same
- * rule as the embedded mode's (VECTRA_CHANGES_RETENTION_SECONDS / _COUNT, src/engine/record-store.ts)
+ * rule as the embedded mode's (VECTRA_CHANGES_RETENTION_SECONDS / _COUNT, src/engine/change-log.ts)
  * — a change goes once it is older than `minAgeMs` **and** `minCount` newer ones of its
  * collection exist —, applied in the background.
  *

@@ -116,10 +116,11 @@ async function pdfPages(bytes: Buffer, onPage?: PageProgress): Promise<string[]>
 
 async function docxHtml(bytes: Buffer): Promise<string> {
   checkZipExpansion(bytes, zipEntries(bytes), MAX_UNZIPPED_BYTES);
+  // Loaded on the first DOCX (~130 modules: not worth a server's start); outside the try below:
+  // a reader that cannot load is the server's fault, not a damaged upload.
+  const { default: mammoth } = await import('mammoth');
   try {
     // HTML keeps the headings (the chunker splits at them); images are dropped, not inlined as data URIs.
-    // Loaded on the first DOCX (~130 modules: not worth a server's start).
-    const { default: mammoth } = await import('mammoth');
     const r = await mammoth.convertToHtml({ buffer: bytes }, { convertImage: mammoth.images.imgElement(async () => ({ src: '' })) });
     return r.value;
   } catch (e) {
