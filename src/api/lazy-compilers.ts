@@ -23,7 +23,7 @@ const compilers = {
 };
 
 /** A validator that compiles on its first call and, as ajv's do, carries its last `errors`. */
-export function lazyValidator(compile: () => Validate): Validate {
+function lazyValidator(compile: () => Validate): Validate {
   let fn: Validate | undefined;
   const validate: Validate = (data) => {
     fn ??= compile();
@@ -34,7 +34,7 @@ export function lazyValidator(compile: () => Validate): Validate {
   return validate;
 }
 
-export function lazySerializer(compile: () => Serialize): Serialize {
+function lazySerializer(compile: () => Serialize): Serialize {
   let fn: Serialize | undefined;
   return (data) => (fn ??= compile())(data);
 }

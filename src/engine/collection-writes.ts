@@ -52,7 +52,7 @@ export class CollectionWrites {
   }
 
   delete(ids: string[]): number {
-    return this.deleteLabels(ids.map((id) => this.p.store.labelOf(id)).filter((l): l is number => l !== undefined));
+    return this.deleteLabels(this.p.store.labelsOf(ids));
   }
 
   deleteWhere(filter: Record<string, unknown>): number {

@@ -272,11 +272,6 @@ export class Collection {
     return { changes: out, nextSince: out.length > 0 ? out[out.length - 1].seq : since, latestSeq: latest };
   }
 
-  /** Labels of the ids that exist. */
-  private labelsOf(ids: string[]): number[] {
-    return ids.map((id) => this.store.labelOf(id)).filter((l): l is number => l !== undefined);
-  }
-
   // ---------------------------------------------------------------- reads
 
   get(id: string, opts: { includeVector?: boolean } = {}): StoredRecord | null {
@@ -334,7 +329,7 @@ export class Collection {
   /** Stored vectors (as given, full precision) of the records with these ids that exist. */
   vectorsOf(ids: string[]): Map<string, Float32Array> {
     this.live.assertOpen();
-    return new Map(this.store.vectors(this.labelsOf(ids)).map((r) => [this.live.idOf.get(r.label)!, blobToVector(r.vector)]));
+    return new Map(this.store.vectors(this.store.labelsOf(ids)).map((r) => [this.live.idOf.get(r.label)!, blobToVector(r.vector)]));
   }
 
   /**

@@ -242,7 +242,7 @@ export class RecordStore {
       const now = Date.now();
       const upserted = this.writeUpserts(lastOfEach(records), tx, now);
       const kept = new Set(upserted.labels);
-      const candidates = 'ids' in remove ? remove.ids.map((id) => this.labelOf(id)).filter((l): l is number => l !== undefined) : this.matchingLabels(remove.sql, remove.params, Number.MAX_SAFE_INTEGER);
+      const candidates = 'ids' in remove ? this.labelsOf(remove.ids) : this.matchingLabels(remove.sql, remove.params, Number.MAX_SAFE_INTEGER);
       const deleted = this.writeDeletes(candidates.filter((l) => !kept.has(l)), tx, upserted.seq, now);
       return { upserted, deleted };
     });
@@ -311,6 +311,11 @@ export class RecordStore {
 
   labelOf(id: string): number | undefined {
     return (this.st.byId.get(id) as { label: number } | undefined)?.label;
+  }
+
+  /** Labels of the ids that exist, in the ids' order. */
+  labelsOf(ids: string[]): number[] {
+    return ids.map((id) => this.labelOf(id)).filter((l): l is number => l !== undefined);
   }
 
   getById(id: string): RecordRow | undefined {
