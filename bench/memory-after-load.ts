@@ -1,5 +1,5 @@
 /**
- * npm run bench:memory-after-load [-- --n 100000] [--root DIR] [--node-args="..."]
+ * npm run bench:memory-after-load [-- --n 100000] [--root DIR] [--node-args="..."] [--sweeps]
  *
  * Resident memory of a server that has just taken a load, as `npm run bench:peers` reads it:
  * `vectra serve` from the build (or the build under --root, to measure another commit; with
@@ -8,6 +8,9 @@
  * them all, 300 searches (ef 160), and 8 s of quiet. Prints VmRSS at each step and, at the
  * end, where it goes: V8's heap and external memory (prom-client's gauges on /metrics), the
  * main malloc arena, other anonymous mappings, and file-backed pages (/proc/<pid>/smaps).
+ * With --sweeps, the 300 searches are `npm run bench:peers`' sweeps instead (ef 20–320, each
+ * at 1 client then 3 × (1 client, 8 clients)), and VmRSS is read at once after them, as that
+ * bench reads it.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,14 +18,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gloveData, queryWords, ROOT, vec } from './lib/glove-data.js';
 import { poster, rssBytes, serveProcess, upsertAll, waitIndexed } from './lib/server.js';
+import { EF_VALUES } from './peers/systems.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string' }, root: { type: 'string' }, 'node-args': { type: 'string' } } });
+const { values } = parseArgs({ options: { n: { type: 'string' }, root: { type: 'string' }, 'node-args': { type: 'string' }, sweeps: { type: 'boolean' } } });
 const n = Number(values.n ?? 100000);
 const root = values.root ?? ROOT;
 const g = gloveData();
 const queries = queryWords(g, 300);
 const dir = mkdtempSync(join(tmpdir(), 'vectra-memory-'));
-const server = await serveProcess(dir, [], (values['node-args'] ?? '').split(' ').filter(Boolean), root);
+const server = await serveProcess(dir, ['--rate-limit', '10000000'], (values['node-args'] ?? '').split(' ').filter(Boolean), root);
 const post = poster(server.url);
 const mb = (kb: number) => Math.round(kb / 1024);
 const rss = () => Math.round(rssBytes(server.proc.pid!) / 2 ** 20);
@@ -34,7 +38,22 @@ await upsertAll(post, apiKey, 'c', n, 1000, (i) => ({ id: String(i), vector: Arr
 const acknowledged = rss();
 await waitIndexed(server.url, apiKey, 'c');
 const indexed = rss();
-for (const q of queries) await post('/v1/collections/c/search', { vector: Array.from(vec(g, q)), k: 10, ef: 160, return: 'id' }, apiKey);
+const search = (q: number, ef: number) => post('/v1/collections/c/search', { vector: Array.from(vec(g, q)), k: 10, ef, return: 'id' }, apiKey);
+async function pass(ef: number, clients: number): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let i = next++; i < queries.length; i = next++) await search(queries[i], ef);
+  }));
+}
+if (values.sweeps) {
+  for (const ef of EF_VALUES) {
+    await pass(ef, 1);
+    for (let r = 0; r < 3; r++) {
+      await pass(ef, 1);
+      await pass(ef, 8);
+    }
+  }
+} else await pass(160, 1);
 const searched = rss();
 await new Promise((r) => setTimeout(r, 8000));
 const quiet = rss();

@@ -10,7 +10,7 @@ import { exportCollection, importFile } from './import-export.js';
 import { isVectraError } from '../errors.js';
 import { Accounts, type Scope } from '../services/accounts.js';
 import { startServer } from '../server.js';
-import { tuneMallocForServer } from '../engine/native-memory.js';
+import { trimWhileBusy, tuneMallocForServer } from '../engine/native-memory.js';
 
 const program = new Command('vectra').description('Vectra vector database').showHelpAfterError();
 
@@ -94,6 +94,7 @@ modelFlags(program.command('serve').description('start the HTTP server'))
   .addOption(new Option('--upload-sync-bytes <bytes>', 'larger document uploads become background jobs (202)').env(ENV.uploadSyncBytes))
   .action(async (o: Record<string, string | undefined>) => {
     tuneMallocForServer();
+    trimWhileBusy();
     const config = configFrom(o);
     let server;
     try {

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-type Trim = (pad: number) => number;
+type Trim = ((pad: number) => number) & { async?: (pad: number, done: (err: unknown, freed: number) => void) => void };
 
 /** Buffers worth a blocking collection: a load's worth, not a few requests'. */
 const MIN_BUFFERS = 16 * 1024 * 1024;
@@ -102,6 +102,38 @@ let lastBusy = 0;
  */
 export function markBusy(): void {
   lastBusy = performance.now();
+}
+
+/** How often a busy server gives back what its threads freed meanwhile. */
+const TRIM_EVERY_MS = 2000;
+
+/**
+ * A busy server's freed memory, given back as it goes (`vectra serve` only, like
+ * tuneMallocForServer): every `everyMs`, when a collection operation ran since the last time,
+ * `malloc_trim(0)` on one of libuv's threads (koffi's async call), so the main thread never
+ * waits for it (a trim that returns 70 MB takes ~25 ms; one with nothing to return < 1 ms).
+ * The release after builds waits for an idle second, and a server searched without pause had
+ * none: in `npm run bench:peers` it held 35–40 MB of freed pages (main arena and the threads'
+ * arenas) when its memory was read after the sweeps — glibc gives back only the top of a
+ * heap by itself. jemalloc's background purge, for glibc. Returns a stop function, or null
+ * where there is no trim (not glibc); the timer never holds the process open.
+ */
+export function trimWhileBusy(everyMs = TRIM_EVERY_MS): (() => void) | null {
+  if (trim === undefined) trim = loadTrim();
+  const run = trim?.async;
+  if (!run) return null;
+  let lastTrim = -Infinity;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || lastBusy <= lastTrim) return;
+    running = true;
+    lastTrim = performance.now();
+    run(0, () => {
+      running = false;
+    });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, it } from 'node:test';
 import { HnswIndex } from '../../src/engine/hnsw-index.js';
 import { resolveConfig } from '../../src/engine/collection-config.js';
 import { Collection } from '../../src/engine/index.js';
-import { releaseMemory, tuneMallocForServer } from '../../src/engine/native-memory.js';
+import { markBusy, releaseMemory, trimWhileBusy, tuneMallocForServer } from '../../src/engine/native-memory.js';
 import { rssBytes } from '../support/spawn-server.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
@@ -25,6 +28,30 @@ describe('giving memory back', { skip: !linux && 'Linux only' }, () => {
     garbage = null;
     assert.deepEqual(releaseMemory(), { collected: true, trimmed: true });
     assert.deepEqual(releaseMemory(true), { collected: true, trimmed: true });
+  });
+
+  it('a busy process’s freed memory goes back while it stays busy, off the main thread (trimWhileBusy)', async () => {
+    releaseMemory(true);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // 80 MB in 64 KB blocks, inside the malloc arenas (under the 1 MiB mapping threshold); one
+    // block in ten kept, so glibc cannot give them back as the free top of its heap by itself.
+    let blocks = Array.from({ length: 1280 }, () => Buffer.allocUnsafeSlow(64 * 1024).fill(7));
+    blocks = blocks.filter((_, i) => i % 10 === 0);
+    gc();
+    await sleep(50);
+    const before = rssMb();
+    const stop = trimWhileBusy(20);
+    assert.ok(stop, 'glibc has malloc_trim');
+    try {
+      markBusy();
+      await sleep(300);
+    } finally {
+      stop();
+    }
+    const after = rssMb();
+    assert.equal(blocks.length, 128);
+    assert.ok(before - after > 40, `resident memory fell by ${(before - after).toFixed(1)} MB only`);
   });
 
   it('a disposed graph gives its native memory back at once and is empty', () => {
