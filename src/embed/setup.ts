@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '../typebox.js';
 import { ConfigError, DEFAULT_HUB_URL } from '../config.js';
 import { BuiltinGloveModel, GloveSource } from './builtin.js';
 import { ONNX_CATALOG, ONNX_DEFAULTS, OnnxModel, type OnnxPlacement } from './onnx.js';

@@ -4,7 +4,7 @@
  * (src/services/qdrant/), which knows Qdrant's shapes and says which are not supported.
  * Hidden from Vectra's own OpenAPI document: Qdrant's contract is Qdrant's.
  */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { BODY_FIELDS, type BodyKind } from '../../services/qdrant/fields.js';
 import { CollectionName } from '../schemas/common.js';
 

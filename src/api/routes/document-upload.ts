@@ -6,7 +6,7 @@
  * so every other route still answers multipart bodies with 415.
  */
 import multipart from '@fastify/multipart';
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { tenantOf } from '../auth.js';
 import type { App, Services } from '../context.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';

@@ -4,7 +4,7 @@ import type { App, Services } from '../context.js';
 import { CollectionParams, errorResponses } from '../schemas/common.js';
 import { JobOut } from '../schemas/jobs.js';
 import { AdviceOut, AdviceQuery, ClustersBody, ClustersOut, DriftBody, DriftOut, HealthOut, HealthQuery, ProjectionOut, ProjectionQuery } from '../schemas/insights.js';
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 
 export default function insightsRoutes(app: App, services: Services): void {
   const threshold = services.config.limits.insightsJobThreshold;

@@ -1,5 +1,5 @@
 /** Registration and API keys. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 
 export const KeyOut = Type.Object(
   {

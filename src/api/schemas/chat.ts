@@ -1,5 +1,5 @@
 /** Chat: grounded answers with citations, LLMs, conversations. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { CollectionName } from './common.js';
 import { Rerank } from './search.js';
 

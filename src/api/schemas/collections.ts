@@ -1,5 +1,5 @@
 /** Collections: create, list, describe, delete. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { CollectionName, type Limits } from './common.js';
 
 export const IndexSettings = Type.Union([

@@ -3,7 +3,7 @@
  * share. Fastify validates requests with them and @fastify/swagger turns the same schemas into
  * /openapi.json. Schemas whose bounds come from the configured limits are made by functions.
  */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import type { Config } from '../../config.js';
 
 export type Limits = Config['limits'];

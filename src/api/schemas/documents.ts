@@ -1,5 +1,5 @@
 /** Documents: long texts stored as chunk records. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { CollectionName, Metadata } from './common.js';
 
 const DocId = Type.String({ minLength: 1, maxLength: 200 });

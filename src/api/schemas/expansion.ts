@@ -1,5 +1,5 @@
 /** Query expansion on a search (`expand`), and what the answer says was searched (`expanded`). */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 
 const terms = Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'nearest words added per content word (default 2)' }));
 const minSimilarity = Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'cosine floor for a nearest word (default 0.7)' }));

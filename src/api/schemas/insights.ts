@@ -1,5 +1,5 @@
 /** Insights: clustering, embedding health and drift of a collection's vectors (docs/insights.md). */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { Metadata } from './common.js';
 
 export const ClustersBody = Type.Object(

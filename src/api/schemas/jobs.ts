@@ -1,5 +1,5 @@
 /** Background jobs: NDJSON imports, and large document uploads. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { DocumentUploadedOut } from './documents.js';
 import { ClustersOut } from './insights.js';
 

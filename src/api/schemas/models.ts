@@ -1,5 +1,5 @@
 /** Embedding models: the catalogue, embedding texts, the benchmark. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { BENCH_DEFAULT_QUERIES, BENCH_MAX_QUERIES } from '../../embed/benchmark.js';
 import type { Limits } from './common.js';
 

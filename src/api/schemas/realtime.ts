@@ -1,5 +1,5 @@
 /** Realtime: the change feed and event stats. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 
 const SeqString = Type.String({ pattern: '^[0-9]{1,15}$', description: 'a sequence number' });
 

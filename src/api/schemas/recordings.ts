@@ -1,5 +1,5 @@
 /** Recorded searches and their replay (docs/insights.md, "Explain and replay"). */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { CollectionName } from './common.js';
 import { SearchExplainOut } from './search.js';
 

@@ -1,5 +1,5 @@
 /** Records: upsert, list, get, delete. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { CollectionName, Metadata, vectorOf, type Limits } from './common.js';
 
 export const StoredRecordOut = Type.Object(

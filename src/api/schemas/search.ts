@@ -1,5 +1,5 @@
 /** Search: by text or vector, dense, keyword or hybrid, with a filter, reranking and grouping. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { MAX_TEMPERATURE } from '../../services/sampling.js';
 import { Metadata, vectorOf, type Limits } from './common.js';
 import { Expand, ExpandedOut } from './expansion.js';

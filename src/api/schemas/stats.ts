@@ -1,5 +1,5 @@
 /** A tenant's own figures (GET /v1/stats). */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 
 export const StatsOut = Type.Object({
   collections: Type.Integer({ description: "this tenant's collections" }),

@@ -1,5 +1,5 @@
 /** Webhooks: registration, state, deliveries. */
-import { Type } from 'typebox';
+import { Type } from '../../typebox.js';
 import { CollectionName } from './common.js';
 
 const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL the events are POSTed to; private and loopback addresses are refused unless VECTRA_WEBHOOK_ALLOW_PRIVATE=true' });
