@@ -10,7 +10,7 @@ import { FlatIndex } from './flat-index.js';
 import { Int8Tail } from './int8-tail.js';
 import type { EngineLogger } from './logger.js';
 import type { RecordStore, WriteResult } from './record-store.js';
-import { createIndex, forEachBatch, replay } from './snapshot.js';
+import { BATCH, createIndex, forEachBatch, replay } from './snapshot.js';
 import { pastRemovalLimit } from './hnsw-index.js';
 import type { CollectionConfig } from './types.js';
 import { prepareInto } from '../vector/math.js';
@@ -117,6 +117,26 @@ export class LiveIndex {
     return new FlatIndex(this.config.dimension, this.config.metric, 0);
   }
 
+  /**
+   * A new tail of every record written after `seq` (about `expected` of them), straight from
+   * SQLite a batch at a time, each batch's vectors prepared in place (a row-sized array or two
+   * for each record made 100,000 of them cost 1.2 s, half of it garbage collection).
+   */
+  private readTail(seq: number, expected: number): { tail: FlatIndex; labels: number[] } {
+    const d = this.config.dimension;
+    const tail = this.emptyTail();
+    tail.reserve(expected);
+    const labels: number[] = [];
+    for (const batch of this.store.changedBatchesSince(seq, BATCH)) {
+      const { vectors } = batch;
+      if (vectors.length !== batch.labels.length * d) throw new VectraError('INTERNAL', `records written after seq ${seq}: ${vectors.length} numbers for ${batch.labels.length} vectors of ${d}`);
+      for (let i = 0; i < batch.labels.length; i++) prepareInto(this.config.metric, vectors.subarray(i * d, (i + 1) * d), vectors, i * d);
+      tail.add(batch.labels, vectors);
+      for (const l of batch.labels) labels.push(l);
+    }
+    return { tail, labels };
+  }
+
   /** Put vectors (as stored) in `tail`, replacing their labels' older versions. */
   private toTail(tail: FlatIndex, labels: number[], vectors: Float32Array[]): void {
     tail.remove(labels);
@@ -142,15 +162,18 @@ export class LiveIndex {
    */
   adopt(index: VectorIndex, seq: number, dead: number, maxLabel = Number.MAX_SAFE_INTEGER): boolean {
     let tail: FlatIndex;
-    if (!this.defers || this.store.pendingSince(seq) <= SYNC_INDEX_LIMIT) {
+    const pending = this.store.pendingSince(seq);
+    if (!this.defers || pending <= SYNC_INDEX_LIMIT) {
       dead += replay(index, this.config, this.store, seq);
       tail = this.emptyTail();
     } else {
-      const labels = this.store.changedLabelsSince(seq);
+      // Nothing waits yet (opening): the waiting records' labels come with their vectors, in one read.
+      const read = this.waiting.size() === 0 ? this.readTail(seq, pending) : null;
+      const labels = read?.labels ?? this.store.changedLabelsSince(seq);
       // Only labels given by then can be in the graph: a load's new records are not looked up
       // (usearch takes ~3 µs a key to find one it does not hold: 270 ms for a 45,000-record tail).
       dead += index.remove(this.store.tombstonesSince(seq)) + index.remove(labels.filter((l) => l <= maxLabel));
-      tail = this.carryTail(labels, seq);
+      tail = read?.tail ?? this.carryTail(labels, seq);
     }
     const old = this.current;
     this.current = index;
@@ -176,14 +199,7 @@ export class LiveIndex {
   private carryTail(labels: number[], seq: number): FlatIndex {
     const old = this.waiting;
     const missing = labels.filter((l) => !old.has(l));
-    if (missing.length * 2 > labels.length) {
-      // Opening: straight from SQLite into the tail, a batch at a time (a row-sized array or two
-      // for each record made 100,000 of them cost 1.2 s, half of it garbage collection).
-      const tail = this.emptyTail();
-      tail.reserve(labels.length);
-      forEachBatch(this.config, this.store.changedSince(seq), undefined, (l, vectors) => tail.add(l, vectors));
-      return tail;
-    }
+    if (missing.length * 2 > labels.length) return this.readTail(seq, labels.length).tail;
     if (old.size() > labels.length - missing.length) {
       const keep = new Set(labels);
       old.remove(old.labels().filter((l) => !keep.has(l)));

@@ -117,7 +117,7 @@ export function removeStaleFiles(dir: string, keep: string | null, alsoKeep: Rea
   }
 }
 
-const BATCH = 4096;
+export const BATCH = 4096;
 
 /** Thrown by a build whose `stop` flag was raised (the collection is closing). */
 export const CANCELLED = 'cancelled';

@@ -124,6 +124,59 @@ describe('deferred indexing', () => {
     store.close();
   });
 
+  it('the records written after a seq, read a batch at a time, are changedSince’s: label for label, byte for byte', () => {
+    const dir = tempDir();
+    const store = new RecordStore(join(dir, 'records.db'));
+    const d = 6;
+    // Vectors whose float32 bytes hold zeros (1.0 is 00 00 80 3f), exact zeros and negatives.
+    const vec = (i: number) => Array.from({ length: d }, (_, j) => [1, 0, -2.5, i + j / 8, 1e-30, -0][(i + j) % 6]);
+    const put = (from: number, to: number) => store.upsert(Array.from({ length: to - from }, (_, k) => prepareRecord({ id: `r${from + k}`, vector: vec(from + k) }, d, 'r')));
+    put(0, 500);
+    const seq = seqOf(store);
+    put(500, 1500);
+    put(100, 130); // updates of older records: written after seq too
+    store.deleteLabels(['r600', 'r601', 'r5'].map((id) => store.labelOf(id)!));
+    const oracle = [...store.changedSince(seq)];
+    assert.equal(oracle.length, 1000 - 2 + 30);
+    for (const batch of [1, 7, 1028, 4096]) {
+      const labels: number[] = [];
+      const bytes: Buffer[] = [];
+      for (const b of store.changedBatchesSince(seq, batch)) {
+        assert.ok(b.labels.length <= batch);
+        assert.equal(b.vectors.length, b.labels.length * d);
+        labels.push(...b.labels);
+        bytes.push(Buffer.from(b.vectors.buffer, b.vectors.byteOffset, b.vectors.byteLength));
+      }
+      assert.deepEqual(labels, oracle.map((r) => r.label), `batch ${batch}: labels`);
+      assert.ok(Buffer.concat(bytes).equals(Buffer.concat(oracle.map((r) => r.vector))), `batch ${batch}: vectors`);
+    }
+    assert.deepEqual([...store.changedBatchesSince(seqOf(store), 10)], [], 'nothing written since the last seq');
+    store.close();
+  });
+
+  it('opening with records waiting fills the tail with exactly what SQLite has after the snapshot', () => {
+    const dir = tempDir();
+    const store = new RecordStore(join(dir, 'records.db'));
+    const config = resolveConfig({ dimension: 100 });
+    for (let i = 0; i < 4; i++) store.upsert(records(i * 1000, (i + 1) * 1000).map((r, k) => prepareRecord(r, 100, `records[${k}]`)));
+    const snapshotSeq = seqOf(store);
+    const graph = createIndex(config, 1);
+    const rows = [...store.changedSince(0)];
+    graph.add(rows.map((r) => r.label), Float32Array.from(rows.flatMap((r) => Array.from(normalized(blobToVector(r.vector))))));
+    store.upsert([...records(4000, 9000), { id: 'w10', vector: row(g, 21000) }].map((r, k) => prepareRecord(r, 100, `records[${k}]`)));
+    store.deleteLabels([store.labelOf('w20')!]);
+    // A new live index over that store, as Collection.open makes one, adopting the snapshot's graph.
+    const live = new LiveIndex(dir, config, store, { insertThreads: 1, deferIndexing: true }, memoryLogger());
+    live.adopt(graph, snapshotSeq, 0, 4000);
+    const expected = new Map([...store.changedSince(snapshotSeq)].map((r) => [r.label, normalized(blobToVector(r.vector))]));
+    assert.equal(expected.size, 5001);
+    assert.deepEqual(live.tail.labels(), [...expected.keys()]);
+    for (const [label, v] of expected) assert.deepEqual(live.tail.vectorOf(label), v, `label ${label}`);
+    assert.ok(!graph.has(store.labelOf('w10')!), 'the updated record left the graph');
+    assert.equal(graph.size(), 3998, 'the updated and the deleted record left the graph');
+    store.close();
+  });
+
   it('closing with records still waiting loses nothing: the next open catches up from SQLite', async () => {
     const dir = join(tempDir(), 'c');
     const c = await Collection.create(dir, { dimension: 100 }, opts);
