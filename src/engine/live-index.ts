@@ -30,6 +30,9 @@ export const MAX_TAIL = 100_000;
  */
 const SYNC_REBUILD_LIMIT = 256;
 
+/** Most bytes of vectors in one batch read back from SQLite (readTail). */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
 export interface LiveIndexSettings {
   /** Threads for HNSW batch inserts (see HnswIndex). */
   insertThreads: number;
@@ -127,7 +130,8 @@ export class LiveIndex {
     const tail = this.emptyTail();
     tail.reserve(expected);
     const labels: number[] = [];
-    for (const batch of this.store.changedBatchesSince(seq, BATCH)) {
+    // A batch is one SQLite value: kept to 16 MiB whatever the dimension (SQLite's limit is 1e9 bytes).
+    for (const batch of this.store.changedBatchesSince(seq, Math.max(1, Math.min(BATCH, Math.floor(MAX_BATCH_BYTES / (4 * d)))))) {
       const { vectors } = batch;
       if (vectors.length !== batch.labels.length * d) throw new VectraError('INTERNAL', `records written after seq ${seq}: ${vectors.length} numbers for ${batch.labels.length} vectors of ${d}`);
       for (let i = 0; i < batch.labels.length; i++) prepareInto(this.config.metric, vectors.subarray(i * d, (i + 1) * d), vectors, i * d);
@@ -167,12 +171,14 @@ export class LiveIndex {
       dead += replay(index, this.config, this.store, seq);
       tail = this.emptyTail();
     } else {
-      // Nothing waits yet (opening): the waiting records' labels come with their vectors, in one read.
-      const read = this.waiting.size() === 0 ? this.readTail(seq, pending) : null;
+      const tombstones = this.store.tombstonesSince(seq);
+      // Nothing waits (opening; or a compaction adopted while writes went straight into the
+      // graph): the waiting records' labels come with their vectors, in one read.
+      const read = this.waiting.size() === 0 ? this.readTail(seq, pending - tombstones.length) : null;
       const labels = read?.labels ?? this.store.changedLabelsSince(seq);
       // Only labels given by then can be in the graph: a load's new records are not looked up
       // (usearch takes ~3 µs a key to find one it does not hold: 270 ms for a 45,000-record tail).
-      dead += index.remove(this.store.tombstonesSince(seq)) + index.remove(labels.filter((l) => l <= maxLabel));
+      dead += index.remove(tombstones) + index.remove(labels.filter((l) => l <= maxLabel));
       tail = read?.tail ?? this.carryTail(labels, seq);
     }
     const old = this.current;

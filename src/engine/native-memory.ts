@@ -110,8 +110,9 @@ const TRIM_EVERY_MS = 2000;
 /**
  * A busy server's freed memory, given back as it goes (`vectra serve` only, like
  * tuneMallocForServer): every `everyMs`, when a collection operation ran since the last time,
- * `malloc_trim(0)` on one of libuv's threads (koffi's async call), so the main thread never
- * waits for it (a trim that returns 70 MB takes ~25 ms; one with nothing to return < 1 ms).
+ * `malloc_trim(0)` on one of libuv's threads (koffi's async call), so the main thread does not
+ * run it (a trim that returns 70 MB takes ~25 ms; one with nothing to return < 1 ms) — though
+ * its own allocations may wait on an arena's lock while the trim walks that arena.
  * The release after builds waits for an idle second, and a server searched without pause had
  * none: in `npm run bench:peers` it held 35–40 MB of freed pages (main arena and the threads'
  * arenas) when its memory was read after the sweeps — glibc gives back only the top of a

@@ -177,8 +177,9 @@ export class RecordStore {
       metaVectors: p('SELECT label, vector, metadata FROM records WHERE label IN (SELECT value FROM json_each(?))'),
       allVectors: p('SELECT label, vector FROM records'),
       changedSince: p('SELECT label, vector FROM records WHERE seq > ? ORDER BY label'),
-      // One row per batch: its count, last label, labels and vectors end to end (changedBatchesSince);
-      // NOT INDEXED keeps the walk on the rowid (records_seq would mean sorting each batch anew).
+      // One row per batch: its count, last label, labels and vectors end to end (changedBatchesSince).
+      // NOT INDEXED keeps the walk on the rowid, the plan SQLite chose for changedSince and
+      // changedLabelsSince too (records_seq would mean sorting each batch anew).
       changedBatch: p("SELECT count(*) AS n, max(label) AS last, group_concat(label) AS labels, CAST(group_concat(vector, x'') AS BLOB) AS vectors FROM (SELECT label, vector FROM records NOT INDEXED WHERE seq > ? AND label > ? ORDER BY label LIMIT ?)"),
       changedLabelsSince: p('SELECT label FROM records WHERE seq > ? ORDER BY label').pluck(),
       tombstonesSince: p('SELECT label FROM tombstones WHERE seq > ?'),
@@ -413,8 +414,9 @@ export class RecordStore {
   /**
    * The same records as `changedSince`, `batch` at a time in label order, each batch one row
    * from SQLite: its labels, and its vectors end to end in one blob (group_concat appends each
-   * value's bytes by their length, so it is binary-safe; the labels and the vectors of a batch
-   * come from one pass over its rows, so in the same order). A row and a Buffer per record
+   * value's bytes by their length, so it is binary-safe in a UTF-8 database — SQLite's default,
+   * never changed here; the labels and the vectors of a batch come from one pass over its rows,
+   * so in the same order). A row and a Buffer per record
    * cost ~3 µs a record — 245–310 ms for the 97,000 a restart after a load reads back, where
    * this takes 75–150 ms (docs/benchmarks.md, "Ready after a crash: the waiting records read
    * a batch at a time").

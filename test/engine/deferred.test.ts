@@ -177,6 +177,35 @@ describe('deferred indexing', () => {
     store.close();
   });
 
+  it('opening reads wide vectors in batches under SQLite’s size limit, and a snapshot followed by deletions only leaves an empty tail', () => {
+    const dir = tempDir();
+    const store = new RecordStore(join(dir, 'records.db'));
+    const d = 8192; // 32 KB a vector: 512 a batch
+    const config = resolveConfig({ dimension: d });
+    const wide = (i: number) => Array.from({ length: d }, (_, j) => Math.sin(i * 31 + j));
+    store.upsert(Array.from({ length: 600 }, (_, i) => prepareRecord({ id: `x${i}`, vector: wide(i) }, d, 'r')));
+    const live = new LiveIndex(dir, config, store, { insertThreads: 1, deferIndexing: true }, memoryLogger());
+    live.adopt(createIndex(config, 1), 0, 0);
+    assert.equal(live.tail.size(), 600);
+    for (const i of [0, 511, 512, 599]) assert.deepEqual(live.tail.vectorOf(store.labelOf(`x${i}`)!), normalized(Float32Array.from(wide(i))), `x${i}`);
+    store.close();
+
+    const dir2 = tempDir();
+    const store2 = new RecordStore(join(dir2, 'records.db'));
+    const config2 = resolveConfig({ dimension: 100 });
+    store2.upsert(records(0, 1000).map((r, k) => prepareRecord(r, 100, `records[${k}]`)));
+    const seq = seqOf(store2);
+    const graph = createIndex(config2, 1);
+    const rows = [...store2.changedSince(0)];
+    graph.add(rows.map((r) => r.label), Float32Array.from(rows.flatMap((r) => Array.from(normalized(blobToVector(r.vector))))));
+    store2.deleteLabels(Array.from({ length: 900 }, (_, i) => store2.labelOf(`w${i}`)!));
+    const live2 = new LiveIndex(dir2, config2, store2, { insertThreads: 1, deferIndexing: true }, memoryLogger());
+    live2.adopt(graph, seq, 0);
+    assert.equal(live2.tail.size(), 0);
+    assert.equal(live2.index.size(), 100, 'the deleted records left the graph (rebuilt at once: a small graph worn by removals)');
+    store2.close();
+  });
+
   it('closing with records still waiting loses nothing: the next open catches up from SQLite', async () => {
     const dir = join(tempDir(), 'c');
     const c = await Collection.create(dir, { dimension: 100 }, opts);
