@@ -418,8 +418,8 @@ export class RecordStore {
    * never changed here; the labels and the vectors of a batch come from one pass over its rows,
    * so in the same order). A row and a Buffer per record
    * cost ~3 µs a record — 245–310 ms for the 97,000 a restart after a load reads back, where
-   * this takes 75–150 ms (docs/benchmarks.md, "Ready after a crash: the waiting records read
-   * a batch at a time").
+   * this takes 75–150 ms with batches under malloc's mapping threshold (LiveIndex.readTail;
+   * docs/benchmarks.md, "Ready after a crash: the waiting records read a batch at a time").
    */
   *changedBatchesSince(seq: number, batch: number): Generator<{ labels: number[]; vectors: Float32Array }> {
     for (let after = 0; ; ) {
