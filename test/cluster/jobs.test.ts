@@ -177,7 +177,7 @@ describe('scale-out jobs: run by any node, taken over when their node dies', () 
     assert.equal((await api(2)('GET', '/v1/collections/many')).body.count, 6 * N);
   });
 
-  it('PostgreSQL restarted under a running import: the job is not failed, it is claimed again and finishes, every record once', async () => {
+  it('PostgreSQL restarted under a running import: the job is not failed, it finishes (claimed again, or kept by its node), every record once', async () => {
     const N = 20_000;
     const res = await importTo(1, 'bulk', ndjson(N, 'p'));
     assert.equal(res.status, 202);
@@ -197,8 +197,12 @@ describe('scale-out jobs: run by any node, taken over when their node dies', () 
     }, 120_000);
     assert.equal(done.status, 'done', JSON.stringify(done));
     assert.equal(done.done, N);
-    assert.equal(claimers(job).length, 2, `claims by nodes ${claimers(job)}`);
-    assert.deepEqual(await jobRow(job), { status: 'done', owner: null, claims: 2, parts: 0 });
+    // A job held by a node goes on while PostgreSQL is away (src/cluster/jobs.ts): if one of its
+    // writes met the outage it was left and claimed again; if none did (a CI run saw it), its
+    // node kept it. Either way PostgreSQL counts the claims the nodes logged.
+    const claims = claimers(job);
+    assert.ok(claims.length === 1 || claims.length === 2, `claims by nodes ${claims}`);
+    assert.deepEqual(await jobRow(job), { status: 'done', owner: null, claims: claims.length, parts: 0 });
     await api(0)('POST', '/v1/collections/bulk/search', { vector: vec(0), k: 1, consistency: 'strong' });
     const count = (await api(0)('GET', '/v1/collections/bulk')).body.count as number;
     // 20,000 from the first test, 20,000 here: each record once.
