@@ -9,6 +9,7 @@ import { availableParallelism, endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Usearch from 'usearch';
 import { vectorBytes } from './collection-config.js';
+import { unreachableLabels } from './graph-reach.js';
 import type { CollectionConfig, HnswConfig } from './types.js';
 import type { Neighbours, VectorIndex } from './vector-index.js';
 
@@ -92,8 +93,8 @@ export class HnswIndex implements VectorIndex {
    * `insertThreads`: threads for batch inserts, 0 = every core. The default, 1, keeps every
    * node reachable (a 2-thread usearch build of 100k GloVe vectors left 5 nodes that no search
    * finds, even at ef 2000) and makes builds deterministic (same insertion order → same graph).
-   * Background builds use more threads and then `relink` what a reachability check misses
-   * (snapshot.ts, relinkUnreachable).
+   * Background builds use more threads and then `relink` the nodes a traversal of the saved
+   * links does not reach (`unreachable`; snapshot.ts, relinkUnreachable).
    */
   constructor(private readonly config: CollectionConfig, private readonly insertThreads = DEFAULT_INSERT_THREADS) {
     this.exactDistances = config.storage === 'f32';
@@ -153,6 +154,20 @@ export class HnswIndex implements VectorIndex {
     const removed = this.remove(labels);
     this.add(labels, vectors, 1);
     return removed;
+  }
+
+  /**
+   * Labels of the live nodes no search can reach (graph-reach.ts): the graph is saved to a
+   * scratch file in `dir` (removed as stale if a crash leaves it) and its links traversed.
+   */
+  unreachable(dir: string): number[] {
+    const file = join(dir, `index-reach-${randomUUID()}.tmp`);
+    try {
+      this.index.save(file);
+      return unreachableLabels(file);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   private addRange(labels: number[], vectors: Float32Array, from: number, n: number, threads: number): void {

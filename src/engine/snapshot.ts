@@ -179,44 +179,27 @@ function trainFromStore(index: PqIndex, config: CollectionConfig, store: RecordS
   index.train(sample.subarray(0, n * d), n, () => throwIfStopped(stop));
 }
 
-/**
- * Threads a background build may insert with. Dot-product graphs stay on one: there a node
- * need not be its own nearest neighbour, so relinkUnreachable's self-search cannot tell
- * which nodes are unreachable.
- */
-function buildThreadsFor(config: CollectionConfig, threads: number): number {
-  return config.index.type === 'hnsw' && config.metric !== 'dot' ? threads : 1;
-}
-
-/** How widely relinkUnreachable looks for each node (ef), and how many hits it reads. */
-const RELINK_EF = 32;
-const RELINK_K = 4;
+/** Passes of relinkUnreachable: a relinked node is checked again (a reinsert could leave it unlinked too). */
+const RELINK_PASSES = 3;
 
 /**
- * After a multi-threaded build: search every node of `rows` for its own vector (k RELINK_K,
- * ef RELINK_EF) and relink, single-threaded, the ones not among the hits — concurrent usearch
- * inserts can leave a node with no incoming link, so that no search ever returns it. Several
- * hits, because vectors equal in f16 tie with it; a node whose exact duplicates fill the hits
- * (distance ~0: at most f16's rounding) counts as found. Returns the removals made.
- * Measured on 100k GloVe vectors (docs/benchmarks.md, "Graph builds on every core").
+ * After a multi-threaded build: concurrent usearch inserts can leave a node no link leads to,
+ * so that no search ever returns it (docs/engine.md, "Graph builds on every core"). Find those
+ * by traversing the graph's links (graph-reach.ts) and remove and reinsert them on one thread,
+ * which gives them fresh links; check again, up to RELINK_PASSES times. Their vectors are read
+ * from `store` (inside the build's consistent read). Returns the removals made.
  */
-export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop?: Int32Array): number {
-  const d = config.dimension;
-  // f16 rounds each coordinate by at most 2^-11 of it: a dot product of unit vectors by ~1e-3.
-  const tie = config.storage === 'f32' ? 1e-6 : 1.2e-3;
-  const missed: number[] = [];
-  const missedVectors: Float32Array[] = [];
-  forEachBatch(config, rows, stop, (labels, vectors) => {
-    index.searchMany(vectors, RELINK_K, RELINK_EF).forEach((r, i) => {
-      if (r.labels.includes(labels[i]) || (r.distances.length === RELINK_K && Math.abs(r.distances[RELINK_K - 1]) <= tie)) return;
-      missed.push(labels[i]);
-      missedVectors.push(vectors.slice(i * d, (i + 1) * d));
+export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, store: Pick<RecordStore, 'vectors'>, dir: string, stop?: Int32Array): number {
+  let removed = 0;
+  for (let pass = 0; pass < RELINK_PASSES; pass++) {
+    throwIfStopped(stop);
+    const lost = index.unreachable(dir);
+    if (lost.length === 0) break;
+    forEachBatch(config, store.vectors(lost), stop, (labels, vectors) => {
+      removed += index.relink(labels, vectors);
     });
-  });
-  if (missed.length === 0) return 0;
-  const vectors = new Float32Array(missed.length * d);
-  missedVectors.forEach((v, i) => vectors.set(v, i * d));
-  return index.relink(missed, vectors);
+  }
+  return removed;
 }
 
 /**
@@ -251,7 +234,7 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
     return store.readConsistent(() => {
       const seq = store.currentSeq();
       const maxLabel = store.maxLabel();
-      const threads = buildThreadsFor(req.config, req.buildThreads);
+      const threads = req.config.index.type === 'hnsw' ? req.buildThreads : 1;
       let index = createIndex(req.config, threads);
       let dead = 0;
       let fromScratch = true;
@@ -272,10 +255,7 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
         if (index instanceof PqIndex) trainFromStore(index, req.config, store, req.stop);
         addRows(index, req.config, store.iterateVectors(), req.stop);
       }
-      if (threads !== 1 && index instanceof HnswIndex) {
-        const rows = fromScratch ? store.iterateVectors() : store.changedSince(req.base!.seq);
-        dead += relinkUnreachable(index, req.config, rows, req.stop);
-      }
+      if (threads !== 1 && index instanceof HnswIndex) dead += relinkUnreachable(index, req.config, store, req.dir, req.stop);
       throwIfStopped(req.stop);
       const file = writeIndexFile(req.dir, index, seq);
       return { format: 1, ...file, seq, fingerprint: req.fingerprint, count: index.size(), dead, maxLabel };
