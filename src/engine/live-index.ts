@@ -37,6 +37,11 @@ const SYNC_REBUILD_LIMIT = 256;
  * records in the server against 150 ms in batches of 400 KB.
  */
 const MAX_BATCH_BYTES = 256 * 1024;
+/**
+ * readTail reads the waiting records through the seq index when fewer than 1/FEW_CHANGED of
+ * all records wait: the batched walk visits every record (RecordStore.changedBatchesSince).
+ */
+const FEW_CHANGED = 16;
 
 export interface LiveIndexSettings {
   /** Threads for HNSW batch inserts (see HnswIndex). */
@@ -136,7 +141,8 @@ export class LiveIndex {
     tail.reserve(expected);
     const labels: number[] = [];
     // A batch is one SQLite value (SQLite's limit is 1e9 bytes): MAX_BATCH_BYTES whatever the dimension.
-    for (const batch of this.store.changedBatchesSince(seq, Math.max(1, Math.min(BATCH, Math.floor(MAX_BATCH_BYTES / (4 * d)))))) {
+    const batchSize = Math.max(1, Math.min(BATCH, Math.floor(MAX_BATCH_BYTES / (4 * d))));
+    for (const batch of this.store.changedBatchesSince(seq, batchSize, expected * FEW_CHANGED < this.idOf.size)) {
       const { vectors } = batch;
       if (vectors.length !== batch.labels.length * d) throw new VectraError('INTERNAL', `records written after seq ${seq}: ${vectors.length} numbers for ${batch.labels.length} vectors of ${d}`);
       for (let i = 0; i < batch.labels.length; i++) prepareInto(this.config.metric, vectors.subarray(i * d, (i + 1) * d), vectors, i * d);

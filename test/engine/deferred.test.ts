@@ -124,7 +124,7 @@ describe('deferred indexing', () => {
     store.close();
   });
 
-  it('the records written after a seq, read a batch at a time, are changedSince’s: label for label, byte for byte', () => {
+  it('the records written after a seq, read a batch at a time (walked, or through the seq index), are changedSince’s: label for label, byte for byte', () => {
     const dir = tempDir();
     const store = new RecordStore(join(dir, 'records.db'));
     const d = 6;
@@ -138,43 +138,60 @@ describe('deferred indexing', () => {
     store.deleteLabels(['r600', 'r601', 'r5'].map((id) => store.labelOf(id)!));
     const oracle = [...store.changedSince(seq)];
     assert.equal(oracle.length, 1000 - 2 + 30);
-    for (const batch of [1, 7, 1028, 4096]) {
+    for (const [batch, few] of [1, 7, 1028, 4096].flatMap((b) => [[b, false], [b, true]] as const)) {
       const labels: number[] = [];
       const bytes: Buffer[] = [];
-      for (const b of store.changedBatchesSince(seq, batch)) {
+      for (const b of store.changedBatchesSince(seq, batch, few)) {
         assert.ok(b.labels.length <= batch);
         assert.equal(b.vectors.length, b.labels.length * d);
         labels.push(...b.labels);
         bytes.push(Buffer.from(b.vectors.buffer, b.vectors.byteOffset, b.vectors.byteLength));
       }
-      assert.deepEqual(labels, oracle.map((r) => r.label), `batch ${batch}: labels`);
-      assert.ok(Buffer.concat(bytes).equals(Buffer.concat(oracle.map((r) => r.vector))), `batch ${batch}: vectors`);
+      assert.deepEqual(labels, oracle.map((r) => r.label), `batch ${batch}, few ${few}: labels`);
+      assert.ok(Buffer.concat(bytes).equals(Buffer.concat(oracle.map((r) => r.vector))), `batch ${batch}, few ${few}: vectors`);
     }
     assert.deepEqual([...store.changedBatchesSince(seqOf(store), 10)], [], 'nothing written since the last seq');
+    assert.deepEqual([...store.changedBatchesSince(seqOf(store), 10, true)], [], 'nothing written since the last seq (through the index)');
     store.close();
   });
 
-  it('opening with records waiting fills the tail with exactly what SQLite has after the snapshot', () => {
+  /**
+   * `snapshotted` records in a graph as the snapshot, then records `snapshotted..to` and an
+   * update of `updated` written after it and w20 deleted; a new live index over that store, as
+   * Collection.open makes one, adopts the graph. Checks the tail holds exactly what SQLite has
+   * after the snapshot and the graph lost the updated and the deleted record.
+   */
+  function openWithWaiting(snapshotted: number, to: number, updated: string): { waiting: number; count: number } {
     const dir = tempDir();
     const store = new RecordStore(join(dir, 'records.db'));
     const config = resolveConfig({ dimension: 100 });
-    for (let i = 0; i < 4; i++) store.upsert(records(i * 1000, (i + 1) * 1000).map((r, k) => prepareRecord(r, 100, `records[${k}]`)));
+    for (let i = 0; i < snapshotted; i += 1000) store.upsert(records(i, Math.min(snapshotted, i + 1000)).map((r, k) => prepareRecord(r, 100, `records[${k}]`)));
     const snapshotSeq = seqOf(store);
     const graph = createIndex(config, 1);
     const rows = [...store.changedSince(0)];
     graph.add(rows.map((r) => r.label), Float32Array.from(rows.flatMap((r) => Array.from(normalized(blobToVector(r.vector))))));
-    store.upsert([...records(4000, 9000), { id: 'w10', vector: row(g, 21000) }].map((r, k) => prepareRecord(r, 100, `records[${k}]`)));
+    store.upsert([...records(snapshotted, to), { id: updated, vector: row(g, 21000) }].map((r, k) => prepareRecord(r, 100, `records[${k}]`)));
     store.deleteLabels([store.labelOf('w20')!]);
-    // A new live index over that store, as Collection.open makes one, adopting the snapshot's graph.
     const live = new LiveIndex(dir, config, store, { insertThreads: 1, deferIndexing: true }, memoryLogger());
-    live.adopt(graph, snapshotSeq, 0, 4000);
+    live.adopt(graph, snapshotSeq, 0, snapshotted);
     const expected = new Map([...store.changedSince(snapshotSeq)].map((r) => [r.label, normalized(blobToVector(r.vector))]));
-    assert.equal(expected.size, 5001);
     assert.deepEqual(live.tail.labels(), [...expected.keys()]);
     for (const [label, v] of expected) assert.deepEqual(live.tail.vectorOf(label), v, `label ${label}`);
-    assert.ok(!graph.has(store.labelOf('w10')!), 'the updated record left the graph');
-    assert.equal(graph.size(), 3998, 'the updated and the deleted record left the graph');
+    assert.ok(!graph.has(store.labelOf(updated)!), 'the updated record left the graph');
+    assert.equal(graph.size(), snapshotted - 2, 'the updated and the deleted record left the graph');
     store.close();
+    return { waiting: expected.size, count: live.count };
+  }
+
+  it('opening with records waiting fills the tail with exactly what SQLite has after the snapshot', () => {
+    assert.equal(openWithWaiting(4000, 9000, 'w10').waiting, 5001);
+  });
+
+  it('opening with few records waiting (read through the seq index) fills the tail with exactly them', () => {
+    const { waiting, count } = openWithWaiting(5000, 5300, 'w7');
+    assert.equal(waiting, 301);
+    // More than SYNC_INDEX_LIMIT (fewer would go into the graph at opening), under 1/16 of all.
+    assert.ok(waiting > SYNC_INDEX_LIMIT && waiting * 16 < count, `${waiting} of ${count} waiting`);
   });
 
   it('opening reads wide vectors in batches under SQLite’s size limit, and a snapshot followed by deletions only leaves an empty tail', () => {
