@@ -27,19 +27,12 @@ import { ACCOUNTS_CHANNEL, AccountsMirror } from './accounts.js';
 import { CoalescedRun } from './coalesce.js';
 import { Replica, ReplicaState } from './replica.js';
 import { Placement, type Held, type NodeAddress } from './placement.js';
+import { collectionKey, Seat, type CatalogRow } from './seat.js';
 import { ChangeRetentionRunner } from './retention.js';
 import { ClusterRecords } from './records.js';
 
 const CATALOG_CHANNEL = 'vectra_catalog';
 const POLL_MS = 1000;
-/** Placement: a replica this node no longer owns is dropped once its owners have held it loaded this long. */
-const HANDOFF_GRACE_MS = 10_000;
-/**
- * Placement: a collection loaded here on demand (chat over collections no node holds together,
- * WebSocket actions, a request past the hop limit) is let go, once its owners hold it, after
- * this long unused.
- */
-const ADOPT_IDLE_MS = 30_000;
 
 export interface ClusterLog {
   info(obj: object, msg: string): void;
@@ -83,16 +76,10 @@ export class ClusterNode {
   databaseUp = false;
   /** VECTRA_REPLICAS: who serves what (null: every node serves every collection). */
   readonly placement: Placement | null;
-  /** Placement: collections held here without being owned (created here, or asked for by chat or a WebSocket) → last use. */
-  private readonly adopted = new Map<string, number>();
-  /** Placement: collections being created by this node (held here until their owners have them). */
-  private readonly creating = new Set<string>();
+  /** Placement: this node's part in it (seat.ts); null without VECTRA_REPLICAS. */
+  private readonly seat: Seat | null;
   /** Placement: the cluster's shared secret that vouches for a forwarded request (null before start). */
   forwardSecret: string | null = null;
-  /** Placement: left the tables at a graceful stop (no more heartbeats). */
-  private withdrawn = false;
-  /** Placement: replicas not owned here whose owners hold them → since when. */
-  private readonly releasable = new Map<string, number>();
   /** PostgreSQL's catalog as of the last sync. */
   private catalogRows = new Map<string, CatalogRow>();
   /** Writes, consistency and the feed (records.ts). */
@@ -125,6 +112,19 @@ export class ClusterNode {
     this.writes = this.records.writes;
     this.feed = this.records.feed;
     this.placement = o.replicas ? new Placement(this.pool, { id: o.nodeId, url: o.advertiseUrl ?? '' }, o.replicas) : null;
+    this.seat = this.placement
+      ? new Seat(this.placement, {
+          nodeId: o.nodeId,
+          pool: this.pool,
+          spaces: o.spaces,
+          log: o.log,
+          replicas: this.replicas,
+          catalog: () => this.catalogRows,
+          ready: () => this.ready,
+          resyncCatalog: () => this.resyncCatalog(),
+          dropLocal: (t, n) => this.dropLocal(t, n),
+        })
+      : null;
     this.retention = new ChangeRetentionRunner(this.pool, o.changeRetention ?? DEFAULT_CHANGE_RETENTION, o.log);
     this.listener = new Listener(
       o.url,
@@ -136,7 +136,7 @@ export class ClusterNode {
   }
 
   private key(tenant: string, name: string): string {
-    return `${tenant}\u0000${name}`;
+    return collectionKey(tenant, name);
   }
 
   /** The address this node listens at, known once it does: the one other nodes forward to unless VECTRA_ADVERTISE_URL says otherwise. */
@@ -226,7 +226,7 @@ export class ClusterNode {
       await this.syncAccounts().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'accounts catch-up failed'));
       await this.placement?.refresh().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'placement not refreshed'));
       await this.syncCatalog().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'catalog catch-up failed'));
-      if (!this.withdrawn) await this.placement?.publish(this.held()).catch((e) => this.o.log.warn({ err: (e as Error).message }, 'placement not published'));
+      await this.seat?.publish().catch((e) => this.o.log.warn({ err: (e as Error).message }, 'placement not published'));
       const heads = await this.log.heads().catch(() => []);
       for (const h of heads) {
         const r = this.replicas.get(this.key(h.tenant, h.name));
@@ -247,7 +247,7 @@ export class ClusterNode {
 
   /** This node is alive, by PostgreSQL's clock (placement compares heartbeats with it: nodes' clocks may differ). */
   private async heartbeat(): Promise<void> {
-    if (this.withdrawn) return;
+    if (this.seat?.withdrawn) return;
     await this.pool.query(
       `INSERT INTO nodes (id, url, started_at, heartbeat_at) VALUES ($1, $2, ${DB_NOW_MS}, ${DB_NOW_MS}) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, url = excluded.url`,
       [this.o.nodeId, this.placement?.self.url || null],
@@ -259,12 +259,7 @@ export class ClusterNode {
    * stop forwarding here before the server stops answering (they see it within a second).
    */
   async withdraw(): Promise<void> {
-    if (!this.placement || this.withdrawn) return;
-    this.withdrawn = true;
-    await inTransaction(this.pool, async (c) => {
-      await c.query('DELETE FROM placements WHERE node_id = $1', [this.o.nodeId]);
-      await c.query('DELETE FROM nodes WHERE id = $1', [this.o.nodeId]);
-    }).catch((e) => this.o.log.warn({ err: (e as Error).message }, 'could not leave the placement tables; the others will see the heartbeat stop'));
+    await this.seat?.withdraw();
   }
 
   private notified(channel: string, payload: string): void {
@@ -318,43 +313,13 @@ export class ClusterNode {
       }
     }
     for (const r of rows) {
-      if (!this.serves(r.tenant_id, r.name)) {
-        await this.maybeRelease(r);
+      if (this.seat && !this.seat.serves(r.tenant_id, r.name)) {
+        await this.seat.maybeRelease(r);
         continue;
       }
-      this.releasable.delete(this.key(r.tenant_id, r.name));
       // One collection failing here (a local disk error) stops no other.
       await this.syncOne(r).catch((e) => this.o.log.warn({ tenant: r.tenant_id, collection: r.name, err: (e as Error).message }, 'local replica not set up; retrying at the next poll'));
     }
-  }
-
-  /** Whether this node should hold a replica of the collection (placement: owned, or adopted and used lately). */
-  private serves(tenant: string, name: string): boolean {
-    if (!this.placement) return true;
-    const k = this.key(tenant, name);
-    const used = this.adopted.get(k);
-    if (used !== undefined && Date.now() - used > ADOPT_IDLE_MS) this.adopted.delete(k);
-    return this.placement.owns(tenant, name) || this.adopted.has(k) || (this.creating.has(k) && !this.replicas.has(k));
-  }
-
-  /** A replica held here but owned elsewhere: dropped once its owners have held it loaded for HANDOFF_GRACE_MS. */
-  private async maybeRelease(r: CatalogRow): Promise<void> {
-    const k = this.key(r.tenant_id, r.name);
-    if (!this.replicas.has(k)) {
-      // A copy left from before a restart, followed by nothing: stale, and never to be served.
-      if (this.o.spaces.of(r.tenant_id).has(r.name)) await this.dropLocal(r.tenant_id, r.name);
-      return;
-    }
-    if (!this.placement!.handedOff(r.tenant_id, r.name, r.instance)) {
-      this.releasable.delete(k);
-      return;
-    }
-    const since = this.releasable.get(k) ?? Date.now();
-    this.releasable.set(k, since);
-    if (Date.now() - since < HANDOFF_GRACE_MS) return;
-    this.o.log.info({ tenant: r.tenant_id, collection: r.name }, 'replica handed off to its owners; dropping it here');
-    this.releasable.delete(k);
-    await this.dropLocal(r.tenant_id, r.name);
   }
 
   private async syncOne(r: CatalogRow): Promise<void> {
@@ -401,7 +366,7 @@ export class ClusterNode {
 
   private async dropLocal(tenant: string, name: string): Promise<void> {
     const k = this.key(tenant, name);
-    this.adopted.delete(k);
+    this.seat?.forget(tenant, name);
     const r = this.replicas.get(k);
     if (r) {
       r.close(new VectraError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`));
@@ -419,15 +384,16 @@ export class ClusterNode {
       if (!COLLECTION_NAME.test(name)) throw new VectraError('INVALID_ARGUMENT', 'collection name must be 1-64 characters of letters, digits, "_" or "-"');
       resolveConfig(config);
       const instance = randomUUID();
-      // Placement: held here too until its owners have it loaded (maybeRelease), so that the answer can describe it.
-      const k = this.key(tenantId, name);
-      this.creating.add(k);
-      await inTransaction(this.pool, async (c) => {
-        const res = await c.query('INSERT INTO collections (tenant_id, name, instance, config, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [tenantId, name, instance, JSON.stringify(config), Date.now()]);
-        if (res.rowCount === 0) throw new VectraError('COLLECTION_EXISTS', `collection "${name}" already exists; pick another name or delete it first`);
-        await c.query('SELECT pg_notify($1, $2)', [CATALOG_CHANNEL, JSON.stringify([tenantId, name])]);
-      });
-      await this.syncCatalog().finally(() => this.creating.delete(k));
+      const create = async () => {
+        await inTransaction(this.pool, async (c) => {
+          const res = await c.query('INSERT INTO collections (tenant_id, name, instance, config, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [tenantId, name, instance, JSON.stringify(config), Date.now()]);
+          if (res.rowCount === 0) throw new VectraError('COLLECTION_EXISTS', `collection "${name}" already exists; pick another name or delete it first`);
+          await c.query('SELECT pg_notify($1, $2)', [CATALOG_CHANNEL, JSON.stringify([tenantId, name])]);
+        });
+        await this.syncCatalog();
+      };
+      // Placement: held here too until its owners have it loaded (Seat.maybeRelease), so that the answer can describe it.
+      await (this.seat ? this.seat.creatingHere(tenantId, name, create) : create());
       return this.o.spaces.of(tenantId).get(name);
     },
     drop: async (tenantId, name) => {
@@ -467,48 +433,17 @@ export class ClusterNode {
 
   // ------------------------------------------------------------------ placement
 
-  /** What this node holds, for the placements table. */
-  private held(): Held[] {
-    return [...this.replicas.values()].map((r) => {
-      let stats: Held['stats'] = null;
-      if (r.loaded && !r.closed) {
-        try {
-          const s = this.o.spaces.of(r.tenant).get(r.name).stats();
-          stats = { count: s.count, diskBytes: s.diskBytes, unindexed: s.unindexed };
-        } catch {
-          // dropped meanwhile
-        }
-      }
-      // Loaded = it has its data: after the node's start catch-up (a restarted node's replicas may be
-      // far behind until then), and once its own first load is done.
-      return { tenant: r.tenant, name: r.name, instance: r.instance, loaded: this.ready && r.loaded && !r.closed, applied: Math.max(r.applied, 0), stats };
-    });
-  }
-
   /**
    * Placement: the node to forward a request about this collection to, or null to serve it
    * here (this node holds it loaded, or no other node can: see Placement.elsewhere).
    */
   forwardTarget(tenant: string, name: string): NodeAddress | null {
-    if (!this.placement) return null;
-    const r = this.replicas.get(this.key(tenant, name));
-    if (r && r.loaded && !r.closed) {
-      this.touch(tenant, name);
-      return null;
-    }
-    return this.placement.elsewhere(tenant, name);
+    return this.seat?.forwardTarget(tenant, name) ?? null;
   }
 
   /** Placement: a node holding all of these collections loaded when this one does not (chat over several), or null. */
   holderOfAll(tenant: string, names: string[]): NodeAddress | null {
-    if (!this.placement) return null;
-    if (names.every((n) => this.replicas.get(this.key(tenant, n))?.loaded)) return null;
-    return this.placement.holdingAll(tenant, names);
-  }
-
-  private touch(tenant: string, name: string): void {
-    const k = this.key(tenant, name);
-    if (this.adopted.has(k)) this.adopted.set(k, Date.now());
+    return this.seat?.holderOfAll(tenant, names) ?? null;
   }
 
   /**
@@ -517,19 +452,7 @@ export class ClusterNode {
    * placed elsewhere is loaded here on demand (what chat and WebSocket actions reach) and
    * answers COLLECTION_LOADING until it is; anything else is COLLECTION_NOT_FOUND as usual.
    */
-  readonly gate = (tenant: string, name: string, found: boolean): void => {
-    const k = this.key(tenant, name);
-    const r = this.replicas.get(k);
-    if (found && (!r || r.loaded)) {
-      this.touch(tenant, name);
-      return;
-    }
-    if (!found && !this.catalogRows.has(k)) return;
-    // Owned here: the catalog sync is creating or loading it. Else hold it on demand (a while).
-    if (!this.placement?.owns(tenant, name)) this.adopted.set(k, Date.now());
-    this.resyncCatalog();
-    throw new VectraError('COLLECTION_LOADING', `collection "${name}" is being loaded onto this node (it is served by others under VECTRA_REPLICAS): retry in a few seconds`);
-  };
+  readonly gate = (tenant: string, name: string, found: boolean): void => this.seat?.gate(tenant, name, found);
 
   /** Placement: the tenant's collections in PostgreSQL's catalog, with a holder's counts for those not held here. */
   catalogOf(tenant: string): { name: string; config: CollectionConfigInput; instance: string; stats: Held['stats'] }[] {
@@ -567,15 +490,6 @@ export class ClusterNode {
     this.state.close();
   }
 }
-
-interface CatalogRow {
-  tenant_id: string;
-  name: string;
-  instance: string;
-  config: CollectionConfigInput;
-  seq: string;
-}
-
 
 /** DATA_DIR/tenants/<id> → id. */
 function tenantOfDb(root: string): string {
