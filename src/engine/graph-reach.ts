@@ -9,8 +9,10 @@
  *   each level 0..level a u32 count and room for connectivity_base (level 0) or connectivity
  *   (above) u32 slots.
  *
- * A search enters at `entry_slot` and only ever follows these links, so a node no path of
- * links leads to is never returned, at any breadth. Concurrent inserts leave a few such nodes
+ * A search enters at `entry_slot`, descends the upper levels greedily and then walks the base
+ * level's links; a node no path of base-level links from the entry leads to is found only if a
+ * descent happens to end on it, so it counts as unreachable here (a node no link of any level
+ * leads to is never returned, at any breadth). Concurrent inserts leave a few such nodes
  * (docs/engine.md, "Graph builds on every core"); this finds them by a traversal of the
  * lists, ~0.2 s for 100,000 nodes where searching every node for itself took 4–7 s.
  */
@@ -96,13 +98,13 @@ export function listAt(graph: SavedGraph, slot: number, level: number): number {
 }
 
 /**
- * Labels of the live nodes of the graph saved at `path` that no chain of links from its entry
- * reaches (removed nodes are traversed, never reported).
+ * Labels of the live nodes of the graph saved at `path` that no chain of base-level links from
+ * its entry reaches (removed nodes are traversed, as searches do, never reported).
  */
 export function unreachableLabels(path: string): number[] {
   const graph = readSavedGraph(path);
   if (graph === null) return [];
-  const { view, size, m, m0, entry, levels, offsets } = graph;
+  const { view, size, m0, entry, offsets } = graph;
   const seen = new Uint8Array(size);
   const stack = new Uint32Array(size);
   let top = 0;
@@ -110,17 +112,15 @@ export function unreachableLabels(path: string): number[] {
   stack[top++] = entry;
   while (top > 0) {
     const slot = stack[--top];
-    for (let level = 0; level <= levels[slot]; level++) {
-      const list = listAt(graph, slot, level);
-      const count = view.getUint32(list, true);
-      if (count > (level === 0 ? m0 : m)) throw new Error(`usearch node ${slot} lists ${count} neighbours at level ${level}`);
-      for (let j = 0; j < count; j++) {
-        const next = view.getUint32(list + 4 + 4 * j, true);
-        if (next >= size) throw new Error(`usearch node ${slot} links to slot ${next} of ${size}`);
-        if (seen[next] === 0) {
-          seen[next] = 1;
-          stack[top++] = next;
-        }
+    const list = listAt(graph, slot, 0);
+    const count = view.getUint32(list, true);
+    if (count > m0) throw new Error(`usearch node ${slot} lists ${count} neighbours at the base level`);
+    for (let j = 0; j < count; j++) {
+      const next = view.getUint32(list + 4 + 4 * j, true);
+      if (next >= size) throw new Error(`usearch node ${slot} links to slot ${next} of ${size}`);
+      if (seen[next] === 0) {
+        seen[next] = 1;
+        stack[top++] = next;
       }
     }
   }

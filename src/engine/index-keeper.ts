@@ -231,6 +231,7 @@ export class IndexKeeper {
     this.buildDone = build.promise
       .then(async (meta) => {
         if (this.live.closed) return;
+        if (meta.unchecked) this.log.warn({ dir: this.dir, err: meta.unchecked }, 'background build: the graph was not checked for unreachable nodes (a few may be missed by every search until the next build)');
         // With a tail, the built graph holds records the live one lacks: swap it in.
         if (compact || this.live.tail.size() > 0) await this.adopt(Promise.resolve(meta));
         else {

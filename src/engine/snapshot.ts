@@ -39,6 +39,8 @@ export interface SnapshotMeta {
    * written later, with higher labels, cannot be in it. Absent in older snapshots.
    */
   maxLabel?: number;
+  /** Why the build's reachability check (relinkUnreachable) could not run, if it could not. */
+  unchecked?: string;
 }
 
 export function createIndex(config: CollectionConfig, insertThreads = DEFAULT_INSERT_THREADS): VectorIndex {
@@ -183,23 +185,43 @@ function trainFromStore(index: PqIndex, config: CollectionConfig, store: RecordS
 const RELINK_PASSES = 3;
 
 /**
+ * Threads a background build inserts `changed` records into a graph of `base` with. Dot-product
+ * graphs stay on one: there short vectors are rarely anyone's neighbour, and a one-thread build
+ * of 8,000 GloVe rows already leaves ~75 unreachable that relinking cannot fix for good (each
+ * build would remove and reinsert them again). A catch-up of fewer than 1/16 of the graph's
+ * records goes on one thread too, so it needs no reachability check of the whole graph.
+ */
+function buildThreadsFor(config: CollectionConfig, threads: number, changed: number, base: number): number {
+  if (config.index.type !== 'hnsw' || config.metric === 'dot') return 1;
+  return changed * 16 < base ? 1 : threads;
+}
+
+/**
  * After a multi-threaded build: concurrent usearch inserts can leave a node no link leads to,
  * so that no search ever returns it (docs/engine.md, "Graph builds on every core"). Find those
  * by traversing the graph's links (graph-reach.ts) and remove and reinsert them on one thread,
  * which gives them fresh links; check again, up to RELINK_PASSES times. Their vectors are read
- * from `store` (inside the build's consistent read). Returns the removals made.
+ * from `store` (inside the build's consistent read). Returns the removals made and, when the
+ * check could not run (the scratch file not written, a graph file not read), why: the graph is
+ * still sound, only as a build without the check would leave it, and the build goes on.
  */
-export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, store: Pick<RecordStore, 'vectors'>, dir: string, stop?: Int32Array): number {
+export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, store: Pick<RecordStore, 'vectors'>, dir: string, stop?: Int32Array): { removed: number; unchecked?: string } {
   let removed = 0;
   for (let pass = 0; pass < RELINK_PASSES; pass++) {
     throwIfStopped(stop);
-    const lost = index.unreachable(dir);
-    if (lost.length === 0) break;
-    forEachBatch(config, store.vectors(lost), stop, (labels, vectors) => {
+    let lost: number[];
+    try {
+      lost = index.unreachable(dir);
+    } catch (e) {
+      return { removed, unchecked: (e as Error).message };
+    }
+    const rows = lost.length === 0 ? [] : store.vectors(lost);
+    if (rows.length === 0) break;
+    forEachBatch(config, rows, stop, (labels, vectors) => {
       removed += index.relink(labels, vectors);
     });
   }
-  return removed;
+  return { removed };
 }
 
 /**
@@ -218,7 +240,7 @@ export interface BuildRequest {
   fingerprint: string;
   /** Start from this snapshot (load + replay) rather than from scratch. */
   base: SnapshotMeta | null;
-  /** Insert threads (0 = every core); above 1, the build ends with relinkUnreachable. */
+  /** Insert threads (0 = every core; see buildThreadsFor); above 1, the build ends with relinkUnreachable. */
   buildThreads: number;
   /** Set to non-zero (Atomics.store) to make the build stop at its next batch. */
   stop?: Int32Array;
@@ -234,16 +256,19 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
     return store.readConsistent(() => {
       const seq = store.currentSeq();
       const maxLabel = store.maxLabel();
-      const threads = req.config.index.type === 'hnsw' ? req.buildThreads : 1;
+      let threads = buildThreadsFor(req.config, req.buildThreads, Infinity, 0);
       let index = createIndex(req.config, threads);
       let dead = 0;
       let fromScratch = true;
       if (req.base && snapshotProblem(req.dir, req.base, req.config) === null) {
+        const catchUp = buildThreadsFor(req.config, req.buildThreads, store.pendingSince(req.base.seq), req.base.count);
+        if (catchUp !== threads) index = createIndex(req.config, catchUp);
         try {
           index.load(join(req.dir, req.base.file));
           dead = req.base.dead + replay(index, req.config, store, req.base.seq, req.stop);
           // Too many removals to save this one safely (maxRemovals): build from scratch instead.
           fromScratch = pastRemovalLimit(index.kind, dead, index.size());
+          if (!fromScratch) threads = catchUp;
         } catch (e) {
           if ((e as Error).message === CANCELLED) throw e;
           fromScratch = true; // the replay hit usearch's key-table limit: start over
@@ -255,10 +280,15 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
         if (index instanceof PqIndex) trainFromStore(index, req.config, store, req.stop);
         addRows(index, req.config, store.iterateVectors(), req.stop);
       }
-      if (threads !== 1 && index instanceof HnswIndex) dead += relinkUnreachable(index, req.config, store, req.dir, req.stop);
+      let unchecked: string | undefined;
+      if (threads !== 1 && index instanceof HnswIndex) {
+        const relinked = relinkUnreachable(index, req.config, store, req.dir, req.stop);
+        dead += relinked.removed;
+        unchecked = relinked.unchecked;
+      }
       throwIfStopped(req.stop);
       const file = writeIndexFile(req.dir, index, seq);
-      return { format: 1, ...file, seq, fingerprint: req.fingerprint, count: index.size(), dead, maxLabel };
+      return { format: 1, ...file, seq, fingerprint: req.fingerprint, count: index.size(), dead, maxLabel, ...(unchecked ? { unchecked } : {}) };
     });
   } finally {
     store.close();
