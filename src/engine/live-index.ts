@@ -10,7 +10,7 @@ import { FlatIndex } from './flat-index.js';
 import { Int8Tail } from './int8-tail.js';
 import type { EngineLogger } from './logger.js';
 import type { RecordStore, WriteResult } from './record-store.js';
-import { BATCH, createIndex, forEachBatch, replay } from './snapshot.js';
+import { BATCH, createIndex, FEW, forEachBatch, replay } from './snapshot.js';
 import { pastRemovalLimit } from './hnsw-index.js';
 import type { CollectionConfig } from './types.js';
 import { prepareInto } from '../vector/math.js';
@@ -37,11 +37,6 @@ const SYNC_REBUILD_LIMIT = 256;
  * records in the server against 150 ms in batches of 400 KB.
  */
 const MAX_BATCH_BYTES = 256 * 1024;
-/**
- * readTail reads the waiting records through the seq index when fewer than 1/FEW_CHANGED of
- * all records wait: the batched walk visits every record (RecordStore.changedBatchesSince).
- */
-const FEW_CHANGED = 16;
 
 export interface LiveIndexSettings {
   /** Threads for HNSW batch inserts (see HnswIndex). */
@@ -140,14 +135,22 @@ export class LiveIndex {
     const tail = this.emptyTail();
     tail.reserve(expected);
     const labels: number[] = [];
+    const add = (batchLabels: number[], vectors: Float32Array) => {
+      tail.add(batchLabels, vectors);
+      for (const l of batchLabels) labels.push(l);
+    };
+    // The batched read walks every record: a few waiting are found through the seq index.
+    if (expected * FEW < this.idOf.size) {
+      forEachBatch(this.config, this.store.changedSince(seq, true), undefined, add);
+      return { tail, labels };
+    }
     // A batch is one SQLite value (SQLite's limit is 1e9 bytes): MAX_BATCH_BYTES whatever the dimension.
     const batchSize = Math.max(1, Math.min(BATCH, Math.floor(MAX_BATCH_BYTES / (4 * d))));
-    for (const batch of this.store.changedBatchesSince(seq, batchSize, expected * FEW_CHANGED < this.idOf.size)) {
+    for (const batch of this.store.changedBatchesSince(seq, batchSize)) {
       const { vectors } = batch;
       if (vectors.length !== batch.labels.length * d) throw new VectraError('INTERNAL', `records written after seq ${seq}: ${vectors.length} numbers for ${batch.labels.length} vectors of ${d}`);
       for (let i = 0; i < batch.labels.length; i++) prepareInto(this.config.metric, vectors.subarray(i * d, (i + 1) * d), vectors, i * d);
-      tail.add(batch.labels, vectors);
-      for (const l of batch.labels) labels.push(l);
+      add(batch.labels, vectors);
     }
     return { tail, labels };
   }

@@ -181,7 +181,7 @@ export class RecordStore {
       // NOT INDEXED keeps the walk on the rowid, the plan SQLite chose for changedSince and
       // changedLabelsSince too (records_seq would mean sorting each batch anew).
       changedBatch: p("SELECT count(*) AS n, max(label) AS last, group_concat(label) AS labels, CAST(group_concat(vector, x'') AS BLOB) AS vectors FROM (SELECT label, vector FROM records NOT INDEXED WHERE seq > ? AND label > ? ORDER BY label LIMIT ?)"),
-      // Few records changed: found through records_seq, then sorted (changedBatchesSince, `few`).
+      // Few records changed: found through records_seq, then sorted (changedSince, `few`).
       changedByIndex: p('SELECT label, vector FROM records INDEXED BY records_seq WHERE seq > ? ORDER BY label'),
       changedLabelsSince: p('SELECT label FROM records WHERE seq > ? ORDER BY label').pluck(),
       tombstonesSince: p('SELECT label FROM tombstones WHERE seq > ?'),
@@ -409,8 +409,13 @@ export class RecordStore {
     return this.st.changedLabelsSince.all(seq) as number[];
   }
 
-  changedSince(seq: number): IterableIterator<{ label: number; vector: Buffer }> {
-    return this.st.changedSince.iterate(seq) as IterableIterator<{ label: number; vector: Buffer }>;
+  /**
+   * Records written after `seq`, in label order. SQLite plans this as a walk over every record;
+   * `few` (the caller expects few changed records against the table's size) finds them through
+   * the records_seq index instead and sorts them.
+   */
+  changedSince(seq: number, few = false): IterableIterator<{ label: number; vector: Buffer }> {
+    return (few ? this.st.changedByIndex : this.st.changedSince).iterate(seq) as IterableIterator<{ label: number; vector: Buffer }>;
   }
 
   /**
@@ -422,26 +427,9 @@ export class RecordStore {
    * cost ~3 µs a record — 245–310 ms for the 97,000 a restart after a load reads back, where
    * this takes 75–150 ms with batches under malloc's mapping threshold (LiveIndex.readTail;
    * docs/benchmarks.md, "Ready after a crash: the waiting records read a batch at a time").
-   * That walk visits every record; `few` (the caller expects few changed records against the
-   * table's size) reads them through the records_seq index instead, a row at a time.
+   * That walk visits every record: for few, `changedSince(seq, true)` reads through records_seq.
    */
-  *changedBatchesSince(seq: number, batch: number, few = false): Generator<{ labels: number[]; vectors: Float32Array }> {
-    if (few) {
-      // The walk reads every record; when few changed, records_seq finds them (a row each).
-      let labels: number[] = [];
-      let parts: Buffer[] = [];
-      for (const row of this.st.changedByIndex.iterate(seq) as IterableIterator<{ label: number; vector: Buffer }>) {
-        labels.push(row.label);
-        parts.push(row.vector);
-        if (labels.length === batch) {
-          yield { labels, vectors: blobToVector(Buffer.concat(parts)) };
-          labels = [];
-          parts = [];
-        }
-      }
-      if (labels.length > 0) yield { labels, vectors: blobToVector(Buffer.concat(parts)) };
-      return;
-    }
+  *changedBatchesSince(seq: number, batch: number): Generator<{ labels: number[]; vectors: Float32Array }> {
     for (let after = 0; ; ) {
       const row = this.st.changedBatch.get(seq, after, batch) as { n: number; last: number; labels: string; vectors: Buffer };
       if (row.n === 0) return;

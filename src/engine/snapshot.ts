@@ -120,6 +120,12 @@ export function removeStaleFiles(dir: string, keep: string | null, alsoKeep: Rea
 }
 
 export const BATCH = 4096;
+/**
+ * A change to fewer than 1/FEW of a collection's records is "few": at opening, so few waiting
+ * records are read through the seq index rather than by a walk over every record
+ * (LiveIndex.readTail); a catch-up of so few inserts on one thread (buildThreadsFor).
+ */
+export const FEW = 16;
 
 /** Thrown by a build whose `stop` flag was raised (the collection is closing). */
 export const CANCELLED = 'cancelled';
@@ -188,12 +194,12 @@ const RELINK_PASSES = 3;
  * Threads a background build inserts `changed` records into a graph of `base` with. Dot-product
  * graphs stay on one: there short vectors are rarely anyone's neighbour, and a one-thread build
  * of 8,000 GloVe rows already leaves ~75 unreachable that relinking cannot fix for good (each
- * build would remove and reinsert them again). A catch-up of fewer than 1/16 of the graph's
- * records goes on one thread too, so it needs no reachability check of the whole graph.
+ * build would remove and reinsert them again). A catch-up of FEW records (fewer than 1/FEW of
+ * the graph's) goes on one thread too, so it needs no reachability check of the whole graph.
  */
 function buildThreadsFor(config: CollectionConfig, threads: number, changed: number, base: number): number {
   if (config.index.type !== 'hnsw' || config.metric === 'dot') return 1;
-  return changed * 16 < base ? 1 : threads;
+  return changed * FEW < base ? 1 : threads;
 }
 
 /**
@@ -256,25 +262,25 @@ export function buildSnapshot(req: BuildRequest): SnapshotMeta {
     return store.readConsistent(() => {
       const seq = store.currentSeq();
       const maxLabel = store.maxLabel();
-      let threads = buildThreadsFor(req.config, req.buildThreads, Infinity, 0);
-      let index = createIndex(req.config, threads);
+      const scratchThreads = buildThreadsFor(req.config, req.buildThreads, Infinity, 0);
+      let threads = scratchThreads;
+      let index: VectorIndex | undefined;
       let dead = 0;
-      let fromScratch = true;
       if (req.base && snapshotProblem(req.dir, req.base, req.config) === null) {
-        const catchUp = buildThreadsFor(req.config, req.buildThreads, store.pendingSince(req.base.seq), req.base.count);
-        if (catchUp !== threads) index = createIndex(req.config, catchUp);
+        threads = buildThreadsFor(req.config, req.buildThreads, store.pendingSince(req.base.seq), req.base.count);
+        index = createIndex(req.config, threads);
         try {
           index.load(join(req.dir, req.base.file));
           dead = req.base.dead + replay(index, req.config, store, req.base.seq, req.stop);
           // Too many removals to save this one safely (maxRemovals): build from scratch instead.
-          fromScratch = pastRemovalLimit(index.kind, dead, index.size());
-          if (!fromScratch) threads = catchUp;
+          if (pastRemovalLimit(index.kind, dead, index.size())) index = undefined;
         } catch (e) {
           if ((e as Error).message === CANCELLED) throw e;
-          fromScratch = true; // the replay hit usearch's key-table limit: start over
+          index = undefined; // the replay hit usearch's key-table limit: start over
         }
       }
-      if (fromScratch) {
+      if (!index) {
+        threads = scratchThreads;
         index = createIndex(req.config, threads);
         dead = 0;
         if (index instanceof PqIndex) trainFromStore(index, req.config, store, req.stop);
