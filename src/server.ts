@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino from 'pino';
 import { buildApp, REQUEST_LOG_MESSAGE } from './api/app.js';
+import { lazyCompilers } from './api/lazy-compilers.js';
 import { logDestination } from './log-destination.js';
 import type { App, Services } from './api/context.js';
 import type { Config } from './config.js';
@@ -37,6 +38,9 @@ import { ChatService, type CachedAnswer } from './rag/chat.js';
 import { SemanticCache } from './rag/semantic-cache.js';
 import { ConversationStore, type Conversations } from './rag/conversations.js';
 import { LlmRegistry, RemoteLlm } from './rag/llm.js';
+
+/** Routes whose schemas are compiled as soon as the server is ready (lazy-compilers.ts). */
+export const HOT_ROUTES = ['/v1/collections/:name/search', '/v1/collections/:name/records'];
 
 export interface RunningServer {
   app: App;
@@ -218,7 +222,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     redis,
     isReady: () => loaded,
   };
-  const app = await buildApp(services, logger);
+  const compilers = lazyCompilers();
+  const app = await buildApp(services, logger, compilers);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -245,6 +250,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // Webhooks catch up from their cursors once every collection's feed can be read.
     webhooks.start();
     logger.info({ url }, 'ready');
+    // Compiled now rather than by their first requests (~130 ms for a first search); after
+    // ready, so a restart is not held up by them.
+    void compilers.precompile(HOT_ROUTES);
   });
   // Scale-out: a node that cannot take its place (a data directory of the embedded mode, a
   // database refusing its credentials) says why and stops, rather than answering 503 forever.

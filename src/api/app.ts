@@ -18,7 +18,7 @@ import { HttpError } from './error-codes.js';
 import { registerMetrics } from './metrics.js';
 import { StreamBudget } from './stream-budget.js';
 import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
-import { lazyCompilersFactory } from './lazy-compilers.js';
+import { lazyCompilers } from './lazy-compilers.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
 import jobRoutes from './routes/jobs.js';
@@ -47,7 +47,8 @@ import { StoredRecordOut } from './schemas/records.js';
 
 export { REQUEST_LOG_MESSAGE } from './options.js';
 
-export async function buildApp(services: Services, logger: FastifyBaseLogger): Promise<App> {
+/** `compilers`: pass your own to precompile routes later (server.ts). */
+export async function buildApp(services: Services, logger: FastifyBaseLogger, compilers = lazyCompilers()): Promise<App> {
   const app = Fastify({
     loggerInstance: logger,
     // One line per request is logged by our onResponse hook instead (tenant, route, status, ms).
@@ -57,7 +58,7 @@ export async function buildApp(services: Services, logger: FastifyBaseLogger): P
     requestTimeout: 0,
     ajv: { customOptions: { ...AJV_OPTIONS } },
     // Fastify's own compilers, but each route's schemas compiled when it is first called.
-    schemaController: { compilersFactory: lazyCompilersFactory() as never },
+    schemaController: { compilersFactory: compilers.factory as never },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // Fastify's own closing 503 is not in our error envelope: the hook below answers instead.
     return503OnClosing: false,

@@ -4,7 +4,8 @@
  * startup: ~475 ms of the ~2 s a restart spent before it could answer `/ready` on a slow hour
  * of this machine (a CPU profile: ajv 289 ms, fast-json-stringify 186 ms; docs/benchmarks.md).
  * The compilers are Fastify's own defaults with the same options; each route pays a few ms the
- * first time it is called instead. Every route is called by the test suite, so a schema that
+ * first time it is called instead, or the server compiles the busiest ones once it is ready
+ * (`precompile`). Every route is called by the test suite, so a schema that
  * does not compile still fails a test rather than a user's request.
  */
 import { createRequire } from 'node:module';
@@ -22,8 +23,8 @@ const compilers = {
   serializers: () => (requireCjs('@fastify/fast-json-stringify-compiler') as { SerializerSelector: typeof SerializerSelector }).SerializerSelector,
 };
 
-/** A validator that compiles on its first call and, as ajv's do, carries its last `errors`. */
-function lazyValidator(compile: () => Validate): Validate {
+/** A validator that compiles on its first call (or `compile`) and, as ajv's do, carries its last `errors`. */
+function lazyValidator(compile: () => Validate): { validate: Validate; compile: () => boolean } {
   let fn: Validate | undefined;
   const validate: Validate = (data) => {
     fn ??= compile();
@@ -31,34 +32,62 @@ function lazyValidator(compile: () => Validate): Validate {
     validate.errors = fn.errors;
     return result;
   };
-  return validate;
+  return { validate, compile: () => !fn && Boolean((fn = compile())) };
 }
 
-function lazySerializer(compile: () => Serialize): Serialize {
+function lazySerializer(compile: () => Serialize): { serialize: Serialize; compile: () => boolean } {
   let fn: Serialize | undefined;
-  return (data) => (fn ??= compile())(data);
+  return { serialize: (data) => (fn ??= compile())(data), compile: () => !fn && Boolean((fn = compile())) };
 }
 
-/** Fastify's `schemaController.compilersFactory`: its default compilers, each route's compiled on first use. */
-export function lazyCompilersFactory() {
-  return {
+/**
+ * Fastify's `schemaController.compilersFactory` (`factory`): its default compilers, each route's
+ * compiled on first use. `precompile` compiles the schemas of some routes now, one per turn of
+ * the event loop, so that their first request does not pay for it: a fresh server's first
+ * search spent ~60 ms compiling its body validator and ~35 ms its response serializer (~130 ms
+ * in all against ~3 ms for the next; docs/benchmarks.md). Resolves to the number compiled.
+ */
+export function lazyCompilers() {
+  const routes: { url: string; compile: () => boolean }[] = [];
+  const factory = {
     buildValidator: (...factoryArgs: Parameters<ReturnType<typeof AjvCompiler>>) => {
       let compile: ReturnType<ReturnType<typeof AjvCompiler>> | undefined;
-      return (route: Parameters<NonNullable<typeof compile>>[0]) => lazyValidator(() => (compile ??= compilers.ajv()()(...factoryArgs))(route) as Validate);
+      return (route: Parameters<NonNullable<typeof compile>>[0]) => {
+        const lazy = lazyValidator(() => (compile ??= compilers.ajv()()(...factoryArgs))(route) as Validate);
+        routes.push({ url: (route as unknown as { url: string }).url, compile: lazy.compile });
+        return lazy.validate;
+      };
     },
     buildSerializer: (...factoryArgs: Parameters<ReturnType<typeof SerializerSelector>>) => {
       let compile: ReturnType<ReturnType<typeof SerializerSelector>> | undefined;
-      return (route: Parameters<NonNullable<typeof compile>>[0]) => lazySerializer(() => (compile ??= compilers.serializers()()(...factoryArgs))(route) as Serialize);
+      return (route: Parameters<NonNullable<typeof compile>>[0]) => {
+        const lazy = lazySerializer(() => (compile ??= compilers.serializers()()(...factoryArgs))(route) as Serialize);
+        routes.push({ url: route.url, compile: lazy.compile });
+        return lazy.serialize;
+      };
     },
   };
+  async function precompile(urls: readonly string[]): Promise<number> {
+    let compiled = 0;
+    for (const route of routes.filter((r) => urls.includes(r.url))) {
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        if (route.compile()) compiled++;
+      } catch {
+        // A schema that does not compile: its route's first request reports it, as before.
+      }
+    }
+    return compiled;
+  }
+  return { factory, precompile };
 }
 
 /** A validator for one schema outside a route (the WebSocket actions), with Fastify's ajv and `options`, compiled on first use. */
 export function schemaValidator(schema: unknown, url: string, customOptions: Record<string, unknown>): Validate {
-  return lazyValidator(() => compilers.ajv()()({}, { customOptions, plugins: [] })({ schema, method: 'POST', url, httpPart: 'body' }) as Validate);
+  return lazyValidator(() => compilers.ajv()()({}, { customOptions, plugins: [] })({ schema, method: 'POST', url, httpPart: 'body' }) as Validate).validate;
 }
 
 /** A serializer for one response schema outside a route, with Fastify's fast-json-stringify, compiled on first use. */
 export function schemaSerializer(schema: unknown, url: string): Serialize {
-  return lazySerializer(() => compilers.serializers()()({}, {})({ schema, method: 'POST', url, httpStatus: '200' }) as Serialize);
+  return lazySerializer(() => compilers.serializers()()({}, {})({ schema, method: 'POST', url, httpStatus: '200' }) as Serialize).serialize;
 }
