@@ -18,7 +18,7 @@ import { HttpError } from './error-codes.js';
 import { registerMetrics } from './metrics.js';
 import { StreamBudget } from './stream-budget.js';
 import { AJV_OPTIONS, REQUEST_LOG_MESSAGE } from './options.js';
-import { lazyCompilers } from './lazy-compilers.js';
+import { lazyCompilers, type LazyCompilers } from './lazy-compilers.js';
 import { registerBodyDeadline } from './timeouts.js';
 import ingestRoutes from './routes/ingest.js';
 import jobRoutes from './routes/jobs.js';
@@ -48,7 +48,7 @@ import { StoredRecordOut } from './schemas/records.js';
 export { REQUEST_LOG_MESSAGE } from './options.js';
 
 /** `compilers`: pass your own to precompile routes later (server.ts). */
-export async function buildApp(services: Services, logger: FastifyBaseLogger, compilers = lazyCompilers()): Promise<App> {
+export async function buildApp(services: Services, logger: FastifyBaseLogger, compilers: LazyCompilers = lazyCompilers()): Promise<App> {
   const app = Fastify({
     loggerInstance: logger,
     // One line per request is logged by our onResponse hook instead (tenant, route, status, ms).

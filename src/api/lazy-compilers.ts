@@ -47,7 +47,13 @@ function lazySerializer(compile: () => Serialize): { serialize: Serialize; compi
  * search spent ~60 ms compiling its body validator and ~35 ms its response serializer (~130 ms
  * in all against ~3 ms for the next; docs/benchmarks.md). Resolves to the number compiled.
  */
-export function lazyCompilers() {
+export interface LazyCompilers {
+  /** For Fastify's `schemaController.compilersFactory`. */
+  factory: unknown;
+  precompile(urls: readonly string[]): Promise<number>;
+}
+
+export function lazyCompilers(): LazyCompilers {
   const routes: { url: string; compile: () => boolean }[] = [];
   const factory = {
     buildValidator: (...factoryArgs: Parameters<ReturnType<typeof AjvCompiler>>) => {
