@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino from 'pino';
 import { buildApp, REQUEST_LOG_MESSAGE } from './api/app.js';
-import { lazyCompilers } from './api/lazy-compilers.js';
+import { lazyCompilers, type RouteKey } from './api/lazy-compilers.js';
 import { logDestination } from './log-destination.js';
 import type { App, Services } from './api/context.js';
 import type { Config } from './config.js';
@@ -40,7 +40,10 @@ import { ConversationStore, type Conversations } from './rag/conversations.js';
 import { LlmRegistry, RemoteLlm } from './rag/llm.js';
 
 /** Routes whose schemas are compiled as soon as the server is ready (lazy-compilers.ts). */
-export const HOT_ROUTES = ['/v1/collections/:name/search', '/v1/collections/:name/records'];
+export const HOT_ROUTES: readonly RouteKey[] = [
+  ['POST', '/v1/collections/:name/search'],
+  ['POST', '/v1/collections/:name/records'],
+];
 
 export interface RunningServer {
   app: App;
@@ -49,6 +52,8 @@ export interface RunningServer {
   url: string;
   /** Resolves when collections and the models they use are loaded. */
   ready: Promise<void>;
+  /** Resolves, after `ready`, to the number of HOT_ROUTES schemas compiled ahead of their first requests. */
+  precompiled: Promise<number>;
   close(): Promise<void>;
 }
 
@@ -250,10 +255,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // Webhooks catch up from their cursors once every collection's feed can be read.
     webhooks.start();
     logger.info({ url }, 'ready');
-    // Compiled now rather than by their first requests (~130 ms for a first search); after
-    // ready, so a restart is not held up by them.
-    void compilers.precompile(HOT_ROUTES);
   });
+  // Compiled now rather than by their first requests (~130 ms for a first search); after
+  // ready, so a restart is not held up by them. (`closing` is set by close(), below.)
+  const precompiled = ready.then(
+    () => compilers.precompile(HOT_ROUTES, () => closing !== null),
+    () => 0,
+  );
   // Scale-out: a node that cannot take its place (a data directory of the embedded mode, a
   // database refusing its credentials) says why and stops, rather than answering 503 forever.
   if (cluster) {
@@ -269,6 +277,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     services,
     url,
     ready,
+    precompiled,
     close() {
       closing ??= (async () => {
         // Placement: the other nodes stop forwarding here (they refresh every second) before this one stops answering.

@@ -40,27 +40,38 @@ function lazySerializer(compile: () => Serialize): { serialize: Serialize; compi
   return { serialize: (data) => (fn ??= compile())(data), compile: () => !fn && Boolean((fn = compile())) };
 }
 
-/**
- * Fastify's `schemaController.compilersFactory` (`factory`): its default compilers, each route's
- * compiled on first use. `precompile` compiles the schemas of some routes now, one per turn of
- * the event loop, so that their first request does not pay for it: a fresh server's first
- * search spent ~60 ms compiling its body validator and ~35 ms its response serializer (~130 ms
- * in all against ~3 ms for the next; docs/benchmarks.md). Resolves to the number compiled.
- */
+/** A route by method and URL as registered, e.g. `['POST', '/v1/collections/:name/search']`. */
+export type RouteKey = readonly [method: string, url: string];
+
 export interface LazyCompilers {
   /** For Fastify's `schemaController.compilersFactory`. */
   factory: unknown;
-  precompile(urls: readonly string[]): Promise<number>;
+  /**
+   * Compile now the request schemas and success (2xx) response schemas of `routes`, one per
+   * turn of the event loop, until `stopped()`. Resolves to the number compiled.
+   */
+  precompile(routes: readonly RouteKey[], stopped?: () => boolean): Promise<number>;
 }
 
+/**
+ * Fastify's default compilers, each route's schemas compiled on first use; `precompile`
+ * compiles some routes' ahead, so that their first request does not pay for it: a fresh
+ * server's first search spent ~60 ms compiling its body validator and ~35 ms its response
+ * serializer (~130 ms in all against ~3 ms for the next; docs/benchmarks.md).
+ */
 export function lazyCompilers(): LazyCompilers {
-  const routes: { url: string; compile: () => boolean }[] = [];
+  const compiles: { method: string[]; url: string; status?: string; compile: () => boolean }[] = [];
+  // Fastify hands each compiler the route: method, url (as registered), httpPart or httpStatus.
+  const entry = (route: unknown, compile: () => boolean) => {
+    const r = route as { method: string | string[]; url: string; httpStatus?: string };
+    compiles.push({ method: [r.method].flat(), url: r.url, status: r.httpStatus, compile });
+  };
   const factory = {
     buildValidator: (...factoryArgs: Parameters<ReturnType<typeof AjvCompiler>>) => {
       let compile: ReturnType<ReturnType<typeof AjvCompiler>> | undefined;
       return (route: Parameters<NonNullable<typeof compile>>[0]) => {
         const lazy = lazyValidator(() => (compile ??= compilers.ajv()()(...factoryArgs))(route) as Validate);
-        routes.push({ url: (route as unknown as { url: string }).url, compile: lazy.compile });
+        entry(route, lazy.compile);
         return lazy.validate;
       };
     },
@@ -68,17 +79,19 @@ export function lazyCompilers(): LazyCompilers {
       let compile: ReturnType<ReturnType<typeof SerializerSelector>> | undefined;
       return (route: Parameters<NonNullable<typeof compile>>[0]) => {
         const lazy = lazySerializer(() => (compile ??= compilers.serializers()()(...factoryArgs))(route) as Serialize);
-        routes.push({ url: route.url, compile: lazy.compile });
+        entry(route, lazy.compile);
         return lazy.serialize;
       };
     },
   };
-  async function precompile(urls: readonly string[]): Promise<number> {
+  async function precompile(routes: readonly RouteKey[], stopped = () => false): Promise<number> {
+    const wanted = compiles.filter((c) => routes.some(([method, url]) => c.url === url && c.method.includes(method)) && (c.status === undefined || c.status.startsWith('2')));
     let compiled = 0;
-    for (const route of routes.filter((r) => urls.includes(r.url))) {
+    for (const c of wanted) {
       await new Promise((resolve) => setImmediate(resolve));
+      if (stopped()) break;
       try {
-        if (route.compile()) compiled++;
+        if (c.compile()) compiled++;
       } catch {
         // A schema that does not compile: its route's first request reports it, as before.
       }

@@ -127,8 +127,10 @@ export class LiveIndex {
 
   /**
    * A new tail of every record written after `seq` (about `expected` of them), straight from
-   * SQLite a batch at a time, each batch's vectors prepared in place (a row-sized array or two
-   * for each record made 100,000 of them cost 1.2 s, half of it garbage collection).
+   * SQLite a batch at a time (a row-sized array or two for each record made 100,000 of them
+   * cost 1.2 s, half of it garbage collection): each batch one SQLite value, its vectors
+   * prepared in place; or, for a few, found through the seq index a row at a time and
+   * prepared into a batch (forEachBatch).
    */
   private readTail(seq: number, expected: number): { tail: FlatIndex; labels: number[] } {
     const d = this.config.dimension;
@@ -139,13 +141,12 @@ export class LiveIndex {
       tail.add(batchLabels, vectors);
       for (const l of batchLabels) labels.push(l);
     };
+    const batchSize = this.readBatch();
     // The batched read walks every record: a few waiting are found through the seq index.
     if (expected * FEW < this.idOf.size) {
-      forEachBatch(this.config, this.store.changedSince(seq, true), undefined, add);
+      forEachBatch(this.config, this.store.changedSince(seq, true), undefined, add, batchSize);
       return { tail, labels };
     }
-    // A batch is one SQLite value (SQLite's limit is 1e9 bytes): MAX_BATCH_BYTES whatever the dimension.
-    const batchSize = Math.max(1, Math.min(BATCH, Math.floor(MAX_BATCH_BYTES / (4 * d))));
     for (const batch of this.store.changedBatchesSince(seq, batchSize)) {
       const { vectors } = batch;
       if (vectors.length !== batch.labels.length * d) throw new VectraError('INTERNAL', `records written after seq ${seq}: ${vectors.length} numbers for ${batch.labels.length} vectors of ${d}`);
@@ -153,6 +154,11 @@ export class LiveIndex {
       add(batch.labels, vectors);
     }
     return { tail, labels };
+  }
+
+  /** Records a batch read back on this thread holds: MAX_BATCH_BYTES of vectors (and one SQLite value) whatever the dimension. */
+  private readBatch(): number {
+    return Math.max(1, Math.min(BATCH, Math.floor(MAX_BATCH_BYTES / (4 * this.config.dimension))));
   }
 
   /** Put vectors (as stored) in `tail`, replacing their labels' older versions. */
@@ -229,7 +235,7 @@ export class LiveIndex {
     forEachBatch(this.config, this.store.vectors(missing), undefined, (l, vectors) => {
       old.add(l, vectors);
       read += l.length;
-    });
+    }, this.readBatch());
     if (read !== missing.length) throw new VectraError('INTERNAL', `the tail lost track of ${missing.length - read} records written after seq ${seq}`);
     return old;
   }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { VectraError } from '../errors.js';
 import { BinaryIndex } from './binary-index.js';
 import { FlatIndex } from './flat-index.js';
 import { indexFingerprint } from './collection-config.js';
@@ -135,25 +136,28 @@ function throwIfStopped(stop: Int32Array | undefined): void {
 }
 
 /**
- * Stored rows in batches of BATCH, their vectors prepared for the metric (one row-major
- * matrix a batch, fresh for each). Checks `stop` before each batch: a worker is never
- * terminated inside a native call.
+ * Stored rows in batches of `batch` (BATCH unless given), their vectors prepared for the
+ * metric (one row-major matrix a batch, fresh for each, allocated at its first row: a handful
+ * of rows costs no full batch). Checks `stop` before each batch: a worker is never terminated
+ * inside a native call.
  */
-export function forEachBatch(config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop: Int32Array | undefined, each: (labels: number[], vectors: Float32Array) => void): void {
+export function forEachBatch(config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop: Int32Array | undefined, each: (labels: number[], vectors: Float32Array) => void, batch = BATCH): void {
   const d = config.dimension;
   let labels: number[] = [];
-  let buf = new Float32Array(BATCH * d);
+  let buf = new Float32Array(0);
   const flush = () => {
     if (labels.length === 0) return;
     throwIfStopped(stop);
     each(labels, buf.subarray(0, labels.length * d));
     labels = [];
-    buf = new Float32Array(BATCH * d);
   };
   for (const row of rows) {
-    prepareInto(config.metric, blobToVector(row.vector), buf, labels.length * d);
+    const v = blobToVector(row.vector);
+    if (v.length !== d) throw new VectraError('INTERNAL', `record ${row.label}: a stored vector of ${v.length} numbers in a collection of dimension ${d}`);
+    if (labels.length === 0) buf = new Float32Array(batch * d);
+    prepareInto(config.metric, v, buf, labels.length * d);
     labels.push(row.label);
-    if (labels.length === BATCH) flush();
+    if (labels.length === batch) flush();
   }
   flush();
 }
@@ -194,7 +198,7 @@ const RELINK_PASSES = 3;
  * Threads a background build inserts `changed` records into a graph of `base` with. Dot-product
  * graphs stay on one: there short vectors are rarely anyone's neighbour, and a one-thread build
  * of 8,000 GloVe rows already leaves ~75 unreachable that relinking cannot fix for good (each
- * build would remove and reinsert them again). A catch-up of FEW records (fewer than 1/FEW of
+ * build would remove and reinsert them again). A catch-up of few records (fewer than 1/FEW of
  * the graph's) goes on one thread too, so it needs no reachability check of the whole graph.
  */
 function buildThreadsFor(config: CollectionConfig, threads: number, changed: number, base: number): number {
@@ -225,7 +229,7 @@ export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, st
     if (rows.length === 0) break;
     forEachBatch(config, rows, stop, (labels, vectors) => {
       removed += index.relink(labels, vectors);
-    });
+    }, Math.min(BATCH, rows.length));
   }
   return { removed };
 }

@@ -11,7 +11,7 @@ import { Collection, FlatIndex, SYNC_INDEX_LIMIT } from '../../src/engine/index.
 import { resolveConfig } from '../../src/engine/collection-config.js';
 import { LiveIndex } from '../../src/engine/live-index.js';
 import { blobToVector, RecordStore } from '../../src/engine/record-store.js';
-import { createIndex } from '../../src/engine/snapshot.js';
+import { createIndex, FEW } from '../../src/engine/snapshot.js';
 import { prepareRecord } from '../../src/engine/validation.js';
 import { normalized } from '../../src/vector/math.js';
 
@@ -164,7 +164,7 @@ describe('deferred indexing', () => {
    * Collection.open makes one, adopts the graph. Checks the tail holds exactly what SQLite has
    * after the snapshot and the graph lost the updated and the deleted record.
    */
-  function openWithWaiting(snapshotted: number, to: number, updated: string): { waiting: number; count: number } {
+  function openWithWaiting(snapshotted: number, to: number, updated: string): { waiting: number; count: number; throughSeqIndex: boolean } {
     const dir = tempDir();
     const store = new RecordStore(join(dir, 'records.db'));
     const config = resolveConfig({ dimension: 100 });
@@ -176,25 +176,36 @@ describe('deferred indexing', () => {
     store.upsert([...records(snapshotted, to), { id: updated, vector: row(g, 21000) }].map((r, k) => prepareRecord(r, 100, `records[${k}]`)));
     store.deleteLabels([store.labelOf('w20')!]);
     const live = new LiveIndex(dir, config, store, { insertThreads: 1, deferIndexing: true }, memoryLogger());
+    // Which read the opening took: through the seq index (changedSince with `few`) or the walk.
+    let throughSeqIndex = false;
+    const changedSince = store.changedSince.bind(store);
+    store.changedSince = (seq: number, few = false) => {
+      throughSeqIndex ||= few;
+      return changedSince(seq, few);
+    };
     live.adopt(graph, snapshotSeq, 0, snapshotted);
+    store.changedSince = changedSince;
     const expected = new Map([...store.changedSince(snapshotSeq)].map((r) => [r.label, normalized(blobToVector(r.vector))]));
     assert.deepEqual(live.tail.labels(), [...expected.keys()]);
     for (const [label, v] of expected) assert.deepEqual(live.tail.vectorOf(label), v, `label ${label}`);
     assert.ok(!graph.has(store.labelOf(updated)!), 'the updated record left the graph');
     assert.equal(graph.size(), snapshotted - 2, 'the updated and the deleted record left the graph');
     store.close();
-    return { waiting: expected.size, count: live.count };
+    return { waiting: expected.size, count: live.count, throughSeqIndex };
   }
 
   it('opening with records waiting fills the tail with exactly what SQLite has after the snapshot', () => {
-    assert.equal(openWithWaiting(4000, 9000, 'w10').waiting, 5001);
+    const { waiting, throughSeqIndex } = openWithWaiting(4000, 9000, 'w10');
+    assert.equal(waiting, 5001);
+    assert.equal(throughSeqIndex, false, 'many waiting: the batched walk');
   });
 
   it('opening with few records waiting (read through the seq index) fills the tail with exactly them', () => {
-    const { waiting, count } = openWithWaiting(5000, 5300, 'w7');
+    const { waiting, count, throughSeqIndex } = openWithWaiting(5000, 5300, 'w7');
     assert.equal(waiting, 301);
-    // More than SYNC_INDEX_LIMIT (fewer would go into the graph at opening), under 1/16 of all.
-    assert.ok(waiting > SYNC_INDEX_LIMIT && waiting * 16 < count, `${waiting} of ${count} waiting`);
+    // More than SYNC_INDEX_LIMIT (fewer would go into the graph at opening), under 1/FEW of all.
+    assert.ok(waiting > SYNC_INDEX_LIMIT && waiting * FEW < count, `${waiting} of ${count} waiting`);
+    assert.equal(throughSeqIndex, true, 'few waiting: through the seq index');
   });
 
   it('opening reads wide vectors in batches under SQLite’s size limit, and a snapshot followed by deletions only leaves an empty tail', () => {

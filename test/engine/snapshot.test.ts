@@ -8,7 +8,8 @@ import { readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Collection, type CollectionOptions } from '../../src/engine/index.js';
-import { readSnapshotMeta } from '../../src/engine/snapshot.js';
+import { forEachBatch, readSnapshotMeta } from '../../src/engine/snapshot.js';
+import { resolveConfig } from '../../src/engine/collection-config.js';
 import { dataset, glove, row } from '../support/glove.js';
 import { memoryLogger, tempDir } from '../support/tmp.js';
 
@@ -114,5 +115,25 @@ describe('snapshot recovery', () => {
     assert.equal(hit.id, g.words[5]);
     assert.equal(c.search({ vector: row(g, 5000), k: 10, include: 'id' }).hits.every((h) => g.words.indexOf(h.id) < 2000), true);
     await c.close();
+  });
+});
+
+describe('forEachBatch', () => {
+  const config = resolveConfig({ dimension: 2, metric: 'cosine' });
+  const rowOf = (label: number, v: number[]) => ({ label, vector: Buffer.from(Float32Array.from(v).buffer) });
+
+  it('gives batches of at most `batch` rows, their vectors prepared for the metric, in order', () => {
+    const rows = Array.from({ length: 7 }, (_, i) => rowOf(i + 1, [3 * (i + 1), 4 * (i + 1)]));
+    const seen: { labels: number[]; vectors: number[] }[] = [];
+    forEachBatch(config, rows, undefined, (labels, vectors) => seen.push({ labels: [...labels], vectors: Array.from(vectors) }), 3);
+    assert.deepEqual(seen.map((b) => b.labels), [[1, 2, 3], [4, 5, 6], [7]]);
+    for (const b of seen) for (let i = 0; i < b.vectors.length; i += 2) {
+      assert.ok(Math.abs(b.vectors[i] - 0.6) < 1e-6 && Math.abs(b.vectors[i + 1] - 0.8) < 1e-6, 'unit length (cosine)');
+    }
+  });
+
+  it('refuses a stored vector of the wrong length rather than misalign the batch', () => {
+    const rows = [rowOf(1, [1, 0]), rowOf(2, [1, 0, 0]), rowOf(3, [0, 1])];
+    assert.throws(() => forEachBatch(config, rows, undefined, () => undefined, 8), (e: Error & { code?: string }) => e.code === 'INTERNAL' && /record 2: a stored vector of 3 numbers/.test(e.message));
   });
 });
