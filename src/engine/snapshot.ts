@@ -137,11 +137,12 @@ function throwIfStopped(stop: Int32Array | undefined): void {
 
 /**
  * Stored rows in batches of `batch` (BATCH unless given), their vectors prepared for the
- * metric (one row-major matrix a batch, fresh for each, allocated at its first row: a handful
- * of rows costs no full batch). Checks `stop` before each batch: a worker is never terminated
- * inside a native call.
+ * metric (one row-major matrix a batch, fresh for each, allocated at its first row and no
+ * larger than an array of rows needs: a handful of rows costs no full batch). Checks `stop`
+ * before each batch: a worker is never terminated inside a native call.
  */
 export function forEachBatch(config: CollectionConfig, rows: Iterable<{ label: number; vector: Buffer }>, stop: Int32Array | undefined, each: (labels: number[], vectors: Float32Array) => void, batch = BATCH): void {
+  if (Array.isArray(rows)) batch = Math.max(1, Math.min(batch, rows.length));
   const d = config.dimension;
   let labels: number[] = [];
   let buf = new Float32Array(0);
@@ -201,7 +202,7 @@ const RELINK_PASSES = 3;
  * build would remove and reinsert them again). A catch-up of few records (fewer than 1/FEW of
  * the graph's) goes on one thread too, so it needs no reachability check of the whole graph.
  */
-function buildThreadsFor(config: CollectionConfig, threads: number, changed: number, base: number): number {
+export function buildThreadsFor(config: CollectionConfig, threads: number, changed: number, base: number): number {
   if (config.index.type !== 'hnsw' || config.metric === 'dot') return 1;
   return changed * FEW < base ? 1 : threads;
 }
@@ -229,7 +230,7 @@ export function relinkUnreachable(index: HnswIndex, config: CollectionConfig, st
     if (rows.length === 0) break;
     forEachBatch(config, rows, stop, (labels, vectors) => {
       removed += index.relink(labels, vectors);
-    }, Math.min(BATCH, rows.length));
+    });
   }
   return { removed };
 }

@@ -13,7 +13,7 @@ import { Collection, FlatIndex } from '../../src/engine/index.js';
 import { resolveConfig } from '../../src/engine/collection-config.js';
 import { listAt, readSavedGraph, unreachableLabels } from '../../src/engine/graph-reach.js';
 import { HnswIndex } from '../../src/engine/hnsw-index.js';
-import { readSnapshotMeta, relinkUnreachable } from '../../src/engine/snapshot.js';
+import { buildThreadsFor, FEW, readSnapshotMeta, relinkUnreachable } from '../../src/engine/snapshot.js';
 import type { Metric } from '../../src/engine/types.js';
 import { prepareVector } from '../../src/vector/math.js';
 import { dataset, glove, row } from '../support/glove.js';
@@ -98,7 +98,8 @@ describe('graph reachability (the links of a saved usearch graph)', () => {
     const { index, vectors, config } = build('f16', 3000, 1);
     const path = join(dir, 'g.usearch');
     index.save(path);
-    const entryLabel = Number(readSavedGraph(path)!.view.getBigUint64(readSavedGraph(path)!.offsets[readSavedGraph(path)!.entry], true));
+    const saved = readSavedGraph(path)!;
+    const entryLabel = Number(saved.view.getBigUint64(saved.offsets[saved.entry], true));
     const victims = [17, 1234, 2999].filter((l) => l !== entryLabel);
     cutIncomingLinks(path, victims);
     assert.deepEqual(unreachableLabels(path).sort((a, b) => a - b), victims);
@@ -184,6 +185,15 @@ describe('multi-threaded graph builds', () => {
     await c.indexed();
     assert.equal(c.stats().indexSize, 2000);
     await c.close();
+  });
+
+  it('a build inserts on every thread it is given, except into dot-product graphs, flat indexes and catch-ups of few records', () => {
+    const cosine = resolveConfig({ dimension: 8 });
+    assert.equal(buildThreadsFor(cosine, 2, Infinity, 0), 2, 'from scratch');
+    assert.equal(buildThreadsFor(cosine, 2, 1000, 1000 * FEW), 2, 'a catch-up of 1/FEW of the graph');
+    assert.equal(buildThreadsFor(cosine, 2, 999, 1000 * FEW), 1, 'a catch-up of fewer');
+    assert.equal(buildThreadsFor(resolveConfig({ dimension: 8, metric: 'dot' }), 2, Infinity, 0), 1, 'dot product');
+    assert.equal(buildThreadsFor(resolveConfig({ dimension: 8, index: { type: 'flat' } }), 2, Infinity, 0), 1, 'flat');
   });
 
   it('a check that cannot run (no room for the scratch file, say) is reported, and the graph kept', () => {

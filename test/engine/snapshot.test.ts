@@ -132,6 +132,12 @@ describe('forEachBatch', () => {
     }
   });
 
+  it('allocates no more than an array of rows needs (a few relinked rows cost no full batch)', () => {
+    const sizes: number[] = [];
+    forEachBatch(config, [rowOf(1, [1, 0]), rowOf(2, [0, 1])], undefined, (_, vectors) => sizes.push(vectors.buffer.byteLength));
+    assert.deepEqual(sizes, [2 * 2 * 4]);
+  });
+
   it('refuses a stored vector of the wrong length rather than misalign the batch', () => {
     const rows = [rowOf(1, [1, 0]), rowOf(2, [1, 0, 0]), rowOf(3, [0, 1])];
     assert.throws(() => forEachBatch(config, rows, undefined, () => undefined, 8), (e: Error & { code?: string }) => e.code === 'INTERNAL' && /record 2: a stored vector of 3 numbers/.test(e.message));
