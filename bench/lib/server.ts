@@ -12,7 +12,7 @@ export { rssBytes };
  * package.json's start script; README tells those who run `vectra serve` themselves to pass
  * them): benchmarks run it as users do.
  */
-function startFlags(root: string): string[] {
+export function startFlags(root: string): string[] {
   const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
   return start.slice(start.indexOf('node') + 1, start.indexOf('dist/cli/main.js'));
 }

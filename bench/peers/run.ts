@@ -18,7 +18,7 @@ import { renderChart } from './chart.js';
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, systems: { type: 'string' }, 'no-write': { type: 'boolean' } } });
 const quick = values.quick ?? false;
 const sizes = (values.sizes ?? (quick ? '5000' : '100000,300000')).split(',').map(Number);
-const ANN = ['vectra-http', 'chroma-http', 'vectra-engine', 'usearch-raw', 'lancedb'];
+const ANN = ['vectra-http', 'chroma-http', 'vectra-engine', 'engine-http-floor', 'usearch-raw', 'lancedb'];
 const EXACT = ['orama', 'npm-vectra'];
 const chosen = values.systems ? values.systems.split(',') : [...ANN, ...EXACT];
 
@@ -29,12 +29,13 @@ interface Result { system: string; name: string; kind: string; configured: strin
 /**
  * Brute-force peers get fewer queries (each is a full scan) and are left out above 100k (minutes
  * per point, and npm vectra's JSON file outgrows V8's string limit). Raw usearch is the ceiling
- * at 100k only: its 300k build alone takes ~2.5 min and the engine's overhead does not grow with n.
+ * at 100k only: its 300k build alone takes ~2.5 min and the engine's overhead does not grow with n;
+ * so is the bare-HTTP floor (2 more minutes at 300k: the 2026-12-03 run took 21.1 min with it).
  * This keeps the whole run near 20 minutes on 2 cores.
  */
 function plan(system: string, n: number): { queries: number; runs: number } | null {
   if (quick) return { queries: 50, runs: 1 };
-  if (system === 'usearch-raw' && n > 100_000 && !values.systems) return null;
+  if ((system === 'usearch-raw' || system === 'engine-http-floor') && n > 100_000 && !values.systems) return null;
   if (EXACT.includes(system)) return n > 100_000 ? null : { queries: 100, runs: 1 };
   return n > 100_000 ? { queries: 200, runs: 1 } : { queries: 300, runs: 3 };
 }
@@ -44,7 +45,8 @@ function plan(system: string, n: number): { queries: number; runs: number } | nu
  * client) as soon as its last insert is acknowledged, at 30k and 100k (exact systems at 30k).
  */
 const AFTER_LOAD_SIZES = quick ? [5000] : [30000, 100000];
-const afterLoadPlan = (system: string, n: number) => (EXACT.includes(system) && n > 30000 ? null : { queries: quick ? 50 : 300, runs: 1 });
+/** The HTTP floor indexes on insert like the embedded engine: nothing to learn from it right after a load. */
+const afterLoadPlan = (system: string, n: number) => ((EXACT.includes(system) && n > 30000) || system === 'engine-http-floor' ? null : { queries: quick ? 50 : 300, runs: 1 });
 
 function runChild(system: string, n: number, p: { queries: number; runs: number }, mode?: 'after-load'): Result {
   const t = performance.now();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Collection } from '../../src/engine/index.js';
 import { normalized } from '../../src/vector/math.js';
 import { ROOT } from '../lib/glove-data.js';
-import { poster, rssBytes, serveProcess, upsertAll, waitIndexed, type ServerProcess } from '../lib/server.js';
+import { poster, rssBytes, serveProcess, startFlags, upsertAll, waitIndexed, type ServerProcess } from '../lib/server.js';
 
 export interface Adapter {
   name: string;
@@ -98,6 +98,51 @@ export function vectraHttp(): Adapter {
     serverPid: () => server.proc.pid!,
     async close() {
       await server.stop();
+    },
+  };
+}
+
+/**
+ * The engine behind a bare `node:http` server (floor-server.ts): what HTTP costs at least, with
+ * the same client as the Vectra row, for reading "HTTP ≥ 70 % of embedded" against the possible.
+ */
+export function engineHttpFloor(): Adapter {
+  let proc: ChildProcess;
+  let post: ReturnType<typeof poster>;
+  return {
+    name: 'Vectra engine on bare node:http (HTTP)',
+    kind: 'http',
+    configured: 'the embedded row\'s Collection (synchronous indexing) in its own process (node flags as `npm start`) behind `node:http`: JSON.parse of the body, `search`, JSON.stringify of the ids; no auth, validation, routing, logging or metrics; batches of 1,000 through the same client as Vectra (HTTP); `ef` per request',
+    knob: { name: 'ef', values: EF_VALUES },
+    async open(dir) {
+      proc = spawn(process.execPath, [...startFlags(ROOT), '--import', 'tsx', join(ROOT, 'bench/peers/floor-server.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        proc.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /listening (\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        proc.once('exit', (code) => reject(new Error(`floor server exited (${code})`)));
+      });
+      post = poster(`http://127.0.0.1:${port}`);
+    },
+    async ingest(v, n, dim) {
+      const t0 = performance.now();
+      await upsertAll(post, '', 'g', n, BATCH, (i) => ({ id: String(i), vector: Array.from(row(v, i, dim)) }));
+      return { insertSeconds: (performance.now() - t0) / 1000, buildSeconds: 0 };
+    },
+    async search(q, k, ef) {
+      const r = await post('/search', { vector: Array.from(q), k, ef: ef ?? undefined });
+      return (r.results as { id: string }[]).map((h) => Number(h.id));
+    },
+    async memoryBytes() {
+      return rssOf(proc.pid!);
+    },
+    serverPid: () => proc.pid!,
+    async close() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
     },
   };
 }
@@ -347,6 +392,7 @@ export const SYSTEMS: Record<string, () => Adapter> = {
   'vectra-http': vectraHttp,
   'chroma-http': chromaHttp,
   'vectra-engine': vectraEngine,
+  'engine-http-floor': engineHttpFloor,
   'usearch-raw': usearchRaw,
   lancedb,
   orama,

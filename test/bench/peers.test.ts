@@ -20,11 +20,12 @@ describe('bench:peers --quick', { skip }, () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/peers/run.ts'), '--quick', '--no-write'], { encoding: 'utf8', maxBuffer: 32 << 20 });
     assert.equal(r.status, 0, r.stderr.slice(-3000));
     const rows = r.stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| system'));
-    const names = ['Vectra (HTTP)', 'Chroma 3.0.4 (HTTP)', 'Vectra engine (embedded)', 'usearch 2.25.3 (raw, embedded)', 'LanceDB 0.37.1 (embedded)', 'Orama 3.1.18 (embedded)', 'npm vectra 0.12.3 (embedded)'];
+    const floor = 'Vectra engine on bare node:http (HTTP)';
+    const names = ['Vectra (HTTP)', 'Chroma 3.0.4 (HTTP)', 'Vectra engine (embedded)', floor, 'usearch 2.25.3 (raw, embedded)', 'LanceDB 0.37.1 (embedded)', 'Orama 3.1.18 (embedded)', 'npm vectra 0.12.3 (embedded)'];
     for (const name of names) assert.ok(rows.some((l) => l.startsWith(`| ${name} |`)), `${name} missing:\n${r.stdout}`);
     // Sweep rows: | system | knob | recall | qps1 | qps8 | p50 | p99 | server CPU |
     const sweep = rows.map((l) => l.split('|').map((c) => c.trim())).filter((c) => c.length === 10 && /^(ef|ef_search|exact)/.test(c[2]));
-    assert.equal(sweep.length, 5 * EF_VALUES.length + 2, 'every sweep point reported: five graph systems × each ef, two exact ones');
+    assert.equal(sweep.length, 6 * EF_VALUES.length + 2, 'every sweep point reported: six graph systems × each ef, two exact ones');
     for (const c of sweep) {
       const recall = Number(c[3]);
       assert.ok(recall >= 0 && recall <= 1, c.join(' | '));
@@ -36,7 +37,8 @@ describe('bench:peers --quick', { skip }, () => {
     }
     // Right after the load: a row per system, Vectra's recall exact over what waits for its graph.
     const after = rows.map((l) => l.split('|').map((c) => c.trim())).filter((c) => c.length === 10 && c[2] === '5,000');
-    for (const name of names) assert.ok(after.some((c) => c[1] === name), `${name} missing from the after-load table:\n${r.stdout}`);
+    for (const name of names.filter((x) => x !== floor)) assert.ok(after.some((c) => c[1] === name), `${name} missing from the after-load table:\n${r.stdout}`);
+    assert.ok(!after.some((c) => c[1] === floor), 'the HTTP floor indexes on insert: no after-load row');
     for (const c of after.filter((x) => x[1] === 'Vectra (HTTP)')) assert.ok(Number(c[5]) >= 0.95, c.join(' | '));
   });
 });
