@@ -180,7 +180,8 @@ describe('Chat', () => {
     const { streams } = fakeApi();
     page();
     const table = await screen.findByTestId('conversations');
-    fireEvent.click(within(table).getByRole('button', { name: STORED.title }));
+    // The table is drawn before the list arrives: wait for the row, not just the table.
+    fireEvent.click(await within(table).findByRole('button', { name: STORED.title }));
     await waitFor(() => expect(turn(0)?.textContent).toContain('The warranty covers the pump for two years.'));
     expect(within(table).getByRole('button', { name: STORED.title }).getAttribute('aria-current')).toBe('true');
     fireEvent.click(within(turn(0)).getByRole('button', { name: '[1]' }));
@@ -204,7 +205,8 @@ describe('Chat', () => {
     const { calls } = fakeApi();
     page();
     const table = await screen.findByTestId('conversations');
-    fireEvent.click(within(table).getByRole('button', { name: STORED.title }));
+    // The table is drawn before the list arrives: wait for the row, not just the table.
+    fireEvent.click(await within(table).findByRole('button', { name: STORED.title }));
     await waitFor(() => expect(turn(0)).toBeTruthy());
     fireEvent.click(within(table).getByRole('button', { name: `Delete ${STORED.title}` }));
     const dialog = screen.getAllByRole('dialog', { hidden: true }).find((d) => d.textContent?.includes(STORED.title))!;
