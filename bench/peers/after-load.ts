@@ -16,7 +16,7 @@ import { ROOT } from '../lib/glove-data.js';
 const { values } = parseArgs({ options: { n: { type: 'string' }, rounds: { type: 'string' }, systems: { type: 'string' } } });
 const n = Number(values.n ?? 30000);
 const rounds = Number(values.rounds ?? 2);
-const systems = (values.systems ?? 'vectra-http,chroma-http').split(',');
+const systems = (values.systems ?? 'vectra-http,chroma-http,engine-http-floor').split(',');
 
 interface Row { name: string; insertSeconds: number; recall: number; qps1: number; p50: number; p99: number; memory: number; unindexedAfter: number | null }
 const rows: Row[] = [];
